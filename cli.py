@@ -1,0 +1,149 @@
+"""sid command line: thin commands that parse, call one pipeline function, render and exit."""
+
+from __future__ import annotations
+
+import sys
+from functools import wraps
+from pathlib import Path
+from typing import Callable
+
+import typer
+
+app = typer.Typer(
+    help="sid: fieldwork and data cleaning for the survey Samenleven in diversiteit.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class State:
+    project_dir: Path = Path(".")
+    debug: bool = False
+
+
+state = State()
+
+
+@app.callback()
+def main(
+    project: Path = typer.Option(Path("."), "--project", "-p", help="Survey project folder (with sid.toml)."),
+    debug: bool = typer.Option(False, "--debug", help="Show the full traceback of errors."),
+) -> None:
+    state.project_dir = project
+    state.debug = debug
+
+
+def command(func: Callable) -> Callable:
+    """Turn SidError into one line on stderr and exit code 2 (a traceback only with --debug)."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        from pipeline.errors import SidError
+
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except SidError as exc:
+            if state.debug:
+                raise
+            typer.echo(f"sid: error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("sid: interrupted; outputs already in place are unchanged.", err=True)
+            raise typer.Exit(130) from None
+        except Exception as exc:  # a bug: still one line unless --debug
+            if state.debug:
+                raise
+            typer.echo(f"sid: internal error ({type(exc).__name__}: {exc}). "
+                       "Run again with --debug and report it.", err=True)
+            raise typer.Exit(3) from None
+
+    return wrapper
+
+
+def _project():
+    from pipeline.project import load_project
+
+    return load_project(state.project_dir)
+
+
+@app.command()
+@command
+def run() -> None:
+    """Run the whole pipeline: raw/ → cleaned/<survey>.sav + .sps.
+
+    Example: sid run --project ~/surveys/sid2026
+    """
+    from pipeline import render
+    from pipeline.run import run_all
+
+    result = run_all(_project())
+    render.run_summary(result)
+
+
+@app.command()
+@command
+def ingest() -> None:
+    """Read the fieldwork exports in sid.toml into work/ingested.parquet.
+
+    Example: sid ingest
+    """
+    from pipeline import render
+    from pipeline.run import questionnaire_of, run_ingest
+
+    project = _project()
+    _, result = run_ingest(project, questionnaire_of(project))
+    render.ingest_summary(result)
+
+
+@app.command()
+@command
+def export() -> None:
+    """Write the labelled SPSS file and syntax to cleaned/ from the last stage's output.
+
+    Example: sid export
+    """
+    from pipeline import render
+    from pipeline.run import questionnaire_of, run_export
+
+    project = _project()
+    render.export_summary(run_export(project, questionnaire_of(project)))
+
+
+@app.command()
+@command
+def form() -> None:
+    """Check the questionnaire (XLSForm) and list its variables per module.
+
+    Example: sid form
+    """
+    from pipeline import render
+    from pipeline.run import questionnaire_of
+
+    project = _project()
+    render.form_summary(questionnaire_of(project), project.language)
+
+
+@app.command()
+@command
+def demo(
+    seed: int = typer.Option(None, help="Random seed (default: [demo] seed in sid.toml)."),
+    size: int = typer.Option(None, help="Number of respondents (default: [demo] respondents)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing demo file in raw/."),
+) -> None:
+    """Generate clean demo fieldwork data from the form into raw/ (deterministic per seed).
+
+    Example: sid demo --seed 2026 --size 1000 --force
+    """
+    from pipeline.run import make_demo
+
+    project = _project()
+    path = make_demo(project, respondents=size or project.demo.respondents,
+                     seed=project.demo.seed if seed is None else seed, force=force)
+    typer.echo(f"demo data written to {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(app())

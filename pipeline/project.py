@@ -1,0 +1,236 @@
+"""The project file `sid.toml`: which survey, which form, which sources, where outputs go."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import SidError
+
+PROJECT_FILE = "sid.toml"
+SOURCE_FORMATS = ("csv", "xlsx", "sav", "parquet")
+MISSING_ROLES = ("dont_know", "refused", "not_applicable", "invalid", "no_answer")
+
+
+@dataclass(frozen=True)
+class MissingCode:
+    role: str
+    code: int
+    label: str
+
+
+@dataclass(frozen=True)
+class MissingScheme:
+    """The survey's missing-value codes, declared user-missing in SPSS."""
+
+    codes: tuple[MissingCode, ...]
+
+    def code(self, role: str) -> int:
+        return next(c.code for c in self.codes if c.role == role)
+
+    @property
+    def values(self) -> tuple[int, ...]:
+        return tuple(c.code for c in self.codes)
+
+    @property
+    def labels(self) -> dict[int, str]:
+        return {c.code: c.label for c in self.codes}
+
+
+SID_MISSING = MissingScheme(
+    (
+        MissingCode("dont_know", -1, "weet niet"),
+        MissingCode("refused", -2, "wil niet antwoorden"),
+        MissingCode("not_applicable", -3, "niet van toepassing"),
+        MissingCode("invalid", -4, "ongeldig"),
+        MissingCode("no_answer", -9, "geen antwoord"),
+    )
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One fieldwork export named in sid.toml."""
+
+    name: str
+    path: Path
+    format: str
+    mode: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    seed: int = 2026
+    respondents: int = 1000
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    file: Path
+    name: str
+    title: str
+    form: Path
+    language: str
+    key: str
+    missing: MissingScheme
+    sources: tuple[Source, ...]
+    raw: Path
+    cleaned: Path
+    work: Path
+    demo: DemoSettings = field(default_factory=DemoSettings)
+
+    @property
+    def sav_path(self) -> Path:
+        return self.cleaned / f"{self.name}.sav"
+
+    @property
+    def sps_path(self) -> Path:
+        return self.cleaned / f"{self.name}.sps"
+
+
+# Allowed keys per table: a typo in sid.toml is an error, not a silently ignored setting.
+_KEYS = {
+    "": {"survey", "missing", "sources", "paths", "demo"},
+    "survey": {"name", "title", "form", "language", "key"},
+    "paths": {"raw", "cleaned", "work"},
+    "source": {"name", "path", "format", "mode", "encoding", "delimiter"},
+    "missing": set(MISSING_ROLES),
+    "missing_code": {"code", "label"},
+    "demo": {"seed", "respondents"},
+}
+
+
+def load_project(root: str | Path = ".") -> Project:
+    """Read and check `<root>/sid.toml`; every problem is a SidError naming the key."""
+    root = Path(root).resolve()
+    file = root / PROJECT_FILE
+    if not root.is_dir():
+        raise SidError("project_missing", f"project folder {root} does not exist",
+                       fix="Pass an existing folder with --project.")
+    if not file.is_file():
+        raise SidError("project_missing", f"no {PROJECT_FILE} in {root}",
+                       fix="Run sid in a survey project folder or pass --project DIR.")
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SidError("config_invalid", f"not UTF-8 text ({exc.reason})", file=file,
+                       fix="Save sid.toml as UTF-8.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SidError("config_invalid", f"not valid TOML: {exc}", file=file,
+                       fix="Fix the syntax at that line.") from None
+    return _build(root, file, data)
+
+
+def _build(root: Path, file: Path, data: dict[str, Any]) -> Project:
+    def fail(key: str, message: str, fix: str | None = None) -> SidError:
+        return SidError("config_invalid", f"{key}: {message}", file=file, fix=fix)
+
+    def check_keys(table: dict[str, Any], allowed: set[str], where: str) -> None:
+        unknown = sorted(set(table) - allowed)
+        if unknown:
+            raise fail(f"{where}{unknown[0]}", "unknown key",
+                       fix=f"Allowed here: {', '.join(sorted(allowed))}.")
+
+    def table(value: Any, key: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise fail(key, "must be a table")
+        return value
+
+    def text(tbl: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
+        value = tbl.get(key, default)
+        if value is None:
+            raise fail(f"{where}{key}", "is required")
+        if not isinstance(value, str) or not value.strip():
+            raise fail(f"{where}{key}", "must be a non-empty text")
+        return value
+
+    def inside(path_text: str, key: str) -> Path:
+        path = (root / path_text).resolve()
+        if not path.is_relative_to(root):
+            raise fail(key, f"path {path_text!r} points outside the project folder",
+                       fix="Use a path inside the project.")
+        return path
+
+    check_keys(data, _KEYS[""], "")
+    survey = table(data.get("survey", {}), "survey")
+    check_keys(survey, _KEYS["survey"], "survey.")
+    name = text(survey, "name", "survey.")
+    if not name.replace("_", "").replace("-", "").isalnum() or not name.isascii():
+        raise fail("survey.name", f"{name!r} must use only letters, digits, - and _",
+                   fix="It becomes the file name of the delivered .sav.")
+
+    paths = table(data.get("paths", {}), "paths")
+    check_keys(paths, _KEYS["paths"], "paths.")
+    raw = inside(text(paths, "raw", "paths.", "raw"), "paths.raw")
+    cleaned = inside(text(paths, "cleaned", "paths.", "cleaned"), "paths.cleaned")
+    work = inside(text(paths, "work", "paths.", "work"), "paths.work")
+
+    form = inside(text(survey, "form", "survey."), "survey.form")
+    if form.suffix.lower() not in (".xlsx", ".xls"):
+        raise fail("survey.form", f"{form.name} is not an XLSForm workbook (.xlsx)")
+
+    missing = _missing_scheme(table(data.get("missing", {}), "missing"), fail, check_keys)
+
+    raw_sources = data.get("sources", [])
+    if not isinstance(raw_sources, list):
+        raise fail("sources", "must be an array of tables: [[sources]]")
+    sources = []
+    for i, src in enumerate(raw_sources, start=1):
+        where = f"sources[{i}]."
+        src = table(src, f"sources[{i}]")
+        check_keys(src, _KEYS["source"], where)
+        path = inside(text(src, "path", where), f"{where}path")
+        fmt = src.get("format", path.suffix.lower().lstrip("."))
+        if fmt not in SOURCE_FORMATS:
+            raise fail(f"{where}format", f"{fmt!r} is not a supported format",
+                       fix=f"Use one of: {', '.join(SOURCE_FORMATS)}.")
+        sources.append(Source(
+            name=text(src, "name", where, path.stem), path=path, format=fmt,
+            mode=src.get("mode"), encoding=src.get("encoding"), delimiter=src.get("delimiter"),
+        ))
+    names = [s.name for s in sources]
+    if len(set(names)) != len(names):
+        raise fail("sources", "source names must be unique")
+
+    demo_tbl = table(data.get("demo", {}), "demo")
+    check_keys(demo_tbl, _KEYS["demo"], "demo.")
+    demo = DemoSettings(**demo_tbl)
+    if not isinstance(demo.seed, int) or not isinstance(demo.respondents, int) or demo.respondents < 1:
+        raise fail("demo", "seed and respondents must be whole numbers (respondents >= 1)")
+
+    return Project(
+        root=root, file=file, name=name,
+        title=text(survey, "title", "survey.", name),
+        form=form,
+        language=text(survey, "language", "survey.", "nl"),
+        key=text(survey, "key", "survey."),
+        missing=missing, sources=tuple(sources),
+        raw=raw, cleaned=cleaned, work=work, demo=demo,
+    )
+
+
+def _missing_scheme(tbl: dict[str, Any], fail, check_keys) -> MissingScheme:
+    check_keys(tbl, _KEYS["missing"], "missing.")
+    codes = []
+    for default in SID_MISSING.codes:
+        entry = tbl.get(default.role, {})
+        if not isinstance(entry, dict):
+            raise fail(f"missing.{default.role}", "must be a table like { code = -1, label = \"weet niet\" }")
+        check_keys(entry, _KEYS["missing_code"], f"missing.{default.role}.")
+        code = entry.get("code", default.code)
+        label = entry.get("label", default.label)
+        if not isinstance(code, int) or code >= 0:
+            raise fail(f"missing.{default.role}.code", f"{code!r} must be a negative whole number",
+                       fix="Missing codes must not collide with answer codes.")
+        if not isinstance(label, str) or not label:
+            raise fail(f"missing.{default.role}.label", "must be a non-empty text")
+        codes.append(MissingCode(default.role, code, label))
+    values = [c.code for c in codes]
+    if len(set(values)) != len(values):
+        raise fail("missing", "each missing-value role needs its own code")
+    return MissingScheme(tuple(codes))

@@ -1,0 +1,54 @@
+"""Everything sid prints: rich tables and summaries for the terminal."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+
+
+def ingest_summary(result) -> None:
+    table = Table(title="Ingest", title_justify="left")
+    for col in ("source", "file", "rows", "type problems"):
+        table.add_column(col, justify="right" if col in ("rows", "type problems") else "left")
+    for s in result.sources:
+        table.add_row(s.source, s.path.name, f"{s.rows:,}", f"{s.type_problems:,}")
+    console.print(table)
+    if len(result.problems):
+        console.print(f"[yellow]{len(result.problems):,} cells did not fit the form's type; "
+                      "listed in work/ingest_problems.csv[/yellow]")
+
+
+def export_summary(result) -> None:
+    console.print(f"[green]SPSS file[/green] {result.sav}  ({result.rows:,} respondents, "
+                  f"{result.columns:,} variables)")
+    console.print(f"[green]Syntax[/green]    {result.sps}  (multiple-response sets)")
+    for old, new in result.renamed.items():
+        console.print(f"  renamed for SPSS: {old} → {new}")
+    for warning in result.warnings:
+        console.print(f"  [yellow]warning:[/yellow] {warning}")
+
+
+def run_summary(result) -> None:
+    ingest_summary(result.ingest)
+    export_summary(result.export)
+
+
+def form_summary(questionnaire, language: str) -> None:
+    lang = questionnaire.language(language)
+    console.print(f"[bold]{questionnaire.title}[/bold]  form {questionnaire.form_id} "
+                  f"version {questionnaire.version}; languages: {', '.join(questionnaire.languages)}")
+    groups = Counter(v.group[0] if v.group else "(top level)" for v in questionnaire)
+    types = Counter(v.type for v in questionnaire)
+    table = Table(title=f"{len(questionnaire)} variables", title_justify="left")
+    table.add_column("module")
+    table.add_column("variables", justify="right")
+    for group, count in groups.items():
+        table.add_row(group, str(count))
+    console.print(table)
+    console.print("types: " + ", ".join(f"{t} {c}" for t, c in types.most_common()))
+    routed = sum(1 for v in questionnaire if v.routing)
+    console.print(f"routed questions: {routed}; labels shown in SPSS: {lang}")

@@ -1,0 +1,137 @@
+"""Shared test fixtures: tiny XLSForms and project folders built in the test, and GNU PSPP."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+NL, FR, EN = "Nederlands (nl)", "Français (fr)", "English (en)"
+
+
+def write_xlsform(path: Path, survey: list[dict], choices: list[dict], settings: dict | None = None) -> Path:
+    """Write an XLSForm workbook from rows given as dicts (columns are the union of keys)."""
+    wb = openpyxl.Workbook()
+    sheets = [("survey", survey), ("choices", choices),
+              ("settings", [settings or {"form_id": "tiny", "form_title": "Tiny", "version": "1",
+                                          "default_language": NL}])]
+    wb.remove(wb.active)
+    for title, rows in sheets:
+        ws = wb.create_sheet(title)
+        header: list[str] = []
+        for row in rows:
+            header += [k for k in row if k not in header]
+        ws.append(header)
+        for row in rows:
+            ws.append([row.get(h) for h in header])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def q(type_: str, name: str, nl: str | None = None, en: str | None = None, **extra) -> dict:
+    """One survey row with Dutch and English labels."""
+    row = {"type": type_, "name": name}
+    if nl is not None:
+        row[f"label::{NL}"] = nl
+        row[f"label::{EN}"] = en or nl
+    row.update(extra)
+    return row
+
+
+def c(list_name: str, name: str, nl: str, en: str | None = None) -> dict:
+    return {"list_name": list_name, "name": name, f"label::{NL}": nl, f"label::{EN}": en or nl}
+
+
+TINY_SURVEY = [
+    {"type": "start", "name": "start"},
+    {"type": "end", "name": "end"},
+    q("text", "resp_id", "Respondentnummer", "Respondent number", required="yes"),
+    {"type": "begin_group", "name": "persoon", f"label::{NL}": "Persoon", f"label::{EN}": "Person"},
+    q("integer", "geboortejaar", "In welk jaar bent u geboren?", "Year of birth?",
+      constraint=". >= 1940 and . <= 2011", required="yes"),
+    q("select_one jn", "werk", "Heeft u betaald werk?", "Paid work?", required="yes"),
+    q("select_one tevr", "tevreden", "Hoe tevreden bent u met uw werk?", "Job satisfaction?",
+      relevant="${werk} = 1", measure="ordinal"),
+    q("select_one land", "geboorteland", "Geboorteland", "Country of birth"),
+    q("select_multiple taal", "talen", "Welke talen spreekt u thuis?", "Home languages?"),
+    q("text", "talen_anders", "Andere taal", "Other language", relevant="selected(${talen}, 'other')"),
+    {"type": "end_group"},
+    {"type": "calculate", "name": "leeftijd", "calculate": "2026 - ${geboortejaar}"},
+]
+TINY_CHOICES = [
+    c("jn", "1", "ja", "yes"), c("jn", "0", "nee", "no"), c("jn", "-2", "wil niet antwoorden", "refused"),
+    *[c("tevr", str(i), t) for i, t in enumerate(["zeer ontevreden", "ontevreden", "neutraal",
+                                                   "tevreden", "zeer tevreden"], start=1)],
+    c("tevr", "-1", "weet niet", "don't know"),
+    c("land", "BE", "België", "Belgium"), c("land", "MA", "Marokko", "Morocco"),
+    c("land", "other", "Ander land", "Other country"), c("land", "-1", "weet niet", "don't know"),
+    c("taal", "nl", "Nederlands", "Dutch"), c("taal", "ar", "Arabisch", "Arabic"),
+    c("taal", "other", "Andere", "Other"),
+]
+TINY_CSV = """resp_id,start,end,geboortejaar,werk,tevreden,geboorteland,talen,talen_anders,leeftijd
+R1,2026-03-02T10:00:00,2026-03-02T10:31:00,1980,1,4,BE,nl,,46
+R2,2026-03-03T11:00:00,2026-03-03T11:25:10,1999,0,,MA,nl ar other,Berbers,27
+R3,2026-03-04T09:15:00,2026-03-04T09:50:00,1975,1,-1,other,ar,,51
+"""
+TINY_TOML = """[survey]
+name = "tiny"
+title = "Kleine toetsenquête"
+form = "schemas/form.xlsx"
+language = "nl"
+key = "resp_id"
+
+[[sources]]
+path = "raw/answers.csv"
+"""
+
+
+@pytest.fixture
+def tiny_form(tmp_path: Path) -> Path:
+    return write_xlsform(tmp_path / "form.xlsx", TINY_SURVEY, TINY_CHOICES)
+
+
+@pytest.fixture
+def tiny_project(tmp_path: Path) -> Path:
+    """A small survey project: its own form, CSV and sid.toml."""
+    root = tmp_path / "tiny"
+    write_xlsform(root / "schemas" / "form.xlsx", TINY_SURVEY, TINY_CHOICES)
+    (root / "raw").mkdir()
+    (root / "raw" / "answers.csv").write_text(TINY_CSV, encoding="utf-8")
+    (root / "sid.toml").write_text(TINY_TOML, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def demo_project(tmp_path: Path) -> Path:
+    """A copy of the repository's bundled demo project (sid.toml, schemas/, raw/)."""
+    root = tmp_path / "demo"
+    root.mkdir()
+    shutil.copy(REPO / "sid.toml", root / "sid.toml")
+    shutil.copytree(REPO / "schemas", root / "schemas")
+    shutil.copytree(REPO / "raw", root / "raw")
+    return root
+
+
+def run_pspp(syntax: str, workdir: Path) -> tuple[int, dict[str, list[list[str]]], str]:
+    """Run GNU PSPP on `syntax`; return its exit code, its output tables (by title) and raw text."""
+    if shutil.which("pspp") is None:
+        pytest.fail("GNU PSPP is not installed (apt-get install pspp); .ci/run installs it")
+    script = workdir / "check.sps"
+    out = workdir / "check.csv"
+    script.write_text(syntax, encoding="utf-8")
+    proc = subprocess.run(["pspp", str(script), "-O", "format=csv", "-o", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    text = out.read_text(encoding="utf-8") if out.exists() else proc.stdout
+    tables: dict[str, list[list[str]]] = {}
+    for block in text.split("\n\n"):
+        lines = block.strip("\n").split("\n", 1)
+        if lines and lines[0].startswith("Table: ") and len(lines) == 2:
+            tables[lines[0][len("Table: "):]] = list(csv.reader(io.StringIO(lines[1])))
+    return proc.returncode, tables, text
