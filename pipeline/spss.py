@@ -87,9 +87,12 @@ def numeric_format(values: pd.Series, extra: Iterable[float] = ()) -> str:
         decimals = d
         if np.allclose(np.round(data, d), data, rtol=0, atol=10.0 ** -(d + 6)):
             break
-    biggest = np.abs(data).max()
-    int_digits = len(str(int(biggest))) if np.isfinite(biggest) else 1
-    width = int_digits + (1 if (data < 0).any() else 0) + (decimals + 1 if decimals else 0)
+    def digits(x: float) -> int:
+        return len(str(int(x))) if np.isfinite(x) else 1
+
+    positive = digits(data.max()) if (data >= 0).any() else 0
+    negative = 1 + digits(-data.min()) if (data < 0).any() else 0
+    width = max(positive, negative) + (decimals + 1 if decimals else 0)
     width = min(max(width, 1), MAX_NUMERIC_WIDTH)
     return f"F{width}.{decimals}"
 
