@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.demo import demo_responses
 from pipeline.errors import SidError
 from pipeline.export import ExportResult, export
 from pipeline.files import atomic_path
@@ -61,6 +60,8 @@ def make_demo(project: Project, *, respondents: int, seed: int, force: bool) -> 
     if target.exists() and not force:
         raise SidError("demo_exists", "file exists; raw fieldwork data is never overwritten", file=target,
                        fix="Pass --force to replace this demo file.")
+    from pipeline.demo import demo_responses
+
     questionnaire = questionnaire_of(project)
     frame = demo_responses(questionnaire, respondents=respondents, seed=seed, key=project.key)
     _write_csv(frame, target, date_format="%Y-%m-%dT%H:%M:%S")
