@@ -135,3 +135,26 @@ def run_pspp(syntax: str, workdir: Path) -> tuple[int, dict[str, list[list[str]]
         if lines and lines[0].startswith("Table: ") and len(lines) == 2:
             tables[lines[0][len("Table: "):]] = list(csv.reader(io.StringIO(lines[1])))
     return proc.returncode, tables, text
+
+
+def pspp_dictionary(sav: Path, workdir: Path, sps: Path | None = None):
+    """PSPP's own view of a .sav: {name: Variables-table row as dict}, {name: {value: label}},
+    {name: {values declared user-missing}}, and the Multiple Response Sets table (if `sps`)."""
+    syntax = f"SET TVARS=NAMES.\nGET FILE='{sav}'.\nDISPLAY DICTIONARY.\n"
+    if sps is not None:
+        syntax += f"INCLUDE FILE='{sps}'.\n"
+    code, tables, text = run_pspp(syntax, workdir)
+    assert code == 0, text
+    assert "error" not in text.lower(), text
+    header, *rows = tables["Variables"]
+    variables = {row[0]: dict(zip(header, row)) for row in rows}
+    value_labels: dict[str, dict[float, str]] = {}
+    user_missing: dict[str, set[float]] = {}
+    current = None
+    for row in tables.get("Value Labels", [])[1:]:
+        current = row[0] or current
+        value = row[1].replace("[a]", "")
+        value_labels.setdefault(current, {})[float(value)] = row[2]
+        if row[1].endswith("[a]"):
+            user_missing.setdefault(current, set()).add(float(value))
+    return variables, value_labels, user_missing, tables.get("Multiple Response Sets", [])

@@ -1,0 +1,511 @@
+"""XLSForm (ODK XPath subset) expressions: parsed once, evaluated vectorised over a pandas DataFrame."""
+
+from __future__ import annotations
+
+import functools
+import re
+import warnings
+from dataclasses import dataclass
+from typing import Callable, Union
+
+import numpy as np
+import pandas as pd
+
+MAX_NESTING = 40  # parentheses, calls and unary minus inside one another
+MAX_DEPTH = 100  # depth of the syntax tree (a + b + c + ... counts one per operator)
+_STR = pd.StringDtype(na_value=np.nan)  # pandas' default "str" dtype; missing is NaN
+_EPOCH = np.datetime64("1970-01-01", "ns")
+_DAY = np.timedelta64(86_400_000_000_000, "ns")
+
+
+class ExpressionError(ValueError):
+    """Bad expression: the message says what and where (0-based character position)."""
+
+
+# --- Syntax tree (hashable; numbers are floats, `-1` is Literal(-1.0)) ---
+
+@dataclass(frozen=True)
+class Literal:
+    value: float | str
+
+
+@dataclass(frozen=True)
+class Var:
+    name: str
+
+
+@dataclass(frozen=True)
+class Current:
+    """`.`, the question the expression belongs to."""
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: Node
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str  # or and = != < <= > >= + - * div mod
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    args: tuple[Node, ...]
+
+
+Node = Union[Literal, Var, Current, Neg, BinOp, Call]
+
+# name -> (fewest, most) arguments; most None: any number.
+FUNCTIONS: dict[str, tuple[int, int | None]] = {
+    "selected": (2, 2), "count-selected": (1, 1), "string-length": (1, 1), "if": (3, 3),
+    "coalesce": (2, 2), "int": (1, 1), "number": (1, 1), "string": (1, 1), "boolean": (1, 1),
+    "concat": (0, None), "round": (1, 2), "floor": (1, 1), "ceiling": (1, 1), "abs": (1, 1),
+    "regex": (2, 2), "today": (0, 0), "date": (1, 1), "true": (0, 0), "false": (0, 0), "not": (1, 1),
+}
+_LEVELS = (("or",), ("and",), ("=", "!="), ("<", "<=", ">", ">="), ("+", "-"), ("*", "div", "mod"))
+_TOKEN = re.compile(r"""(?P<ws>\s+) | (?P<num>[0-9]+(?:\.[0-9]*)?|\.[0-9]+) | (?P<str>'[^']*'|"[^"]*")
+    | (?P<var>\$\{[^{}]*\}) | (?P<op>!=|<=|>=|[=<>+\-*(),]) | (?P<dot>\.)
+    | (?P<name>[A-Za-z_][\w\-]*(?::[A-Za-z_][\w\-]*)?)""", re.VERBOSE)
+_VAR_NAME = re.compile(r"[^\W\d][\w.\-]*")
+
+
+def _tokenize(text: str) -> list[tuple[str, str, int]]:
+    tokens, pos = [], 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None:
+            if text[pos] in "'\"":
+                raise ExpressionError(f"unterminated string at position {pos}")
+            if text.startswith("${", pos):
+                raise ExpressionError(f"unterminated ${{...}} at position {pos}")
+            raise ExpressionError(f"unexpected character {text[pos]!r} at position {pos}")
+        if m.lastgroup == "var" and not _VAR_NAME.fullmatch(m.group()[2:-1]):
+            raise ExpressionError(f"bad variable name {m.group()!r} at position {pos}")
+        if m.lastgroup != "ws":
+            tokens.append((m.lastgroup, m.group(), pos))
+        pos = m.end()
+    return tokens + [("end", "", len(text))]
+
+
+class _Parser:
+    """Recursive descent, one method per precedence level; positions are 0-based."""
+
+    def __init__(self, text: str) -> None:
+        self.tokens, self.i, self.nesting = _tokenize(text), 0, 0
+        self.depth: dict[int, int] = {}  # id(node) -> depth of its subtree
+
+    def at(self, *values: str) -> bool:
+        kind, value, _ = self.tokens[self.i]
+        return kind in ("op", "name") and value in values
+
+    def take(self) -> tuple[str, str, int]:
+        self.i += 1
+        return self.tokens[self.i - 1]
+
+    def fail(self) -> ExpressionError:
+        kind, value, pos = self.tokens[self.i]
+        what = "end of expression" if kind == "end" else "string" if kind == "str" else repr(value)
+        return ExpressionError(f"unexpected {what} at position {pos}")
+
+    def nest(self, pos: int) -> None:
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise ExpressionError(f"expression nested too deeply at position {pos}")
+
+    def close(self) -> None:
+        if not self.at(")"):
+            raise self.fail()
+        self.take()
+        self.nesting -= 1
+
+    def make(self, node: Node, kids: tuple[Node, ...], pos: int) -> Node:
+        self.depth[id(node)] = 1 + max((self.depth.get(id(k), 1) for k in kids), default=0)
+        if self.depth[id(node)] > MAX_DEPTH:
+            raise ExpressionError(f"expression nested too deeply at position {pos}")
+        return node
+
+    def parse(self) -> Node:
+        if self.tokens[0][0] == "end":
+            raise ExpressionError("empty expression")
+        node = self.binary(0)
+        if self.tokens[self.i][0] != "end":
+            raise self.fail()
+        return node
+
+    def binary(self, level: int) -> Node:
+        if level == len(_LEVELS):
+            return self.primary()
+        left = self.binary(level + 1)
+        while self.at(*_LEVELS[level]):
+            _, op, pos = self.take()
+            right = self.binary(level + 1)
+            left = self.make(BinOp(op, left, right), (left, right), pos)
+        return left
+
+    def primary(self) -> Node:
+        kind, value, pos = self.take()
+        if kind in ("num", "str", "var", "dot"):
+            return {"num": lambda: Literal(float(value)), "str": lambda: Literal(value[1:-1]),
+                    "var": lambda: Var(value[2:-1]), "dot": Current}[kind]()
+        if kind == "op" and value == "-":  # unary minus binds tighter than anything
+            self.nest(pos)
+            operand = self.primary()
+            self.nesting -= 1
+            if isinstance(operand, Literal) and isinstance(operand.value, float):
+                return Literal(-operand.value)
+            return self.make(Neg(operand), (operand,), pos)
+        if kind == "op" and value == "(":
+            self.nest(pos)
+            node = self.binary(0)
+            self.close()
+            return node
+        if kind == "name" and self.at("(") and value not in ("and", "or", "div", "mod"):
+            return self.call(value, pos)
+        self.i -= 1
+        raise self.fail()
+
+    def call(self, name: str, pos: int) -> Node:
+        if name not in FUNCTIONS:
+            raise ExpressionError(f"unknown function '{name}()' at position {pos}")
+        self.take()
+        self.nest(pos)
+        args = [] if self.at(")") else [self.binary(0)]
+        while args and self.at(","):
+            self.take()
+            args.append(self.binary(0))
+        self.close()
+        low, high = FUNCTIONS[name]
+        if len(args) < low or (high is not None and len(args) > high):
+            want = low if low == high else f"{low} to {high}" if high is not None else f"at least {low}"
+            raise ExpressionError(f"wrong number of arguments for '{name}()' at position {pos}: "
+                                  f"expected {want}, got {len(args)}")
+        if name == "regex" and isinstance(args[1], Literal):
+            _compile(str(args[1].value), pos)
+        return self.make(Call(name, tuple(args)), tuple(args), pos)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str) -> Node:
+    return _Parser(text).parse()
+
+
+def parse(text: str) -> Node:
+    """The syntax tree of an expression (cached); ExpressionError if it is not valid."""
+    if not isinstance(text, str):
+        raise ExpressionError(f"expression must be text, not {type(text).__name__}")
+    return _parse(text)
+
+
+def references(text_or_node: str | Node) -> frozenset[str]:
+    """The names used as ${name} in an expression (`.` not included)."""
+    stack, names = [parse(text_or_node) if isinstance(text_or_node, str) else text_or_node], set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Var):
+            names.add(node.name)
+        stack += {Neg: lambda: [node.operand], BinOp: lambda: [node.left, node.right],
+                  Call: lambda: list(node.args)}.get(type(node), list)()
+    return frozenset(names)
+
+
+def _compile(pattern: str, pos: int | None = None) -> re.Pattern:
+    try:
+        return re.compile(pattern)
+    except (re.error, RecursionError, OverflowError) as exc:
+        where = f" at position {pos}" if pos is not None else ""
+        raise ExpressionError(f"bad regular expression {pattern!r}{where}: {getattr(exc, 'msg', exc)}") from None
+
+
+# --- Values: a kind ('bool', 'num', 'str', 'date') and data, a constant scalar or one per row: ---
+# a numpy array (bool, float64, datetime64[ns]) or, for 'str', a pandas "str" Series on RangeIndex.
+# Missing: NaN, NaT, and for text '' (constants) or NaN (Series hold no ''). Booleans: never missing.
+
+@dataclass
+class _V:
+    kind: str
+    data: object
+
+    @property
+    def const(self) -> bool:
+        return np.ndim(self.data) == 0
+
+
+def _full(v: _V, n: int) -> pd.Series:
+    """The value as text, a Series of n rows."""
+    d = _str(v)
+    return d if isinstance(d, pd.Series) else pd.Series(d or np.nan, index=pd.RangeIndex(n), dtype=_STR)
+
+
+def _per_unique(values, fn: Callable[[pd.Series], object], missing) -> np.ndarray:
+    """fn on each distinct value once (survey answers repeat a lot); `missing` where NaN."""
+    codes, uniques = pd.factorize(values)
+    with warnings.catch_warnings():  # pandas warns about groups in str.contains patterns
+        warnings.filterwarnings("ignore", "This pattern is interpreted as a regular expression")
+        out = np.asarray(fn(pd.Series(uniques)))
+    return np.where(codes >= 0, out[codes] if len(out) else missing, missing)
+
+
+def _to_float(s: pd.Series) -> np.ndarray:
+    s = s.astype(_STR).str.strip()
+    ok = s.str.fullmatch(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)").fillna(False).to_numpy(bool)
+    return pd.to_numeric(s.where(ok), errors="coerce").to_numpy("float64", na_value=np.nan)
+
+
+def _num_to_str(s: pd.Series) -> np.ndarray:
+    d = s.to_numpy("float64")
+    whole = np.isfinite(d) & (d == np.trunc(d)) & (np.abs(d) < 2.0 ** 53)
+    return np.where(whole, np.where(whole, d, 0).astype(np.int64).astype(str), d.astype(str)).astype(object)
+
+
+def _num(v: _V):
+    d = v.data
+    if v.kind == "num":
+        return d
+    if v.kind == "bool":
+        return np.asarray(d, dtype="float64")
+    if v.kind == "date":
+        return (d - _EPOCH) / _DAY
+    return _per_unique(np.atleast_1d(d) if v.const else d, _to_float, np.nan)[0 if v.const else slice(None)]
+
+
+def _str(v: _V):
+    d = v.data
+    if v.kind == "str":
+        return d
+    if v.const:
+        out = _str(_V(v.kind, np.atleast_1d(d)))[0]
+        return "" if pd.isna(out) else out
+    if v.kind == "bool":
+        return pd.Series(np.where(d, "true", "false"), dtype=_STR)
+    if v.kind == "num":
+        return pd.Series(_per_unique(d, _num_to_str, np.nan), dtype=_STR)
+    s = pd.Series(d)  # a date, or a date and time when there is one
+    text = s.dt.strftime("%Y-%m-%d").where(s == s.dt.normalize(), s.dt.strftime("%Y-%m-%dT%H:%M:%S"))
+    return text.astype(_STR)
+
+
+def _bool(v: _V):
+    if v.kind == "bool":
+        return np.asarray(v.data, dtype=bool)
+    if v.kind == "num":
+        return np.asarray((v.data != 0) & ~np.isnan(v.data))
+    return ~_missing(v)
+
+
+def _ns(s: pd.Series) -> np.ndarray:
+    """As datetime64[ns]; dates outside its range (1677-2262) become NaT instead of wrapping."""
+    return s.where((s >= pd.Timestamp.min) & (s <= pd.Timestamp.max)).to_numpy("datetime64[ns]")
+
+
+def _date(v: _V):
+    d = v.data
+    if v.kind == "date":
+        return d
+    if v.kind == "num":  # days since 1970-01-01; beyond pandas' range of dates: NaT
+        days = pd.to_timedelta(np.where(np.abs(d) < 100_000, np.atleast_1d(d), np.nan), unit="D")
+        out = _EPOCH + days.to_numpy("timedelta64[ns]")
+    elif v.kind == "bool":
+        out = np.full(np.shape(d) or 1, np.datetime64("NaT", "ns"))
+    else:
+        out = _ns(pd.to_datetime(pd.Series(np.atleast_1d(d)) if v.const else d, errors="coerce",
+                                 format="ISO8601"))
+    return out[0] if v.const else out
+
+
+def _missing(v: _V) -> np.ndarray:
+    d = v.data
+    if v.kind == "bool":
+        return np.zeros(np.shape(d), dtype=bool)
+    if v.kind == "num":
+        return np.asarray(np.isnan(d))
+    if v.kind == "date":
+        return np.asarray(np.isnat(d))
+    return np.asarray(d == "") if v.const else d.isna().to_numpy() | (d == "").to_numpy(bool)
+
+
+_AS = {"num": _num, "str": _str, "bool": _bool, "date": _date}
+
+
+def _choose(n: int, a: _V, b: _V, take_a: Callable[[_V], np.ndarray]) -> _V:
+    """if() and coalesce(): a where take_a(a), else b, both as one kind (a literal '' is missing)."""
+    kinds = {v.kind for v in (a, b) if not (v.kind == "str" and v.const and v.data == "")}
+    kind = kinds.pop() if len(kinds) == 1 else "num" if kinds and kinds <= {"bool", "num"} else "str"
+    a, b = _V(kind, _AS[kind](a)), _V(kind, _AS[kind](b))
+    if kind == "str":
+        return _V(kind, _full(a, n).where(np.broadcast_to(take_a(a), (n,)), _full(b, n)))
+    return _V(kind, np.where(take_a(a), a.data, b.data))
+
+
+# --- Evaluation ---
+
+class _Context:
+    def __init__(self, frame: pd.DataFrame, current: str | None, today: np.datetime64) -> None:
+        self.frame, self.n, self.current, self.today, self.columns = frame, len(frame), current, today, {}
+
+    def column(self, name: str) -> _V:
+        if name not in self.columns:
+            if name not in self.frame.columns:
+                raise ExpressionError(f"unknown variable ${{{name}}}")
+            self.columns[name] = _column(self.frame[name])
+        return self.columns[name]
+
+
+def _column(s: pd.Series | pd.DataFrame) -> _V:
+    if isinstance(s, pd.DataFrame):  # duplicate column name: the first
+        s = s.iloc[:, 0]
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype("float64" if pd.api.types.is_numeric_dtype(s.cat.categories.dtype) else object)
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return _V("bool", s.to_numpy(dtype=bool, na_value=False))
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return _V("num", s.to_numpy(dtype="float64", na_value=np.nan))
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return _V("date", _ns(s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s))
+    s = s.astype(_STR).reset_index(drop=True)
+    return _V("str", s.mask(s == ""))
+
+
+def _eval(node: Node, ctx: _Context) -> _V:
+    if isinstance(node, Literal):
+        value = node.value
+        return _V("num", np.float64(value)) if isinstance(value, float) else _V("str", value)
+    if isinstance(node, Var):
+        return ctx.column(node.name)
+    if isinstance(node, Current):
+        if ctx.current is None:
+            raise ExpressionError("'.' (the current question) is used but no current question was given")
+        return ctx.column(ctx.current)
+    if isinstance(node, Neg):
+        return _V("num", np.negative(_num(_eval(node.operand, ctx))))
+    if isinstance(node, BinOp):
+        return _binary(node.op, _eval(node.left, ctx), _eval(node.right, ctx))
+    if isinstance(node, Call):
+        return _CALLS[node.name](ctx, *(_eval(arg, ctx) for arg in node.args))
+    raise ExpressionError(f"not an expression: {node!r}")
+
+
+def _equal(a: _V, b: _V) -> np.ndarray:
+    """XPath =, where missing values (NaN, '', NaT) equal each other and nothing else."""
+    kinds = {a.kind, b.kind}
+    if "bool" in kinds:
+        return np.asarray(_bool(a) == _bool(b))
+    if "date" in kinds:
+        same = _date(a) == _date(b)
+    elif "num" in kinds:  # text that is not a number equals no number
+        same = _num(a) == _num(b)
+    else:
+        same = np.asarray(_str(a) == _str(b), dtype=bool)
+    ma, mb = _missing(a), _missing(b)
+    return (ma & mb) | (~ma & ~mb & same)
+
+
+_ORDER = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
+_ARITH = {"+": np.add, "-": np.subtract, "*": np.multiply}
+
+
+def _binary(op: str, a: _V, b: _V) -> _V:
+    if op in ("and", "or"):
+        return _V("bool", (np.logical_and if op == "and" else np.logical_or)(_bool(a), _bool(b)))
+    if op in ("=", "!="):
+        return _V("bool", _equal(a, b) if op == "=" else ~_equal(a, b))
+    if op in _ORDER:  # as numbers (dates as dates); anything missing: False
+        dates = "date" in (a.kind, b.kind) and {a.kind, b.kind} <= {"date", "str"}
+        conv = _date if dates else _num
+        return _V("bool", np.asarray(_ORDER[op](conv(a), conv(b)), dtype=bool))
+    x, y = _num(a), _num(b)
+    if op in _ARITH:
+        return _V("num", _ARITH[op](x, y))
+    if op == "div":
+        return _V("num", np.where(y == 0, np.nan, np.divide(x, y)))
+    return _V("num", np.fmod(x, y))  # mod: sign of the dividend; x mod 0 is NaN
+
+
+# --- Functions: each takes the context and evaluated arguments, returns a value ---
+
+def _selected(ctx: _Context, m: _V, code: _V) -> _V:
+    s = _full(m, ctx.n)
+    if code.const:
+        c = _str(code).strip()
+        if not c or re.search(r"\s", c):
+            return _V("bool", np.zeros(ctx.n, dtype=bool))
+        token = re.compile("(?:^| )" + re.escape(c) + "(?: |$)")  # per distinct answer: fast
+        return _V("bool", _per_unique(s, lambda u: u.astype(object).str.contains(token), False).astype(bool))
+    text = np.dtypes.StringDType()  # a code per row: numpy's vectorised substring search
+    padded = (" " + s.fillna("") + " ").to_numpy(dtype=text)
+    wanted = (" " + _full(code, ctx.n).fillna("").str.strip() + " ").to_numpy(dtype=text)
+    return _V("bool", (np.strings.find(padded, wanted) >= 0) & ~_missing(m) & ~_missing(code))
+
+
+def _concat(ctx: _Context, *parts: _V) -> _V:
+    texts = [_str(p) for p in parts]
+    if all(isinstance(t, str) for t in texts):
+        return _V("str", "".join(texts))
+    out = pd.Series("", index=pd.RangeIndex(ctx.n), dtype=_STR)
+    for t in texts:
+        out = out + (t.fillna("") if isinstance(t, pd.Series) else t)
+    return _V("str", out.mask(out == ""))
+
+
+def _round(ctx: _Context, x: _V, places: _V | None = None) -> _V:
+    """Half away from zero, like JavaRosa; binary noise (1.005 * 100 = 100.4999...) forgiven."""
+    factor = np.power(10.0, np.trunc(_num(places)) if places is not None else 0.0)
+    scaled = np.round(np.abs(_num(x)) * factor, 9)
+    return _V("num", np.sign(_num(x)) * np.floor(scaled + 0.5) / factor)
+
+
+def _regex(ctx: _Context, x: _V, pattern: _V) -> _V:
+    if not pattern.const:
+        raise ExpressionError("regex() needs a constant pattern, not an answer")
+    compiled = _compile(_str(pattern))  # Python re, re.search semantics: anchor with ^...$
+    found = _per_unique(_full(x, ctx.n), lambda u: u.astype(object).str.contains(
+        compiled, regex=True, na=False).to_numpy(bool), False)
+    return _V("bool", found.astype(bool))
+
+
+_CALLS: dict[str, Callable[..., _V]] = {
+    "selected": _selected,
+    "count-selected": lambda ctx, m: _V("num", _per_unique(  # "[^ ]+" done once per distinct answer
+        _full(m, ctx.n), lambda u: u.astype(_STR).str.count("[^ ]+"), 0.0).astype("float64")),
+    "string-length": lambda ctx, x: _V("num", _full(x, ctx.n).str.len().fillna(0).to_numpy("float64")),
+    "if": lambda ctx, cond, a, b: _choose(ctx.n, a, b, lambda _: _bool(cond)),
+    "coalesce": lambda ctx, a, b: _choose(ctx.n, a, b, lambda x: ~_missing(x)),
+    "int": lambda ctx, x: _V("num", np.trunc(_num(x))),
+    "number": lambda ctx, x: _V("num", _num(x)),
+    "string": lambda ctx, x: _V("str", _str(x)),
+    "boolean": lambda ctx, x: _V("bool", _bool(x)),
+    "concat": _concat,
+    "round": _round,
+    "floor": lambda ctx, x: _V("num", np.floor(_num(x))),
+    "ceiling": lambda ctx, x: _V("num", np.ceil(_num(x))),
+    "abs": lambda ctx, x: _V("num", np.abs(_num(x))),
+    "regex": _regex,
+    "today": lambda ctx: _V("date", ctx.today),
+    "date": lambda ctx, x: _V("date", _date(x)),
+    "true": lambda ctx: _V("bool", np.True_),
+    "false": lambda ctx: _V("bool", np.False_),
+    "not": lambda ctx, x: _V("bool", ~_bool(x)),
+}
+
+
+def _result(v: _V, index: pd.Index) -> pd.Series:
+    n = len(index)
+    if v.kind == "str":
+        d = _full(v, n)
+        return pd.Series(d.mask(d == "").to_numpy(dtype=object, na_value=np.nan), index=index, dtype=object)
+    dtype = {"bool": bool, "num": "float64", "date": "datetime64[ns]"}[v.kind]
+    return pd.Series(np.broadcast_to(np.asarray(v.data).astype(dtype), (n,)).copy(), index=index, dtype=dtype)
+
+
+def evaluate(expr: str | Node, frame: pd.DataFrame, *, current: str | None = None,
+             today: pd.Timestamp | None = None) -> pd.Series:
+    """The expression for every row of `frame`, a Series on frame.index: bool (missing → False),
+    float64, object (text; missing NaN) or datetime64[ns]. `.` is column `current`."""
+    node = parse(expr) if isinstance(expr, str) else expr
+    day = (pd.Timestamp(today) if today is not None else pd.Timestamp.now()).normalize()
+    ctx = _Context(frame, current, np.datetime64(day.tz_localize(None), "ns"))
+    with np.errstate(all="ignore"):
+        return _result(_eval(node, ctx), frame.index)

@@ -1,0 +1,137 @@
+"""`sid run` on the bundled demo project: the .sav in GNU PSPP says exactly what the form says.
+
+The expectations are read from the XLSForm with openpyxl here, not from sid's own model.
+"""
+
+import re
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from conftest import pspp_dictionary
+
+NL = "label::Nederlands (nl)"
+MISSING = {-1.0: "weet niet", -2.0: "wil niet antwoorden", -3.0: "niet van toepassing",
+           -4.0: "ongeldig", -9.0: "geen antwoord"}
+DEFAULT_MEASURE = {"integer": "Scale", "decimal": "Scale", "calculate": "Scale", "start": "Scale",
+                   "end": "Scale", "text": "Nominal", "select_one": "Nominal"}
+
+
+def form_sheets(path):
+    wb = openpyxl.load_workbook(path, read_only=True)
+    sheets = {}
+    for title in ("survey", "choices"):
+        rows = list(wb[title].iter_rows(values_only=True))
+        header = [str(h).strip() if h else "" for h in rows[0]]
+        sheets[title] = [dict(zip(header, r)) for r in rows[1:] if any(v is not None for v in r)]
+    return sheets
+
+
+def codes(choices):
+    """The documented coding rule: whole-number names are codes; others 1, 2, ... in list order."""
+    taken = {int(c["name"]) for c in choices if re.fullmatch(r"-?\d+", str(c["name"]))}
+    out, nxt = {}, 1
+    for c in choices:
+        name = str(c["name"])
+        if re.fullmatch(r"-?\d+", name):
+            out[name] = int(name)
+            continue
+        while nxt in taken:
+            nxt += 1
+        out[name] = nxt
+        taken.add(nxt)
+    return out
+
+
+@pytest.fixture(scope="module")
+def delivered(tmp_path_factory):
+    from conftest import REPO
+    import shutil
+
+    root = tmp_path_factory.mktemp("demo")
+    shutil.copy(REPO / "sid.toml", root / "sid.toml")
+    shutil.copytree(REPO / "schemas", root / "schemas")
+    shutil.copytree(REPO / "raw", root / "raw")
+    result = CliRunner().invoke(app, ["--project", str(root), "run"])
+    assert result.exit_code == 0, result.output
+    sav, sps = root / "cleaned" / "sid2026.sav", root / "cleaned" / "sid2026.sps"
+    assert sav.is_file() and sps.is_file()
+    return root, sav, sps
+
+
+@pytest.mark.pspp
+@pytest.mark.slow
+def test_pspp_dictionary_is_what_the_form_says(delivered, tmp_path):
+    root, sav, sps = delivered
+    variables, value_labels, user_missing, mrsets = pspp_dictionary(sav, tmp_path, sps)
+    sheets = form_sheets(root / "schemas" / "questionnaire.xlsx")
+    lists: dict[str, list] = {}
+    for c in sheets["choices"]:
+        lists.setdefault(c["list_name"], []).append(c)
+    checked = 0
+    multi_sets = {}
+    for row in sheets["survey"]:
+        kind, _, list_name = str(row.get("type") or "").partition(" ")
+        name = row.get("name")
+        if kind not in DEFAULT_MEASURE and kind != "select_multiple":
+            continue
+        label = row.get(NL)
+        if kind == "select_multiple":
+            members = []
+            for c in lists[list_name]:
+                choice = str(c["name"])
+                var = f"{name}_{'m' + choice[1:] if choice.startswith('-') else choice}"
+                assert var in variables, var
+                assert variables[var]["Label"] == f"{label}: {c[NL]}"
+                assert variables[var]["Measurement Level"] == "Nominal"
+                assert variables[var]["Missing Values"] == "-9 THRU -1"
+                assert value_labels[var] == {0.0: "niet gekozen", 1.0: "gekozen", **MISSING}
+                members.append(var)
+            multi_sets[f"${name}"] = (label, members)
+            checked += 1
+            continue
+        got = variables[name]
+        if label:
+            assert got["Label"] == label, name
+        measure = (row.get("measure") or "").capitalize() or DEFAULT_MEASURE[kind]
+        assert got["Measurement Level"] == measure, name
+        if kind == "text":
+            assert got["Missing Values"] == "" and got["Print Format"].startswith("A"), name
+            checked += 1
+            continue
+        if kind in ("start", "end"):
+            assert got["Print Format"].startswith("DATETIME"), name
+            checked += 1
+            continue
+        assert got["Missing Values"] == "-9 THRU -1", name
+        assert user_missing[name] == set(MISSING), name
+        expected = dict(MISSING)
+        if kind == "select_one":
+            numbers = codes(lists[list_name])
+            expected |= {float(numbers[str(c["name"])]): c[NL] for c in lists[list_name]}
+        assert value_labels[name] == expected, name
+        checked += 1
+    assert checked >= 80
+    sets = {row[0]: (row[1], row[4].split()) for row in mrsets[1:]}
+    assert sets == multi_sets
+
+
+@pytest.mark.slow
+def test_demo_data_is_bundled_and_reproducible(tmp_path):
+    """raw/responses.csv is exactly what `sid demo` makes from the form with the configured seed."""
+    import shutil
+
+    from conftest import REPO
+
+    root = tmp_path / "p"
+    root.mkdir()
+    shutil.copy(REPO / "sid.toml", root / "sid.toml")
+    shutil.copytree(REPO / "schemas", root / "schemas")
+    result = CliRunner().invoke(app, ["--project", str(root), "demo"])
+    assert result.exit_code == 0, result.output
+    assert (root / "raw" / "responses.csv").read_bytes() == (REPO / "raw" / "responses.csv").read_bytes()
+    again = CliRunner().invoke(app, ["--project", str(root), "demo"])
+    assert again.exit_code == 2
+    assert "raw fieldwork data is never overwritten" in again.output
