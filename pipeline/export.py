@@ -80,7 +80,8 @@ def spss_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *, language: s
 
     # Column plan: the key first, then form variables in form order, then any other columns.
     form_names = [v.name for v in questionnaire if v.name in frame.columns and v.name != key]
-    other = [c for c in frame.columns if c != key and c not in questionnaire]
+    # Columns starting with "_" are sid's own bookkeeping (provenance), not survey data.
+    other = [c for c in frame.columns if c != key and c not in questionnaire and not str(c).startswith("_")]
     plan: list[tuple[str, Variable | None]] = []
     if key in frame.columns:
         plan.append((key, questionnaire[key] if key in questionnaire else None))

@@ -1,18 +1,35 @@
-"""Ingest: read the fieldwork exports named in sid.toml into one frame typed by the form."""
+"""Ingest: every fieldwork record in, typed by the form, duplicates resolved, and accounted for."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from pipeline.errors import SidError
+from pipeline.expressions import ExpressionError, evaluate
 from pipeline.project import Project, Source
 from pipeline.questionnaire import Questionnaire
+from pipeline.sources import ColumnMap, RawTable, assemble_multiple, map_columns, read_table
 
-# Frozen column list of the type-problem report.
+# Frozen report columns.
 PROBLEM_COLUMNS = ["source", "row", "column", "value", "expected"]
+RECONCILIATION_COLUMNS = ["source", "row", "record", "key", "status", "respondent", "reason"]
+PROVENANCE = ["_source", "_row", "_record", "_mode", "_submitted", "_complete"]
+STATUSES = ("kept", "merged", "excluded")
+
+
+class Reason:
+    """Stable reason codes in the reconciliation table."""
+
+    NO_KEY = "no_key"
+    TEST = "test_interview"
+    NOT_IN_SAMPLE = "not_in_sample"
+    DOUBLE = "double_submission"
+    CROSS_MODE = "duplicate_cross_mode"
 
 
 @dataclass(frozen=True)
@@ -20,111 +37,256 @@ class SourceSummary:
     source: str
     path: Path
     rows: int
+    kept: int
+    merged: int
+    excluded: int
     type_problems: int
+    encoding: str | None
+    delimiter: str | None
+    unmapped: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class IngestResult:
     sources: tuple[SourceSummary, ...]
     problems: pd.DataFrame  # PROBLEM_COLUMNS: cells that did not fit the form's type
-    rows: int
+    reconciliation: pd.DataFrame  # RECONCILIATION_COLUMNS: one row per raw record
+    complete_if: str
+
+    @property
+    def rows(self) -> int:
+        return int((self.reconciliation["status"] == "kept").sum())
 
 
-def read_source(source: Source) -> pd.DataFrame:
-    """One export as text cells (types come from the form, not from guessing)."""
-    path = source.path
-    if not path.is_file():
-        raise SidError("source_missing", "source file not found", file=path,
-                       fix=f"Check the path of source {source.name!r} in sid.toml.")
-    try:
-        if source.format == "csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                                encoding=source.encoding or "utf-8-sig",
-                                sep=source.delimiter or ",")
-        elif source.format == "xlsx":
-            frame = pd.read_excel(path, dtype=str, engine="openpyxl")
-        elif source.format == "sav":
-            import pyreadstat
-
-            frame, _ = pyreadstat.read_sav(str(path))
-        else:
-            frame = pd.read_parquet(path)
-    except UnicodeDecodeError as exc:
-        raise SidError("source_encoding", f"cannot decode as {source.encoding or 'UTF-8'} "
-                       f"(byte {exc.start})", file=path,
-                       fix="Set encoding for this source in sid.toml (e.g. cp1252).") from None
-    except pd.errors.EmptyDataError:
-        raise SidError("source_empty", "the file is empty", file=path,
-                       fix="Export the data again.") from None
-    except (pd.errors.ParserError, ValueError, OSError) as exc:
-        raise SidError("source_unreadable", f"cannot read as {source.format} ({' '.join(str(exc).split())})",
-                       file=path, fix="Check the file and its format in sid.toml.") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    duplicated = frame.columns[frame.columns.duplicated()]
-    if len(duplicated):
-        raise SidError("source_columns", f"column {duplicated[0]!r} appears more than once", file=path,
-                       row=1, fix="Give every column its own name.")
-    return frame
-
-
-def ingest(project: Project, questionnaire: Questionnaire) -> tuple[pd.DataFrame, IngestResult]:
-    """All sources stacked and typed by the form; cells that do not fit become missing and are
-    listed in the result's problems (nothing stops at the first bad cell)."""
+def ingest(project: Project, questionnaire: Questionnaire,
+           progress: Callable[[str], None] | None = None) -> tuple[pd.DataFrame, IngestResult]:
+    """All sources read, mapped and typed; test interviews and records outside the sample excluded;
+    duplicates resolved by the documented rule; the sample frame joined (without identifiers)."""
     if not project.sources:
         raise SidError("config_invalid", "no [[sources]] configured", file=project.file,
                        fix="Name at least one fieldwork export under [[sources]].")
-    frames, summaries, problems = [], [], []
-    for source in project.sources:
-        raw = read_source(source)
-        if project.key not in raw.columns:
-            raise SidError("source_columns", f"respondent key column {project.key!r} is missing",
-                           file=source.path, row=1, fix="Check survey.key in sid.toml.")
-        typed, found = _typed(raw, questionnaire, source)
+    key = project.key
+    frames, problems, tables = [], [], {}
+    for order, source in enumerate(project.sources):
+        if progress:
+            progress(f"reading {source.path.name}")
+        table = read_table(source)
+        columns = map_columns(list(table.frame.columns), questionnaire, source)
+        if key not in columns.variables.values() and key not in table.frame.columns:
+            raise SidError("source_columns", f"respondent key column {key!r} is missing", file=source.path,
+                           row=1, fix="Map it with rename in sid.toml, or check survey.key.")
+        typed, found = typed_frame(table, columns, questionnaire, source, key)
+        typed["_order"] = order
         frames.append(typed)
         problems.append(found)
-        summaries.append(SourceSummary(source.name, source.path, len(raw), len(found)))
-    frame = pd.concat(frames, ignore_index=True)
-    keys = frame[project.key]
-    if keys.isna().any():
-        raise SidError("key_missing", f"{int(keys.isna().sum())} record(s) without {project.key}",
-                       file=project.sources[0].path, column=project.key,
-                       fix="Every record needs its respondent key.")
-    dup = keys[keys.duplicated()]
-    if len(dup):
-        raise SidError("key_duplicate", f"{len(dup)} duplicate value(s) of {project.key}, "
-                       f"e.g. {dup.iloc[0]!r}", column=project.key,
-                       fix="Remove double records before ingest.")
-    report = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
-    return frame, IngestResult(tuple(summaries), report[PROBLEM_COLUMNS], len(frame))
+        tables[source.name] = (table, columns)
+    if progress:
+        progress("resolving duplicates")
+    records = pd.concat(frames, ignore_index=True)
+    complete_if = project.ingest.complete_if or default_complete_if(questionnaire, key)
+    try:
+        records["_complete"] = evaluate(complete_if, records.reindex(
+            columns=list(dict.fromkeys([*questionnaire.names, *records.columns]))))
+    except ExpressionError as exc:
+        raise SidError("config_invalid", f"ingest.complete_if: {exc}", file=project.file) from None
+    status, respondent, reason = resolve(records, project, questionnaire)
+    reconciliation = pd.DataFrame({
+        "source": records["_source"], "row": records["_row"], "record": records["_record"],
+        "key": records[key], "status": status, "respondent": respondent, "reason": reason,
+    })[RECONCILIATION_COLUMNS]
+    kept = records[status == "kept"]
+    frame = join_sample(kept, project)
+    ordered = [c for c in dict.fromkeys([key, *questionnaire.names]) if c in frame.columns]
+    extra = [c for c in frame.columns if c not in ordered and c not in PROVENANCE and c != "_order"]
+    frame = frame[ordered + extra + PROVENANCE].sort_values(key, kind="stable").reset_index(drop=True)
+    summaries = []
+    for source in project.sources:
+        rec = reconciliation[reconciliation["source"] == source.name]
+        table, columns = tables[source.name]
+        counts = rec["status"].value_counts()
+        summary = SourceSummary(
+            source.name, source.path, len(table.frame), int(counts.get("kept", 0)),
+            int(counts.get("merged", 0)), int(counts.get("excluded", 0)),
+            int(sum(len(p[p["source"] == source.name]) for p in problems)),
+            table.encoding, table.delimiter, columns.unmapped)
+        if summary.rows != summary.kept + summary.merged + summary.excluded:
+            raise AssertionError(f"reconciliation lost records of {source.name}")  # invariant
+        summaries.append(summary)
+    report = pd.concat(problems, ignore_index=True)[PROBLEM_COLUMNS]
+    return frame, IngestResult(tuple(summaries), report, reconciliation.reset_index(drop=True), complete_if)
 
 
-def _typed(raw: pd.DataFrame, questionnaire: Questionnaire, source: Source) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Columns converted to the form's kinds, vectorised per column."""
+def default_complete_if(questionnaire: Questionnaire, key: str) -> str:
+    """Complete = the last required question that everyone is asked has an answer."""
+    last = [v for v in questionnaire if v.required and not v.routing and v.name != key
+            and v.type not in ("calculate", "start", "end", "today")]
+    if not last:
+        return "true()"
+    return f"${{{last[-1].name}}} != ''"
+
+
+def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnaire, source: Source,
+                key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The source's columns as form variables, converted to the form's kinds (vectorised per
+    column); cells that do not convert become missing and are listed as problems."""
+    raw = table.frame
     out: dict[str, pd.Series] = {}
     problems = []
-    for name in raw.columns:
-        column = raw[name]
-        if name not in questionnaire:
-            out[name] = column
-            continue
-        kind = questionnaire[name].kind
-        if kind == "numeric":
-            text = column.astype("string").str.strip()
-            values = pd.to_numeric(text, errors="coerce").astype("float64")
-        elif kind == "datetime":
-            text = column.astype("string").str.strip()
-            values = pd.to_datetime(text, errors="coerce", format="ISO8601")
+    by_var = {var: col for col, var in columns.variables.items()}
+    options: dict[str, list[tuple[str, str]]] = {}
+    for col, (var, choice) in columns.options.items():
+        options.setdefault(var, []).append((col, choice))
+    for var in questionnaire:
+        name = var.name
+        if name in by_var:
+            column = raw[by_var[name]]
+        elif name in options:
+            order = {c: i for i, c in enumerate(var.choices.names)}
+            column = assemble_multiple(raw, sorted(options[name], key=lambda oc: order[oc[1]]))
         else:
-            text = column.astype("string").str.strip()
-            values = text.mask(text == "")
-            out[name] = values
             continue
-        bad = text.notna() & (text != "") & values.isna()
+        values, bad = _convert(column, var.kind, source.dayfirst)
         if bad.any():
             problems.append(pd.DataFrame({
-                "source": source.name, "row": bad[bad].index + 2, "column": name,
-                "value": text[bad].astype(str).to_numpy(), "expected": kind}))
+                "source": source.name, "row": np.flatnonzero(bad.to_numpy()) + 1, "column": by_var.get(name, name),
+                "value": column[bad].astype(str).to_numpy(), "expected": var.kind}))
         out[name] = values
-    typed = pd.DataFrame(out, index=raw.index)
+    if key not in out:
+        out[key] = raw[key].astype("string").str.strip()
+    for col in columns.unmapped:
+        if col != key:
+            out[col] = raw[col]
+    frame = pd.DataFrame(out, index=raw.index)
+    frame[key] = frame[key].astype(object).where(frame[key].notna(), None)
+    frame["_source"] = source.name
+    frame["_row"] = np.arange(1, len(raw) + 1)
+    frame["_record"] = (raw[source.instance].astype(str) if source.instance in raw.columns
+                        else source.name + ":" + frame["_row"].astype(str))
+    frame["_mode"] = source.mode or ""
+    frame["_submitted"] = (_datetimes(raw[source.submitted].astype("string"), source.dayfirst)
+                           if source.submitted in raw.columns else pd.NaT)
     found = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
-    return typed, found
+    return frame, found
+
+
+def _convert(column: pd.Series, kind: str, dayfirst: bool) -> tuple[pd.Series, pd.Series]:
+    if kind == "numeric":
+        if pd.api.types.is_numeric_dtype(column):
+            values = column.astype("float64")
+            return values, pd.Series(False, index=column.index)
+        text = column.astype("string").str.strip()
+        values = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").astype("float64")
+    elif kind == "datetime":
+        if pd.api.types.is_datetime64_any_dtype(column):
+            return column.astype("datetime64[ns]"), pd.Series(False, index=column.index)
+        text = column.astype("string").str.strip()
+        values = _datetimes(text, dayfirst)
+    else:
+        if pd.api.types.is_numeric_dtype(column):  # e.g. a SAV string question stored as numbers
+            text = column.astype("string").str.replace(r"\.0$", "", regex=True)
+        else:
+            text = column.astype("string").str.strip()
+        values = text.mask(text == "").astype(object).where(text.notna() & (text != ""), np.nan)
+        return values, pd.Series(False, index=column.index)
+    bad = (text.notna() & (text != "") & values.isna()).fillna(False).astype(bool)
+    return values, bad
+
+
+_OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
+
+
+def _datetimes(text: pd.Series, dayfirst: bool) -> pd.Series:
+    """ISO 8601 (with an offset → Brussels local time), else day-first or month-first dates."""
+    text = text.astype("string")
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    has_offset = text.str.contains(_OFFSET, regex=True).fillna(False).astype(bool)
+    if has_offset.any():
+        aware = pd.to_datetime(text[has_offset], errors="coerce", format="ISO8601", utc=True)
+        result[has_offset] = aware.dt.tz_convert("Europe/Brussels").dt.tz_localize(None).astype("datetime64[ns]")
+    rest = ~has_offset & text.notna()
+    if rest.any():
+        iso = pd.to_datetime(text[rest], errors="coerce", format="ISO8601")
+        result[rest] = iso.astype("datetime64[ns]")
+        left = rest & result.isna()
+        if left.any():
+            other = pd.to_datetime(text[left], errors="coerce", format="mixed", dayfirst=dayfirst)
+            result[left] = other.astype("datetime64[ns]")
+    return result
+
+
+def resolve(records: pd.DataFrame, project: Project, questionnaire: Questionnaire
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Status (kept/merged/excluded), the respondent a record counts as, and the reason.
+
+    Rule for several records of one respondent: a complete interview beats an incomplete one;
+    then the one with more answers; then the mode earlier in ingest.mode_priority; then the
+    latest submission; then the source order in sid.toml and the row order.
+    """
+    key = project.key
+    n = len(records)
+    status = np.full(n, "kept", dtype=object)
+    reason = np.full(n, "", dtype=object)
+    keys = records[key]
+    no_key = keys.isna() | (keys.astype(str).str.strip() == "")
+    status[no_key.to_numpy()] = "excluded"
+    reason[no_key.to_numpy()] = Reason.NO_KEY
+    test = ~no_key & keys.astype(str).str.contains(project.ingest.test_key_pattern, regex=True)
+    status[test.to_numpy()] = "excluded"
+    reason[test.to_numpy()] = Reason.TEST
+    if project.sample is not None:
+        sample_keys = _sample(project)[project.sample.key]
+        outside = ~no_key & ~test & ~keys.isin(set(sample_keys))
+        status[outside.to_numpy()] = "excluded"
+        reason[outside.to_numpy()] = Reason.NOT_IN_SAMPLE
+    respondent = np.where(status == "kept", keys.astype(object), None)
+
+    form_vars = [v for v in questionnaire.names if v in records.columns and v != key]
+    answered = records[form_vars].notna().sum(axis=1)
+    priority = {m: i for i, m in enumerate(project.ingest.mode_priority)}
+    candidates = records.assign(
+        _answered=answered,
+        _rank=records["_mode"].map(priority).fillna(len(priority)),
+        _kept=status == "kept",
+    )[lambda f: f["_kept"]]
+    ordered = candidates.sort_values(
+        [key, "_complete", "_answered", "_rank", "_submitted", "_order", "_row"],
+        ascending=[True, False, False, True, False, True, True], na_position="last", kind="stable")
+    loser = ordered[key].duplicated(keep="first")
+    winners = ordered[~loser].set_index(key)
+    losers = ordered[loser]
+    idx = losers.index.to_numpy()
+    status[idx] = "merged"
+    respondent[idx] = losers[key].to_numpy()
+    same_mode = losers["_source"].to_numpy() == winners.loc[losers[key], "_source"].to_numpy()
+    reason[idx] = np.where(same_mode, Reason.DOUBLE, Reason.CROSS_MODE)
+    return status, respondent, reason
+
+
+def _sample(project: Project) -> pd.DataFrame:
+    sample = project.sample
+    table = read_table(sample.source).frame
+    if sample.key not in table.columns:
+        raise SidError("source_columns", f"sample key column {sample.key!r} is missing",
+                       file=sample.source.path, row=1, fix="Check sample.key in sid.toml.")
+    table[sample.key] = table[sample.key].astype(str).str.strip()
+    dup = table[sample.key][table[sample.key].duplicated()]
+    if len(dup):
+        raise SidError("key_duplicate", f"{len(dup)} duplicate value(s) of {sample.key} in the sample, "
+                       f"e.g. {dup.iloc[0]!r}", file=sample.source.path, column=sample.key)
+    return table
+
+
+def join_sample(kept: pd.DataFrame, project: Project) -> pd.DataFrame:
+    """Add the sample frame's design columns (stratum, municipality, ...); identifiers stay out.
+    Columns that clash with answers are prefixed `steekproef_`."""
+    if project.sample is None:
+        return kept
+    sample = project.sample
+    table = _sample(project)
+    design = [c for c in table.columns if c not in sample.identifiers and c != sample.key]
+    renamed = {c: (f"steekproef_{c}" if c in kept.columns else c) for c in design}
+    design_frame = table[[sample.key, *design]].rename(columns=renamed)
+    design_frame = design_frame.rename(columns={sample.key: project.key})
+    merged = kept.merge(design_frame, on=project.key, how="left", validate="one_to_one")
+    merged.index = kept.index
+    return merged

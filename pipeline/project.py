@@ -52,14 +52,34 @@ SID_MISSING = MissingScheme(
 
 @dataclass(frozen=True)
 class Source:
-    """One fieldwork export named in sid.toml."""
+    """One input file named in sid.toml: a fieldwork export, the sample frame or the contact log."""
 
     name: str
     path: Path
     format: str
     mode: str | None = None
-    encoding: str | None = None
-    delimiter: str | None = None
+    encoding: str | None = None  # None: detected (BOM, else UTF-8, else Windows-1252)
+    delimiter: str | None = None  # None: detected
+    sheet: str | None = None  # xlsx: sheet name (default: the first)
+    rename: tuple[tuple[str, str], ...] = ()  # source column → form variable
+    separator: str = "/"  # between group names and the question name in column headers
+    instance: str | None = None  # column identifying the record in this source (e.g. meta/instanceID)
+    submitted: str | None = None  # column with the submission time (latest wins among equals)
+    dayfirst: bool = True  # dates like 02/03/2026 are 2 March
+
+
+@dataclass(frozen=True)
+class SampleFrame:
+    source: Source
+    key: str
+    identifiers: tuple[str, ...]  # direct identifiers: never joined to the answers, never delivered
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    complete_if: str | None = None  # expression; default: the form's last required, unrouted question answered
+    mode_priority: tuple[str, ...] = ("capi", "papi", "web")
+    test_key_pattern: str = r"^(?i:test)"
 
 
 @dataclass(frozen=True)
@@ -83,6 +103,9 @@ class Project:
     cleaned: Path
     work: Path
     demo: DemoSettings = field(default_factory=DemoSettings)
+    sample: SampleFrame | None = None
+    contacts: Source | None = None
+    ingest: IngestSettings = field(default_factory=IngestSettings)
 
     @property
     def sav_path(self) -> Path:
@@ -95,10 +118,14 @@ class Project:
 
 # Allowed keys per table: a typo in sid.toml is an error, not a silently ignored setting.
 _KEYS = {
-    "": {"survey", "missing", "sources", "paths", "demo"},
+    "": {"survey", "missing", "sources", "paths", "demo", "sample", "contacts", "ingest"},
     "survey": {"name", "title", "form", "language", "key"},
     "paths": {"raw", "cleaned", "work"},
-    "source": {"name", "path", "format", "mode", "encoding", "delimiter"},
+    "source": {"name", "path", "format", "mode", "encoding", "delimiter", "sheet", "rename",
+               "separator", "instance", "submitted", "dayfirst"},
+    "sample": {"path", "format", "encoding", "delimiter", "sheet", "key", "identifiers"},
+    "contacts": {"path", "format", "encoding", "delimiter", "sheet"},
+    "ingest": {"complete_if", "mode_priority", "test_key_pattern"},
     "missing": set(MISSING_ROLES),
     "missing_code": {"code", "label"},
     "demo": {"seed", "respondents"},
@@ -176,6 +203,36 @@ def _build(root: Path, file: Path, data: dict[str, Any]) -> Project:
 
     missing = _missing_scheme(table(data.get("missing", {}), "missing"), fail, check_keys)
 
+    def source(src: dict[str, Any], where: str, default_name: str | None = None) -> Source:
+        path = inside(text(src, "path", where), f"{where}path")
+        fmt = src.get("format", path.suffix.lower().lstrip("."))
+        if fmt not in SOURCE_FORMATS:
+            raise fail(f"{where}format", f"{fmt!r} is not a supported format",
+                       fix=f"Use one of: {', '.join(SOURCE_FORMATS)}.")
+        rename = src.get("rename", {})
+        if not isinstance(rename, dict) or not all(isinstance(v, str) for v in rename.values()):
+            raise fail(f"{where}rename", 'must be a table of "source column" = "variable"')
+        for opt in ("encoding", "delimiter", "sheet", "mode", "instance", "submitted", "separator"):
+            if opt in src and (not isinstance(src[opt], str) or not src[opt]):
+                raise fail(f"{where}{opt}", "must be a non-empty text")
+        if src.get("encoding"):
+            import codecs
+
+            try:
+                codecs.lookup(src["encoding"])
+            except LookupError:
+                raise fail(f"{where}encoding", f"unknown encoding {src['encoding']!r}",
+                           fix="Use e.g. utf-8, utf-8-sig or cp1252.") from None
+        if not isinstance(src.get("dayfirst", True), bool):
+            raise fail(f"{where}dayfirst", "must be true or false")
+        return Source(
+            name=text(src, "name", where, default_name or path.stem), path=path, format=fmt,
+            mode=src.get("mode"), encoding=src.get("encoding"), delimiter=src.get("delimiter"),
+            sheet=src.get("sheet"), rename=tuple(rename.items()), separator=src.get("separator", "/"),
+            instance=src.get("instance"), submitted=src.get("submitted"),
+            dayfirst=src.get("dayfirst", True),
+        )
+
     raw_sources = data.get("sources", [])
     if not isinstance(raw_sources, list):
         raise fail("sources", "must be an array of tables: [[sources]]")
@@ -184,18 +241,43 @@ def _build(root: Path, file: Path, data: dict[str, Any]) -> Project:
         where = f"sources[{i}]."
         src = table(src, f"sources[{i}]")
         check_keys(src, _KEYS["source"], where)
-        path = inside(text(src, "path", where), f"{where}path")
-        fmt = src.get("format", path.suffix.lower().lstrip("."))
-        if fmt not in SOURCE_FORMATS:
-            raise fail(f"{where}format", f"{fmt!r} is not a supported format",
-                       fix=f"Use one of: {', '.join(SOURCE_FORMATS)}.")
-        sources.append(Source(
-            name=text(src, "name", where, path.stem), path=path, format=fmt,
-            mode=src.get("mode"), encoding=src.get("encoding"), delimiter=src.get("delimiter"),
-        ))
+        sources.append(source(src, where))
     names = [s.name for s in sources]
     if len(set(names)) != len(names):
         raise fail("sources", "source names must be unique")
+
+    sample = None
+    if "sample" in data:
+        tbl = table(data["sample"], "sample")
+        check_keys(tbl, _KEYS["sample"], "sample.")
+        identifiers = tbl.get("identifiers", [])
+        if not isinstance(identifiers, list) or not all(isinstance(i, str) for i in identifiers):
+            raise fail("sample.identifiers", "must be a list of column names")
+        sample = SampleFrame(
+            source({k: v for k, v in tbl.items() if k not in ("key", "identifiers")}, "sample.", "sample"),
+            key=text(tbl, "key", "sample.", text(survey, "key", "survey.")),
+            identifiers=tuple(identifiers))
+    contacts = None
+    if "contacts" in data:
+        tbl = table(data["contacts"], "contacts")
+        check_keys(tbl, _KEYS["contacts"], "contacts.")
+        contacts = source(tbl, "contacts.", "contacts")
+
+    ingest_tbl = table(data.get("ingest", {}), "ingest")
+    check_keys(ingest_tbl, _KEYS["ingest"], "ingest.")
+    priority = ingest_tbl.get("mode_priority", list(IngestSettings.mode_priority))
+    if not isinstance(priority, list) or not all(isinstance(m, str) for m in priority):
+        raise fail("ingest.mode_priority", 'must be a list of modes, e.g. ["capi", "papi", "web"]')
+    pattern = ingest_tbl.get("test_key_pattern", IngestSettings.test_key_pattern)
+    try:
+        import re
+
+        re.compile(pattern)
+    except (re.error, TypeError) as exc:
+        raise fail("ingest.test_key_pattern", f"not a valid regular expression ({exc})") from None
+    ingest_settings = IngestSettings(
+        complete_if=ingest_tbl.get("complete_if"), mode_priority=tuple(priority),
+        test_key_pattern=pattern)
 
     demo_tbl = table(data.get("demo", {}), "demo")
     check_keys(demo_tbl, _KEYS["demo"], "demo.")
@@ -211,6 +293,7 @@ def _build(root: Path, file: Path, data: dict[str, Any]) -> Project:
         key=text(survey, "key", "survey."),
         missing=missing, sources=tuple(sources),
         raw=raw, cleaned=cleaned, work=work, demo=demo,
+        sample=sample, contacts=contacts, ingest=ingest_settings,
     )
 
 

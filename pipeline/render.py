@@ -12,11 +12,23 @@ console = Console()
 
 def ingest_summary(result) -> None:
     table = Table(title="Ingest", title_justify="left")
-    for col in ("source", "file", "rows", "type problems"):
-        table.add_column(col, justify="right" if col in ("rows", "type problems") else "left")
+    numbers = ("rows", "kept", "merged", "excluded", "type problems")
+    for col in ("source", "file", *numbers):
+        table.add_column(col, justify="right" if col in numbers else "left")
     for s in result.sources:
-        table.add_row(s.source, s.path.name, f"{s.rows:,}", f"{s.type_problems:,}")
+        table.add_row(s.source, s.path.name, *(f"{n:,}" for n in (
+            s.rows, s.kept, s.merged, s.excluded, s.type_problems)))
+    total = [sum(getattr(s, a) for s in result.sources) for a in ("rows", "kept", "merged", "excluded", "type_problems")]
+    table.add_row("[bold]total[/bold]", "", *(f"[bold]{n:,}[/bold]" for n in total))
     console.print(table)
+    reasons = result.reconciliation.loc[result.reconciliation["status"] != "kept", "reason"].value_counts()
+    if len(reasons):
+        console.print("not kept: " + ", ".join(f"{r} {n:,}" for r, n in reasons.items())
+                      + "  (work/reconciliation.csv)")
+    for s in result.sources:
+        if s.unmapped:
+            shown = ", ".join(s.unmapped[:6]) + (" ..." if len(s.unmapped) > 6 else "")
+            console.print(f"[dim]{s.source}: {len(s.unmapped)} column(s) not in the form, kept as is: {shown}[/dim]")
     if len(result.problems):
         console.print(f"[yellow]{len(result.problems):,} cells did not fit the form's type; "
                       "listed in work/ingest_problems.csv[/yellow]")

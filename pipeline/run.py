@@ -29,10 +29,11 @@ def questionnaire_of(project: Project) -> Questionnaire:
     return questionnaire
 
 
-def run_ingest(project: Project, questionnaire: Questionnaire) -> tuple[pd.DataFrame, IngestResult]:
-    frame, result = ingest(project, questionnaire)
+def run_ingest(project: Project, questionnaire: Questionnaire, progress=None) -> tuple[pd.DataFrame, IngestResult]:
+    frame, result = ingest(project, questionnaire, progress)
     _write_parquet(frame, project.work / INGESTED)
     _write_csv(result.problems, project.work / "ingest_problems.csv")
+    _write_csv(result.reconciliation, project.work / "reconciliation.csv")
     return frame, result
 
 
