@@ -238,7 +238,7 @@ def resolve(records: pd.DataFrame, project: Project, questionnaire: Questionnair
         outside = ~no_key & ~test & ~keys.isin(set(sample_keys))
         status[outside.to_numpy()] = "excluded"
         reason[outside.to_numpy()] = Reason.NOT_IN_SAMPLE
-    respondent = np.where(status == "kept", keys.astype(object), None)
+    respondent = np.where(status == "kept", keys.astype(object), "")
 
     form_vars = [v for v in questionnaire.names if v in records.columns and v != key]
     answered = records[form_vars].notna().sum(axis=1)
