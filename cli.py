@@ -79,7 +79,8 @@ def run() -> None:
     from pipeline import render
     from pipeline.run import run_all
 
-    result = run_all(_project())
+    with render.steps("sid run") as progress:
+        result = run_all(_project(), progress)
     render.run_summary(result)
 
 
@@ -94,7 +95,8 @@ def ingest() -> None:
     from pipeline.run import questionnaire_of, run_ingest
 
     project = _project()
-    _, result = run_ingest(project, questionnaire_of(project))
+    with render.steps("sid ingest") as progress:
+        _, result = run_ingest(project, questionnaire_of(project), progress)
     render.ingest_summary(result)
 
 

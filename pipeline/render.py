@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from rich.console import Console
 from rich.table import Table
 
 console = Console()
+
+
+@contextmanager
+def steps(title: str) -> Iterator[Callable[[str], None]]:
+    """A spinner with the current step (reading a file, resolving duplicates ...) on stderr;
+    silent when stderr is not a terminal."""
+    from rich.console import Console as _Console
+
+    err = _Console(stderr=True)
+    if not err.is_terminal:
+        yield lambda step: None
+        return
+    with err.status(title) as status:
+        yield lambda step: status.update(f"{title}: {step}")
 
 
 def ingest_summary(result) -> None:

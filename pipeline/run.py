@@ -44,10 +44,12 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
                   language=project.language, key=project.key, title=project.title)
 
 
-def run_all(project: Project) -> RunResult:
+def run_all(project: Project, progress=None) -> RunResult:
     """ingest → export. Later stages (code, validate, clean, weight) slot in between."""
     questionnaire = questionnaire_of(project)
-    frame, ingested = run_ingest(project, questionnaire)
+    frame, ingested = run_ingest(project, questionnaire, progress)
+    if progress:
+        progress("writing the SPSS file")
     exported = run_export(project, questionnaire, frame)
     return RunResult(ingested, exported)
 
