@@ -281,11 +281,28 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
                            "(names must be unique in the whole form, ignoring case, to become SPSS variables)",
                            file=path, sheet="survey", row=v.row, column="name")
         seen[v.name.lower()] = v
+    _check_expressions(path, variables)
     return Questionnaire(
         path=path, form_id=str(form.get("id_string", "")), title=str(form.get("title", "")),
         version=str(form.get("version", "")), default_language=default_language,
         languages=tuple(languages), variables=tuple(variables), missing=missing,
     )
+
+
+def _check_expressions(path: Path, variables: list[Variable]) -> None:
+    """Every relevant, constraint and calculate must parse with sid's evaluator."""
+    from pipeline.expressions import ExpressionError, parse
+
+    for v in variables:
+        for column, text in (("relevant", v.relevant), ("constraint", v.constraint),
+                             ("calculate", v.calculate)):
+            if not text:
+                continue
+            try:
+                parse(text)
+            except ExpressionError as exc:
+                raise SidError("form_expression", f"{v.name}: {exc}", file=path, sheet="survey",
+                               row=v.row, column=column, fix="Correct the expression in the form.") from None
 
 
 def _is_int(text: str) -> bool:
