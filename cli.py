@@ -102,6 +102,22 @@ def ingest() -> None:
 
 @app.command()
 @command
+def validate() -> None:
+    """Check the ingested data against the form, the rules and the quality thresholds.
+
+    Exits 1 while error-level failures remain. Example: sid validate
+    """
+    from pipeline import render
+    from pipeline.run import questionnaire_of, run_validate
+
+    project = _project()
+    report = run_validate(project, questionnaire_of(project))
+    render.validation_summary(report)
+    raise typer.Exit(1 if report.errors else 0)
+
+
+@app.command()
+@command
 def export() -> None:
     """Write the labelled SPSS file and syntax to cleaned/ from the last stage's output.
 

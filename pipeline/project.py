@@ -83,6 +83,16 @@ class IngestSettings:
 
 
 @dataclass(frozen=True)
+class ValidateSettings:
+    rules: Path | None = None  # YAML file of consistency rules
+    speeder_ratio: float = 0.33
+    straightline_min_items: int = 4
+    max_item_nonresponse: float = 0.30
+    max_dont_know: float = 0.30
+    accept: tuple[tuple[str, str], ...] = ()  # rule name → written reason for accepting its failures
+
+
+@dataclass(frozen=True)
 class DemoSettings:
     seed: int = 2026
     respondents: int = 1000
@@ -106,6 +116,7 @@ class Project:
     sample: SampleFrame | None = None
     contacts: Source | None = None
     ingest: IngestSettings = field(default_factory=IngestSettings)
+    validate: ValidateSettings = field(default_factory=ValidateSettings)
 
     @property
     def sav_path(self) -> Path:
@@ -118,7 +129,9 @@ class Project:
 
 # Allowed keys per table: a typo in sid.toml is an error, not a silently ignored setting.
 _KEYS = {
-    "": {"survey", "missing", "sources", "paths", "demo", "sample", "contacts", "ingest"},
+    "": {"survey", "missing", "sources", "paths", "demo", "sample", "contacts", "ingest", "validate"},
+    "validate": {"rules", "speeder_ratio", "straightline_min_items", "max_item_nonresponse",
+                 "max_dont_know", "accept"},
     "survey": {"name", "title", "form", "language", "key"},
     "paths": {"raw", "cleaned", "work"},
     "source": {"name", "path", "format", "mode", "encoding", "delimiter", "sheet", "rename",
@@ -285,6 +298,22 @@ def _build(root: Path, file: Path, data: dict[str, Any]) -> Project:
     if not isinstance(demo.seed, int) or not isinstance(demo.respondents, int) or demo.respondents < 1:
         raise fail("demo", "seed and respondents must be whole numbers (respondents >= 1)")
 
+    vtbl = table(data.get("validate", {}), "validate")
+    check_keys(vtbl, _KEYS["validate"], "validate.")
+    defaults = ValidateSettings()
+    numbers = {}
+    for opt in ("speeder_ratio", "max_item_nonresponse", "max_dont_know", "straightline_min_items"):
+        value = vtbl.get(opt, getattr(defaults, opt))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise fail(f"validate.{opt}", "must be a non-negative number")
+        numbers[opt] = value
+    accept = vtbl.get("accept", {})
+    if not isinstance(accept, dict) or not all(isinstance(v, str) and v.strip() for v in accept.values()):
+        raise fail("validate.accept", 'must be a table of rule = "written reason"')
+    validate = ValidateSettings(
+        rules=inside(text(vtbl, "rules", "validate."), "validate.rules") if "rules" in vtbl else None,
+        accept=tuple(accept.items()), **numbers)
+
     return Project(
         root=root, file=file, name=name,
         title=text(survey, "title", "survey.", name),
@@ -293,7 +322,7 @@ def _build(root: Path, file: Path, data: dict[str, Any]) -> Project:
         key=text(survey, "key", "survey."),
         missing=missing, sources=tuple(sources),
         raw=raw, cleaned=cleaned, work=work, demo=demo,
-        sample=sample, contacts=contacts, ingest=ingest_settings,
+        sample=sample, contacts=contacts, ingest=ingest_settings, validate=validate,
     )
 
 

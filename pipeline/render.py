@@ -80,3 +80,22 @@ def form_summary(questionnaire, language: str) -> None:
     console.print("types: " + ", ".join(f"{t} {c}" for t, c in types.most_common()))
     routed = sum(1 for v in questionnaire if v.routing)
     console.print(f"routed questions: {routed}; labels shown in SPSS: {lang}")
+
+
+def validation_summary(report, top: int = 15) -> None:
+    summary = report.summary
+    failing = summary[summary["fails"] > 0]
+    table = Table(title=f"Validation: {report.errors:,} errors, {report.warnings:,} warnings "
+                  f"({len(failing)} of {len(summary)} rules fail)", title_justify="left")
+    for col in ("rule", "severity", "fails", "items", "description"):
+        table.add_column(col, justify="right" if col in ("fails", "items") else "left",
+                         overflow="fold", max_width=60 if col == "description" else None)
+    colour = {"error": "red", "warning": "yellow", "accepted": "cyan"}
+    for row in failing.head(top).itertuples():
+        table.add_row(row.rule, f"[{colour.get(row.severity, 'white')}]{row.severity}[/]",
+                      f"{row.fails:,}", f"{row.items:,}", row.description)
+    console.print(table)
+    if len(failing) > top:
+        console.print(f"... and {len(failing) - top} more failing rules")
+    console.print("Details: work/validation_failures.xlsx (one row per failure), "
+                  "work/validation_summary.xlsx, work/quality.xlsx")

@@ -44,6 +44,27 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
                   language=project.language, key=project.key, title=project.title)
 
 
+def run_validate(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None):
+    """Validate the last stage's frame; the report goes to work/ (failures name respondents) and
+    its per-rule summary also to cleaned/."""
+    from pipeline.reports import write_report
+    from pipeline.validate import QualitySettings, load_rules, validate
+
+    if frame is None:
+        frame = _read_stage(project, INGESTED, "sid ingest")
+    settings = project.validate
+    rules = load_rules(settings.rules, questionnaire) if settings.rules else ()
+    quality = QualitySettings(settings.speeder_ratio, int(settings.straightline_min_items),
+                              settings.max_item_nonresponse, settings.max_dont_know)
+    report = validate(frame, questionnaire, key=project.key, rules=rules, quality=quality,
+                      accepted=dict(settings.accept))
+    write_report(report.failures, project.work / "validation_failures", "failures")
+    write_report(report.summary, project.work / "validation_summary", "summary")
+    write_report(report.quality, project.work / "quality", "quality")
+    write_report(report.summary, project.cleaned / "validation_summary", "summary")
+    return report
+
+
 def run_all(project: Project, progress=None) -> RunResult:
     """ingest → export. Later stages (code, validate, clean, weight) slot in between."""
     questionnaire = questionnaire_of(project)

@@ -1,0 +1,45 @@
+"""Report frames written for people: CSV (UTF-8 with BOM, for Excel) and XLSX, atomically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.files import atomic_path
+
+# Text that Excel would run as a formula if a respondent typed it.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that start like a formula (= + - @ tab CR) get a leading `'`, so Excel shows
+    them as text instead of running them. Numeric and date columns are untouched."""
+    out = frame.copy()
+    for col in out.columns:
+        series = out[col]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
+            continue
+        text = series.astype("string")
+        risky = text.str.startswith(_FORMULA_START).fillna(False).astype(bool)
+        if risky.any():
+            out[col] = series.astype(object).where(~risky, "'" + text)
+    return out
+
+
+def write_report(frame: pd.DataFrame, target_stem: Path, sheet: str) -> list[Path]:
+    """`<stem>.csv` and `<stem>.xlsx` with the same frozen columns."""
+    safe = excel_safe(frame)
+    csv_path = target_stem.with_suffix(".csv")
+    xlsx_path = target_stem.with_suffix(".xlsx")
+    with atomic_path(csv_path) as tmp:
+        safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    with atomic_path(xlsx_path) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            safe.to_excel(writer, sheet_name=sheet[:31], index=False)
+            ws = writer.sheets[sheet[:31]]
+            ws.freeze_panes = "A2"
+            for i, col in enumerate(safe.columns, start=1):
+                width = min(max(len(str(col)), int(safe[col].astype(str).str.len().quantile(0.9)) if len(safe) else 0) + 2, 60)
+                ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
+    return [csv_path, xlsx_path]
