@@ -152,6 +152,8 @@ def pspp_dictionary(sav: Path, workdir: Path, sps: Path | None = None):
     user_missing: dict[str, set[float]] = {}
     current = None
     for row in tables.get("Value Labels", [])[1:]:
+        if len(row) < 3:  # "Footnote: a. User-missing value"
+            continue
         current = row[0] or current
         value = row[1].replace("[a]", "")
         value_labels.setdefault(current, {})[float(value)] = row[2]
