@@ -72,7 +72,9 @@ def _project():
 @app.command()
 @command
 def run() -> None:
-    """Run the whole pipeline: raw/ → cleaned/<survey>.sav + .sps.
+    """Run the whole pipeline: ingest, clean, validate, export to cleaned/<survey>.sav + .sps.
+
+    Exits 1 when error-level failures remain after cleaning.
 
     Example: sid run --project ~/surveys/sid2026
     """
@@ -82,6 +84,7 @@ def run() -> None:
     with render.steps("sid run") as progress:
         result = run_all(_project(), progress)
     render.run_summary(result)
+    raise typer.Exit(result.exit_code)
 
 
 @app.command()
@@ -114,6 +117,23 @@ def validate() -> None:
     report = run_validate(project, questionnaire_of(project))
     render.validation_summary(report)
     raise typer.Exit(1 if report.errors else 0)
+
+
+@app.command()
+@command
+def clean() -> None:
+    """Clean the ingested data (rules, invalid codes, routing codes), log every change, validate.
+
+    Exits 1 while error-level failures remain. Example: sid clean
+    """
+    from pipeline import render
+    from pipeline.run import questionnaire_of, run_clean
+
+    project = _project()
+    with render.steps("sid clean") as progress:
+        _, outcome = run_clean(project, questionnaire_of(project), progress=progress)
+    render.clean_summary(outcome)
+    raise typer.Exit(1 if outcome.validation.errors else 0)
 
 
 @app.command()

@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -250,18 +251,27 @@ class _Form:
             run = [v.name] if scale(v) else []
         return grids
 
+    def specifies(self, v: Variable) -> str | None:
+        """The select question an other-specify text belongs to: `q_anders` after `q`, or the
+        one question its relevant mentions."""
+        refs = _refs(v.routing)
+        for other in self.vars.values():
+            if other.type in ("select_one", "select_multiple") and v.name.startswith(other.name + "_"):
+                return other.name
+        return next(iter(refs)) if len(refs) == 1 and self.vars[next(iter(refs))].choices is not None else None
+
     def text_kind(self, v: Variable) -> str:
         name = v.name.lower()
-        refs = _refs(v.routing)
+        of = self.specifies(v)
         if re.search(r"beroep|job|occupation|functie", name):
             return "job"
         if re.search(r"opmerking|comment|remark", name):
             return "comment"
-        if refs & {c.name for c in self.country}:
+        if of in {c.name for c in self.country}:
             return "country"
-        if refs & self.language_selects or "taal" in name:
+        if of in self.language_selects or "taal" in name:
             return "language"
-        if re.search(r"relig|geloof|levensbesch", name) or any(re.search(r"relig|geloof", r) for r in refs):
+        if re.search(r"relig|geloof|levensbesch", name) or re.search(r"relig|geloof", of or ""):
             return "religion"
         if re.search(r"gemeente|woonplaats|municip|stad", name):
             return "place"
@@ -320,10 +330,15 @@ def _text(series: pd.Series) -> np.ndarray:
 
 def _brussels_iso(series: pd.Series) -> np.ndarray:
     """Naive Brussels local datetimes → ``2026-03-02T10:00:00.000+01:00``; NaT → ''."""
-    s = pd.to_datetime(series)
-    local = s.dt.tz_localize("Europe/Brussels", nonexistent="shift_forward", ambiguous=True)
-    text = local.dt.strftime("%Y-%m-%dT%H:%M:%S.000%z").str.replace(r"(\d\d)(\d\d)$", r"\1:\2", regex=True)
-    return _text(text)
+    local = pd.to_datetime(series).dt.tz_localize("Europe/Brussels", nonexistent="shift_forward", ambiguous=True)
+    wall = local.dt.tz_localize(None)
+    hours = ((wall - local.dt.tz_convert("UTC").dt.tz_localize(None)) / pd.Timedelta(hours=1)).to_numpy()
+    text = np.datetime_as_string(wall.to_numpy("datetime64[s]"), unit="s").astype(object)
+    sign = np.where(hours < 0, "-", "+")
+    offset = np.char.mod("%02d:00", np.abs(np.nan_to_num(hours)).astype(int)).astype(object)
+    out = text + ".000" + sign.astype(object) + offset
+    out[np.isnan(hours)] = ""
+    return out
 
 
 def _to_utc(series: pd.Series) -> pd.Series:
@@ -382,6 +397,7 @@ class _Builder:
             self.rng_contacts, self.rng_export, _ = (np.random.default_rng(c) for c in children)
         self.pool_seeds = children[7]
         self.truth: list[pd.DataFrame] = []
+        self._limit: int | None = None
         self.notes: dict[str, list[str]] = {d: [] for d in DEFECTS}
 
     # -- orchestration --------------------------------------------------------------------------
@@ -392,6 +408,7 @@ class _Builder:
         self._set_times()
         self._set_texts()
         self._unstraighten()
+        self.R = self.R.copy()
         self.sample = self._sample_frame()
         self._plant_record_defects()
         self._plant_break_offs()
@@ -512,24 +529,17 @@ class _Builder:
 
     def _interviewer_ids(self) -> np.ndarray:
         """~40 interviewer numbers that satisfy the form's constraint on interviewer_id."""
-        lo, hi = 101.0, 999.0
         var = self.form.interviewer
-        if var is not None and var.constraint:
-            for op, bound in _BOUND.findall(var.constraint):
-                b = float(bound)
-                if op in (">=", ">"):
-                    lo = max(lo, b + (op == ">"))
-                else:
-                    hi = min(hi, b - (op == "<"))
-            if hi - lo < N_INTERVIEWERS:
-                lo = float(np.ceil(lo))
-        start = lo if lo >= 100 else (101 if hi >= 101 + N_INTERVIEWERS else lo)
-        ids = np.arange(N_INTERVIEWERS) + np.ceil(start)
-        ids = ids[ids <= hi] if np.isfinite(hi) else ids
+        lo, hi = self._numeric_bounds(var) if var is not None else (None, None)
+        lo = 100.0 if lo is None else float(np.ceil(lo))
+        hi = np.inf if hi is None else float(np.floor(hi))
+        start = lo + 1 if lo % 100 == 0 and lo + N_INTERVIEWERS <= hi else lo
+        ids = np.arange(N_INTERVIEWERS) + start
+        ids = ids[ids <= hi]
         if var is not None and var.constraint and len(ids):
             try:
                 ok = _evaluate(var.constraint, pd.DataFrame({var.name: ids.astype(float)}), current=var.name)
-                ids = ids[ok.astype(bool)] if ok.any() else ids
+                ids = ids[ok.astype(bool)]
             except ExpressionError:
                 pass
         return ids if len(ids) else np.arange(101, 101 + N_INTERVIEWERS, dtype=float)
@@ -579,10 +589,10 @@ class _Builder:
         pool = self._fill_pool(pd.Series(cell))
         order = np.lexsort((main, cell.astype(str)))
         R = pool.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
-        R["_unit"] = main
-        R["_source"] = source
-        R["_cat"] = u["cat"].to_numpy()[main]
-        R["_stratum"] = u["stratum"].to_numpy()[main]
+        R = pd.concat([R, pd.DataFrame({
+            "_unit": main, "_source": source, "_cat": u["cat"].to_numpy()[main],
+            "_stratum": u["stratum"].to_numpy()[main], "_lang": "", "_start": R[self.names_start()],
+            "_minutes": np.nan, "_copy_of": -1, "_submitted": pd.NaT, "_uuid": "", "_row": 0})], axis=1)
         # the web break-off records of the cross-mode duplicates: copies of their CAPI answers
         dup = np.flatnonzero(R["_cat"].to_numpy() == "dup")
         copy = R.iloc[dup].copy()
@@ -592,12 +602,16 @@ class _Builder:
         R["_rec"] = np.arange(len(R))
         R["_clean"] = R["_cat"].isin(["web", "capi", "papi"]).to_numpy()
         R[self.key] = u["sample_id"].to_numpy()[R["_unit"].to_numpy()]
+        R = R.copy()
         for v in self.form.q:
             if v.kind == "string" and v.name in R:
                 R[v.name] = R[v.name].astype(object).where(R[v.name].notna(), np.nan)
             if v.kind == "multi" and v.name in R:
                 R[v.name] = R[v.name].astype(object).where(R[v.name].notna(), np.nan)
         return R
+
+    def names_start(self) -> str:
+        return self.form.start.name if self.form.start is not None else self.key
 
     def _fill_pool(self, cells: pd.Series) -> pd.DataFrame:
         """Demo interviews whose nationality answers (and mode, if the form routes on it) fit
@@ -609,7 +623,7 @@ class _Builder:
         size = min(max(int(total * 2.2) + 60, 200), 200_000)
         for chunk_seed in self.pool_seeds.spawn(60):
             seed = int(chunk_seed.generate_state(1)[0])
-            frame = demo_responses(self.q, respondents=size, seed=seed, key=self.key)
+            frame = demo_responses(self.q, respondents=size, seed=seed, key=self.key).copy()
             cell = self._origin_of(frame) if self.form.origin else np.full(len(frame), "", dtype=object)
             if self.by_mode:
                 modus = frame[self.form.modus.name].to_numpy(dtype=float)
@@ -633,7 +647,7 @@ class _Builder:
             raise RuntimeError("the demo answers never gave enough respondents of every origin group; "
                                "check the nationality questions of the form")
         parts = [pd.concat(got[c], ignore_index=True).iloc[: need[c]] for c in need.index]
-        return pd.concat(parts, ignore_index=True)
+        return pd.concat(parts, ignore_index=True).copy()
 
     # -- 3. metadata, times, texts --------------------------------------------------------------
     def _set_metadata(self) -> None:
@@ -697,6 +711,8 @@ class _Builder:
                         rng.choice(np.arange(7, 24), size=n, p=web_hours / web_hours.sum()))
         seconds = hour * 3600 + rng.integers(0, 3600, size=n)
         start = date + pd.to_timedelta(seconds, unit="s")
+        gap = start.dt.tz_localize("Europe/Brussels", nonexistent="NaT", ambiguous=True).isna().to_numpy()
+        start = start + pd.to_timedelta(gap.astype(int), unit="h")   # no clock times skipped by summer time
         start = start.where(source != "papi", date)
         minutes = np.where(source == "capi",
                            np.clip(rng.lognormal(np.log(50), 0.3, size=n), 20, 150),
@@ -746,14 +762,15 @@ class _Builder:
         for grid in self.form.grids:
             if any(self.form.direct[g] for g in grid):
                 continue
-            block = R[grid].apply(pd.to_numeric, errors="coerce") if self.form.vars[grid[0]].kind != "string" \
-                else R[grid].astype(object)
-            answered = block.notna().sum(axis=1).to_numpy()
-            same = (block.nunique(axis=1, dropna=True).to_numpy() == 1) & (answered >= 3)
+            block = np.column_stack([pd.to_numeric(R[g], errors="coerce").to_numpy(dtype=float) for g in grid])
+            answered = (~np.isnan(block)).sum(axis=1)
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                same = (np.nanmin(block, axis=1) == np.nanmax(block, axis=1)) & (answered >= 3)
             if not same.any():
                 continue
             names = [c for c in self.form.vars[grid[0]].choices.names if not c.startswith("-")]
-            last = block.notna().to_numpy()[:, ::-1].argmax(axis=1)
+            last = (~np.isnan(block))[:, ::-1].argmax(axis=1)
             col = np.asarray(grid)[len(grid) - 1 - last]
             rows = np.flatnonzero(same)
             for item in np.unique(col[rows]):
@@ -761,7 +778,7 @@ class _Builder:
                 current = R.loc[sel, item].astype(str).str.replace(r"\.0$", "", regex=True)
                 idx = current.map(dict(zip(names, range(len(names))))).fillna(0).to_numpy(dtype=np.int64)
                 alt = np.asarray(names, dtype=object)[(idx + 1) % len(names)]
-                R.loc[sel, item] = alt.astype(float) if self.form.vars[item].kind == "numeric" else alt
+                R.loc[sel, item] = alt.astype(float)
 
     # -- 4. the sample frame ---------------------------------------------------------------------
     def _sample_frame(self) -> pd.DataFrame:
@@ -931,7 +948,8 @@ class _Builder:
         R = self.R
         m = R["_clean"].to_numpy() & R["_source"].isin(sources).to_numpy()
         rows = np.flatnonzero(m)
-        return rows[self.rng_defects.permutation(len(rows))]
+        rows = rows[self.rng_defects.permutation(len(rows))]
+        return rows if self._limit is None else rows[: self._limit]
 
     def _add_truth(self, defect: str, rows, variable, detail) -> None:
         rows = np.asarray(rows, dtype=np.int64)
@@ -965,11 +983,13 @@ class _Builder:
         """Plant k instances spread over targets (variables or variants): each target gets an
         equal share, what one cannot take goes to the next."""
         done = 0
-        for i, target in enumerate(targets):
+        for i, target in enumerate(targets):   # a random sample of candidates is enough
             want = (k - done) // (len(targets) - i) + (1 if (k - done) % (len(targets) - i) else 0)
+            self._limit = 40 * want + 200
             done += plant_one(target, want)
             if done >= k:
                 break
+        self._limit = None
         if done < k:
             for target in targets:
                 done += plant_one(target, k - done)
@@ -1015,8 +1035,10 @@ class _Builder:
 
     def _out_of_range(self, k: int) -> int:
         f = self.form
-        targets = [v for v in f.q if v.type in ("integer", "decimal") and v.name != f.key
-                   and any(x is not None for x in self._numeric_bounds(v))]
+        def usable(v):   # an upper bound to exceed, or a year to put in the 19th century
+            lo, hi = self._numeric_bounds(v)
+            return hi is not None or (lo is not None and lo >= 1800)
+        targets = [v for v in f.q if v.type in ("integer", "decimal") and v.name != f.key and usable(v)]
         if not targets:
             self.notes["out_of_range"].append("the form has no numeric question with a range constraint")
             return 0
@@ -1094,8 +1116,9 @@ class _Builder:
             chosen = self._apply(rows, after, ok, want, {v.name})
             a = pd.Series(_num_text(self.R.loc[chosen, v.name].to_numpy(dtype=float)), dtype=object)
             b = pd.Series(_num_text(self.R.loc[chosen, other].to_numpy(dtype=float)), dtype=object)
-            word = "before" if op in (">=", ">") else "after"
-            self._add_truth("impossible_value", chosen, v.name, f"{v.name} " + a + f" {word} {other} " + b)
+            word = "<" if op in (">=", ">") else ">"
+            self._add_truth("impossible_value", chosen, v.name,
+                            f"{v.name} " + a + f" {word} {other} " + b + f" (constraint {v.constraint})")
             return len(chosen)
         return self._spread(k, pairs, one)
 
@@ -1181,7 +1204,9 @@ class _Builder:
                 return 0
             r = self.rng_defects
             codes = list(v.choices.codes.values())
-            top = max(codes)
+            top = max([x for x in codes if x < 90] or codes)   # past the scale, not past 96 'other'
+            while any(top + d in codes for d in (1, 2, 3)):
+                top += 1
             source = self.R.loc[rows, "_source"].to_numpy()
             after = before.copy()
             if v.choices.numeric:
@@ -1207,9 +1232,8 @@ class _Builder:
         for v in f.questions:
             if v.type != "text":
                 continue
-            refs = _refs(v.routing) & set(countries)
-            if len(refs) == 1:
-                targets.append(("country", v, countries[next(iter(refs))]))
+            if f.text_kind(v) == "country":
+                targets.append(("country", v, countries[f.specifies(v)]))
             elif f.text_kind(v) == "place" and not v.routing:
                 targets.append(("place", v, None))
         if not targets:
@@ -1420,7 +1444,7 @@ class _Builder:
         f = self.form
         n = _counts(self.completes, DEFECT_RATES["test_interview"])
         seed = int(self.seeds.spawn(1)[0].generate_state(1)[0]) ^ 0x7E57
-        frame = demo_responses(self.q, respondents=n, seed=seed, key=self.key)
+        frame = demo_responses(self.q, respondents=n, seed=seed, key=self.key).copy()
         r = self.rng_defects
         width = max(3, len(str(n)))
         frame[self.key] = ("TEST" + _digits(np.arange(1, n + 1), width)).to_numpy()
@@ -1445,15 +1469,11 @@ class _Builder:
         if f.end is not None:
             frame[f.end.name] = (start + pd.to_timedelta(np.round(minutes * 60), unit="s")).to_numpy()
         frame = self._recalc(frame)
-        frame["_unit"] = -1
-        frame["_source"] = "web"
-        frame["_cat"] = "test"
-        frame["_stratum"] = ""
-        frame["_lang"] = "nl"
-        frame["_start"] = start.to_numpy()
-        frame["_minutes"] = minutes
-        frame["_clean"] = False
-        frame["_rec"] = len(self.R) + np.arange(n)
+        extra = pd.DataFrame({"_unit": -1, "_source": "web", "_cat": "test", "_stratum": "", "_lang": "nl",
+                              "_start": start.to_numpy(), "_minutes": minutes, "_clean": False,
+                              "_rec": len(self.R) + np.arange(n), "_copy_of": -1, "_submitted": pd.NaT,
+                              "_uuid": "", "_row": 0})
+        frame = pd.concat([frame.reset_index(drop=True), extra], axis=1)
         self.R = pd.concat([self.R, frame[self.R.columns]], ignore_index=True)
         rows = np.arange(len(self.R) - n, len(self.R))
         self._add_truth("test_interview", rows, "", "interview by a tester before the launch; not in the sample")
@@ -1466,7 +1486,6 @@ class _Builder:
         copy["_cat"] = "double"
         copy["_copy_of"] = self.R.loc[rows, "_rec"].to_numpy()
         copy["_rec"] = len(self.R) + np.arange(len(rows))
-        self.R["_copy_of"] = -1
         self.R = pd.concat([self.R, copy], ignore_index=True)
         new = np.arange(len(self.R) - len(rows), len(self.R))
         self._add_truth("double_submission", new, "", "")   # detail filled in when rows are known
@@ -1536,6 +1555,7 @@ class _Builder:
             later = original.reindex(R.loc[copies, "_copy_of"].to_numpy()).to_numpy()
             delay = pd.to_timedelta(r.integers(120, 3 * 86400, size=int(copies.sum())), unit="s")
             submitted[copies] = later + delay.to_numpy()
+        R = R.copy()
         R["_submitted"] = submitted.dt.floor("s").to_numpy()
         R["_uuid"] = _uuids(r, n)
         R["_row"] = 0

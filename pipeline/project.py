@@ -93,6 +93,28 @@ class ValidateSettings:
 
 
 @dataclass(frozen=True)
+class CleanConfig:
+    corrections: Path | None = None  # YAML file of correction rules, applied in order
+    exclude_breakoffs: bool = True
+    exclude_speeders: bool = True
+    speeder_ratio: float = 0.33
+    invalid: bool = True
+    routing: bool = True
+    not_asked_answered: str = "not_applicable"  # or "keep"
+    derive: bool = True
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    """Pseudonymous respondent ids: HMAC-SHA256 of the key with a secret kept outside the project."""
+
+    key_env: str = "SID_PSEUDONYM_KEY"
+    key_file: Path | None = None
+    demo_key: str | None = None  # only for demo projects: a key that is not secret
+    respondent_id: str = "respondent_id"
+
+
+@dataclass(frozen=True)
 class DemoSettings:
     seed: int = 2026
     respondents: int = 1000
@@ -117,6 +139,8 @@ class Project:
     contacts: Source | None = None
     ingest: IngestSettings = field(default_factory=IngestSettings)
     validate: ValidateSettings = field(default_factory=ValidateSettings)
+    clean: CleanConfig = field(default_factory=CleanConfig)
+    privacy: PrivacySettings | None = None
 
     @property
     def sav_path(self) -> Path:
@@ -129,7 +153,11 @@ class Project:
 
 # Allowed keys per table: a typo in sid.toml is an error, not a silently ignored setting.
 _KEYS = {
-    "": {"survey", "missing", "sources", "paths", "demo", "sample", "contacts", "ingest", "validate"},
+    "": {"survey", "missing", "sources", "paths", "demo", "sample", "contacts", "ingest", "validate",
+         "clean", "privacy"},
+    "clean": {"corrections", "exclude_breakoffs", "exclude_speeders", "speeder_ratio", "invalid",
+              "routing", "not_asked_answered", "derive"},
+    "privacy": {"key_env", "key_file", "demo_key", "respondent_id"},
     "validate": {"rules", "speeder_ratio", "straightline_min_items", "max_item_nonresponse",
                  "max_dont_know", "accept"},
     "survey": {"name", "title", "form", "language", "key"},
@@ -314,6 +342,41 @@ def _build(root: Path, file: Path, data: dict[str, Any]) -> Project:
         rules=inside(text(vtbl, "rules", "validate."), "validate.rules") if "rules" in vtbl else None,
         accept=tuple(accept.items()), **numbers)
 
+    ctbl = table(data.get("clean", {}), "clean")
+    check_keys(ctbl, _KEYS["clean"], "clean.")
+    flags = {}
+    for opt in ("exclude_breakoffs", "exclude_speeders", "invalid", "routing", "derive"):
+        value = ctbl.get(opt, getattr(CleanConfig, opt))
+        if not isinstance(value, bool):
+            raise fail(f"clean.{opt}", "must be true or false")
+        flags[opt] = value
+    ratio = ctbl.get("speeder_ratio", CleanConfig.speeder_ratio)
+    if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1:
+        raise fail("clean.speeder_ratio", "must be a number between 0 and 1")
+    answered = ctbl.get("not_asked_answered", "not_applicable")
+    if answered not in ("not_applicable", "keep"):
+        raise fail("clean.not_asked_answered", 'must be "not_applicable" or "keep"')
+    clean = CleanConfig(
+        corrections=inside(text(ctbl, "corrections", "clean."), "clean.corrections")
+        if "corrections" in ctbl else None,
+        speeder_ratio=float(ratio), not_asked_answered=answered, **flags)
+
+    privacy = None
+    if "privacy" in data:
+        ptbl = table(data["privacy"], "privacy")
+        check_keys(ptbl, _KEYS["privacy"], "privacy.")
+        key_file = None
+        if "key_file" in ptbl:
+            key_file = Path(text(ptbl, "key_file", "privacy.")).expanduser()
+            key_file = key_file if key_file.is_absolute() else (root / key_file).resolve()
+            if key_file.is_relative_to(root):
+                raise fail("privacy.key_file", "the key file must lie outside the project folder",
+                           fix="Keep the key where the delivery can never include it.")
+        privacy = PrivacySettings(
+            key_env=text(ptbl, "key_env", "privacy.", "SID_PSEUDONYM_KEY"), key_file=key_file,
+            demo_key=ptbl.get("demo_key"),
+            respondent_id=text(ptbl, "respondent_id", "privacy.", "respondent_id"))
+
     return Project(
         root=root, file=file, name=name,
         title=text(survey, "title", "survey.", name),
@@ -323,6 +386,7 @@ def _build(root: Path, file: Path, data: dict[str, Any]) -> Project:
         missing=missing, sources=tuple(sources),
         raw=raw, cleaned=cleaned, work=work, demo=demo,
         sample=sample, contacts=contacts, ingest=ingest_settings, validate=validate,
+        clean=clean, privacy=privacy,
     )
 
 

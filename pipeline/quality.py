@@ -14,7 +14,7 @@ def grids(questionnaire: Questionnaire, min_items: int) -> dict[str, list[str]]:
     """Batteries: at least `min_items` select_one questions in one group sharing one choice list."""
     found: dict[tuple, list[str]] = defaultdict(list)
     for var in questionnaire:
-        if var.type == "select_one" and var.group:
+        if var.type == "select_one" and var.kind == "numeric" and var.group:
             found[(var.group, var.choices.name)].append(var.name)
     return {f"{'/'.join(g)}": names for (g, _), names in found.items() if len(names) >= min_items}
 

@@ -60,8 +60,25 @@ def export_summary(result) -> None:
         console.print(f"  [yellow]warning:[/yellow] {warning}")
 
 
+def clean_summary(outcome) -> None:
+    log = outcome.result.log
+    excluded = outcome.result.excluded
+    steps = log.groupby(["step", "rule"], sort=False).size()
+    table = Table(title=f"Cleaning: {len(log):,} cells changed", title_justify="left")
+    for col in ("step", "rule", "cells"):
+        table.add_column(col, justify="right" if col == "cells" else "left")
+    for (step, rule), count in steps.items():
+        table.add_row(step, rule, f"{count:,}")
+    console.print(table)
+    if len(excluded):
+        console.print("excluded respondents: " + ", ".join(
+            f"{r} {n:,}" for r, n in excluded["reason"].value_counts().items()))
+    validation_summary(outcome.validation)
+
+
 def run_summary(result) -> None:
     ingest_summary(result.ingest)
+    clean_summary(result.clean)
     export_summary(result.export)
 
 

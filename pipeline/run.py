@@ -17,10 +17,24 @@ from pipeline.questionnaire import Questionnaire, load_questionnaire
 INGESTED = "ingested.parquet"
 
 
+CLEANED = "cleaned.parquet"
+
+
+@dataclass(frozen=True)
+class CleanOutcome:
+    result: object  # clean.CleanResult
+    validation: object  # validate.ValidationReport after cleaning
+
+
 @dataclass(frozen=True)
 class RunResult:
     ingest: IngestResult
+    clean: CleanOutcome
     export: ExportResult
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.clean.validation.errors else 0
 
 
 def questionnaire_of(project: Project) -> Questionnaire:
@@ -37,11 +51,74 @@ def run_ingest(project: Project, questionnaire: Questionnaire, progress=None) ->
     return frame, result
 
 
-def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None) -> ExportResult:
+def run_clean(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None,
+              progress=None) -> tuple[pd.DataFrame, CleanOutcome]:
+    """Clean the ingested frame, log every changed cell, record exclusions, validate again."""
+    from pipeline.clean import CleanSettings, clean, load_corrections
+
     if frame is None:
         frame = _read_stage(project, INGESTED, "sid ingest")
-    return export(frame, questionnaire, sav=project.sav_path, sps=project.sps_path,
-                  language=project.language, key=project.key, title=project.title)
+    config = project.clean
+    corrections = load_corrections(config.corrections, questionnaire) if config.corrections else ()
+    settings = CleanSettings(
+        exclude_breakoffs=config.exclude_breakoffs, exclude_speeders=config.exclude_speeders,
+        speeder_ratio=config.speeder_ratio, invalid=config.invalid, routing=config.routing,
+        not_asked_answered=config.not_asked_answered, derive=config.derive)
+    if progress:
+        progress("cleaning")
+    cleaned, result = clean(frame, questionnaire, key=project.key, corrections=corrections, settings=settings)
+    _write_parquet(cleaned, project.work / CLEANED)
+    _write_csv(result.log, project.work / "cleaning_log_private.csv")
+    _write_csv(result.excluded, project.work / "exclusions.csv")
+    _update_reconciliation(project, result.excluded)
+    delivered_log = result.log.copy()
+    if project.privacy is not None:
+        from pipeline.privacy import pseudonym_secret, pseudonymise
+
+        delivered_log["respondent"] = pseudonymise(delivered_log["respondent"], pseudonym_secret(project.privacy))
+        delivered_log.loc[delivered_log["variable"] == project.key, ["old", "new"]] = "[id]"
+    _write_csv(delivered_log, project.cleaned / "cleaning_log.csv")
+    if progress:
+        progress("validating the cleaned data")
+    report = run_validate(project, questionnaire, cleaned)
+    return cleaned, CleanOutcome(result, report)
+
+
+def _update_reconciliation(project: Project, excluded: pd.DataFrame) -> None:
+    """Respondents taken out in cleaning become `excluded` with the reason, in the same table."""
+    path = project.work / "reconciliation.csv"
+    if not path.is_file():
+        return
+    rec = pd.read_csv(path, dtype=str, keep_default_na=False)
+    reasons = dict(zip(excluded["respondent"].astype(str), excluded["reason"]))
+    hit = (rec["status"] == "kept") & rec["key"].isin(reasons)
+    rec.loc[hit, "reason"] = rec.loc[hit, "key"].map(reasons)
+    rec.loc[hit, "status"] = "excluded"
+    rec.loc[hit, "respondent"] = ""
+    _write_csv(rec, path)
+
+
+def delivery_frame(project: Project, frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The frame as ABB may receive it: the respondent key replaced by its pseudonym."""
+    if project.privacy is None:
+        return frame, project.key
+    from pipeline.privacy import pseudonym_secret, pseudonymise
+
+    rid = project.privacy.respondent_id
+    ids = pseudonymise(frame[project.key], pseudonym_secret(project.privacy))
+    crosswalk = pd.DataFrame({rid: ids, project.key: frame[project.key]})
+    _write_csv(crosswalk, project.work / "crosswalk.csv")
+    out = frame.drop(columns=[project.key])
+    out.insert(0, rid, ids.to_numpy())
+    return out, rid
+
+
+def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None) -> ExportResult:
+    if frame is None:
+        frame = _read_stage(project, CLEANED, "sid clean")
+    delivered, key = delivery_frame(project, frame)
+    return export(delivered, questionnaire, sav=project.sav_path, sps=project.sps_path,
+                  language=project.language, key=key, title=project.title)
 
 
 def run_validate(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None):
@@ -66,13 +143,18 @@ def run_validate(project: Project, questionnaire: Questionnaire, frame: pd.DataF
 
 
 def run_all(project: Project, progress=None) -> RunResult:
-    """ingest → export. Later stages (code, validate, clean, weight) slot in between."""
+    """ingest → clean (validated after) → export, then the manifest of inputs and outputs.
+    (Coding and weights will slot in.)"""
+    from pipeline.manifest import write_manifest
+
     questionnaire = questionnaire_of(project)
     frame, ingested = run_ingest(project, questionnaire, progress)
+    cleaned, outcome = run_clean(project, questionnaire, frame, progress)
     if progress:
         progress("writing the SPSS file")
-    exported = run_export(project, questionnaire, frame)
-    return RunResult(ingested, exported)
+    exported = run_export(project, questionnaire, cleaned)
+    write_manifest(project)
+    return RunResult(ingested, outcome, exported)
 
 
 def make_demo(project: Project, *, respondents: int, seed: int, force: bool) -> Path:

@@ -289,7 +289,7 @@ def _cross_constraints(frame: pd.DataFrame, questionnaire: Questionnaire, key: s
         except ExpressionError as exc:
             raise _form_error(var, "constraint", exc, questionnaire) from None
         values = frame[var.name]
-        items = values.notna().to_numpy()
+        items = values.notna().to_numpy().copy()
         if var.kind == "numeric":
             items &= ~values.isin(missing).to_numpy()
         checks.append(Check(f"constraint:{var.name}", var.constraint_message.get(questionnaire.default_language)

@@ -33,6 +33,7 @@ def test_run_on_another_project(tiny_project):
 def test_stages_run_alone(tiny_project):
     assert sid("--project", str(tiny_project), "export").exit_code == 2
     assert sid("--project", str(tiny_project), "ingest").exit_code == 0
+    assert sid("--project", str(tiny_project), "clean").exit_code == 0
     result = sid("--project", str(tiny_project), "export")
     assert result.exit_code == 0, result.output
     assert (tiny_project / "cleaned" / "tiny.sav").is_file()

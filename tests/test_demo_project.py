@@ -75,8 +75,8 @@ def test_pspp_dictionary_is_what_the_form_says(delivered, tmp_path):
     for row in sheets["survey"]:
         kind, _, list_name = str(row.get("type") or "").partition(" ")
         name = row.get("name")
-        if kind not in DEFAULT_MEASURE and kind != "select_multiple":
-            continue
+        if kind not in DEFAULT_MEASURE and kind != "select_multiple" or name == "sample_id":
+            continue  # the sample id is replaced by the pseudonymous respondent_id
         label = row.get(NL)
         if kind == "select_multiple":
             members = []
@@ -114,6 +114,8 @@ def test_pspp_dictionary_is_what_the_form_says(delivered, tmp_path):
         assert value_labels[name] == expected, name
         checked += 1
     assert checked >= 80
+    assert "sample_id" not in variables
+    assert variables["respondent_id"]["Print Format"] == "A17"
     sets = {row[0]: (row[1], row[4].split()) for row in mrsets[1:]}
     assert sets == multi_sets
 

@@ -1,0 +1,47 @@
+"""cleaned/manifest.json: sha256 of every input and delivered file, the config and package versions."""
+
+from __future__ import annotations
+
+import json
+import platform
+from importlib import metadata
+
+from pipeline import __version__
+from pipeline.files import sha256, write_text_atomic
+from pipeline.project import Project
+
+PACKAGES = ("pandas", "numpy", "pandera", "pyreadstat", "pyxform", "openpyxl", "pyarrow", "typer")
+
+
+def write_manifest(project: Project) -> dict:
+    inputs = [project.file, project.form]
+    inputs += [s.path for s in project.sources]
+    inputs += [p for p in (project.sample.source.path if project.sample else None,
+                           project.contacts.path if project.contacts else None,
+                           project.validate.rules, project.clean.corrections) if p is not None]
+    outputs = sorted(p for p in project.cleaned.iterdir()
+                     if p.is_file() and not p.name.startswith(".") and p.name != "manifest.json")
+
+    def entry(path):
+        return {"path": path.relative_to(project.root).as_posix(), "sha256": sha256(path),
+                "bytes": path.stat().st_size}
+
+    manifest = {
+        "survey": project.name,
+        "sid_version": __version__,
+        "python": platform.python_version(),
+        "packages": {name: _version(name) for name in PACKAGES},
+        "config": project.file.read_text(encoding="utf-8"),
+        "inputs": [entry(p) for p in inputs if p.is_file()],
+        "outputs": [entry(p) for p in outputs],
+    }
+    write_text_atomic(project.cleaned / "manifest.json",
+                      json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return manifest
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
