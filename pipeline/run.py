@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import shutil
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -108,8 +110,8 @@ def delivery_frame(project: Project, frame: pd.DataFrame) -> tuple[pd.DataFrame,
     ids = pseudonymise(frame[project.key], pseudonym_secret(project.privacy))
     crosswalk = pd.DataFrame({rid: ids, project.key: frame[project.key]})
     _write_csv(crosswalk, project.work / "crosswalk.csv")
-    out = frame.drop(columns=[project.key])
-    out.insert(0, rid, ids.to_numpy())
+    out = pd.concat([pd.DataFrame({rid: ids.to_numpy()}, index=frame.index),
+                     frame.drop(columns=[project.key])], axis=1)
     return out, rid
 
 
@@ -148,12 +150,24 @@ def run_all(project: Project, progress=None) -> RunResult:
     from pipeline.manifest import write_manifest
 
     questionnaire = questionnaire_of(project)
-    frame, ingested = run_ingest(project, questionnaire, progress)
-    cleaned, outcome = run_clean(project, questionnaire, frame, progress)
+    # The whole delivery is staged in work/ and moved into cleaned/ only when every file is
+    # written: a run that fails or is killed leaves the previous delivery as it was.
+    stage = project.work / "delivery.partial"
+    if stage.exists():
+        shutil.rmtree(stage)
+    stage.mkdir(parents=True)
+    staged = replace(project, cleaned=stage)
+    frame, ingested = run_ingest(staged, questionnaire, progress)
+    cleaned, outcome = run_clean(staged, questionnaire, frame, progress)
     if progress:
         progress("writing the SPSS file")
-    exported = run_export(project, questionnaire, cleaned)
+    exported = run_export(staged, questionnaire, cleaned)
+    project.cleaned.mkdir(parents=True, exist_ok=True)
+    for path in sorted(stage.iterdir()):
+        os.replace(path, project.cleaned / path.name)
+    stage.rmdir()
     write_manifest(project)
+    exported = replace(exported, sav=project.sav_path, sps=project.sps_path)
     return RunResult(ingested, outcome, exported)
 
 
