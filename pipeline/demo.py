@@ -47,7 +47,9 @@ def demo_responses(questionnaire: Questionnaire, *, respondents: int, seed: int,
         if not var.required and var.type not in ("calculate", "start", "end", "today") and var.name != key:
             blank = pd.Series(rng.random(n) < 0.05, index=frame.index)
             frame[var.name] = frame[var.name].mask(blank & asked)
-    return frame
+        if frame.shape[1] % 64 == 0:
+            frame = frame.copy()  # consolidate the column blocks added one by one
+    return frame.copy()
 
 
 def _answers(var: Variable, frame: pd.DataFrame, rng: np.random.Generator,
