@@ -41,12 +41,39 @@ Files (``write_fieldwork``), the contract ingest is written against:
     the variable names in upper case, except ``Steekproefnr`` (the key) and ``Datum invulling``
     (start, date only, text dd/mm/yyyy); no ``end``, no calculates. Choices are keyed as the
     numeric codes printed on paper (``ChoiceList.codes``) for select_one and select_multiple
-    alike: a number for one code, a space-separated text for several. Rows ordered by key.
+    alike: a number cell for one code, a text cell of space-separated codes for several.
+    Numbers are number cells, texts inline-string cells, empty answers empty. Rows ordered by key.
 ``demo_truth.csv`` — the planted defects, UTF-8: defect, sample_id, source (web|capi|papi),
     row (1-based data row in that source's file), variable (the form's name; empty when not
     applicable), detail. One row per planted instance.
 ``demo_truth_summary.csv`` — per defect kind: defect, instances, note (why a kind was skipped or
     reduced, for a form that lacks what it needs).
+
+Planted defects (each ~1-3 % of the completes, at least 3 where the size allows; a record has at
+most one, except that a cross-mode duplicate's web record is also a break-off). Web (Kobo)
+enforces routing and constraints, so those defects sit in the face-to-face and paper files.
+    duplicate_cross_mode  a web break-off whose sample_id also has a complete CAPI interview
+    double_submission     a web record repeated with identical answers, a new _uuid/instanceID and a
+                          later _submission_time (the later one is the defect)
+    test_interview        web records with key TEST001…, not in the sample frame, before the launch,
+                          junk texts ("test", "asdf")
+    break_off             web record with every question from some point on empty and end empty
+    routing_violation     a question answered while its relevant (with its groups') is false
+    out_of_range          a number breaking its range constraint (1890 for a birth year, a 3-digit
+                          interviewer number, 10× typos)
+    impossible_value      a number breaking a constraint on another answer (arrival before birth,
+                          more children at home than children)
+    inconsistent_answer   birth year > 1 year off the frame's, the other sex than the frame's, or
+                          father's first nationality giving another origin group than the stratum
+    speeder               end − start under a third of the median duration of its mode
+    straightliner         one answer to every question of a grid (≥ 4 select_one on one scale)
+    pii_in_open_answer    a phone number, e-mail address or national register number in a text
+    unknown_code          a select_one value not in its list (7 on a 1-5 scale; 'XX' or a code past
+                          the list for countries)
+    misspelt_place        "Marrokko", "Turkye", "Poolen" … typed in an other-specify country text
+                          after choosing "other country"
+Clean records (no truth row) keep the demo's answers: they respect routing, constraints, codes
+and the sample frame, and no clean respondent straight-lines a grid by chance.
 """
 
 from __future__ import annotations
@@ -55,7 +82,7 @@ import io
 import re
 import warnings
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
@@ -477,41 +504,31 @@ class _Builder:
         web_refusal = rng.random(n) < 0.2
         letter_back = rng.random(n) < 0.5
 
-        def where(mask, **values):
-            for name, value in values.items():
-                arr = locals_[name]
-                arr[mask] = value[mask] if isinstance(value, np.ndarray) else value
+        def put(arr: np.ndarray, mask: np.ndarray, value) -> None:
+            arr[mask] = value[mask] if isinstance(value, np.ndarray) else value
 
-        locals_ = {"n_web": n_web, "n_capi": n_capi, "web_last": web_last, "capi_last": capi_last,
-                   "resp_day": resp_day}
-        web_day = 14 * p + rng.integers(0, 13, size=n)
-        m = cat == "web"
-        where(m, n_web=p + 1, web_last="1.1", resp_day=web_day)
-        m = cat == "breakoff"
-        where(m, n_web=p + 1, web_last="2.12", resp_day=web_day)
-        m = cat == "papi"
-        where(m, n_web=np.full(n, 3), web_last="1.1", resp_day=28 + rng.integers(3, 25, size=n))
-        m = cat == "dup"
+        web_day = 14 * p + rng.integers(0, 13, size=n)    # after the letter, reminder 1 or reminder 2
         p_dup = np.minimum(p, 1)
-        where(m, n_web=p_dup + 1, web_last="2.12", resp_day=14 * p_dup + rng.integers(0, 13, size=n),
-              n_capi=visits2, capi_last="1.1")
-        m = cat == "capi"
-        where(m, n_capi=visits3, capi_last="1.1")
-        m = (cat == "refusal") & web_refusal
         k = rng.integers(1, 3, size=n)
-        where(m, n_web=k, web_last="2.11", resp_day=14 * (k - 1) + rng.integers(1, 11, size=n))
-        m = (cat == "refusal") & ~web_refusal
-        where(m, n_capi=visits3, capi_last="2.11")
-        m = cat == "noncontact"
-        where(m, n_capi=np.full(n, 3), capi_last="2.20")
-        m = cat == "other"
-        where(m, n_capi=visits2, capi_last="2.30")
-        m = cat == "unknown"
-        where(m, n_capi=visits2, capi_last="3.10")
-        m = (cat == "ineligible") & letter_back
-        where(m, n_web=np.ones(n, dtype=np.int64), web_last="4.10", resp_day=rng.integers(4, 21, size=n))
-        m = (cat == "ineligible") & ~letter_back
-        where(m, n_capi=np.ones(n, dtype=np.int64), capi_last="4.10")
+        plan = (  # category (and sub-case) → web attempts, last web outcome, its day, visits, last visit outcome
+            (cat == "web", p + 1, "1.1", web_day, None, None),
+            (cat == "breakoff", p + 1, "2.12", web_day, None, None),     # 1.2 or 2.12: set at the cut
+            (cat == "papi", 3, "1.1", 28 + rng.integers(3, 25, size=n), None, None),
+            (cat == "dup", p_dup + 1, "2.12", 14 * p_dup + rng.integers(0, 13, size=n), visits2, "1.1"),
+            (cat == "capi", None, None, None, visits3, "1.1"),
+            ((cat == "refusal") & web_refusal, k, "2.11", 14 * (k - 1) + rng.integers(1, 11, size=n), None, None),
+            ((cat == "refusal") & ~web_refusal, None, None, None, visits3, "2.11"),
+            (cat == "noncontact", None, None, None, 3, "2.20"),
+            (cat == "other", None, None, None, visits2, "2.30"),
+            (cat == "unknown", None, None, None, visits2, "3.10"),
+            ((cat == "ineligible") & letter_back, 1, "4.10", rng.integers(4, 21, size=n), None, None),
+            ((cat == "ineligible") & ~letter_back, None, None, None, 1, "4.10"),
+        )
+        for mask, webs, web_out, day, visits, visit_out in plan:
+            for arr, value in ((n_web, webs), (web_last, web_out), (resp_day, day), (n_capi, visits),
+                               (capi_last, visit_out)):
+                if value is not None:
+                    put(arr, mask, value)
         u["n_web"], u["n_capi"], u["web_last"], u["capi_last"] = n_web, n_capi, web_last, capi_last
         u["resp_day"] = resp_day
         u["d0"] = INVITATION + pd.to_timedelta(rng.integers(0, 3, size=n), unit="D")
@@ -658,10 +675,10 @@ class _Builder:
         if f.interviewer is not None:
             iv = self.units["interviewer"].to_numpy()[R["_unit"].to_numpy()]
             asked = _asked(f.interviewer, R)
-            R[f.interviewer.name] = np.where(source == "capi", iv, np.nan)
+            # a form that asks everyone keeps the demo's number outside face-to-face interviews
+            elsewhere = R[f.interviewer.name].to_numpy(dtype=float) if f.interviewer.routing is None else np.nan
+            R[f.interviewer.name] = np.where(source == "capi", iv, elsewhere)
             R.loc[~asked, f.interviewer.name] = np.nan
-            if f.interviewer.routing is None:  # the form asks everyone: keep the demo's number elsewhere
-                pass
         if f.free(f.taal) and f.taal.choices is not None:
             names = f.taal.choices.names
             lookup = {}
@@ -1687,7 +1704,7 @@ class _Builder:
                 out = _text(s)
                 out[out == ""] = None
                 cols[header] = out
-        return pd.DataFrame(cols)
+        return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in cols.items()})
 
     def _dutch(self) -> str:
         try:
@@ -1778,9 +1795,52 @@ def _write_sav(frame: pd.DataFrame, meta: CapiMeta, target: Path) -> Path:
     return target
 
 
+def _column_letters(n: int) -> list[str]:
+    letters = []
+    for i in range(1, n + 1):
+        name = ""
+        while i:
+            i, rem = divmod(i - 1, 26)
+            name = chr(65 + rem) + name
+        letters.append(name)
+    return letters
+
+
+def _sheet_xml(frame: pd.DataFrame) -> bytes:
+    """The worksheet part, built column-wise: numbers as numbers, text as inline strings,
+    empty cells left out."""
+    n = len(frame)
+    rownum = pd.Series(np.arange(2, n + 2).astype(str), dtype=object)
+    body = pd.Series("", index=range(n), dtype=object)
+
+    def escape(text: pd.Series) -> pd.Series:
+        return text.str.replace("&", "&amp;", regex=False).str.replace("<", "&lt;", regex=False) \
+            .str.replace(">", "&gt;", regex=False)
+
+    letters = _column_letters(len(frame.columns))
+    header = "".join(f'<c r="{a}1" t="inlineStr"><is><t>{escape(pd.Series([str(h)])).iloc[0]}</t></is></c>'
+                     for a, h in zip(letters, frame.columns))
+    for letter, col in zip(letters, frame.columns):
+        s = pd.Series(frame[col].to_numpy(dtype=object), dtype=object)
+        present = s.notna() & (s != "")
+        number = present & s.map(type).isin([int, float, np.int64, np.float64])
+        text = s.where(present, "").astype(str)
+        ref = '<c r="' + letter + rownum
+        cell = np.where(number, ref + '"><v>' + text + "</v></c>",
+                        ref + '" t="inlineStr"><is><t xml:space="preserve">' + escape(text) + "</t></is></c>")
+        body = body + np.where(present, cell, "")
+    rows = '<row r="' + rownum + '">' + body + "</row>"
+    xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           f'<dimension ref="A1:{letters[-1] if letters else "A"}{n + 1}"/><sheetData>'
+           f'<row r="1">{header}</row>' + "".join(rows.tolist()) + "</sheetData></worksheet>")
+    return xml.encode("utf-8")
+
+
 def _write_xlsx(frame: pd.DataFrame, target: Path) -> Path:
-    """The keyed-in paper questionnaires as an Excel workbook (openpyxl, write-only), with fixed
-    timestamps inside so that the same data give the same bytes."""
+    """The keyed-in paper questionnaires as an Excel workbook: openpyxl makes the workbook,
+    the sheet's cells are written column-wise (fast for many rows); fixed timestamps inside so
+    that the same data give the same bytes."""
     import datetime as dt
 
     from openpyxl import Workbook
@@ -1788,11 +1848,7 @@ def _write_xlsx(frame: pd.DataFrame, target: Path) -> Path:
     wb = Workbook(write_only=True)
     wb.properties.creator = "invoer PAPI"
     wb.properties.created = dt.datetime(2026, 7, 1, 9, 0, 0)
-    ws = wb.create_sheet("invoer")
-    ws.append(list(frame.columns))
-    columns = [frame[c].to_numpy(dtype=object) for c in frame.columns]
-    for row in zip(*columns):   # serialisation: openpyxl takes a row at a time
-        ws.append(row)
+    wb.create_sheet("invoer")
     buffer = io.BytesIO()
     wb.save(buffer)
     stamp = "2026-07-01T09:00:00Z"
@@ -1804,6 +1860,8 @@ def _write_xlsx(frame: pd.DataFrame, target: Path) -> Path:
                 if item.filename == "docProps/core.xml":
                     data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
                                   lambda m: m.group(1) + stamp.encode() + m.group(3), data)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    data = _sheet_xml(frame)
                 info = zipfile.ZipInfo(item.filename, date_time=_ZIP_TIME)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o600 << 16

@@ -175,7 +175,7 @@ TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
                "Bedankt voor het onderzoek.", "Ik vond de vragen over discriminatie belangrijk.",
                "De vragen over vertrouwen vond ik moeilijk.", "Te lang, maar wel een belangrijk onderwerp.",
                "Ik hoop dat er iets met de resultaten gebeurt.", "Waarom vraagt men naar mijn geloof?",
-               "Vriendelijke enquêteur, goed uitgelegd.", "Meer vragen over huisvesting zou goed zijn."),
+               "Duidelijke vragen, goed uitgelegd.", "Meer vragen over huisvesting zou goed zijn."),
         "fr": ("Questionnaire trop long.", "Merci pour cette enquête.",
                "Certaines questions étaient difficiles à comprendre.",
                "Il faudrait plus de questions sur le logement.", "Rien à ajouter.",
@@ -258,7 +258,7 @@ PII_TEMPLATES: dict[str, tuple[str, ...]] = {
 
 # Misspelt country names as respondents type them in an other-specify text.
 MISSPELLINGS: dict[str, tuple[str, ...]] = {
-    "BE": ("Belguie", "Begie", "Beljik", "Belgium ?", "Belgïe"),
+    "BE": ("Belguie", "Begie", "Beljik", "Belgiê", "Belgïe"),
     "MA": ("Marrokko", "Marocco", "Morokko", "Marokk", "Marroko", "Marok"),
     "TR": ("Turkye", "Turkei", "Turkie", "Turkeye", "Tukije", "Turkiye"),
     "PL": ("Poolen", "Polan", "Pollen", "Poolse", "Ploen"),
