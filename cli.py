@@ -168,19 +168,21 @@ def form() -> None:
 @command
 def demo(
     seed: int = typer.Option(None, help="Random seed (default: [demo] seed in sid.toml)."),
-    size: int = typer.Option(None, help="Number of respondents (default: [demo] respondents)."),
+    size: int = typer.Option(None, help="Sample units to draw (default: [demo] sampled; ~37% complete)."),
     force: bool = typer.Option(False, "--force", help="Replace an existing demo file in raw/."),
 ) -> None:
-    """Generate clean demo fieldwork data from the form into raw/ (deterministic per seed).
+    """Generate realistic demo fieldwork from the form into raw/ (deterministic per seed), with
+    planted defects listed in raw/demo_truth.csv.
 
-    Example: sid demo --seed 2026 --size 1000 --force
+    Example: sid demo --seed 2026 --size 12000 --force
     """
     from pipeline.run import make_demo
 
     project = _project()
-    path = make_demo(project, respondents=size or project.demo.respondents,
-                     seed=project.demo.seed if seed is None else seed, force=force)
-    typer.echo(f"demo data written to {path}")
+    paths = make_demo(project, sampled=size or project.demo.sampled,
+                      seed=project.demo.seed if seed is None else seed, force=force)
+    for path in paths:
+        typer.echo(f"written: {path}")
 
 
 if __name__ == "__main__":

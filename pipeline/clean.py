@@ -98,7 +98,7 @@ def clean(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str,
     if settings.invalid:
         steps.append(("invalid", "codes_and_constraints", lambda f: _invalid(f, questionnaire, key)))
     if settings.derive:
-        steps.append(("derive", "calculate", lambda f: _derive(f, questionnaire)))
+        steps.append(("derive", "calculate", lambda f: derive_calculates(f, questionnaire)))
     if settings.routing:
         steps.append(("routing", "missing_reasons", lambda f: _routing(f, questionnaire, key, settings)))
     for step, rule, func in steps:
@@ -151,7 +151,8 @@ def _set(frame: pd.DataFrame, var: Variable, where: np.ndarray, value) -> None:
         frame[var.name] = column
     else:
         column = frame[var.name].astype(object).to_numpy(copy=True)
-        column[where] = (np.asarray(value, dtype=object)[where] if np.ndim(value) else str(value))
+        column[where] = (np.asarray(value, dtype=object)[where] if np.ndim(value)
+                         else None if value is None else str(value))
         frame[var.name] = column
 
 
@@ -192,13 +193,18 @@ def _invalid(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> pd.
             bad |= values.isin(wrong).to_numpy()
         if var.constraint and var.kind == "numeric":
             ok = evaluate(var.constraint, view, current=var.name).to_numpy()
-            bad |= view[var.name].notna().to_numpy() & ~ok
+            # A constraint on other answers can only be judged where those answers are given.
+            judged = view[var.name].notna().to_numpy().copy()
+            for ref in references(var.constraint) - {var.name}:
+                if ref in view.columns:
+                    judged &= view[ref].notna().to_numpy()
+            bad |= judged & ~ok
         if bad.any():
             _set(out, var, bad, invalid if var.kind == "numeric" else str(invalid))
     return out
 
 
-def _derive(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
+def derive_calculates(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
     """The form's calculate fields, recomputed from the (corrected) answers, in form order."""
     out = frame.copy()
     for var in questionnaire:
@@ -220,8 +226,16 @@ def _routing(frame: pd.DataFrame, questionnaire: Questionnaire, key: str, settin
     out = frame.copy()
     cache: dict[str, np.ndarray] = {}
     for var in questionnaire:
-        if (var.name not in frame.columns or var.name == key or var.kind in ("datetime", "string") and
-                var.type != "select_one" or var.type == "calculate" or var.read_only):
+        if (var.name not in frame.columns or var.name == key or var.kind == "datetime"
+                or var.type == "calculate" or var.read_only):
+            continue
+        if var.type == "text":
+            # Texts stay empty when not asked; an answer given though not asked is removed.
+            if var.routing and settings.not_asked_answered == "not_applicable":
+                if var.routing not in cache:
+                    cache[var.routing] = evaluate(var.routing, frame).to_numpy()
+                given = out[var.name].notna().to_numpy()
+                _set(out, var, ~cache[var.routing] & given, None)
             continue
         if var.routing:
             if var.routing not in cache:

@@ -146,6 +146,8 @@ def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnair
         else:
             continue
         values, bad = _convert(column, var.kind, source.dayfirst)
+        if var.type in ("select_one", "select_multiple") and var.kind != "numeric":
+            values = _names_from_codes(values, var)
         if bad.any():
             problems.append(pd.DataFrame({
                 "source": source.name, "row": np.flatnonzero(bad.to_numpy()) + 1, "column": by_var.get(name, name),
@@ -153,9 +155,8 @@ def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnair
         out[name] = values
     if key not in out:
         out[key] = raw[key].astype("string").str.strip()
-    for col in columns.unmapped:
-        if col != key:
-            out[col] = raw[col]
+    # Columns that are not in the form (platform metadata) stay in the raw file and are listed in
+    # the summary; the record id is kept as _record.
     frame = pd.DataFrame(out, index=raw.index)
     frame[key] = frame[key].astype(object).where(frame[key].notna(), None)
     frame["_source"] = source.name
@@ -192,6 +193,20 @@ def _convert(column: pd.Series, kind: str, dayfirst: bool) -> tuple[pd.Series, p
     return values, bad
 
 
+def _names_from_codes(values: pd.Series, var) -> pd.Series:
+    """Keyed paper data and SPSS exports may hold the numeric codes of a list whose choice names
+    are text (countries 1 = BE ...): map each code back to its name, per distinct value."""
+    names = set(var.choices.names)
+    by_code = {str(code): name for name, code in var.choices.codes.items()}
+    uniques = pd.unique(values.dropna())
+    mapping = {}
+    for u in uniques:
+        tokens = str(u).split()
+        if tokens and not set(tokens) <= names and all(t in by_code for t in tokens):
+            mapping[u] = " ".join(by_code[t] for t in tokens)
+    return values.replace(mapping) if mapping else values
+
+
 _OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
 
 
@@ -220,7 +235,7 @@ def resolve(records: pd.DataFrame, project: Project, questionnaire: Questionnair
 
     Rule for several records of one respondent: a complete interview beats an incomplete one;
     then the one with more answers; then the mode earlier in ingest.mode_priority; then the
-    latest submission; then the source order in sid.toml and the row order.
+    first submission (a resent copy is the duplicate); then the source order in sid.toml and the row order.
     """
     key = project.key
     n = len(records)
@@ -250,7 +265,7 @@ def resolve(records: pd.DataFrame, project: Project, questionnaire: Questionnair
     )[lambda f: f["_kept"]]
     ordered = candidates.sort_values(
         [key, "_complete", "_answered", "_rank", "_submitted", "_order", "_row"],
-        ascending=[True, False, False, True, False, True, True], na_position="last", kind="stable")
+        ascending=[True, False, False, True, True, True, True], na_position="last", kind="stable")
     loser = ordered[key].duplicated(keep="first")
     winners = ordered[~loser].set_index(key)
     losers = ordered[loser]

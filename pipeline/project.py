@@ -117,7 +117,7 @@ class PrivacySettings:
 @dataclass(frozen=True)
 class DemoSettings:
     seed: int = 2026
-    respondents: int = 1000
+    sampled: int = 12000  # sample units; about 37% complete an interview
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ _KEYS = {
     "ingest": {"complete_if", "mode_priority", "test_key_pattern"},
     "missing": set(MISSING_ROLES),
     "missing_code": {"code", "label"},
-    "demo": {"seed", "respondents"},
+    "demo": {"seed", "sampled"},
 }
 
 
@@ -323,8 +323,8 @@ def _build(root: Path, file: Path, data: dict[str, Any]) -> Project:
     demo_tbl = table(data.get("demo", {}), "demo")
     check_keys(demo_tbl, _KEYS["demo"], "demo.")
     demo = DemoSettings(**demo_tbl)
-    if not isinstance(demo.seed, int) or not isinstance(demo.respondents, int) or demo.respondents < 1:
-        raise fail("demo", "seed and respondents must be whole numbers (respondents >= 1)")
+    if not isinstance(demo.seed, int) or not isinstance(demo.sampled, int) or demo.sampled < 60:
+        raise fail("demo", "seed and sampled must be whole numbers (sampled >= 60)")
 
     vtbl = table(data.get("validate", {}), "validate")
     check_keys(vtbl, _KEYS["validate"], "validate.")

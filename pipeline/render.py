@@ -44,7 +44,7 @@ def ingest_summary(result) -> None:
     for s in result.sources:
         if s.unmapped:
             shown = ", ".join(s.unmapped[:6]) + (" ..." if len(s.unmapped) > 6 else "")
-            console.print(f"[dim]{s.source}: {len(s.unmapped)} column(s) not in the form, kept as is: {shown}[/dim]")
+            console.print(f"[dim]{s.source}: {len(s.unmapped)} column(s) not in the form (platform metadata, not used): {shown}[/dim]")
     if len(result.problems):
         console.print(f"[yellow]{len(result.problems):,} cells did not fit the form's type; "
                       "listed in work/ingest_problems.csv[/yellow]")

@@ -171,21 +171,18 @@ def run_all(project: Project, progress=None) -> RunResult:
     return RunResult(ingested, outcome, exported)
 
 
-def make_demo(project: Project, *, respondents: int, seed: int, force: bool) -> Path:
-    """Write clean demo answers to the project's first source (a CSV in raw/)."""
-    if not project.sources or project.sources[0].format != "csv":
-        raise SidError("config_invalid", "the demo writes the first [[sources]] entry, which must be a CSV",
-                       file=project.file)
-    target = project.sources[0].path
-    if target.exists() and not force:
-        raise SidError("demo_exists", "file exists; raw fieldwork data is never overwritten", file=target,
-                       fix="Pass --force to replace this demo file.")
-    from pipeline.demo import demo_responses
+def make_demo(project: Project, *, sampled: int, seed: int, force: bool) -> list[Path]:
+    """Write realistic demo fieldwork into raw/: sample frame, contact log, web, face-to-face and
+    paper exports with planted defects, and their ground truth (demo_truth.csv)."""
+    from pipeline.fieldwork import FILES, demo_fieldwork, write_fieldwork
 
+    existing = [project.raw / name for name in FILES.values() if (project.raw / name).exists()]
+    if existing and not force:
+        raise SidError("demo_exists", "file exists; raw fieldwork data is never overwritten", file=existing[0],
+                       fix="Pass --force to replace the demo files.")
     questionnaire = questionnaire_of(project)
-    frame = demo_responses(questionnaire, respondents=respondents, seed=seed, key=project.key)
-    _write_csv(frame, target, date_format="%Y-%m-%dT%H:%M:%S")
-    return target
+    fieldwork = demo_fieldwork(questionnaire, sampled=sampled, seed=seed, key=project.key)
+    return write_fieldwork(fieldwork, project.raw)
 
 
 def _read_stage(project: Project, name: str, producer: str) -> pd.DataFrame:

@@ -160,17 +160,32 @@ def validate(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, rul
     from pipeline.quality import indicators
 
     frame = frame.reset_index(drop=True)  # positions = pandera's failure indexes
-    asked = _asked(frame, questionnaire, key)
+    asked = _asked(_with_calculates(frame, questionnaire), questionnaire, key)
     checks: list[Check] = []
     checks += _schema_checks(frame, questionnaire, key)
     checks += _cross_constraints(frame, questionnaire, key)
     checks += _routing_checks(frame, questionnaire, key, asked)
     checks += [_rule_check(frame, rule) for rule in rules]
+    checks += _pii_checks(frame, questionnaire, key)
     quality_table = indicators(frame, questionnaire, asked, quality.straightline_min_items)
     checks += _quality_checks(quality_table, quality)
     report = _report(frame, key, checks, accepted or {})
     quality_table.insert(0, "respondent", report_keys(frame, key))
     return ValidationReport(report.failures, report.summary, report.accepted, quality_table.reset_index(drop=True))
+
+
+def _with_calculates(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
+    """Routing is judged as the form app would: with its calculate fields computed from the answers
+    (a source may lack them, e.g. keyed paper questionnaires). The data itself is not changed."""
+    from pipeline.clean import derive_calculates
+
+    if not any(v.type == "calculate" for v in questionnaire):
+        return frame
+    try:
+        return derive_calculates(frame, questionnaire)
+    except ExpressionError as exc:
+        bad = next(v for v in questionnaire if v.type == "calculate")
+        raise _form_error(bad, "calculate", exc, questionnaire) from None
 
 
 def report_keys(frame: pd.DataFrame, key: str) -> np.ndarray:
@@ -292,6 +307,9 @@ def _cross_constraints(frame: pd.DataFrame, questionnaire: Questionnaire, key: s
         items = values.notna().to_numpy().copy()
         if var.kind == "numeric":
             items &= ~values.isin(missing).to_numpy()
+        for ref in references(var.constraint) - {var.name}:  # judged only where the others are given
+            if ref in others.columns:
+                items &= others[ref].notna().to_numpy()
         checks.append(Check(f"constraint:{var.name}", var.constraint_message.get(questionnaire.default_language)
                             or f"{var.name}: {var.constraint}", var.constraint, "error", var.name,
                             items, items & ~ok, message="value violates the constraint", values=values))
@@ -323,6 +341,28 @@ def _routing_checks(frame: pd.DataFrame, questionnaire: Questionnaire, key: str,
             checks.append(Check(f"required:{var.name}", f"{var.name} is answered when asked",
                                 var.routing or "true()", "error", var.name, asked, asked & ~answered,
                                 message="empty although asked and required", values=frame[var.name]))
+    return checks
+
+
+# Personal data typed into open answers: e-mail, phone (Belgian and international), national
+# register / BIS number (11 digits, with or without the usual dots and dash). Scrubbed at delivery.
+PII_PATTERN = (r"[\w.+-]+@[\w-]+\.[\w.-]+"
+               r"|(?:\+|00)\d{2}[\s./-]?\d(?:[\s./-]?\d){6,11}"
+               r"|\b0\d(?:[\s./-]?\d){7,8}\b"
+               r"|\b\d{2}\.?\d{2}\.?\d{2}[-.\s]?\d{3}[.\s]?\d{2}\b")
+
+
+def _pii_checks(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> list[Check]:
+    checks = []
+    for var in questionnaire:
+        if var.type != "text" or var.name == key or var.read_only or var.name not in frame.columns:
+            continue
+        text = frame[var.name].astype("string")
+        found = text.str.contains(PII_PATTERN, regex=True).fillna(False).to_numpy(dtype=bool)
+        checks.append(Check(f"pii:{var.name}", f"{var.name} holds no e-mail, phone or national register number",
+                            "no personal data pattern", "warning", var.name, text.notna().to_numpy(), found,
+                            message="personal data in an open answer (scrubbed before delivery)",
+                            values=text.str.replace(PII_PATTERN, "[PII]", regex=True)))
     return checks
 
 

@@ -122,10 +122,11 @@ def test_pspp_dictionary_is_what_the_form_says(delivered, tmp_path):
 
 @pytest.mark.slow
 def test_demo_data_is_bundled_and_reproducible(tmp_path):
-    """raw/responses.csv is exactly what `sid demo` makes from the form with the configured seed."""
+    """raw/ holds exactly what `sid demo` makes from the form with the configured seed."""
     import shutil
 
     from conftest import REPO
+    from pipeline.fieldwork import FILES
 
     root = tmp_path / "p"
     root.mkdir()
@@ -133,7 +134,74 @@ def test_demo_data_is_bundled_and_reproducible(tmp_path):
     shutil.copytree(REPO / "schemas", root / "schemas")
     result = CliRunner().invoke(app, ["--project", str(root), "demo"])
     assert result.exit_code == 0, result.output
-    assert (root / "raw" / "responses.csv").read_bytes() == (REPO / "raw" / "responses.csv").read_bytes()
+    for name in FILES.values():
+        assert (root / "raw" / name).read_bytes() == (REPO / "raw" / name).read_bytes(), name
     again = CliRunner().invoke(app, ["--project", str(root), "demo"])
     assert again.exit_code == 2
     assert "raw fieldwork data is never overwritten" in again.output
+
+
+VALIDATION_KINDS = ("routing_violation", "out_of_range", "impossible_value", "inconsistent_answer",
+                    "speeder", "straightliner", "unknown_code", "pii_in_open_answer")
+INGEST_KINDS = {"double_submission": "double_submission", "duplicate_cross_mode": "duplicate_cross_mode",
+                "test_interview": "test_interview"}
+
+
+@pytest.mark.slow
+def test_ingest_matches_the_ground_truth(delivered):
+    import pandas as pd
+
+    root, _, _ = delivered
+    truth = pd.read_csv(root / "raw" / "demo_truth.csv", dtype=str)
+    rec = pd.read_csv(root / "work" / "reconciliation.csv", dtype=str, keep_default_na=False)
+    for kind, reason in INGEST_KINDS.items():
+        planted = truth[truth["defect"] == kind]
+        merged = rec[rec["reason"] == reason]
+        assert len(merged) == len(planted), kind
+        pairs = set(zip(merged["source"], merged["row"].astype(int)))
+        assert set(zip(planted["source"], planted["row"].astype(int))) == pairs, kind
+    for source, rows in rec.groupby("source"):
+        assert len(rows) == rows["row"].astype(int).max()  # every raw record has its row
+
+
+@pytest.mark.slow
+def test_validation_recall_and_clean_respondents(delivered):
+    """Every planted defect that a rule can see is reported; clean respondents raise no error."""
+    import pandas as pd
+
+    from pipeline.project import load_project
+    from pipeline.run import questionnaire_of
+    from pipeline.validate import load_rules, validate
+
+    root, _, _ = delivered
+    project = load_project(root)
+    form = questionnaire_of(project)
+    ingested = pd.read_parquet(root / "work" / "ingested.parquet")
+    report = validate(ingested, form, key=project.key, rules=load_rules(project.validate.rules, form))
+    truth = pd.read_csv(root / "raw" / "demo_truth.csv", dtype=str)
+    flagged = set(report.failures["respondent"])
+    for kind in VALIDATION_KINDS:
+        planted = truth[truth["defect"] == kind]
+        assert len(planted) > 0, kind
+        assert planted["sample_id"].isin(flagged).all(), kind
+    errors = set(report.failures.loc[report.failures["severity"] == "error", "respondent"])
+    assert errors - set(truth["sample_id"]) == set()
+
+
+@pytest.mark.slow
+def test_every_planted_defect_corrected_or_excluded(delivered):
+    import pandas as pd
+
+    root, _, _ = delivered
+    truth = pd.read_csv(root / "raw" / "demo_truth.csv", dtype=str, keep_default_na=False)
+    log = pd.read_csv(root / "work" / "cleaning_log_private.csv", dtype=str, keep_default_na=False)
+    excluded = set(pd.read_csv(root / "work" / "exclusions.csv", dtype=str)["respondent"])
+    changed = set(zip(log["respondent"], log["variable"]))
+    for kind in ("out_of_range", "impossible_value", "unknown_code", "routing_violation"):
+        for row in truth[truth["defect"] == kind].itertuples():
+            assert (row.sample_id, row.variable) in changed or row.sample_id in excluded, (kind, row)
+    for kind in ("speeder", "break_off"):
+        planted = truth[truth["defect"] == kind]
+        rec = pd.read_csv(root / "work" / "reconciliation.csv", dtype=str, keep_default_na=False)
+        gone = set(rec.loc[rec["status"] != "kept", "key"])
+        assert planted["sample_id"].isin(excluded | gone).all(), kind

@@ -110,14 +110,14 @@ def test_every_raw_record_accounted_for(ingested):
     assert rec[["source", "row", "key", "status", "respondent", "reason"]].values.tolist() == [
         ["web", 1, "R1", "kept", "R1", ""],
         ["web", 2, "R2", "merged", "R2", "duplicate_cross_mode"],
-        ["web", 3, "R3", "merged", "R3", "double_submission"],  # the later submission wins
-        ["web", 4, "R3", "kept", "R3", ""],
+        ["web", 3, "R3", "kept", "R3", ""],  # the first submission wins
+        ["web", 4, "R3", "merged", "R3", "double_submission"],
         ["web", 5, "TEST01", "excluded", "", "test_interview"],
         ["web", 6, "R9", "excluded", "", "not_in_sample"],
         ["capi", 1, "R2", "kept", "R2", ""],
         ["papi", 1, "R4", "kept", "R4", ""],
     ]
-    assert rec["record"].iloc[2] == "uuid:c"
+    assert rec["record"].iloc[3] == "uuid:d"
     web, capi, papi = result.sources
     assert (web.rows, web.kept, web.merged, web.excluded) == (6, 2, 2, 2)
     assert (capi.rows, capi.kept, papi.rows, papi.kept) == (1, 1, 1, 1)
