@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import platform
 from importlib import metadata
 
@@ -31,7 +32,10 @@ def write_manifest(project: Project) -> dict:
         "sid_version": __version__,
         "python": platform.python_version(),
         "packages": {name: _version(name) for name in PACKAGES},
-        "config": project.file.read_text(encoding="utf-8"),
+        "config_sha256": sha256(project.file),
+        # The config as text, without the value of a demo key (keys never belong in a delivery).
+        "config": re.sub(r'(?m)^(\s*demo_key\s*=\s*).*$', r'\1"[weggelaten]"',
+                         project.file.read_text(encoding="utf-8")),
         "inputs": [entry(p) for p in inputs if p.is_file()],
         "outputs": [entry(p) for p in outputs],
     }

@@ -39,3 +39,30 @@ def pseudonymise(keys: pd.Series, secret: bytes) -> pd.Series:
     uniques = pd.unique(text)
     ids = {u: "R" + hmac.new(secret, u.encode("utf-8"), hashlib.sha256).hexdigest()[:16] for u in uniques}
     return text.map(ids)
+
+
+# Tag per kind of personal data typed into open answers; the originals never reach cleaned/.
+PII_TAGS = (
+    ("[E-MAIL]", r"[\w.+-]+@[\w-]+\.[\w.-]+"),
+    ("[RRN]", r"\b\d{2}\.?\d{2}\.?\d{2}[-.\s]?\d{3}[.\s]?\d{2}\b"),
+    ("[TEL]", r"(?:\+|00)\d{2}[\s./-]?\d(?:[\s./-]?\d){6,11}|\b0\d(?:[\s./-]?\d){7,8}\b"),
+)
+
+
+def scrub(frame: pd.DataFrame, text_columns: list[str]) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Replace e-mail addresses, national register numbers and phone numbers in free text by tags.
+    Returns the new frame and the number of answers changed per column (no values)."""
+    out = frame.copy()
+    counts = {}
+    for col in text_columns:
+        if col not in out.columns:
+            continue
+        text = out[col].astype("string")
+        new = text
+        for tag, pattern in PII_TAGS:
+            new = new.str.replace(pattern, tag, regex=True)
+        changed = (new != text).fillna(False)
+        if changed.any():
+            counts[col] = int(changed.sum())
+            out[col] = new.astype(object).where(new.notna(), None)
+    return out, counts

@@ -116,9 +116,15 @@ def delivery_frame(project: Project, frame: pd.DataFrame) -> tuple[pd.DataFrame,
 
 
 def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None) -> ExportResult:
+    from pipeline.privacy import scrub
+
     if frame is None:
         frame = _read_stage(project, CLEANED, "sid clean")
     delivered, key = delivery_frame(project, frame)
+    texts = [v.name for v in questionnaire if v.type == "text" and v.name != project.key]
+    delivered, scrubbed = scrub(delivered, texts)
+    _write_csv(pd.DataFrame(sorted(scrubbed.items()), columns=["variable", "answers_scrubbed"]),
+               project.cleaned / "pii_scrubbed.csv")
     return export(delivered, questionnaire, sav=project.sav_path, sps=project.sps_path,
                   language=project.language, key=key, title=project.title)
 

@@ -205,3 +205,32 @@ def test_every_planted_defect_corrected_or_excluded(delivered):
         rec = pd.read_csv(root / "work" / "reconciliation.csv", dtype=str, keep_default_na=False)
         gone = set(rec.loc[rec["status"] != "kept", "key"])
         assert planted["sample_id"].isin(excluded | gone).all(), kind
+
+
+@pytest.mark.slow
+def test_no_identifier_reaches_cleaned(delivered):
+    """No national register number, e-mail, phone or sample id from the raw data, nor the key,
+    in any delivered file; PII typed into open answers is replaced by tags."""
+    import pandas as pd
+    import pyreadstat
+
+    root, sav, _ = delivered
+    sample = pd.read_csv(root / "raw" / "steekproef.csv", dtype=str)
+    data, _ = pyreadstat.read_sav(str(sav))
+    texts = [data.to_csv()]
+    texts += [p.read_text(encoding="utf-8", errors="ignore") for p in (root / "cleaned").iterdir()
+              if p.suffix in (".csv", ".sps", ".json")]
+    blob = "\n".join(texts)
+    # Tokens of the delivered text, compared with the raw identifiers as sets (digits only for
+    # numbers, so a reformatted phone or register number is still caught).
+    digits = {re.sub(r"\D", "", t) for t in re.findall(r"\+?\d[\d\s./-]{6,}\d", blob)}
+    words = set(re.findall(r"[\w.+-]+@[\w.-]+|S\d{7}", blob))
+    for column in ("rijksregisternummer", "telefoon"):
+        raw = {re.sub(r"\D", "", v) for v in sample[column].dropna()}
+        assert not raw & digits, column
+    for column in ("email", "sample_id"):
+        assert not set(sample[column].dropna()) & words, column
+    assert "DEMO-KEY-not-secret" not in blob
+    scrubbed = pd.read_csv(root / "cleaned" / "pii_scrubbed.csv")
+    assert scrubbed["answers_scrubbed"].sum() >= 45
+    assert data["opmerkingen"].str.contains(r"\[(?:TEL|E-MAIL|RRN)\]").any()
