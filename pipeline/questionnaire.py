@@ -109,6 +109,7 @@ class Variable:
     measure: str = "nominal"
     read_only: bool = False
     group_relevant: tuple[str, ...] = ()  # relevant conditions of the enclosing groups, outermost first
+    data_type: str | None = None  # the form's bind::type, e.g. "string" for a calculate giving text
 
     @property
     def routing(self) -> str | None:
@@ -125,6 +126,8 @@ class Variable:
             return "multi"
         if self.type == "select_one":
             return "numeric" if self.choices is not None and self.choices.numeric else "string"
+        if self.type == "calculate" and self.data_type == "string":
+            return "string"
         if self.type in NUMERIC_TYPES:
             return "numeric"
         if self.type in DATETIME_TYPES:
@@ -248,7 +251,8 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
             if xls_type is None:  # notes and audits hold no answers
                 continue
             bind = item.get("bind", {})
-            measure = item.get("measure") or _DEFAULT_MEASURE.get(xls_type, "nominal")
+            measure = item.get("measure") or (
+                "nominal" if bind.get("type") == "string" else _DEFAULT_MEASURE.get(xls_type, "nominal"))
             if measure not in MEASURES:
                 raise SidError("form_invalid", f"measure {measure!r} of {name!r} is not one of "
                                f"{', '.join(MEASURES)}", file=path, sheet="survey",
@@ -270,6 +274,7 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
                 read_only=str(bind.get("readonly", item.get("read_only", ""))).lower()
                 in ("yes", "true", "true()"),
                 group_relevant=conditions,
+                data_type=bind.get("type") or None,
             ))
 
     walk(form.get("children", []), (), ())

@@ -160,12 +160,13 @@ def validate(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, rul
     from pipeline.quality import indicators
 
     frame = frame.reset_index(drop=True)  # positions = pandera's failure indexes
-    asked = _asked(_with_calculates(frame, questionnaire), questionnaire, key)
+    derived = _with_calculates(frame, questionnaire)
+    asked = _asked(derived, questionnaire, key)
     checks: list[Check] = []
     checks += _schema_checks(frame, questionnaire, key)
     checks += _cross_constraints(frame, questionnaire, key)
     checks += _routing_checks(frame, questionnaire, key, asked)
-    checks += [_rule_check(frame, rule) for rule in rules]
+    checks += [_rule_check(derived, rule) for rule in rules]
     checks += _pii_checks(frame, questionnaire, key)
     quality_table = indicators(frame, questionnaire, asked, quality.straightline_min_items)
     checks += _quality_checks(quality_table, quality)
@@ -175,17 +176,23 @@ def validate(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, rul
 
 
 def _with_calculates(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
-    """Routing is judged as the form app would: with its calculate fields computed from the answers
-    (a source may lack them, e.g. keyed paper questionnaires). The data itself is not changed."""
+    """Routing and rules are judged as the form app would: with its calculate fields, computed from
+    the answers where a source lacks them (keyed paper questionnaires). The data is not changed."""
     from pipeline.clean import derive_calculates
 
     if not any(v.type == "calculate" for v in questionnaire):
         return frame
     try:
-        return derive_calculates(frame, questionnaire)
+        derived = derive_calculates(frame, questionnaire)
     except ExpressionError as exc:
         bad = next(v for v in questionnaire if v.type == "calculate")
         raise _form_error(bad, "calculate", exc, questionnaire) from None
+    view = frame.copy(deep=False)
+    for var in questionnaire:  # recorded values stay; only missing ones are computed
+        if var.type == "calculate" and var.name in derived.columns:
+            view[var.name] = (frame[var.name].where(frame[var.name].notna(), derived[var.name])
+                              if var.name in frame.columns else derived[var.name])
+    return view
 
 
 def report_keys(frame: pd.DataFrame, key: str) -> np.ndarray:
