@@ -47,20 +47,11 @@ class CleanResult:
 
 
 def load_corrections(path: Path, questionnaire: Questionnaire) -> tuple[Correction, ...]:
-    import yaml
+    from pipeline.rulebook import read_rule_list
 
-    if not path.is_file():
-        raise SidError("corrections_missing", "file not found", file=path, fix="Check clean.corrections in sid.toml.")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise SidError("corrections_invalid", f"not valid YAML ({getattr(exc, 'problem', exc)})", file=path,
-                       row=mark.line + 1 if mark else None) from None
-    if isinstance(data, dict):
-        data = data.get("corrections", [])
+    data = read_rule_list(path, "corrections", "clean.corrections")
     rules = []
-    for i, item in enumerate(data if isinstance(data, list) else [None], start=1):
+    for i, item in enumerate(data, start=1):
         where = dict(file=path, column=f"correction {i}")
         if not isinstance(item, dict) or not {"name", "condition", "assign"} <= set(item):
             raise SidError("corrections_invalid", "each correction needs name, condition and assign", **where)

@@ -71,20 +71,9 @@ class ValidationReport:
 
 def load_rules(path: Path, questionnaire: Questionnaire) -> tuple[Rule, ...]:
     """Rules from YAML: a list of {name, description, expression, severity, when}; each checked."""
-    import yaml
+    from pipeline.rulebook import read_rule_list
 
-    if not path.is_file():
-        return ()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise SidError("rules_invalid", f"not valid YAML ({getattr(exc, 'problem', exc)})", file=path,
-                       row=mark.line + 1 if mark else None) from None
-    if isinstance(data, dict):
-        data = data.get("rules", [])
-    if not isinstance(data, list):
-        raise SidError("rules_invalid", "expected a list of rules", file=path)
+    data = read_rule_list(path, "rules", "validate.rules")
     rules, names = [], set()
     for i, item in enumerate(data, start=1):
         where = dict(file=path, column=f"rule {i}")

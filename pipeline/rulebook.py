@@ -1,0 +1,32 @@
+"""Rule files beside the form (schemas/*.yaml): YAML lists of named rules, read with clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import SidError
+
+
+def read_rule_list(path: Path, kind: str, setting: str) -> list[Any]:
+    """The list in a YAML file (or under the key `kind` of a mapping); errors name the line.
+
+    `kind` is the plural noun of the file's entries (``rules``, ``corrections``), `setting` the
+    sid.toml key that names the file."""
+    import yaml
+
+    if not path.is_file():
+        raise SidError(f"{kind}_missing", "file not found", file=path, fix=f"Check {setting} in sid.toml.")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise SidError(f"{kind}_invalid", f"not valid YAML ({getattr(exc, 'problem', exc)})", file=path,
+                       row=mark.line + 1 if mark else None) from None
+    except UnicodeDecodeError:
+        raise SidError(f"{kind}_invalid", "not UTF-8 text", file=path, fix="Save the file as UTF-8.") from None
+    if isinstance(data, dict):
+        data = data.get(kind, [])
+    if not isinstance(data, list):
+        raise SidError(f"{kind}_invalid", f"expected a list of {kind}", file=path)
+    return data
