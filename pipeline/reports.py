@@ -21,7 +21,9 @@ def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
             continue
         text = series.astype("string")
-        risky = text.str.startswith(_FORMULA_START).fillna(False).astype(bool)
+        # Plain numbers such as -4 or -3.0 (missing codes as text) are not formulas.
+        number = text.str.fullmatch(r"[-+]?\d+(?:\.\d+)?").fillna(False).astype(bool)
+        risky = text.str.startswith(_FORMULA_START).fillna(False).astype(bool) & ~number
         if risky.any():
             out[col] = series.astype(object).where(~risky, "'" + text)
     return out
