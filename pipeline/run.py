@@ -147,6 +147,13 @@ def run_validate(project: Project, questionnaire: Questionnaire, frame: pd.DataF
     write_report(report.summary, project.work / "validation_summary", "summary")
     write_report(report.quality, project.work / "quality", "quality")
     write_report(report.summary, project.cleaned / "validation_summary", "summary")
+    if project.privacy is not None:  # the failures name respondents: only pseudonymised, scrubbed
+        from pipeline.privacy import pseudonym_secret, pseudonymise, scrub
+
+        failures = report.failures.assign(
+            respondent=pseudonymise(report.failures["respondent"], pseudonym_secret(project.privacy)))
+        failures, _ = scrub(failures, ["value"])
+        write_report(failures, project.cleaned / "validation_failures", "failures")
     return report
 
 
