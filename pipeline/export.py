@@ -66,12 +66,14 @@ class ExportResult:
 
 
 def spss_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *, language: str, key: str,
-               title: str) -> tuple[pd.DataFrame, SpssDictionary, tuple[str, ...]]:
+               title: str, labels: dict[str, str] | None = None
+               ) -> tuple[pd.DataFrame, SpssDictionary, tuple[str, ...]]:
     """The frame as SPSS will hold it (numeric codes, 0/1 indicators) and its dictionary.
 
     Pure: `frame` (answers in the form's own terms) is not changed. Returns also the warnings
     (labels or texts cut to SPSS limits).
     """
+    extra_labels = dict(labels or {})  # `labels` is reused below for value labels
     lang = questionnaire.language(language)
     short = lang.rsplit("(", 1)[-1].rstrip(")").lower()
     not_selected, selected = SELECTED_LABELS.get(short, SELECTED_LABELS["en"])
@@ -111,7 +113,7 @@ def spss_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *, language: s
         if var is None:
             kind = _kind_of(series)
             columns[name] = _as_kind(series, kind)
-            specs.append(dict(wanted=name, source=name, label="", kind=kind, measure=
+            specs.append(dict(wanted=name, source=name, label=extra_labels.get(name, ""), kind=kind, measure=
                               "scale" if kind != "string" else "nominal", value_labels={}, missing=[]))
             continue
         label = label_of(_variable_label(var, lang), name)
@@ -281,9 +283,11 @@ def mrsets_syntax(dictionary: SpssDictionary, sav_name: str, title: str) -> str:
 
 
 def export(frame: pd.DataFrame, questionnaire: Questionnaire, *, sav: Path, sps: Path,
-           language: str, key: str, title: str) -> ExportResult:
-    """Write `sav` and `sps` (atomically, checked) from a frame of answers in the form's terms."""
-    data, dictionary, warnings = spss_frame(frame, questionnaire, language=language, key=key, title=title)
+           language: str, key: str, title: str, labels: dict[str, str] | None = None) -> ExportResult:
+    """Write `sav` and `sps` (atomically, checked) from a frame of answers in the form's terms.
+    `labels` gives variable labels for columns that are not in the form (ids, sample design)."""
+    data, dictionary, warnings = spss_frame(frame, questionnaire, language=language, key=key, title=title,
+                                            labels=labels)
     write_sav(data, dictionary, sav)
     write_text_atomic(sps, mrsets_syntax(dictionary, sav.name, title), encoding="utf-8")
     return ExportResult(sav=sav, sps=sps, rows=len(data), columns=data.shape[1],

@@ -125,8 +125,12 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
     delivered, scrubbed = scrub(delivered, texts)
     _write_csv(pd.DataFrame(sorted(scrubbed.items()), columns=["variable", "answers_scrubbed"]),
                project.cleaned / "pii_scrubbed.csv")
+    labels = {c: f"Uit de steekproef: {c.removeprefix('steekproef_')}" for c in delivered.columns
+              if c not in questionnaire and not c.startswith("_")}
+    if project.privacy is not None:
+        labels[key] = "Respondentnummer (pseudoniem)"
     return export(delivered, questionnaire, sav=project.sav_path, sps=project.sps_path,
-                  language=project.language, key=key, title=project.title)
+                  language=project.language, key=key, title=project.title, labels=labels)
 
 
 def run_validate(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None):

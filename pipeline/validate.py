@@ -212,25 +212,25 @@ def _quality_checks(table: pd.DataFrame, settings: QualitySettings) -> list[Chec
     n = len(table)
     if "duration_ratio" in table.columns:
         ratio = table["duration_ratio"]
-        checks.append(Check("quality:speeder", f"interview duration at least {settings.speeder_ratio:g} "
-                            "times the median", f"duration / median >= {settings.speeder_ratio:g}", "warning",
+        checks.append(Check("quality:speeder", f"interviewduur minstens {settings.speeder_ratio:g} "
+                            "keer de mediaan", f"duration / median >= {settings.speeder_ratio:g}", "warning",
                             "start, end", ratio.notna().to_numpy(),
                             (ratio < settings.speeder_ratio).fillna(False).to_numpy(),
-                            n_na=int(ratio.isna().sum()), message="speeder: interview much shorter than the median",
+                            n_na=int(ratio.isna().sum()), message="speeder: interview veel korter dan de mediaan",
                             values=table["duration_min"].round(1).astype("string")))
     lined = table["straightlined"].astype(str)
-    checks.append(Check("quality:straightlining", "no grid answered with one and the same answer throughout",
+    checks.append(Check("quality:straightlining", "geen vragenbatterij overal met hetzelfde antwoord ingevuld",
                         f"grids of at least {settings.straightline_min_items} questions", "warning", "grids",
                         np.ones(n, dtype=bool), (lined != "").to_numpy(),
-                        message="straightlining in a grid", values=lined))
+                        message="straightlining: overal hetzelfde antwoord in een vragenbatterij", values=lined))
     for column, limit, rule, text in (
             ("item_nonresponse", settings.max_item_nonresponse, "quality:item_nonresponse",
-             "share of asked questions left empty or refused"),
-            ("dont_know", settings.max_dont_know, "quality:dont_know", "share of answers 'weet niet'")):
+             "aandeel gestelde vragen zonder antwoord of geweigerd"),
+            ("dont_know", settings.max_dont_know, "quality:dont_know", "aandeel antwoorden 'weet niet'")):
         share = table[column]
-        checks.append(Check(rule, f"{text} at most {limit:.0%}", f"{column} <= {limit:g}", "warning", column,
+        checks.append(Check(rule, f"{text} hoogstens {limit:.0%}", f"{column} <= {limit:g}", "warning", column,
                             share.notna().to_numpy(), (share > limit).fillna(False).to_numpy(),
-                            n_na=int(share.isna().sum()), message=f"high {column.replace('_', ' ')}",
+                            n_na=int(share.isna().sum()), message={"item_nonresponse": "veel vragen zonder antwoord", "dont_know": "veel 'weet niet'"}[column],
                             values=share.round(3).astype("string")))
     return checks
 
@@ -266,20 +266,20 @@ def _schema_checks(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) 
                           else f"{var.name} in list {var.choices.name}")
             description = (var.constraint_message.get(questionnaire.default_language)
                            or f"{var.name}: {var.constraint}") if kind == "constraint" else \
-                f"{var.name}: answer is a code of list {var.choices.name} or a missing code"
+                f"{var.name}: antwoord is een code van lijst {var.choices.name} of een ontbrekende-waardecode"
             checks.append(Check(f"{kind}:{var.name}", description, expression, "error", var.name,
                                 sub[var.name].notna().to_numpy(), fails,
-                                message="value violates the constraint" if kind == "constraint"
-                                else "unknown code", values=sub[var.name]))
+                                message="waarde buiten de grenzen van de vragenlijst" if kind == "constraint"
+                                else "onbekende code", values=sub[var.name]))
     key_rows = failures[failures["column"] == key]
     fails = np.zeros(n, dtype=bool)
     fails[key_rows["index"].dropna().astype(int).to_numpy()] = True
-    checks.append(Check("key_unique", f"{key} is present and unique", f"unique({key})", "error", key,
-                        np.ones(n, dtype=bool), fails, message="duplicate or empty key", values=sub[key]))
+    checks.append(Check("key_unique", f"{key} is ingevuld en uniek", f"unique({key})", "error", key,
+                        np.ones(n, dtype=bool), fails, message="dubbele of lege sleutel", values=sub[key]))
     dtype_rows = failures[failures["index"].isna() & (failures["column"] != key)]
     for column in dtype_rows["column"].unique():
-        checks.append(Check(f"type:{column}", f"{column} has the form's type", "dtype", "error", column,
-                            np.ones(n, dtype=bool), np.ones(n, dtype=bool), message="wrong type",
+        checks.append(Check(f"type:{column}", f"{column} heeft het type uit de vragenlijst", "dtype", "error", column,
+                            np.ones(n, dtype=bool), np.ones(n, dtype=bool), message="verkeerd type",
                             values=sub[column].astype(str)))
     return checks
 
@@ -308,7 +308,7 @@ def _cross_constraints(frame: pd.DataFrame, questionnaire: Questionnaire, key: s
                 items &= others[ref].notna().to_numpy()
         checks.append(Check(f"constraint:{var.name}", var.constraint_message.get(questionnaire.default_language)
                             or f"{var.name}: {var.constraint}", var.constraint, "error", var.name,
-                            items, items & ~ok, message="value violates the constraint", values=values))
+                            items, items & ~ok, message="waarde buiten de grenzen van de vragenlijst", values=values))
     return checks
 
 
@@ -330,13 +330,13 @@ def _routing_checks(frame: pd.DataFrame, questionnaire: Questionnaire, key: str,
         asked = asked_by_var[var.name]
         answered = _answered(frame[var.name], var, na_code)
         if var.routing:
-            checks.append(Check(f"routing:{var.name}", f"{var.name} is only answered when asked",
+            checks.append(Check(f"routing:{var.name}", f"{var.name} is alleen beantwoord als de vraag gesteld werd",
                                 var.routing, "error", var.name, ~asked, ~asked & answered,
-                                message="answered although not asked (routing)", values=frame[var.name]))
+                                message="beantwoord hoewel niet gesteld (routing)", values=frame[var.name]))
         if var.required and not var.read_only:
-            checks.append(Check(f"required:{var.name}", f"{var.name} is answered when asked",
+            checks.append(Check(f"required:{var.name}", f"{var.name} is beantwoord als de vraag gesteld werd",
                                 var.routing or "true()", "error", var.name, asked, asked & ~answered,
-                                message="empty although asked and required", values=frame[var.name]))
+                                message="leeg hoewel gesteld en verplicht", values=frame[var.name]))
     return checks
 
 
@@ -355,9 +355,9 @@ def _pii_checks(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> 
             continue
         text = frame[var.name].astype("string")
         found = text.str.contains(PII_PATTERN, regex=True).fillna(False).to_numpy(dtype=bool)
-        checks.append(Check(f"pii:{var.name}", f"{var.name} holds no e-mail, phone or national register number",
+        checks.append(Check(f"pii:{var.name}", f"{var.name} bevat geen e-mailadres, telefoon- of rijksregisternummer",
                             "no personal data pattern", "warning", var.name, text.notna().to_numpy(), found,
-                            message="personal data in an open answer (scrubbed before delivery)",
+                            message="persoonsgegevens in een open antwoord (verwijderd voor levering)",
                             values=text.str.replace(PII_PATTERN, "[PII]", regex=True)))
     return checks
 

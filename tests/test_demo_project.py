@@ -116,6 +116,8 @@ def test_pspp_dictionary_is_what_the_form_says(delivered, tmp_path):
     assert checked >= 80
     assert "sample_id" not in variables
     assert variables["respondent_id"]["Print Format"] == "A17"
+    assert variables["respondent_id"]["Label"] == "Respondentnummer (pseudoniem)"
+    assert variables["stratum"]["Label"] == "Uit de steekproef: stratum"
     sets = {row[0]: (row[1], row[4].split()) for row in mrsets[1:]}
     assert sets == multi_sets
 
