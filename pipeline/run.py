@@ -11,6 +11,7 @@ import pandas as pd
 
 from pipeline.errors import SidError
 from pipeline.export import ExportResult, export
+from pipeline.faults import checkpoint
 from pipeline.files import atomic_path
 from pipeline.ingest import IngestResult, ingest
 from pipeline.project import Project
@@ -175,15 +176,20 @@ def run_all(project: Project, progress=None) -> RunResult:
     stage.mkdir(parents=True)
     staged = replace(project, cleaned=stage)
     frame, ingested = run_ingest(staged, questionnaire, progress)
+    checkpoint("ingest")
     cleaned, outcome = run_clean(staged, questionnaire, frame, progress)
+    checkpoint("clean")
     if progress:
         progress("writing the SPSS file")
     exported = run_export(staged, questionnaire, cleaned)
+    checkpoint("export")
     project.cleaned.mkdir(parents=True, exist_ok=True)
     for path in sorted(stage.iterdir()):
         os.replace(path, project.cleaned / path.name)
+        checkpoint("deliver")
     stage.rmdir()
     write_manifest(project)
+    checkpoint("manifest")
     exported = replace(exported, sav=project.sav_path, sps=project.sps_path)
     return RunResult(ingested, outcome, exported)
 
