@@ -48,3 +48,52 @@ def sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def replace_directory(new: Path, target: Path) -> None:
+    """Make the fully written folder `new` become `target` in one step.
+
+    On Linux both folders are exchanged atomically (renameat2 with RENAME_EXCHANGE), so a reader
+    or a crash sees either the whole previous delivery or the whole new one, never a mix; the
+    previous one is then removed. Elsewhere (or when `target` does not exist yet) the previous
+    folder is renamed aside first and restored by `recover_directory` if the process dies in
+    between."""
+    import shutil
+
+    new, target = Path(new), Path(target)
+    if target.is_dir() and _exchange(new, target):
+        shutil.rmtree(new)  # now holds the previous delivery
+        return
+    aside = target.with_name(f".{target.name}.previous")
+    if aside.exists():
+        shutil.rmtree(aside)
+    if target.exists():
+        os.replace(target, aside)
+    os.replace(new, target)
+    if aside.exists():
+        shutil.rmtree(aside)
+
+
+def recover_directory(target: Path) -> None:
+    """Undo a replace_directory that died between its two renames (non-Linux fallback only)."""
+    aside = Path(target).with_name(f".{Path(target).name}.previous")
+    if aside.is_dir() and not Path(target).exists():
+        os.replace(aside, target)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    AT_FDCWD, RENAME_EXCHANGE = -100, 2
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    done = renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE)
+    return done == 0  # e.g. EXDEV (other file system) or EINVAL (unsupported): fall back

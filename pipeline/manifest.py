@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import platform
+from pathlib import Path
 from importlib import metadata
 
 from pipeline import __version__
@@ -14,17 +15,21 @@ from pipeline.project import Project
 PACKAGES = ("pandas", "numpy", "pandera", "pyreadstat", "pyxform", "openpyxl", "pyarrow", "typer")
 
 
-def write_manifest(project: Project) -> dict:
+def write_manifest(project: Project, folder: Path | None = None) -> dict:
+    """Write manifest.json into the delivery folder (default cleaned/). Delivered files are listed
+    relative to that folder, so `sid verify` works wherever ABB unpacks the delivery; inputs
+    relative to the project."""
+    folder = project.cleaned if folder is None else folder
     inputs = [project.file, project.form]
     inputs += [s.path for s in project.sources]
     inputs += [p for p in (project.sample.source.path if project.sample else None,
                            project.contacts.path if project.contacts else None,
                            project.validate.rules, project.clean.corrections) if p is not None]
-    outputs = sorted(p for p in project.cleaned.iterdir()
+    outputs = sorted(p for p in folder.iterdir()
                      if p.is_file() and not p.name.startswith(".") and p.name != "manifest.json")
 
-    def entry(path):
-        return {"path": path.relative_to(project.root).as_posix(), "sha256": sha256(path),
+    def entry(path, base):
+        return {"path": path.relative_to(base).as_posix(), "sha256": sha256(path),
                 "bytes": path.stat().st_size}
 
     manifest = {
@@ -36,10 +41,10 @@ def write_manifest(project: Project) -> dict:
         # The config as text, without the value of a demo key (keys never belong in a delivery).
         "config": re.sub(r'(?m)^(\s*demo_key\s*=\s*).*$', r'\1"[weggelaten]"',
                          project.file.read_text(encoding="utf-8")),
-        "inputs": [entry(p) for p in inputs if p.is_file()],
-        "outputs": [entry(p) for p in outputs],
+        "inputs": [entry(p, project.root) for p in inputs if p.is_file()],
+        "outputs": [entry(p, folder) for p in outputs],
     }
-    write_text_atomic(project.cleaned / "manifest.json",
+    write_text_atomic(folder / "manifest.json",
                       json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return manifest
 

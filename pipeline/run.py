@@ -12,7 +12,7 @@ import pandas as pd
 from pipeline.errors import SidError
 from pipeline.export import ExportResult, export
 from pipeline.faults import checkpoint
-from pipeline.files import atomic_path
+from pipeline.files import atomic_path, recover_directory, replace_directory
 from pipeline.ingest import IngestResult, ingest
 from pipeline.project import Project
 from pipeline.questionnaire import Questionnaire, load_questionnaire
@@ -168,9 +168,10 @@ def run_all(project: Project, progress=None) -> RunResult:
     from pipeline.manifest import write_manifest
 
     questionnaire = questionnaire_of(project)
-    # The whole delivery is staged in work/ and moved into cleaned/ only when every file is
-    # written: a run that fails or is killed leaves the previous delivery as it was.
-    stage = project.work / "delivery.partial"
+    # The whole delivery is staged beside cleaned/ (same file system) and swapped in only when
+    # every file is written: a run that fails or is killed leaves the previous delivery as it was.
+    recover_directory(project.cleaned)
+    stage = project.cleaned.with_name(f".{project.cleaned.name}.partial")
     if stage.exists():
         shutil.rmtree(stage)
     stage.mkdir(parents=True)
@@ -183,13 +184,14 @@ def run_all(project: Project, progress=None) -> RunResult:
         progress("writing the SPSS file")
     exported = run_export(staged, questionnaire, cleaned)
     checkpoint("export")
-    project.cleaned.mkdir(parents=True, exist_ok=True)
-    for path in sorted(stage.iterdir()):
-        os.replace(path, project.cleaned / path.name)
-        checkpoint("deliver")
-    stage.rmdir()
-    write_manifest(project)
+    write_manifest(project, stage)
     checkpoint("manifest")
+    for hidden in project.cleaned.glob(".*") if project.cleaned.is_dir() else ():
+        if hidden.is_file():  # e.g. .gitkeep: not ours, carried over
+            shutil.copy2(hidden, stage / hidden.name)
+    # One atomic exchange: cleaned/ is either the whole previous delivery or the whole new one.
+    replace_directory(stage, project.cleaned)
+    checkpoint("deliver")
     exported = replace(exported, sav=project.sav_path, sps=project.sps_path)
     return RunResult(ingested, outcome, exported)
 
