@@ -261,16 +261,15 @@ def diff_log(before: pd.DataFrame, after: pd.DataFrame, key: str, step: str, rul
         new = after[col]
         if col not in before.columns:
             changed = new.notna().to_numpy()
-            old_text = np.full(len(after), "", dtype=object)
         else:
-            old = before[col]
-            changed = ~(_same(old, new))
-            old_text = _text(old)
+            changed = ~(_same(before[col], new))
         if not changed.any():
             continue
-        idx = np.flatnonzero(changed)
+        idx = np.flatnonzero(changed)  # only the changed cells are turned into text
+        old_text = (_text(before[col].iloc[idx]) if col in before.columns
+                    else np.full(len(idx), "", dtype=object))
         parts.append(pd.DataFrame({"step": step, "rule": rule, "respondent": keys[idx], "variable": col,
-                                   "old": np.asarray(old_text)[idx], "new": _text(new)[idx]}))
+                                   "old": old_text, "new": _text(new.iloc[idx])}))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=LOG_COLUMNS)
 
 

@@ -29,13 +29,19 @@ def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_report(frame: pd.DataFrame, target_stem: Path, sheet: str) -> list[Path]:
-    """`<stem>.csv` and `<stem>.xlsx` with the same frozen columns."""
+def write_report(frame: pd.DataFrame, target_stem: Path, sheet: str,
+                 xlsx_rows: pd.Series | None = None) -> list[Path]:
+    """`<stem>.csv` and `<stem>.xlsx` with the same frozen columns.
+
+    `xlsx_rows` (a boolean mask) keeps only the rows a person needs to look at in the workbook,
+    for tables with a row per respondent; the CSV always has every row."""
     safe = excel_safe(frame)
     csv_path = target_stem.with_suffix(".csv")
     xlsx_path = target_stem.with_suffix(".xlsx")
     with atomic_path(csv_path) as tmp:
         safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    if xlsx_rows is not None:
+        safe = safe.loc[xlsx_rows.to_numpy(dtype=bool)]
     with atomic_path(xlsx_path) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             safe.to_excel(writer, sheet_name=sheet[:31], index=False)
