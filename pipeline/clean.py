@@ -94,7 +94,12 @@ def clean(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str,
         steps.append(("routing", "missing_reasons", lambda f: _routing(f, questionnaire, key, settings)))
     for step, rule, func in steps:
         after = func(current)
-        logs.append(diff_log(current, after, key, step, rule))
+        # A step replaces whole columns and never changes one in place, so only the columns it
+        # assigned can differ: the others share their arrays with `current`.
+        touched = [c for c in after.columns if c not in current.columns
+                   or not _same_array(current[c], after[c])]
+        logs.append(diff_log(current[[key, *[c for c in touched if c in current.columns and c != key]]],
+                             after[[key, *[c for c in touched if c != key]]], key, step, rule))
         current = after
     log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=LOG_COLUMNS)
     return current, CleanResult(log[LOG_COLUMNS], excluded)
@@ -119,13 +124,36 @@ def _exclusions(frame: pd.DataFrame, key: str, settings: CleanSettings,
     return out.rename(columns={key: "respondent"})[EXCLUSION_COLUMNS].reset_index(drop=True)
 
 
-def _with_missing_as_empty(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
-    """A view for expressions: missing-value codes count as no answer (2026 - -9 is no age)."""
+def _same_array(a: pd.Series, b: pd.Series) -> bool:
+    """True when both columns are the very same memory (same start, shape and strides): an
+    untouched column of a shallow copy. Anything else (or unknown) counts as touched."""
+    pa_x, pa_y = getattr(a.array, "_pa_array", None), getattr(b.array, "_pa_array", None)
+    if pa_x is not None or pa_y is not None:  # Arrow-backed strings: the same chunked array
+        return pa_x is pa_y
+    x, y = _raw(a), _raw(b)
+    if x is None or y is None:
+        return False
+    return (x.__array_interface__["data"][0] == y.__array_interface__["data"][0]
+            and x.shape == y.shape and x.strides == y.strides and x.dtype == y.dtype)
+
+
+def _raw(series: pd.Series) -> np.ndarray | None:
+    array = series.array
+    raw = getattr(array, "_ndarray", None)
+    if raw is None and isinstance(array, np.ndarray):
+        raw = array
+    return raw if isinstance(raw, np.ndarray) else None
+
+
+def _with_missing_as_empty(frame: pd.DataFrame, questionnaire: Questionnaire,
+                           columns: set[str] | None = None) -> pd.DataFrame:
+    """A view for expressions: missing-value codes count as no answer (2026 - -9 is no age).
+    `columns`: only these are needed (the references of the expressions to be evaluated)."""
     codes = [float(c) for c in questionnaire.missing.values]
     texts = [str(c) for c in questionnaire.missing.values]
     view = frame.copy(deep=False)
     for var in questionnaire:
-        if var.name not in view.columns:
+        if var.name not in view.columns or (columns is not None and var.name not in columns):
             continue
         if var.kind == "numeric":
             view[var.name] = view[var.name].mask(view[var.name].isin(codes))
@@ -148,7 +176,7 @@ def _set(frame: pd.DataFrame, var: Variable, where: np.ndarray, value) -> None:
 
 
 def _correct(frame: pd.DataFrame, rule: Correction, questionnaire: Questionnaire) -> pd.DataFrame:
-    out = frame.copy()
+    out = frame.copy(deep=False)  # columns are replaced, never changed in place
     try:
         where = evaluate(rule.condition, frame).to_numpy()
         for var, expr in rule.assign:
@@ -164,8 +192,10 @@ def _invalid(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> pd.
     invalid = questionnaire.missing.code("invalid")
     codes = [float(c) for c in questionnaire.missing.values]
     texts = {str(c) for c in questionnaire.missing.values}
-    view = _with_missing_as_empty(frame, questionnaire)
-    out = frame.copy()
+    needed = set().union(*(references(v.constraint) | {v.name} for v in questionnaire
+                           if v.constraint and v.kind == "numeric"))
+    view = _with_missing_as_empty(frame, questionnaire, needed)
+    out = frame.copy(deep=False)  # columns are replaced, never changed in place
     for var in questionnaire:
         if var.name not in frame.columns or var.name == key:
             continue
@@ -197,11 +227,11 @@ def _invalid(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> pd.
 
 def derive_calculates(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
     """The form's calculate fields, recomputed from the (corrected) answers, in form order."""
-    out = frame.copy()
+    out = frame.copy(deep=False)  # columns are replaced, never changed in place
     for var in questionnaire:
         if var.type != "calculate" or not var.calculate:
             continue
-        view = _with_missing_as_empty(out, questionnaire)
+        view = _with_missing_as_empty(out, questionnaire, references(var.calculate))
         value = evaluate(var.calculate, view)
         if var.kind == "numeric":
             value = pd.to_numeric(value, errors="coerce")
@@ -214,7 +244,7 @@ def _routing(frame: pd.DataFrame, questionnaire: Questionnaire, key: str, settin
     Text answers stay empty strings (SID convention); calculates and metadata are left alone."""
     not_applicable = questionnaire.missing.code("not_applicable")
     no_answer = questionnaire.missing.code("no_answer")
-    out = frame.copy()
+    out = frame.copy(deep=False)  # columns are replaced, never changed in place
     cache: dict[str, np.ndarray] = {}
     for var in questionnaire:
         if (var.name not in frame.columns or var.name == key or var.kind == "datetime"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -62,16 +64,16 @@ class ChoiceList:
     name: str
     choices: tuple[Choice, ...]
 
-    @property
+    @cached_property
     def numeric(self) -> bool:
         """True when every choice name is a whole number (then names are the codes)."""
         return all(_is_int(c.name) for c in self.choices)
 
-    @property
+    @cached_property
     def names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.choices)
 
-    @property
+    @cached_property
     def codes(self) -> Mapping[str, int]:
         """Numeric code of each choice: whole-number names are their own code; other names
         (``BE``, ``other``) get 1, 2, 3 ... in the order of the choices sheet, skipping codes
@@ -204,6 +206,8 @@ def load_questionnaire(path: str | Path, missing: MissingScheme = SID_MISSING) -
         match = _ROW.match(message)
         row = int(match.group(1)) if match else None
         sheet = next((s for s in ("survey", "choices", "settings") if f"'{s}' sheet" in message), None)
+        if row is None:  # e.g. "Unknown question type 'integr'.": find the row that says it
+            row, sheet = _row_of_value(path, message, sheet)
         raise SidError("form_invalid", _ROW.sub("", message), file=path, sheet=sheet, row=row,
                        fix="Correct the form and run again.") from None
     except Exception as exc:  # openpyxl/zipfile errors for files that are no workbook at all
@@ -284,9 +288,11 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
         if other is not None:
             raise SidError("form_invalid", f"variable name {v.name!r} is also used in row {other.row} "
                            "(names must be unique in the whole form, ignoring case, to become SPSS variables)",
-                           file=path, sheet="survey", row=v.row, column="name")
+                           file=path, sheet="survey", row=v.row, column="name",
+                           fix="Rename one of them in the form.")
         seen[v.name.lower()] = v
     _check_expressions(path, variables)
+    _check_cycles(path, variables)
     return Questionnaire(
         path=path, form_id=str(form.get("id_string", "")), title=str(form.get("title", "")),
         version=str(form.get("version", "")), default_language=default_language,
@@ -308,6 +314,66 @@ def _check_expressions(path: Path, variables: list[Variable]) -> None:
             except ExpressionError as exc:
                 raise SidError("form_expression", f"{v.name}: {exc}", file=path, sheet="survey",
                                row=v.row, column=column, fix="Correct the expression in the form.") from None
+
+
+def _check_cycles(path: Path, variables: list[Variable]) -> None:
+    """Calculates that depend on each other in a circle can never be computed: name their rows."""
+    from pipeline.expressions import references
+
+    calcs = {v.name: v for v in variables if v.calculate}
+    uses = {name: sorted(references(v.calculate) & calcs.keys()) for name, v in calcs.items()}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for start in calcs:
+        if state.get(start):
+            continue
+        path_: list[str] = []
+        stack = [(start, iter(uses[start]))]
+        state[start] = 1
+        path_.append(start)
+        while stack:
+            name, todo = stack[-1]
+            nxt = next(todo, None)
+            if nxt is None:
+                state[name] = 2
+                stack.pop()
+                path_.pop()
+                continue
+            if state.get(nxt) == 1:
+                cycle = path_[path_.index(nxt):]
+                rows = [calcs[n].row for n in cycle]
+                described = " → ".join(cycle + [nxt])
+                raise SidError("form_cycle", f"circular calculates: {described} (rows "
+                               f"{', '.join(str(r) for r in rows)})", file=path, sheet="survey",
+                               row=rows[0], column="calculate",
+                               fix="Break the circle: one of these calculates must not use the others.")
+            if not state.get(nxt):
+                state[nxt] = 1
+                path_.append(nxt)
+                stack.append((nxt, iter(uses[nxt])))
+
+
+def _row_of_value(path: Path, message: str, sheet: str | None) -> tuple[int | None, str | None]:
+    """The first row of the survey (or choices) sheet with a cell equal to a value quoted in
+    pyxform's message, when the message itself gives no row."""
+    quoted = re.findall(r"'([^']+)'", message)
+    if not quoted:
+        return None, sheet
+    try:
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            for title in ([sheet] if sheet else ["survey", "choices"]):
+                if title not in wb.sheetnames:
+                    continue
+                for i, cells in enumerate(wb[title].iter_rows(values_only=True), start=1):
+                    if any(str(c).strip() in quoted for c in cells if c is not None) and i > 1:
+                        return i, title
+        finally:
+            wb.close()
+    except Exception:
+        pass
+    return None, sheet
 
 
 def _is_int(text: str) -> bool:

@@ -105,7 +105,9 @@ def schema(questionnaire: Questionnaire, key: str):
 
     missing = [float(c) for c in questionnaire.missing.values]
     missing_text = [str(c) for c in questionnaire.missing.values]
-    columns = {key: pa.Column(object, nullable=False, unique=True, coerce=True,
+    # Text columns are not coerced: pandera's per-column coercion (pandas 3 holds text as Arrow
+    # strings) cost more than all the checks together; their kind needs no dtype check.
+    columns = {key: pa.Column(None, nullable=False, unique=True,
                               checks=pa.Check(lambda s: s.astype(str).str.strip() != "", name="key_present"))}
     for var in questionnaire:
         if var.name == key:
@@ -122,9 +124,8 @@ def schema(questionnaire: Questionnaire, key: str):
         if var.constraint and references(var.constraint) <= {var.name}:
             checks.append(pa.Check(lambda s, v=var, m=missing: _constraint(v, s, m),
                                    name=f"constraint:{var.name}", error=f"constraint:{var.name}"))
-        dtype = {"numeric": "float64", "datetime": "datetime64[ns]"}.get(var.kind, object)
-        columns[var.name] = pa.Column(dtype, checks=checks, nullable=True, required=False,
-                                      coerce=var.kind == "string" or var.kind == "multi")
+        dtype = {"numeric": "float64", "datetime": "datetime64[ns]"}.get(var.kind)
+        columns[var.name] = pa.Column(dtype, checks=checks, nullable=True, required=False)
     return pa.DataFrameSchema(columns, strict=False, name=questionnaire.form_id)
 
 
