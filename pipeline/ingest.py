@@ -72,7 +72,14 @@ def ingest(project: Project, questionnaire: Questionnaire,
             progress(f"reading {source.path.name}")
         table = read_table(source)
         columns = map_columns(list(table.frame.columns), questionnaire, source)
+        _refuse_misspelt(columns, questionnaire, source)
         if key not in columns.variables.values() and key not in table.frame.columns:
+            found = list(table.frame.columns)
+            if len(found) == 1 and any(d in found[0] for d in ",;\t|"):
+                raise SidError("source_columns", f"respondent key column {key!r} is missing: the header "
+                               f"was read as one column with delimiter {table.delimiter!r}",
+                               file=source.path, row=1,
+                               fix="Check the delimiter of this source in sid.toml (or leave it out).")
             raise SidError("source_columns", f"respondent key column {key!r} is missing", file=source.path,
                            row=1, fix="Map it with rename in sid.toml, or check survey.key.")
         typed, found = typed_frame(table, columns, questionnaire, source, key)
@@ -80,9 +87,19 @@ def ingest(project: Project, questionnaire: Questionnaire,
         frames.append(typed)
         problems.append(found)
         tables[source.name] = (table, columns)
+    _refuse_missing_questions(tables, questionnaire, project)
     if progress:
         progress("resolving duplicates")
     records = pd.concat(frames, ignore_index=True)
+    if records.empty:
+        one = len(project.sources) == 1
+        raise SidError("source_empty", "no records: the export has a header but no rows" if one else
+                       "no records in any source", file=project.sources[0].path if one else project.file,
+                       fix="Export the data again once interviews are in.")
+    for var in questionnaire:  # an optional question no source has: asked of no one, all missing
+        if var.type not in _METADATA and var.name not in records.columns:
+            records[var.name] = pd.Series(np.nan, index=records.index, dtype={
+                "numeric": "float64", "datetime": "datetime64[ns]"}.get(var.kind, object))
     complete_if = project.ingest.complete_if or default_complete_if(questionnaire, key)
     try:
         records["_complete"] = evaluate(complete_if, records.reindex(
@@ -114,6 +131,43 @@ def ingest(project: Project, questionnaire: Questionnaire,
         summaries.append(summary)
     report = pd.concat(problems, ignore_index=True)[PROBLEM_COLUMNS]
     return frame, IngestResult(tuple(summaries), report, reconciliation.reset_index(drop=True), complete_if)
+
+
+_METADATA = ("calculate", "start", "end", "today", "deviceid", "username")
+
+
+def _refuse_misspelt(columns: ColumnMap, questionnaire: Questionnaire, source: Source) -> None:
+    """A column that is not in the form but is one or two letters away from a question this source
+    has no column for is a misspelt header: an error, not a column silently left out."""
+    from rapidfuzz.distance import Levenshtein
+
+    have = set(columns.variables.values()) | {var for var, _ in columns.options.values()}
+    wanted = {v.name.lower(): v.name for v in questionnaire if v.name not in have}
+    for col in columns.unmapped:
+        last = (col.split(source.separator)[-1] if source.separator else col).strip().lower()
+        if len(last) < 4 or last.startswith(("_", "unnamed:")):
+            continue
+        for lower, name in wanted.items():
+            if len(lower) >= 4 and Levenshtein.distance(last, lower) <= (1 if len(lower) <= 6 else 2):
+                raise SidError("source_columns", f"column {col!r} is not in the form (did you mean "
+                               f"{name!r}?)", file=source.path, row=1, column=col,
+                               fix=f'Correct the header, or add rename = {{ "{col}" = "{name}" }} to this '
+                               "source in sid.toml.")
+
+
+def _refuse_missing_questions(tables: dict, questionnaire: Questionnaire, project: Project) -> None:
+    """A required question with no column in any source would be delivered empty: an error."""
+    have = set()
+    for _, columns in tables.values():
+        have |= set(columns.variables.values()) | {var for var, _ in columns.options.values()}
+    for v in questionnaire:
+        if v.required and v.type not in _METADATA and v.name not in have and v.name != project.key:
+            one = len(project.sources) == 1
+            raise SidError("source_columns", f"required question {v.name!r} has no column"
+                           + ("" if one else " in any source"),
+                           file=project.sources[0].path if one else project.file, row=1 if one else None,
+                           fix="Export the data again with every question, or map its column with "
+                           "rename in sid.toml.")
 
 
 def default_complete_if(questionnaire: Questionnaire, key: str) -> str:
@@ -182,7 +236,8 @@ def _convert(column: pd.Series, kind: str, dayfirst: bool) -> tuple[pd.Series, p
         values = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").astype("float64")
     elif kind == "datetime":
         if pd.api.types.is_datetime64_any_dtype(column):
-            return column.astype("datetime64[ns]"), pd.Series(False, index=column.index)
+            values = _ns(column)  # a SAV/Parquet date before 1677 or after 2262: missing, reported
+            return values, (column.notna() & values.isna()).astype(bool)
         text = column.astype("string").str.strip()
         values = _datetimes(text, dayfirst)
     else:
@@ -203,7 +258,9 @@ def _arrow_numbers(column: pd.Series) -> pd.Series | None:
     import pyarrow.compute as pc
 
     try:
-        array = pa.array(column.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        array = getattr(column.array, "_pa_array", None)  # Arrow-backed text: no copy
+        if array is None:
+            array = pa.array(column.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
         values = pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
         return None
@@ -236,16 +293,25 @@ def _datetimes(text: pd.Series, dayfirst: bool) -> pd.Series:
     has_offset = text.str.contains(_OFFSET, regex=True).fillna(False).astype(bool)
     if has_offset.any():
         aware = pd.to_datetime(text[has_offset], errors="coerce", format="ISO8601", utc=True)
-        result[has_offset] = aware.dt.tz_convert("Europe/Brussels").dt.tz_localize(None).astype("datetime64[ns]")
+        result[has_offset] = _ns(aware.dt.tz_convert("Europe/Brussels").dt.tz_localize(None))
     rest = ~has_offset & text.notna()
     if rest.any():
         iso = pd.to_datetime(text[rest], errors="coerce", format="ISO8601")
-        result[rest] = iso.astype("datetime64[ns]")
+        result[rest] = _ns(iso)
         left = rest & result.isna()
         if left.any():
             other = pd.to_datetime(text[left], errors="coerce", format="mixed", dayfirst=dayfirst)
-            result[left] = other.astype("datetime64[ns]")
+            result[left] = _ns(other)
     return result
+
+
+def _ns(values: pd.Series) -> pd.Series:
+    """As datetime64[ns]; dates outside its range (years 1677-2262, e.g. "1" read as year 1)
+    become missing instead of an overflow error."""
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_localize(None)
+    inside = values.notna() & (values >= pd.Timestamp.min) & (values <= pd.Timestamp.max)
+    return values.where(inside).astype("datetime64[ns]")
 
 
 def resolve(records: pd.DataFrame, project: Project, questionnaire: Questionnaire
@@ -306,7 +372,8 @@ def _sample(project: Project) -> pd.DataFrame:
     dup = table[sample.key][table[sample.key].duplicated()]
     if len(dup):
         raise SidError("key_duplicate", f"{len(dup)} duplicate value(s) of {sample.key} in the sample, "
-                       f"e.g. {dup.iloc[0]!r}", file=sample.source.path, column=sample.key)
+                       f"e.g. {dup.iloc[0]!r}", file=sample.source.path, column=sample.key,
+                       fix="Keep one row per sampled person in the sample frame.")
     return table
 
 
