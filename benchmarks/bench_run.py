@@ -1,6 +1,6 @@
 """Benchmark: the whole `sid run` against the I/O floor, at survey scale.
 
-    python benchmarks/bench_run.py                       # 10,000×150, 100,000×500, 1,000,000×150
+    python benchmarks/bench_run.py                       # 10,000×150, 100,000×150, 100,000×500, 1,000,000×150
     python benchmarks/bench_run.py --sizes 10000x150     # one size
 
 For each size N×K it builds a survey project in a temporary folder: a form of K questions (5-point
@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 KEY = "resp_id"
-SIZES = ("10000x150", "100000x500", "1000000x150")
+SIZES = ("10000x150", "100000x150", "100000x500", "1000000x150")
 
 
 # ---------------------------------------------------------------- building the project (parent)
@@ -242,6 +242,28 @@ def main() -> None:
         print(_row(n, k, m), file=sys.stderr, flush=True)
 
     print(_table(rows_out))
+    print(_help_time())
+
+
+def _help_time(runs: int = 7) -> str:
+    """`sid --help`, the median of a few runs (the console script, else cli.py via this Python)."""
+    import statistics
+
+    beside = Path(sys.executable).with_name("sid")  # the console script of this environment
+    command = [str(beside)] if beside.exists() else [sys.executable, str(ROOT / "cli.py")]
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([*command, "--help"], capture_output=True, check=True)
+        times.append(time.perf_counter() - t)
+    return (f"\n`sid --help`: median {statistics.median(times):.2f} s over {runs} runs "
+            f"(bare `python -c pass`: {_python_start():.2f} s)")
+
+
+def _python_start() -> float:
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    return time.perf_counter() - t
 
 
 def _row(n: int, k: int, m: dict) -> str:
