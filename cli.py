@@ -145,10 +145,10 @@ def export() -> None:
     Example: sid export
     """
     from pipeline import render
-    from pipeline.run import questionnaire_of, run_export
+    from pipeline.run import questionnaire_of, run_export_alone
 
     project = _project()
-    render.export_summary(run_export(project, questionnaire_of(project)))
+    render.export_summary(run_export_alone(project, questionnaire_of(project)))
 
 
 @app.command()
@@ -184,6 +184,101 @@ def demo(
                       seed=project.demo.seed if seed is None else seed, force=force)
     for path in paths:
         typer.echo(f"written: {path}")
+
+
+@app.command()
+@command
+def verify(folder: Path = typer.Argument(..., help="The delivery folder (with manifest.json).")) -> None:
+    """Check a delivery on receipt: checksums, completeness, .sav against the codebook, no
+    identifier columns, no personal data. Needs only the delivery folder, not the project.
+
+    Exits 0 when everything passes, 1 when a check fails. Example: sid verify cleaned/
+    """
+    from pipeline import render
+    from pipeline.verify import verify_delivery
+
+    report = verify_delivery(folder)
+    render.verify_summary(report)
+    raise typer.Exit(report.exit_code)
+
+
+report_app = typer.Typer(help="Reports for people: the fieldwork report.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("fieldwork")
+@command
+def report_fieldwork(
+    until: str = typer.Option(None, "--until", help="Use the contact log as it was on this date "
+                              "(YYYY-MM-DD or DD/MM/YYYY); default: all of it."),
+) -> None:
+    """Fieldwork report: progress per origin group against the targets, AAPOR response rates,
+    interviewer checks and a back-check list, as work/fieldwork_report.html (one file) and
+    tables in work/fieldwork/. Works mid-fieldwork.
+
+    Example: sid report fieldwork --until 2026-04-15
+    """
+    from pipeline import render
+    from pipeline.errors import SidError
+    from pipeline.run import questionnaire_of, run_report
+
+    day = None
+    if until is not None:
+        import pandas as pd
+
+        day = pd.to_datetime(until, dayfirst="/" in until, errors="coerce")
+        if pd.isna(day):
+            raise SidError("usage", f"--until {until!r} is not a date", fix="Use e.g. 2026-04-15.")
+    project = _project()
+    render.fieldwork_summary(run_report(project, questionnaire_of(project), until=day))
+
+
+@app.command()
+@command
+def weight() -> None:
+    """Weights for the cleaned data ([weight] in sid.toml): design weights, nonresponse
+    adjustment within strata, raking to the population margins with trimming. Writes
+    work/weighted.parquet, work/weights.csv and the diagnostics.
+
+    Example: sid weight
+    """
+    from pipeline import render
+    from pipeline.run import questionnaire_of, run_weight
+
+    project = _project()
+    _, result = run_weight(project, questionnaire_of(project))
+    render.weight_summary(result)
+
+
+@app.command()
+@command
+def code(
+    import_file: Path = typer.Option(None, "--import", help="A coded worklist (.xlsx) to merge into the code frames."),
+) -> None:
+    """Code open and other-specify answers: code frames, standard classifications (countries,
+    languages, municipalities, occupations, degrees) and back-coding; prints the coverage and
+    writes the coders' worklist work/coding_worklist.xlsx. With --import, merge a coded worklist
+    into schemas/codeframes/ (every code checked; a bad file is refused whole, exit 2).
+
+    Example: sid code --import work/coding_worklist.xlsx
+    """
+    from pipeline import render
+    from pipeline.run import import_coding, questionnaire_of, run_code
+    from pipeline.worklist import ImportRefused
+
+    project = _project()
+    questionnaire = questionnaire_of(project)
+    if import_file is not None:
+        try:
+            result = import_coding(project, questionnaire, import_file)
+        except ImportRefused as exc:
+            render.coding_import_refused(exc.problems, import_file)
+            raise
+        render.coding_import_summary(result)
+        return
+    with render.steps("sid code") as progress:
+        _, result = run_code(project, questionnaire, progress=progress)
+    render.coding_summary(result)
 
 
 if __name__ == "__main__":

@@ -63,10 +63,13 @@ class ExportResult:
     columns: int
     renamed: dict[str, str]
     warnings: tuple[str, ...]
+    # What the .sav holds (codes, indicators) and its dictionary: the codebook and DDI use both.
+    dictionary: SpssDictionary | None = field(default=None, repr=False, compare=False)
+    data: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
 
 def spss_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *, language: str, key: str,
-               title: str, labels: dict[str, str] | None = None
+               title: str, labels: dict[str, str] | None = None, value_labels: dict[str, dict] | None = None
                ) -> tuple[pd.DataFrame, SpssDictionary, tuple[str, ...]]:
     """The frame as SPSS will hold it (numeric codes, 0/1 indicators) and its dictionary.
 
@@ -113,8 +116,17 @@ def spss_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *, language: s
         if var is None:
             kind = _kind_of(series)
             columns[name] = _as_kind(series, kind)
+            coded = (value_labels or {}).get(name)  # codes added outside the form (coding): nominal
+            if coded is not None and kind == "numeric":
+                codes = {float(c): t for c, t in coded.items()}
+                specs.append(dict(wanted=name, source=name, label=extra_labels.get(name, ""), kind=kind,
+                                  measure="nominal", value_labels=value_labels_of(codes, name),
+                                  missing=spss.missing_declaration(
+                                      missing.values, [c for c in codes if c not in missing.values])))
+                continue
             specs.append(dict(wanted=name, source=name, label=extra_labels.get(name, ""), kind=kind, measure=
-                              "scale" if kind != "string" else "nominal", value_labels={}, missing=[]))
+                              "scale" if kind != "string" else "nominal",
+                              value_labels={str(c): t for c, t in coded.items()} if coded else {}, missing=[]))
             continue
         label = label_of(_variable_label(var, lang), name)
         if var.type == "select_multiple":
@@ -250,7 +262,7 @@ def check_sav(path: Path, dictionary: SpssDictionary) -> list[str]:
         if (labels.get(v.name) or "") != v.label:
             problems.append(f"{v.name}: label {labels.get(v.name)!r} != {v.label!r}")
         got_values = meta.variable_value_labels.get(v.name, {})
-        if {float(k): t for k, t in got_values.items()} != v.value_labels:
+        if {(k if isinstance(k, str) else float(k)): t for k, t in got_values.items()} != v.value_labels:
             problems.append(f"{v.name}: value labels differ")
         if _missing_key(meta.missing_ranges.get(v.name, [])) != _missing_key(v.missing):
             problems.append(f"{v.name}: missing values {meta.missing_ranges.get(v.name)} != {v.missing}")
@@ -283,15 +295,18 @@ def mrsets_syntax(dictionary: SpssDictionary, sav_name: str, title: str) -> str:
 
 
 def export(frame: pd.DataFrame, questionnaire: Questionnaire, *, sav: Path, sps: Path,
-           language: str, key: str, title: str, labels: dict[str, str] | None = None) -> ExportResult:
+           language: str, key: str, title: str, labels: dict[str, str] | None = None,
+           value_labels: dict[str, dict] | None = None) -> ExportResult:
     """Write `sav` and `sps` (atomically, checked) from a frame of answers in the form's terms.
-    `labels` gives variable labels for columns that are not in the form (ids, sample design)."""
+    `labels` gives variable labels for columns that are not in the form (ids, sample design);
+    `value_labels` their value labels ({column: {code: label}}; numeric codes make the column nominal
+    with the survey's missing codes declared, text codes such as ISO 'MA' stay text)."""
     data, dictionary, warnings = spss_frame(frame, questionnaire, language=language, key=key, title=title,
-                                            labels=labels)
+                                            labels=labels, value_labels=value_labels)
     write_sav(data, dictionary, sav)
     write_text_atomic(sps, mrsets_syntax(dictionary, sav.name, title), encoding="utf-8")
     return ExportResult(sav=sav, sps=sps, rows=len(data), columns=data.shape[1],
-                        renamed=dictionary.renamed, warnings=warnings)
+                        renamed=dictionary.renamed, warnings=warnings, dictionary=dictionary, data=data)
 
 
 def _variable_label(var: Variable, lang: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import tempfile
@@ -17,7 +18,11 @@ def atomic_path(target: Path) -> Iterator[Path]:
     An interrupted or failed write leaves the previous file untouched (os.replace is atomic
     within one file system) and removes the temporary file.
     """
+    from pipeline.faults import checkpoint
+
     target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):  # left by a killed run
+        stale.unlink(missing_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -26,6 +31,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+        checkpoint(f"write:{target.name}")
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

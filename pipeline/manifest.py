@@ -12,7 +12,8 @@ from pipeline import __version__
 from pipeline.files import sha256, write_text_atomic
 from pipeline.project import Project
 
-PACKAGES = ("pandas", "numpy", "pandera", "pyreadstat", "pyxform", "openpyxl", "pyarrow", "typer")
+PACKAGES = ("pandas", "numpy", "pandera", "pyreadstat", "pyxform", "openpyxl", "pyarrow", "typer",
+            "python-stdnum", "phonenumbers")
 
 
 def write_manifest(project: Project, folder: Path | None = None) -> dict:
@@ -25,8 +26,9 @@ def write_manifest(project: Project, folder: Path | None = None) -> dict:
     inputs += [p for p in (project.sample.source.path if project.sample else None,
                            project.contacts.path if project.contacts else None,
                            project.validate.rules, project.clean.corrections) if p is not None]
-    outputs = sorted(p for p in folder.iterdir()
-                     if p.is_file() and not p.name.startswith(".") and p.name != "manifest.json")
+    outputs = sorted(p for p in folder.rglob("*")
+                     if p.is_file() and p.relative_to(folder) != Path("manifest.json")
+                     and not any(part.startswith(".") for part in p.relative_to(folder).parts))
 
     def entry(path, base):
         return {"path": path.relative_to(base).as_posix(), "sha256": sha256(path),
@@ -39,14 +41,24 @@ def write_manifest(project: Project, folder: Path | None = None) -> dict:
         "packages": {name: _version(name) for name in PACKAGES},
         "config_sha256": sha256(project.file),
         # The config as text, without the value of a demo key (keys never belong in a delivery).
-        "config": re.sub(r'(?m)^(\s*demo_key\s*=\s*).*$', r'\1"[weggelaten]"',
-                         project.file.read_text(encoding="utf-8")),
+        "config": _config_text(project),
         "inputs": [entry(p, project.root) for p in inputs if p.is_file()],
         "outputs": [entry(p, folder) for p in outputs],
     }
+    from pipeline.verify import manifest_digest
+
+    manifest["manifest_sha256"] = manifest_digest(manifest)  # `sid verify` notices a changed manifest
     write_text_atomic(folder / "manifest.json",
                       json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return manifest
+
+
+def _config_text(project: Project) -> str:
+    text = re.sub(r'(?m)^(\s*demo_key\s*=\s*).*$', r'\1"[weggelaten]"',
+                  project.file.read_text(encoding="utf-8"))
+    if project.privacy is not None and project.privacy.demo_key:  # also in an inline table
+        text = text.replace(project.privacy.demo_key, "[weggelaten]")
+    return text
 
 
 def _version(name: str) -> str:

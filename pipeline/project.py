@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,48 @@ class PrivacySettings:
 
 
 @dataclass(frozen=True)
+class FieldworkSettings:
+    """Fieldwork monitoring: targets per origin group, AAPOR `e`, interviewer checks, back-checks."""
+
+    targets: tuple[tuple[str, int], ...] = ()  # origin group → completes wanted
+    group: str = "stratum"  # sample-frame column with the origin group
+    municipality: str = "gemeente"  # sample-frame column for rates per municipality
+    e: str | float = "proportional"  # eligible share among unknowns: a number or "proportional"
+    z_threshold: float = 3.5  # |robust z| beyond which an interviewer is flagged
+    min_interviews: int = 5  # fewer completes: listed, not flagged
+    backcheck_share: float = 0.10  # share of each interviewer's interviews to re-contact
+    backcheck_seed: int = 2026
+
+
+@dataclass(frozen=True)
+class WeightSettings:
+    """Design weights, nonresponse adjustment within strata, raking to population margins."""
+
+    population: Path  # reference table: variabele, categorie, populatie
+    stratum: str = "stratum"  # sample-frame column with the design strata
+    margins: tuple[str, ...] = ("stratum",)  # raking margins: `variabele` values of the table
+    trim: float = 0.0  # cap at trim × the stratum's median weight, then rake again; 0: no trimming
+    tolerance: float = 1e-10  # largest relative margin error accepted
+    max_iter: int = 500  # raking iterations per pass
+    trim_cycles: int = 50  # trim-and-rake-again cycles at most
+
+
+@dataclass(frozen=True)
+class CodingSettings:
+    """Coding of open and other-specify answers: code frames, fuzzy threshold, classifications."""
+
+    codeframes: Path  # folder with one code frame per variable: <variable>.csv
+    fuzzy_threshold: float = 75.0  # 0-100: rapidfuzz score from which a match is coded automatically
+    reference_date: date = date(2026, 1, 1)  # municipality names point to the NIS code valid then
+    countries: Path | None = None  # aliases for country names (Belgian usage, nationalities)
+    languages: Path | None = None  # aliases for language names
+    municipalities: Path | None = None  # Statbel REFNIS file (or a subset in its format)
+    occupations: Path | None = None  # ILO ISCO-08 structure file (.xlsx or .csv)
+    education: Path | None = None  # table of degrees -> ISCED 2011 level
+    variables: tuple[tuple[str, str], ...] = ()  # text variable -> classification
+
+
+@dataclass(frozen=True)
 class DemoSettings:
     seed: int = 2026
     sampled: int = 12000  # sample units; about 37% complete an interview
@@ -141,6 +184,9 @@ class Project:
     validate: ValidateSettings = field(default_factory=ValidateSettings)
     clean: CleanConfig = field(default_factory=CleanConfig)
     privacy: PrivacySettings | None = None
+    fieldwork: FieldworkSettings | None = None
+    weight: WeightSettings | None = None
+    coding: CodingSettings | None = None
 
     @property
     def sav_path(self) -> Path:
@@ -154,7 +200,12 @@ class Project:
 # Allowed keys per table: a typo in sid.toml is an error, not a silently ignored setting.
 _KEYS = {
     "": {"survey", "missing", "sources", "paths", "demo", "sample", "contacts", "ingest", "validate",
-         "clean", "privacy"},
+         "clean", "privacy", "fieldwork", "weight", "coding"},
+    "coding": {"codeframes", "fuzzy_threshold", "reference_date", "countries", "languages",
+               "municipalities", "occupations", "education", "variables"},
+    "fieldwork": {"targets", "group", "municipality", "e", "z_threshold", "min_interviews",
+                  "backcheck_share", "backcheck_seed"},
+    "weight": {"population", "stratum", "margins", "trim", "tolerance", "max_iter", "trim_cycles"},
     "clean": {"corrections", "exclude_breakoffs", "exclude_speeders", "speeder_ratio", "invalid",
               "routing", "not_asked_answered", "derive"},
     "privacy": {"key_env", "key_file", "demo_key", "respondent_id"},
@@ -196,7 +247,8 @@ def load_project(root: str | Path = ".") -> Project:
 
 def _build(root: Path, file: Path, data: dict[str, Any]) -> Project:
     def fail(key: str, message: str, fix: str | None = None) -> SidError:
-        return SidError("config_invalid", f"{key}: {message}", file=file, fix=fix)
+        return SidError("config_invalid", f"{key}: {message}", file=file,
+                        fix=fix or f"Correct {key} in sid.toml (every key is described in docs/sid-toml.md).")
 
     def check_keys(table: dict[str, Any], allowed: set[str], where: str) -> None:
         unknown = sorted(set(table) - allowed)
@@ -372,10 +424,37 @@ def _build(root: Path, file: Path, data: dict[str, Any]) -> Project:
             if key_file.is_relative_to(root):
                 raise fail("privacy.key_file", "the key file must lie outside the project folder",
                            fix="Keep the key where the delivery can never include it.")
+        demo_key = ptbl.get("demo_key")
+        if demo_key is not None and (not isinstance(demo_key, str) or not demo_key.startswith("DEMO-KEY-")):
+            raise fail("privacy.demo_key", 'a demo key must start with "DEMO-KEY-" (it is not secret)',
+                       fix="Use demo_key only for the bundled demo; real surveys take the key from "
+                           "privacy.key_env or privacy.key_file.")
         privacy = PrivacySettings(
             key_env=text(ptbl, "key_env", "privacy.", "SID_PSEUDONYM_KEY"), key_file=key_file,
             demo_key=ptbl.get("demo_key"),
             respondent_id=text(ptbl, "respondent_id", "privacy.", "respondent_id"))
+
+    fieldwork = _fieldwork(data, fail, check_keys, table) if "fieldwork" in data else None
+    weight = None
+    if "weight" in data:
+        wtbl = table(data["weight"], "weight")
+        check_keys(wtbl, _KEYS["weight"], "weight.")
+        margins = wtbl.get("margins", ["stratum"])
+        if not isinstance(margins, list) or not margins or not all(isinstance(m, str) and m for m in margins):
+            raise fail("weight.margins", 'must be a list of margin names, e.g. ["stratum", "provincie"]')
+        numbers = {}
+        for opt, low in (("trim", 0), ("tolerance", 0), ("max_iter", 1), ("trim_cycles", 1)):
+            value = wtbl.get(opt, getattr(WeightSettings, opt))
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < low \
+                    or (opt == "tolerance" and not 0 < value < 0.01) or (opt == "trim" and 0 < value <= 1):
+                raise fail(f"weight.{opt}", {"trim": "must be 0 (no trimming) or a factor above 1",
+                                             "tolerance": "must be a number between 0 and 0.01",
+                                             "max_iter": "must be a whole number >= 1",
+                                             "trim_cycles": "must be a whole number >= 1"}[opt])
+            numbers[opt] = int(value) if opt in ("max_iter", "trim_cycles") else float(value)
+        weight = WeightSettings(
+            population=inside(text(wtbl, "population", "weight."), "weight.population"),
+            stratum=text(wtbl, "stratum", "weight.", "stratum"), margins=tuple(margins), **numbers)
 
     return Project(
         root=root, file=file, name=name,
@@ -386,8 +465,71 @@ def _build(root: Path, file: Path, data: dict[str, Any]) -> Project:
         missing=missing, sources=tuple(sources),
         raw=raw, cleaned=cleaned, work=work, demo=demo,
         sample=sample, contacts=contacts, ingest=ingest_settings, validate=validate,
-        clean=clean, privacy=privacy,
+        clean=clean, privacy=privacy, fieldwork=fieldwork, weight=weight,
+        coding=_coding(data, fail, check_keys, table, inside) if "coding" in data else None,
     )
+
+
+def _fieldwork(data: dict[str, Any], fail, check_keys, table) -> FieldworkSettings:
+    tbl = table(data["fieldwork"], "fieldwork")
+    check_keys(tbl, _KEYS["fieldwork"], "fieldwork.")
+    targets = tbl.get("targets", {})
+    if not isinstance(targets, dict) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in targets.values()):
+        raise fail("fieldwork.targets", "must be a table of origin group = completes wanted",
+                   fix="e.g. targets = { BE = 750, MA = 750 }")
+    values: dict[str, Any] = {}
+    for opt in ("group", "municipality"):
+        if opt in tbl and (not isinstance(tbl[opt], str) or not tbl[opt].strip()):
+            raise fail(f"fieldwork.{opt}", "must be a non-empty text (a sample-frame column)")
+        values[opt] = tbl.get(opt, getattr(FieldworkSettings, opt))
+    e = tbl.get("e", "proportional")
+    if e != "proportional" and (isinstance(e, bool) or not isinstance(e, (int, float)) or not 0 <= e <= 1):
+        raise fail("fieldwork.e", 'must be "proportional" or a number between 0 and 1')
+    checks = {"z_threshold": (0, None), "min_interviews": (1, None), "backcheck_share": (0, 1)}
+    for opt, (low, high) in checks.items():
+        value = tbl.get(opt, getattr(FieldworkSettings, opt))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < low \
+                or (high is not None and value > high) or (opt == "z_threshold" and value == 0):
+            raise fail(f"fieldwork.{opt}", "must be a positive number" + (
+                " between 0 and 1" if high else ""))
+        values[opt] = int(value) if opt == "min_interviews" else float(value)
+    seed = tbl.get("backcheck_seed", FieldworkSettings.backcheck_seed)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise fail("fieldwork.backcheck_seed", "must be a whole number >= 0")
+    return FieldworkSettings(targets=tuple(targets.items()), e=e if e == "proportional" else float(e),
+                             backcheck_seed=seed, **values)
+
+
+def _coding(data: dict[str, Any], fail, check_keys, table, inside) -> CodingSettings:
+    from pipeline.classifications import KINDS
+
+    tbl = table(data["coding"], "coding")
+    check_keys(tbl, _KEYS["coding"], "coding.")
+    paths: dict[str, Any] = {}
+    for opt in ("codeframes", "countries", "languages", "municipalities", "occupations", "education"):
+        if opt in tbl:
+            if not isinstance(tbl[opt], str) or not tbl[opt].strip():
+                raise fail(f"coding.{opt}", "must be a path inside the project")
+            paths[opt] = inside(tbl[opt], f"coding.{opt}")
+    paths.setdefault("codeframes", inside("schemas/codeframes", "coding.codeframes"))
+    threshold = tbl.get("fuzzy_threshold", CodingSettings.fuzzy_threshold)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold <= 100:
+        raise fail("coding.fuzzy_threshold", "must be a number above 0 and at most 100")
+    reference = tbl.get("reference_date", CodingSettings.reference_date)
+    if isinstance(reference, str):
+        try:
+            reference = date.fromisoformat(reference)
+        except ValueError:
+            raise fail("coding.reference_date", f"{reference!r} is not a date like 2026-03-01") from None
+    if not isinstance(reference, date) or isinstance(reference, datetime):
+        raise fail("coding.reference_date", "must be a date like 2026-03-01")
+    variables = tbl.get("variables", {})
+    if not isinstance(variables, dict) or not all(v in KINDS for v in variables.values()):
+        raise fail("coding.variables", 'must be a table of text variable = classification',
+                   fix=f"Classifications: {', '.join(KINDS)}.")
+    return CodingSettings(fuzzy_threshold=float(threshold), reference_date=reference,
+                          variables=tuple(variables.items()), **paths)
 
 
 def _missing_scheme(tbl: dict[str, Any], fail, check_keys) -> MissingScheme:

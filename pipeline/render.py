@@ -78,8 +78,14 @@ def clean_summary(outcome) -> None:
 
 def run_summary(result) -> None:
     ingest_summary(result.ingest)
+    if getattr(result, "coding", None) is not None:
+        coding_summary(result.coding)
     clean_summary(result.clean)
     export_summary(result.export)
+    if getattr(result, "weight", None) is not None:
+        weight_summary(result.weight)
+    if getattr(result, "fieldwork", None) is not None:
+        fieldwork_summary(result.fieldwork)
 
 
 def form_summary(questionnaire, language: str) -> None:
@@ -116,3 +122,96 @@ def validation_summary(report, top: int = 15) -> None:
         console.print(f"... and {len(failing) - top} more failing rules")
     console.print("Details: work/validation_failures.xlsx (one row per failure), "
                   "work/validation_summary.xlsx, work/quality.xlsx")
+
+
+def verify_summary(report) -> None:
+    """`sid verify`: one row per check (failures name the file), then PASS or FAIL."""
+    table = Table(title=f"Controle van de levering {report.folder}", title_justify="left")
+    for col in ("controle", "resultaat", "bestand", "toelichting"):
+        table.add_column(col, overflow="fold")
+    for c in report.checks:
+        table.add_row(c.check, "[green]OK[/green]" if c.ok else "[red]FOUT[/red]", c.file, c.detail)
+    console.print(table)
+    if report.passed:
+        console.print("[bold green]PASS[/bold green]: de levering is in orde.")
+    else:
+        console.print(f"[bold red]FAIL[/bold red]: {len(report.failures)} controle(s) niet in orde.")
+
+
+def fieldwork_summary(report) -> None:
+    """`sid report fieldwork`: progress per origin group, the main rates, interviewer flags."""
+    table = Table(title=f"Veldwerk: stand op {report.as_of}", title_justify="left")
+    for col in ("groep", "doel", "volledig", "% doel", "nog te doen", "web", "capi", "papi"):
+        table.add_column(col, justify="left" if col == "groep" else "right")
+    for row in report.progress.itertuples():
+        doel = "" if row.doel != row.doel else f"{int(row.doel):,}"
+        pct = "" if row.pct_doel != row.pct_doel else f"{row.pct_doel:.1f}"
+        table.add_row(str(row.groep), doel, f"{row.volledig:,}", pct, f"{row.nog_te_doen:,.0f}",
+                      *(f"{getattr(row, f'volledig_{m}', 0):,}" for m in ("web", "capi", "papi")))
+    console.print(table)
+    total = report.rates.iloc[0]
+    console.print(f"RR1 {total['RR1']:.1%}  RR3 {total['RR3']:.1%}  COOP1 {total['COOP1']:.1%}  "
+                  f"REF1 {total['REF1']:.1%}  CON1 {total['CON1']:.1%}  (e = {total['e']:.3f})")
+    console.print(f"interviewers: {report.interviewers}, flagged: {report.flagged}; back-check list: "
+                  f"{report.backcheck} respondents (seed {report.seed})")
+    console.print(f"[green]Report[/green] {report.internal}  (tables in work/fieldwork/)")
+    if report.delivered is not None:
+        console.print(f"[green]Delivery version[/green] {report.delivered}  (without interviewer detail)")
+
+
+def weight_summary(result) -> None:
+    """`sid weight`: the weights' diagnostics and whether raking met every margin."""
+    diag = result.diagnostics
+    table = Table(title="Weights (final: raked and trimmed)", title_justify="left")
+    for col in ("stratum", "n", "min", "max", "CV", "deff (Kish)", "efficiency", "n eff."):
+        table.add_column(col, justify="left" if col == "stratum" else "right")
+    for row in diag[diag["stap"] == diag["stap"].iloc[-1]].itertuples():
+        table.add_row(str(row.stratum), f"{row.n:,}", f"{row.min:,.2f}", f"{row.max:,.2f}", f"{row.cv:.3f}",
+                      f"{row.deff_kish:.3f}", f"{row.efficientie:.1%}", f"{row.n_effectief:,.0f}")
+    console.print(table)
+    state = "[green]converged[/green]" if result.converged else "[red]not converged[/red]"
+    console.print(f"raking {state}: largest relative margin error {result.max_margin_error:.1e} "
+                  f"after {result.cycles} trim-rake cycle(s); weights in work/weighted.parquet, work/weights.csv")
+
+
+def coding_summary(result) -> None:
+    """`sid code` (and `sid run`): answers per variable coded exactly, fuzzy, back-coded, left open."""
+    cover = result.coverage
+    table = Table(title="Coding: answers per variable", title_justify="left",
+                  caption="n answers (distinct texts); coded exactly, fuzzy (to review), back-coded to "
+                          "one of the question's choices; open: left for the coders", caption_justify="left")
+    for col in ("variable", "n", "distinct", "exact", "fuzzy", "back", "open", "open dist."):
+        table.add_column(col, justify="left" if col == "variable" else "right", no_wrap=col == "variable")
+    for row in cover.itertuples():
+        table.add_row(row.variable, f"{row.answers:,}", f"{row.distinct:,}",
+                      f"{row.exact:,}", f"{row.fuzzy:,}", f"{row.back_coded:,}",
+                      f"[yellow]{row.open:,}[/yellow]" if row.open else "0", f"{row.open_distinct:,}")
+    totals = [int(cover[c].sum()) for c in ("answers", "distinct", "exact", "fuzzy", "back_coded", "open",
+                                             "open_distinct")]
+    table.add_row("[bold]total[/bold]", *(f"[bold]{n:,}[/bold]" for n in totals))
+    console.print(table)
+    review = int((result.worklist["status"] == "fuzzy").sum()) if len(result.worklist) else 0
+    console.print(f"worklist: work/coding_worklist.xlsx ({cover['open_distinct'].sum():,} answers to code, "
+                  f"{review:,} fuzzy matches to review); back-coded cells: work/coding_log.csv")
+
+
+def coding_import_summary(result) -> None:
+    for variable, n in sorted(result.rows.items()):
+        console.print(f"[green]{variable}[/green]: {n:,} code(s) merged into its code frame")
+    if len(result.kappa):
+        table = Table(title="Agreement between coders (Cohen's kappa)", title_justify="left")
+        for col in ("variable", "items", "agreement", "kappa"):
+            table.add_column(col, justify="left" if col == "variable" else "right")
+        for row in result.kappa.itertuples():
+            table.add_row(row.variable, f"{row.items:,}", f"{row.agreement:.1%}", f"{row.kappa:.3f}")
+        console.print(table)
+
+
+def coding_import_refused(problems, path) -> None:
+    """Every offending cell of a refused worklist (nothing was imported)."""
+    table = Table(title=f"Worklist refused, nothing imported: {path}", title_justify="left")
+    for col in ("sheet", "row", "column", "problem"):
+        table.add_column(col, justify="right" if col == "row" else "left", overflow="fold")
+    for row in problems.itertuples():
+        table.add_row(row.sheet, str(row.row), row.column, row.problem)
+    Console(stderr=True).print(table)

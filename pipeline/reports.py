@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +11,7 @@ from pipeline.files import atomic_path
 
 # Text that Excel would run as a formula if a respondent typed it.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 
 
 def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
@@ -21,10 +23,12 @@ def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
             continue
         text = series.astype("string")
-        # Plain numbers such as -4 or -3.0 (missing codes as text) are not formulas.
-        number = text.str.fullmatch(r"[-+]?\d+(?:\.\d+)?").fillna(False).astype(bool)
-        risky = text.str.startswith(_FORMULA_START).fillna(False).astype(bool) & ~number
-        if risky.any():
+        # Judged once per distinct text; plain numbers such as -4 or -3.0 (missing codes as text)
+        # are not formulas.
+        risky_texts = [u for u in text.dropna().unique()
+                       if u.startswith(_FORMULA_START) and not _NUMBER.fullmatch(u)]
+        if risky_texts:
+            risky = text.isin(risky_texts).fillna(False).astype(bool)
             out[col] = series.astype(object).where(~risky, "'" + text)
     return out
 
@@ -48,6 +52,6 @@ def write_report(frame: pd.DataFrame, target_stem: Path, sheet: str,
             ws = writer.sheets[sheet[:31]]
             ws.freeze_panes = "A2"
             for i, col in enumerate(safe.columns, start=1):
-                width = min(max(len(str(col)), int(safe[col].astype(str).str.len().quantile(0.9)) if len(safe) else 0) + 2, 60)
+                width = min(max(len(str(col)), int(safe[col].astype(str).str.len().fillna(0).quantile(0.9)) if len(safe) else 0) + 2, 60)
                 ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
     return [csv_path, xlsx_path]

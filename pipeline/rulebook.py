@@ -22,7 +22,8 @@ def read_rule_list(path: Path, kind: str, setting: str) -> list[Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise SidError(f"{kind}_invalid", f"not valid YAML ({getattr(exc, 'problem', exc)})", file=path,
-                       row=mark.line + 1 if mark else None) from None
+                       row=mark.line + 1 if mark else None,
+                       fix="Correct the YAML at that line (indentation, quotes, colons).") from None
     except UnicodeDecodeError:
         raise SidError(f"{kind}_invalid", "not UTF-8 text", file=path, fix="Save the file as UTF-8.") from None
     if isinstance(data, dict):

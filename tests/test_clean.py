@@ -120,7 +120,9 @@ def test_input_frame_not_changed(form):
 def test_replay_on_demo_data(demo_project):
     result = CliRunner().invoke(app, ["--project", str(demo_project), "run"])
     assert result.exit_code == 0, result.output
-    ingested = pd.read_parquet(demo_project / "work" / "ingested.parquet")
+    # cleaning starts from the coded frame when [coding] is configured (coding runs before it)
+    coded = demo_project / "work" / "coded.parquet"
+    ingested = pd.read_parquet(coded if coded.is_file() else demo_project / "work" / "ingested.parquet")
     cleaned = pd.read_parquet(demo_project / "work" / "cleaned.parquet")
     log = pd.read_csv(demo_project / "work" / "cleaning_log_private.csv", dtype=str, keep_default_na=False)
     excluded = pd.read_csv(demo_project / "work" / "exclusions.csv", dtype=str, keep_default_na=False)

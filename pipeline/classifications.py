@@ -1,0 +1,298 @@
+"""Standard classifications for coding: ISO 3166-1 countries, ISO 639 languages, NIS municipalities
+(Statbel REFNIS), ISCO-08 occupations (ILO structure file) and ISCED 2011 levels of degrees.
+
+A classification is data: the valid codes with a Dutch label, and the names (in several languages,
+with aliases and misspellings people type) that point to a code. Matching lives in coding.py."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import Iterable, Mapping
+
+import pandas as pd
+
+from pipeline.errors import SidError
+
+# Languages whose country and language names are read from pycountry's translations (the form's
+# languages and the languages respondents of the survey write in).
+NAME_LANGUAGES = ("nl", "fr", "en", "de", "tr", "ar", "pl", "ro", "es", "it", "pt")
+KINDS = ("country", "language", "municipality", "occupation", "education")
+ISCED_LEVELS = {
+    "0": "Onderwijs voor jonge kinderen (ISCED 0)", "1": "Lager onderwijs (ISCED 1)",
+    "2": "Lager secundair onderwijs (ISCED 2)", "3": "Hoger secundair onderwijs (ISCED 3)",
+    "4": "Postsecundair niet-tertiair onderwijs (ISCED 4)", "5": "Kortlopend tertiair onderwijs (ISCED 5)",
+    "6": "Bachelor of gelijkwaardig (ISCED 6)", "7": "Master of gelijkwaardig (ISCED 7)",
+    "8": "Doctoraat of gelijkwaardig (ISCED 8)",
+}
+_MARKS = re.compile(r"[\u0300-\u036f\u064b-\u065f\u0640]")  # Latin accents, Arabic vowel marks, tatweel
+_LETTERS = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "đ": "d",
+                          "ð": "d", "þ": "th", "ħ": "h", "_": " "})
+
+
+def normalise(values: pd.Series) -> pd.Series:
+    """Case, accents, punctuation and whitespace folded away: 'Belgïe ' and 'belgie' are equal.
+    Letters of other scripts (Arabic, Cyrillic) are kept. Vectorised; call it on distinct values."""
+    text = values.astype("string").fillna("").str.normalize("NFKD").str.replace(_MARKS, "", regex=True)
+    text = text.str.lower().str.translate(_LETTERS)
+    text = text.str.replace(r"[^\w\s]", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
+    return text.astype(object)
+
+
+_SOUNDS = [(r"ck", "k"), (r"ph", "f"), (r"th", "t"), (r"qu", "k"), (r"c(?!h)", "k"), (r"dt\b", "t"),
+           (r"d\b", "t"), (r"ij", "i"), (r"y", "i"), (r"j", "i"), (r"oe", "u"), (r"ou", "u"),
+           (r"ie\b", "i"), (r"([a-z])\1+", r"\1"),]
+
+
+def sound_key(normalised: pd.Series) -> pd.Series:
+    """A rough Dutch/French sound key of normalised text: 'Gend' and 'Gent', 'Marocco' and
+    'Marokko', 'Turkiye' and 'Turkije' get the same key. Used only to score fuzzy matches."""
+    text = normalised.astype("string").fillna("")
+    for pattern, repl in _SOUNDS:
+        text = text.str.replace(pattern, repl, regex=True)
+    return text.astype(object)
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Valid codes with their Dutch label, and the names that point to a code (most trusted first)."""
+
+    kind: str
+    title: str  # e.g. "ISO 3166-1 alpha-2", shown in labels and reports
+    labels: Mapping[str, str]  # code -> Dutch label
+    names: tuple[tuple[str, str, int], ...]  # (name as written, code, tier): lower tiers are trusted more
+    numeric: bool = False  # codes are numbers in the data (NIS, ISCO, ISCED) or text (ISO)
+    validity: Mapping[str, tuple[date, date]] = field(default_factory=lambda: MappingProxyType({}))
+    _cache: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
+
+    def valid(self, code: str) -> bool:
+        return code in self.labels
+
+    def label(self, code: str) -> str:
+        return self.labels.get(code, code)
+
+    def name_frame(self) -> pd.DataFrame:
+        """One row per normalised name: the code it points to, or '' when it is ambiguous (two
+        codes in its most trusted tier, e.g. 'licence' in Belgium and in France). Aliases come
+        before pycountry's names, so 'Congo' is the Democratic Republic, as in Belgium."""
+        if "names" in self._cache:
+            return self._cache["names"]
+        frame = pd.DataFrame(list(self.names), columns=["name", "code", "tier"])
+        frame["normalised"] = normalise(frame["name"])
+        frame = frame[frame["normalised"] != ""]
+        best = frame.groupby("normalised")["tier"].transform("min")
+        frame = frame[frame["tier"] == best].drop_duplicates(["normalised", "code"])
+        several = frame["normalised"].duplicated(keep=False)
+        frame = frame.assign(code=frame["code"].where(~several, "")).drop_duplicates("normalised")
+        out = pd.DataFrame({"normalised": frame["normalised"].to_numpy(dtype=object),
+                            "code": frame["code"].to_numpy(dtype=object)})
+        out["key"] = sound_key(out["normalised"])
+        self._cache["names"] = out
+        return out
+
+
+def _comma_variants(name: str) -> list[str]:
+    """'Congo, Democratische Republiek' is also written 'Democratische Republiek Congo'."""
+    out = [name]
+    if ", " in name:
+        head, tail = name.split(", ", 1)
+        out.append(f"{tail} {head}")
+    return out
+
+
+def _read_aliases(path: Path | None, kind: str) -> list[tuple[str, str]]:
+    if path is None:
+        return []
+    frame = _read_table(path, kind)
+    _require(frame, ("code", "name"), path)
+    return [(n, c, 0) for n, c in zip(frame["name"].astype(str), frame["code"].astype(str).str.strip())]
+
+
+def countries(aliases: Path | None = None) -> Classification:
+    """ISO 3166-1 alpha-2 codes; Dutch labels; names in the survey's languages from pycountry,
+    after the aliases file (Belgian usage, nationality adjectives, codes like XK for Kosovo)."""
+    import gettext
+
+    import pycountry
+
+    alias_rows = _read_aliases(aliases, "country")
+    translations = {lang: gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang],
+                                              fallback=True) for lang in NAME_LANGUAGES}
+    labels: dict[str, str] = {}
+    names: list[tuple[str, str]] = list(alias_rows)
+    for country in pycountry.countries:
+        code = country.alpha_2
+        labels[code] = translations["nl"].gettext(country.name)
+    for lang in NAME_LANGUAGES:
+        tier = 1 if lang == "nl" else 2
+        for country in pycountry.countries:
+            for attr in ("common_name", "name", "official_name"):
+                english = getattr(country, attr, None)
+                if english:
+                    names += [(n, country.alpha_2, tier)
+                              for n in _comma_variants(translations[lang].gettext(english))]
+    for name, code, _ in alias_rows:  # user-assigned codes (XK) become valid through the alias file
+        labels.setdefault(code, name)
+    names += [(c, c, 3) for c in labels]  # a typed code ('MA') is itself a name
+    return Classification("country", "ISO 3166-1 alpha-2", MappingProxyType(labels), tuple(names))
+
+
+def languages(aliases: Path | None = None) -> Classification:
+    """ISO 639-3 codes (ISO 639-5 for language families such as ber, Berber languages); Dutch
+    labels from pycountry's translations or the aliases file. Every ISO 639-3 language is valid;
+    names are read for the languages with a two-letter code, the families and the aliases (the
+    7,900 rare languages would only give false fuzzy matches)."""
+    import gettext
+
+    import pycountry
+
+    alias_rows = _read_aliases(aliases, "language")
+    translations = {lang: gettext.translation("iso639-3", pycountry.LOCALES_DIR, languages=[lang],
+                                              fallback=True) for lang in NAME_LANGUAGES}
+    labels: dict[str, str] = {}
+    names: list[tuple[str, str]] = list(alias_rows)
+    alias_label = {}
+    for name, code, _ in alias_rows:
+        alias_label.setdefault(code, name)
+    common = []
+    for lang in list(pycountry.languages) + list(pycountry.language_families):
+        code = lang.alpha_3
+        dutch = translations["nl"].gettext(lang.name)
+        labels[code] = alias_label.get(code) if dutch == lang.name and code in alias_label else dutch
+        if hasattr(lang, "alpha_2") or lang in pycountry.language_families or code in alias_label:
+            common.append(lang)
+            names.append((lang.alpha_3, code, 3))
+            if hasattr(lang, "alpha_2"):
+                names.append((lang.alpha_2, code, 3))
+    for lang in NAME_LANGUAGES:
+        for item in common:
+            names += [(n, item.alpha_3, 1 if lang == "nl" else 2)
+                      for n in _comma_variants(translations[lang].gettext(item.name))]
+    for name, code, _ in alias_rows:
+        labels.setdefault(code, name)
+    return Classification("language", "ISO 639-3", MappingProxyType(labels), tuple(names))
+
+
+def language_code(name: str) -> str | None:
+    """The ISO 639-3 code of a form's choice name ('nl' -> 'nld', 'ber' -> 'ber'), or None."""
+    import pycountry
+
+    text = name.strip().lower()
+    if len(text) == 2:
+        found = pycountry.languages.get(alpha_2=text)
+    elif len(text) == 3:
+        found = pycountry.languages.get(alpha_3=text) or pycountry.language_families.get(alpha_3=text)
+    else:
+        found = None
+    return found.alpha_3 if found is not None else None
+
+
+def municipalities(path: Path, reference: date) -> Classification:
+    """Municipalities from a file in Statbel's REFNIS format (CD_REFNIS, TX_REFNIS_NL, TX_REFNIS_FR,
+    optional TX_REFNIS_DE, DT_VLDT_START, DT_VLDT_END or _STOP; separator | ; , or tab). Every code
+    that ever existed is valid; a name points first to the code valid on `reference` (so 'Deinze'
+    is 44083 after the 2019 merger), otherwise to its most recent code."""
+    frame = _read_table(path, "municipality")
+    end_col = "DT_VLDT_END" if "DT_VLDT_END" in frame.columns else "DT_VLDT_STOP"
+    _require(frame, ("CD_REFNIS", "TX_REFNIS_NL", "TX_REFNIS_FR", "DT_VLDT_START", end_col), path)
+    code = frame["CD_REFNIS"].astype(str).str.strip().str.zfill(5)
+    frame = frame.assign(CD_REFNIS=code)[code.str.fullmatch(r"\d{5}") & ~code.str.endswith("000")]
+    start = _dates(frame["DT_VLDT_START"], path, "DT_VLDT_START")
+    end = _dates(frame[end_col].replace("", "31/12/9999"), path, end_col)
+    frame = frame.assign(valid_start=start, valid_end=end, valid_now=(start <= pd.Timestamp(reference)) & (end >= pd.Timestamp(reference)))
+    frame = frame.sort_values(["valid_now", "valid_end"], ascending=[False, False], kind="stable")
+    labels, validity, names = {}, {}, []
+    for row in frame.itertuples(index=False):  # a few hundred municipalities, not respondents
+        nl = str(row.TX_REFNIS_NL).strip()
+        until = "" if row.valid_end.year >= 2262 else f" (tot {row.valid_end.year})"
+        since = f" (vanaf {row.valid_start.year})" if row.valid_start.year > 1977 and not until else ""
+        labels[row.CD_REFNIS] = f"{nl}{until or since}"
+        validity[row.CD_REFNIS] = (row.valid_start.date(), row.valid_end.date())
+        for col in ("TX_REFNIS_NL", "TX_REFNIS_FR", "TX_REFNIS_DE"):
+            value = getattr(row, col, None)
+            if isinstance(value, str) and value.strip():
+                names.append((value.strip(), row.CD_REFNIS, 0 if row.valid_now else 1))
+                # 'Molenbeek' for Sint-Jans-Molenbeek / Molenbeek-Saint-Jean: the long part of a
+                # compound name, trusted least (a part shared by two municipalities is ambiguous)
+                names += [(part, row.CD_REFNIS, 2) for part in value.strip().split("-")
+                          if len(part) >= 6 and part.lower() not in ("saint", "sainte")]
+        names.append((row.CD_REFNIS, row.CD_REFNIS, 0))
+    return Classification("municipality", "NIS-code (REFNIS)", MappingProxyType(labels), tuple(names),
+                          numeric=True, validity=MappingProxyType(validity))
+
+
+def occupations(path: Path) -> Classification:
+    """ISCO-08 unit groups (four digits) from the ILO structure file (.xlsx or .csv with the
+    columns 'ISCO 08 Code' and 'Title EN'; an optional 'Title NL' gives the Dutch labels)."""
+    frame = _read_table(path, "occupation")
+    _require(frame, ("ISCO 08 Code", "Title EN"), path)
+    code = frame["ISCO 08 Code"].astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
+    frame = frame.assign(code=code)[code.str.fullmatch(r"\d{4}")]
+    dutch = frame["Title NL"].astype(str).str.strip() if "Title NL" in frame.columns else frame["Title EN"]
+    dutch = dutch.where(dutch != "", frame["Title EN"])
+    labels = dict(zip(frame["code"], dutch.astype(str)))
+    names = [(n, c, 0) for n, c in zip(dutch.astype(str), frame["code"])]
+    names += [(n, c, 1) for n, c in zip(frame["Title EN"].astype(str), frame["code"])]
+    names += [(c, c, 0) for c in frame["code"]]
+    return Classification("occupation", "ISCO-08", MappingProxyType(labels), tuple(names), numeric=True)
+
+
+def education(path: Path) -> Classification:
+    """ISCED 2011 levels (0-8) of Belgian and foreign degrees: a table with the columns degree,
+    country, isced (and a free note)."""
+    frame = _read_table(path, "education")
+    _require(frame, ("degree", "isced"), path)
+    level = frame["isced"].astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
+    bad = frame.index[~level.isin(list(ISCED_LEVELS))]
+    if len(bad):
+        raise SidError("classification_invalid", f"isced {level[bad[0]]!r} is not an ISCED 2011 level 0-8",
+                       file=path, row=int(bad[0]) + 2, column="isced")
+    names = [(n, c, 0) for n, c in zip(frame["degree"].astype(str), level)]
+    names += [(c, c, 1) for c in ISCED_LEVELS]
+    return Classification("education", "ISCED 2011", MappingProxyType(dict(ISCED_LEVELS)), tuple(names),
+                          numeric=True)
+
+
+def choice_list(name: str, codes: Mapping[str, str], names: Iterable[tuple[str, str, int]]) -> Classification:
+    """A form's own choice list as a classification (for other-specify texts of lists that follow
+    no standard): codes are the choice names, names their labels in every language."""
+    return Classification(f"choices:{name}", f"keuzelijst {name}", MappingProxyType(dict(codes)),
+                          tuple(names), numeric=all(re.fullmatch(r"-?\d+", c) for c in codes))
+
+
+def _read_table(path: Path, kind: str) -> pd.DataFrame:
+    if not path.is_file():
+        raise SidError("classification_missing", f"{kind} classification file not found", file=path,
+                       fix="Check the [coding] paths in sid.toml.")
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            return pd.read_excel(path, dtype=str).fillna("")
+        text = path.read_text(encoding="utf-8-sig")
+        first = text.splitlines()[0] if text else ""
+        sep = max(("|", ";", "\t", ","), key=first.count)
+        return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, ValueError, OSError) as exc:
+        raise SidError("classification_invalid", f"cannot read the {kind} classification ({exc})",
+                       file=path, fix="Save it as UTF-8 CSV or .xlsx.") from None
+
+
+def _require(frame: pd.DataFrame, columns: tuple[str, ...], path: Path) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise SidError("classification_invalid", f"column {missing[0]!r} is missing", file=path, row=1,
+                       fix=f"The file needs the columns {', '.join(columns)}.")
+
+
+def _dates(values: pd.Series, path: Path, column: str) -> pd.Series:
+    text = values.astype(str).str.strip()
+    parsed = pd.to_datetime(text.str.replace("9999", "2262", regex=False), dayfirst=True,
+                            errors="coerce", format="mixed")
+    bad = parsed.isna()
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise SidError("classification_invalid", f"{text.iloc[i]!r} is not a date", file=path,
+                       row=i + 2, column=column, fix="Write dates as dd/mm/yyyy.")
+    return parsed.where(~text.str.contains("9999"), pd.Timestamp("2262-01-01"))
