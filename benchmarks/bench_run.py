@@ -204,7 +204,7 @@ def _stages(marks: list[tuple[str, float]], start: float, end: float) -> dict[st
 def _stage_of(step: str) -> str:
     step = step.lower()
     for word, stage in (("read", "ingest"), ("ingest", "ingest"), ("duplicate", "ingest"),
-                        ("sample", "ingest"), ("cod", "code"), ("validat", "validate"),
+                        ("sample", "ingest"), ("cod", "code"), ("validat", "validate"), ("report", "report"),
                         ("clean", "clean"), ("weigh", "weight"), ("spss", "export"),
                         ("export", "export"), ("deliver", "export"), ("setup", "setup")):
         if word in step:

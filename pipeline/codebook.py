@@ -91,6 +91,8 @@ def build_codebook(dictionary: SpssDictionary, questionnaire: Questionnaire, dat
         row.update(_summary(v, column))
         var_rows.append(row)
         if v.kind != "numeric":
+            if v.value_labels:  # a text-coded variable (e.g. ISO country codes from coding)
+                _text_codes(v, column, n, langs, value_rows)
             continue
         found = column.value_counts(dropna=True)
         counts = dict(zip(found.index.astype(float), found.to_numpy()))
@@ -117,6 +119,21 @@ def build_codebook(dictionary: SpssDictionary, questionnaire: Questionnaire, dat
         languages=tuple(c for c, _ in langs), documents=dictionary.documents,
         variables=pd.DataFrame(var_rows, columns=var_cols),
         values=pd.DataFrame(value_rows, columns=val_cols), mrsets=mrsets)
+
+
+def _text_codes(v: SpssVariable, column: pd.Series, n: int, langs, value_rows: list) -> None:
+    """Value rows of a string variable with value labels: each labelled code and each other
+    code found, with its frequency (the label is the same in every language)."""
+    found = column.astype("string").fillna("").value_counts()
+    counts = {str(k): int(c) for k, c in found.items() if str(k) != ""}
+    codes = list(dict.fromkeys([*map(str, v.value_labels), *sorted(counts)]))
+    for code in codes:
+        count = counts.get(code, 0)
+        label = v.value_labels.get(code, "")
+        value_rows.append({"variabele": v.name, "code": code, "label": label,
+                           **{f"label_{lc}": label for lc, _ in langs},
+                           "ontbrekend": "nee", "aantal": count,
+                           "procent": round(100 * count / n, 1) if n else 0.0})
 
 
 def _indicator_choice(v: SpssVariable, form_var: Variable | None, dictionary: SpssDictionary):
@@ -254,11 +271,22 @@ dt{font-weight:600} dd{margin:0} section.variabele{border-top:1px solid #eee}
 """
 
 
+def _by_variable(values: pd.DataFrame) -> dict[str, list[dict]]:
+    """The value rows per variable (one to_dict for the whole table, not one per variable)."""
+    grouped: dict[str, list[dict]] = {}
+    for rec in values.to_dict("records"):
+        grouped.setdefault(rec["variabele"], []).append(rec)
+    return grouped
+
+
+by_variable = _by_variable
+
+
 def write_codebook_html(codebook: Codebook, target: Path) -> None:
     """One self-contained HTML file (inline CSS, no scripts, no links out), Dutch headings."""
     e = html.escape
     vars_ = codebook.variables
-    values = {name: group.to_dict("records") for name, group in codebook.values.groupby("variabele", sort=False)}
+    values = _by_variable(codebook.values)
     q_cols = [f"vraag_{c}" for c in codebook.languages]
     out = ["<!DOCTYPE html>", f'<html lang="{e(codebook.language)}"><head><meta charset="utf-8">',
            f"<title>Codeboek {e(codebook.title)}</title><style>{_CSS}</style></head><body>",

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.codebook import Codebook
+from pipeline.codebook import Codebook, by_variable
 from pipeline.files import atomic_path
 
 NS = "ddi:codebook:2_5"
@@ -70,7 +70,7 @@ def ddi_tree(codebook: Codebook, *, study_id: str, sav_sha256: str | None = None
         grp = _sub(data, "varGrp", ID=f"G{i}", type="multipleResp", name=s.set,
                    var=" ".join(ids[v] for v in s.variabelen.split()))
         _sub(grp, "labl", s.label)
-    values = {name: group.to_dict("records") for name, group in codebook.values.groupby("variabele", sort=False)}
+    values = by_variable(codebook.values)
     for rec in codebook.variables.to_dict("records"):
         _var(data, rec, ids[rec["variabele"]], codebook, values.get(rec["variabele"]))
     return ET.ElementTree(root)

@@ -96,7 +96,8 @@ def write_data_parquet(data: pd.DataFrame, dictionary, target: Path) -> Path:
     fields = []
     for f in table.schema:
         v = dictionary[f.name]
-        meta = {"label": v.label, "value_labels": {f"{k:g}": t for k, t in v.value_labels.items()},
+        meta = {"label": v.label, "value_labels": {(k if isinstance(k, str) else f"{k:g}"): t
+                                                  for k, t in v.value_labels.items()},
                 "missing": v.missing, "spss_format": v.format, "measure": v.measure}
         fields.append(f.with_metadata({"sid": json.dumps(meta, ensure_ascii=False)}))
     table = table.cast(pa.schema(fields, metadata={"sid_file_label": dictionary.file_label}))

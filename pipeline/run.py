@@ -147,8 +147,15 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
     from pipeline.weights import WEIGHT_LABELS  # the weights get their own label
 
     labels.update({c: text for c, text in WEIGHT_LABELS.items() if c in delivered.columns})
+    value_labels = None
+    if project.coding is not None:  # coded columns: Dutch labels and the classification's codes
+        from pipeline.coding import export_metadata
+
+        coded_labels, value_labels = export_metadata(project.coding, questionnaire, delivered)
+        labels.update(coded_labels)
     exported = export(delivered, questionnaire, sav=project.sav_path, sps=project.sps_path,
-                      language=project.language, key=key, title=project.title, labels=labels)
+                      language=project.language, key=key, title=project.title, labels=labels,
+                      value_labels=value_labels)
     from pipeline.delivery import write_delivery  # CSV, Parquet, codebook, DDI, README
 
     write_delivery(project, questionnaire, exported)
@@ -198,8 +205,8 @@ def run_validate(project: Project, questionnaire: Questionnaire, frame: pd.DataF
 
 
 def run_all(project: Project, progress=None) -> RunResult:
-    """ingest → clean (validated after) → export, then the manifest of inputs and outputs.
-    (Coding and weights will slot in.)"""
+    """ingest → code → clean (validated after) → weight → fieldwork report → export, then the
+    manifest of inputs and outputs; the delivery is swapped into cleaned/ as a whole."""
     from pipeline.manifest import write_manifest
 
     questionnaire = questionnaire_of(project)
@@ -220,6 +227,7 @@ def run_all(project: Project, progress=None) -> RunResult:
     coded = None
     if project.coding is not None:
         frame, coded = run_code(staged, questionnaire, frame, progress)
+        checkpoint("code")
     cleaned, outcome = run_clean(staged, questionnaire, frame, progress)
     checkpoint("clean")
     weighted = fieldwork = None
@@ -229,7 +237,10 @@ def run_all(project: Project, progress=None) -> RunResult:
         cleaned, weighted = run_weight(staged, questionnaire, cleaned)
         checkpoint("weight")
     if project.fieldwork is not None:
+        if progress:
+            progress("fieldwork report")
         fieldwork = run_report(staged, questionnaire, interviews=frame, deliver=True)
+        checkpoint("report")
     if progress:
         progress("writing the SPSS file")
     exported = run_export(staged, questionnaire, cleaned)

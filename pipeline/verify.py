@@ -152,11 +152,18 @@ def _sav_dictionary(sav: Path) -> dict:
 
 
 def _code(value) -> str:
-    return f"{float(value):g}"
+    """A code as text: numbers in one form (1, 1.0 and '1' alike); text codes ('MA') as they are."""
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def _in_missing(code: str, ranges: list) -> bool:
-    x = float(code)
+    try:
+        x = float(code)
+    except ValueError:  # a text code is never in a numeric missing range
+        return False
     return any(float(r["lo"]) <= x <= float(r["hi"]) for r in ranges)
 
 

@@ -156,7 +156,11 @@ def pspp_dictionary(sav: Path, workdir: Path, sps: Path | None = None):
             continue
         current = row[0] or current
         value = row[1].replace("[a]", "")
-        value_labels.setdefault(current, {})[float(value)] = row[2]
+        try:
+            code = float(value)
+        except ValueError:  # a string variable's value label ('MA' = Marokko)
+            code = value
+        value_labels.setdefault(current, {})[code] = row[2]
         if row[1].endswith("[a]"):
-            user_missing.setdefault(current, set()).add(float(value))
+            user_missing.setdefault(current, set()).add(code)
     return variables, value_labels, user_missing, tables.get("Multiple Response Sets", [])
