@@ -151,7 +151,18 @@ def readme_text(project: Project, codebook: Codebook) -> str:
         ("pii_scrubbed.csv", "Per variabele hoeveel open antwoorden persoonsgegevens bevatten die "
                              "vervangen werden (aantallen, nooit de gegevens zelf)."),
         ("manifest.json", "De sha256-controlesom van elk bestand van deze levering."),
+        ("fieldwork_report.html", "Het veldwerkrapport (één bestand, zonder interviewerdetails): "
+                                  "voortgang per herkomstgroep, AAPOR-responscijfers per groep en modus, "
+                                  "de weging."),
+        ("fieldwork_respons", "De AAPOR-responscijfers (RR1-RR6, COOP, REF, CON) per herkomstgroep, "
+                              "gemeente en modus (.csv en .xlsx)."),
+        ("fieldwork_voortgang", "De voortgang per herkomstgroep tegenover de doelen (.csv en .xlsx)."),
+        ("weging_", "De weging: diagnostiek (design-effect van Kish, efficiëntie, min/max/CV), de "
+                    "marges tegenover de populatie en de convergentie (.csv en .xlsx)."),
     ]
+    present = {p.name for p in project.cleaned.iterdir() if p.is_file()}
+    files = [(f, t) for f, t in files if f in (CODEBOOK_HTML, CODEBOOK_XLSX, "manifest.json")
+             or any(name.startswith(f) for name in present)]
     described = tuple(f for f, _ in files) + ("validation_failures",)
     others = sorted(p.name for p in project.cleaned.iterdir() if p.is_file() and not p.name.startswith(".")
                     and p.name != README and not p.name.startswith(described))

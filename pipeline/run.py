@@ -241,6 +241,7 @@ def run_all(project: Project, progress=None) -> RunResult:
             progress("fieldwork report")
         fieldwork = run_report(staged, questionnaire, interviews=frame, deliver=True)
         checkpoint("report")
+    del frame  # the interviews before cleaning are not needed any more (peak memory of the export)
     if progress:
         progress("writing the SPSS file")
     exported = run_export(staged, questionnaire, cleaned)
