@@ -66,9 +66,15 @@ def pseudonymise(keys: pd.Series, secret: bytes) -> pd.Series:
 
     One HMAC per distinct key (a hash cannot be vectorised); everything else is vectorised."""
     text = keys.astype(str)
-    uniques = pd.unique(text)
-    ids = {u: "R" + hmac.new(secret, u.encode("utf-8"), hashlib.sha256).hexdigest()[:16] for u in uniques}
-    return text.map(ids)
+    known = _PSEUDONYMS.setdefault(hashlib.sha256(secret).digest(), {})  # one HMAC per key per run
+    new = [u for u in pd.unique(text) if u not in known]
+    known.update({u: "R" + hmac.new(secret, u.encode("utf-8"), hashlib.sha256).hexdigest()[:16] for u in new})
+    return text.map(known)
+
+
+# Pseudonyms already computed in this process, per key (by the key's hash, never the key itself):
+# the cleaning log, the validation failures and the delivered data name the same respondents.
+_PSEUDONYMS: dict[bytes, dict[str, str]] = {}
 
 
 # --- PII in free text --------------------------------------------------------------------------

@@ -477,5 +477,18 @@ def _write_parquet(frame: pd.DataFrame, target: Path) -> None:
 
 
 def _write_csv(frame: pd.DataFrame, target: Path, **options) -> None:
+    """UTF-8 CSV, written by Arrow's CSV writer when the frame is all text (the big logs: several
+    times faster than pandas), else by pandas; the same file either way."""
     with atomic_path(target) as tmp:
+        if not options and len(frame) > 10_000 and all(
+                pd.api.types.is_string_dtype(frame[c]) for c in frame.columns):
+            try:
+                import pyarrow as pa
+                import pyarrow.csv as pacsv
+
+                table = pa.Table.from_pandas(frame.astype("string"), preserve_index=False)
+                pacsv.write_csv(table, tmp, pacsv.WriteOptions(quoting_style="needed"))
+                return
+            except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
+                pass  # e.g. a column of mixed types: pandas below
         frame.to_csv(tmp, index=False, lineterminator="\n", **options)
