@@ -335,6 +335,19 @@ def _sample_and_dispositions(project: Project, until=None):
     return sample, final_dispositions(log, sample)
 
 
+def _contacts_outside_sample(project: Project, sample: pd.DataFrame, until=None) -> pd.DataFrame:
+    """Sample units of the contact log that the sample frame does not have (a typo in a sample id,
+    a unit from another survey): left out of the dispositions, so listed (work/ only)."""
+    from pipeline.dispositions import parse_contacts
+    from pipeline.sources import read_table
+
+    log = parse_contacts(read_table(project.contacts).frame, file=project.contacts.path, until=until,
+                         dayfirst=project.contacts.dayfirst)
+    outside = log.loc[~log["sample_id"].isin(set(sample["sample_id"]))]
+    return (outside.groupby("sample_id", sort=True).size().rename("pogingen").reset_index()
+            if len(outside) else pd.DataFrame(columns=["sample_id", "pogingen"]))
+
+
 def run_weight(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None):
     """Weights for the cleaned respondents ([weight] in sid.toml): work/weighted.parquet, the
     weights per respondent in work/weights.csv, diagnostics to work/fieldwork/ and cleaned/."""
@@ -418,6 +431,12 @@ def run_report(project: Project, questionnaire: Questionnaire, *, until=None,
                                 backcheck_share=settings.backcheck_share, seed=settings.backcheck_seed)
     if until is not None:
         notes.append(f"Tussentijdse stand: het contactbestand tot en met {as_of}.")
+    outside = _contacts_outside_sample(project, sample, until)
+    _write_csv(outside, project.work / FIELDWORK / "buiten_steekproef.csv", encoding="utf-8-sig")
+    if len(outside):  # counted, never named in the report (the ids are listed in work/ only)
+        notes.append(f"{len(outside)} eenhe{'id' if len(outside) == 1 else 'den'} in het contactbestand "
+                     "staa" + ("t" if len(outside) == 1 else "n") + " niet in de steekproef en tellen niet mee "
+                     f"(lijst: work/{FIELDWORK}/buiten_steekproef.csv).")
     weights = {}
     if until is None:
         for name, stem in (("diagnostics", "weging_diagnostiek"), ("margins", "weging_marges"),

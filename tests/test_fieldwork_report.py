@@ -66,6 +66,19 @@ def test_report_on_half_finished_fieldwork(demo_project):
     assert "Tussentijdse stand" in (again / "work" / "fieldwork_report.html").read_text(encoding="utf-8")
 
 
+def test_contact_log_units_outside_the_sample_are_counted_not_lost(demo_project):
+    path = demo_project / "raw" / "contactpogingen.csv"
+    with open(path, "a", encoding="cp1252", newline="") as fh:   # a mistyped sample id, two attempts
+        fh.write("S9999999;1;03/03/2026;web;;3.19\r\nS9999999;2;17/03/2026;web;;3.19\r\n")
+    result = runner.invoke(app, ["--project", str(demo_project), "report", "fieldwork"])
+    assert result.exit_code == 0, result.output
+    outside = pd.read_csv(demo_project / "work" / "fieldwork" / "buiten_steekproef.csv", encoding="utf-8-sig")
+    assert outside.to_dict("records") == [{"sample_id": "S9999999", "pogingen": 2}]
+    html = (demo_project / "work" / "fieldwork_report.html").read_text(encoding="utf-8")
+    assert "1 eenheid in het contactbestand staat niet in de steekproef" in html
+    assert "S9999999" not in html                            # counted in the report, named in work/ only
+
+
 def test_bad_until_is_a_usage_error(demo_project):
     result = runner.invoke(app, ["--project", str(demo_project), "report", "fieldwork", "--until", "gisteren"])
     assert result.exit_code == 2 and "not a date" in result.output
