@@ -73,7 +73,7 @@ def _project():
 @app.command()
 @command
 def run() -> None:
-    """Run the whole pipeline: ingest, clean, validate, export to cleaned/<survey>.sav + .sps.
+    """Run the whole pipeline: ingest, code, clean, validate, weight, report, deliver to cleaned/.
 
     Exits 1 when error-level failures remain after cleaning.
 
