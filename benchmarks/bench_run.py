@@ -41,15 +41,15 @@ SIZES = ("10000x150", "100000x150", "100000x500", "1000000x150")
 
 # ---------------------------------------------------------------- building the project (parent)
 
-def wide_form(path: Path, variables: int) -> Path:
+def wide_form(path: Path, variables: int, texts: bool = True) -> Path:
     """K questions: grids of 5-point items (every 10th routed on a filter), integers with a range,
-    and one open text per 50 questions."""
+    and (with `texts`) one open text per 50 questions."""
     from conftest import c, q, write_xlsform
 
     survey = [q("text", KEY, "Respondentnummer", required="yes"), {"type": "start", "name": "start"},
               {"type": "end", "name": "end"}, q("select_one jn", "filter", "Filter", required="yes")]
     for i in range(variables - 4):
-        if i % 50 == 49:
+        if texts and i % 50 == 49:
             survey.append(q("text", f"t{i}", f"Open vraag {i}"))
         elif i % 5 == 4:
             survey.append(q("integer", f"n{i}", f"Getal {i}", constraint=". >= 0 and . <= 100", required="yes"))

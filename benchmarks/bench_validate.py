@@ -17,20 +17,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 
 def wide_form(path: Path, variables: int) -> Path:
-    """A form of `variables` questions: 5-point grids (some routed), integers with constraints."""
-    from conftest import c, q, write_xlsform
+    """The whole-run benchmark's form without open texts (validation is about codes and ranges)."""
+    from bench_run import wide_form as form
 
-    survey = [q("text", "resp_id", "Respondent", required="yes"), {"type": "start", "name": "start"},
-              {"type": "end", "name": "end"}, q("select_one jn", "filter", "Filter", required="yes")]
-    for i in range(variables - 4):
-        if i % 5 == 4:
-            survey.append(q("integer", f"n{i}", f"Getal {i}", constraint=". >= 0 and . <= 100", required="yes"))
-        else:
-            survey.append(q("select_one s", f"v{i}", f"Vraag {i}", required="yes", measure="ordinal",
-                            relevant="${filter} = 1" if i % 10 == 0 else None))
-    choices = [c("jn", "1", "ja"), c("jn", "0", "nee")] + [c("s", str(k), str(k)) for k in range(1, 6)] + [
-        c("s", "-1", "weet niet")]
-    return write_xlsform(path, survey, choices)
+    return form(path, variables, texts=False)
 
 
 def main() -> None:

@@ -108,15 +108,21 @@ def tiny_project(tmp_path: Path) -> Path:
     return root
 
 
+def copy_demo_project(root: Path, raw: bool = True) -> Path:
+    """Copy the repository's bundled demo project (sid.toml, schemas/ and, unless `raw` is
+    False, raw/) into `root`, which is created; returns `root`."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "sid.toml", root / "sid.toml")
+    shutil.copytree(REPO / "schemas", root / "schemas")
+    if raw:
+        shutil.copytree(REPO / "raw", root / "raw")
+    return root
+
+
 @pytest.fixture
 def demo_project(tmp_path: Path) -> Path:
     """A copy of the repository's bundled demo project (sid.toml, schemas/, raw/)."""
-    root = tmp_path / "demo"
-    root.mkdir()
-    shutil.copy(REPO / "sid.toml", root / "sid.toml")
-    shutil.copytree(REPO / "schemas", root / "schemas")
-    shutil.copytree(REPO / "raw", root / "raw")
-    return root
+    return copy_demo_project(tmp_path / "demo")
 
 
 def run_pspp(syntax: str, workdir: Path) -> tuple[int, dict[str, list[list[str]]], str]:

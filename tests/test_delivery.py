@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -27,12 +26,9 @@ def demo_delivery(tmp_path_factory) -> Path:
     """One `sid run` of the bundled demo per test session, shared by test_delivery and
     test_verify (tests that change files work on copies)."""
     if "root" not in _SHARED:
-        from conftest import REPO
+        from conftest import copy_demo_project
 
-        root = tmp_path_factory.mktemp("delivery")
-        shutil.copy(REPO / "sid.toml", root / "sid.toml")
-        shutil.copytree(REPO / "schemas", root / "schemas")
-        shutil.copytree(REPO / "raw", root / "raw")
+        root = copy_demo_project(tmp_path_factory.mktemp("delivery"))
         result = CliRunner().invoke(app, ["--project", str(root), "run"])
         assert result.exit_code in (0, 1), result.output
         _SHARED["root"] = root

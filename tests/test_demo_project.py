@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from conftest import pspp_dictionary
+from conftest import copy_demo_project, pspp_dictionary
 
 NL = "label::Nederlands (nl)"
 MISSING = {-1.0: "weet niet", -2.0: "wil niet antwoorden", -3.0: "niet van toepassing",
@@ -47,13 +47,9 @@ def codes(choices):
 
 @pytest.fixture(scope="module")
 def delivered(tmp_path_factory):
-    from conftest import REPO
-    import shutil
+    from conftest import copy_demo_project
 
-    root = tmp_path_factory.mktemp("demo")
-    shutil.copy(REPO / "sid.toml", root / "sid.toml")
-    shutil.copytree(REPO / "schemas", root / "schemas")
-    shutil.copytree(REPO / "raw", root / "raw")
+    root = copy_demo_project(tmp_path_factory.mktemp("demo"))
     result = CliRunner().invoke(app, ["--project", str(root), "run"])
     assert result.exit_code == 0, result.output
     sav, sps = root / "cleaned" / "sid2026.sav", root / "cleaned" / "sid2026.sps"
@@ -125,15 +121,10 @@ def test_pspp_dictionary_is_what_the_form_says(delivered, tmp_path):
 @pytest.mark.slow
 def test_demo_data_is_bundled_and_reproducible(tmp_path):
     """raw/ holds exactly what `sid demo` makes from the form with the configured seed."""
-    import shutil
-
     from conftest import REPO
     from pipeline.fieldwork import FILES
 
-    root = tmp_path / "p"
-    root.mkdir()
-    shutil.copy(REPO / "sid.toml", root / "sid.toml")
-    shutil.copytree(REPO / "schemas", root / "schemas")
+    root = copy_demo_project(tmp_path / "p", raw=False)
     result = CliRunner().invoke(app, ["--project", str(root), "demo"])
     assert result.exit_code == 0, result.output
     for name in FILES.values():

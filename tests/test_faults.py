@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pyreadstat
 import pytest
+from conftest import copy_demo_project
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS_BASE = REPO / "tests" / "corpus" / "_base"
@@ -100,11 +101,7 @@ def test_kill_at_every_checkpoint_tiny(tmp_path):
 @pytest.mark.slow
 def test_kill_sid_run_at_every_stage_demo(tmp_path):
     """The bundled demo (about 5,000 respondents): killed after each stage in turn."""
-    project = tmp_path / "demo"
-    project.mkdir()
-    shutil.copy(REPO / "sid.toml", project / "sid.toml")
-    shutil.copytree(REPO / "schemas", project / "schemas")
-    shutil.copytree(REPO / "raw", project / "raw")
+    project = copy_demo_project(tmp_path / "demo")
     names = checkpoints(project, tmp_path)
     stages = [n for n in names if ":" not in n]
     assert set(STAGES) <= set(stages)

@@ -11,7 +11,6 @@ Numbers are compared as digit sequences, so a reformatted phone or register numb
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
+from conftest import copy_demo_project
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "leak-test-secret-7f3a9c2e41b0d5"  # set as SID_PSEUDONYM_KEY for the run
@@ -40,11 +40,7 @@ def digits(text: str) -> str | None:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("leaks") / "demo"
-    root.mkdir()
-    shutil.copy(REPO / "sid.toml", root / "sid.toml")
-    shutil.copytree(REPO / "schemas", root / "schemas")
-    shutil.copytree(REPO / "raw", root / "raw")
+    root = copy_demo_project(tmp_path_factory.mktemp("leaks") / "demo")
     result = CliRunner().invoke(app, ["--project", str(root), "run"], env={"SID_PSEUDONYM_KEY": SECRET})
     assert result.exit_code in (0, 1), result.output
     return root, result
@@ -151,11 +147,7 @@ def test_the_scan_would_see_a_leak(run, planted):
 @pytest.mark.slow
 def test_error_messages_do_not_repeat_the_key(tmp_path):
     """A key that is refused (too short) is not echoed in the error line."""
-    root = tmp_path / "demo"
-    root.mkdir()
-    shutil.copy(REPO / "sid.toml", root / "sid.toml")
-    shutil.copytree(REPO / "schemas", root / "schemas")
-    shutil.copytree(REPO / "raw", root / "raw")
+    root = copy_demo_project(tmp_path / "demo")
     result = CliRunner().invoke(app, ["--project", str(root), "run"], env={"SID_PSEUDONYM_KEY": "kort-geheim"})
     assert result.exit_code == 2, result.output
     assert "kort-geheim" not in result.output
