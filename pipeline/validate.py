@@ -341,25 +341,24 @@ def _routing_checks(frame: pd.DataFrame, questionnaire: Questionnaire, key: str,
     return checks
 
 
-# Personal data typed into open answers: e-mail, phone (Belgian and international), national
-# register / BIS number (11 digits, with or without the usual dots and dash). Scrubbed at delivery.
-PII_PATTERN = (r"[\w.+-]+@[\w-]+\.[\w.-]+"
-               r"|(?:\+|00)\d{2}[\s./-]?\d(?:[\s./-]?\d){6,11}"
-               r"|\b0\d(?:[\s./-]?\d){7,8}\b"
-               r"|\b\d{2}\.?\d{2}\.?\d{2}[-.\s]?\d{3}[.\s]?\d{2}\b")
-
-
 def _pii_checks(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> list[Check]:
+    """Personal data typed into open answers, found by the same detectors that scrub the delivery
+    (checksum-validated register/BIS numbers, IBAN, phone numbers, e-mail, web addresses); the
+    report shows the answer with the tags, never the original."""
+    from pipeline.privacy import scrub_values
+
     checks = []
     for var in questionnaire:
         if var.type != "text" or var.name == key or var.read_only or var.name not in frame.columns:
             continue
         text = frame[var.name].astype("string")
-        found = text.str.contains(PII_PATTERN, regex=True).fillna(False).to_numpy(dtype=bool)
-        checks.append(Check(f"pii:{var.name}", f"{var.name} bevat geen e-mailadres, telefoon- of rijksregisternummer",
+        mapping, _ = scrub_values(text)
+        found = text.isin(list(mapping)).fillna(False).to_numpy(dtype=bool)
+        checks.append(Check(f"pii:{var.name}", f"{var.name} bevat geen persoonsgegevens (rijksregister-, "
+                            "BIS-, rekening- of telefoonnummer, e-mail- of webadres)",
                             "no personal data pattern", "warning", var.name, text.notna().to_numpy(), found,
                             message="persoonsgegevens in een open antwoord (verwijderd voor levering)",
-                            values=text.str.replace(PII_PATTERN, "[PII]", regex=True)))
+                            values=text.where(~found, text.map(mapping))))
     return checks
 
 
