@@ -10,6 +10,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from typer.testing import CliRunner
+
+from cli import app
 
 REPO = Path(__file__).resolve().parent.parent
 NL, FR, EN = "Nederlands (nl)", "Français (fr)", "English (en)"
@@ -123,6 +126,20 @@ def copy_demo_project(root: Path, raw: bool = True) -> Path:
 def demo_project(tmp_path: Path) -> Path:
     """A copy of the repository's bundled demo project (sid.toml, schemas/, raw/)."""
     return copy_demo_project(tmp_path / "demo")
+
+
+_SHARED: dict[str, Path] = {}
+
+
+def demo_delivery(tmp_path_factory) -> Path:
+    """One `sid run` of the bundled demo per test session, shared by the delivery, verify and
+    end-to-end tests (tests that change files work on copies)."""
+    if "root" not in _SHARED:
+        root = copy_demo_project(tmp_path_factory.mktemp("delivery"))
+        result = CliRunner().invoke(app, ["--project", str(root), "run"])
+        assert result.exit_code in (0, 1), result.output
+        _SHARED["root"] = root
+    return _SHARED["root"]
 
 
 def run_pspp(syntax: str, workdir: Path) -> tuple[int, dict[str, list[list[str]]], str]:

@@ -17,22 +17,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
+from conftest import demo_delivery
 
 DEMO_KEY = "DEMO-KEY-not-secret-sid2026"
-_SHARED: dict[str, Path] = {}
-
-
-def demo_delivery(tmp_path_factory) -> Path:
-    """One `sid run` of the bundled demo per test session, shared by test_delivery and
-    test_verify (tests that change files work on copies)."""
-    if "root" not in _SHARED:
-        from conftest import copy_demo_project
-
-        root = copy_demo_project(tmp_path_factory.mktemp("delivery"))
-        result = CliRunner().invoke(app, ["--project", str(root), "run"])
-        assert result.exit_code in (0, 1), result.output
-        _SHARED["root"] = root
-    return _SHARED["root"]
 
 
 @pytest.fixture(scope="module")

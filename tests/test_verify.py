@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from cli import app
 from pipeline.files import sha256
 from pipeline.verify import manifest_digest, verify_delivery
-from test_delivery import demo_delivery
+from conftest import demo_delivery
 
 # One file of each kind in the delivery.
 KINDS = ["sid2026.sav", "sid2026.sps", "sid2026.csv", "sid2026.parquet", "codebook.html",
