@@ -65,7 +65,7 @@ def command(func: Callable) -> Callable:
 
 
 def _project():
-    from pipeline.project import load_project
+    from pipeline.survey.project import load_project
 
     return load_project(state.project_dir)
 
@@ -79,7 +79,7 @@ def run() -> None:
 
     Example: sid run --project ~/surveys/sid2026
     """
-    from pipeline import render
+    from pipeline import terminal as render
     from pipeline.run import run_all
 
     with render.steps("sid run") as progress:
@@ -95,7 +95,7 @@ def ingest() -> None:
 
     Example: sid ingest
     """
-    from pipeline import render
+    from pipeline import terminal as render
     from pipeline.run import questionnaire_of, run_ingest
 
     project = _project()
@@ -111,7 +111,7 @@ def validate() -> None:
 
     Exits 1 while error-level failures remain. Example: sid validate
     """
-    from pipeline import render
+    from pipeline import terminal as render
     from pipeline.run import questionnaire_of, run_validate
 
     project = _project()
@@ -127,7 +127,7 @@ def clean() -> None:
 
     Exits 1 while error-level failures remain. Example: sid clean
     """
-    from pipeline import render
+    from pipeline import terminal as render
     from pipeline.run import questionnaire_of, run_clean
 
     project = _project()
@@ -144,7 +144,7 @@ def export() -> None:
 
     Example: sid export
     """
-    from pipeline import render
+    from pipeline import terminal as render
     from pipeline.run import questionnaire_of, run_export_alone
 
     project = _project()
@@ -158,7 +158,7 @@ def form() -> None:
 
     Example: sid form
     """
-    from pipeline import render
+    from pipeline import terminal as render
     from pipeline.run import questionnaire_of
 
     project = _project()
@@ -194,8 +194,8 @@ def verify(folder: Path = typer.Argument(..., help="The delivery folder (with ma
 
     Exits 0 when everything passes, 1 when a check fails. Example: sid verify cleaned/
     """
-    from pipeline import render
-    from pipeline.verify import verify_delivery
+    from pipeline import terminal as render
+    from pipeline.delivery.verify import verify_delivery
 
     report = verify_delivery(folder)
     render.verify_summary(report)
@@ -218,7 +218,7 @@ def report_fieldwork(
 
     Example: sid report fieldwork --until 2026-04-15
     """
-    from pipeline import render
+    from pipeline import terminal as render
     from pipeline.errors import SidError
     from pipeline.run import questionnaire_of, run_report
 
@@ -242,7 +242,7 @@ def weight() -> None:
 
     Example: sid weight
     """
-    from pipeline import render
+    from pipeline import terminal as render
     from pipeline.run import questionnaire_of, run_weight
 
     project = _project()
@@ -262,9 +262,9 @@ def code(
 
     Example: sid code --import work/coding_worklist.xlsx
     """
-    from pipeline import render
+    from pipeline import terminal as render
     from pipeline.run import import_coding, questionnaire_of, run_code
-    from pipeline.worklist import ImportRefused
+    from pipeline.coding.worklist import ImportRefused
 
     project = _project()
     questionnaire = questionnaire_of(project)

@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 def verbatims(n: int, seed: int = 1) -> list[str]:
     """`n` distinct answers as respondents type them: country names in several languages with
     a typo or two, some with 'in' or a town before them, and some that are no country at all."""
-    from pipeline.classifications import countries, normalise
+    from pipeline.coding.classifications import countries, normalise
 
     rng = np.random.default_rng(seed)
     names = countries(REPO / "schemas" / "classifications" / "country_aliases.csv").name_frame()["normalised"]
@@ -63,9 +63,9 @@ def main() -> None:
     args = parser.parse_args()
     from conftest import c, q, write_xlsform
 
-    from pipeline.coding import code, plan
-    from pipeline.project import CodingSettings
-    from pipeline.questionnaire import load_questionnaire
+    from pipeline.coding.coding import code, plan
+    from pipeline.survey.project import CodingSettings
+    from pipeline.survey.questionnaire import load_questionnaire
 
     texts = verbatims(args.distinct)
     with tempfile.TemporaryDirectory() as tmp:

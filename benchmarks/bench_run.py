@@ -5,7 +5,7 @@
 
 For each size N×K it builds a survey project in a temporary folder: a form of K questions (5-point
 grids, some routed, integers with ranges, a few open texts), N completed interviews generated from
-the form (pipeline.demo), split over a web export (CSV, 70 %) and a face-to-face export (.sav,
+the form (pipeline.demo.answers), split over a web export (CSV, 70 %) and a face-to-face export (.sav,
 30 %). Then, in ONE child process per size (so that peak memory is that process's own):
 
 * the I/O floor: reading the same raw files with plain pandas / pyreadstat, and writing the final
@@ -65,8 +65,8 @@ def build_project(root: Path, rows: int, variables: int) -> dict:
     import numpy as np
     import pyreadstat
 
-    from pipeline.demo import demo_responses
-    from pipeline.questionnaire import load_questionnaire
+    from pipeline.demo.answers import demo_responses
+    from pipeline.survey.questionnaire import load_questionnaire
 
     (root / "schemas").mkdir(parents=True)
     (root / "raw").mkdir()
@@ -143,7 +143,7 @@ def measure(root: Path) -> dict:
     import pandas as pd
     import pyreadstat
 
-    from pipeline.project import load_project
+    from pipeline.survey.project import load_project
     from pipeline.run import run_all
 
     os.environ.setdefault("SID_BENCH_KEY", "benchmark-key-not-secret")

@@ -30,10 +30,10 @@ def main() -> None:
     args = parser.parse_args()
     import pyreadstat
 
-    from pipeline.demo import demo_responses
-    from pipeline.export import spss_frame
-    from pipeline.questionnaire import load_questionnaire
-    from pipeline.validate import validate
+    from pipeline.demo.answers import demo_responses
+    from pipeline.delivery.export import spss_frame
+    from pipeline.survey.questionnaire import load_questionnaire
+    from pipeline.validation.validate import validate
 
     with tempfile.TemporaryDirectory() as tmp:
         form = load_questionnaire(wide_form(Path(tmp) / "form.xlsx", args.variables))

@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 import pandas as pd
 
 from pipeline.errors import SidError
-from pipeline.project import PrivacySettings
+from pipeline.survey.project import PrivacySettings
 
 # A demo key must say what it is, so nobody mistakes it for (or uses it as) a real key.
 DEMO_KEY_PREFIX = "DEMO-KEY-"

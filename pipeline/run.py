@@ -10,12 +10,12 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import SidError
-from pipeline.export import ExportResult, export
+from pipeline.delivery.export import ExportResult, export
 from pipeline.faults import checkpoint
 from pipeline.files import atomic_path, recover_directory, replace_directory
-from pipeline.ingest import IngestResult, ingest
-from pipeline.project import Project
-from pipeline.questionnaire import Questionnaire, load_questionnaire
+from pipeline.ingest.ingest import IngestResult, ingest
+from pipeline.survey.project import Project
+from pipeline.survey.questionnaire import Questionnaire, load_questionnaire
 
 INGESTED = "ingested.parquet"
 CODED = "coded.parquet"
@@ -61,7 +61,7 @@ def run_ingest(project: Project, questionnaire: Questionnaire, progress=None) ->
 def run_clean(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None,
               progress=None) -> tuple[pd.DataFrame, CleanOutcome]:
     """Clean the ingested frame, log every changed cell, record exclusions, validate again."""
-    from pipeline.clean import CleanSettings, clean, load_corrections
+    from pipeline.cleaning.clean import CleanSettings, clean, load_corrections
 
     if frame is None:
         frame = _read_stage(project, _coded_or_ingested(project), "sid ingest")
@@ -87,7 +87,7 @@ def run_clean(project: Project, questionnaire: Questionnaire, frame: pd.DataFram
     from pipeline.privacy import scrub  # old/new of open answers: no PII in the delivered log
 
     delivered_log, _ = scrub(delivered_log, ["old", "new"])
-    from pipeline.reports import excel_safe  # respondents' text must not run as a formula in Excel
+    from pipeline.tables import excel_safe  # respondents' text must not run as a formula in Excel
 
     _write_csv(excel_safe(delivered_log), project.cleaned / "cleaning_log.csv")
     if progress:
@@ -144,19 +144,19 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
               if c not in questionnaire and not c.startswith("_")}
     if project.privacy is not None:
         labels[key] = "Respondentnummer (pseudoniem)"
-    from pipeline.weights import WEIGHT_LABELS  # the weights get their own label
+    from pipeline.weighting.weights import WEIGHT_LABELS  # the weights get their own label
 
     labels.update({c: text for c, text in WEIGHT_LABELS.items() if c in delivered.columns})
     value_labels = None
     if project.coding is not None:  # coded columns: Dutch labels and the classification's codes
-        from pipeline.coding import export_metadata
+        from pipeline.coding.coding import export_metadata
 
         coded_labels, value_labels = export_metadata(project.coding, questionnaire, delivered)
         labels.update(coded_labels)
     exported = export(delivered, questionnaire, sav=project.sav_path, sps=project.sps_path,
                       language=project.language, key=key, title=project.title, labels=labels,
                       value_labels=value_labels)
-    from pipeline.delivery import write_delivery  # CSV, Parquet, codebook, DDI, README
+    from pipeline.delivery.companions import write_delivery  # CSV, Parquet, codebook, DDI, README
 
     write_delivery(project, questionnaire, exported)
     return exported
@@ -165,7 +165,7 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
 def run_export_alone(project: Project, questionnaire: Questionnaire) -> ExportResult:
     """`sid export` on its own: the export into cleaned/, then the manifest of what cleaned/ now
     holds (so that `sid verify` checks the files as they are)."""
-    from pipeline.manifest import write_manifest
+    from pipeline.delivery.manifest import write_manifest
 
     exported = run_export(project, questionnaire)
     write_manifest(project)
@@ -175,8 +175,8 @@ def run_export_alone(project: Project, questionnaire: Questionnaire) -> ExportRe
 def run_validate(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None):
     """Validate the last stage's frame; the report goes to work/ (failures name respondents) and
     its per-rule summary also to cleaned/."""
-    from pipeline.reports import write_report
-    from pipeline.validate import QualitySettings, load_rules, validate
+    from pipeline.tables import write_report
+    from pipeline.validation.validate import QualitySettings, load_rules, validate
 
     if frame is None:
         frame = _read_stage(project, _coded_or_ingested(project), "sid ingest")
@@ -207,7 +207,7 @@ def run_validate(project: Project, questionnaire: Questionnaire, frame: pd.DataF
 def run_all(project: Project, progress=None) -> RunResult:
     """ingest → code → clean (validated after) → weight → fieldwork report → export, then the
     manifest of inputs and outputs; the delivery is swapped into cleaned/ as a whole."""
-    from pipeline.manifest import write_manifest
+    from pipeline.delivery.manifest import write_manifest
 
     questionnaire = questionnaire_of(project)
     if project.privacy is not None:  # no key, no delivery: refuse before anything is written
@@ -265,10 +265,10 @@ def run_code(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame
     """Code open and other-specify answers (code frames, classifications, back-coding): writes
     work/coded.parquet, the coders' worklist work/coding_worklist.xlsx, the per-verbatim matches,
     the coverage and the log of back-coded cells."""
-    from pipeline.coding import code, plan
-    from pipeline.project import CodingSettings
-    from pipeline.reports import write_report
-    from pipeline.worklist import allowed_codes, read_codeframes, write_worklist
+    from pipeline.coding.coding import code, plan
+    from pipeline.survey.project import CodingSettings
+    from pipeline.tables import write_report
+    from pipeline.coding.worklist import allowed_codes, read_codeframes, write_worklist
 
     if frame is None:
         frame = _read_stage(project, INGESTED, "sid ingest")
@@ -291,9 +291,9 @@ def import_coding(project: Project, questionnaire: Questionnaire, path: Path):
     """Merge a coded worklist into the code frames (all rows checked first; refused as a whole)."""
     from datetime import date
 
-    from pipeline.coding import plan
-    from pipeline.project import CodingSettings
-    from pipeline.worklist import import_worklist, read_codeframes
+    from pipeline.coding.coding import plan
+    from pipeline.survey.project import CodingSettings
+    from pipeline.coding.worklist import import_worklist, read_codeframes
 
     settings = project.coding or CodingSettings(codeframes=project.root / "schemas" / "codeframes")
     targets = plan(questionnaire, settings)
@@ -316,8 +316,8 @@ WEIGHTED = "weighted.parquet"
 def _sample_and_dispositions(project: Project, until=None):
     """The sample frame without its direct identifiers, and each unit's final disposition
     (None without a contact log)."""
-    from pipeline.dispositions import final_dispositions, parse_contacts
-    from pipeline.sources import read_table
+    from pipeline.fieldwork.dispositions import final_dispositions, parse_contacts
+    from pipeline.ingest.sources import read_table
 
     if project.sample is None:
         raise SidError("config_invalid", "fieldwork reports and weights need the sample frame", file=project.file,
@@ -338,8 +338,8 @@ def _sample_and_dispositions(project: Project, until=None):
 def _contacts_outside_sample(project: Project, sample: pd.DataFrame, until=None) -> pd.DataFrame:
     """Sample units of the contact log that the sample frame does not have (a typo in a sample id,
     a unit from another survey): left out of the dispositions, so listed (work/ only)."""
-    from pipeline.dispositions import parse_contacts
-    from pipeline.sources import read_table
+    from pipeline.fieldwork.dispositions import parse_contacts
+    from pipeline.ingest.sources import read_table
 
     log = parse_contacts(read_table(project.contacts).frame, file=project.contacts.path, until=until,
                          dayfirst=project.contacts.dayfirst)
@@ -351,8 +351,8 @@ def _contacts_outside_sample(project: Project, sample: pd.DataFrame, until=None)
 def run_weight(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None):
     """Weights for the cleaned respondents ([weight] in sid.toml): work/weighted.parquet, the
     weights per respondent in work/weights.csv, diagnostics to work/fieldwork/ and cleaned/."""
-    from pipeline.reports import write_report
-    from pipeline.weights import read_population, weight
+    from pipeline.tables import write_report
+    from pipeline.weighting.weights import read_population, weight
 
     if project.weight is None:
         raise SidError("config_invalid", "no [weight] section", file=project.file,
@@ -389,12 +389,12 @@ def run_report(project: Project, questionnaire: Questionnaire, *, until=None,
     """The fieldwork report from the contact log (as it was on `until`, or all of it) and the
     interview data (work/ingested.parquet unless given): work/fieldwork_report.html and the tables
     in work/fieldwork/; with `deliver`, the version without interviewer detail in cleaned/."""
-    from pipeline.dispositions import Eligibility, rate_table
-    from pipeline.fieldwork_report import ReportData, render_html
+    from pipeline.fieldwork.dispositions import Eligibility, rate_table
+    from pipeline.fieldwork.report import ReportData, render_html
     from pipeline.files import write_text_atomic
-    from pipeline.monitor import interviewer_checks, progress, progress_over_time
-    from pipeline.project import FieldworkSettings
-    from pipeline.reports import write_report
+    from pipeline.fieldwork.monitor import interviewer_checks, progress, progress_over_time
+    from pipeline.survey.project import FieldworkSettings
+    from pipeline.tables import write_report
 
     settings = project.fieldwork or FieldworkSettings()
     until = pd.Timestamp(until) if until is not None else None
@@ -471,7 +471,7 @@ def run_report(project: Project, questionnaire: Questionnaire, *, until=None,
 def make_demo(project: Project, *, sampled: int, seed: int, force: bool) -> list[Path]:
     """Write realistic demo fieldwork into raw/: sample frame, contact log, web, face-to-face and
     paper exports with planted defects, and their ground truth (demo_truth.csv)."""
-    from pipeline.fieldwork import FILES, demo_fieldwork, write_fieldwork
+    from pipeline.demo.generator import FILES, demo_fieldwork, write_fieldwork
 
     existing = [project.raw / name for name in FILES.values() if (project.raw / name).exists()]
     if existing and not force:

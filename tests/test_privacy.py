@@ -13,7 +13,7 @@ from cli import app
 from conftest import TINY_TOML
 from pipeline.errors import SidError
 from pipeline.privacy import (find_pii, pseudonym_secret, pseudonymise, scrub, scrub_frame)
-from pipeline.project import PrivacySettings, load_project
+from pipeline.survey.project import PrivacySettings, load_project
 
 REAL_KEY = "a-real-secret-key-0123456789abcdef"
 

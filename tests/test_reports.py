@@ -3,7 +3,7 @@
 import openpyxl
 import pandas as pd
 
-from pipeline.reports import excel_safe, write_report
+from pipeline.tables import excel_safe, write_report
 
 
 def test_formulas_from_respondents_are_neutralised_numbers_are_not():

@@ -1,0 +1,1 @@
+"""Cleaning: corrections, invalid codes, routing codes and exclusions, with a cell-level log."""

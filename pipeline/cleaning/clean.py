@@ -1,0 +1,346 @@
+"""Cleaning: declarative steps and correction rules, with a cell-level log made by diffing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import SidError
+from pipeline.survey.expressions import ExpressionError, evaluate, parse, references
+from pipeline.survey.questionnaire import Questionnaire, Variable
+
+LOG_COLUMNS = ["step", "rule", "respondent", "variable", "old", "new"]
+EXCLUSION_COLUMNS = ["respondent", "reason"]
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A correction rule (schemas/corrections.yaml), like R's dcmodify: where `condition` holds,
+    each variable is assigned its expression's value."""
+
+    name: str
+    description: str
+    condition: str
+    assign: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class CleanSettings:
+    exclude_tests: bool = True
+    exclude_breakoffs: bool = True
+    exclude_speeders: bool = True
+    speeder_ratio: float = 0.33
+    invalid: bool = True  # unknown codes and constraint violations → invalid (-4)
+    routing: bool = True  # not asked → -3, asked but empty → -9
+    not_asked_answered: str = "not_applicable"  # or "keep" (then validation keeps flagging it)
+    derive: bool = True  # recompute the form's calculate fields
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    log: pd.DataFrame  # LOG_COLUMNS, one row per changed cell
+    excluded: pd.DataFrame  # EXCLUSION_COLUMNS, one row per respondent taken out
+
+
+def load_corrections(path: Path, questionnaire: Questionnaire) -> tuple[Correction, ...]:
+    from pipeline.survey.rulebook import read_rule_list
+
+    data = read_rule_list(path, "corrections", "clean.corrections")
+    rules = []
+    for i, item in enumerate(data, start=1):
+        where = dict(file=path, column=f"correction {i}")
+        if not isinstance(item, dict) or not {"name", "condition", "assign"} <= set(item):
+            raise SidError("corrections_invalid", "each correction needs name, condition and assign", **where)
+        assign = item["assign"]
+        if not isinstance(assign, dict) or not assign:
+            raise SidError("corrections_invalid", f"{item['name']}: assign must map variables to expressions", **where)
+        for var, expr in assign.items():
+            if var not in questionnaire:
+                raise SidError("corrections_invalid", f"{item['name']}: {var!r} is not a variable of the form", **where)
+        try:
+            for text in [item["condition"], *map(str, assign.values())]:
+                parse(str(text))
+        except ExpressionError as exc:
+            raise SidError("corrections_invalid", f"{item['name']}: {exc}", **where) from None
+        rules.append(Correction(str(item["name"]), str(item.get("description", "")), str(item["condition"]),
+                                tuple((k, str(v)) for k, v in assign.items())))
+    return tuple(rules)
+
+
+def clean(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str,
+          corrections: tuple[Correction, ...] = (), settings: CleanSettings = CleanSettings(),
+          exclusions: pd.DataFrame | None = None) -> tuple[pd.DataFrame, CleanResult]:
+    """Exclusions first, then correction rules, invalid values, calculates and routing codes.
+
+    `exclusions` (respondent, reason) come from outside, e.g. speeders found by validation.
+    Each step returns a new frame; the log is the cell-by-cell difference of each step.
+    """
+    frame = frame.reset_index(drop=True)
+    excluded = _exclusions(frame, key, settings, exclusions)
+    current = frame[~frame[key].isin(excluded["respondent"])].reset_index(drop=True)
+    logs = []
+    steps: list[tuple[str, str, Callable[[pd.DataFrame], pd.DataFrame]]] = []
+    for rule in corrections:
+        steps.append(("correction", rule.name, lambda f, r=rule: _correct(f, r, questionnaire)))
+    if settings.invalid:
+        steps.append(("invalid", "codes_and_constraints", lambda f: _invalid(f, questionnaire, key)))
+    if settings.derive:
+        steps.append(("derive", "calculate", lambda f: derive_calculates(f, questionnaire)))
+    if settings.routing:
+        steps.append(("routing", "missing_reasons", lambda f: _routing(f, questionnaire, key, settings)))
+    for step, rule, func in steps:
+        after = func(current)
+        # A step replaces whole columns and never changes one in place, so only the columns it
+        # assigned can differ: the others share their arrays with `current`.
+        touched = [c for c in after.columns if c not in current.columns
+                   or not _same_array(current[c], after[c])]
+        logs.append(diff_log(current[[key, *[c for c in touched if c in current.columns and c != key]]],
+                             after[[key, *[c for c in touched if c != key]]], key, step, rule))
+        current = after
+    log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=LOG_COLUMNS)
+    return current, CleanResult(log[LOG_COLUMNS], excluded)
+
+
+def _exclusions(frame: pd.DataFrame, key: str, settings: CleanSettings,
+                extra: pd.DataFrame | None) -> pd.DataFrame:
+    parts = []
+    if settings.exclude_breakoffs and "_complete" in frame.columns:
+        parts.append(frame.loc[~frame["_complete"].astype(bool), [key]].assign(reason="break_off"))
+    if settings.exclude_speeders and "start" in frame.columns and "end" in frame.columns:
+        minutes = (frame["end"] - frame["start"]).dt.total_seconds() / 60
+        median = minutes[minutes > 0].median()
+        if median and median > 0:
+            fast = (minutes < settings.speeder_ratio * median).fillna(False)
+            parts.append(frame.loc[fast, [key]].assign(reason="speeder"))
+    if extra is not None and len(extra):
+        parts.append(extra.rename(columns={"respondent": key})[[key, "reason"]])
+    if not parts:
+        return pd.DataFrame(columns=EXCLUSION_COLUMNS)
+    out = pd.concat(parts, ignore_index=True).drop_duplicates(subset=[key], keep="first")
+    return out.rename(columns={key: "respondent"})[EXCLUSION_COLUMNS].reset_index(drop=True)
+
+
+def _same_array(a: pd.Series, b: pd.Series) -> bool:
+    """True when both columns are the very same memory (same start, shape and strides): an
+    untouched column of a shallow copy. Anything else (or unknown) counts as touched."""
+    pa_x, pa_y = getattr(a.array, "_pa_array", None), getattr(b.array, "_pa_array", None)
+    if pa_x is not None or pa_y is not None:  # Arrow-backed strings: the same chunked array
+        return pa_x is pa_y
+    x, y = _raw(a), _raw(b)
+    if x is None or y is None:
+        return False
+    return (x.__array_interface__["data"][0] == y.__array_interface__["data"][0]
+            and x.shape == y.shape and x.strides == y.strides and x.dtype == y.dtype)
+
+
+def _raw(series: pd.Series) -> np.ndarray | None:
+    array = series.array
+    raw = getattr(array, "_ndarray", None)
+    if raw is None and isinstance(array, np.ndarray):
+        raw = array
+    return raw if isinstance(raw, np.ndarray) else None
+
+
+def _with_missing_as_empty(frame: pd.DataFrame, questionnaire: Questionnaire,
+                           columns: set[str] | None = None) -> pd.DataFrame:
+    """A view for expressions: missing-value codes count as no answer (2026 - -9 is no age).
+    `columns`: only these are needed (the references of the expressions to be evaluated)."""
+    codes = [float(c) for c in questionnaire.missing.values]
+    texts = [str(c) for c in questionnaire.missing.values]
+    view = frame.copy(deep=False)
+    for var in questionnaire:
+        if var.name not in view.columns or (columns is not None and var.name not in columns):
+            continue
+        if var.kind == "numeric":
+            view[var.name] = view[var.name].mask(view[var.name].isin(codes))
+        elif var.type in ("select_one", "select_multiple"):
+            view[var.name] = view[var.name].mask(view[var.name].isin(texts))
+    return view
+
+
+def _set(frame: pd.DataFrame, var: Variable, where: np.ndarray, value) -> None:
+    """Assign `value` (scalar or array) where `where` holds, in the column's own kind."""
+    if var.kind == "numeric":
+        column = frame[var.name].to_numpy(dtype="float64", copy=True)
+        column[where] = (np.asarray(value, dtype="float64")[where] if np.ndim(value) else float(value))
+        frame[var.name] = column
+    else:
+        column = frame[var.name].astype(object).to_numpy(copy=True)
+        column[where] = (np.asarray(value, dtype=object)[where] if np.ndim(value)
+                         else None if value is None else str(value))
+        frame[var.name] = column
+
+
+def _correct(frame: pd.DataFrame, rule: Correction, questionnaire: Questionnaire) -> pd.DataFrame:
+    out = frame.copy(deep=False)  # columns are replaced, never changed in place
+    try:
+        where = evaluate(rule.condition, frame).to_numpy()
+        for var, expr in rule.assign:
+            value = evaluate(expr, frame).to_numpy()
+            _set(out, questionnaire[var], where, value)
+    except ExpressionError as exc:
+        raise SidError("corrections_invalid", f"correction {rule.name!r}: {exc}") from None
+    return out
+
+
+def _invalid(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> pd.DataFrame:
+    """Unknown codes and values outside the form's constraints become -4 (ongeldig)."""
+    invalid = questionnaire.missing.code("invalid")
+    codes = [float(c) for c in questionnaire.missing.values]
+    texts = {str(c) for c in questionnaire.missing.values}
+    needed = set().union(*(references(v.constraint) | {v.name} for v in questionnaire
+                           if v.constraint and v.kind == "numeric"))
+    view = _with_missing_as_empty(frame, questionnaire, needed)
+    out = frame.copy(deep=False)  # columns are replaced, never changed in place
+    for var in questionnaire:
+        if var.name not in frame.columns or var.name == key:
+            continue
+        values = frame[var.name]
+        bad = np.zeros(len(frame), dtype=bool)
+        if var.type == "select_one":
+            if var.kind == "numeric":
+                allowed = [float(c) for c in var.choices.codes.values()] + codes
+                bad |= (values.notna() & ~values.isin(allowed)).to_numpy()
+            else:
+                bad |= (values.notna() & ~values.isin(list(var.choices.names) + list(texts))).to_numpy()
+        elif var.type == "select_multiple":
+            allowed = set(var.choices.names) | texts
+            uniques = pd.unique(values.dropna())
+            wrong = [u for u in uniques if not set(str(u).split()) <= allowed]
+            bad |= values.isin(wrong).to_numpy()
+        if var.constraint and var.kind == "numeric":
+            ok = evaluate(var.constraint, view, current=var.name).to_numpy()
+            # A constraint on other answers can only be judged where those answers are given.
+            judged = view[var.name].notna().to_numpy().copy()
+            for ref in references(var.constraint) - {var.name}:
+                if ref in view.columns:
+                    judged &= view[ref].notna().to_numpy()
+            bad |= judged & ~ok
+        if bad.any():
+            _set(out, var, bad, invalid if var.kind == "numeric" else str(invalid))
+    return out
+
+
+def derive_calculates(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
+    """The form's calculate fields, recomputed from the (corrected) answers, in form order."""
+    out = frame.copy(deep=False)  # columns are replaced, never changed in place
+    for var in questionnaire:
+        if var.type != "calculate" or not var.calculate:
+            continue
+        view = _with_missing_as_empty(out, questionnaire, references(var.calculate))
+        value = evaluate(var.calculate, view)
+        if var.kind == "numeric":
+            value = pd.to_numeric(value, errors="coerce")
+        out[var.name] = value.to_numpy()
+    return out
+
+
+def _routing(frame: pd.DataFrame, questionnaire: Questionnaire, key: str, settings: CleanSettings) -> pd.DataFrame:
+    """Missing reasons from the routing: not asked → -3; asked, required-or-not, but empty → -9.
+    Text answers stay empty strings (SID convention); calculates and metadata are left alone."""
+    not_applicable = questionnaire.missing.code("not_applicable")
+    no_answer = questionnaire.missing.code("no_answer")
+    out = frame.copy(deep=False)  # columns are replaced, never changed in place
+    cache: dict[str, np.ndarray] = {}
+    for var in questionnaire:
+        if (var.name not in frame.columns or var.name == key or var.kind == "datetime"
+                or var.type == "calculate" or var.read_only):
+            continue
+        if var.type == "text":
+            # Texts stay empty when not asked; an answer given though not asked is removed.
+            if var.routing and settings.not_asked_answered == "not_applicable":
+                if var.routing not in cache:
+                    cache[var.routing] = evaluate(var.routing, frame).to_numpy()
+                given = out[var.name].notna().to_numpy()
+                _set(out, var, ~cache[var.routing] & given, None)
+            continue
+        if var.routing:
+            if var.routing not in cache:
+                cache[var.routing] = evaluate(var.routing, frame).to_numpy()
+            asked = cache[var.routing]
+        else:
+            asked = np.ones(len(frame), dtype=bool)
+        values = out[var.name]
+        if var.kind == "numeric":
+            empty = values.isna().to_numpy()
+            answered_na = (~empty) & (values != not_applicable).to_numpy()
+        else:
+            text = values.astype("string").str.strip()
+            empty = (text.isna() | (text == "")).to_numpy(dtype=bool)
+            answered_na = (~empty) & (text != str(not_applicable)).fillna(False).to_numpy(dtype=bool)
+        code = (lambda c: c) if var.kind == "numeric" else str
+        _set(out, var, ~asked & empty, code(not_applicable))
+        if settings.not_asked_answered == "not_applicable":
+            _set(out, var, ~asked & answered_na, code(not_applicable))
+        _set(out, var, asked & empty, code(no_answer))
+    return out
+
+
+def diff_log(before: pd.DataFrame, after: pd.DataFrame, key: str, step: str, rule: str) -> pd.DataFrame:
+    """Every cell that differs between two frames of the same respondents (rows aligned), as text
+    that replays exactly: numbers in repr form, missing as ''. Vectorised per column."""
+    parts = []
+    keys = before[key].astype(str).to_numpy()
+    for col in after.columns:
+        if col.startswith("_"):
+            continue
+        new = after[col]
+        if col not in before.columns:
+            changed = new.notna().to_numpy()
+        else:
+            changed = ~(_same(before[col], new))
+        if not changed.any():
+            continue
+        idx = np.flatnonzero(changed)  # only the changed cells are turned into text
+        old_text = (_text(before[col].iloc[idx]) if col in before.columns
+                    else np.full(len(idx), "", dtype=object))
+        parts.append(pd.DataFrame({"step": step, "rule": rule, "respondent": keys[idx], "variable": col,
+                                   "old": old_text, "new": _text(new.iloc[idx])}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=LOG_COLUMNS)
+
+
+def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
+    a_na, b_na = a.isna().to_numpy(), b.isna().to_numpy()
+    if pd.api.types.is_numeric_dtype(a) and pd.api.types.is_numeric_dtype(b):
+        eq = a.to_numpy(dtype="float64") == b.to_numpy(dtype="float64")
+    else:
+        eq = (a.astype("string").fillna("") == b.astype("string").fillna("")).to_numpy(dtype=bool)
+    return (a_na & b_na) | (~a_na & ~b_na & eq)
+
+
+def _text(series: pd.Series) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(series):
+        values = series.to_numpy(dtype="float64")
+        text = values.astype(str).astype(object)  # numpy's shortest round-trip repr
+        text[np.isnan(values)] = ""
+        return text
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series.dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("").to_numpy(dtype=object)
+    return series.astype("string").fillna("").to_numpy(dtype=object)
+
+
+def replay(frame: pd.DataFrame, log: pd.DataFrame, questionnaire: Questionnaire, key: str,
+           excluded: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Apply a cleaning log to the frame before cleaning: gives the cleaned frame back."""
+    out = frame.reset_index(drop=True)
+    if excluded is not None and len(excluded):
+        out = out[~out[key].isin(excluded["respondent"])].reset_index(drop=True)
+    out = out.copy()
+    position = pd.Series(np.arange(len(out)), index=out[key].astype(str))
+    for (variable,), rows in log.groupby(["variable"], sort=False):
+        last = rows.drop_duplicates(subset=["respondent"], keep="last")
+        pos = position.loc[last["respondent"].astype(str)].to_numpy()
+        new = last["new"].fillna("").astype(str).to_numpy()
+        kind = questionnaire[variable].kind if variable in questionnaire else "string"
+        if kind == "numeric":
+            column = out[variable].to_numpy(dtype="float64", copy=True)
+            column[pos] = pd.to_numeric(pd.Series(new).replace("", np.nan)).to_numpy(dtype="float64")
+        else:
+            column = out[variable].astype(object).to_numpy(copy=True)
+            column[pos] = np.where(new == "", None, new)
+        out[variable] = column
+    return out

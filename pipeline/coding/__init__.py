@@ -1,0 +1,1 @@
+"""Coding: open and other-specify answers against code frames and classifications."""

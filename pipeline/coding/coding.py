@@ -1,0 +1,346 @@
+"""Coding: open and other-specify answers to codes of a code frame or a standard classification,
+matched once per distinct normalised verbatim; other-specify answers that name one of the
+question's own choices are back-coded to it. What needs a person goes to the coders' worklist."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from pipeline.coding import classifications as C
+from pipeline.coding.classifications import Classification, normalise, sound_key
+from pipeline.coding.plan import Target, _is_missing_name, plan
+from pipeline.survey.project import CodingSettings
+from pipeline.survey.questionnaire import Questionnaire
+
+MATCH_COLUMNS = ["variable", "verbatim", "normalised", "answers", "code", "label", "status", "method",
+                 "score", "suggestions"]
+COVERAGE_COLUMNS = ["variable", "classification", "answers", "distinct", "exact", "fuzzy", "back_coded",
+                    "open", "open_distinct"]
+STATUSES = ("exact", "fuzzy", "back_coded", "open")
+_CHUNK = 1000  # distinct verbatims scored at once (memory: chunk × candidates scores)
+_OWN_LIST_THRESHOLD = 90.0  # a form's own answer labels are short phrases: fuzzy only when very close
+_MIN_LENGTH_RATIO = 0.7  # 'eglise' is no misspelling of 'lise': lengths must be comparable
+
+
+@dataclass(frozen=True)
+class FrameEntry:
+    verbatim: str
+    code: str
+    coder: str
+    date: str
+
+
+@dataclass(frozen=True)
+class CodedVariable:
+    """Metadata of a coded column, for the SPSS export and the codebook."""
+
+    name: str
+    source: str
+    parent: str | None
+    classification: str
+    title: str
+    label: str
+    numeric: bool
+    value_labels: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class CodingResult:
+    matches: pd.DataFrame  # MATCH_COLUMNS: one row per variable and distinct normalised verbatim
+    log: pd.DataFrame  # clean.LOG_COLUMNS: cells changed by back-coding (parent recoded, text emptied)
+    coverage: pd.DataFrame  # COVERAGE_COLUMNS: respondents per status, per variable
+    worklist: pd.DataFrame  # what coders get (open and fuzzy), see worklist.WORKLIST_COLUMNS
+    variables: tuple[CodedVariable, ...]
+
+    def labels(self) -> dict[str, str]:
+        """Dutch variable labels of the coded columns (export(labels=...))."""
+        return {v.name: v.label for v in self.variables}
+
+    def value_labels(self) -> dict[str, dict]:
+        """Value labels of the coded columns (export(value_labels=...)): numbers for NIS, ISCO
+        and ISCED codes, text for ISO codes."""
+        out = {}
+        for v in self.variables:
+            out[v.name] = {(float(c) if v.numeric else c): t for c, t in v.value_labels.items()}
+        return out
+
+
+# --- the stage ----------------------------------------------------------------------------------
+
+def code(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, targets: tuple[Target, ...],
+         frames: Mapping[str, Mapping[str, FrameEntry]], threshold: float = 75.0
+         ) -> tuple[pd.DataFrame, CodingResult]:
+    """Code every target variable of `frame`; pure (the frame is not changed).
+
+    `frames` holds each variable's code frame: normalised verbatim -> entry. Matching runs on the
+    distinct normalised verbatims only; the codes reach respondents through one vectorised map."""
+    from pipeline.cleaning.clean import LOG_COLUMNS, diff_log
+    from pipeline.coding.worklist import worklist_rows
+
+    out = frame.reset_index(drop=True)  # copy-on-write: columns assigned below leave `frame` as it was
+    before = frame.reset_index(drop=True)
+    missing_names = _missing_candidates(questionnaire)
+    matches, coverage, work, variables, touched = [], [], [], [], set()
+    shared = _shared_frames(targets, frames)
+    for target in targets:
+        if target.source not in out.columns:
+            continue
+        text = out[target.source].astype("string")
+        present = (text.notna() & (text.str.strip() != "")).fillna(False).to_numpy(dtype=bool)
+        raw_counts = text[present].value_counts(sort=False)
+        keys = match_keys(pd.Series(raw_counts.index.to_numpy(dtype=object)))
+        table = _distinct(raw_counts, keys)
+        own = frames.get(target.source, {})
+        candidates = _candidates(target, own, shared.get(target.kind, {}), missing_names)
+        table = _match(table, candidates, target.classification, threshold,
+                       {str(c): t for c, t in questionnaire.missing.labels.items()})
+        per_answer = pd.Series(pd.NA, index=out.index, dtype=object)
+        per_answer[present] = text[present].map(dict(zip(raw_counts.index, keys))).to_numpy(dtype=object)
+        codes = per_answer.map(dict(zip(table["normalised"], table["code"])))
+        status = per_answer.map(dict(zip(table["normalised"], table["status"])))
+        if target.parent is not None and target.parent in out.columns:
+            back = _back_code(out, target, codes)
+            status = status.mask(back, "back_coded")
+            table = _back_coded_status(table, target)
+            touched |= {target.parent, target.source}
+        if target.column:
+            out[target.column] = _coded_column(out, target, codes)
+            variables.append(_metadata(target, out[target.column], questionnaire))
+        matches.append(table.assign(variable=target.source))
+        coverage.append(_coverage(target, table, status))
+        work.append(worklist_rows(before, target, table, per_answer, key, questionnaire))
+    columns = [key, *sorted(touched)]
+    log = (diff_log(before[columns], out[columns], key, "coding", "back_coding") if touched
+           else pd.DataFrame(columns=LOG_COLUMNS))
+    match_frame = (pd.concat(matches, ignore_index=True)[MATCH_COLUMNS] if matches
+                   else pd.DataFrame(columns=MATCH_COLUMNS))
+    cover = pd.DataFrame(coverage, columns=COVERAGE_COLUMNS)
+    from pipeline.coding.worklist import WORKLIST_COLUMNS
+
+    worklist = pd.concat(work, ignore_index=True) if work else pd.DataFrame(columns=WORKLIST_COLUMNS)
+    return out, CodingResult(match_frame, log[LOG_COLUMNS].reset_index(drop=True), cover,
+                             worklist, tuple(variables))
+
+
+def match_keys(verbatims: pd.Series) -> pd.Series:
+    """The key a verbatim is matched and stored under: personal data scrubbed (so code frames in
+    schemas/ never hold a phone number), then normalised. Call it on distinct values."""
+    return normalise(scrubbed(verbatims))
+
+
+def scrubbed(verbatims: pd.Series) -> pd.Series:
+    """Distinct verbatims with e-mail addresses, phone and register numbers replaced by tags."""
+    from pipeline.privacy import scrub_values
+
+    values = verbatims.astype(object)
+    mapping, _ = scrub_values(values)
+    return values.map(lambda v: mapping.get(v, v)) if mapping else values  # distinct values only
+
+
+def _distinct(raw_counts: pd.Series, keys: pd.Series) -> pd.DataFrame:
+    """One row per normalised verbatim: its number of answers and its most frequent spelling."""
+    frame = pd.DataFrame({"verbatim": raw_counts.index.to_numpy(dtype=object),
+                          "n": raw_counts.to_numpy(), "normalised": keys.to_numpy(dtype=object)})
+    frame = frame[frame["normalised"] != ""]
+    frame = frame.sort_values(["normalised", "n", "verbatim"], ascending=[True, False, True], kind="stable")
+    grouped = frame.groupby("normalised", sort=True)
+    return pd.DataFrame({"normalised": grouped["verbatim"].first().index.to_numpy(dtype=object),
+                         "verbatim": grouped["verbatim"].first().to_numpy(dtype=object),
+                         "answers": grouped["n"].sum().to_numpy()})
+
+
+def _missing_candidates(questionnaire: Questionnaire) -> pd.DataFrame:
+    """'weet niet', 'wil niet antwoorden' ... typed in a text are the survey's missing codes."""
+    rows = [(label, str(code)) for code, label in questionnaire.missing.labels.items()]
+    rows += [("weet ik niet", str(questionnaire.missing.code("dont_know"))),
+             ("geen idee", str(questionnaire.missing.code("dont_know"))),
+             ("ne sais pas", str(questionnaire.missing.code("dont_know"))),
+             ("don't know", str(questionnaire.missing.code("dont_know")))]
+    frame = pd.DataFrame(rows, columns=["name", "code"])
+    return pd.DataFrame({"normalised": normalise(frame["name"]), "code": frame["code"], "method": "missing"})
+
+
+def _shared_frames(targets, frames) -> dict[str, dict[str, str]]:
+    """Codes of all code frames per standard classification: 'Morokko' coded for one country
+    question is known for the others too."""
+    out: dict[str, dict[str, str]] = {}
+    for target in targets:
+        if target.kind in C.KINDS:
+            for norm, entry in frames.get(target.source, {}).items():
+                if not _is_missing_name(entry.code):
+                    out.setdefault(target.kind, {}).setdefault(norm, entry.code)
+    return out
+
+
+def _candidates(target: Target, own: Mapping[str, FrameEntry], shared: Mapping[str, str],
+                missing: pd.DataFrame) -> pd.DataFrame:
+    """Names that point to a code, most trusted first: the variable's own code frame, the
+    parent's choice labels (back-coding), the classification, other frames of the same
+    classification, the missing-value labels."""
+    parts = [pd.DataFrame({"normalised": list(own), "code": [e.code for e in own.values()], "method": "frame"})]
+    if target.parent is not None and target.kind in C.KINDS:
+        parts.append(_choice_label_names(target))
+    names = target.classification.name_frame()
+    parts.append(names.assign(method="label" if target.kind.startswith("choices:") else "classification"))
+    parts.append(pd.DataFrame({"normalised": list(shared), "code": list(shared.values()), "method": "frame"}))
+    parts.append(missing)
+    frame = pd.concat(parts, ignore_index=True)
+    frame = frame[frame["normalised"].astype(str) != ""].drop_duplicates("normalised", keep="first")
+    todo = frame["key"].isna().to_numpy() if "key" in frame.columns else np.ones(len(frame), bool)
+    keys = frame["key"].to_numpy(dtype=object, copy=True) if "key" in frame.columns else np.empty(len(frame), object)
+    keys[todo] = sound_key(frame["normalised"][todo]).to_numpy(dtype=object)  # the classification's are cached
+    return frame.assign(key=keys)
+
+
+def _choice_label_names(target: Target) -> pd.DataFrame:
+    """The form's labels of the parent's choices (every language), so that 'Marokko' is choice
+    MA whatever the classification calls it."""
+    frame = pd.DataFrame(list(target.label_names), columns=["name", "code"])
+    return pd.DataFrame({"normalised": normalise(frame["name"]), "code": frame["code"], "method": "label"})
+
+
+def _match(table: pd.DataFrame, candidates: pd.DataFrame, cls: Classification, threshold: float,
+           missing_labels: Mapping[str, str] = MappingProxyType({})) -> pd.DataFrame:
+    """Exact on the normalised verbatim, then fuzzy (rapidfuzz ratio on the text and on its sound
+    key, the better of the two) above `threshold`, unless two codes score equally."""
+    from rapidfuzz import fuzz, process
+
+    table = table.copy()
+    exact = candidates.set_index("normalised")
+    hit = table["normalised"].isin(exact.index)
+    found = exact.reindex(table["normalised"])
+    code = found["code"].to_numpy(dtype=object)
+    ambiguous_exact = hit.to_numpy() & (pd.Series(code).fillna("") == "").to_numpy()
+    table["code"] = np.where(hit & ~ambiguous_exact, code, "")
+    table["method"] = np.where(hit & ~ambiguous_exact, found["method"].to_numpy(dtype=object), "")
+    table["score"] = np.where(hit & ~ambiguous_exact, 100.0, 0.0)
+    table["suggestions"] = ""
+    todo = np.flatnonzero(table["code"].to_numpy() == "")
+    usable = candidates[candidates["code"].astype(str) != ""].reset_index(drop=True)
+    if len(todo) and len(usable):
+        codes, code_index = np.unique(usable["code"].astype(str).to_numpy(), return_inverse=True)
+        order = np.argsort(code_index, kind="stable")
+        starts = np.searchsorted(code_index[order], np.arange(len(codes)))
+        cand_norm = usable["normalised"].to_numpy(dtype=object)[order]
+        cand_key = usable["key"].to_numpy(dtype=object)[order]
+        cand_len = np.array([len(t) for t in cand_norm], dtype=np.float32)[None, :]
+        queries = table["normalised"].to_numpy(dtype=object)[todo]
+        query_keys = sound_key(pd.Series(queries)).to_numpy(dtype=object)
+        best_code = np.empty(len(todo), dtype=object)
+        best_score = np.zeros(len(todo))
+        suggestions = np.empty(len(todo), dtype=object)
+        for lo in range(0, len(todo), _CHUNK):
+            hi = min(lo + _CHUNK, len(todo))
+            scores = np.maximum(
+                process.cdist(queries[lo:hi], cand_norm, scorer=fuzz.ratio, dtype=np.float32, workers=1),
+                process.cdist(query_keys[lo:hi], cand_key, scorer=fuzz.ratio, dtype=np.float32, workers=1))
+            q_len = np.array([len(t) for t in queries[lo:hi]], dtype=np.float32)[:, None]
+            scores[np.minimum(q_len, cand_len) < _MIN_LENGTH_RATIO * np.maximum(q_len, cand_len)] = 0
+            per_code = np.maximum.reduceat(scores, starts, axis=1)  # best score of each code
+            top = np.argsort(-per_code, axis=1, kind="stable")[:, :3]
+            top_scores = np.take_along_axis(per_code, top, axis=1)
+            best_code[lo:hi] = codes[top[:, 0]]
+            best_score[lo:hi] = top_scores[:, 0]
+            tie = top_scores[:, 0] == top_scores[:, 1] if top.shape[1] > 1 else np.zeros(hi - lo, bool)
+            best_code[lo:hi][tie] = ""
+            for i in range(hi - lo):  # three suggestions per distinct verbatim
+                suggestions[lo + i] = " | ".join(
+                    f"{codes[j]} {missing_labels.get(codes[j]) or cls.label(codes[j])} ({s:.0f})"
+                    for j, s in zip(top[i], top_scores[i]) if s > 0)
+        accept = (best_score >= max(threshold, _OWN_LIST_THRESHOLD if cls.kind.startswith("choices:") else 0)) \
+            & (best_code != "")
+        idx_accept = todo[accept]
+        table.loc[table.index[idx_accept], "code"] = best_code[accept]
+        table.loc[table.index[idx_accept], "method"] = "fuzzy"
+        table.loc[table.index[todo], "score"] = np.round(best_score, 1)
+        table.loc[table.index[todo], "suggestions"] = suggestions
+    table["status"] = np.select([table["code"] == "", table["method"] == "fuzzy"], ["open", "fuzzy"], "exact")
+    table["label"] = [(missing_labels.get(c) or cls.label(c)) if c else "" for c in table["code"]]
+    return table
+
+
+def _back_code(out: pd.DataFrame, target: Target, codes: pd.Series) -> np.ndarray:
+    """Recode the parent to the choice the text names, empty the text; in place on `out` (the
+    stage's own copy). Returns which respondents were back-coded."""
+    choice = codes.map(target.backcodes)
+    parent = out[target.parent]
+    if target.parent_multi:
+        tokens = parent.astype("string").fillna("")
+        other_re = r"(?:^| )(?:" + "|".join(re.escape(o) for o in target.others) + r")(?= |$)"
+        has_other = tokens.str.contains(other_re, regex=True).fillna(False).to_numpy(dtype=bool)
+    else:
+        values = parent.astype("string").str.replace(r"\.0$", "", regex=True)
+        has_other = values.isin(list(target.others)).fillna(False).to_numpy(dtype=bool)
+    back = choice.notna().to_numpy() & has_other
+    if not back.any():
+        return back
+    if target.parent_multi:
+        kept = tokens[back].str.replace(other_re, "", regex=True).str.split()
+        new = [" ".join(sorted(set(t) | {c}, key=_order(target))) for t, c in zip(kept, choice[back])]
+        out[target.parent] = parent.astype(object).where(~back, pd.Series(new, index=parent.index[back]))
+    elif pd.api.types.is_numeric_dtype(parent):
+        out[target.parent] = parent.where(~back, pd.to_numeric(choice, errors="coerce"))
+    else:
+        out[target.parent] = parent.astype(object).where(~back, choice)
+    out[target.source] = out[target.source].mask(back)  # the verbatim stays in the code frame and log
+    return back
+
+
+def _order(target: Target):
+    rank = {c: i for i, c in enumerate(target.choice_codes)}
+    return lambda name: rank.get(name, len(rank))
+
+
+def _back_coded_status(table: pd.DataFrame, target: Target) -> pd.DataFrame:
+    table = table.copy()
+    table.loc[table["code"].isin(list(target.backcodes)), "status"] = "back_coded"
+    return table
+
+
+def _coded_column(out: pd.DataFrame, target: Target, codes: pd.Series) -> pd.Series:
+    """The codes per respondent; for a single choice question its choices mapped to the
+    classification, the coded text where the answer was 'other'. Empty where nothing to code."""
+    if target.combined:
+        parent = out[target.parent].astype("string").str.replace(r"\.0$", "", regex=True)
+        mapped = parent.map(dict(target.choice_codes))
+        values = mapped.astype(object).where(mapped.notna(), codes)
+    else:
+        values = codes
+    values = values.astype(object).where(values.notna() & (values != ""), None)
+    if target.classification.numeric:
+        return pd.to_numeric(values, errors="coerce").astype("float64")
+    return values.astype("string").fillna("").astype(object)
+
+
+def _metadata(target: Target, column: pd.Series, questionnaire: Questionnaire) -> CodedVariable:
+    cls = target.classification
+    if cls.numeric:
+        used = sorted({str(int(v)) for v in column.dropna().unique()})
+    else:
+        used = sorted({str(v) for v in column.unique() if v})
+    labels = {c: cls.label(c) for c in used if not _is_missing_name(c)}
+    labels |= {str(c): t for c, t in questionnaire.missing.labels.items()}
+    return CodedVariable(target.column, target.source, target.parent, cls.kind, cls.title,
+                         target.label, cls.numeric, MappingProxyType(labels))
+
+
+def _coverage(target: Target, table: pd.DataFrame, status: pd.Series) -> tuple:
+    counts = status.value_counts()
+    return (target.source, target.classification.title, int(status.notna().sum()), len(table),
+            *(int(counts.get(s, 0)) for s in STATUSES), int((table["status"] == "open").sum()))
+
+
+def export_metadata(settings: CodingSettings, questionnaire: Questionnaire,
+                    frame: pd.DataFrame) -> tuple[dict[str, str], dict[str, dict]]:
+    """Dutch variable labels and value labels of the coded columns present in `frame`, for
+    export(labels=..., value_labels=...) when the export runs on its own (sid export)."""
+    variables = [_metadata(t, frame[t.column], questionnaire)
+                 for t in plan(questionnaire, settings) if t.column and t.column in frame.columns]
+    result = CodingResult(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), tuple(variables))
+    return result.labels(), result.value_labels()

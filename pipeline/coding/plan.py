@@ -1,0 +1,229 @@
+"""The coding plan: which text variables are coded, with which classification, and how an
+other-specify text relates to its select question (its 'other' choices, its choices' codes)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+import pandas as pd
+
+from pipeline.coding import classifications as C
+from pipeline.coding.classifications import Classification, normalise
+from pipeline.errors import SidError
+from pipeline.survey.project import CodingSettings
+from pipeline.survey.questionnaire import Questionnaire, Variable
+
+SUFFIX = {"country": "iso", "language": "iso", "municipality": "nis", "occupation": "isco",
+          "education": "isced"}
+TITLE_NL = {"country": "land (ISO 3166-1)", "language": "taal (ISO 639-3)",
+            "municipality": "gemeente (NIS-code)", "occupation": "beroep (ISCO-08)",
+            "education": "onderwijsniveau (ISCED 2011)"}
+_OTHER_NAMES = ("other", "96", "97", "99")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One text variable to code: its classification, the select question it specifies (if
+    any), and the column that receives the codes."""
+
+    source: str
+    classification: Classification
+    parent: str | None = None
+    parent_multi: bool = False
+    others: tuple[str, ...] = ()  # the parent's choices that ask for the text ('other')
+    choice_codes: Mapping[str, str] = field(default_factory=dict)  # parent choice -> classification code
+    column: str | None = None  # the coded column added to the frame
+    combined: bool = False  # column holds the parent's choices mapped + the coded texts
+    label: str = ""  # Dutch variable label of `column`
+    label_names: tuple[tuple[str, str], ...] = ()  # the parent's choice labels -> their code
+
+    @property
+    def kind(self) -> str:
+        return self.classification.kind
+
+    @property
+    def backcodes(self) -> dict[str, str]:
+        """Classification code -> the parent choice it back-codes to (not 'other', not missing)."""
+        out: dict[str, str] = {}
+        for choice, code in self.choice_codes.items():
+            if choice not in self.others and not _is_missing_name(choice):
+                out.setdefault(code, choice)
+        return out
+
+
+def load_classification(kind: str, settings: CodingSettings) -> Classification:
+    if kind == "country":
+        return C.countries(settings.countries)
+    if kind == "language":
+        return C.languages(settings.languages)
+    files = {"municipality": settings.municipalities, "occupation": settings.occupations,
+             "education": settings.education}
+    path = files.get(kind)
+    if path is None:
+        raise SidError("config_invalid", f"coding: no {kind} classification file configured",
+                       fix=f"Set [coding] {_SETTING[kind]} in sid.toml.")
+    if kind == "municipality":
+        return C.municipalities(path, settings.reference_date)
+    if kind == "occupation":
+        return C.occupations(path)
+    return C.education(path)
+
+
+_SETTING = {"municipality": "municipalities", "occupation": "occupations", "education": "education"}
+
+
+def plan(questionnaire: Questionnaire, settings: CodingSettings) -> tuple[Target, ...]:
+    """Every other-specify text (back-coded against its question's choices, and coded with the
+    standard its choice list follows) and every text variable named in [coding.variables]."""
+    configured = dict(settings.variables)
+    for name, kind in configured.items():
+        if name not in questionnaire:
+            raise SidError("config_invalid", f"coding.variables: {name!r} is not a variable of the form",
+                           fix="Name a text question of the form.")
+        if kind not in C.KINDS:
+            raise SidError("config_invalid", f"coding.variables.{name}: {kind!r} is not a classification",
+                           fix=f"Use one of: {', '.join(C.KINDS)}.")
+    cache: dict[str, Classification] = {}
+
+    def classification(kind: str) -> Classification:
+        if kind not in cache:
+            cache[kind] = load_classification(kind, settings)
+        return cache[kind]
+
+    lang = _dutch(questionnaire)
+    targets = []
+    for var in questionnaire:
+        if var.type != "text":
+            continue
+        parent = specified_by(var, questionnaire)
+        kind = configured.get(var.name) or (_list_kind(parent) if parent is not None else None)
+        if parent is None and kind is None:
+            continue
+        if parent is None:
+            cls = classification(kind)
+            targets.append(Target(var.name, cls, column=f"{var.name}_{SUFFIX[kind]}",
+                                  label=f"{var.label(lang)} – {TITLE_NL[kind]}"))
+            continue
+        others = _others(var, parent)
+        if kind is None:
+            codes = {c.name: c.name for c in parent.choices.choices}
+            names = [(n, c.name, 0) for c in parent.choices.choices if c.name not in others
+                     for n in _label_variants(c, synonyms=False)]
+            cls = C.choice_list(parent.choices.name, {c.name: c.label(lang) for c in parent.choices.choices},
+                                names)
+            targets.append(Target(var.name, cls, parent.name, parent.type == "select_multiple", others,
+                                  MappingProxyType(codes)))
+            continue
+        cls = classification(kind)
+        codes = _choice_codes(parent, cls)
+        multi = parent.type == "select_multiple"
+        column = f"{var.name}_{SUFFIX[kind]}" if multi else f"{parent.name}_{SUFFIX[kind]}"
+        label = (f"{var.label(lang)} – {TITLE_NL[kind]}" if multi
+                 else f"{parent.label(lang)} – {TITLE_NL[kind]}, met gecodeerde andere antwoorden")
+        label_names = tuple((n, codes[c.name]) for c in parent.choices.choices
+                            if c.name in codes and c.name not in others and not _is_missing_name(c.name)
+                            for n in _label_variants(c))
+        targets.append(Target(var.name, cls, parent.name, multi, others, MappingProxyType(codes),
+                              column, not multi, label, label_names))
+    for target in targets:
+        if target.column and target.column in questionnaire:
+            raise SidError("config_invalid", f"coding would add column {target.column!r} for "
+                           f"{target.source}, but the form already has a variable of that name",
+                           file=questionnaire.path, sheet="survey", row=questionnaire[target.column].row,
+                           fix="Rename that variable in the form.")
+    return tuple(targets)
+
+
+def specified_by(var: Variable, questionnaire: Questionnaire) -> Variable | None:
+    """The select question an other-specify text belongs to: `q_anders` (or `q_other` ...) after
+    `q` (the longest such name, preferring one its relevant refers to), or the one select
+    question its relevant refers to when that names the question's 'other' choice."""
+    refs = set(re.findall(r"\$\{([^}]+)\}", var.relevant or ""))
+    selects = [v for v in questionnaire if v.choices is not None and v.type in ("select_one", "select_multiple")]
+    referenced = [v for v in selects if v.name in refs
+                  and any(_other_like(c) for c in v.choices.choices if c.name in _others(var, v))]
+    if len(referenced) == 1:
+        return referenced[0]
+    prefixed = [v for v in selects if var.name.startswith(v.name + "_")]
+    return max(prefixed, key=lambda v: len(v.name)) if prefixed else None
+
+
+def _other_like(choice) -> bool:
+    labels = " ".join(choice.labels.values()).lower()
+    return choice.name.lower() in _OTHER_NAMES or re.search(r"\b(ander|andere|autre|other)\b", labels) is not None
+
+
+def _list_kind(parent: Variable) -> str | None:
+    """country for lists of ISO 3166 codes (BE, MA ...), language for lists of ISO 639 codes."""
+    import pycountry
+
+    names = [c.name for c in parent.choices.choices
+             if c.name.lower() not in _OTHER_NAMES and not _is_missing_name(c.name)]
+    if names and all(re.fullmatch(r"[A-Z]{2}", n) and pycountry.countries.get(alpha_2=n) for n in names):
+        return "country"
+    if names and all(re.fullmatch(r"[a-z]{2,3}", n) and C.language_code(n) for n in names):
+        return "language"
+    return None
+
+
+def _choice_codes(parent: Variable, cls: Classification) -> dict[str, str]:
+    """Each choice of the parent as a code of the classification: the name itself (BE), its ISO
+    639-3 code (nl -> nld), or the code its label has in the classification (ISCED table)."""
+    lookup = None
+    out = {}
+    for choice in parent.choices.choices:
+        if _is_missing_name(choice.name):
+            out[choice.name] = str(int(float(choice.name)))
+            continue
+        code = None
+        if cls.kind == "country" and cls.valid(choice.name.upper()):
+            code = choice.name.upper()
+        elif cls.kind == "language":
+            code = C.language_code(choice.name)
+        if code is None:
+            if lookup is None:
+                frame = cls.name_frame()
+                lookup = dict(zip(frame["normalised"], frame["code"]))
+            variants = normalise(pd.Series(_label_variants(choice), dtype=object))
+            code = next((lookup[v] for v in variants if lookup.get(v)), None)
+        if code:
+            out[choice.name] = code
+    return out
+
+
+def _others(text: Variable, parent: Variable) -> tuple[str, ...]:
+    """The choices whose answer asks for the text: named in the text's relevant, else 'other'."""
+    routing = text.relevant or ""
+    named = tuple(c.name for c in parent.choices.choices
+                  if re.search(rf"(?<![\w-])['\"]?{re.escape(c.name)}['\"]?(?![\w])", routing.split("}", 1)[-1]))
+    return named or tuple(c.name for c in parent.choices.choices if c.name.lower() in _OTHER_NAMES)
+
+
+def _label_variants(choice, synonyms: bool = True) -> list[str]:
+    """'Berbers (Tamazight, Tarifit)' is matched as itself, as 'Berbers' and, with `synonyms`
+    (lists of languages or countries), as 'Tamazight' and 'Tarifit'. Brackets with examples
+    ('bv. bij ouders of familie') are no synonyms."""
+    out = []
+    for label in choice.labels.values():
+        out.append(label)
+        head, _, rest = label.partition("(")
+        if rest:
+            out.append(head)
+            inner = rest.rsplit(")", 1)[0]
+            if synonyms and not re.match(r"\s*(bv|bijv|p\.? ?ex|e\.?g|ook|y compris|including)\b", inner, re.I):
+                out += [p for p in re.split(r",|;|\bof\b|\bou\b|\bor\b", inner) if len(p.strip()) > 2]
+    return out
+
+
+def _is_missing_name(name: str) -> bool:
+    return re.fullmatch(r"-\d+", name.strip()) is not None
+
+
+def _dutch(questionnaire: Questionnaire) -> str:
+    try:
+        return questionnaire.language("nl")
+    except SidError:
+        return questionnaire.default_language

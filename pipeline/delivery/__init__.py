@@ -1,0 +1,1 @@
+"""Delivery: the SPSS file, its companions, the codebook, the manifest and verification."""

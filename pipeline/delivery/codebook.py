@@ -1,0 +1,346 @@
+"""The codebook of the delivery (HTML and XLSX), built from the SAME metadata as the .sav.
+
+Source of every fact: the SpssDictionary export wrote the .sav from (names, labels, formats, value
+labels, user-missing), the questionnaire (question text in every form language, routing condition,
+calculate expressions of derived variables) and the frame the .sav holds (frequencies). The DDI
+file (pipeline/delivery/ddi.py) is written from the same `Codebook`."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.delivery.export import SELECTED_LABELS, SpssDictionary, SpssVariable
+from pipeline.files import atomic_path, write_text_atomic
+from pipeline.survey.questionnaire import Questionnaire, Variable
+
+# Frozen column names of the codebook tables (Dutch: ABB reads them). `vraag_<taal>` columns
+# follow `label`, one per form language.
+VARIABLE_COLUMNS = ["positie", "variabele", "bron", "label", "type", "formaat", "meetniveau",
+                    "ontbrekende_codes", "routing", "afleiding", "module", "geldig", "ontbrekend",
+                    "leeg", "verschillend", "minimum", "maximum", "gemiddelde"]
+VALUE_COLUMNS = ["variabele", "code", "label", "ontbrekend", "aantal", "procent"]
+MRSET_COLUMNS = ["set", "label", "variabelen"]
+KIND_NL = {"numeric": "numeriek", "string": "tekst", "datetime": "datum/tijd"}
+
+
+@dataclass(frozen=True)
+class Codebook:
+    title: str
+    sav_name: str
+    rows: int
+    language: str  # language code of the .sav labels, e.g. "nl"
+    languages: tuple[str, ...]  # all form language codes, e.g. ("nl", "fr", "en")
+    documents: tuple[str, ...]
+    variables: pd.DataFrame  # VARIABLE_COLUMNS + vraag_<taal> after "label"
+    values: pd.DataFrame  # VALUE_COLUMNS + label_<taal> after "label"
+    mrsets: pd.DataFrame  # MRSET_COLUMNS
+
+
+def lang_code(language: str) -> str:
+    """'Nederlands (nl)' → 'nl'; a bare name stays as it is (lower case)."""
+    match = re.search(r"\(([A-Za-z-]+)\)\s*$", language)
+    return (match.group(1) if match else language).lower()
+
+
+def is_missing(code: float, declared: list) -> bool:
+    for entry in declared:
+        if isinstance(entry, dict):
+            if entry["lo"] <= code <= entry["hi"]:
+                return True
+        elif float(entry) == code:
+            return True
+    return False
+
+
+def missing_text(declared: list) -> str:
+    parts = []
+    for entry in declared:
+        if isinstance(entry, dict):
+            parts.append(f"{entry['lo']:g} t/m {entry['hi']:g}")
+        else:
+            parts.append(f"{float(entry):g}")
+    return ", ".join(parts)
+
+
+def build_codebook(dictionary: SpssDictionary, questionnaire: Questionnaire, data: pd.DataFrame, *,
+                   language: str, sav_name: str) -> Codebook:
+    """One row per .sav variable (in .sav order) and one per code; frequencies from `data`
+    (the frame the .sav was written from). Loops over variables and codes, never over rows."""
+    form_lang = questionnaire.language(language)
+    langs = [(lang_code(full), full) for full in questionnaire.languages]
+    n = len(data)
+    var_rows, value_rows = [], []
+    form = {fv.name: fv for fv in questionnaire}
+    for pos, v in enumerate(dictionary.variables, start=1):
+        column = data[v.name]
+        form_var = form.get(v.source)
+        choice = _indicator_choice(v, form_var, dictionary)
+        questions = {f"vraag_{code}": _question(form_var, choice, full) for code, full in langs}
+        row = {"positie": pos, "variabele": v.name, "bron": v.source, "label": v.label, **questions,
+               "type": _type_text(v, form_var), "formaat": v.format, "meetniveau": v.measure,
+               "ontbrekende_codes": missing_text(v.missing),
+               "routing": (form_var.routing or "") if form_var else "",
+               "afleiding": (form_var.calculate or "") if form_var else "",
+               "module": "/".join(form_var.group) if form_var else ""}
+        row.update(_summary(v, column))
+        var_rows.append(row)
+        if v.kind != "numeric":
+            if v.value_labels:  # a text-coded variable (e.g. ISO country codes from coding)
+                _text_codes(v, column, n, langs, value_rows)
+            continue
+        found = column.value_counts(dropna=True)
+        counts = dict(zip(found.index.astype(float), found.to_numpy()))
+        codes = list(v.value_labels)
+        if _categorical(v):  # unlabelled values of a coded variable are listed too
+            codes += sorted(c for c in counts if c not in v.value_labels)
+        choice_labels = _choice_labels(form_var)
+        for code in sorted(codes, key=lambda c: (is_missing(c, v.missing), c if c >= 0 else -c)):
+            count = int(counts.get(code, 0))
+            other = {f"label_{lc}": _code_label(v, choice, choice_labels, code, full, lc)
+                     for lc, full in langs}
+            value_rows.append({"variabele": v.name, "code": _code_text(code),
+                               "label": v.value_labels.get(code, ""), **other,
+                               "ontbrekend": "ja" if is_missing(code, v.missing) else "nee",
+                               "aantal": count, "procent": round(100 * count / n, 1) if n else 0.0})
+    q_cols = [f"vraag_{c}" for c, _ in langs]
+    l_cols = [f"label_{c}" for c, _ in langs]
+    var_cols = VARIABLE_COLUMNS[:4] + q_cols + VARIABLE_COLUMNS[4:]
+    val_cols = VALUE_COLUMNS[:3] + l_cols + VALUE_COLUMNS[3:]
+    mrsets = pd.DataFrame([(s.name, s.label, " ".join(s.variables)) for s in dictionary.mrsets],
+                          columns=MRSET_COLUMNS)
+    return Codebook(
+        title=dictionary.file_label, sav_name=sav_name, rows=n, language=lang_code(form_lang),
+        languages=tuple(c for c, _ in langs), documents=dictionary.documents,
+        variables=pd.DataFrame(var_rows, columns=var_cols),
+        values=pd.DataFrame(value_rows, columns=val_cols), mrsets=mrsets)
+
+
+def _text_codes(v: SpssVariable, column: pd.Series, n: int, langs, value_rows: list) -> None:
+    """Value rows of a string variable with value labels: each labelled code and each other
+    code found, with its frequency (the label is the same in every language)."""
+    found = column.astype("string").fillna("").value_counts()
+    counts = {str(k): int(c) for k, c in found.items() if str(k) != ""}
+    codes = list(dict.fromkeys([*map(str, v.value_labels), *sorted(counts)]))
+    for code in codes:
+        count = counts.get(code, 0)
+        label = v.value_labels.get(code, "")
+        value_rows.append({"variabele": v.name, "code": code, "label": label,
+                           **{f"label_{lc}": label for lc, _ in langs},
+                           "ontbrekend": "nee", "aantal": count,
+                           "procent": round(100 * count / n, 1) if n else 0.0})
+
+
+def _indicator_choice(v: SpssVariable, form_var: Variable | None, dictionary: SpssDictionary):
+    """For a 0/1 indicator of a select_multiple question: its choice."""
+    if form_var is None or form_var.type != "select_multiple":
+        return None
+    members = next((s.variables for s in dictionary.mrsets if v.name in s.variables), ())
+    if v.name not in members:
+        return None
+    return form_var.choices.choices[members.index(v.name)]
+
+
+def _question(form_var: Variable | None, choice, full: str) -> str:
+    if form_var is None:
+        return ""
+    text = form_var.labels.get(full, "")
+    if choice is not None and text:
+        text = f"{text}: {choice.labels.get(full, choice.name)}"
+    return text
+
+
+def _choice_labels(form_var: Variable | None) -> dict[float, dict[str, str]]:
+    """Code → labels per language of a select_one question's choices."""
+    if form_var is None or form_var.type != "select_one" or form_var.choices is None:
+        return {}
+    codes = form_var.choices.codes
+    return {float(codes[c.name]): dict(c.labels) for c in form_var.choices.choices}
+
+
+def _code_label(v, choice, choice_labels, code, full, lc) -> str:
+    if choice is not None and code in (0.0, 1.0):
+        return SELECTED_LABELS.get(lc, SELECTED_LABELS["en"])[int(code)]
+    if code in choice_labels:
+        return choice_labels[code].get(full, "")
+    return v.value_labels.get(code, "")  # missing codes: one label (sid.toml), every language
+
+
+def _type_text(v: SpssVariable, form_var: Variable | None) -> str:
+    kind = KIND_NL.get(v.kind, v.kind)
+    if form_var is None:
+        return f"{kind} (buiten de vragenlijst)"
+    if form_var.type == "select_multiple":
+        return f"{kind} (0/1-indicator van meerkeuzevraag {form_var.name})"
+    if form_var.type == "select_one":
+        return f"{kind} (enkele keuze, lijst {form_var.choices.name})"
+    if form_var.calculate:
+        return f"{kind} (afgeleid)"
+    return f"{kind} ({form_var.type})"
+
+
+def _categorical(v: SpssVariable) -> bool:
+    return any(not is_missing(c, v.missing) for c in v.value_labels)
+
+
+def _summary(v: SpssVariable, column: pd.Series) -> dict:
+    empty = {"geldig": 0, "ontbrekend": 0, "leeg": 0, "verschillend": "", "minimum": "",
+             "maximum": "", "gemiddelde": ""}
+    if v.kind == "string":
+        text = column.astype("string").fillna("")
+        filled = text != ""
+        return empty | {"geldig": int(filled.sum()), "leeg": int((~filled).sum()),
+                        "verschillend": int(text[filled].nunique())}
+    if v.kind == "datetime":
+        dates = pd.to_datetime(column, errors="coerce")
+        ok = dates.notna()
+        fmt = "%Y-%m-%d" if v.format.startswith("DATE") and not v.format.startswith("DATETIME") \
+            else "%Y-%m-%d %H:%M:%S"
+        return empty | {"geldig": int(ok.sum()), "leeg": int((~ok).sum()),
+                        "minimum": dates.min().strftime(fmt) if ok.any() else "",
+                        "maximum": dates.max().strftime(fmt) if ok.any() else ""}
+    values = pd.to_numeric(column, errors="coerce").astype("float64")
+    sysmis = values.isna()
+    declared = np.zeros(len(values), dtype=bool)
+    for entry in v.missing:
+        if isinstance(entry, dict):
+            declared |= ((values >= entry["lo"]) & (values <= entry["hi"])).to_numpy()
+        else:
+            declared |= (values == float(entry)).to_numpy()
+    valid = values[~sysmis.to_numpy() & ~declared]
+    out = empty | {"geldig": int(len(valid)), "ontbrekend": int(declared.sum()), "leeg": int(sysmis.sum())}
+    if len(valid) and not _categorical(v):
+        out |= {"minimum": _number(valid.min()), "maximum": _number(valid.max()),
+                "gemiddelde": round(float(valid.mean()), 2)}
+    return out
+
+
+def _number(x: float):
+    return int(x) if float(x).is_integer() else round(float(x), 4)
+
+
+def _code_text(code: float) -> str:
+    return f"{code:g}"
+
+
+# --- writers ------------------------------------------------------------------------------------
+
+def write_codebook_xlsx(codebook: Codebook, target: Path) -> None:
+    """Sheets `variabelen`, `waarden`, `meerkeuzesets`, `over`; text cells are Excel-safe and never
+    formulas."""
+    from pipeline.tables import excel_safe
+
+    about = pd.DataFrame([("titel", codebook.title), ("bestand", codebook.sav_name),
+                          ("respondenten", codebook.rows), ("variabelen", len(codebook.variables)),
+                          ("taal van de labels", codebook.language),
+                          ("talen van de vragenlijst", ", ".join(codebook.languages)),
+                          *[("document", d) for d in codebook.documents]],
+                         columns=["gegeven", "waarde"]).astype({"waarde": str})
+    sheets = [("variabelen", codebook.variables), ("waarden", codebook.values),
+              ("meerkeuzesets", codebook.mrsets), ("over", about)]
+    with atomic_path(target) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for name, frame in sheets:
+                safe = excel_safe(frame)
+                safe.to_excel(writer, sheet_name=name, index=False)
+                ws = writer.sheets[name]
+                ws.freeze_panes = "A2"
+                for row in ws.iter_rows(min_row=2):
+                    for cell in row:
+                        if cell.data_type == "f":  # text that openpyxl took for a formula
+                            cell.data_type = "s"
+                for i, col in enumerate(safe.columns, start=1):
+                    lengths = safe[col].astype(str).str.len()
+                    width = min(max(len(str(col)), int(lengths.quantile(0.9)) if len(safe) else 0) + 2, 60)
+                    ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Arial,sans-serif;margin:2em;color:#222;max-width:70em}
+h1{font-size:1.6em} h2{font-size:1.3em;margin-top:2em;border-bottom:1px solid #ccc}
+h3{font-size:1.05em;margin:1.6em 0 .3em} code{font-family:Consolas,monospace;font-size:.95em}
+table{border-collapse:collapse;margin:.4em 0 1em} th,td{border:1px solid #ccc;padding:.2em .5em;
+text-align:left;vertical-align:top} th{background:#f2f2f2} td.n{text-align:right}
+tr.ontbrekend td{color:#777} dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em;margin:.3em 0}
+dt{font-weight:600} dd{margin:0} section.variabele{border-top:1px solid #eee}
+"""
+
+
+def _by_variable(values: pd.DataFrame) -> dict[str, list[dict]]:
+    """The value rows per variable (one to_dict for the whole table, not one per variable)."""
+    grouped: dict[str, list[dict]] = {}
+    for rec in values.to_dict("records"):
+        grouped.setdefault(rec["variabele"], []).append(rec)
+    return grouped
+
+
+by_variable = _by_variable
+
+
+def write_codebook_html(codebook: Codebook, target: Path) -> None:
+    """One self-contained HTML file (inline CSS, no scripts, no links out), Dutch headings."""
+    e = html.escape
+    vars_ = codebook.variables
+    values = _by_variable(codebook.values)
+    q_cols = [f"vraag_{c}" for c in codebook.languages]
+    out = ["<!DOCTYPE html>", f'<html lang="{e(codebook.language)}"><head><meta charset="utf-8">',
+           f"<title>Codeboek {e(codebook.title)}</title><style>{_CSS}</style></head><body>",
+           f"<h1>Codeboek: {e(codebook.title)}</h1>",
+           f'<p>Bestand <code>{e(codebook.sav_name)}</code>: {codebook.rows} respondenten, '
+           f'{len(vars_)} variabelen. Labels in taal <code>{e(codebook.language)}</code>; '
+           f'vraagteksten in {", ".join(e(c) for c in codebook.languages)}.</p>',
+           "<h2>Overzicht</h2>", '<table id="overzicht"><thead><tr><th>#</th><th>Variabele</th>'
+           "<th>Label</th><th>Type</th><th>Formaat</th></tr></thead><tbody>"]
+    for row in vars_.itertuples(index=False):
+        out.append(f'<tr><td class="n">{row.positie}</td><td><a href="#var-{e(row.variabele)}">'
+                   f"<code>{e(row.variabele)}</code></a></td><td>{e(row.label)}</td>"
+                   f"<td>{e(row.type)}</td><td>{e(row.formaat)}</td></tr>")
+    out.append("</tbody></table>")
+    if len(codebook.mrsets):
+        out.append('<h2>Meerkeuzesets</h2><table id="meerkeuzesets"><thead><tr><th>Set</th>'
+                   "<th>Label</th><th>Variabelen</th></tr></thead><tbody>")
+        for s in codebook.mrsets.itertuples(index=False):
+            out.append(f"<tr><td><code>{e(s.set)}</code></td><td>{e(s.label)}</td>"
+                       f"<td><code>{e(s.variabelen)}</code></td></tr>")
+        out.append("</tbody></table>")
+    out.append("<h2>Variabelen</h2>")
+    records = vars_.to_dict("records")
+    for rec in records:
+        name = rec["variabele"]
+        out.append(f'<section class="variabele" id="var-{e(name)}" data-variabele="{e(name)}">')
+        out.append(f'<h3><code>{e(name)}</code> <span class="label">{e(rec["label"])}</span></h3><dl>')
+        for col, lc in zip(q_cols, codebook.languages):
+            if rec[col]:
+                out.append(f'<dt>Vraag ({e(lc)})</dt><dd lang="{e(lc)}">{e(rec[col])}</dd>')
+        facts = [("Type", rec["type"]), ("Formaat", rec["formaat"]), ("Meetniveau", rec["meetniveau"]),
+                 ("Ontbrekende codes", rec["ontbrekende_codes"]), ("Routing (gesteld als)", rec["routing"]),
+                 ("Afleiding (berekening)", rec["afleiding"]), ("Module", rec["module"]),
+                 ("Geldig", rec["geldig"]), ("Ontbrekend (codes)", rec["ontbrekend"]),
+                 ("Leeg", rec["leeg"]), ("Verschillende antwoorden", rec["verschillend"]),
+                 ("Minimum", rec["minimum"]), ("Maximum", rec["maximum"]), ("Gemiddelde", rec["gemiddelde"])]
+        for label, value in facts:
+            if value not in ("", None) and not (isinstance(value, float) and np.isnan(value)):
+                tag = "code" if label in ("Routing (gesteld als)", "Afleiding (berekening)") else "span"
+                out.append(f"<dt>{label}</dt><dd><{tag}>{e(str(value))}</{tag}></dd>")
+        out.append("</dl>")
+        if name in values:
+            head = "".join(f"<th>Label ({e(lc)})</th>" for lc in codebook.languages
+                           if lc != codebook.language)
+            out.append(f'<table class="waarden"><thead><tr><th>Code</th><th>Label</th>{head}'
+                       "<th>Ontbrekend</th><th>Aantal</th><th>%</th></tr></thead><tbody>")
+            for val in values[name]:
+                others = "".join(f"<td>{e(val[f'label_{lc}'])}</td>" for lc in codebook.languages
+                                 if lc != codebook.language)
+                cls = ' class="ontbrekend"' if val["ontbrekend"] == "ja" else ""
+                out.append(f'<tr{cls}><td class="n">{e(val["code"])}</td><td>{e(val["label"])}</td>'
+                           f'{others}<td>{val["ontbrekend"]}</td><td class="n">{val["aantal"]}</td>'
+                           f'<td class="n">{val["procent"]:.1f}</td></tr>')
+            out.append("</tbody></table>")
+        out.append("</section>")
+    out.append("</body></html>")
+    write_text_atomic(target, "\n".join(out) + "\n")

@@ -1,0 +1,205 @@
+"""The rest of the delivery beside the .sav: CSV and Parquet copies of the data, the codebook
+(HTML, XLSX), the DDI-Codebook XML, the reconciliation summary and a README for ABB.
+
+Everything is written into the (staged) delivery folder `project.cleaned` before the manifest."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.delivery.codebook import Codebook, build_codebook, write_codebook_html, write_codebook_xlsx
+from pipeline.delivery.ddi import write_ddi
+from pipeline.files import atomic_path, sha256, write_text_atomic
+from pipeline.survey.project import Project
+from pipeline.survey.questionnaire import Questionnaire
+
+CODEBOOK_HTML = "codebook.html"
+CODEBOOK_XLSX = "codebook.xlsx"
+RECONCILIATION = "reconciliation_summary"
+README = "README.txt"
+RECONCILIATION_COLUMNS = ["bron", "status", "reden", "records"]
+
+
+def ddi_name(project: Project) -> str:
+    return f"{project.name}_ddi.xml"
+
+
+@dataclass(frozen=True)
+class DeliveryFiles:
+    codebook: Codebook
+    files: tuple[Path, ...]
+
+
+def write_delivery(project: Project, questionnaire: Questionnaire, exported) -> DeliveryFiles:
+    """`exported` is the ExportResult (with the dictionary and the frame the .sav holds)."""
+    folder = project.cleaned
+    data, dictionary = exported.data, exported.dictionary
+    codebook = build_codebook(dictionary, questionnaire, data, language=project.language,
+                              sav_name=project.sav_path.name)
+    written = [write_data_csv(data, folder / f"{project.name}.csv"),
+               write_data_parquet(data, dictionary, folder / f"{project.name}.parquet")]
+    write_codebook_html(codebook, folder / CODEBOOK_HTML)
+    write_codebook_xlsx(codebook, folder / CODEBOOK_XLSX)
+    write_ddi(codebook, folder / ddi_name(project), study_id=project.name, sav_sha256=sha256(project.sav_path))
+    written += [folder / CODEBOOK_HTML, folder / CODEBOOK_XLSX, folder / ddi_name(project)]
+    written += write_reconciliation_summary(project)
+    write_text_atomic(folder / README, readme_text(project, codebook))
+    written.append(folder / README)
+    return DeliveryFiles(codebook, tuple(written))
+
+
+def write_data_csv(data: pd.DataFrame, target: Path) -> Path:
+    """UTF-8, comma, point decimals, header row; whole numbers without decimals; dates ISO 8601.
+    Open answers that start like a formula (= + - @ tab CR) get a leading ' so Excel shows them as
+    text (the .sav and the Parquet keep them unchanged). Written with Arrow (column-wise, fast)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    from pipeline.tables import excel_safe
+
+    texts = [c for c in data.columns if not (pd.api.types.is_numeric_dtype(data[c])
+                                             or pd.api.types.is_datetime64_any_dtype(data[c]))]
+    table = pa.Table.from_pandas(data, preserve_index=False)
+    safe = excel_safe(data[texts]) if texts else None
+    columns = []
+    for name, column in zip(table.column_names, table.columns):
+        if name in texts:
+            column = pa.array(safe[name].astype(object), type=pa.string(), from_pandas=True)
+        elif pa.types.is_floating(column.type):
+            try:  # codes as 1 and -3, not 1.0 and -3.0; a column with fractions stays as it is
+                column = pc.cast(column, pa.int64())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+        elif pa.types.is_timestamp(column.type):
+            seconds = pc.cast(pc.cast(column, pa.timestamp("s"), safe=False), pa.string())  # "2026-03-02 10:00:00"
+            column = pc.replace_substring(seconds, " ", "T", max_replacements=1)
+        columns.append(column)
+    table = pa.table(columns, names=table.column_names)
+    with atomic_path(target) as tmp:
+        pacsv.write_csv(table, tmp, pacsv.WriteOptions(quoting_style="needed"))
+    return target
+
+
+def write_data_parquet(data: pd.DataFrame, dictionary, target: Path) -> Path:
+    """The same columns as the .sav; each field carries its label, value labels and missing codes
+    as metadata (`sid` key, JSON), so R (arrow) and Python users have the labels too."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(data, preserve_index=False)
+    fields = []
+    for f in table.schema:
+        v = dictionary[f.name]
+        meta = {"label": v.label, "value_labels": {(k if isinstance(k, str) else f"{k:g}"): t
+                                                  for k, t in v.value_labels.items()},
+                "missing": v.missing, "spss_format": v.format, "measure": v.measure}
+        fields.append(f.with_metadata({"sid": json.dumps(meta, ensure_ascii=False)}))
+    table = table.cast(pa.schema(fields, metadata={"sid_file_label": dictionary.file_label}))
+    with atomic_path(target) as tmp:
+        pq.write_table(table, tmp)
+    return target
+
+
+def reconciliation_summary(reconciliation: pd.DataFrame) -> pd.DataFrame:
+    """Counts per source, status and reason; no keys, no sample ids."""
+    rec = reconciliation.fillna("")
+    out = (rec.groupby(["source", "status", "reason"], sort=True).size()
+           .reset_index(name="records"))
+    out.columns = RECONCILIATION_COLUMNS
+    total = pd.DataFrame([{"bron": "totaal", "status": s, "reden": "", "records": int(n)}
+                          for s, n in rec["status"].value_counts().sort_index().items()])
+    return pd.concat([out, total], ignore_index=True)[RECONCILIATION_COLUMNS]
+
+
+def write_reconciliation_summary(project: Project) -> list[Path]:
+    from pipeline.tables import write_report
+
+    path = project.work / "reconciliation.csv"
+    if not path.is_file():
+        return []
+    rec = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return write_report(reconciliation_summary(rec), project.cleaned / RECONCILIATION, "afstemming")
+
+
+def readme_text(project: Project, codebook: Codebook) -> str:
+    """A short README in Dutch for ABB: what each file is, how to check the delivery."""
+    name = project.name
+    rid = project.privacy.respondent_id if project.privacy else project.key
+    missing = ", ".join(f"{c.code} {c.label}" for c in project.missing.codes)
+    files = [
+        (f"{name}.sav", "De data voor SPSS, met Nederlandse variabele- en waardelabels."),
+        (f"{name}.sps", "Syntax bij het .sav-bestand: de meerkeuzevragen als multiple-response sets."),
+        (f"{name}.csv", "Dezelfde data als tekst (UTF-8, komma, codes zoals in het .sav)."),
+        (f"{name}.parquet", "Dezelfde data voor R (arrow) en Python (pandas), met de labels als metadata."),
+        (CODEBOOK_HTML, "Het codeboek om te lezen: elke variabele met de vraagtekst in elke taal van de "
+                        "vragenlijst, type, codes en labels, frequenties (ook van de ontbrekende codes), "
+                        "de routing en de berekening van afgeleide variabelen."),
+        (CODEBOOK_XLSX, "Hetzelfde codeboek in Excel (bladen variabelen, waarden, meerkeuzesets, over)."),
+        (ddi_name(project), "Hetzelfde codeboek als DDI-Codebook 2.5 (voor archivering)."),
+        ("cleaning_log.csv", "Elke cel die bij het opschonen veranderde (stap, regel, respondent, "
+                             "variabele, oud, nieuw)."),
+        ("validation_summary", "Het validatierapport per regel (.csv en .xlsx); validation_failures: "
+                               "elke resterende fout of waarschuwing."),
+        (RECONCILIATION, "Hoeveel records per bron behouden, samengevoegd of uitgesloten werden en "
+                         "waarom (.csv en .xlsx; aantallen, geen steekproefnummers)."),
+        ("pii_scrubbed.csv", "Per variabele hoeveel open antwoorden persoonsgegevens bevatten die "
+                             "vervangen werden (aantallen, nooit de gegevens zelf)."),
+        ("manifest.json", "De sha256-controlesom van elk bestand van deze levering."),
+        ("fieldwork_report.html", "Het veldwerkrapport (één bestand, zonder interviewerdetails): "
+                                  "voortgang per herkomstgroep, AAPOR-responscijfers per groep en modus, "
+                                  "de weging."),
+        ("fieldwork_respons", "De AAPOR-responscijfers (RR1-RR6, COOP, REF, CON) per herkomstgroep, "
+                              "gemeente en modus (.csv en .xlsx)."),
+        ("fieldwork_voortgang", "De voortgang per herkomstgroep tegenover de doelen (.csv en .xlsx)."),
+        ("weging_", "De weging: diagnostiek (design-effect van Kish, efficiëntie, min/max/CV), de "
+                    "marges tegenover de populatie en de convergentie (.csv en .xlsx)."),
+    ]
+    present = {p.name for p in project.cleaned.iterdir() if p.is_file()}
+    files = [(f, t) for f, t in files if f in (CODEBOOK_HTML, CODEBOOK_XLSX, "manifest.json")
+             or any(name.startswith(f) for name in present)]
+    described = tuple(f for f, _ in files) + ("validation_failures",)
+    others = sorted(p.name for p in project.cleaned.iterdir() if p.is_file() and not p.name.startswith(".")
+                    and p.name != README and not p.name.startswith(described))
+    width = max(len(f) for f, _ in files) + 2
+    lines = [codebook.title, "=" * len(codebook.title), "",
+             f"Levering van de opgeschoonde data: {codebook.rows} respondenten, "
+             f"{len(codebook.variables)} variabelen.", "", "Bestanden", "---------"]
+    for file, text in files:
+        wrapped = textwrap.wrap(text, 100 - width)
+        lines.append(file.ljust(width) + wrapped[0])
+        lines += [" " * width + more for more in wrapped[1:]]
+    if others:
+        lines += ["", "Verder: " + ", ".join(others) + "."]
+    lines += [
+        "",
+        "Privacy",
+        "-------",
+        f"{rid}: een pseudoniem respondentnummer (een sleutel-gebaseerde hash van het steekproefnummer).",
+        "Namen, adressen, rijksregisternummers, telefoonnummers, e-mailadressen en steekproefnummers",
+        "zitten niet in deze levering; de koppeltabel blijft bij het veldwerkbureau.",
+        "In open antwoorden zijn persoonsgegevens vervangen door een label: [RRN] rijksregisternummer,",
+        "[BIS] BIS-nummer, [IBAN] bankrekeningnummer, [TEL] telefoonnummer, [E-MAIL] e-mailadres,",
+        "[URL] webadres.",
+        "",
+        "Ontbrekende waarden",
+        "-------------------",
+        f"{missing}.",
+        "In SPSS gedeclareerd als user-missing; tekstvariabelen zijn leeg als er geen antwoord is.",
+        "In de CSV-bestanden begint een open antwoord dat met = + - of @ begint met een ' (zodat Excel",
+        "het niet als formule uitvoert); het .sav en het Parquet-bestand bevatten het ongewijzigd.",
+        "",
+        "Controle bij ontvangst",
+        "----------------------",
+        "    sid verify <deze map>",
+        "controleert de controlesommen uit manifest.json, dat er geen bestanden ontbreken of bij",
+        "gekomen zijn, dat het .sav overeenkomt met het codeboek (variabelen, labels, codes), en dat",
+        "er geen identificerende kolom en geen persoonsgegeven (rijksregister-, BIS-, telefoon-,",
+        "rekeningnummer, e-mail- of webadres) in een bestand staat. Exitcode 0 = in orde, 1 = niet in orde.",
+    ]
+    return "\n".join(lines) + "\n"

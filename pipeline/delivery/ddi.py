@@ -1,0 +1,141 @@
+"""A DDI-Codebook 2.5 XML file (for archiving), written from the same `Codebook` as the HTML and
+XLSX codebooks, hence from the same metadata as the .sav. docs/delivery.md documents the
+elements used; their order follows the sequences of the DDI-Codebook 2.5 schema (codebook.xsd)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.delivery.codebook import Codebook, by_variable
+from pipeline.files import atomic_path
+
+NS = "ddi:codebook:2_5"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+SCHEMA_LOCATION = "ddi:codebook:2_5 http://www.ddialliance.org/Specification/DDI-Codebook/2.5/XMLSchema/codebook.xsd"
+
+# The child order of <var> in codebook.xsd (varType), restricted to the elements sid writes.
+VAR_CHILDREN = ("labl", "qstn", "invalrng", "universe", "sumStat", "catgry", "derivation", "varFormat", "notes")
+CATGRY_CHILDREN = ("catValu", "labl", "catStat")
+
+
+def _q(tag: str) -> str:
+    return f"{{{NS}}}{tag}"
+
+
+def _sub(parent: ET.Element, tag: str, text=None, **attrs) -> ET.Element:
+    el = ET.SubElement(parent, _q(tag), {k.replace("__", ":"): str(v) for k, v in attrs.items()})
+    if text is not None:
+        el.text = str(text)
+    return el
+
+
+def ddi_tree(codebook: Codebook, *, study_id: str, sav_sha256: str | None = None) -> ET.ElementTree:
+    ET.register_namespace("", NS)
+    ET.register_namespace("xsi", XSI)
+    root = ET.Element(_q("codeBook"), {"version": "2.5", "ID": _id(study_id),
+                                       f"{{{XSI}}}schemaLocation": SCHEMA_LOCATION,
+                                       XML_LANG: codebook.language})
+    doc = _sub(root, "docDscr")
+    cit = _sub(doc, "citation")
+    _sub(_sub(cit, "titlStmt"), "titl", f"Codeboek: {codebook.title}")
+    _sub(_sub(cit, "prodStmt"), "software", "sid", version=__version__)
+
+    stdy = _sub(root, "stdyDscr")
+    cit = _sub(stdy, "citation")
+    titl = _sub(cit, "titlStmt")
+    _sub(titl, "titl", codebook.title)
+    _sub(titl, "IDNo", study_id)
+    info = _sub(stdy, "stdyInfo")
+    for line in codebook.documents:
+        _sub(info, "notes", line)
+
+    fdscr = _sub(root, "fileDscr", ID="F1")
+    ftxt = _sub(fdscr, "fileTxt")
+    _sub(ftxt, "fileName", codebook.sav_name)
+    if sav_sha256:
+        fp = _sub(ftxt, "dataFingerprint", type="dataFile")
+        _sub(fp, "digitalFingerprintValue", sav_sha256)
+        _sub(fp, "algorithmSpecification", "SHA-256")
+    dims = _sub(ftxt, "dimensns")
+    _sub(dims, "caseQnty", codebook.rows)
+    _sub(dims, "varQnty", len(codebook.variables))
+    _sub(ftxt, "fileType", "IBM SPSS Statistics (.sav)", charset="UTF-8")
+
+    data = _sub(root, "dataDscr")
+    ids = {name: f"V{i}" for i, name in enumerate(codebook.variables["variabele"], start=1)}
+    for i, s in enumerate(codebook.mrsets.itertuples(index=False), start=1):
+        grp = _sub(data, "varGrp", ID=f"G{i}", type="multipleResp", name=s.set,
+                   var=" ".join(ids[v] for v in s.variabelen.split()))
+        _sub(grp, "labl", s.label)
+    values = by_variable(codebook.values)
+    for rec in codebook.variables.to_dict("records"):
+        _var(data, rec, ids[rec["variabele"]], codebook, values.get(rec["variabele"]))
+    return ET.ElementTree(root)
+
+
+def _var(parent: ET.Element, rec: dict, vid: str, codebook: Codebook, values) -> None:
+    kind = rec["type"].split(" ", 1)[0]
+    categorical = values is not None and any(val["ontbrekend"] == "nee" for val in values)
+    attrs = {"ID": vid, "name": rec["variabele"], "files": "F1",
+             "intrvl": "contin" if rec["meetniveau"] == "scale" and not categorical else "discrete",
+             "nature": {"nominal": "nominal", "ordinal": "ordinal", "scale": "interval"}[rec["meetniveau"]],
+             "representationType": "code" if categorical else
+             {"numeriek": "numeric", "tekst": "text", "datum/tijd": "datetime"}.get(kind, "other")}
+    var = _sub(parent, "var", **attrs)
+    _sub(var, "labl", rec["label"], level="variable")
+    for lc in codebook.languages:
+        text = rec.get(f"vraag_{lc}", "")
+        if text:
+            qstn = _sub(var, "qstn", **{"ID": f"{vid}Q{lc}"})
+            qstn.set(XML_LANG, lc)
+            _sub(qstn, "qstnLit", text)
+    missing = [val["code"] for val in values or () if val["ontbrekend"] == "ja"]
+    if missing:
+        inv = _sub(var, "invalrng")
+        for code in missing:
+            _sub(inv, "item", VALUE=code)
+    if rec["routing"]:
+        _sub(var, "universe", rec["routing"], clusion="I")
+    if kind in ("numeriek", "tekst", "datum/tijd"):
+        _sub(var, "sumStat", rec["geldig"], type="vald")
+        _sub(var, "sumStat", int(rec["ontbrekend"] or 0) + int(rec["leeg"] or 0), type="invd")
+    for stat, ddi_type in (("minimum", "min"), ("maximum", "max"), ("gemiddelde", "mean")):
+        if rec[stat] not in ("", None) and kind == "numeriek":
+            _sub(var, "sumStat", rec[stat], type=ddi_type)
+    if values is not None:
+        for val in values:
+            cat = _sub(var, "catgry", missing="Y" if val["ontbrekend"] == "ja" else "N")
+            _sub(cat, "catValu", val["code"])
+            _sub(cat, "labl", val["label"], level="category")
+            for lc in codebook.languages:
+                other = val.get(f"label_{lc}", "")
+                if lc != codebook.language and other and other != val["label"]:
+                    el = _sub(cat, "labl", other, level="category")
+                    el.set(XML_LANG, lc)
+            _sub(cat, "catStat", val["aantal"], type="freq")
+    if rec["afleiding"]:
+        der = _sub(var, "derivation")
+        _sub(der, "drvdesc", "Berekend in de vragenlijst (XLSForm calculate).")
+        _sub(der, "drvcmd", rec["afleiding"], syntax="XLSForm")
+    fmt = rec["formaat"]
+    _sub(var, "varFormat", fmt, type="character" if fmt.startswith("A") else "numeric",
+         formatname=fmt.rstrip("0123456789."), schema="SPSS",
+         category="date" if kind == "datum/tijd" else "other")
+    if rec["module"]:
+        _sub(var, "notes", f"Module: {rec['module']}")
+
+
+def write_ddi(codebook: Codebook, target: Path, *, study_id: str, sav_sha256: str | None = None) -> None:
+    tree = ddi_tree(codebook, study_id=study_id, sav_sha256=sav_sha256)
+    ET.indent(tree, space=" ")
+    with atomic_path(target) as tmp:
+        tree.write(tmp, encoding="UTF-8", xml_declaration=True)
+
+
+def _id(text: str) -> str:
+    """An xs:ID (NCName): starts with a letter or _, no spaces."""
+    out = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)
+    return out if out[:1].isalpha() or out[:1] == "_" else f"_{out}"

@@ -1,0 +1,68 @@
+"""cleaned/manifest.json: sha256 of every input and delivered file, the config and package versions."""
+
+from __future__ import annotations
+
+import json
+import re
+import platform
+from pathlib import Path
+from importlib import metadata
+
+from pipeline import __version__
+from pipeline.files import sha256, write_text_atomic
+from pipeline.survey.project import Project
+
+PACKAGES = ("pandas", "numpy", "pandera", "pyreadstat", "pyxform", "openpyxl", "pyarrow", "typer",
+            "python-stdnum", "phonenumbers")
+
+
+def write_manifest(project: Project, folder: Path | None = None) -> dict:
+    """Write manifest.json into the delivery folder (default cleaned/). Delivered files are listed
+    relative to that folder, so `sid verify` works wherever ABB unpacks the delivery; inputs
+    relative to the project."""
+    folder = project.cleaned if folder is None else folder
+    inputs = [project.file, project.form]
+    inputs += [s.path for s in project.sources]
+    inputs += [p for p in (project.sample.source.path if project.sample else None,
+                           project.contacts.path if project.contacts else None,
+                           project.validate.rules, project.clean.corrections) if p is not None]
+    outputs = sorted(p for p in folder.rglob("*")
+                     if p.is_file() and p.relative_to(folder) != Path("manifest.json")
+                     and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+    def entry(path, base):
+        return {"path": path.relative_to(base).as_posix(), "sha256": sha256(path),
+                "bytes": path.stat().st_size}
+
+    manifest = {
+        "survey": project.name,
+        "sid_version": __version__,
+        "python": platform.python_version(),
+        "packages": {name: _version(name) for name in PACKAGES},
+        "config_sha256": sha256(project.file),
+        # The config as text, without the value of a demo key (keys never belong in a delivery).
+        "config": _config_text(project),
+        "inputs": [entry(p, project.root) for p in inputs if p.is_file()],
+        "outputs": [entry(p, folder) for p in outputs],
+    }
+    from pipeline.delivery.verify import manifest_digest
+
+    manifest["manifest_sha256"] = manifest_digest(manifest)  # `sid verify` notices a changed manifest
+    write_text_atomic(folder / "manifest.json",
+                      json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return manifest
+
+
+def _config_text(project: Project) -> str:
+    text = re.sub(r'(?m)^(\s*demo_key\s*=\s*).*$', r'\1"[weggelaten]"',
+                  project.file.read_text(encoding="utf-8"))
+    if project.privacy is not None and project.privacy.demo_key:  # also in an inline table
+        text = text.replace(project.privacy.demo_key, "[weggelaten]")
+    return text
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"

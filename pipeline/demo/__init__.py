@@ -1,0 +1,1 @@
+"""The demo fieldwork generator: sample, contacts, interviews, defects and exports."""

@@ -1,0 +1,144 @@
+"""Demo fieldwork: clean answers generated from the form itself, deterministic for a seed."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from pipeline.survey.expressions import ExpressionError, evaluate
+from pipeline.survey.questionnaire import Questionnaire, Variable
+
+ORIGIN_GROUPS = ("BE", "MA", "TR", "PL", "RO", "CD")
+FIELDWORK_START = pd.Timestamp("2026-03-02 08:00")
+FIELDWORK_DAYS = 120
+_BOUND = re.compile(r"\.\s*(>=|>|<=|<)\s*(\$\{\w+\}|-?\d+(?:\.\d+)?)")
+_TEXTS = {
+    "beroep": ["verpleegkundige", "vrachtwagenchauffeur", "boekhouder", "leerkracht lager onderwijs",
+               "schoonmaker", "kok", "IT-consultant", "winkelbediende", "bouwvakker", "arts",
+               "kinderbegeleider", "magazijnier", "zelfstandig kapper", "poetshulp", "ingenieur"],
+    "opmerkingen": ["Interessante vragenlijst.", "Sommige vragen waren lang.", "Geen opmerkingen.",
+                    "Bedankt voor het onderzoek.", "Ik vond de vragen over discriminatie belangrijk."],
+    "": ["Andere", "Familie", "Werk", "Studies", "Vrienden", "Buren", "Vereniging", "Moskee",
+         "Kerk", "Sportclub"],
+}
+
+
+def demo_responses(questionnaire: Questionnaire, *, respondents: int, seed: int, key: str) -> pd.DataFrame:
+    """One clean completed interview per row, in form order: answers respect choices, routing,
+    constraints and required; calculates are computed. Vectorised per question."""
+    rng = np.random.default_rng(seed)
+    n = respondents
+    frame = pd.DataFrame(index=pd.RangeIndex(n))
+    origin = rng.choice(ORIGIN_GROUPS, size=n)
+    for var in questionnaire:
+        if var.name == key:
+            ids = rng.permutation(np.arange(100000, 100000 + 10 * n, 10))[:n]
+            frame[key] = pd.Series([f"S{i:07d}" for i in ids], dtype="string")
+            continue
+        frame[var.name] = _answers(var, frame, rng, origin, n)
+        routing = var.routing
+        if routing:
+            asked = evaluate(routing, frame)
+            frame[var.name] = frame[var.name].where(asked)
+        else:
+            asked = pd.Series(True, index=frame.index)
+        if not var.required and var.type not in ("calculate", "start", "end", "today") and var.name != key:
+            blank = pd.Series(rng.random(n) < 0.05, index=frame.index)
+            frame[var.name] = frame[var.name].mask(blank & asked)
+        if frame.shape[1] % 64 == 0:
+            frame = frame.copy()  # consolidate the column blocks added one by one
+    return frame.copy()
+
+
+def _answers(var: Variable, frame: pd.DataFrame, rng: np.random.Generator,
+             origin: np.ndarray, n: int) -> pd.Series:
+    index = frame.index
+    if var.type == "start":
+        offsets = rng.integers(0, FIELDWORK_DAYS * 24 * 60 // 2, size=n) * 2
+        return pd.Series(FIELDWORK_START + pd.to_timedelta(offsets, unit="min"), index=index).dt.floor("s")
+    if var.type == "end":
+        start = frame.get("start", pd.Series(FIELDWORK_START, index=index))
+        minutes = np.clip(rng.lognormal(np.log(38), 0.3, size=n), 12, 150)
+        return (start + pd.to_timedelta(np.round(minutes * 60), unit="s")).dt.floor("s")
+    if var.type in ("date", "today"):
+        days = rng.integers(0, FIELDWORK_DAYS, size=n)
+        return pd.Series(FIELDWORK_START.normalize() + pd.to_timedelta(days, unit="D"), index=index)
+    if var.type == "calculate":
+        result = evaluate(var.calculate, frame)
+        return result
+    if var.type == "select_one":
+        return _select_one(var, rng, origin, n, index)
+    if var.type == "select_multiple":
+        return _select_multiple(var, rng, n, index)
+    if var.type in ("integer", "decimal", "range"):
+        return _number(var, frame, rng, n)
+    bank = next((texts for stem, texts in _TEXTS.items() if stem and stem in var.name), _TEXTS[""])
+    return pd.Series(np.asarray(bank, dtype=object)[rng.integers(0, len(bank), size=n)],
+                     index=index, dtype="string")
+
+
+def _weights(names: tuple[str, ...]) -> np.ndarray:
+    special = {"-1": 0.03, "-2": 0.01, "96": 0.03, "other": 0.03}
+    rest = [nm for nm in names if nm not in special]
+    share = 1.0 - sum(special[nm] for nm in names if nm in special)
+    return np.array([special.get(nm, share / max(len(rest), 1)) for nm in names])
+
+
+def _select_one(var: Variable, rng, origin, n, index) -> pd.Series:
+    names = var.choices.names
+    weights = _weights(names)
+    picked = np.asarray(names, dtype=object)[rng.choice(len(names), size=n, p=weights / weights.sum())]
+    if set(ORIGIN_GROUPS) <= set(names):
+        # Country questions: mostly the respondent's origin country, some Belgium.
+        draw = rng.random(n)
+        picked = np.where(draw < 0.7, origin, np.where(draw < 0.85, "BE", picked))
+    if var.choices.numeric:
+        return pd.Series(picked.astype(float), index=index)
+    return pd.Series(picked, index=index, dtype="string")
+
+
+def _select_multiple(var: Variable, rng, n, index) -> pd.Series:
+    names = [c for c in var.choices.names]
+    ordinary = [nm for nm in names if nm not in ("-1", "-2")]
+    chosen = rng.random((n, len(ordinary))) < np.where(
+        np.isin(ordinary, ["other", "96"]), 0.05, 0.3)
+    none = ~chosen.any(axis=1)
+    chosen[none, rng.integers(0, len(ordinary), size=none.sum())] = True
+    text = pd.Series("", index=index, dtype=object)
+    for j, nm in enumerate(ordinary):
+        text = text + np.where(chosen[:, j], nm + " ", "")
+    text = text.str.rstrip()
+    if "-1" in names:  # a few respondents answer "weet niet" alone
+        text = text.mask(rng.random(n) < 0.02, "-1")
+    return text.astype("string")
+
+
+def _number(var: Variable, frame: pd.DataFrame, rng, n) -> pd.Series:
+    """Uniform between the bounds the constraint states (numbers or ${other} answers)."""
+    lo = pd.Series(0.0, index=frame.index)
+    hi = pd.Series(10.0, index=frame.index)
+    for op, bound in _BOUND.findall(var.constraint or ""):
+        value = (evaluate(bound, frame).astype("float64") if bound.startswith("${")
+                 else pd.Series(float(bound), index=frame.index))
+        if op in (">=", ">"):
+            lo = value + (1 if op == ">" else 0)
+        else:
+            hi = value - (1 if op == "<" else 0)
+    lo, hi = lo.fillna(0.0), hi.fillna(lo + 10)
+    hi = hi.where(hi >= lo, lo)
+    if var.type == "decimal":
+        values = np.round(lo + rng.random(n) * (hi - lo), 1)
+    else:
+        lo, hi = np.ceil(lo), np.floor(hi)
+        values = lo + np.floor(rng.random(n) * (hi - lo + 1))
+    values = pd.Series(values, index=frame.index, dtype="float64")
+    if var.constraint:
+        probe = frame.assign(**{var.name: values})
+        try:
+            ok = evaluate(var.constraint, probe, current=var.name)
+        except ExpressionError:
+            return values
+        values = values.where(ok, lo)
+    return values

@@ -1,0 +1,1 @@
+"""Fieldwork monitoring: dispositions, AAPOR rates, progress, interviewer checks, the report."""

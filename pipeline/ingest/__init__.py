@@ -1,0 +1,1 @@
+"""Ingest: read the fieldwork exports, reconcile records, join the sample frame."""

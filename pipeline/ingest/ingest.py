@@ -1,0 +1,393 @@
+"""Ingest: every fieldwork record in, typed by the form, duplicates resolved, and accounted for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import SidError
+from pipeline.survey.expressions import ExpressionError, evaluate
+from pipeline.survey.project import Project, Source
+from pipeline.survey.questionnaire import Questionnaire
+from pipeline.ingest.sources import ColumnMap, RawTable, assemble_multiple, map_columns, read_table
+
+# Frozen report columns.
+PROBLEM_COLUMNS = ["source", "row", "column", "value", "expected"]
+RECONCILIATION_COLUMNS = ["source", "row", "record", "key", "status", "respondent", "reason"]
+PROVENANCE = ["_source", "_row", "_record", "_mode", "_submitted", "_complete"]
+STATUSES = ("kept", "merged", "excluded")
+
+
+class Reason:
+    """Stable reason codes in the reconciliation table."""
+
+    NO_KEY = "no_key"
+    TEST = "test_interview"
+    NOT_IN_SAMPLE = "not_in_sample"
+    DOUBLE = "double_submission"
+    CROSS_MODE = "duplicate_cross_mode"
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    source: str
+    path: Path
+    rows: int
+    kept: int
+    merged: int
+    excluded: int
+    type_problems: int
+    encoding: str | None
+    delimiter: str | None
+    unmapped: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    sources: tuple[SourceSummary, ...]
+    problems: pd.DataFrame  # PROBLEM_COLUMNS: cells that did not fit the form's type
+    reconciliation: pd.DataFrame  # RECONCILIATION_COLUMNS: one row per raw record
+    complete_if: str
+
+    @property
+    def rows(self) -> int:
+        return int((self.reconciliation["status"] == "kept").sum())
+
+
+def ingest(project: Project, questionnaire: Questionnaire,
+           progress: Callable[[str], None] | None = None) -> tuple[pd.DataFrame, IngestResult]:
+    """All sources read, mapped and typed; test interviews and records outside the sample excluded;
+    duplicates resolved by the documented rule; the sample frame joined (without identifiers)."""
+    if not project.sources:
+        raise SidError("config_invalid", "no [[sources]] configured", file=project.file,
+                       fix="Name at least one fieldwork export under [[sources]].")
+    key = project.key
+    frames, problems, tables = [], [], {}
+    for order, source in enumerate(project.sources):
+        if progress:
+            progress(f"reading {source.path.name}")
+        table = read_table(source)
+        columns = map_columns(list(table.frame.columns), questionnaire, source)
+        _refuse_misspelt(columns, questionnaire, source)
+        if key not in columns.variables.values() and key not in table.frame.columns:
+            found = list(table.frame.columns)
+            if len(found) == 1 and any(d in found[0] for d in ",;\t|"):
+                raise SidError("source_columns", f"respondent key column {key!r} is missing: the header "
+                               f"was read as one column with delimiter {table.delimiter!r}",
+                               file=source.path, row=1,
+                               fix="Check the delimiter of this source in sid.toml (or leave it out).")
+            raise SidError("source_columns", f"respondent key column {key!r} is missing", file=source.path,
+                           row=1, fix="Map it with rename in sid.toml, or check survey.key.")
+        typed, found = typed_frame(table, columns, questionnaire, source, key)
+        typed["_order"] = order
+        frames.append(typed)
+        problems.append(found)
+        tables[source.name] = (table, columns)
+    _refuse_missing_questions(tables, questionnaire, project)
+    if progress:
+        progress("resolving duplicates")
+    records = pd.concat(frames, ignore_index=True)
+    if records.empty:
+        one = len(project.sources) == 1
+        raise SidError("source_empty", "no records: the export has a header but no rows" if one else
+                       "no records in any source", file=project.sources[0].path if one else project.file,
+                       fix="Export the data again once interviews are in.")
+    for var in questionnaire:  # an optional question no source has: asked of no one, all missing
+        if var.type not in _METADATA and var.name not in records.columns:
+            records[var.name] = pd.Series(np.nan, index=records.index, dtype={
+                "numeric": "float64", "datetime": "datetime64[ns]"}.get(var.kind, object))
+    complete_if = project.ingest.complete_if or default_complete_if(questionnaire, key)
+    try:
+        records["_complete"] = evaluate(complete_if, records.reindex(
+            columns=list(dict.fromkeys([*questionnaire.names, *records.columns]))))
+    except ExpressionError as exc:
+        raise SidError("config_invalid", f"ingest.complete_if: {exc}", file=project.file) from None
+    status, respondent, reason = resolve(records, project, questionnaire)
+    reconciliation = pd.DataFrame({
+        "source": records["_source"], "row": records["_row"], "record": records["_record"],
+        "key": records[key], "status": status, "respondent": respondent, "reason": reason,
+    })[RECONCILIATION_COLUMNS]
+    kept = records[status == "kept"]
+    frame = join_sample(kept, project)
+    ordered = [c for c in dict.fromkeys([key, *questionnaire.names]) if c in frame.columns]
+    extra = [c for c in frame.columns if c not in ordered and c not in PROVENANCE and c != "_order"]
+    frame = frame[ordered + extra + PROVENANCE].sort_values(key, kind="stable").reset_index(drop=True)
+    summaries = []
+    for source in project.sources:
+        rec = reconciliation[reconciliation["source"] == source.name]
+        table, columns = tables[source.name]
+        counts = rec["status"].value_counts()
+        summary = SourceSummary(
+            source.name, source.path, len(table.frame), int(counts.get("kept", 0)),
+            int(counts.get("merged", 0)), int(counts.get("excluded", 0)),
+            int(sum(len(p[p["source"] == source.name]) for p in problems)),
+            table.encoding, table.delimiter, columns.unmapped)
+        if summary.rows != summary.kept + summary.merged + summary.excluded:
+            raise AssertionError(f"reconciliation lost records of {source.name}")  # invariant
+        summaries.append(summary)
+    report = pd.concat(problems, ignore_index=True)[PROBLEM_COLUMNS]
+    return frame, IngestResult(tuple(summaries), report, reconciliation.reset_index(drop=True), complete_if)
+
+
+_METADATA = ("calculate", "start", "end", "today", "deviceid", "username")
+
+
+def _refuse_misspelt(columns: ColumnMap, questionnaire: Questionnaire, source: Source) -> None:
+    """A column that is not in the form but is one or two letters away from a question this source
+    has no column for is a misspelt header: an error, not a column silently left out."""
+    from rapidfuzz.distance import Levenshtein
+
+    have = set(columns.variables.values()) | {var for var, _ in columns.options.values()}
+    wanted = {v.name.lower(): v.name for v in questionnaire if v.name not in have}
+    for col in columns.unmapped:
+        last = (col.split(source.separator)[-1] if source.separator else col).strip().lower()
+        if len(last) < 4 or last.startswith(("_", "unnamed:")):
+            continue
+        for lower, name in wanted.items():
+            if len(lower) >= 4 and Levenshtein.distance(last, lower) <= (1 if len(lower) <= 6 else 2):
+                raise SidError("source_columns", f"column {col!r} is not in the form (did you mean "
+                               f"{name!r}?)", file=source.path, row=1, column=col,
+                               fix=f'Correct the header, or add rename = {{ "{col}" = "{name}" }} to this '
+                               "source in sid.toml.")
+
+
+def _refuse_missing_questions(tables: dict, questionnaire: Questionnaire, project: Project) -> None:
+    """A required question with no column in any source would be delivered empty: an error."""
+    have = set()
+    for _, columns in tables.values():
+        have |= set(columns.variables.values()) | {var for var, _ in columns.options.values()}
+    for v in questionnaire:
+        if v.required and v.type not in _METADATA and v.name not in have and v.name != project.key:
+            one = len(project.sources) == 1
+            raise SidError("source_columns", f"required question {v.name!r} has no column"
+                           + ("" if one else " in any source"),
+                           file=project.sources[0].path if one else project.file, row=1 if one else None,
+                           fix="Export the data again with every question, or map its column with "
+                           "rename in sid.toml.")
+
+
+def default_complete_if(questionnaire: Questionnaire, key: str) -> str:
+    """Complete = the last required question that everyone is asked has an answer."""
+    last = [v for v in questionnaire if v.required and not v.routing and v.name != key
+            and v.type not in ("calculate", "start", "end", "today")]
+    if not last:
+        return "true()"
+    return f"${{{last[-1].name}}} != ''"
+
+
+def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnaire, source: Source,
+                key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The source's columns as form variables, converted to the form's kinds (vectorised per
+    column); cells that do not convert become missing and are listed as problems."""
+    raw = table.frame
+    out: dict[str, pd.Series] = {}
+    problems = []
+    by_var = {var: col for col, var in columns.variables.items()}
+    options: dict[str, list[tuple[str, str]]] = {}
+    for col, (var, choice) in columns.options.items():
+        options.setdefault(var, []).append((col, choice))
+    for var in questionnaire:
+        name = var.name
+        if name in by_var:
+            column = raw[by_var[name]]
+        elif name in options:
+            order = {c: i for i, c in enumerate(var.choices.names)}
+            column = assemble_multiple(raw, sorted(options[name], key=lambda oc: order[oc[1]]))
+        else:
+            continue
+        values, bad = _convert(column, var.kind, source.dayfirst)
+        if var.type in ("select_one", "select_multiple") and var.kind != "numeric":
+            values = _names_from_codes(values, var)
+        if bad.any():
+            problems.append(pd.DataFrame({
+                "source": source.name, "row": np.flatnonzero(bad.to_numpy()) + 1, "column": by_var.get(name, name),
+                "value": column[bad].astype(str).to_numpy(), "expected": var.kind}))
+        out[name] = values
+    if key not in out:
+        out[key] = raw[key].astype("string").str.strip()
+    # Columns that are not in the form (platform metadata) stay in the raw file and are listed in
+    # the summary; the record id is kept as _record.
+    frame = pd.DataFrame(out, index=raw.index)
+    frame[key] = frame[key].astype(object).where(frame[key].notna(), None)
+    frame["_source"] = source.name
+    frame["_row"] = np.arange(1, len(raw) + 1)
+    frame["_record"] = (raw[source.instance].astype(str) if source.instance in raw.columns
+                        else source.name + ":" + frame["_row"].astype(str))
+    frame["_mode"] = source.mode or ""
+    frame["_submitted"] = (_datetimes(raw[source.submitted].astype("string"), source.dayfirst)
+                           if source.submitted in raw.columns else pd.NaT)
+    found = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
+    return frame, found
+
+
+def _convert(column: pd.Series, kind: str, dayfirst: bool) -> tuple[pd.Series, pd.Series]:
+    if kind == "numeric":
+        if pd.api.types.is_numeric_dtype(column):
+            values = column.astype("float64")
+            return values, pd.Series(False, index=column.index)
+        fast = _arrow_numbers(column)
+        if fast is not None:
+            return fast, pd.Series(False, index=column.index)
+        text = column.astype("string").str.strip()
+        values = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").astype("float64")
+    elif kind == "datetime":
+        if pd.api.types.is_datetime64_any_dtype(column):
+            values = _ns(column)  # a SAV/Parquet date before 1677 or after 2262: missing, reported
+            return values, (column.notna() & values.isna()).astype(bool)
+        text = column.astype("string").str.strip()
+        values = _datetimes(text, dayfirst)
+    else:
+        if pd.api.types.is_numeric_dtype(column):  # e.g. a SAV string question stored as numbers
+            text = column.astype("string").str.replace(r"\.0$", "", regex=True)
+        else:
+            text = column.astype("string").str.strip()
+        values = text.mask(text == "").astype(object).where(text.notna() & (text != ""), np.nan)
+        return values, pd.Series(False, index=column.index)
+    bad = (text.notna() & (text != "") & values.isna()).fillna(False).astype(bool)
+    return values, bad
+
+
+def _arrow_numbers(column: pd.Series) -> pd.Series | None:
+    """A text column of plain numbers converted by Arrow's C++ cast (some 25× faster than
+    pd.to_numeric); None when any cell is not a plain number, for the careful path to report it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        array = getattr(column.array, "_pa_array", None)  # Arrow-backed text: no copy
+        if array is None:
+            array = pa.array(column.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        values = pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return None
+    if np.isnan(values).sum() != int(array.null_count) or np.isinf(values).any():
+        return None  # 'nan' / 'inf' typed as text: let the careful path judge them
+    return pd.Series(values, index=column.index, dtype="float64")
+
+
+def _names_from_codes(values: pd.Series, var) -> pd.Series:
+    """Keyed paper data and SPSS exports may hold the numeric codes of a list whose choice names
+    are text (countries 1 = BE ...): map each code back to its name, per distinct value."""
+    names = set(var.choices.names)
+    by_code = {str(code): name for name, code in var.choices.codes.items()}
+    uniques = pd.unique(values.dropna())
+    mapping = {}
+    for u in uniques:
+        tokens = str(u).split()
+        if tokens and not set(tokens) <= names and all(t in by_code for t in tokens):
+            mapping[u] = " ".join(by_code[t] for t in tokens)
+    return values.replace(mapping) if mapping else values
+
+
+_OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
+
+
+def _datetimes(text: pd.Series, dayfirst: bool) -> pd.Series:
+    """ISO 8601 (with an offset → Brussels local time), else day-first or month-first dates."""
+    text = text.astype("string")
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    has_offset = text.str.contains(_OFFSET, regex=True).fillna(False).astype(bool)
+    if has_offset.any():
+        aware = pd.to_datetime(text[has_offset], errors="coerce", format="ISO8601", utc=True)
+        result[has_offset] = _ns(aware.dt.tz_convert("Europe/Brussels").dt.tz_localize(None))
+    rest = ~has_offset & text.notna()
+    if rest.any():
+        iso = pd.to_datetime(text[rest], errors="coerce", format="ISO8601")
+        result[rest] = _ns(iso)
+        left = rest & result.isna()
+        if left.any():
+            other = pd.to_datetime(text[left], errors="coerce", format="mixed", dayfirst=dayfirst)
+            result[left] = _ns(other)
+    return result
+
+
+def _ns(values: pd.Series) -> pd.Series:
+    """As datetime64[ns]; dates outside its range (years 1677-2262, e.g. "1" read as year 1)
+    become missing instead of an overflow error."""
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_localize(None)
+    inside = values.notna() & (values >= pd.Timestamp.min) & (values <= pd.Timestamp.max)
+    return values.where(inside).astype("datetime64[ns]")
+
+
+def resolve(records: pd.DataFrame, project: Project, questionnaire: Questionnaire
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Status (kept/merged/excluded), the respondent a record counts as, and the reason.
+
+    Rule for several records of one respondent: a complete interview beats an incomplete one;
+    then the one with more answers; then the mode earlier in ingest.mode_priority; then the
+    first submission (a resent copy is the duplicate); then the source order in sid.toml and the row order.
+    """
+    key = project.key
+    n = len(records)
+    status = np.full(n, "kept", dtype=object)
+    reason = np.full(n, "", dtype=object)
+    keys = records[key]
+    no_key = keys.isna() | (keys.astype(str).str.strip() == "")
+    status[no_key.to_numpy()] = "excluded"
+    reason[no_key.to_numpy()] = Reason.NO_KEY
+    test = ~no_key & keys.astype(str).str.contains(project.ingest.test_key_pattern, regex=True)
+    status[test.to_numpy()] = "excluded"
+    reason[test.to_numpy()] = Reason.TEST
+    if project.sample is not None:
+        sample_keys = _sample(project)[project.sample.key]
+        outside = ~no_key & ~test & ~keys.isin(set(sample_keys))
+        status[outside.to_numpy()] = "excluded"
+        reason[outside.to_numpy()] = Reason.NOT_IN_SAMPLE
+    respondent = np.where(status == "kept", keys.astype(object), "")
+
+    form_vars = [v for v in questionnaire.names if v in records.columns and v != key]
+    answered = records[form_vars].notna().sum(axis=1)
+    priority = {m: i for i, m in enumerate(project.ingest.mode_priority)}
+    candidates = records.assign(
+        _answered=answered,
+        _rank=records["_mode"].map(priority).fillna(len(priority)),
+        _kept=status == "kept",
+    )[lambda f: f["_kept"]]
+    ordered = candidates.sort_values(
+        [key, "_complete", "_answered", "_rank", "_submitted", "_order", "_row"],
+        ascending=[True, False, False, True, True, True, True], na_position="last", kind="stable")
+    loser = ordered[key].duplicated(keep="first")
+    winners = ordered[~loser].set_index(key)
+    losers = ordered[loser]
+    idx = losers.index.to_numpy()
+    status[idx] = "merged"
+    respondent[idx] = losers[key].to_numpy()
+    same_mode = losers["_source"].to_numpy() == winners.loc[losers[key], "_source"].to_numpy()
+    reason[idx] = np.where(same_mode, Reason.DOUBLE, Reason.CROSS_MODE)
+    return status, respondent, reason
+
+
+def _sample(project: Project) -> pd.DataFrame:
+    sample = project.sample
+    table = read_table(sample.source).frame
+    if sample.key not in table.columns:
+        raise SidError("source_columns", f"sample key column {sample.key!r} is missing",
+                       file=sample.source.path, row=1, fix="Check sample.key in sid.toml.")
+    table[sample.key] = table[sample.key].astype(str).str.strip()
+    dup = table[sample.key][table[sample.key].duplicated()]
+    if len(dup):
+        raise SidError("key_duplicate", f"{len(dup)} duplicate value(s) of {sample.key} in the sample, "
+                       f"e.g. {dup.iloc[0]!r}", file=sample.source.path, column=sample.key,
+                       fix="Keep one row per sampled person in the sample frame.")
+    return table
+
+
+def join_sample(kept: pd.DataFrame, project: Project) -> pd.DataFrame:
+    """Add the sample frame's design columns (stratum, municipality, ...); identifiers stay out.
+    Columns that clash with answers are prefixed `steekproef_`."""
+    if project.sample is None:
+        return kept
+    sample = project.sample
+    table = _sample(project)
+    design = [c for c in table.columns if c not in sample.identifiers and c != sample.key]
+    renamed = {c: (f"steekproef_{c}" if c in kept.columns else c) for c in design}
+    design_frame = table[[sample.key, *design]].rename(columns=renamed)
+    design_frame = design_frame.rename(columns={sample.key: project.key})
+    merged = kept.merge(design_frame, on=project.key, how="left", validate="one_to_one")
+    merged.index = kept.index
+    return merged

@@ -1,0 +1,380 @@
+"""The questionnaire: an XLSForm read through pyxform into an immutable model."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Iterator, Mapping
+
+from pipeline.errors import SidError
+from pipeline.survey.project import SID_MISSING, MissingScheme
+
+# pyxform's JSON type names → the XLSForm names sid uses everywhere else.
+_TYPES = {
+    "select one": "select_one",
+    "select all that apply": "select_multiple",
+    "integer": "integer",
+    "decimal": "decimal",
+    "range": "range",
+    "text": "text",
+    "calculate": "calculate",
+    "date": "date",
+    "dateTime": "datetime",
+    "time": "time",
+    "start": "start",
+    "end": "end",
+    "today": "today",
+    "deviceid": "deviceid",
+    "username": "username",
+    "email": "email",
+    "phonenumber": "phonenumber",
+    "audit": None,
+    "note": None,
+}
+NUMERIC_TYPES = frozenset({"integer", "decimal", "range", "calculate"})
+DATETIME_TYPES = frozenset({"date", "datetime", "start", "end", "today"})
+MEASURES = ("nominal", "ordinal", "scale")
+_DEFAULT_MEASURE = {"integer": "scale", "decimal": "scale", "range": "scale",
+                    "calculate": "scale", "date": "scale", "datetime": "scale",
+                    "start": "scale", "end": "scale", "today": "scale", "time": "scale"}
+_ROW = re.compile(r"^\s*\[row\s*:\s*(\d+)\]\s*")
+_LANG_CODE = re.compile(r"\(([A-Za-z-]+)\)\s*$")
+
+
+def _frozen(mapping: Mapping[str, str] | None) -> Mapping[str, str]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class Choice:
+    name: str
+    labels: Mapping[str, str]
+
+    def label(self, language: str) -> str:
+        return self.labels.get(language) or next(iter(self.labels.values()), self.name)
+
+
+@dataclass(frozen=True)
+class ChoiceList:
+    name: str
+    choices: tuple[Choice, ...]
+
+    @cached_property
+    def numeric(self) -> bool:
+        """True when every choice name is a whole number (then names are the codes)."""
+        return all(_is_int(c.name) for c in self.choices)
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.choices)
+
+    @cached_property
+    def codes(self) -> Mapping[str, int]:
+        """Numeric code of each choice: whole-number names are their own code; other names
+        (``BE``, ``other``) get 1, 2, 3 ... in the order of the choices sheet, skipping codes
+        already taken. Stable as long as the list's order is not changed."""
+        taken = {int(c.name) for c in self.choices if _is_int(c.name)}
+        codes: dict[str, int] = {}
+        nxt = 1
+        for c in self.choices:
+            if _is_int(c.name):
+                codes[c.name] = int(c.name)
+                continue
+            while nxt in taken:
+                nxt += 1
+            codes[c.name] = nxt
+            taken.add(nxt)
+        return MappingProxyType(codes)
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One question (or calculate) of the form: what the data column holds and how it is asked."""
+
+    name: str
+    type: str
+    row: int
+    group: tuple[str, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    hints: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    choices: ChoiceList | None = None
+    relevant: str | None = None
+    constraint: str | None = None
+    constraint_message: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    required: bool = False
+    calculate: str | None = None
+    measure: str = "nominal"
+    read_only: bool = False
+    group_relevant: tuple[str, ...] = ()  # relevant conditions of the enclosing groups, outermost first
+    data_type: str | None = None  # the form's bind::type, e.g. "string" for a calculate giving text
+
+    @property
+    def routing(self) -> str | None:
+        """The full condition under which the question is asked: its groups' and its own."""
+        parts = [*self.group_relevant, *([self.relevant] if self.relevant else [])]
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else " and ".join(f"({p})" for p in parts)
+
+    @property
+    def kind(self) -> str:
+        """How the answers are held in a frame: numeric, string, multi or datetime."""
+        if self.type == "select_multiple":
+            return "multi"
+        if self.type == "select_one":
+            return "numeric" if self.choices is not None and self.choices.numeric else "string"
+        if self.type == "calculate" and self.data_type == "string":
+            return "string"
+        if self.type in NUMERIC_TYPES:
+            return "numeric"
+        if self.type in DATETIME_TYPES:
+            return "datetime"
+        return "string"
+
+    def label(self, language: str) -> str:
+        return self.labels.get(language) or next(iter(self.labels.values()), "")
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    path: Path
+    form_id: str
+    title: str
+    version: str
+    default_language: str
+    languages: tuple[str, ...]
+    variables: tuple[Variable, ...]
+    missing: MissingScheme = SID_MISSING
+
+    def __iter__(self) -> Iterator[Variable]:
+        return iter(self.variables)
+
+    def __len__(self) -> int:
+        return len(self.variables)
+
+    def __getitem__(self, name: str) -> Variable:
+        for v in self.variables:
+            if v.name == name:
+                return v
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        return any(v.name == name for v in self.variables)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(v.name for v in self.variables)
+
+    def language(self, wanted: str) -> str:
+        """The form's language column for `wanted`: a full name or the code in brackets."""
+        for lang in self.languages:
+            match = _LANG_CODE.search(lang)
+            if lang == wanted or (match and match.group(1).lower() == wanted.lower()):
+                return lang
+        raise SidError("language_unknown", f"the form has no labels in language {wanted!r}",
+                       file=self.path, sheet="survey",
+                       fix=f"Use one of: {', '.join(self.languages)} (or its code in brackets).")
+
+
+def load_questionnaire(path: str | Path, missing: MissingScheme = SID_MISSING) -> Questionnaire:
+    """Parse and check an XLSForm with pyxform; a bad form is one SidError naming sheet and row."""
+    path = Path(path)
+    if not path.is_file():
+        raise SidError("form_missing", "questionnaire file not found", file=path,
+                       fix="Check survey.form in sid.toml.")
+    if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
+        raise SidError("form_unreadable", "not an Excel workbook", file=path,
+                       fix="Give the questionnaire as an .xlsx XLSForm.")
+    if path.suffix.lower() != ".xls" and not zipfile.is_zipfile(path):
+        raise SidError("form_unreadable", "not a valid .xlsx workbook (damaged, or not made by Excel)",
+                       file=path, fix="Open it in Excel and save it again as .xlsx.")
+    from pyxform.errors import PyXFormError
+    from pyxform.xls2json_backends import xlsx_to_dict
+    from pyxform.xls2xform import convert
+
+    try:
+        # convert() runs all of pyxform's checks (references, list names, unique names ...).
+        result = convert(xlsform=str(path))
+        sheets = xlsx_to_dict(str(path))
+    except PyXFormError as exc:
+        message = str(exc)
+        match = _ROW.match(message)
+        row = int(match.group(1)) if match else None
+        sheet = next((s for s in ("survey", "choices", "settings") if f"'{s}' sheet" in message), None)
+        if row is None:  # e.g. "Unknown question type 'integr'.": find the row that says it
+            row, sheet = _row_of_value(path, message, sheet)
+        raise SidError("form_invalid", _ROW.sub("", message), file=path, sheet=sheet, row=row,
+                       fix="Correct the form and run again.") from None
+    except Exception as exc:  # openpyxl/zipfile errors for files that are no workbook at all
+        raise SidError("form_unreadable", f"cannot read the workbook ({type(exc).__name__}: {exc})",
+                       file=path, fix="Save the questionnaire as an .xlsx XLSForm.") from None
+    return _model(path, result._pyxform, sheets, missing)
+
+
+def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: MissingScheme) -> Questionnaire:
+    rows: dict[str, int] = {}
+    for i, row in enumerate(sheets.get("survey", []), start=2):
+        if row.get("name"):
+            rows.setdefault(str(row["name"]).strip(), i)
+    header = sheets.get("survey_header", [{}])
+    columns = header[0].keys() if header and isinstance(header[0], dict) else []
+    languages = [c.split("::", 1)[1] for c in columns if c.startswith("label::")]
+    default_language = form.get("default_language") or (languages[0] if languages else "default")
+    if not languages:
+        languages = [default_language]
+
+    def labels(value: Any) -> Mapping[str, str]:
+        if isinstance(value, dict):
+            return _frozen({k: str(v) for k, v in value.items() if v not in (None, "")})
+        return _frozen({default_language: str(value)} if value else {})
+
+    variables: list[Variable] = []
+
+    def walk(children: list[dict[str, Any]], group: tuple[str, ...], conditions: tuple[str, ...]) -> None:
+        for item in children:
+            kind = item.get("type")
+            name = item.get("name", "")
+            if kind == "group":
+                if not item.get("control", {}).get("bodyless"):  # pyxform's own meta/instanceID
+                    own = item.get("bind", {}).get("relevant")
+                    walk(item.get("children", []), group + (name,), conditions + ((own,) if own else ()))
+                continue
+            if kind == "repeat":
+                raise SidError("form_unsupported", f"repeat group {name!r}: repeats are not supported",
+                               file=path, sheet="survey", row=rows.get(name),
+                               fix="Flatten the repeat into numbered questions.")
+            if kind not in _TYPES:
+                raise SidError("form_unsupported", f"question type {kind!r} of {name!r} is not supported",
+                               file=path, sheet="survey", row=rows.get(name), column="type")
+            xls_type = _TYPES[kind]
+            if xls_type is None:  # notes and audits hold no answers
+                continue
+            bind = item.get("bind", {})
+            measure = item.get("measure") or (
+                "nominal" if bind.get("type") == "string" else _DEFAULT_MEASURE.get(xls_type, "nominal"))
+            if measure not in MEASURES:
+                raise SidError("form_invalid", f"measure {measure!r} of {name!r} is not one of "
+                               f"{', '.join(MEASURES)}", file=path, sheet="survey",
+                               row=rows.get(name), column="measure")
+            choices = None
+            if "choices" in item:
+                choices = ChoiceList(item.get("list_name", ""), tuple(
+                    Choice(str(c["name"]), labels(c.get("label"))) for c in item["choices"]))
+            variables.append(Variable(
+                name=name, type=xls_type, row=rows.get(name, 0), group=group,
+                labels=labels(item.get("label")), hints=labels(item.get("hint")),
+                choices=choices,
+                relevant=bind.get("relevant") or None,
+                constraint=bind.get("constraint") or None,
+                constraint_message=labels(bind.get("jr:constraintMsg")),
+                required=str(bind.get("required", "")).strip().lower() in ("yes", "true", "true()"),
+                calculate=bind.get("calculate") or None,
+                measure=measure,
+                read_only=str(bind.get("readonly", item.get("read_only", ""))).lower()
+                in ("yes", "true", "true()"),
+                group_relevant=conditions,
+                data_type=bind.get("type") or None,
+            ))
+
+    walk(form.get("children", []), (), ())
+    seen: dict[str, Variable] = {}
+    for v in variables:
+        other = seen.get(v.name.lower())
+        if other is not None:
+            raise SidError("form_invalid", f"variable name {v.name!r} is also used in row {other.row} "
+                           "(names must be unique in the whole form, ignoring case, to become SPSS variables)",
+                           file=path, sheet="survey", row=v.row, column="name",
+                           fix="Rename one of them in the form.")
+        seen[v.name.lower()] = v
+    _check_expressions(path, variables)
+    _check_cycles(path, variables)
+    return Questionnaire(
+        path=path, form_id=str(form.get("id_string", "")), title=str(form.get("title", "")),
+        version=str(form.get("version", "")), default_language=default_language,
+        languages=tuple(languages), variables=tuple(variables), missing=missing,
+    )
+
+
+def _check_expressions(path: Path, variables: list[Variable]) -> None:
+    """Every relevant, constraint and calculate must parse with sid's evaluator."""
+    from pipeline.survey.expressions import ExpressionError, parse
+
+    for v in variables:
+        for column, text in (("relevant", v.relevant), ("constraint", v.constraint),
+                             ("calculate", v.calculate)):
+            if not text:
+                continue
+            try:
+                parse(text)
+            except ExpressionError as exc:
+                raise SidError("form_expression", f"{v.name}: {exc}", file=path, sheet="survey",
+                               row=v.row, column=column, fix="Correct the expression in the form.") from None
+
+
+def _check_cycles(path: Path, variables: list[Variable]) -> None:
+    """Calculates that depend on each other in a circle can never be computed: name their rows."""
+    from pipeline.survey.expressions import references
+
+    calcs = {v.name: v for v in variables if v.calculate}
+    uses = {name: sorted(references(v.calculate) & calcs.keys()) for name, v in calcs.items()}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for start in calcs:
+        if state.get(start):
+            continue
+        path_: list[str] = []
+        stack = [(start, iter(uses[start]))]
+        state[start] = 1
+        path_.append(start)
+        while stack:
+            name, todo = stack[-1]
+            nxt = next(todo, None)
+            if nxt is None:
+                state[name] = 2
+                stack.pop()
+                path_.pop()
+                continue
+            if state.get(nxt) == 1:
+                cycle = path_[path_.index(nxt):]
+                rows = [calcs[n].row for n in cycle]
+                described = " → ".join(cycle + [nxt])
+                raise SidError("form_cycle", f"circular calculates: {described} (rows "
+                               f"{', '.join(str(r) for r in rows)})", file=path, sheet="survey",
+                               row=rows[0], column="calculate",
+                               fix="Break the circle: one of these calculates must not use the others.")
+            if not state.get(nxt):
+                state[nxt] = 1
+                path_.append(nxt)
+                stack.append((nxt, iter(uses[nxt])))
+
+
+def _row_of_value(path: Path, message: str, sheet: str | None) -> tuple[int | None, str | None]:
+    """The first row of the survey (or choices) sheet with a cell equal to a value quoted in
+    pyxform's message, when the message itself gives no row."""
+    quoted = re.findall(r"'([^']+)'", message)
+    if not quoted:
+        return None, sheet
+    try:
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            for title in ([sheet] if sheet else ["survey", "choices"]):
+                if title not in wb.sheetnames:
+                    continue
+                for i, cells in enumerate(wb[title].iter_rows(values_only=True), start=1):
+                    if any(str(c).strip() in quoted for c in cells if c is not None) and i > 1:
+                        return i, title
+        finally:
+            wb.close()
+    except Exception:
+        pass
+    return None, sheet
+
+
+def _is_int(text: str) -> bool:
+    return re.fullmatch(r"-?\d+", text.strip()) is not None

@@ -1,0 +1,1 @@
+"""Validation: the form's checks, the rules beside it and quality indicators."""

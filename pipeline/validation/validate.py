@@ -1,0 +1,412 @@
+"""Validation: the questionnaire's own logic (pandera schema, routing) plus rules, as a report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import SidError
+from pipeline.survey.expressions import ExpressionError, evaluate, parse, references
+from pipeline.survey.questionnaire import Questionnaire, Variable
+
+# Frozen report columns.
+FAILURE_COLUMNS = ["respondent", "variable", "rule", "value", "severity", "message"]
+SUMMARY_COLUMNS = ["rule", "description", "items", "passes", "fails", "n_na", "severity", "expression"]
+SEVERITIES = ("error", "warning")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A consistency rule the form cannot express (schemas/rules.yaml): `expression` must hold."""
+
+    name: str
+    description: str
+    expression: str
+    severity: str = "error"
+    when: str | None = None  # the rule applies only where this holds (default: everywhere)
+
+
+@dataclass(frozen=True)
+class QualitySettings:
+    speeder_ratio: float = 0.33  # duration below this share of the median duration
+    straightline_min_items: int = 4  # grids with at least this many questions
+    max_item_nonresponse: float = 0.30  # share of asked questions left empty or refused
+    max_dont_know: float = 0.30  # share of answered questions answered "weet niet"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One evaluated check: where it applied (`items`) and where it failed (`fails`)."""
+
+    rule: str
+    description: str
+    expression: str
+    severity: str
+    variable: str
+    items: np.ndarray
+    fails: np.ndarray
+    n_na: int = 0
+    message: str = ""
+    values: pd.Series | None = None
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    failures: pd.DataFrame  # FAILURE_COLUMNS, one row per failing cell or respondent
+    summary: pd.DataFrame  # SUMMARY_COLUMNS, one row per rule, worst first
+    accepted: dict[str, str] = field(default_factory=dict)
+    quality: pd.DataFrame | None = None  # per respondent: duration, straightlining, nonresponse, dk
+
+    @property
+    def errors(self) -> int:
+        return int((self.failures["severity"] == "error").sum())
+
+    @property
+    def warnings(self) -> int:
+        return int((self.failures["severity"] == "warning").sum())
+
+
+def load_rules(path: Path, questionnaire: Questionnaire) -> tuple[Rule, ...]:
+    """Rules from YAML: a list of {name, description, expression, severity, when}; each checked."""
+    from pipeline.survey.rulebook import read_rule_list
+
+    data = read_rule_list(path, "rules", "validate.rules")
+    rules, names = [], set()
+    for i, item in enumerate(data, start=1):
+        where = dict(file=path, column=f"rule {i}")
+        if not isinstance(item, dict) or not {"name", "expression"} <= set(item):
+            raise SidError("rules_invalid", "each rule needs at least name and expression", **where)
+        unknown = set(item) - {"name", "description", "expression", "severity", "when"}
+        if unknown:
+            raise SidError("rules_invalid", f"unknown key {sorted(unknown)[0]!r} in rule {item['name']!r}", **where)
+        rule = Rule(str(item["name"]), str(item.get("description", "")), str(item["expression"]),
+                    str(item.get("severity", "error")), item.get("when"))
+        if rule.name in names:
+            raise SidError("rules_invalid", f"rule name {rule.name!r} is used twice", **where)
+        names.add(rule.name)
+        if rule.severity not in SEVERITIES:
+            raise SidError("rules_invalid", f"rule {rule.name!r}: severity must be error or warning", **where)
+        for text in filter(None, (rule.expression, rule.when)):
+            try:
+                parse(text)
+            except ExpressionError as exc:
+                raise SidError("rules_invalid", f"rule {rule.name!r}: {exc}", **where) from None
+        rules.append(rule)
+    return tuple(rules)
+
+
+def schema(questionnaire: Questionnaire, key: str):
+    """The pandera schema the form implies: kinds, allowed codes (answers + missing codes), the
+    form's single-variable constraints, and a unique, complete respondent key."""
+    import pandera.pandas as pa
+
+    missing = [float(c) for c in questionnaire.missing.values]
+    missing_text = [str(c) for c in questionnaire.missing.values]
+    # Text columns are not coerced: pandera's per-column coercion (pandas 3 holds text as Arrow
+    # strings) cost more than all the checks together; their kind needs no dtype check.
+    columns = {key: pa.Column(None, nullable=False, unique=True,
+                              checks=pa.Check(lambda s: s.astype(str).str.strip() != "", name="key_present"))}
+    for var in questionnaire:
+        if var.name == key:
+            continue
+        checks = []
+        if var.type == "select_one":
+            allowed = ([float(c) for c in var.choices.codes.values()] + missing if var.kind == "numeric"
+                       else list(var.choices.names) + missing_text)
+            checks.append(pa.Check.isin(allowed, name=f"codes:{var.name}", error=f"codes:{var.name}"))
+        elif var.type == "select_multiple":
+            allowed_tokens = set(var.choices.names) | set(missing_text)
+            checks.append(pa.Check(lambda s, ok=frozenset(allowed_tokens): _tokens_known(s, ok),
+                                   name=f"codes:{var.name}", error=f"codes:{var.name}"))
+        if var.constraint and references(var.constraint) <= {var.name}:
+            checks.append(pa.Check(lambda s, v=var, m=missing: _constraint(v, s, m),
+                                   name=f"constraint:{var.name}", error=f"constraint:{var.name}"))
+        dtype = {"numeric": "float64", "datetime": "datetime64[ns]"}.get(var.kind)
+        columns[var.name] = pa.Column(dtype, checks=checks, nullable=True, required=False)
+    return pa.DataFrameSchema(columns, strict=False, name=questionnaire.form_id)
+
+
+def _tokens_known(series: pd.Series, allowed: frozenset) -> pd.Series:
+    text = series.astype("string")
+    uniques = pd.unique(text.dropna())
+    bad = {u for u in uniques if not set(str(u).split()) <= allowed}
+    return ~text.isin(bad).fillna(False).astype(bool)
+
+
+def _constraint(var: Variable, series: pd.Series, missing: list[float]) -> pd.Series:
+    frame = series.to_frame(var.name)
+    ok = evaluate(var.constraint, frame, current=var.name)
+    exempt = series.isna() | (series.isin(missing) if var.kind == "numeric" else False)
+    return ok | exempt
+
+
+def validate(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, rules: tuple[Rule, ...] = (),
+             quality: QualitySettings = QualitySettings(), accepted: dict[str, str] | None = None
+             ) -> ValidationReport:
+    """Every check in one pass over the frame; nothing stops at the first failure."""
+    from pipeline.validation.quality import indicators
+
+    frame = frame.reset_index(drop=True)  # positions = pandera's failure indexes
+    derived = _with_calculates(frame, questionnaire)
+    asked = _asked(derived, questionnaire, key)
+    checks: list[Check] = []
+    checks += _schema_checks(frame, questionnaire, key)
+    checks += _cross_constraints(frame, questionnaire, key)
+    checks += _routing_checks(frame, questionnaire, key, asked)
+    checks += [_rule_check(derived, rule) for rule in rules]
+    checks += _pii_checks(frame, questionnaire, key)
+    quality_table = indicators(frame, questionnaire, asked, quality.straightline_min_items)
+    checks += _quality_checks(quality_table, quality)
+    report = _report(frame, key, checks, accepted or {})
+    quality_table.insert(0, "respondent", report_keys(frame, key))
+    return ValidationReport(report.failures, report.summary, report.accepted, quality_table.reset_index(drop=True))
+
+
+def _with_calculates(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
+    """Routing and rules are judged as the form app would: with its calculate fields, computed from
+    the answers where a source lacks them (keyed paper questionnaires). The data is not changed."""
+    from pipeline.cleaning.clean import derive_calculates
+
+    if not any(v.type == "calculate" for v in questionnaire):
+        return frame
+    try:
+        derived = derive_calculates(frame, questionnaire)
+    except ExpressionError as exc:
+        bad = next(v for v in questionnaire if v.type == "calculate")
+        raise _form_error(bad, "calculate", exc, questionnaire) from None
+    view = frame.copy(deep=False)
+    for var in questionnaire:  # recorded values stay; only missing ones are computed
+        if var.type == "calculate" and var.name in derived.columns:
+            view[var.name] = (frame[var.name].where(frame[var.name].notna(), derived[var.name])
+                              if var.name in frame.columns else derived[var.name])
+    return view
+
+
+def report_keys(frame: pd.DataFrame, key: str) -> np.ndarray:
+    return frame[key].astype(str).to_numpy() if key in frame.columns else np.arange(len(frame)).astype(str)
+
+
+def _asked(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> dict[str, np.ndarray]:
+    """Whether each question was to be asked, per respondent (its routing); computed once."""
+    asked = {}
+    cache: dict[str, np.ndarray] = {}
+    for var in questionnaire:
+        if var.name not in frame.columns or var.name == key:
+            continue
+        if not var.routing:
+            asked[var.name] = np.ones(len(frame), dtype=bool)
+            continue
+        if var.routing not in cache:
+            try:
+                cache[var.routing] = evaluate(var.routing, frame).to_numpy()
+            except ExpressionError as exc:
+                raise _form_error(var, "relevant", exc, questionnaire) from None
+        asked[var.name] = cache[var.routing]
+    return asked
+
+
+def _quality_checks(table: pd.DataFrame, settings: QualitySettings) -> list[Check]:
+    checks = []
+    n = len(table)
+    if "duration_ratio" in table.columns:
+        ratio = table["duration_ratio"]
+        checks.append(Check("quality:speeder", f"interviewduur minstens {settings.speeder_ratio:g} "
+                            "keer de mediaan", f"duration / median >= {settings.speeder_ratio:g}", "warning",
+                            "start, end", ratio.notna().to_numpy(),
+                            (ratio < settings.speeder_ratio).fillna(False).to_numpy(),
+                            n_na=int(ratio.isna().sum()), message="speeder: interview veel korter dan de mediaan",
+                            values=table["duration_min"].round(1).astype("string")))
+    lined = table["straightlined"].astype(str)
+    checks.append(Check("quality:straightlining", "geen vragenbatterij overal met hetzelfde antwoord ingevuld",
+                        f"grids of at least {settings.straightline_min_items} questions", "warning", "grids",
+                        np.ones(n, dtype=bool), (lined != "").to_numpy(),
+                        message="straightlining: overal hetzelfde antwoord in een vragenbatterij", values=lined))
+    for column, limit, rule, text in (
+            ("item_nonresponse", settings.max_item_nonresponse, "quality:item_nonresponse",
+             "aandeel gestelde vragen zonder antwoord of geweigerd"),
+            ("dont_know", settings.max_dont_know, "quality:dont_know", "aandeel antwoorden 'weet niet'")):
+        share = table[column]
+        checks.append(Check(rule, f"{text} hoogstens {limit:.0%}", f"{column} <= {limit:g}", "warning", column,
+                            share.notna().to_numpy(), (share > limit).fillna(False).to_numpy(),
+                            n_na=int(share.isna().sum()), message={"item_nonresponse": "veel vragen zonder antwoord", "dont_know": "veel 'weet niet'"}[column],
+                            values=share.round(3).astype("string")))
+    return checks
+
+
+def _form_error(var: Variable, column: str, exc: ExpressionError, questionnaire: Questionnaire) -> SidError:
+    return SidError("form_expression", f"{var.name}: {exc}", file=questionnaire.path, sheet="survey",
+                    row=var.row, column=column, fix="Correct the expression in the form.")
+
+
+def _schema_checks(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> list[Check]:
+    import pandera.pandas as pa
+
+    present = [c for c in [key, *questionnaire.names] if c in frame.columns]
+    sub = frame[list(dict.fromkeys(present))]
+    try:
+        schema(questionnaire, key).validate(sub, lazy=True)
+        failures = pd.DataFrame(columns=["column", "check", "failure_case", "index"])
+    except pa.errors.SchemaErrors as exc:
+        failures = exc.failure_cases
+    checks = []
+    n = len(frame)
+    for var in questionnaire:
+        if var.name not in sub.columns:
+            continue
+        kinds = ["codes"] if var.type in ("select_one", "select_multiple") else []
+        if var.constraint and references(var.constraint) <= {var.name}:
+            kinds.append("constraint")
+        for kind in kinds:
+            rows = failures[(failures["column"] == var.name) & (failures["check"] == f"{kind}:{var.name}")]
+            fails = np.zeros(n, dtype=bool)
+            fails[rows["index"].dropna().astype(int).to_numpy()] = True
+            expression = (var.constraint if kind == "constraint"
+                          else f"{var.name} in list {var.choices.name}")
+            description = (var.constraint_message.get(questionnaire.default_language)
+                           or f"{var.name}: {var.constraint}") if kind == "constraint" else \
+                f"{var.name}: antwoord is een code van lijst {var.choices.name} of een ontbrekende-waardecode"
+            checks.append(Check(f"{kind}:{var.name}", description, expression, "error", var.name,
+                                sub[var.name].notna().to_numpy(), fails,
+                                message="waarde buiten de grenzen van de vragenlijst" if kind == "constraint"
+                                else "onbekende code", values=sub[var.name]))
+    key_rows = failures[failures["column"] == key]
+    fails = np.zeros(n, dtype=bool)
+    fails[key_rows["index"].dropna().astype(int).to_numpy()] = True
+    checks.append(Check("key_unique", f"{key} is ingevuld en uniek", f"unique({key})", "error", key,
+                        np.ones(n, dtype=bool), fails, message="dubbele of lege sleutel", values=sub[key]))
+    dtype_rows = failures[failures["index"].isna() & (failures["column"] != key)]
+    for column in dtype_rows["column"].unique():
+        checks.append(Check(f"type:{column}", f"{column} heeft het type uit de vragenlijst", "dtype", "error", column,
+                            np.ones(n, dtype=bool), np.ones(n, dtype=bool), message="verkeerd type",
+                            values=sub[column].astype(str)))
+    return checks
+
+
+def _cross_constraints(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> list[Check]:
+    """Constraints that refer to other answers (e.g. `. >= ${geboortejaar}`)."""
+    missing = [float(c) for c in questionnaire.missing.values]
+    checks = []
+    for var in questionnaire:
+        if not var.constraint or var.name not in frame.columns or references(var.constraint) <= {var.name}:
+            continue
+        others = frame.copy(deep=False)
+        for ref in references(var.constraint) - {var.name}:
+            if ref in others.columns and questionnaire[ref].kind == "numeric":
+                others[ref] = others[ref].mask(others[ref].isin(missing))
+        try:
+            ok = evaluate(var.constraint, others, current=var.name).to_numpy()
+        except ExpressionError as exc:
+            raise _form_error(var, "constraint", exc, questionnaire) from None
+        values = frame[var.name]
+        items = values.notna().to_numpy().copy()
+        if var.kind == "numeric":
+            items &= ~values.isin(missing).to_numpy()
+        for ref in references(var.constraint) - {var.name}:  # judged only where the others are given
+            if ref in others.columns:
+                items &= others[ref].notna().to_numpy()
+        checks.append(Check(f"constraint:{var.name}", var.constraint_message.get(questionnaire.default_language)
+                            or f"{var.name}: {var.constraint}", var.constraint, "error", var.name,
+                            items, items & ~ok, message="waarde buiten de grenzen van de vragenlijst", values=values))
+    return checks
+
+
+def _answered(values: pd.Series, var: Variable, not_applicable: int) -> np.ndarray:
+    if var.kind == "numeric":
+        return (values.notna() & (values != not_applicable)).to_numpy()
+    text = values.astype("string").str.strip()
+    return (text.notna() & (text != "") & (text != str(not_applicable))).fillna(False).to_numpy(dtype=bool)
+
+
+def _routing_checks(frame: pd.DataFrame, questionnaire: Questionnaire, key: str,
+                    asked_by_var: dict[str, np.ndarray]) -> list[Check]:
+    """From `relevant`: answered though not asked; empty though asked and required."""
+    na_code = questionnaire.missing.code("not_applicable")
+    checks = []
+    for var in questionnaire:
+        if var.name not in frame.columns or var.name == key or var.type in ("calculate", "start", "end"):
+            continue
+        asked = asked_by_var[var.name]
+        answered = _answered(frame[var.name], var, na_code)
+        if var.routing:
+            checks.append(Check(f"routing:{var.name}", f"{var.name} is alleen beantwoord als de vraag gesteld werd",
+                                var.routing, "error", var.name, ~asked, ~asked & answered,
+                                message="beantwoord hoewel niet gesteld (routing)", values=frame[var.name]))
+        if var.required and not var.read_only:
+            checks.append(Check(f"required:{var.name}", f"{var.name} is beantwoord als de vraag gesteld werd",
+                                var.routing or "true()", "error", var.name, asked, asked & ~answered,
+                                message="leeg hoewel gesteld en verplicht", values=frame[var.name]))
+    return checks
+
+
+def _pii_checks(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> list[Check]:
+    """Personal data typed into open answers, found by the same detectors that scrub the delivery
+    (checksum-validated register/BIS numbers, IBAN, phone numbers, e-mail, web addresses); the
+    report shows the answer with the tags, never the original."""
+    from pipeline.privacy import scrub_values
+
+    checks = []
+    for var in questionnaire:
+        if var.type != "text" or var.name == key or var.read_only or var.name not in frame.columns:
+            continue
+        text = frame[var.name].astype("string")
+        mapping, _ = scrub_values(text)
+        found = text.isin(list(mapping)).fillna(False).to_numpy(dtype=bool)
+        checks.append(Check(f"pii:{var.name}", f"{var.name} bevat geen persoonsgegevens (rijksregister-, "
+                            "BIS-, rekening- of telefoonnummer, e-mail- of webadres)",
+                            "no personal data pattern", "warning", var.name, text.notna().to_numpy(), found,
+                            message="persoonsgegevens in een open antwoord (verwijderd voor levering)",
+                            values=text.where(~found, text.map(mapping))))
+    return checks
+
+
+def _rule_check(frame: pd.DataFrame, rule: Rule) -> Check:
+    try:
+        applies = evaluate(rule.when, frame).to_numpy() if rule.when else np.ones(len(frame), dtype=bool)
+        holds = evaluate(rule.expression, frame).to_numpy()
+    except ExpressionError as exc:
+        raise SidError("rules_invalid", f"rule {rule.name!r}: {exc}", fix="Correct the rule in schemas/.") from None
+    variables = sorted(references(rule.expression))
+    return Check(rule.name, rule.description, rule.expression, rule.severity, ", ".join(variables),
+                 applies, applies & ~holds, message=rule.description or rule.expression,
+                 values=_rule_values(frame, variables))
+
+
+def _rule_values(frame: pd.DataFrame, variables: list[str]) -> pd.Series | None:
+    present = [v for v in variables if v in frame.columns]
+    if not present:
+        return None
+    parts = [v + "=" + frame[v].astype("string").fillna("") for v in present[:4]]
+    text = parts[0]
+    for p in parts[1:]:
+        text = text + "; " + p
+    return text
+
+
+def _report(frame: pd.DataFrame, key: str, checks: list[Check], accepted: dict[str, str]) -> ValidationReport:
+    respondents = report_keys(frame, key)
+    parts = []
+    rows = []
+    for check in checks:
+        severity = "accepted" if check.rule in accepted else check.severity
+        idx = np.flatnonzero(check.fails)
+        if len(idx):
+            values = (check.values.iloc[idx].astype("string").fillna("").to_numpy()
+                      if check.values is not None else "")
+            parts.append(pd.DataFrame({
+                "respondent": respondents[idx], "variable": check.variable, "rule": check.rule,
+                "value": values, "severity": severity, "message": check.message}))
+        items = int(check.items.sum())
+        fails = int(check.fails.sum())
+        rows.append({"rule": check.rule, "description": check.description
+                     + (f" [aanvaard: {accepted[check.rule]}]" if check.rule in accepted else ""),
+                     "items": items, "passes": items - fails, "fails": fails, "n_na": check.n_na,
+                     "severity": severity, "expression": check.expression})
+    failures = (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FAILURE_COLUMNS))
+    summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    order = summary["severity"].map({"error": 0, "warning": 1, "accepted": 2}).fillna(3)
+    summary = summary.assign(_o=order).sort_values(["_o", "fails", "rule"], ascending=[True, False, True],
+                                                   kind="stable").drop(columns="_o").reset_index(drop=True)
+    return ValidationReport(failures[FAILURE_COLUMNS], summary, dict(accepted))

@@ -1,0 +1,1 @@
+"""Weighting: design weights, nonresponse adjustment and raking."""

@@ -1,0 +1,229 @@
+"""`sid run` on the bundled demo project: the .sav in GNU PSPP says exactly what the form says.
+
+The expectations are read from the XLSForm with openpyxl here, not from sid's own model.
+"""
+
+import re
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from conftest import copy_demo_project, pspp_dictionary
+
+NL = "label::Nederlands (nl)"
+MISSING = {-1.0: "weet niet", -2.0: "wil niet antwoorden", -3.0: "niet van toepassing",
+           -4.0: "ongeldig", -9.0: "geen antwoord"}
+DEFAULT_MEASURE = {"integer": "Scale", "decimal": "Scale", "calculate": "Scale", "start": "Scale",
+                   "end": "Scale", "text": "Nominal", "select_one": "Nominal"}
+
+
+def form_sheets(path):
+    wb = openpyxl.load_workbook(path, read_only=True)
+    sheets = {}
+    for title in ("survey", "choices"):
+        rows = list(wb[title].iter_rows(values_only=True))
+        header = [str(h).strip() if h else "" for h in rows[0]]
+        sheets[title] = [dict(zip(header, r)) for r in rows[1:] if any(v is not None for v in r)]
+    return sheets
+
+
+def codes(choices):
+    """The documented coding rule: whole-number names are codes; others 1, 2, ... in list order."""
+    taken = {int(c["name"]) for c in choices if re.fullmatch(r"-?\d+", str(c["name"]))}
+    out, nxt = {}, 1
+    for c in choices:
+        name = str(c["name"])
+        if re.fullmatch(r"-?\d+", name):
+            out[name] = int(name)
+            continue
+        while nxt in taken:
+            nxt += 1
+        out[name] = nxt
+        taken.add(nxt)
+    return out
+
+
+@pytest.fixture(scope="module")
+def delivered(tmp_path_factory):
+    from conftest import copy_demo_project
+
+    root = copy_demo_project(tmp_path_factory.mktemp("demo"))
+    result = CliRunner().invoke(app, ["--project", str(root), "run"])
+    assert result.exit_code == 0, result.output
+    sav, sps = root / "cleaned" / "sid2026.sav", root / "cleaned" / "sid2026.sps"
+    assert sav.is_file() and sps.is_file()
+    return root, sav, sps
+
+
+@pytest.mark.pspp
+@pytest.mark.slow
+def test_pspp_dictionary_is_what_the_form_says(delivered, tmp_path):
+    root, sav, sps = delivered
+    variables, value_labels, user_missing, mrsets = pspp_dictionary(sav, tmp_path, sps)
+    sheets = form_sheets(root / "schemas" / "questionnaire.xlsx")
+    lists: dict[str, list] = {}
+    for c in sheets["choices"]:
+        lists.setdefault(c["list_name"], []).append(c)
+    checked = 0
+    multi_sets = {}
+    for row in sheets["survey"]:
+        kind, _, list_name = str(row.get("type") or "").partition(" ")
+        name = row.get("name")
+        if kind not in DEFAULT_MEASURE and kind != "select_multiple" or name == "sample_id":
+            continue  # the sample id is replaced by the pseudonymous respondent_id
+        label = row.get(NL)
+        if kind == "select_multiple":
+            members = []
+            for c in lists[list_name]:
+                choice = str(c["name"])
+                var = f"{name}_{'m' + choice[1:] if choice.startswith('-') else choice}"
+                assert var in variables, var
+                assert variables[var]["Label"] == f"{label}: {c[NL]}"
+                assert variables[var]["Measurement Level"] == "Nominal"
+                assert variables[var]["Missing Values"] == "-9 THRU -1"
+                assert value_labels[var] == {0.0: "niet gekozen", 1.0: "gekozen", **MISSING}
+                members.append(var)
+            multi_sets[f"${name}"] = (label, members)
+            checked += 1
+            continue
+        got = variables[name]
+        if label:
+            assert got["Label"] == label, name
+        measure = (row.get("measure") or "").capitalize() or DEFAULT_MEASURE[kind]
+        assert got["Measurement Level"] == measure, name
+        if kind == "text" or row.get("bind::type") == "string":
+            assert got["Missing Values"] == "" and got["Print Format"].startswith("A"), name
+            checked += 1
+            continue
+        if kind in ("start", "end"):
+            assert got["Print Format"].startswith("DATETIME"), name
+            checked += 1
+            continue
+        assert got["Missing Values"] == "-9 THRU -1", name
+        assert user_missing[name] == set(MISSING), name
+        expected = dict(MISSING)
+        if kind == "select_one":
+            numbers = codes(lists[list_name])
+            expected |= {float(numbers[str(c["name"])]): c[NL] for c in lists[list_name]}
+        assert value_labels[name] == expected, name
+        checked += 1
+    assert checked >= 80
+    assert "sample_id" not in variables
+    assert variables["respondent_id"]["Print Format"] == "A17"
+    assert variables["respondent_id"]["Label"] == "Respondentnummer (pseudoniem)"
+    assert variables["stratum"]["Label"] == "Uit de steekproef: stratum"
+    sets = {row[0]: (row[1], row[4].split()) for row in mrsets[1:]}
+    assert sets == multi_sets
+
+
+@pytest.mark.slow
+def test_demo_data_is_bundled_and_reproducible(tmp_path):
+    """raw/ holds exactly what `sid demo` makes from the form with the configured seed."""
+    from conftest import REPO
+    from pipeline.demo.generator import FILES
+
+    root = copy_demo_project(tmp_path / "p", raw=False)
+    result = CliRunner().invoke(app, ["--project", str(root), "demo"])
+    assert result.exit_code == 0, result.output
+    for name in FILES.values():
+        assert (root / "raw" / name).read_bytes() == (REPO / "raw" / name).read_bytes(), name
+    again = CliRunner().invoke(app, ["--project", str(root), "demo"])
+    assert again.exit_code == 2
+    assert "raw fieldwork data is never overwritten" in again.output
+
+
+VALIDATION_KINDS = ("routing_violation", "out_of_range", "impossible_value", "inconsistent_answer",
+                    "speeder", "straightliner", "unknown_code", "pii_in_open_answer")
+INGEST_KINDS = {"double_submission": "double_submission", "duplicate_cross_mode": "duplicate_cross_mode",
+                "test_interview": "test_interview"}
+
+
+@pytest.mark.slow
+def test_ingest_matches_the_ground_truth(delivered):
+    import pandas as pd
+
+    root, _, _ = delivered
+    truth = pd.read_csv(root / "raw" / "demo_truth.csv", dtype=str)
+    rec = pd.read_csv(root / "work" / "reconciliation.csv", dtype=str, keep_default_na=False)
+    for kind, reason in INGEST_KINDS.items():
+        planted = truth[truth["defect"] == kind]
+        merged = rec[rec["reason"] == reason]
+        assert len(merged) == len(planted), kind
+        pairs = set(zip(merged["source"], merged["row"].astype(int)))
+        assert set(zip(planted["source"], planted["row"].astype(int))) == pairs, kind
+    for source, rows in rec.groupby("source"):
+        assert len(rows) == rows["row"].astype(int).max()  # every raw record has its row
+
+
+@pytest.mark.slow
+def test_validation_recall_and_clean_respondents(delivered):
+    """Every planted defect that a rule can see is reported; clean respondents raise no error."""
+    import pandas as pd
+
+    from pipeline.survey.project import load_project
+    from pipeline.run import questionnaire_of
+    from pipeline.validation.validate import load_rules, validate
+
+    root, _, _ = delivered
+    project = load_project(root)
+    form = questionnaire_of(project)
+    ingested = pd.read_parquet(root / "work" / "ingested.parquet")
+    report = validate(ingested, form, key=project.key, rules=load_rules(project.validate.rules, form))
+    truth = pd.read_csv(root / "raw" / "demo_truth.csv", dtype=str)
+    flagged = set(report.failures["respondent"])
+    for kind in VALIDATION_KINDS:
+        planted = truth[truth["defect"] == kind]
+        assert len(planted) > 0, kind
+        assert planted["sample_id"].isin(flagged).all(), kind
+    errors = set(report.failures.loc[report.failures["severity"] == "error", "respondent"])
+    assert errors - set(truth["sample_id"]) == set()
+
+
+@pytest.mark.slow
+def test_every_planted_defect_corrected_or_excluded(delivered):
+    import pandas as pd
+
+    root, _, _ = delivered
+    truth = pd.read_csv(root / "raw" / "demo_truth.csv", dtype=str, keep_default_na=False)
+    log = pd.read_csv(root / "work" / "cleaning_log_private.csv", dtype=str, keep_default_na=False)
+    excluded = set(pd.read_csv(root / "work" / "exclusions.csv", dtype=str)["respondent"])
+    changed = set(zip(log["respondent"], log["variable"]))
+    for kind in ("out_of_range", "impossible_value", "unknown_code", "routing_violation"):
+        for row in truth[truth["defect"] == kind].itertuples():
+            assert (row.sample_id, row.variable) in changed or row.sample_id in excluded, (kind, row)
+    for kind in ("speeder", "break_off"):
+        planted = truth[truth["defect"] == kind]
+        rec = pd.read_csv(root / "work" / "reconciliation.csv", dtype=str, keep_default_na=False)
+        gone = set(rec.loc[rec["status"] != "kept", "key"])
+        assert planted["sample_id"].isin(excluded | gone).all(), kind
+
+
+@pytest.mark.slow
+def test_no_identifier_reaches_cleaned(delivered):
+    """No national register number, e-mail, phone or sample id from the raw data, nor the key,
+    in any delivered file; PII typed into open answers is replaced by tags."""
+    import pandas as pd
+    import pyreadstat
+
+    root, sav, _ = delivered
+    sample = pd.read_csv(root / "raw" / "steekproef.csv", dtype=str)
+    data, _ = pyreadstat.read_sav(str(sav))
+    texts = [data.to_csv()]
+    texts += [p.read_text(encoding="utf-8", errors="ignore") for p in (root / "cleaned").iterdir()
+              if p.suffix in (".csv", ".sps", ".json")]
+    blob = "\n".join(texts)
+    # Tokens of the delivered text, compared with the raw identifiers as sets (digits only for
+    # numbers, so a reformatted phone or register number is still caught).
+    digits = {re.sub(r"\D", "", t) for t in re.findall(r"\+?\d[\d\s./-]{6,}\d", blob)}
+    words = set(re.findall(r"[\w.+-]+@[\w.-]+|S\d{7}", blob))
+    for column in ("rijksregisternummer", "telefoon"):
+        raw = {re.sub(r"\D", "", v) for v in sample[column].dropna()}
+        assert not raw & digits, column
+    for column in ("email", "sample_id"):
+        assert not set(sample[column].dropna()) & words, column
+    assert "DEMO-KEY-not-secret" not in blob
+    scrubbed = pd.read_csv(root / "cleaned" / "pii_scrubbed.csv")
+    assert scrubbed["answers_scrubbed"].sum() >= 45
+    assert data["opmerkingen"].str.contains(r"\[(?:TEL|E-MAIL|RRN)\]").any()

@@ -1,0 +1,149 @@
+"""Validation: the form's own checks through pandera, routing, rules as data, quality, the report."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from conftest import TINY_TOML
+from pipeline.errors import SidError
+from pipeline.survey.questionnaire import load_questionnaire
+from pipeline.validation.validate import FAILURE_COLUMNS, SUMMARY_COLUMNS, QualitySettings, Rule, load_rules, validate
+
+
+def answers() -> pd.DataFrame:
+    return pd.DataFrame({
+        "resp_id": ["R1", "R2", "R3", "R4", "R4"],
+        "start": pd.to_datetime(["2026-03-02 10:00"] * 5),
+        "end": pd.to_datetime(["2026-03-02 10:30", "2026-03-02 10:31", "2026-03-02 10:29",
+                               "2026-03-02 10:32", "2026-03-02 10:05"]),
+        "geboortejaar": [1980.0, 1890.0, 1975.0, 2000.0, 1990.0],
+        "werk": [1.0, 0.0, np.nan, 1.0, 1.0],
+        "tevreden": [4.0, 3.0, np.nan, 9.0, -1.0],
+        "geboorteland": ["BE", "XX", "MA", "BE", "-3"],
+        "talen": ["nl", "nl zz", "ar", "ar", "nl"],
+        "talen_anders": [None, None, "Berbers", None, None],
+        "leeftijd": [45.0, 136.0, 51.0, 26.0, 36.0],
+    })
+
+
+@pytest.fixture
+def report(tiny_form):
+    form = load_questionnaire(tiny_form)
+    rules = (Rule("leeftijd_klopt", "leeftijd = 2026 - geboortejaar", "${leeftijd} = 2026 - ${geboortejaar}"),)
+    return validate(answers(), form, key="resp_id", rules=rules)
+
+
+def failures(report):
+    return report.failures[["respondent", "rule", "value", "severity"]].values.tolist()
+
+
+def test_report_columns_are_frozen(report):
+    assert list(report.failures.columns) == FAILURE_COLUMNS == [
+        "respondent", "variable", "rule", "value", "severity", "message"]
+    assert list(report.summary.columns) == SUMMARY_COLUMNS == [
+        "rule", "description", "items", "passes", "fails", "n_na", "severity", "expression"]
+
+
+def test_every_check_kind_found_in_one_pass(report):
+    found = failures(report)
+    assert ["R2", "constraint:geboortejaar", "1890.0", "error"] in found
+    assert ["R4", "codes:tevreden", "9.0", "error"] in found
+    assert ["R2", "codes:geboorteland", "XX", "error"] in found
+    assert ["R2", "codes:talen", "nl zz", "error"] in found
+    assert ["R4", "key_unique", "R4", "error"] in found
+    assert ["R3", "required:werk", "", "error"] in found
+    assert ["R2", "routing:tevreden", "3.0", "error"] in found
+    assert ["R3", "routing:talen_anders", "Berbers", "error"] in found
+    assert ["R1", "leeftijd_klopt", "geboortejaar=1980.0; leeftijd=45.0", "error"] in found
+    assert ["R4", "quality:speeder", "5.0", "warning"] in found
+    # -1 (weet niet) and -3 are missing codes: allowed in any coded question.
+    assert not [f for f in found if f[1] in ("codes:geboorteland", "codes:tevreden") and f[0] == "R4" and f[2] in ("-3", "-1.0")]
+
+
+def test_summary_counts_items_passes_fails(report):
+    row = report.summary.set_index("rule").loc["routing:tevreden"]
+    assert (row["items"], row["passes"], row["fails"], row["severity"]) == (2, 1, 1, "error")
+    assert row["expression"] == "${werk} = 1"
+    assert report.summary["severity"].iloc[0] == "error"  # worst first
+    assert report.errors == 10 and report.warnings == 2
+
+
+def test_accepted_rule_is_shown_with_its_reason(tiny_form):
+    form = load_questionnaire(tiny_form)
+    report = validate(answers(), form, key="resp_id", accepted={"codes:talen": "zz = Zaza, code volgt"})
+    row = report.summary.set_index("rule").loc["codes:talen"]
+    assert row["severity"] == "accepted"
+    assert "aanvaard: zz = Zaza, code volgt" in row["description"]
+    assert report.errors == 8
+
+
+def test_straightlining_item_nonresponse_and_dont_know(tmp_path):
+    from conftest import c, q, write_xlsform
+
+    survey = [q("text", "id", "Id"), {"type": "begin_group", "name": "vertrouwen"},
+              *[q("select_one s", f"v{i}", f"V{i}") for i in range(4)], {"type": "end_group"}]
+    form = load_questionnaire(write_xlsform(tmp_path / "f.xlsx", survey,
+                                            [c("s", str(i), str(i)) for i in range(1, 6)] + [c("s", "-1", "wn")]))
+    data = pd.DataFrame({"id": ["a", "b", "c"], "v0": [3.0, 1.0, -1.0], "v1": [3.0, 2.0, -1.0],
+                         "v2": [3.0, 1.0, -1.0], "v3": [3.0, np.nan, 2.0]})
+    report = validate(data, form, key="id", quality=QualitySettings(max_item_nonresponse=0.2, max_dont_know=0.5))
+    assert ["a", "quality:straightlining", "vertrouwen", "warning"] in failures(report)
+    assert ["b", "quality:item_nonresponse", "0.25", "warning"] in failures(report)
+    assert ["c", "quality:dont_know", "0.75", "warning"] in failures(report)
+    assert report.quality.columns.tolist() == ["respondent", "straightlined", "item_nonresponse", "dont_know"]
+
+
+def test_rules_from_yaml(tiny_form, tmp_path):
+    form = load_questionnaire(tiny_form)
+    path = tmp_path / "rules.yaml"
+    path.write_text("- name: werk_en_leeftijd\n  description: wie werkt is minstens 15\n"
+                    "  expression: ${leeftijd} >= 15\n  when: ${werk} = 1\n  severity: warning\n")
+    assert load_rules(path, form) == (Rule("werk_en_leeftijd", "wie werkt is minstens 15", "${leeftijd} >= 15",
+                                           "warning", "${werk} = 1"),)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("- name: a\n  expression: ${x} >\n", "rule 'a': unexpected end of expression"),
+    ("- name: a\n  expression: '1'\n  severity: fatal\n", "severity must be error or warning"),
+    ("- name: a\n  expression: '1'\n- name: a\n  expression: '1'\n", "rule name 'a' is used twice"),
+    ("- name: a\n  expresion: '1'\n", "each rule needs at least name and expression"),
+    ("- name: [a\n", "not valid YAML"),
+])
+def test_bad_rules_file(tiny_form, tmp_path, text, message):
+    path = tmp_path / "rules.yaml"
+    path.write_text(text)
+    with pytest.raises(SidError, match=message.replace("(", r"\(").replace(")", r"\)")) as info:
+        load_rules(path, load_questionnaire(tiny_form))
+    assert str(path) in str(info.value)
+
+
+def test_unsupported_function_in_form_names_the_row(tmp_path):
+    from conftest import c, q, write_xlsform
+
+    survey = [q("text", "id", "Id"), q("integer", "a", "A", constraint="format-date(today(), '%Y') > 1")]
+    with pytest.raises(SidError) as info:
+        load_questionnaire(write_xlsform(tmp_path / "f.xlsx", survey, [c("x", "1", "x")]))
+    assert (info.value.row, info.value.column) == (3, "constraint")
+    assert "unknown function 'format-date()'" in str(info.value)
+
+
+def test_cli_validate_exit_codes(tiny_project):
+    runner = CliRunner()
+    assert runner.invoke(app, ["--project", str(tiny_project), "ingest"]).exit_code == 0
+    result = runner.invoke(app, ["--project", str(tiny_project), "validate"])
+    assert result.exit_code == 0, result.output
+    csv = tiny_project / "raw" / "answers.csv"
+    csv.write_text(csv.read_text().replace("R1,2026-03-02T10:00:00,2026-03-02T10:31:00,1980,1,4",
+                                           "R1,2026-03-02T10:00:00,2026-03-02T10:31:00,1890,1,4"))
+    assert runner.invoke(app, ["--project", str(tiny_project), "ingest"]).exit_code == 0
+    result = runner.invoke(app, ["--project", str(tiny_project), "validate"])
+    assert result.exit_code == 1, result.output
+    assert "constraint:geboortejaar" in result.output
+    summary = pd.read_csv(tiny_project / "work" / "validation_summary.csv")
+    assert list(summary.columns) == SUMMARY_COLUMNS
+    assert (tiny_project / "work" / "validation_failures.xlsx").is_file()
+    (tiny_project / "sid.toml").write_text(
+        TINY_TOML + '\n[validate.accept]\n"constraint:geboortejaar" = "geverifieerd bij respondent"\n')
+    assert runner.invoke(app, ["--project", str(tiny_project), "validate"]).exit_code == 0
