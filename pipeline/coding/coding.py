@@ -14,6 +14,7 @@ import pandas as pd
 
 from pipeline.coding import classifications as C
 from pipeline.coding.classifications import Classification, normalise, sound_key
+from pipeline.coding.frames import FrameEntry, match_keys
 from pipeline.coding.plan import Target, _is_missing_name, plan
 from pipeline.survey.project import CodingSettings
 from pipeline.survey.questionnaire import Questionnaire
@@ -26,14 +27,6 @@ STATUSES = ("exact", "fuzzy", "back_coded", "open")
 _CHUNK = 1000  # distinct verbatims scored at once (memory: chunk × candidates scores)
 _OWN_LIST_THRESHOLD = 90.0  # a form's own answer labels are short phrases: fuzzy only when very close
 _MIN_LENGTH_RATIO = 0.7  # 'eglise' is no misspelling of 'lise': lengths must be comparable
-
-
-@dataclass(frozen=True)
-class FrameEntry:
-    verbatim: str
-    code: str
-    coder: str
-    date: str
 
 
 @dataclass(frozen=True)
@@ -126,21 +119,6 @@ def code(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, targets
     worklist = pd.concat(work, ignore_index=True) if work else pd.DataFrame(columns=WORKLIST_COLUMNS)
     return out, CodingResult(match_frame, log[LOG_COLUMNS].reset_index(drop=True), cover,
                              worklist, tuple(variables))
-
-
-def match_keys(verbatims: pd.Series) -> pd.Series:
-    """The key a verbatim is matched and stored under: personal data scrubbed (so code frames in
-    schemas/ never hold a phone number), then normalised. Call it on distinct values."""
-    return normalise(scrubbed(verbatims))
-
-
-def scrubbed(verbatims: pd.Series) -> pd.Series:
-    """Distinct verbatims with e-mail addresses, phone and register numbers replaced by tags."""
-    from pipeline.privacy import scrub_values
-
-    values = verbatims.astype(object)
-    mapping, _ = scrub_values(values)
-    return values.map(lambda v: mapping.get(v, v)) if mapping else values  # distinct values only
 
 
 def _distinct(raw_counts: pd.Series, keys: pd.Series) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from pipeline.errors import SidError
 from pipeline.files import atomic_path
+from pipeline.coding.frames import FrameEntry, match_keys, scrubbed
 from pipeline.survey.questionnaire import Questionnaire
 
 FRAME_COLUMNS = ["verbatim", "code", "coder", "date"]
@@ -63,7 +64,6 @@ def frame_path(folder: Path, variable: str) -> Path:
 def read_codeframes(folder: Path, targets) -> dict[str, dict[str, object]]:
     """Each target's code frame (a missing file is an empty frame), keyed by normalised verbatim;
     a code that is not valid for the variable is an error naming the file and row."""
-    from pipeline.coding.coding import FrameEntry, match_keys
 
     frames: dict[str, dict[str, object]] = {}
     for target in targets:
@@ -90,7 +90,6 @@ def read_codeframes(folder: Path, targets) -> dict[str, dict[str, object]]:
 
 def write_codeframe(folder: Path, variable: str, entries: Mapping[str, object]) -> Path:
     path = frame_path(folder, variable)
-    from pipeline.coding.coding import scrubbed
 
     table = pd.DataFrame([(e.verbatim, e.code, e.coder, e.date) for e in entries.values()], columns=FRAME_COLUMNS)
     table["verbatim"] = scrubbed(table["verbatim"])  # schemas/ is shared: never personal data
@@ -144,7 +143,6 @@ def worklist_rows(frame: pd.DataFrame, target, table: pd.DataFrame, per_answer: 
         text = text + (": " if i == 0 else "; ") + f"{col}=" + values
     contexts = dict(zip(first.to_numpy(dtype=object), text))
     suggestions = todo["suggestions"].fillna("").str.split(r" \| ", regex=True)
-    from pipeline.coding.coding import scrubbed
 
     fuzzy = (todo["method"] == "fuzzy").to_numpy()
     lang = next((lg for lg in questionnaire.languages if "(nl)" in lg), questionnaire.default_language)
@@ -209,7 +207,6 @@ def import_worklist(path: Path, targets, frames: Mapping[str, Mapping[str, objec
                     today: str) -> ImportResult:
     """Check every coded row of a worklist; refuse the whole file (ImportRefused, frames unchanged)
     when any row is bad, else merge the codes into the code frames (each written atomically)."""
-    from pipeline.coding.coding import FrameEntry, match_keys
 
     if not path.is_file():
         raise SidError("worklist_missing", "worklist not found", file=path,

@@ -10,6 +10,9 @@ from typing import Any
 
 from pipeline.errors import SidError
 
+# The standard classifications a [coding.variables] entry may name (pipeline/coding/classifications.py).
+KINDS = ("country", "language", "municipality", "occupation", "education")
+
 PROJECT_FILE = "sid.toml"
 SOURCE_FORMATS = ("csv", "xlsx", "sav", "parquet")
 MISSING_ROLES = ("dont_know", "refused", "not_applicable", "invalid", "no_answer")
@@ -502,8 +505,6 @@ def _fieldwork(data: dict[str, Any], fail, check_keys, table) -> FieldworkSettin
 
 
 def _coding(data: dict[str, Any], fail, check_keys, table, inside) -> CodingSettings:
-    from pipeline.coding.classifications import KINDS
-
     tbl = table(data["coding"], "coding")
     check_keys(tbl, _KEYS["coding"], "coding.")
     paths: dict[str, Any] = {}
