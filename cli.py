@@ -96,7 +96,8 @@ def ingest() -> None:
     Example: sid ingest
     """
     from pipeline import terminal as render
-    from pipeline.run import questionnaire_of, run_ingest
+    from pipeline.ingest.stage import run_ingest
+    from pipeline.survey.questionnaire import questionnaire_of
 
     project = _project()
     with render.steps("sid ingest") as progress:
@@ -112,7 +113,8 @@ def validate() -> None:
     Exits 1 while error-level failures remain. Example: sid validate
     """
     from pipeline import terminal as render
-    from pipeline.run import questionnaire_of, run_validate
+    from pipeline.survey.questionnaire import questionnaire_of
+    from pipeline.validation.stage import run_validate
 
     project = _project()
     report = run_validate(project, questionnaire_of(project))
@@ -128,7 +130,8 @@ def clean() -> None:
     Exits 1 while error-level failures remain. Example: sid clean
     """
     from pipeline import terminal as render
-    from pipeline.run import questionnaire_of, run_clean
+    from pipeline.cleaning.stage import run_clean
+    from pipeline.survey.questionnaire import questionnaire_of
 
     project = _project()
     with render.steps("sid clean") as progress:
@@ -145,7 +148,8 @@ def export() -> None:
     Example: sid export
     """
     from pipeline import terminal as render
-    from pipeline.run import questionnaire_of, run_export_alone
+    from pipeline.delivery.stage import run_export_alone
+    from pipeline.survey.questionnaire import questionnaire_of
 
     project = _project()
     render.export_summary(run_export_alone(project, questionnaire_of(project)))
@@ -159,7 +163,7 @@ def form() -> None:
     Example: sid form
     """
     from pipeline import terminal as render
-    from pipeline.run import questionnaire_of
+    from pipeline.survey.questionnaire import questionnaire_of
 
     project = _project()
     render.form_summary(questionnaire_of(project), project.language)
@@ -177,7 +181,7 @@ def demo(
 
     Example: sid demo --seed 2026 --size 12000 --force
     """
-    from pipeline.run import make_demo
+    from pipeline.demo.stage import make_demo
 
     project = _project()
     paths = make_demo(project, sampled=size or project.demo.sampled,
@@ -219,8 +223,9 @@ def report_fieldwork(
     Example: sid report fieldwork --until 2026-04-15
     """
     from pipeline import terminal as render
-    from pipeline.errors import SidError
-    from pipeline.run import questionnaire_of, run_report
+    from pipeline.errors import ErrorCode, SidError
+    from pipeline.fieldwork.stage import run_report
+    from pipeline.survey.questionnaire import questionnaire_of
 
     day = None
     if until is not None:
@@ -228,7 +233,7 @@ def report_fieldwork(
 
         day = pd.to_datetime(until, dayfirst="/" in until, errors="coerce")
         if pd.isna(day):
-            raise SidError("usage", f"--until {until!r} is not a date", fix="Use e.g. 2026-04-15.")
+            raise SidError(ErrorCode.USAGE, f"--until {until!r} is not a date", fix="Use e.g. 2026-04-15.")
     project = _project()
     render.fieldwork_summary(run_report(project, questionnaire_of(project), until=day))
 
@@ -243,7 +248,8 @@ def weight() -> None:
     Example: sid weight
     """
     from pipeline import terminal as render
-    from pipeline.run import questionnaire_of, run_weight
+    from pipeline.survey.questionnaire import questionnaire_of
+    from pipeline.weighting.stage import run_weight
 
     project = _project()
     _, result = run_weight(project, questionnaire_of(project))
@@ -263,8 +269,9 @@ def code(
     Example: sid code --import work/coding_worklist.xlsx
     """
     from pipeline import terminal as render
-    from pipeline.run import import_coding, questionnaire_of, run_code
+    from pipeline.coding.stage import import_coding, run_code
     from pipeline.coding.worklist import ImportRefused
+    from pipeline.survey.questionnaire import questionnaire_of
 
     project = _project()
     questionnaire = questionnaire_of(project)

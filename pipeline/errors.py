@@ -1,22 +1,93 @@
-"""Errors a user can fix: bad usage, configuration or input (the CLI exits with code 2)."""
+"""Errors a user can fix: bad usage, configuration or input (the CLI exits with code 2).
+
+Every kind of problem is one member of `ErrorCode`: a stable name (for tests and for anyone who
+scripts around sid) and the template of what it means, which docs/errors.md lists. A `SidError`
+names where (file, sheet, row, column), what is wrong in this case, and what to do.
+"""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
+
+
+class ErrorCode(StrEnum):
+    """The kinds of user error. A member is its name as text (`ErrorCode.FORM_MISSING ==
+    "form_missing"`); `template` says what the kind means, `{detail}` being the case at hand."""
+
+    template: str
+
+    def __new__(cls, value: str, template: str) -> "ErrorCode":
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.template = template
+        return member
+
+    # Usage and the project file
+    USAGE = "usage", "a command-line option is wrong: {detail}"
+    PROJECT_MISSING = "project_missing", "no survey project here: {detail}"
+    CONFIG_INVALID = "config_invalid", "sid.toml is not valid: {detail}"
+    STAGE_MISSING = "stage_missing", "a stage's input in work/ is missing: {detail}"
+    # The questionnaire (XLSForm)
+    FORM_MISSING = "form_missing", "the questionnaire file is missing: {detail}"
+    FORM_UNREADABLE = "form_unreadable", "the questionnaire is not a readable workbook: {detail}"
+    FORM_INVALID = "form_invalid", "the questionnaire breaks an XLSForm rule: {detail}"
+    FORM_UNSUPPORTED = "form_unsupported", "the questionnaire uses what sid cannot represent: {detail}"
+    FORM_EXPRESSION = "form_expression", "an expression in the questionnaire cannot be read: {detail}"
+    FORM_CYCLE = "form_cycle", "calculates in the questionnaire depend on each other in a circle: {detail}"
+    LANGUAGE_UNKNOWN = "language_unknown", "the questionnaire has no labels in the language asked for: {detail}"
+    MISSING_OVERLAP = "missing_overlap", "an answer code collides with the missing-value codes: {detail}"
+    # Rules and corrections beside the form
+    RULES_MISSING = "rules_missing", "the rules file is missing: {detail}"
+    RULES_INVALID = "rules_invalid", "the rules file is not valid: {detail}"
+    CORRECTIONS_MISSING = "corrections_missing", "the corrections file is missing: {detail}"
+    CORRECTIONS_INVALID = "corrections_invalid", "the corrections file is not valid: {detail}"
+    # Fieldwork exports and the sample frame
+    SOURCE_MISSING = "source_missing", "a fieldwork export is missing: {detail}"
+    SOURCE_EMPTY = "source_empty", "a fieldwork export holds no records: {detail}"
+    SOURCE_BINARY = "source_binary", "a text export holds binary data: {detail}"
+    SOURCE_ENCODING = "source_encoding", "a text export cannot be decoded: {detail}"
+    SOURCE_UNREADABLE = "source_unreadable", "a fieldwork export cannot be read as a table: {detail}"
+    SOURCE_COLUMNS = "source_columns", "a fieldwork export lacks a column it needs: {detail}"
+    KEY_DUPLICATE = "key_duplicate", "the sample frame repeats a key: {detail}"
+    CONTACTS_INVALID = "contacts_invalid", "the contact log is not valid: {detail}"
+    # Pseudonymisation
+    KEY_MISSING = "key_missing", "no pseudonymisation key: {detail}"
+    KEY_INVALID = "key_invalid", "the pseudonymisation key is not fit for use: {detail}"
+    # Coding
+    CLASSIFICATION_MISSING = "classification_missing", "a classification file is missing: {detail}"
+    CLASSIFICATION_INVALID = "classification_invalid", "a classification file is not valid: {detail}"
+    CODEFRAME_INVALID = "codeframe_invalid", "a code frame is not valid: {detail}"
+    WORKLIST_MISSING = "worklist_missing", "the coded worklist is missing: {detail}"
+    WORKLIST_INVALID = "worklist_invalid", "the coded worklist is refused: {detail}"
+    # Weights
+    POPULATION_MISSING = "population_missing", "the population table is missing: {detail}"
+    POPULATION_INVALID = "population_invalid", "the population table is not valid: {detail}"
+    WEIGHT_STRATUM = "weight_stratum", "the design strata cannot be found: {detail}"
+    WEIGHT_SAMPLE = "weight_sample", "respondents and sample frame do not match: {detail}"
+    WEIGHT_MARGIN = "weight_margin", "a raking margin cannot be formed: {detail}"
+    WEIGHT_FAILED = "weight_failed", "the weights cannot be computed: {detail}"
+    # Delivery
+    CODE_UNKNOWN = "code_unknown", "the data hold a code the form does not list: {detail}"
+    EXPORT_MISMATCH = "export_mismatch", "the written SPSS file differs from its definition: {detail}"
+    NOT_A_DELIVERY = "not_a_delivery", "the folder is not a sid delivery: {detail}"
+    # The demo
+    DEMO_EXISTS = "demo_exists", "raw/ already holds demo files: {detail}"
+
+    def describe(self, detail: str) -> str:
+        return self.template.format(detail=detail)
 
 
 class SidError(Exception):
     """One readable line: where (file, sheet, row, column), what is wrong, what to do.
 
-    `code` is a stable identifier of the kind of problem (e.g. ``form_invalid``), for tests
-    and for anyone who scripts around sid.
-    """
+    `code` is an `ErrorCode` member (or its text, checked against the Enum)."""
 
     exit_code = 2
 
     def __init__(
         self,
-        code: str,
+        code: ErrorCode | str,
         message: str,
         *,
         file: str | Path | None = None,
@@ -25,7 +96,7 @@ class SidError(Exception):
         column: str | None = None,
         fix: str | None = None,
     ) -> None:
-        self.code = code
+        self.code = ErrorCode(code)  # an unknown code is a bug in sid: ValueError
         self.message = message
         self.file = str(file) if file is not None else None
         self.sheet = sheet

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import glob
 import hashlib
 import os
+import shutil
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+from pipeline.faults import checkpoint
 
 
 @contextmanager
@@ -18,8 +24,6 @@ def atomic_path(target: Path) -> Iterator[Path]:
     An interrupted or failed write leaves the previous file untouched (os.replace is atomic
     within one file system) and removes the temporary file.
     """
-    from pipeline.faults import checkpoint
-
     target.parent.mkdir(parents=True, exist_ok=True)
     for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):  # left by a killed run
         stale.unlink(missing_ok=True)
@@ -64,8 +68,6 @@ def replace_directory(new: Path, target: Path) -> None:
     previous one is then removed. Elsewhere (or when `target` does not exist yet) the previous
     folder is renamed aside first and restored by `recover_directory` if the process dies in
     between."""
-    import shutil
-
     new, target = Path(new), Path(target)
     if target.is_dir() and _exchange(new, target):
         shutil.rmtree(new)  # now holds the previous delivery
@@ -88,10 +90,6 @@ def recover_directory(target: Path) -> None:
 
 
 def _exchange(a: Path, b: Path) -> bool:
-    import ctypes
-    import ctypes.util
-    import sys
-
     if not sys.platform.startswith("linux"):
         return False
     try:

@@ -14,8 +14,11 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import pandas as pd
+import phonenumbers
+from stdnum import iban
+from stdnum.be import bis, nn
 
-from pipeline.errors import SidError
+from pipeline.errors import ErrorCode, SidError
 from pipeline.survey.project import PrivacySettings
 
 # A demo key must say what it is, so nobody mistakes it for (or uses it as) a real key.
@@ -35,28 +38,28 @@ def pseudonym_secret(settings: PrivacySettings) -> bytes:
             text = settings.key_file.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or type(exc).__name__
-            raise SidError("key_missing", f"cannot read the pseudonymisation key ({reason})",
+            raise SidError(ErrorCode.KEY_MISSING, f"cannot read the pseudonymisation key ({reason})",
                            file=settings.key_file, fix=f"Create it, or set {settings.key_env}.") from None
         if text:
             return _checked(text, f"the key file {settings.key_file}")
     if settings.demo_key:
         if not settings.demo_key.startswith(DEMO_KEY_PREFIX):
-            raise SidError("key_invalid", f"privacy.demo_key must start with {DEMO_KEY_PREFIX!r}",
+            raise SidError(ErrorCode.KEY_INVALID, f"privacy.demo_key must start with {DEMO_KEY_PREFIX!r}",
                            fix="A demo key is for the bundled demo only; give a real key in "
                                f"{settings.key_env} or privacy.key_file.")
         return settings.demo_key.encode("utf-8")
-    raise SidError("key_missing", "no pseudonymisation key: refusing to deliver respondent ids",
+    raise SidError(ErrorCode.KEY_MISSING, "no pseudonymisation key: refusing to deliver respondent ids",
                    fix=f"Set the environment variable {settings.key_env} or privacy.key_file in sid.toml "
                        "(a file outside the project folder).")
 
 
 def _checked(key: str, where: str) -> bytes:
     if len(key) < MIN_KEY_LENGTH:
-        raise SidError("key_invalid", f"the pseudonymisation key in {where} is shorter than "
+        raise SidError(ErrorCode.KEY_INVALID, f"the pseudonymisation key in {where} is shorter than "
                        f"{MIN_KEY_LENGTH} characters", fix="Use a long random key, e.g. "
                        "`python -c \"import secrets; print(secrets.token_hex(32))\"`.")
     if key.startswith(DEMO_KEY_PREFIX):
-        raise SidError("key_invalid", f"the pseudonymisation key in {where} is a demo key",
+        raise SidError(ErrorCode.KEY_INVALID, f"the pseudonymisation key in {where} is a demo key",
                        fix="Use a real, secret key for fieldwork data.")
     return key.encode("utf-8")
 
@@ -70,6 +73,12 @@ def pseudonymise(keys: pd.Series, secret: bytes) -> pd.Series:
     new = [u for u in pd.unique(text) if u not in known]
     known.update({u: "R" + hmac.new(secret, u.encode("utf-8"), hashlib.sha256).hexdigest()[:16] for u in new})
     return text.map(known)
+
+
+def pseudonymise_with(settings: PrivacySettings, keys: pd.Series) -> pd.Series:
+    """`keys` pseudonymised with the project's key (the one way every file that leaves work/
+    names a respondent)."""
+    return pseudonymise(keys, pseudonym_secret(settings))
 
 
 # Pseudonyms already computed in this process, per key (by the key's hash, never the key itself):
@@ -95,8 +104,6 @@ def _always(tag: str) -> Callable[[str], str]:
 
 
 def _register_number(candidate: str) -> str | None:
-    from stdnum.be import bis, nn
-
     digits = re.sub(r"\D", "", candidate)
     if nn.is_valid(digits):
         return "[RRN]"
@@ -106,16 +113,12 @@ def _register_number(candidate: str) -> str | None:
 
 
 def _iban(candidate: str) -> str | None:
-    from stdnum import iban
-
     return "[IBAN]" if iban.is_valid(candidate) else None
 
 
 def _phone(candidate: str) -> str | None:
     """Belgian (0..., region BE) and international (+.., 00..) numbers, by `phonenumbers`; only the
     matched parts of the candidate are replaced."""
-    import phonenumbers
-
     if re.fullmatch(r"0[.,]\d+", candidate):  # a decimal number, not a phone number
         return None
     matches = list(phonenumbers.PhoneNumberMatcher(candidate, "BE", leniency=phonenumbers.Leniency.POSSIBLE))

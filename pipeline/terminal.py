@@ -16,9 +16,7 @@ console = Console()
 def steps(title: str) -> Iterator[Callable[[str], None]]:
     """A spinner with the current step (reading a file, resolving duplicates ...) on stderr;
     silent when stderr is not a terminal."""
-    from rich.console import Console as _Console
-
-    err = _Console(stderr=True)
+    err = Console(stderr=True)
     if not err.is_terminal:
         yield lambda step: None
         return

@@ -76,3 +76,44 @@ def test_the_survey_definition_imports_no_stage():
 def test_top_level_holds_at_most_ten_modules_besides_the_stage_folders():
     top = [p.name for p in PIPELINE.glob("*.py") if p.name != "__init__.py"]
     assert len(top) <= 10, sorted(top)
+
+
+def _sources() -> dict[Path, str]:
+    return {p: p.read_text(encoding="utf-8") for p in PIPELINE.rglob("*.py")}
+
+
+def test_no_module_over_500_lines_and_run_under_200():
+    long = {str(p.relative_to(PIPELINE)): n for p, text in _sources().items() if (n := text.count("\n")) > 500}
+    assert not long, long
+    assert (PIPELINE / "run.py").read_text(encoding="utf-8").count("\n") < 200
+
+
+def _local_imports(text: str) -> list[tuple[int, str]]:
+    """Imports inside functions that no comment explains (on the line itself or the one above)."""
+    lines = text.splitlines()
+    found = []
+    for fn in ast.walk(ast.parse(text)):
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for node in ast.walk(fn):
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    here, above = lines[node.lineno - 1], lines[node.lineno - 2] if node.lineno > 1 else ""
+                    if "#" not in here and not above.strip().startswith("#"):
+                        found.append((node.lineno, here.strip()))
+    return found
+
+
+def test_imports_stand_at_module_top_unless_a_comment_says_why():
+    local = {str(p.relative_to(PIPELINE)): hits for p, text in _sources().items() if (hits := _local_imports(text))}
+    assert not local, local
+
+
+def test_the_cli_calls_stage_entry_points_only():
+    """cli.py reaches the pipeline through run.py, the stages' stage.py, the survey's definition
+    (project and form), the terminal and the errors; `sid verify` through delivery/verify.py."""
+    allowed = {"pipeline", "pipeline.run", "pipeline.terminal", "pipeline.errors", "pipeline.delivery.verify",
+               "pipeline.coding.worklist"}  # the worklist's ImportRefused, rendered as a table
+    cli = Path(__file__).resolve().parents[1] / "cli.py"
+    used = {node.module for node in ast.walk(ast.parse(cli.read_text(encoding="utf-8")))
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pipeline")}
+    odd = {m for m in used if m not in allowed and not m.endswith(".stage") and not m.startswith("pipeline.survey.")}
+    assert not odd, sorted(odd)

@@ -9,9 +9,10 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from pipeline.errors import SidError
+from pipeline.errors import ErrorCode, SidError
 from pipeline.survey.expressions import ExpressionError, evaluate, parse, references
 from pipeline.survey.questionnaire import Questionnaire, Variable
+from pipeline.survey.rulebook import read_rule_list
 
 LOG_COLUMNS = ["step", "rule", "respondent", "variable", "old", "new"]
 EXCLUSION_COLUMNS = ["respondent", "reason"]
@@ -47,25 +48,23 @@ class CleanResult:
 
 
 def load_corrections(path: Path, questionnaire: Questionnaire) -> tuple[Correction, ...]:
-    from pipeline.survey.rulebook import read_rule_list
-
     data = read_rule_list(path, "corrections", "clean.corrections")
     rules = []
     for i, item in enumerate(data, start=1):
         where = dict(file=path, column=f"correction {i}")
         if not isinstance(item, dict) or not {"name", "condition", "assign"} <= set(item):
-            raise SidError("corrections_invalid", "each correction needs name, condition and assign", **where)
+            raise SidError(ErrorCode.CORRECTIONS_INVALID, "each correction needs name, condition and assign", **where)
         assign = item["assign"]
         if not isinstance(assign, dict) or not assign:
-            raise SidError("corrections_invalid", f"{item['name']}: assign must map variables to expressions", **where)
+            raise SidError(ErrorCode.CORRECTIONS_INVALID, f"{item['name']}: assign must map variables to expressions", **where)
         for var, expr in assign.items():
             if var not in questionnaire:
-                raise SidError("corrections_invalid", f"{item['name']}: {var!r} is not a variable of the form", **where)
+                raise SidError(ErrorCode.CORRECTIONS_INVALID, f"{item['name']}: {var!r} is not a variable of the form", **where)
         try:
             for text in [item["condition"], *map(str, assign.values())]:
                 parse(str(text))
         except ExpressionError as exc:
-            raise SidError("corrections_invalid", f"{item['name']}: {exc}", **where) from None
+            raise SidError(ErrorCode.CORRECTIONS_INVALID, f"{item['name']}: {exc}", **where) from None
         rules.append(Correction(str(item["name"]), str(item.get("description", "")), str(item["condition"]),
                                 tuple((k, str(v)) for k, v in assign.items())))
     return tuple(rules)
@@ -183,7 +182,7 @@ def _correct(frame: pd.DataFrame, rule: Correction, questionnaire: Questionnaire
             value = evaluate(expr, frame).to_numpy()
             _set(out, questionnaire[var], where, value)
     except ExpressionError as exc:
-        raise SidError("corrections_invalid", f"correction {rule.name!r}: {exc}") from None
+        raise SidError(ErrorCode.CORRECTIONS_INVALID, f"correction {rule.name!r}: {exc}") from None
     return out
 
 

@@ -6,6 +6,7 @@ with aliases and misspellings people type) that point to a code. Matching lives 
 
 from __future__ import annotations
 
+import gettext
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,8 +15,9 @@ from types import MappingProxyType
 from typing import Iterable, Mapping
 
 import pandas as pd
+import pycountry
 
-from pipeline.errors import SidError
+from pipeline.errors import ErrorCode, SidError
 from pipeline.survey.project import KINDS  # noqa: F401  (C.KINDS in plan and coding)
 
 # Languages whose country and language names are read from pycountry's translations (the form's
@@ -114,10 +116,6 @@ def _read_aliases(path: Path | None, kind: str) -> list[tuple[str, str]]:
 def countries(aliases: Path | None = None) -> Classification:
     """ISO 3166-1 alpha-2 codes; Dutch labels; names in the survey's languages from pycountry,
     after the aliases file (Belgian usage, nationality adjectives, codes like XK for Kosovo)."""
-    import gettext
-
-    import pycountry
-
     alias_rows = _read_aliases(aliases, "country")
     translations = {lang: gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang],
                                               fallback=True) for lang in NAME_LANGUAGES}
@@ -145,10 +143,6 @@ def languages(aliases: Path | None = None) -> Classification:
     labels from pycountry's translations or the aliases file. Every ISO 639-3 language is valid;
     names are read for the languages with a two-letter code, the families and the aliases (the
     7,900 rare languages would only give false fuzzy matches)."""
-    import gettext
-
-    import pycountry
-
     alias_rows = _read_aliases(aliases, "language")
     translations = {lang: gettext.translation("iso639-3", pycountry.LOCALES_DIR, languages=[lang],
                                               fallback=True) for lang in NAME_LANGUAGES}
@@ -178,8 +172,6 @@ def languages(aliases: Path | None = None) -> Classification:
 
 def language_code(name: str) -> str | None:
     """The ISO 639-3 code of a form's choice name ('nl' -> 'nld', 'ber' -> 'ber'), or None."""
-    import pycountry
-
     text = name.strip().lower()
     if len(text) == 2:
         found = pycountry.languages.get(alpha_2=text)
@@ -248,7 +240,7 @@ def education(path: Path) -> Classification:
     level = frame["isced"].astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
     bad = frame.index[~level.isin(list(ISCED_LEVELS))]
     if len(bad):
-        raise SidError("classification_invalid", f"isced {level[bad[0]]!r} is not an ISCED 2011 level 0-8",
+        raise SidError(ErrorCode.CLASSIFICATION_INVALID, f"isced {level[bad[0]]!r} is not an ISCED 2011 level 0-8",
                        file=path, row=int(bad[0]) + 2, column="isced")
     names = [(n, c, 0) for n, c in zip(frame["degree"].astype(str), level)]
     names += [(c, c, 1) for c in ISCED_LEVELS]
@@ -265,7 +257,7 @@ def choice_list(name: str, codes: Mapping[str, str], names: Iterable[tuple[str, 
 
 def _read_table(path: Path, kind: str) -> pd.DataFrame:
     if not path.is_file():
-        raise SidError("classification_missing", f"{kind} classification file not found", file=path,
+        raise SidError(ErrorCode.CLASSIFICATION_MISSING, f"{kind} classification file not found", file=path,
                        fix="Check the [coding] paths in sid.toml.")
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
@@ -275,14 +267,14 @@ def _read_table(path: Path, kind: str) -> pd.DataFrame:
         sep = max(("|", ";", "\t", ","), key=first.count)
         return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (UnicodeDecodeError, ValueError, OSError) as exc:
-        raise SidError("classification_invalid", f"cannot read the {kind} classification ({exc})",
+        raise SidError(ErrorCode.CLASSIFICATION_INVALID, f"cannot read the {kind} classification ({exc})",
                        file=path, fix="Save it as UTF-8 CSV or .xlsx.") from None
 
 
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], path: Path) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise SidError("classification_invalid", f"column {missing[0]!r} is missing", file=path, row=1,
+        raise SidError(ErrorCode.CLASSIFICATION_INVALID, f"column {missing[0]!r} is missing", file=path, row=1,
                        fix=f"The file needs the columns {', '.join(columns)}.")
 
 
@@ -293,6 +285,6 @@ def _dates(values: pd.Series, path: Path, column: str) -> pd.Series:
     bad = parsed.isna()
     if bad.any():
         i = int(bad.to_numpy().nonzero()[0][0])
-        raise SidError("classification_invalid", f"{text.iloc[i]!r} is not a date", file=path,
+        raise SidError(ErrorCode.CLASSIFICATION_INVALID, f"{text.iloc[i]!r} is not a date", file=path,
                        row=i + 2, column=column, fix="Write dates as dd/mm/yyyy.")
     return parsed.where(~text.str.contains("9999"), pd.Timestamp("2262-01-01"))

@@ -11,11 +11,14 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
+from rapidfuzz import fuzz, process
 
+from pipeline.cleaning.clean import LOG_COLUMNS, diff_log
 from pipeline.coding import classifications as C
 from pipeline.coding.classifications import Classification, normalise, sound_key
 from pipeline.coding.frames import FrameEntry, match_keys
 from pipeline.coding.plan import Target, _is_missing_name, plan
+from pipeline.coding.worklist import WORKLIST_COLUMNS, worklist_rows
 from pipeline.survey.project import CodingSettings
 from pipeline.survey.questionnaire import Questionnaire
 
@@ -73,9 +76,6 @@ def code(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, targets
 
     `frames` holds each variable's code frame: normalised verbatim -> entry. Matching runs on the
     distinct normalised verbatims only; the codes reach respondents through one vectorised map."""
-    from pipeline.cleaning.clean import LOG_COLUMNS, diff_log
-    from pipeline.coding.worklist import worklist_rows
-
     out = frame.reset_index(drop=True)  # copy-on-write: columns assigned below leave `frame` as it was
     before = frame.reset_index(drop=True)
     missing_names = _missing_candidates(questionnaire)
@@ -114,8 +114,6 @@ def code(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, targets
     match_frame = (pd.concat(matches, ignore_index=True)[MATCH_COLUMNS] if matches
                    else pd.DataFrame(columns=MATCH_COLUMNS))
     cover = pd.DataFrame(coverage, columns=COVERAGE_COLUMNS)
-    from pipeline.coding.worklist import WORKLIST_COLUMNS
-
     worklist = pd.concat(work, ignore_index=True) if work else pd.DataFrame(columns=WORKLIST_COLUMNS)
     return out, CodingResult(match_frame, log[LOG_COLUMNS].reset_index(drop=True), cover,
                              worklist, tuple(variables))
@@ -187,8 +185,6 @@ def _match(table: pd.DataFrame, candidates: pd.DataFrame, cls: Classification, t
            missing_labels: Mapping[str, str] = MappingProxyType({})) -> pd.DataFrame:
     """Exact on the normalised verbatim, then fuzzy (rapidfuzz ratio on the text and on its sound
     key, the better of the two) above `threshold`, unless two codes score equally."""
-    from rapidfuzz import fuzz, process
-
     table = table.copy()
     exact = candidates.set_index("normalised")
     hit = table["normalised"].isin(exact.index)

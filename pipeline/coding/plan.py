@@ -9,10 +9,11 @@ from types import MappingProxyType
 from typing import Mapping
 
 import pandas as pd
+import pycountry
 
 from pipeline.coding import classifications as C
 from pipeline.coding.classifications import Classification, normalise
-from pipeline.errors import SidError
+from pipeline.errors import ErrorCode, SidError
 from pipeline.survey.project import CodingSettings
 from pipeline.survey.questionnaire import Questionnaire, Variable
 
@@ -63,7 +64,7 @@ def load_classification(kind: str, settings: CodingSettings) -> Classification:
              "education": settings.education}
     path = files.get(kind)
     if path is None:
-        raise SidError("config_invalid", f"coding: no {kind} classification file configured",
+        raise SidError(ErrorCode.CONFIG_INVALID, f"coding: no {kind} classification file configured",
                        fix=f"Set [coding] {_SETTING[kind]} in sid.toml.")
     if kind == "municipality":
         return C.municipalities(path, settings.reference_date)
@@ -81,10 +82,10 @@ def plan(questionnaire: Questionnaire, settings: CodingSettings) -> tuple[Target
     configured = dict(settings.variables)
     for name, kind in configured.items():
         if name not in questionnaire:
-            raise SidError("config_invalid", f"coding.variables: {name!r} is not a variable of the form",
+            raise SidError(ErrorCode.CONFIG_INVALID, f"coding.variables: {name!r} is not a variable of the form",
                            fix="Name a text question of the form.")
         if kind not in C.KINDS:
-            raise SidError("config_invalid", f"coding.variables.{name}: {kind!r} is not a classification",
+            raise SidError(ErrorCode.CONFIG_INVALID, f"coding.variables.{name}: {kind!r} is not a classification",
                            fix=f"Use one of: {', '.join(C.KINDS)}.")
     cache: dict[str, Classification] = {}
 
@@ -130,7 +131,7 @@ def plan(questionnaire: Questionnaire, settings: CodingSettings) -> tuple[Target
                               column, not multi, label, label_names))
     for target in targets:
         if target.column and target.column in questionnaire:
-            raise SidError("config_invalid", f"coding would add column {target.column!r} for "
+            raise SidError(ErrorCode.CONFIG_INVALID, f"coding would add column {target.column!r} for "
                            f"{target.source}, but the form already has a variable of that name",
                            file=questionnaire.path, sheet="survey", row=questionnaire[target.column].row,
                            fix="Rename that variable in the form.")
@@ -158,8 +159,6 @@ def _other_like(choice) -> bool:
 
 def _list_kind(parent: Variable) -> str | None:
     """country for lists of ISO 3166 codes (BE, MA ...), language for lists of ISO 639 codes."""
-    import pycountry
-
     names = [c.name for c in parent.choices.choices
              if c.name.lower() not in _OTHER_NAMES and not _is_missing_name(c.name)]
     if names and all(re.fullmatch(r"[A-Z]{2}", n) and pycountry.countries.get(alpha_2=n) for n in names):

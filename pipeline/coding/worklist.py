@@ -11,10 +11,11 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from pipeline.errors import SidError
-from pipeline.files import atomic_path
 from pipeline.coding.frames import FrameEntry, match_keys, scrubbed
+from pipeline.errors import ErrorCode, SidError
+from pipeline.files import atomic_path
 from pipeline.survey.questionnaire import Questionnaire
+from pipeline.tables import excel_safe
 
 FRAME_COLUMNS = ["verbatim", "code", "coder", "date"]
 WORKLIST_COLUMNS = ["status", "variable", "question", "verbatim", "frequency", "context", "automatic_code",
@@ -50,7 +51,7 @@ class ImportRefused(SidError):
     def __init__(self, path: Path, problems: pd.DataFrame) -> None:
         self.problems = problems
         first = problems.iloc[0]
-        super().__init__("worklist_invalid", f"{len(problems)} row(s) refused, nothing imported; first: "
+        super().__init__(ErrorCode.WORKLIST_INVALID, f"{len(problems)} row(s) refused, nothing imported; first: "
                          f"{first['problem']}", file=path, sheet=first["sheet"], row=int(first["row"]),
                          column=first["column"], fix="Correct the listed rows and import the file again.")
 
@@ -74,12 +75,12 @@ def read_codeframes(folder: Path, targets) -> dict[str, dict[str, object]]:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         missing = [c for c in FRAME_COLUMNS if c not in table.columns]
         if missing:
-            raise SidError("codeframe_invalid", f"column {missing[0]!r} is missing", file=path, row=1,
+            raise SidError(ErrorCode.CODEFRAME_INVALID, f"column {missing[0]!r} is missing", file=path, row=1,
                            fix=f"A code frame has the columns {', '.join(FRAME_COLUMNS)}.")
         codes = table["code"].map(lambda c: clean_code(c, target))  # distinct entries, not respondents
         bad = [i for i, c in enumerate(codes) if not valid_code(c, target)]
         if bad:
-            raise SidError("codeframe_invalid", f"code {table['code'].iloc[bad[0]]!r} is not a code of "
+            raise SidError(ErrorCode.CODEFRAME_INVALID, f"code {table['code'].iloc[bad[0]]!r} is not a code of "
                            f"{target.classification.title}", file=path, row=bad[0] + 2, column="code",
                            fix="Correct the code (see the 'codes' sheet of the worklist).")
         keys = match_keys(table["verbatim"])
@@ -186,8 +187,6 @@ def allowed_codes(targets) -> pd.DataFrame:
 def write_worklist(worklist: pd.DataFrame, codes: pd.DataFrame, target: Path) -> Path:
     """One workbook: 'coderen' (open), 'nakijken' (fuzzy), 'codes', 'uitleg'. Text that Excel would
     run as a formula is quoted (reports.excel_safe)."""
-    from pipeline.tables import excel_safe
-
     with atomic_path(target) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for status, sheet in SHEETS.items():
@@ -209,12 +208,12 @@ def import_worklist(path: Path, targets, frames: Mapping[str, Mapping[str, objec
     when any row is bad, else merge the codes into the code frames (each written atomically)."""
 
     if not path.is_file():
-        raise SidError("worklist_missing", "worklist not found", file=path,
+        raise SidError(ErrorCode.WORKLIST_MISSING, "worklist not found", file=path,
                        fix="Give the path of a worklist written by `sid code`.")
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
     except Exception as exc:  # openpyxl/zipfile errors for a file that is no workbook
-        raise SidError("worklist_invalid", f"cannot read the workbook ({type(exc).__name__})", file=path,
+        raise SidError(ErrorCode.WORKLIST_INVALID, f"cannot read the workbook ({type(exc).__name__})", file=path,
                        fix="Save the worklist as .xlsx.") from None
     by_name = {t.source: t for t in targets}
     problems, rows = [], []

@@ -15,9 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.delivery.export import SELECTED_LABELS, SpssDictionary, SpssVariable
+from pipeline.delivery.export import SpssDictionary, SpssVariable
+from pipeline.delivery.labels import SELECTED_LABELS
 from pipeline.files import atomic_path, write_text_atomic
 from pipeline.survey.questionnaire import Questionnaire, Variable
+from pipeline.tables import excel_safe
 
 # Frozen column names of the codebook tables (Dutch: ABB reads them). `vraag_<taal>` columns
 # follow `label`, one per form language.
@@ -233,8 +235,6 @@ def _code_text(code: float) -> str:
 def write_codebook_xlsx(codebook: Codebook, target: Path) -> None:
     """Sheets `variabelen`, `waarden`, `meerkeuzesets`, `over`; text cells are Excel-safe and never
     formulas."""
-    from pipeline.tables import excel_safe
-
     about = pd.DataFrame([("titel", codebook.title), ("bestand", codebook.sav_name),
                           ("respondenten", codebook.rows), ("variabelen", len(codebook.variables)),
                           ("taal van de labels", codebook.language),

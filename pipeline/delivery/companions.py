@@ -11,12 +11,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from pipeline.delivery.codebook import Codebook, build_codebook, write_codebook_html, write_codebook_xlsx
 from pipeline.delivery.ddi import write_ddi
 from pipeline.files import atomic_path, sha256, write_text_atomic
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire
+from pipeline.tables import excel_safe, write_report
 
 CODEBOOK_HTML = "codebook.html"
 CODEBOOK_XLSX = "codebook.xlsx"
@@ -57,12 +62,6 @@ def write_data_csv(data: pd.DataFrame, target: Path) -> Path:
     """UTF-8, comma, point decimals, header row; whole numbers without decimals; dates ISO 8601.
     Open answers that start like a formula (= + - @ tab CR) get a leading ' so Excel shows them as
     text (the .sav and the Parquet keep them unchanged). Written with Arrow (column-wise, fast)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pacsv
-
-    from pipeline.tables import excel_safe
-
     texts = [c for c in data.columns if not (pd.api.types.is_numeric_dtype(data[c])
                                              or pd.api.types.is_datetime64_any_dtype(data[c]))]
     table = pa.Table.from_pandas(data, preserve_index=False)
@@ -89,9 +88,6 @@ def write_data_csv(data: pd.DataFrame, target: Path) -> Path:
 def write_data_parquet(data: pd.DataFrame, dictionary, target: Path) -> Path:
     """The same columns as the .sav; each field carries its label, value labels and missing codes
     as metadata (`sid` key, JSON), so R (arrow) and Python users have the labels too."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     table = pa.Table.from_pandas(data, preserve_index=False)
     fields = []
     for f in table.schema:
@@ -118,8 +114,6 @@ def reconciliation_summary(reconciliation: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_reconciliation_summary(project: Project) -> list[Path]:
-    from pipeline.tables import write_report
-
     path = project.work / "reconciliation.csv"
     if not path.is_file():
         return []

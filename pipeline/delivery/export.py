@@ -8,20 +8,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyreadstat
 
 from pipeline import __version__
-from pipeline.errors import SidError
+from pipeline.delivery import spss
+from pipeline.delivery.labels import SELECTED_LABELS, variable_label
+from pipeline.errors import ErrorCode, SidError
 from pipeline.files import atomic_path, write_text_atomic
 from pipeline.survey.questionnaire import Questionnaire, Variable
-from pipeline.delivery import spss
+
 
 # Labels for columns the form gives no label (metadata and calculates).
-_UNLABELLED = {"start": "Starttijd van het interview", "end": "Eindtijd van het interview",
-               "today": "Datum van het interview", "deviceid": "Toestel-id"}
-SELECTED_LABELS = {"nl": ("niet gekozen", "gekozen"), "fr": ("non choisi", "choisi"),
-                   "en": ("not selected", "selected")}
-
-
 @dataclass(frozen=True)
 class SpssVariable:
     """One column of the .sav as it is meant to be: the contract the read-back is checked against."""
@@ -128,7 +125,7 @@ def spss_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *, language: s
                               "scale" if kind != "string" else "nominal",
                               value_labels={str(c): t for c, t in coded.items()} if coded else {}, missing=[]))
             continue
-        label = label_of(_variable_label(var, lang), name)
+        label = label_of(variable_label(var, lang), name)
         if var.type == "select_multiple":
             codes = var.choices.codes
             start = len(specs)
@@ -147,7 +144,7 @@ def spss_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *, language: s
                 specs.append(dict(
                     wanted=f"{name}_{'m' + choice.name[1:] if choice.name.startswith('-') else choice.name}",
                     source=name,
-                    label=label_of(f"{_variable_label(var, lang)}: {choice.label(lang)}", f"{name}/{choice.name}"),
+                    label=label_of(f"{variable_label(var, lang)}: {choice.label(lang)}", f"{name}/{choice.name}"),
                     kind="numeric", measure="nominal", indicator=True,
                     value_labels=value_labels_of(labels, name),
                     missing=spss.missing_declaration(missing.values, [0, 1]),
@@ -225,8 +222,6 @@ def spss_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *, language: s
 def write_sav(data: pd.DataFrame, dictionary: SpssDictionary, target: Path) -> None:
     """Write the .sav atomically; the temporary file is read back and checked before it replaces
     the target, so a mismatch never reaches cleaned/."""
-    import pyreadstat
-
     with atomic_path(target) as tmp:
         pyreadstat.write_sav(
             data, str(tmp),
@@ -240,15 +235,13 @@ def write_sav(data: pd.DataFrame, dictionary: SpssDictionary, target: Path) -> N
         )
         problems = check_sav(tmp, dictionary)
         if problems:
-            raise SidError("export_mismatch", "the written SPSS file differs from its definition: "
+            raise SidError(ErrorCode.EXPORT_MISMATCH, "the written SPSS file differs from its definition: "
                            + "; ".join(problems[:5]), file=target,
                            fix="This is a bug in sid; please report it with the form.")
 
 
 def check_sav(path: Path, dictionary: SpssDictionary) -> list[str]:
     """Compare a .sav's metadata with what was meant; one text per difference."""
-    import pyreadstat
-
     _, meta = pyreadstat.read_sav(str(path), metadataonly=True, user_missing=True)
     problems = []
     wanted = [v.name for v in dictionary.variables]
@@ -309,17 +302,6 @@ def export(frame: pd.DataFrame, questionnaire: Questionnaire, *, sav: Path, sps:
                         renamed=dictionary.renamed, warnings=warnings, dictionary=dictionary, data=data)
 
 
-def _variable_label(var: Variable, lang: str) -> str:
-    text = var.label(lang)
-    if text:
-        return text
-    if var.type in _UNLABELLED:
-        return _UNLABELLED[var.type]
-    if var.calculate:
-        return f"berekend: {var.calculate}"
-    return var.name
-
-
 def _codes_of(series: pd.Series, codes: dict[str, int], var: Variable) -> pd.Series:
     """Choice names → numeric codes; a name the list does not know is an error."""
     if pd.api.types.is_numeric_dtype(series):
@@ -333,7 +315,7 @@ def _codes_of(series: pd.Series, codes: dict[str, int], var: Variable) -> pd.Ser
         unknown = text[text.notna() & values.isna()]
     if len(unknown):
         sample = ", ".join(repr(x) for x in pd.unique(unknown)[:5])
-        raise SidError("code_unknown", f"variable {var.name}: {len(unknown)} answer(s) not in choice "
+        raise SidError(ErrorCode.CODE_UNKNOWN, f"variable {var.name}: {len(unknown)} answer(s) not in choice "
                        f"list {var.choices.name!r}: {sample}",
                        fix="Clean or recode these answers (or add the choice to the form) before export.")
     return values

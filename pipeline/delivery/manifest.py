@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 import platform
-from pathlib import Path
+import re
 from importlib import metadata
+from pathlib import Path
 
 from pipeline import __version__
+from pipeline.delivery.verify import manifest_digest
 from pipeline.files import sha256, write_text_atomic
 from pipeline.survey.project import Project
 
@@ -45,8 +46,6 @@ def write_manifest(project: Project, folder: Path | None = None) -> dict:
         "inputs": [entry(p, project.root) for p in inputs if p.is_file()],
         "outputs": [entry(p, folder) for p in outputs],
     }
-    from pipeline.delivery.verify import manifest_digest
-
     manifest["manifest_sha256"] = manifest_digest(manifest)  # `sid verify` notices a changed manifest
     write_text_atomic(folder / "manifest.json",
                       json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")

@@ -9,7 +9,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from pipeline.errors import SidError
+from pipeline.errors import ErrorCode, SidError
 
 RESERVED = frozenset({"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR", "TO", "WITH"})
 MAX_NAME_BYTES = 64
@@ -71,7 +71,7 @@ def missing_declaration(codes: Iterable[int], valid_codes: Iterable[float] = ())
     lo, hi = codes[0], codes[-1]
     swallowed = sorted({c for c in valid_codes if lo <= c <= hi and c not in codes})
     if swallowed:
-        raise SidError("missing_overlap", f"answer code {swallowed[0]:g} lies inside the user-missing "
+        raise SidError(ErrorCode.MISSING_OVERLAP, f"answer code {swallowed[0]:g} lies inside the user-missing "
                        f"range {lo} thru {hi}", fix="Renumber that choice or the missing codes in sid.toml.")
     return [{"lo": float(lo), "hi": float(hi)}]
 

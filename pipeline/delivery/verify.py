@@ -7,6 +7,7 @@ Findings name the file and the kind of problem, never a personal value."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tomllib
 import xml.etree.ElementTree as ET
@@ -15,10 +16,16 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
+import pyarrow.parquet as pq
+import pyreadstat
 
-from pipeline.errors import SidError
+from pipeline.delivery.ddi import NS, XML_LANG
+from pipeline.errors import ErrorCode, SidError
 from pipeline.files import sha256
+from pipeline.ingest.ingest import SAMPLE_PREFIX
+from pipeline.privacy import find_pii
 
 MANIFEST = "manifest.json"
 # Column names that are direct identifiers, whatever the project's config says (compared in
@@ -64,8 +71,6 @@ class VerifyReport:
 
 def manifest_digest(manifest: dict) -> str:
     """sha256 of the manifest's content without its own digest (catches a changed manifest)."""
-    import hashlib
-
     body = {k: v for k, v in manifest.items() if k != "manifest_sha256"}
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
@@ -73,10 +78,10 @@ def manifest_digest(manifest: dict) -> str:
 def verify_delivery(folder: str | Path) -> VerifyReport:
     folder = Path(folder)
     if not folder.is_dir():
-        raise SidError("not_a_delivery", "not a folder", file=folder,
+        raise SidError(ErrorCode.NOT_A_DELIVERY, "not a folder", file=folder,
                        fix="Give the folder of the delivery (with manifest.json).")
     if not (folder / MANIFEST).is_file():
-        raise SidError("not_a_delivery", f"no {MANIFEST}: not a sid delivery folder", file=folder,
+        raise SidError(ErrorCode.NOT_A_DELIVERY, f"no {MANIFEST}: not a sid delivery folder", file=folder,
                        fix="Give the folder of the delivery (the one with manifest.json).")
     checks: list[Check] = []
     try:
@@ -135,8 +140,6 @@ def _completeness(present: dict, outputs: dict) -> list[Check]:
 # --- the .sav against the codebook and the copies ----------------------------------------------
 
 def _sav_dictionary(sav: Path) -> dict:
-    import pyreadstat
-
     _, meta = pyreadstat.read_sav(str(sav), metadataonly=True, user_missing=True)
     labels = dict(zip(meta.column_names, meta.column_labels))
     return {
@@ -206,8 +209,6 @@ def _agreement(sav: Path, files: dict[str, Path]) -> list[Check]:
 
 
 def _parquet_columns(path: Path) -> list[str]:
-    import pyarrow.parquet as pq
-
     return list(pq.read_schema(path).names)
 
 
@@ -240,8 +241,6 @@ def _compare(sav: dict, book: dict) -> list[str]:
 @lru_cache(maxsize=8)
 def _xlsx_rows(path: Path, stamp: tuple) -> dict[str, list[tuple]]:
     """Every sheet's rows, read once per verify (`stamp`: size and mtime, so a changed file is read again)."""
-    import openpyxl
-
     wb = openpyxl.load_workbook(path, read_only=True)
     try:
         return {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}
@@ -353,8 +352,6 @@ def _parse_xml(path: Path, stamp: tuple) -> ET.Element:
 
 
 def _codebook_from_ddi(path: Path) -> dict:
-    from pipeline.delivery.ddi import NS, XML_LANG
-
     ns = {"d": NS}
     root = _parse_xml(path, _stamp(path))
     names, labels, value_labels, missing, formats = [], {}, {}, {}, {}
@@ -396,8 +393,6 @@ def _forbidden_names(manifest: dict) -> set[str]:
 def _columns_of(path: Path) -> list[str]:
     suffix = path.suffix.lower()
     if suffix == ".sav":
-        import pyreadstat
-
         _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
         return list(meta.column_names)
     if suffix == ".parquet":
@@ -414,7 +409,7 @@ def _identifier_columns(files: dict[str, Path], forbidden: set[str]) -> list[Che
             columns = _columns_of(path)
         except Exception:
             continue  # unreadable files are reported by the other checks
-        hits = sorted({c for c in columns if str(c).lower().removeprefix("steekproef_") in forbidden
+        hits = sorted({c for c in columns if str(c).lower().removeprefix(SAMPLE_PREFIX) in forbidden
                        or str(c).lower() in forbidden})
         if hits:
             out.append(Check("geen identificatie", False, name, "identificerende kolom(men): " + ", ".join(hits)))
@@ -425,8 +420,6 @@ def file_texts(path: Path) -> list[str]:
     """The text a person could read in a delivered file: string cells and labels, text nodes."""
     suffix = path.suffix.lower()
     if suffix == ".sav":
-        import pyreadstat
-
         _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
         strings = [n for n, t in meta.original_variable_types.items() if t.startswith("A")]
         texts = [meta.file_label or "", *[l or "" for l in meta.column_labels], *meta.notes]
@@ -475,8 +468,6 @@ def _json_strings(value):
 
 
 def _pii(files: dict[str, Path]) -> list[Check]:
-    from pipeline.privacy import find_pii
-
     out = []
     for name, path in files.items():
         try:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline.errors import SidError
+from pipeline.errors import ErrorCode, SidError
 
 CATEGORIES = ("I", "P", "R", "NC", "O", "UH", "UO", "NE")
 # priority: lower is stronger
@@ -66,7 +66,7 @@ def parse_contacts(table: pd.DataFrame, *, file=None, until: pd.Timestamp | None
     category. Attempts after `until` (a date) are left out: the log as it was that day."""
     missing = [c for c in LOG_COLUMNS if c not in table.columns]
     if missing:
-        raise SidError("source_columns", f"the contact log lacks column(s) {', '.join(missing)}",
+        raise SidError(ErrorCode.SOURCE_COLUMNS, f"the contact log lacks column(s) {', '.join(missing)}",
                        file=file, row=1, fix=f"The log needs: {';'.join(LOG_COLUMNS)}.")
     text = table["datum"].astype("string").str.strip()
     date = pd.to_datetime(text, format="%d/%m/%Y" if dayfirst else "%m/%d/%Y", errors="coerce")
@@ -79,14 +79,14 @@ def parse_contacts(table: pd.DataFrame, *, file=None, until: pd.Timestamp | None
     bad = date.isna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise SidError("contacts_invalid", f"date {table['datum'].iloc[i]!r} is not a date",
+        raise SidError(ErrorCode.CONTACTS_INVALID, f"date {table['datum'].iloc[i]!r} is not a date",
                        file=file, row=i + 2, column="datum", fix="Use dd/mm/yyyy.")
     code = table["uitkomst"].astype("string").str.strip().str.replace(",", ".", regex=False)
     category = category_of(code)
     bad = category.isna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise SidError("contacts_invalid", f"outcome {table['uitkomst'].iloc[i]!r} is not an AAPOR "
+        raise SidError(ErrorCode.CONTACTS_INVALID, f"outcome {table['uitkomst'].iloc[i]!r} is not an AAPOR "
                        "disposition code", file=file, row=i + 2, column="uitkomst",
                        fix="Use codes like 1.1, 1.2, 2.11, 2.20, 2.30, 3.10, 3.19, 4.10.")
     attempt = pd.to_numeric(table["poging"], errors="coerce")

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.survey.questionnaire import Questionnaire
+from pipeline.validation.quality import grids
 
 MODES = ("web", "capi", "papi")
 INTERVIEWER_COLUMNS = ("interviewer_id", "interviewer", "interviewernummer")
@@ -119,8 +120,6 @@ def respondent_metrics(frame: pd.DataFrame, questionnaire: Questionnaire, min_it
     """Per respondent: duration, don't-know and refusal shares, straightlined share of grids,
     agreeing share on agree/disagree items, extreme share on ordinal scales. Vectorised over
     respondents (loops over columns only)."""
-    from pipeline.validation.quality import grids
-
     missing = questionnaire.missing
     dk, refused = missing.code("dont_know"), missing.code("refused")
     not_applicable, no_answer = missing.code("not_applicable"), missing.code("no_answer")

@@ -33,6 +33,28 @@ class ReportData:
     notes: list[str] = field(default_factory=list)
 
 
+
+# --- the report's notes (Dutch, as ABB reads them) ----------------------------------------------
+def eligibility_text(e: float, proportional: bool) -> str:
+    """How `e` in the AAPOR rates was found."""
+    return (f"e (geschat aandeel in aanmerking komende eenheden onder die met onbekende geschiktheid) = {e:.3f}, "
+            + ("proportioneel geschat: (I+P+R+NC+O) / (I+P+R+NC+O+NE)." if proportional
+               else "vast ingesteld in sid.toml (fieldwork.e)."))
+
+
+NO_INTERVIEWS_NOTE = "Nog geen interviewgegevens ingelezen (sid ingest): interviewercontroles ontbreken."
+
+
+def interim_note(as_of: str) -> str:
+    return f"Tussentijdse stand: het contactbestand tot en met {as_of}."
+
+
+def outside_sample_note(units: int, listed_in: str) -> str:
+    """Units of the contact log that the sample frame lacks: counted, never named in the report."""
+    one = units == 1
+    return (f"{units} eenhe{'id' if one else 'den'} in het contactbestand staa{'t' if one else 'n'} niet in de "
+            f"steekproef en tellen niet mee (lijst: {listed_in}).")
+
 def _esc(value) -> str:
     return html.escape(str(value), quote=True)
 

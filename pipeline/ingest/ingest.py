@@ -8,18 +8,22 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from rapidfuzz.distance import Levenshtein
 
-from pipeline.errors import SidError
+from pipeline.errors import ErrorCode, SidError
+from pipeline.ingest.sources import ColumnMap, RawTable, assemble_multiple, map_columns, read_table
 from pipeline.survey.expressions import ExpressionError, evaluate
 from pipeline.survey.project import Project, Source
 from pipeline.survey.questionnaire import Questionnaire
-from pipeline.ingest.sources import ColumnMap, RawTable, assemble_multiple, map_columns, read_table
 
 # Frozen report columns.
 PROBLEM_COLUMNS = ["source", "row", "column", "value", "expected"]
 RECONCILIATION_COLUMNS = ["source", "row", "record", "key", "status", "respondent", "reason"]
 PROVENANCE = ["_source", "_row", "_record", "_mode", "_submitted", "_complete"]
 STATUSES = ("kept", "merged", "excluded")
+SAMPLE_PREFIX = "steekproef_"  # sample-frame columns whose name an answer already has
 
 
 class Reason:
@@ -63,7 +67,7 @@ def ingest(project: Project, questionnaire: Questionnaire,
     """All sources read, mapped and typed; test interviews and records outside the sample excluded;
     duplicates resolved by the documented rule; the sample frame joined (without identifiers)."""
     if not project.sources:
-        raise SidError("config_invalid", "no [[sources]] configured", file=project.file,
+        raise SidError(ErrorCode.CONFIG_INVALID, "no [[sources]] configured", file=project.file,
                        fix="Name at least one fieldwork export under [[sources]].")
     key = project.key
     frames, problems, tables = [], [], {}
@@ -76,11 +80,11 @@ def ingest(project: Project, questionnaire: Questionnaire,
         if key not in columns.variables.values() and key not in table.frame.columns:
             found = list(table.frame.columns)
             if len(found) == 1 and any(d in found[0] for d in ",;\t|"):
-                raise SidError("source_columns", f"respondent key column {key!r} is missing: the header "
+                raise SidError(ErrorCode.SOURCE_COLUMNS, f"respondent key column {key!r} is missing: the header "
                                f"was read as one column with delimiter {table.delimiter!r}",
                                file=source.path, row=1,
                                fix="Check the delimiter of this source in sid.toml (or leave it out).")
-            raise SidError("source_columns", f"respondent key column {key!r} is missing", file=source.path,
+            raise SidError(ErrorCode.SOURCE_COLUMNS, f"respondent key column {key!r} is missing", file=source.path,
                            row=1, fix="Map it with rename in sid.toml, or check survey.key.")
         typed, found = typed_frame(table, columns, questionnaire, source, key)
         typed["_order"] = order
@@ -93,7 +97,7 @@ def ingest(project: Project, questionnaire: Questionnaire,
     records = pd.concat(frames, ignore_index=True)
     if records.empty:
         one = len(project.sources) == 1
-        raise SidError("source_empty", "no records: the export has a header but no rows" if one else
+        raise SidError(ErrorCode.SOURCE_EMPTY, "no records: the export has a header but no rows" if one else
                        "no records in any source", file=project.sources[0].path if one else project.file,
                        fix="Export the data again once interviews are in.")
     for var in questionnaire:  # an optional question no source has: asked of no one, all missing
@@ -105,7 +109,7 @@ def ingest(project: Project, questionnaire: Questionnaire,
         records["_complete"] = evaluate(complete_if, records.reindex(
             columns=list(dict.fromkeys([*questionnaire.names, *records.columns]))))
     except ExpressionError as exc:
-        raise SidError("config_invalid", f"ingest.complete_if: {exc}", file=project.file) from None
+        raise SidError(ErrorCode.CONFIG_INVALID, f"ingest.complete_if: {exc}", file=project.file) from None
     status, respondent, reason = resolve(records, project, questionnaire)
     reconciliation = pd.DataFrame({
         "source": records["_source"], "row": records["_row"], "record": records["_record"],
@@ -139,8 +143,6 @@ _METADATA = ("calculate", "start", "end", "today", "deviceid", "username")
 def _refuse_misspelt(columns: ColumnMap, questionnaire: Questionnaire, source: Source) -> None:
     """A column that is not in the form but is one or two letters away from a question this source
     has no column for is a misspelt header: an error, not a column silently left out."""
-    from rapidfuzz.distance import Levenshtein
-
     have = set(columns.variables.values()) | {var for var, _ in columns.options.values()}
     wanted = {v.name.lower(): v.name for v in questionnaire if v.name not in have}
     for col in columns.unmapped:
@@ -149,7 +151,7 @@ def _refuse_misspelt(columns: ColumnMap, questionnaire: Questionnaire, source: S
             continue
         for lower, name in wanted.items():
             if len(lower) >= 4 and Levenshtein.distance(last, lower) <= (1 if len(lower) <= 6 else 2):
-                raise SidError("source_columns", f"column {col!r} is not in the form (did you mean "
+                raise SidError(ErrorCode.SOURCE_COLUMNS, f"column {col!r} is not in the form (did you mean "
                                f"{name!r}?)", file=source.path, row=1, column=col,
                                fix=f'Correct the header, or add rename = {{ "{col}" = "{name}" }} to this '
                                "source in sid.toml.")
@@ -163,7 +165,7 @@ def _refuse_missing_questions(tables: dict, questionnaire: Questionnaire, projec
     for v in questionnaire:
         if v.required and v.type not in _METADATA and v.name not in have and v.name != project.key:
             one = len(project.sources) == 1
-            raise SidError("source_columns", f"required question {v.name!r} has no column"
+            raise SidError(ErrorCode.SOURCE_COLUMNS, f"required question {v.name!r} has no column"
                            + ("" if one else " in any source"),
                            file=project.sources[0].path if one else project.file, row=1 if one else None,
                            fix="Export the data again with every question, or map its column with "
@@ -254,9 +256,6 @@ def _convert(column: pd.Series, kind: str, dayfirst: bool) -> tuple[pd.Series, p
 def _arrow_numbers(column: pd.Series) -> pd.Series | None:
     """A text column of plain numbers converted by Arrow's C++ cast (some 25× faster than
     pd.to_numeric); None when any cell is not a plain number, for the careful path to report it."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     try:
         array = getattr(column.array, "_pa_array", None)  # Arrow-backed text: no copy
         if array is None:
@@ -366,12 +365,12 @@ def _sample(project: Project) -> pd.DataFrame:
     sample = project.sample
     table = read_table(sample.source).frame
     if sample.key not in table.columns:
-        raise SidError("source_columns", f"sample key column {sample.key!r} is missing",
+        raise SidError(ErrorCode.SOURCE_COLUMNS, f"sample key column {sample.key!r} is missing",
                        file=sample.source.path, row=1, fix="Check sample.key in sid.toml.")
     table[sample.key] = table[sample.key].astype(str).str.strip()
     dup = table[sample.key][table[sample.key].duplicated()]
     if len(dup):
-        raise SidError("key_duplicate", f"{len(dup)} duplicate value(s) of {sample.key} in the sample, "
+        raise SidError(ErrorCode.KEY_DUPLICATE, f"{len(dup)} duplicate value(s) of {sample.key} in the sample, "
                        f"e.g. {dup.iloc[0]!r}", file=sample.source.path, column=sample.key,
                        fix="Keep one row per sampled person in the sample frame.")
     return table
@@ -385,7 +384,7 @@ def join_sample(kept: pd.DataFrame, project: Project) -> pd.DataFrame:
     sample = project.sample
     table = _sample(project)
     design = [c for c in table.columns if c not in sample.identifiers and c != sample.key]
-    renamed = {c: (f"steekproef_{c}" if c in kept.columns else c) for c in design}
+    renamed = {c: (f"{SAMPLE_PREFIX}{c}" if c in kept.columns else c) for c in design}
     design_frame = table[[sample.key, *design]].rename(columns=renamed)
     design_frame = design_frame.rename(columns={sample.key: project.key})
     merged = kept.merge(design_frame, on=project.key, how="left", validate="one_to_one")

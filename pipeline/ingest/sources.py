@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
+import pyreadstat
 
-from pipeline.errors import SidError
+from pipeline.errors import ErrorCode, SidError
 from pipeline.survey.project import Source
 from pipeline.survey.questionnaire import Questionnaire
 
@@ -47,7 +49,7 @@ def _scan(path: Path, detect: bool) -> str | None:
         for block in iter(lambda: fh.read(1 << 20), b""):
             nul = block.find(b"\x00")
             if nul >= 0:
-                raise SidError("source_binary", f"not a text file: NUL byte at byte offset {offset + nul} "
+                raise SidError(ErrorCode.SOURCE_BINARY, f"not a text file: NUL byte at byte offset {offset + nul} "
                                "(a zip, workbook, image or damaged export?)", file=path,
                                row=lines + block.count(b"\n", 0, nul) + 1,
                                fix="Export the data again as CSV, or set format for this source in sid.toml.")
@@ -95,8 +97,6 @@ def _header_duplicates(path: Path, source: Source, encoding: str | None, delimit
             with open(path, encoding=encoding, errors="replace", newline="") as fh:
                 names = next(csv.reader(fh, delimiter=delimiter), [])
         elif source.format == "xlsx":
-            import openpyxl
-
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
             try:
                 ws = wb[source.sheet] if source.sheet else wb.worksheets[0]
@@ -117,7 +117,7 @@ def detect_delimiter(path: Path, encoding: str) -> str:
     with open(path, encoding=encoding, errors="replace", newline="") as fh:
         sample = fh.read(_SNIFF_BYTES)
     if not sample.strip():
-        raise SidError("source_empty", "the file is empty", file=path, fix="Export the data again.")
+        raise SidError(ErrorCode.SOURCE_EMPTY, "the file is empty", file=path, fix="Export the data again.")
     header = sample.splitlines()[0]
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
@@ -143,10 +143,10 @@ def read_table(source: Source) -> RawTable:
     """Read one file; any problem is a SidError naming the file (and row where it applies)."""
     path = source.path
     if not path.is_file():
-        raise SidError("source_missing", "file not found", file=path,
+        raise SidError(ErrorCode.SOURCE_MISSING, "file not found", file=path,
                        fix=f"Check the path of {source.name!r} in sid.toml.")
     if path.stat().st_size == 0:
-        raise SidError("source_empty", "the file is empty", file=path, fix="Export the data again.")
+        raise SidError(ErrorCode.SOURCE_EMPTY, "the file is empty", file=path, fix="Export the data again.")
     encoding = delimiter = None
     labels: dict = {}
     try:
@@ -160,8 +160,6 @@ def read_table(source: Source) -> RawTable:
         elif source.format == "xlsx":
             frame = pd.read_excel(path, sheet_name=source.sheet or 0, dtype=str, engine="openpyxl")
         elif source.format == "sav":
-            import pyreadstat
-
             frame, meta = pyreadstat.read_sav(str(path), encoding=source.encoding)
             labels = meta.variable_value_labels
         else:
@@ -170,32 +168,32 @@ def read_table(source: Source) -> RawTable:
         raise
     except UnicodeDecodeError as exc:
         row, offset = _decode_error_row(path, encoding) if encoding else (None, None)
-        raise SidError("source_encoding", f"cannot decode as {encoding} (byte offset "
+        raise SidError(ErrorCode.SOURCE_ENCODING, f"cannot decode as {encoding} (byte offset "
                        f"{offset if offset is not None else exc.start})", file=path, row=row,
                        fix="Set encoding for this source in sid.toml (e.g. cp1252).") from None
     except pd.errors.EmptyDataError:
-        raise SidError("source_empty", "the file has no header row", file=path,
+        raise SidError(ErrorCode.SOURCE_EMPTY, "the file has no header row", file=path,
                        fix="Export the data again.") from None
     except pd.errors.ParserError as exc:
         match = re.search(r"line (\d+)", str(exc))
         zero_based = re.search(r"starting at row (\d+)", str(exc))  # pandas counts the header as 0
         row = int(match.group(1)) if match else int(zero_based.group(1)) + 1 if zero_based else None
-        raise SidError("source_unreadable", f"not a consistent {source.format} table "
+        raise SidError(ErrorCode.SOURCE_UNREADABLE, f"not a consistent {source.format} table "
                        f"({' '.join(str(exc).split())})", file=path, row=row,
                        fix="Check the delimiter and quoting (set delimiter in sid.toml).") from None
     except ValueError as exc:
         if source.format == "xlsx" and "Worksheet" in str(exc):
-            raise SidError("source_unreadable", f"no sheet {source.sheet!r}", file=path,
+            raise SidError(ErrorCode.SOURCE_UNREADABLE, f"no sheet {source.sheet!r}", file=path,
                            fix="Set sheet for this source in sid.toml.") from None
-        raise SidError("source_unreadable", f"cannot read as {source.format} "
+        raise SidError(ErrorCode.SOURCE_UNREADABLE, f"cannot read as {source.format} "
                        f"({' '.join(str(exc).split())})", file=path,
                        fix="Check the file and its format in sid.toml.") from None
     except Exception as exc:  # corrupt zip/xlsx, truncated sav, bad parquet footer
-        raise SidError("source_unreadable", f"cannot read as {source.format} "
+        raise SidError(ErrorCode.SOURCE_UNREADABLE, f"cannot read as {source.format} "
                        f"({type(exc).__name__}: {' '.join(str(exc).split())})", file=path,
                        fix="The file looks damaged: export it again.") from None
     if len(frame.columns) == 0:
-        raise SidError("source_empty", "the sheet is empty" if source.format == "xlsx" else "no header row",
+        raise SidError(ErrorCode.SOURCE_EMPTY, "the sheet is empty" if source.format == "xlsx" else "no header row",
                        file=path, sheet=(source.sheet or "1") if source.format == "xlsx" else None,
                        fix="Export the data again.")
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -203,7 +201,7 @@ def read_table(source: Source) -> RawTable:
     if not duplicated and any(re.search(r"\.\d+$", c) for c in frame.columns):
         duplicated = _header_duplicates(path, source, encoding, delimiter)  # pandas renamed x to x.1
     if len(duplicated):
-        raise SidError("source_columns", f"column {duplicated[0]!r} appears more than once", file=path,
+        raise SidError(ErrorCode.SOURCE_COLUMNS, f"column {duplicated[0]!r} appears more than once", file=path,
                        sheet=source.sheet if source.format == "xlsx" else None, row=1,
                        column=duplicated[0], fix="Give every column its own name.")
     return RawTable(frame.reset_index(drop=True), encoding, delimiter, labels)
@@ -239,7 +237,7 @@ def map_columns(columns: list[str], questionnaire: Questionnaire, source: Source
         if col in rename:
             target = by_name.get(rename[col].lower())
             if target is None:
-                raise SidError("config_invalid", f"rename maps {col!r} to {rename[col]!r}, which is "
+                raise SidError(ErrorCode.CONFIG_INVALID, f"rename maps {col!r} to {rename[col]!r}, which is "
                                "not a variable of the form", file=source.path, column=col,
                                fix="Correct the rename entry of this source in sid.toml.")
             variables[col] = target
@@ -257,7 +255,7 @@ def map_columns(columns: list[str], questionnaire: Questionnaire, source: Source
     taken: dict[str, str] = {}
     for col, var in variables.items():
         if var in taken:
-            raise SidError("source_columns", f"columns {taken[var]!r} and {col!r} both map to "
+            raise SidError(ErrorCode.SOURCE_COLUMNS, f"columns {taken[var]!r} and {col!r} both map to "
                            f"variable {var!r}", file=source.path, row=1,
                            fix="Drop one of them or add a rename entry in sid.toml.")
         taken[var] = col

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import re
 import zipfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterator, Mapping
 
-from pipeline.errors import SidError
-from pipeline.survey.project import SID_MISSING, MissingScheme
+import openpyxl
+from pyxform.errors import PyXFormError
+from pyxform.xls2json_backends import xlsx_to_dict
+from pyxform.xls2xform import convert
+
+from pipeline.errors import ErrorCode, SidError
+from pipeline.survey.expressions import ExpressionError, parse, references
+from pipeline.survey.project import SID_MISSING, MissingScheme, Project
 
 # pyxform's JSON type names → the XLSForm names sid uses everywhere else.
 _TYPES = {
@@ -176,27 +181,31 @@ class Questionnaire:
             match = _LANG_CODE.search(lang)
             if lang == wanted or (match and match.group(1).lower() == wanted.lower()):
                 return lang
-        raise SidError("language_unknown", f"the form has no labels in language {wanted!r}",
+        raise SidError(ErrorCode.LANGUAGE_UNKNOWN, f"the form has no labels in language {wanted!r}",
                        file=self.path, sheet="survey",
                        fix=f"Use one of: {', '.join(self.languages)} (or its code in brackets).")
+
+
+def questionnaire_of(project: Project) -> Questionnaire:
+    """The project's questionnaire, with its label language checked (fails early when the form
+    lacks it)."""
+    questionnaire = load_questionnaire(project.form, project.missing)
+    questionnaire.language(project.language)
+    return questionnaire
 
 
 def load_questionnaire(path: str | Path, missing: MissingScheme = SID_MISSING) -> Questionnaire:
     """Parse and check an XLSForm with pyxform; a bad form is one SidError naming sheet and row."""
     path = Path(path)
     if not path.is_file():
-        raise SidError("form_missing", "questionnaire file not found", file=path,
+        raise SidError(ErrorCode.FORM_MISSING, "questionnaire file not found", file=path,
                        fix="Check survey.form in sid.toml.")
     if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
-        raise SidError("form_unreadable", "not an Excel workbook", file=path,
+        raise SidError(ErrorCode.FORM_UNREADABLE, "not an Excel workbook", file=path,
                        fix="Give the questionnaire as an .xlsx XLSForm.")
     if path.suffix.lower() != ".xls" and not zipfile.is_zipfile(path):
-        raise SidError("form_unreadable", "not a valid .xlsx workbook (damaged, or not made by Excel)",
+        raise SidError(ErrorCode.FORM_UNREADABLE, "not a valid .xlsx workbook (damaged, or not made by Excel)",
                        file=path, fix="Open it in Excel and save it again as .xlsx.")
-    from pyxform.errors import PyXFormError
-    from pyxform.xls2json_backends import xlsx_to_dict
-    from pyxform.xls2xform import convert
-
     try:
         # convert() runs all of pyxform's checks (references, list names, unique names ...).
         result = convert(xlsform=str(path))
@@ -208,10 +217,10 @@ def load_questionnaire(path: str | Path, missing: MissingScheme = SID_MISSING) -
         sheet = next((s for s in ("survey", "choices", "settings") if f"'{s}' sheet" in message), None)
         if row is None:  # e.g. "Unknown question type 'integr'.": find the row that says it
             row, sheet = _row_of_value(path, message, sheet)
-        raise SidError("form_invalid", _ROW.sub("", message), file=path, sheet=sheet, row=row,
+        raise SidError(ErrorCode.FORM_INVALID, _ROW.sub("", message), file=path, sheet=sheet, row=row,
                        fix="Correct the form and run again.") from None
     except Exception as exc:  # openpyxl/zipfile errors for files that are no workbook at all
-        raise SidError("form_unreadable", f"cannot read the workbook ({type(exc).__name__}: {exc})",
+        raise SidError(ErrorCode.FORM_UNREADABLE, f"cannot read the workbook ({type(exc).__name__}: {exc})",
                        file=path, fix="Save the questionnaire as an .xlsx XLSForm.") from None
     return _model(path, result._pyxform, sheets, missing)
 
@@ -245,11 +254,11 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
                     walk(item.get("children", []), group + (name,), conditions + ((own,) if own else ()))
                 continue
             if kind == "repeat":
-                raise SidError("form_unsupported", f"repeat group {name!r}: repeats are not supported",
+                raise SidError(ErrorCode.FORM_UNSUPPORTED, f"repeat group {name!r}: repeats are not supported",
                                file=path, sheet="survey", row=rows.get(name),
                                fix="Flatten the repeat into numbered questions.")
             if kind not in _TYPES:
-                raise SidError("form_unsupported", f"question type {kind!r} of {name!r} is not supported",
+                raise SidError(ErrorCode.FORM_UNSUPPORTED, f"question type {kind!r} of {name!r} is not supported",
                                file=path, sheet="survey", row=rows.get(name), column="type")
             xls_type = _TYPES[kind]
             if xls_type is None:  # notes and audits hold no answers
@@ -258,7 +267,7 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
             measure = item.get("measure") or (
                 "nominal" if bind.get("type") == "string" else _DEFAULT_MEASURE.get(xls_type, "nominal"))
             if measure not in MEASURES:
-                raise SidError("form_invalid", f"measure {measure!r} of {name!r} is not one of "
+                raise SidError(ErrorCode.FORM_INVALID, f"measure {measure!r} of {name!r} is not one of "
                                f"{', '.join(MEASURES)}", file=path, sheet="survey",
                                row=rows.get(name), column="measure")
             choices = None
@@ -286,7 +295,7 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
     for v in variables:
         other = seen.get(v.name.lower())
         if other is not None:
-            raise SidError("form_invalid", f"variable name {v.name!r} is also used in row {other.row} "
+            raise SidError(ErrorCode.FORM_INVALID, f"variable name {v.name!r} is also used in row {other.row} "
                            "(names must be unique in the whole form, ignoring case, to become SPSS variables)",
                            file=path, sheet="survey", row=v.row, column="name",
                            fix="Rename one of them in the form.")
@@ -302,8 +311,6 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
 
 def _check_expressions(path: Path, variables: list[Variable]) -> None:
     """Every relevant, constraint and calculate must parse with sid's evaluator."""
-    from pipeline.survey.expressions import ExpressionError, parse
-
     for v in variables:
         for column, text in (("relevant", v.relevant), ("constraint", v.constraint),
                              ("calculate", v.calculate)):
@@ -312,14 +319,12 @@ def _check_expressions(path: Path, variables: list[Variable]) -> None:
             try:
                 parse(text)
             except ExpressionError as exc:
-                raise SidError("form_expression", f"{v.name}: {exc}", file=path, sheet="survey",
+                raise SidError(ErrorCode.FORM_EXPRESSION, f"{v.name}: {exc}", file=path, sheet="survey",
                                row=v.row, column=column, fix="Correct the expression in the form.") from None
 
 
 def _check_cycles(path: Path, variables: list[Variable]) -> None:
     """Calculates that depend on each other in a circle can never be computed: name their rows."""
-    from pipeline.survey.expressions import references
-
     calcs = {v.name: v for v in variables if v.calculate}
     uses = {name: sorted(references(v.calculate) & calcs.keys()) for name, v in calcs.items()}
     state: dict[str, int] = {}  # 1: on the current path, 2: done
@@ -342,7 +347,7 @@ def _check_cycles(path: Path, variables: list[Variable]) -> None:
                 cycle = path_[path_.index(nxt):]
                 rows = [calcs[n].row for n in cycle]
                 described = " → ".join(cycle + [nxt])
-                raise SidError("form_cycle", f"circular calculates: {described} (rows "
+                raise SidError(ErrorCode.FORM_CYCLE, f"circular calculates: {described} (rows "
                                f"{', '.join(str(r) for r in rows)})", file=path, sheet="survey",
                                row=rows[0], column="calculate",
                                fix="Break the circle: one of these calculates must not use the others.")
@@ -359,8 +364,6 @@ def _row_of_value(path: Path, message: str, sheet: str | None) -> tuple[int | No
     if not quoted:
         return None, sheet
     try:
-        import openpyxl
-
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
             for title in ([sheet] if sheet else ["survey", "choices"]):

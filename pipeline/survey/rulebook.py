@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from pipeline.errors import SidError
 
 
@@ -13,8 +15,6 @@ def read_rule_list(path: Path, kind: str, setting: str) -> list[Any]:
 
     `kind` is the plural noun of the file's entries (``rules``, ``corrections``), `setting` the
     sid.toml key that names the file."""
-    import yaml
-
     if not path.is_file():
         raise SidError(f"{kind}_missing", "file not found", file=path, fix=f"Check {setting} in sid.toml.")
     try:

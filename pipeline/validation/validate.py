@@ -7,10 +7,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pandera.pandas as pa
 
-from pipeline.errors import SidError
+from pipeline.cleaning.clean import derive_calculates
+from pipeline.errors import ErrorCode, SidError
+from pipeline.privacy import scrub_values
 from pipeline.survey.expressions import ExpressionError, evaluate, parse, references
 from pipeline.survey.questionnaire import Questionnaire, Variable
+from pipeline.survey.rulebook import read_rule_list
+from pipeline.validation.quality import indicators
 
 # Frozen report columns.
 FAILURE_COLUMNS = ["respondent", "variable", "rule", "value", "severity", "message"]
@@ -71,29 +76,27 @@ class ValidationReport:
 
 def load_rules(path: Path, questionnaire: Questionnaire) -> tuple[Rule, ...]:
     """Rules from YAML: a list of {name, description, expression, severity, when}; each checked."""
-    from pipeline.survey.rulebook import read_rule_list
-
     data = read_rule_list(path, "rules", "validate.rules")
     rules, names = [], set()
     for i, item in enumerate(data, start=1):
         where = dict(file=path, column=f"rule {i}")
         if not isinstance(item, dict) or not {"name", "expression"} <= set(item):
-            raise SidError("rules_invalid", "each rule needs at least name and expression", **where)
+            raise SidError(ErrorCode.RULES_INVALID, "each rule needs at least name and expression", **where)
         unknown = set(item) - {"name", "description", "expression", "severity", "when"}
         if unknown:
-            raise SidError("rules_invalid", f"unknown key {sorted(unknown)[0]!r} in rule {item['name']!r}", **where)
+            raise SidError(ErrorCode.RULES_INVALID, f"unknown key {sorted(unknown)[0]!r} in rule {item['name']!r}", **where)
         rule = Rule(str(item["name"]), str(item.get("description", "")), str(item["expression"]),
                     str(item.get("severity", "error")), item.get("when"))
         if rule.name in names:
-            raise SidError("rules_invalid", f"rule name {rule.name!r} is used twice", **where)
+            raise SidError(ErrorCode.RULES_INVALID, f"rule name {rule.name!r} is used twice", **where)
         names.add(rule.name)
         if rule.severity not in SEVERITIES:
-            raise SidError("rules_invalid", f"rule {rule.name!r}: severity must be error or warning", **where)
+            raise SidError(ErrorCode.RULES_INVALID, f"rule {rule.name!r}: severity must be error or warning", **where)
         for text in filter(None, (rule.expression, rule.when)):
             try:
                 parse(text)
             except ExpressionError as exc:
-                raise SidError("rules_invalid", f"rule {rule.name!r}: {exc}", **where) from None
+                raise SidError(ErrorCode.RULES_INVALID, f"rule {rule.name!r}: {exc}", **where) from None
         rules.append(rule)
     return tuple(rules)
 
@@ -101,8 +104,6 @@ def load_rules(path: Path, questionnaire: Questionnaire) -> tuple[Rule, ...]:
 def schema(questionnaire: Questionnaire, key: str):
     """The pandera schema the form implies: kinds, allowed codes (answers + missing codes), the
     form's single-variable constraints, and a unique, complete respondent key."""
-    import pandera.pandas as pa
-
     missing = [float(c) for c in questionnaire.missing.values]
     missing_text = [str(c) for c in questionnaire.missing.values]
     # Text columns are not coerced: pandera's per-column coercion (pandas 3 holds text as Arrow
@@ -147,8 +148,6 @@ def validate(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, rul
              quality: QualitySettings = QualitySettings(), accepted: dict[str, str] | None = None
              ) -> ValidationReport:
     """Every check in one pass over the frame; nothing stops at the first failure."""
-    from pipeline.validation.quality import indicators
-
     frame = frame.reset_index(drop=True)  # positions = pandera's failure indexes
     derived = _with_calculates(frame, questionnaire)
     asked = _asked(derived, questionnaire, key)
@@ -168,8 +167,6 @@ def validate(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, rul
 def _with_calculates(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
     """Routing and rules are judged as the form app would: with its calculate fields, computed from
     the answers where a source lacks them (keyed paper questionnaires). The data is not changed."""
-    from pipeline.cleaning.clean import derive_calculates
-
     if not any(v.type == "calculate" for v in questionnaire):
         return frame
     try:
@@ -237,13 +234,11 @@ def _quality_checks(table: pd.DataFrame, settings: QualitySettings) -> list[Chec
 
 
 def _form_error(var: Variable, column: str, exc: ExpressionError, questionnaire: Questionnaire) -> SidError:
-    return SidError("form_expression", f"{var.name}: {exc}", file=questionnaire.path, sheet="survey",
+    return SidError(ErrorCode.FORM_EXPRESSION, f"{var.name}: {exc}", file=questionnaire.path, sheet="survey",
                     row=var.row, column=column, fix="Correct the expression in the form.")
 
 
 def _schema_checks(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> list[Check]:
-    import pandera.pandas as pa
-
     present = [c for c in [key, *questionnaire.names] if c in frame.columns]
     sub = frame[list(dict.fromkeys(present))]
     try:
@@ -345,8 +340,6 @@ def _pii_checks(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> 
     """Personal data typed into open answers, found by the same detectors that scrub the delivery
     (checksum-validated register/BIS numbers, IBAN, phone numbers, e-mail, web addresses); the
     report shows the answer with the tags, never the original."""
-    from pipeline.privacy import scrub_values
-
     checks = []
     for var in questionnaire:
         if var.type != "text" or var.name == key or var.read_only or var.name not in frame.columns:
@@ -367,7 +360,7 @@ def _rule_check(frame: pd.DataFrame, rule: Rule) -> Check:
         applies = evaluate(rule.when, frame).to_numpy() if rule.when else np.ones(len(frame), dtype=bool)
         holds = evaluate(rule.expression, frame).to_numpy()
     except ExpressionError as exc:
-        raise SidError("rules_invalid", f"rule {rule.name!r}: {exc}", fix="Correct the rule in schemas/.") from None
+        raise SidError(ErrorCode.RULES_INVALID, f"rule {rule.name!r}: {exc}", fix="Correct the rule in schemas/.") from None
     variables = sorted(references(rule.expression))
     return Check(rule.name, rule.description, rule.expression, rule.severity, ", ".join(variables),
                  applies, applies & ~holds, message=rule.description or rule.expression,

@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.errors import SidError
+from pipeline.errors import ErrorCode, SidError
+from pipeline.ingest.ingest import SAMPLE_PREFIX
 from pipeline.survey.project import WeightSettings
 
 WEIGHT = "gewicht"
@@ -61,25 +62,25 @@ class WeightResult:
 
 def read_population(path: Path) -> pd.DataFrame:
     if not path.is_file():
-        raise SidError("population_missing", "reference table not found", file=path,
+        raise SidError(ErrorCode.POPULATION_MISSING, "reference table not found", file=path,
                        fix="Set weight.population in sid.toml to a CSV with variabele, categorie, populatie.")
     table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     missing = [c for c in POPULATION_COLUMNS if c not in table.columns]
     if missing:
-        raise SidError("population_invalid", f"column(s) {', '.join(missing)} missing", file=path, row=1,
+        raise SidError(ErrorCode.POPULATION_INVALID, f"column(s) {', '.join(missing)} missing", file=path, row=1,
                        fix="The table needs the columns variabele, categorie, populatie.")
     numbers = pd.to_numeric(table["populatie"].str.replace(" ", "", regex=False), errors="coerce")
     bad = numbers.isna() | (numbers <= 0)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise SidError("population_invalid", f"populatie {table['populatie'].iloc[i]!r} is not a positive number",
+        raise SidError(ErrorCode.POPULATION_INVALID, f"populatie {table['populatie'].iloc[i]!r} is not a positive number",
                        file=path, row=i + 2, column="populatie")
     out = pd.DataFrame({"variabele": table["variabele"].str.strip(), "categorie": table["categorie"].str.strip(),
                         "populatie": numbers.astype(float)})
     dup = out.duplicated(["variabele", "categorie"])
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise SidError("population_invalid", f"{out['variabele'].iloc[i]} {out['categorie'].iloc[i]!r} "
+        raise SidError(ErrorCode.POPULATION_INVALID, f"{out['variabele'].iloc[i]} {out['categorie'].iloc[i]!r} "
                        "appears twice", file=path, row=i + 2)
     return out
 
@@ -87,7 +88,7 @@ def read_population(path: Path) -> pd.DataFrame:
 def _column(frame: pd.DataFrame, name: str) -> pd.Series | None:
     """A sample-frame column in the joined data: as named, or prefixed `steekproef_` where it
     clashed with an answer (the frame's value is the register's, so it wins)."""
-    for col in (f"steekproef_{name}", name):
+    for col in (f"{SAMPLE_PREFIX}{name}", name):
         if col in frame.columns:
             return frame[col]
     return None
@@ -132,7 +133,7 @@ def margin_values(frame: pd.DataFrame, margin: str, categories: list[str], setti
         if values is not None:
             values = _text(values)
     if values is None:
-        raise SidError("weight_margin", f"margin {margin!r}: the data lack the columns it is made from",
+        raise SidError(ErrorCode.WEIGHT_MARGIN, f"margin {margin!r}: the data lack the columns it is made from",
                        fix="Check weight.margins and the sample frame (stratum, nis_code, geboortejaar, geslacht).")
     return _text(values).astype(object)
 
@@ -171,6 +172,7 @@ def weight(frame: pd.DataFrame, sample: pd.DataFrame, dispositions: pd.DataFrame
     (pipeline.fieldwork.dispositions; None: every unit not in `frame` counts as an eligible nonrespondent).
     Ages for `leeftijd_geslacht` are `reference_year` (default: the year of the first interview)
     minus the birth year."""
+    # svy and polars take ~0.9 s to import; imported here, only when weights are computed.
     from svy.errors.base_errors import SvyError
 
     try:
@@ -178,28 +180,28 @@ def weight(frame: pd.DataFrame, sample: pd.DataFrame, dispositions: pd.DataFrame
                        reference_year=reference_year)
     except SvyError as exc:  # e.g. a stratum without respondents: one readable line
         message = " ".join(str(exc).split())[:300]
-        raise SidError("weight_failed", f"weighting failed: {message}", file=settings.population,
+        raise SidError(ErrorCode.WEIGHT_FAILED, f"weighting failed: {message}", file=settings.population,
                        fix="Check that every stratum and margin category has respondents.") from None
 
 
 def _weight(frame: pd.DataFrame, sample: pd.DataFrame, dispositions: pd.DataFrame | None,
             population: pd.DataFrame, settings: WeightSettings, *, key: str, sample_key: str,
             reference_year: int | None) -> tuple[pd.DataFrame, WeightResult]:
-    import polars as pl
-    import svy
+    import polars as pl  # ~0.9 s to import with svy: only when weights are computed
+    import svy  # (as above)
 
     strata_pop = population[population["variabele"] == "stratum"].set_index("categorie")["populatie"]
     if strata_pop.empty:
-        raise SidError("population_invalid", "the reference table has no rows with variabele = stratum",
+        raise SidError(ErrorCode.POPULATION_INVALID, "the reference table has no rows with variabele = stratum",
                        fix="Add the population of every stratum (design weights need it).")
     if settings.stratum not in sample.columns:
-        raise SidError("weight_stratum", f"the sample frame has no column {settings.stratum!r}",
+        raise SidError(ErrorCode.WEIGHT_STRATUM, f"the sample frame has no column {settings.stratum!r}",
                        fix="Set weight.stratum in sid.toml.")
     units = pd.DataFrame({"unit": sample[sample_key].astype(str).str.strip().to_numpy(),
                           "stratum": _text(sample[settings.stratum]).to_numpy()})
     unknown = sorted(set(units["stratum"]) - set(strata_pop.index))
     if unknown:
-        raise SidError("population_invalid", f"stratum {unknown[0]!r} of the sample frame has no population",
+        raise SidError(ErrorCode.POPULATION_INVALID, f"stratum {unknown[0]!r} of the sample frame has no population",
                        fix="Add it to the reference table (variabele = stratum).")
     n_h = units.groupby("stratum").size()
     units["design"] = units["stratum"].map(strata_pop / n_h).astype(float)
@@ -207,7 +209,7 @@ def _weight(frame: pd.DataFrame, sample: pd.DataFrame, dispositions: pd.DataFram
     respondents = frame[key].astype(str).str.strip()
     outside = ~respondents.isin(set(units["unit"]))
     if outside.any():
-        raise SidError("weight_sample", f"{int(outside.sum())} respondent(s) are not in the sample frame, "
+        raise SidError(ErrorCode.WEIGHT_SAMPLE, f"{int(outside.sum())} respondent(s) are not in the sample frame, "
                        f"e.g. {respondents[outside].iloc[0]!r}", fix="Weights need every respondent's stratum.")
     status = pd.Series("nr", index=units.index, dtype=object)
     if dispositions is not None:
@@ -218,7 +220,7 @@ def _weight(frame: pd.DataFrame, sample: pd.DataFrame, dispositions: pd.DataFram
     units["status"] = status.to_numpy()
     empty = sorted(set(units["stratum"]) - set(units.loc[units["status"] == "rr", "stratum"]))
     if empty:
-        raise SidError("weight_sample", f"stratum {empty[0]!r} has no respondents",
+        raise SidError(ErrorCode.WEIGHT_SAMPLE, f"stratum {empty[0]!r} has no respondents",
                        fix="Weights need interviews in every stratum (or merge strata in the sample frame and table).")
 
     # -- nonresponse adjustment within strata (svy) -------------------------------------------
@@ -244,11 +246,11 @@ def _weight(frame: pd.DataFrame, sample: pd.DataFrame, dispositions: pd.DataFram
     for i, margin in enumerate(settings.margins):
         rows = population[population["variabele"] == margin]
         if rows.empty:
-            raise SidError("population_invalid", f"margin {margin!r} has no rows in the reference table",
+            raise SidError(ErrorCode.POPULATION_INVALID, f"margin {margin!r} has no rows in the reference table",
                            fix="Add them, or remove the margin from weight.margins.")
         target = rows.set_index("categorie")["populatie"]
         if abs(target.sum() / total - 1) > 0.005:
-            raise SidError("population_invalid", f"margin {margin!r} sums to {target.sum():,.0f}, the strata to "
+            raise SidError(ErrorCode.POPULATION_INVALID, f"margin {margin!r} sums to {target.sum():,.0f}, the strata to "
                            f"{total:,.0f}", fix="Every margin must describe the same population (within 0.5%).")
         target = target * (total / target.sum())  # the same total for every margin, exactly
         column = f"m{i}"
@@ -258,11 +260,11 @@ def _weight(frame: pd.DataFrame, sample: pd.DataFrame, dispositions: pd.DataFram
         lost = data[column].isna() | ~data[column].isin(set(target.index))
         if lost.any():
             example = frame[key].iloc[int(np.flatnonzero(lost.to_numpy())[0])]
-            raise SidError("weight_margin", f"{int(lost.sum())} respondent(s) fit no category of margin "
+            raise SidError(ErrorCode.WEIGHT_MARGIN, f"{int(lost.sum())} respondent(s) fit no category of margin "
                            f"{margin!r}, e.g. {example!r}", fix="Complete the reference table's categories.")
         empty = sorted(set(target.index) - set(data[column]))
         if empty:
-            raise SidError("weight_margin", f"no respondent in category {empty[0]!r} of margin {margin!r}",
+            raise SidError(ErrorCode.WEIGHT_MARGIN, f"no respondent in category {empty[0]!r} of margin {margin!r}",
                            fix="Merge that category with a neighbour in the reference table.")
         controls[column] = {str(k): float(v) for k, v in target.items()}
 

@@ -93,7 +93,8 @@ def project(tmp_path: Path) -> Path:
 
 
 def _code(root: Path):
-    from pipeline.run import questionnaire_of, run_code
+    from pipeline.coding.stage import run_code
+    from pipeline.survey.questionnaire import questionnaire_of
 
     proj = load_project(root)
     return run_code(proj, questionnaire_of(proj), ANSWERS)
@@ -288,7 +289,8 @@ def test_demo_planted_misspellings_are_coded(demo_project):
     (vorige_gemeente, to its NIS code) in raw/demo_truth.csv is coded as meant."""
     from pipeline.coding.plan import specified_by
     from pipeline.demo.tables import MUNICIPALITIES
-    from pipeline.run import questionnaire_of, run_ingest
+    from pipeline.ingest.stage import run_ingest
+    from pipeline.survey.questionnaire import questionnaire_of
 
     proj = load_project(demo_project)
     questionnaire = questionnaire_of(proj)
@@ -318,7 +320,8 @@ def test_demo_planted_misspellings_are_coded(demo_project):
 def test_code_frames_never_hold_personal_data(project):
     answers = ANSWERS.assign(werk_anders=ANSWERS["werk_anders"].where(
         ANSWERS["resp_id"] != "R3", "vrijwilliger, bel 0475 12 34 56"))
-    from pipeline.run import questionnaire_of, run_code
+    from pipeline.coding.stage import run_code
+    from pipeline.survey.questionnaire import questionnaire_of
 
     proj = load_project(project)
     run_code(proj, questionnaire_of(proj), answers)

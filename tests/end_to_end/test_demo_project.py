@@ -163,7 +163,7 @@ def test_validation_recall_and_clean_respondents(delivered):
     import pandas as pd
 
     from pipeline.survey.project import load_project
-    from pipeline.run import questionnaire_of
+    from pipeline.survey.questionnaire import questionnaire_of
     from pipeline.validation.validate import load_rules, validate
 
     root, _, _ = delivered

@@ -143,7 +143,7 @@ def tiny(tmp_path_factory):
     (root / "raw" / "answers.csv").write_text(TINY_CSV, encoding="utf-8")
     (root / "sid.toml").write_text(TINY_TOML, encoding="utf-8")
     from pipeline.survey.project import load_project
-    from pipeline.run import questionnaire_of
+    from pipeline.survey.questionnaire import questionnaire_of
 
     project = load_project(root)
     return project, questionnaire_of(project)

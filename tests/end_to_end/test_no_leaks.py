@@ -53,7 +53,7 @@ def planted(run):
     import tomllib
 
     from pipeline.survey.project import load_project
-    from pipeline.run import questionnaire_of
+    from pipeline.survey.questionnaire import questionnaire_of
     from pipeline.ingest.sources import map_columns, read_table
 
     root, _ = run

@@ -134,10 +134,10 @@ def test_bad_date_is_an_error():
 
 def test_demo_contact_log_gives_every_sample_unit_one_disposition(demo_project):
     from pipeline.survey.project import load_project
-    from pipeline.run import _sample_and_dispositions
+    from pipeline.fieldwork.stage import sample_and_dispositions
 
     project = load_project(demo_project)
-    sample, final = _sample_and_dispositions(project)
+    sample, final = sample_and_dispositions(project)
     assert len(final) == len(sample) and final["sample_id"].is_unique
     assert final["category"].notna().all()
     assert {"I", "P", "R", "NC", "O", "UH", "NE"} <= set(final["category"])

@@ -20,10 +20,10 @@ MARGINS = ("stratum", "leeftijd_geslacht", "provincie")
 @pytest.fixture(scope="module")
 def demo():
     """The bundled demo's sample frame and final dispositions; respondents = the completes."""
-    from pipeline.run import _sample_and_dispositions
+    from pipeline.fieldwork.stage import sample_and_dispositions
 
     project = load_project(REPO)
-    sample, dispositions = _sample_and_dispositions(project)
+    sample, dispositions = sample_and_dispositions(project)
     complete = set(dispositions.loc[dispositions["category"] == "I", "sample_id"])
     respondents = sample[sample["sample_id"].isin(complete)].reset_index(drop=True)
     return sample, dispositions, respondents, read_population(REPO / "schemas" / "populatie.csv")

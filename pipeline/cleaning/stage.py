@@ -1,0 +1,74 @@
+"""`sid clean`: corrections, invalid codes, routing codes and exclusions on the coded (or
+ingested) frame; the cell-level log (private in work/, pseudonymised and scrubbed in cleaned/),
+then validation again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline import workdir
+from pipeline.cleaning.clean import CleanResult, CleanSettings, clean, load_corrections
+from pipeline.privacy import pseudonymise_with, scrub
+from pipeline.survey.project import Project
+from pipeline.survey.questionnaire import Questionnaire
+from pipeline.tables import excel_safe
+from pipeline.validation.stage import run_validate
+from pipeline.validation.validate import ValidationReport
+
+
+@dataclass(frozen=True)
+class CleanOutcome:
+    result: CleanResult
+    validation: ValidationReport  # of the cleaned data
+
+
+def run_clean(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None,
+              progress=None) -> tuple[pd.DataFrame, CleanOutcome]:
+    """Clean the ingested frame, log every changed cell, record exclusions, validate again."""
+    if frame is None:
+        frame = workdir.read_stage(project, workdir.newest(project, workdir.CODED, workdir.INGESTED), "sid ingest")
+    config = project.clean
+    corrections = load_corrections(config.corrections, questionnaire) if config.corrections else ()
+    settings = CleanSettings(
+        exclude_breakoffs=config.exclude_breakoffs, exclude_speeders=config.exclude_speeders,
+        speeder_ratio=config.speeder_ratio, invalid=config.invalid, routing=config.routing,
+        not_asked_answered=config.not_asked_answered, derive=config.derive)
+    if progress:
+        progress("cleaning")
+    cleaned, result = clean(frame, questionnaire, key=project.key, corrections=corrections, settings=settings)
+    workdir.write_parquet(cleaned, project.work / workdir.CLEANED)
+    workdir.write_csv(result.log, project.work / workdir.CLEANING_LOG_PRIVATE)
+    workdir.write_csv(result.excluded, project.work / workdir.EXCLUSIONS)
+    _update_reconciliation(project, result.excluded)
+    workdir.write_csv(delivered_log(project, result.log), project.cleaned / workdir.CLEANING_LOG)
+    if progress:
+        progress("validating the cleaned data")
+    report = run_validate(project, questionnaire, cleaned)
+    return cleaned, CleanOutcome(result, report)
+
+
+def delivered_log(project: Project, log: pd.DataFrame) -> pd.DataFrame:
+    """The cleaning log as ABB receives it: pseudonymous respondents, the key's own changes shown
+    as [id], no personal data in old/new, no text that Excel would run as a formula."""
+    out = log.copy()
+    if project.privacy is not None:
+        out["respondent"] = pseudonymise_with(project.privacy, out["respondent"])
+        out.loc[out["variable"] == project.key, ["old", "new"]] = "[id]"
+    out, _ = scrub(out, ["old", "new"])
+    return excel_safe(out)
+
+
+def _update_reconciliation(project: Project, excluded: pd.DataFrame) -> None:
+    """Respondents taken out in cleaning become `excluded` with the reason, in the same table."""
+    path = project.work / workdir.RECONCILIATION
+    if not path.is_file():
+        return
+    rec = pd.read_csv(path, dtype=str, keep_default_na=False)
+    reasons = dict(zip(excluded["respondent"].astype(str), excluded["reason"]))
+    hit = (rec["status"] == "kept") & rec["key"].isin(reasons)
+    rec.loc[hit, "reason"] = rec.loc[hit, "key"].map(reasons)
+    rec.loc[hit, "status"] = "excluded"
+    rec.loc[hit, "respondent"] = ""
+    workdir.write_csv(rec, path)

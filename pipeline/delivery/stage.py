@@ -1,0 +1,61 @@
+"""`sid export`: the cleaned (or weighted) frame through the privacy gate into the delivery:
+the labelled .sav and .sps, CSV and Parquet copies, codebook, DDI, README for ABB."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline import workdir
+from pipeline.coding.coding import export_metadata
+from pipeline.delivery.companions import write_delivery
+from pipeline.delivery.export import ExportResult, export
+from pipeline.delivery.labels import added_labels
+from pipeline.delivery.manifest import write_manifest
+from pipeline.privacy import free_text_columns, pseudonym_secret, pseudonymise_with, scrub_frame
+from pipeline.survey.project import Project
+from pipeline.survey.questionnaire import Questionnaire
+
+
+def delivery_frame(project: Project, frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The frame as ABB may receive it: the respondent key replaced by its pseudonym (the
+    crosswalk stays in work/). Returns the frame and the name of its id column."""
+    if project.privacy is None:
+        return frame, project.key
+    rid = project.privacy.respondent_id
+    ids = pseudonymise_with(project.privacy, frame[project.key])
+    workdir.write_csv(pd.DataFrame({rid: ids, project.key: frame[project.key]}), project.work / workdir.CROSSWALK)
+    out = pd.concat([pd.DataFrame({rid: ids.to_numpy()}, index=frame.index),
+                     frame.drop(columns=[project.key])], axis=1)
+    return out, rid
+
+
+def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None) -> ExportResult:
+    if project.privacy is not None:
+        pseudonym_secret(project.privacy)  # no key: refuse before anything is read or written
+    if frame is None:  # the weighted data when `sid weight` ran after the last `sid clean`
+        frame = workdir.read_stage(project, workdir.newest(project, workdir.WEIGHTED, workdir.CLEANED), "sid clean")
+    delivered, key = delivery_frame(project, frame)
+    if project.sample is not None:  # identifiers are never joined; never delivered either way
+        delivered = delivered.drop(columns=[c for c in project.sample.identifiers if c in delivered.columns])
+    scrubbed = scrub_frame(delivered, free_text_columns(delivered, questionnaire, exclude=[key]))
+    delivered = scrubbed.frame
+    workdir.write_csv(scrubbed.counts, project.cleaned / workdir.PII_SCRUBBED)
+    labels = added_labels(delivered.columns, questionnaire,
+                          pseudonym=key if project.privacy is not None else None)
+    value_labels = None
+    if project.coding is not None:  # coded columns: Dutch labels and the classification's codes
+        coded_labels, value_labels = export_metadata(project.coding, questionnaire, delivered)
+        labels.update(coded_labels)
+    exported = export(delivered, questionnaire, sav=project.sav_path, sps=project.sps_path,
+                      language=project.language, key=key, title=project.title, labels=labels,
+                      value_labels=value_labels)
+    write_delivery(project, questionnaire, exported)
+    return exported
+
+
+def run_export_alone(project: Project, questionnaire: Questionnaire) -> ExportResult:
+    """`sid export` on its own: the export into cleaned/, then the manifest of what cleaned/ now
+    holds (so that `sid verify` checks the files as they are)."""
+    exported = run_export(project, questionnaire)
+    write_manifest(project)
+    return exported

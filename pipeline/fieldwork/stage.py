@@ -1,0 +1,150 @@
+"""`sid report fieldwork`: the sample frame and the contact log (each read once) into AAPOR
+dispositions and rates, progress against the targets, interviewer checks and the HTML report.
+The weights read the same sample frame and dispositions (`sample_and_dispositions`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import workdir
+from pipeline.errors import ErrorCode, SidError
+from pipeline.fieldwork.dispositions import Eligibility, final_dispositions, parse_contacts, rate_table
+from pipeline.fieldwork.monitor import interviewer_checks, progress, progress_over_time
+from pipeline.fieldwork.report import (
+    NO_INTERVIEWS_NOTE,
+    ReportData,
+    eligibility_text,
+    interim_note,
+    outside_sample_note,
+    render_html,
+)
+from pipeline.files import write_text_atomic
+from pipeline.ingest.sources import read_table
+from pipeline.survey.project import FieldworkSettings, Project
+from pipeline.survey.questionnaire import Questionnaire
+from pipeline.tables import write_report
+
+
+@dataclass(frozen=True)
+class FieldworkReport:
+    internal: Path  # work/fieldwork_report.html
+    delivered: Path | None  # cleaned/fieldwork_report.html (sid run)
+    as_of: str
+    progress: pd.DataFrame
+    rates: pd.DataFrame
+    interviewers: int
+    flagged: int
+    backcheck: int
+    seed: int
+
+
+def read_sample(project: Project) -> pd.DataFrame:
+    """The sample frame without its direct identifiers, its key renamed to `sample_id`."""
+    if project.sample is None:
+        raise SidError(ErrorCode.CONFIG_INVALID, "fieldwork reports and weights need the sample frame",
+                       file=project.file, fix="Add a [sample] section to sid.toml.")
+    sample = read_table(project.sample.source).frame
+    if project.sample.key not in sample.columns:
+        raise SidError(ErrorCode.SOURCE_COLUMNS, f"sample key column {project.sample.key!r} is missing",
+                       file=project.sample.source.path, row=1, fix="Check sample.key in sid.toml.")
+    sample = sample.drop(columns=[c for c in project.sample.identifiers if c in sample.columns])
+    return sample.rename(columns={project.sample.key: "sample_id"})
+
+
+def read_contacts(project: Project, until: pd.Timestamp | None = None) -> pd.DataFrame | None:
+    """The contact log (as it was on `until`), one row per attempt; None without [contacts]."""
+    if project.contacts is None:
+        return None
+    return parse_contacts(read_table(project.contacts).frame, file=project.contacts.path, until=until,
+                          dayfirst=project.contacts.dayfirst)
+
+
+def sample_and_dispositions(project: Project, until: pd.Timestamp | None = None
+                            ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The sample frame and each unit's final disposition (None without a contact log)."""
+    sample, log = read_sample(project), read_contacts(project, until)
+    return sample, (final_dispositions(log, sample) if log is not None else None)
+
+
+def contacts_outside_sample(log: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame:
+    """Sample units of the contact log that the sample frame does not have (a typo in a sample id,
+    a unit from another survey): left out of the dispositions, so listed (work/ only)."""
+    outside = log.loc[~log["sample_id"].isin(set(sample["sample_id"]))]
+    return (outside.groupby("sample_id", sort=True).size().rename("pogingen").reset_index()
+            if len(outside) else pd.DataFrame(columns=["sample_id", "pogingen"]))
+
+
+def run_report(project: Project, questionnaire: Questionnaire, *, until=None,
+               interviews: pd.DataFrame | None = None, deliver: bool = False) -> FieldworkReport:
+    """The fieldwork report from the contact log (as it was on `until`, or all of it) and the
+    interview data (work/ingested.parquet unless given): work/fieldwork_report.html and the tables
+    in work/fieldwork/; with `deliver`, the version without interviewer detail in cleaned/."""
+    settings = project.fieldwork or FieldworkSettings()
+    until = pd.Timestamp(until) if until is not None else None
+    sample, log = read_sample(project), read_contacts(project, until)
+    if log is None:
+        raise SidError(ErrorCode.CONFIG_INVALID, "the fieldwork report needs the contact log", file=project.file,
+                       fix="Add a [contacts] section to sid.toml.")
+    dispositions = final_dispositions(log, sample)
+    group = settings.group if settings.group in dispositions.columns else None
+    if group is None:
+        raise SidError(ErrorCode.CONFIG_INVALID, f"fieldwork.group: the sample frame has no column {settings.group!r}",
+                       file=project.file, fix="Set fieldwork.group to the sample frame's origin-group column.")
+    targets = dict(settings.targets)
+    proportional = settings.e == "proportional"
+    eligibility = Eligibility("proportional") if proportional else Eligibility("fixed", settings.e)
+    rates = rate_table(dispositions, eligibility,
+                       {"herkomstgroep": group, "modus": "mode", "gemeente": settings.municipality})
+    prog = progress(dispositions, targets, group)
+    dated = dispositions["date"].dropna()
+    as_of = (until if until is not None else (dated.max() if len(dated) else pd.Timestamp("today"))).strftime("%d/%m/%Y")
+    over = progress_over_time(dispositions, targets, group, until)
+    notes = []
+    if interviews is None and (project.work / workdir.INGESTED).is_file():
+        interviews = pd.read_parquet(project.work / workdir.INGESTED)
+    if interviews is not None and until is not None and "start" in interviews.columns:
+        interviews = interviews[pd.to_datetime(interviews["start"], errors="coerce") < until + pd.Timedelta(days=1)]
+    if interviews is None:
+        notes.append(NO_INTERVIEWS_NOTE)
+        interviews = pd.DataFrame()
+    checks = interviewer_checks(interviews, questionnaire, key=project.key, z_threshold=settings.z_threshold,
+                                min_interviews=settings.min_interviews,
+                                backcheck_share=settings.backcheck_share, seed=settings.backcheck_seed)
+    if until is not None:
+        notes.append(interim_note(as_of))
+    out = workdir.fieldwork_dir(project)
+    outside = contacts_outside_sample(log, sample)
+    workdir.write_csv(outside, out / workdir.OUTSIDE_SAMPLE, encoding="utf-8-sig")
+    if len(outside):
+        notes.append(outside_sample_note(len(outside), f"work/{workdir.FIELDWORK}/{workdir.OUTSIDE_SAMPLE}"))
+    weights = {}
+    if until is None:
+        for name, stem in workdir.WEIGHT_REPORTS.items():
+            path = out / f"{stem}.csv"
+            if path.is_file():
+                weights[name] = pd.read_csv(path, encoding="utf-8-sig")
+    data = ReportData(title=project.title, as_of=as_of, e_text=eligibility_text(float(rates["e"].iloc[0]), proportional),
+                      progress=prog, over_time=over, rates=rates, interviewers=checks.table,
+                      backcheck_count=len(checks.backcheck), backcheck_seed=checks.seed,
+                      z_threshold=checks.z_threshold, weights=weights, notes=notes)
+    disp = dispositions.assign(date=dispositions["date"].dt.strftime("%Y-%m-%d"))
+    workdir.write_csv(disp, out / "disposities.csv", encoding="utf-8-sig")  # one row per sample unit: CSV only
+    write_report(rates, out / "respons", "respons")
+    write_report(prog, out / "voortgang", "voortgang")
+    workdir.write_csv(over.assign(datum=over["datum"].astype(str)), out / "voortgang_per_dag.csv", encoding="utf-8-sig")
+    write_report(checks.table, out / "interviewers", "interviewers")
+    write_report(checks.backcheck.assign(datum=checks.backcheck["datum"].astype(str)), out / "backcheck", "backcheck")
+    internal = project.work / workdir.FIELDWORK_REPORT
+    write_text_atomic(internal, render_html(data, internal=True))
+    delivered = None
+    if deliver:
+        delivered = project.cleaned / workdir.FIELDWORK_REPORT
+        write_text_atomic(delivered, render_html(data, internal=False))
+        write_report(rates, project.cleaned / "fieldwork_respons", "respons")
+        write_report(prog, project.cleaned / "fieldwork_voortgang", "voortgang")
+    return FieldworkReport(internal, delivered, as_of, prog, rates, len(checks.table),
+                           int(checks.table["gemarkeerd"].sum()) if len(checks.table) else 0,
+                           len(checks.backcheck), checks.seed)

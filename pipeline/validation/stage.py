@@ -1,0 +1,38 @@
+"""`sid validate`: the last stage's frame checked against the form, rules.yaml and the quality
+thresholds; failures (naming respondents) to work/, the per-rule summary also to cleaned/."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline import workdir
+from pipeline.privacy import pseudonymise_with, scrub
+from pipeline.survey.project import Project
+from pipeline.survey.questionnaire import Questionnaire
+from pipeline.tables import write_report
+from pipeline.validation.validate import QualitySettings, ValidationReport, load_rules, validate
+
+
+def run_validate(project: Project, questionnaire: Questionnaire,
+                 frame: pd.DataFrame | None = None) -> ValidationReport:
+    if frame is None:
+        frame = workdir.read_stage(project, workdir.newest(project, workdir.CODED, workdir.INGESTED), "sid ingest")
+    settings = project.validate
+    rules = load_rules(settings.rules, questionnaire) if settings.rules else ()
+    quality = QualitySettings(settings.speeder_ratio, int(settings.straightline_min_items),
+                              settings.max_item_nonresponse, settings.max_dont_know)
+    report = validate(frame, questionnaire, key=project.key, rules=rules, quality=quality,
+                      accepted=dict(settings.accept))
+    write_report(report.failures, project.work / workdir.VALIDATION_FAILURES, "failures")
+    write_report(report.summary, project.work / workdir.VALIDATION_SUMMARY, "summary")
+    # Per respondent: every row in the CSV; in the workbook only the respondents flagged by a
+    # quality check (a person reviews those; a million-row workbook helps nobody).
+    flagged = report.failures.loc[report.failures["rule"].str.startswith("quality:"), "respondent"]
+    write_report(report.quality, project.work / workdir.QUALITY, "quality",
+                 xlsx_rows=report.quality["respondent"].isin(flagged))
+    write_report(report.summary, project.cleaned / workdir.VALIDATION_SUMMARY, "summary")
+    if project.privacy is not None:  # the failures name respondents: only pseudonymised, scrubbed
+        failures = report.failures.assign(respondent=pseudonymise_with(project.privacy, report.failures["respondent"]))
+        failures, _ = scrub(failures, ["value"])
+        write_report(failures, project.cleaned / workdir.VALIDATION_FAILURES, "failures")
+    return report
