@@ -1,4 +1,4 @@
-"""Small built-in reference tables for the demo fieldwork (pipeline/demo/generator.py).
+"""Small built-in reference tables for the demo fieldwork (pipeline/demo/).
 
 Municipalities with their NIS code (valid 2019-2024: codes from before the mergers of
 2025-01-01), main postcode and telephone zone; first and family names per origin group;

@@ -1,0 +1,55 @@
+"""The ground truth of the planted defects: demo_truth.csv, each instance with the file and row
+it sits in, and demo_truth_summary.csv, how many of each kind were planted and why a kind fell
+short. Run last, once every record has its final row."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.demo.defects import DEFECTS
+from pipeline.demo.state import SOURCES, Build
+
+TRUTH_COLUMNS = ("defect", "sample_id", "source", "row", "variable", "detail")
+
+
+def ground_truth(b: Build) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """demo_truth.csv (one row per planted instance, pointing at its file and row) and
+    demo_truth_summary.csv (instances per defect kind, with why a kind fell short)."""
+    R = b.R
+    truth = pd.concat(b.truth, ignore_index=True) if b.truth else \
+        pd.DataFrame(columns=["defect", "_rec", "variable", "detail"])
+    where = R.set_index("_rec")
+    truth["sample_id"] = where[b.key].reindex(truth["_rec"]).astype(str).to_numpy()
+    truth["source"] = where["_source"].reindex(truth["_rec"]).to_numpy()
+    truth["row"] = where["_row"].reindex(truth["_rec"]).to_numpy().astype(np.int64)
+    # details that need final row numbers
+    copies = truth["defect"] == "double_submission"
+    original = where["_copy_of"].reindex(truth.loc[copies, "_rec"]).to_numpy()
+    truth.loc[copies, "detail"] = ("same interview as web row "
+                                   + where["_row"].reindex(original).astype(str).to_numpy()
+                                   + ", submitted again with a new _uuid and instanceID")
+    dup = truth["defect"] == "break_off"
+    dup_recs = set(where.loc[where["_cat"] == "dup_web"].index)
+    capi_row = R[R["_cat"] == "dup"].set_index(b.key)["_row"]
+    is_dup = dup & truth["_rec"].isin(dup_recs)
+    extra = truth[is_dup].copy()
+    extra["defect"] = "duplicate_cross_mode"
+    extra["variable"] = ""
+    extra["detail"] = ("web break-off; the same person completed face to face: capi row "
+                       + capi_row.reindex(extra["sample_id"]).astype(str).to_numpy())
+    truth = pd.concat([truth, extra], ignore_index=True)
+    truth["defect"] = pd.Categorical(truth["defect"], categories=DEFECTS)
+    truth["source"] = pd.Categorical(truth["source"], categories=SOURCES)
+    truth = truth.sort_values(["defect", "source", "row", "variable"], kind="stable")
+    truth["defect"] = truth["defect"].astype(str)
+    truth["source"] = truth["source"].astype(str)
+    truth["variable"] = truth["variable"].fillna("").astype(str)
+    truth = truth[list(TRUTH_COLUMNS)].reset_index(drop=True)
+    counts = truth["defect"].value_counts()
+    summary = pd.DataFrame({
+        "defect": list(DEFECTS),
+        "instances": [int(counts.get(d, 0)) for d in DEFECTS],
+        "note": ["; ".join(b.notes[d]) for d in DEFECTS],
+    })
+    return truth, summary
