@@ -73,6 +73,7 @@ class ErrorCode(StrEnum):
     NOT_A_DELIVERY = "not_a_delivery", "the folder is not a sid delivery: {detail}"
     # The demo
     DEMO_EXISTS = "demo_exists", "raw/ already holds demo files: {detail}"
+    DEMO_UNSUPPORTED = "demo_unsupported", "the demo generator cannot make fieldwork for this form or size: {detail}"
 
     def describe(self, detail: str) -> str:
         return self.template.format(detail=detail)

@@ -13,6 +13,7 @@ from pipeline.errors import ErrorCode, SidError
 from pipeline.survey.expressions import ExpressionError, evaluate, parse, references
 from pipeline.survey.questionnaire import Questionnaire, Variable
 from pipeline.survey.rulebook import read_rule_list
+from pipeline.validation.quality import speeders
 
 LOG_COLUMNS = ["step", "rule", "respondent", "variable", "old", "new"]
 EXCLUSION_COLUMNS = ["respondent", "reason"]
@@ -109,12 +110,8 @@ def _exclusions(frame: pd.DataFrame, key: str, settings: CleanSettings,
     parts = []
     if settings.exclude_breakoffs and "_complete" in frame.columns:
         parts.append(frame.loc[~frame["_complete"].astype(bool), [key]].assign(reason="break_off"))
-    if settings.exclude_speeders and "start" in frame.columns and "end" in frame.columns:
-        minutes = (frame["end"] - frame["start"]).dt.total_seconds() / 60
-        median = minutes[minutes > 0].median()
-        if median and median > 0:
-            fast = (minutes < settings.speeder_ratio * median).fillna(False)
-            parts.append(frame.loc[fast, [key]].assign(reason="speeder"))
+    if settings.exclude_speeders:
+        parts.append(frame.loc[speeders(frame, settings.speeder_ratio), [key]].assign(reason="speeder"))
     if extra is not None and len(extra):
         parts.append(extra.rename(columns={"respondent": key})[[key, "reason"]])
     if not parts:

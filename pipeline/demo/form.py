@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.demo.answers import ORIGIN_GROUPS
+from pipeline.errors import ErrorCode, SidError
 from pipeline.survey.expressions import ExpressionError, evaluate, references
 from pipeline.survey.questionnaire import Questionnaire, Variable
 
@@ -41,7 +42,8 @@ class Form:
         self.vars = {v.name: v for v in q}
         self.names = list(q.names)
         if key not in self.vars:
-            raise ValueError(f"the form has no variable {key!r} (the respondent key)")
+            raise SidError(ErrorCode.DEMO_UNSUPPORTED, f"the form has no variable {key!r} (the respondent key)",
+                           file=q.path, sheet="survey", fix="Set survey.key in sid.toml to a question of the form.")
         self.modus = _first(q, "modus", "mode")
         self.taal = _first(q, "interviewtaal", "taal_interview", "interview_language", "language")
         self.interviewer = _first(q, "interviewer_id", "interviewer", "interviewernummer")

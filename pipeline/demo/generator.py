@@ -100,6 +100,7 @@ from pipeline.demo.interviews import make_records
 from pipeline.demo.sample import make_sample_frame, plan_units
 from pipeline.demo.state import SOURCES, Build
 from pipeline.demo.truth import TRUTH_COLUMNS, ground_truth
+from pipeline.errors import ErrorCode, SidError
 from pipeline.survey.questionnaire import Questionnaire
 
 __all__ = ["DEFECTS", "DEFECT_RATES", "FILES", "OUTCOMES", "SOURCES", "STRATA", "TRUTH_COLUMNS", "CapiMeta",
@@ -112,7 +113,8 @@ def demo_fieldwork(questionnaire: Questionnaire, *, sampled: int = 12000, seed: 
     ~37.5 % complete an interview (55 % web, 40 % face-to-face, 5 % paper), with planted defects.
     Pure: the same arguments give the same frames."""
     if sampled < 60:
-        raise ValueError("sampled must be at least 60 (10 per origin group)")
+        raise SidError(ErrorCode.USAGE, f"--size {sampled}: the demo needs at least 60 sample units (10 per "
+                       "origin group)", fix="Use e.g. --size 12000.")
     b = Build(questionnaire, sampled, seed, key)
     plan_units(b)
     make_records(b)

@@ -14,6 +14,7 @@ from pipeline.demo import tables as T
 from pipeline.demo.answers import demo_responses
 from pipeline.demo.form import STRATA, asked_where, pick, values_of
 from pipeline.demo.state import Build
+from pipeline.errors import ErrorCode, SidError
 from pipeline.survey.expressions import ExpressionError
 
 
@@ -98,8 +99,8 @@ def _fill_pool(b: Build, cells: pd.Series, by_mode: bool) -> pd.DataFrame:
         yield_rate = max(len(chosen) / size, 0.02)
         size = min(max(int((need - have).clip(lower=0).sum() / yield_rate * 1.5) + 60, 200), 200_000)
     else:
-        raise RuntimeError("the demo answers never gave enough respondents of every origin group; "
-                           "check the nationality questions of the form")
+        raise SidError(ErrorCode.DEMO_UNSUPPORTED, "the demo answers never gave enough respondents of every "
+                       "origin group", fix="Check the nationality questions of the form.")
     parts = [pd.concat(got[c], ignore_index=True).iloc[: need[c]] for c in need.index]
     return pd.concat(parts, ignore_index=True).copy()
 

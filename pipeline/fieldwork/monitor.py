@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.survey.questionnaire import Questionnaire
-from pipeline.validation.quality import grids
+from pipeline.validation.quality import grids, interview_minutes
 
 MODES = ("web", "capi", "papi")
 INTERVIEWER_COLUMNS = ("interviewer_id", "interviewer", "interviewernummer")
@@ -125,11 +125,8 @@ def respondent_metrics(frame: pd.DataFrame, questionnaire: Questionnaire, min_it
     not_applicable, no_answer = missing.code("not_applicable"), missing.code("no_answer")
     items, agree, ends = _scales(questionnaire, frame)
     out = pd.DataFrame(index=frame.index)
-    if "start" in frame.columns and "end" in frame.columns:
-        minutes = (pd.to_datetime(frame["end"], errors="coerce") - pd.to_datetime(frame["start"], errors="coerce"))
-        out["duur_min"] = minutes.dt.total_seconds() / 60
-    else:
-        out["duur_min"] = np.nan
+    minutes = interview_minutes(frame)
+    out["duur_min"] = minutes if minutes is not None else np.nan
     block = frame[items].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float) if items else np.empty((len(frame), 0))
     asked = ~np.isnan(block) & (block != not_applicable)
     base = asked.sum(axis=1)

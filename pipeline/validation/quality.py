@@ -10,6 +10,29 @@ import pandas as pd
 from pipeline.survey.questionnaire import Questionnaire
 
 
+def interview_minutes(frame: pd.DataFrame) -> pd.Series | None:
+    """end − start per respondent, in minutes (NaN where a time is missing or unreadable); None
+    when the data have no start and end. The one definition of an interview's duration."""
+    if "start" not in frame.columns or "end" not in frame.columns:
+        return None
+    elapsed = pd.to_datetime(frame["end"], errors="coerce") - pd.to_datetime(frame["start"], errors="coerce")
+    return elapsed.dt.total_seconds() / 60
+
+
+def duration_ratio(minutes: pd.Series) -> pd.Series:
+    """Each duration relative to the median of the positive durations (NaN when there is none)."""
+    median = minutes[minutes > 0].median()
+    return minutes / median if median and median > 0 else pd.Series(np.nan, index=minutes.index)
+
+
+def speeders(frame: pd.DataFrame, ratio: float) -> pd.Series:
+    """Respondents whose interview took less than `ratio` times the median duration."""
+    minutes = interview_minutes(frame)
+    if minutes is None:
+        return pd.Series(False, index=frame.index)
+    return (duration_ratio(minutes) < ratio).fillna(False)
+
+
 def grids(questionnaire: Questionnaire, min_items: int) -> dict[str, list[str]]:
     """Batteries: at least `min_items` select_one questions in one group sharing one choice list."""
     found: dict[tuple, list[str]] = defaultdict(list)
@@ -24,11 +47,10 @@ def indicators(frame: pd.DataFrame, questionnaire: Questionnaire, asked: dict[st
     """One row per respondent: duration (minutes), duration relative to the median, straightlined
     grids, item-nonresponse share and don't-know share. Vectorised over respondents."""
     out = pd.DataFrame(index=frame.index)
-    if "start" in frame.columns and "end" in frame.columns:
-        minutes = (pd.to_datetime(frame["end"]) - pd.to_datetime(frame["start"])).dt.total_seconds() / 60
+    minutes = interview_minutes(frame)
+    if minutes is not None:
         out["duration_min"] = minutes
-        median = minutes[minutes > 0].median()
-        out["duration_ratio"] = minutes / median if median and median > 0 else np.nan
+        out["duration_ratio"] = duration_ratio(minutes)
     missing = questionnaire.missing
     refused, no_answer, dont_know = (missing.code("refused"), missing.code("no_answer"),
                                      missing.code("dont_know"))

@@ -17,6 +17,7 @@ import pyreadstat
 import pytest
 
 from conftest import EN, NL, REPO, c, pspp_dictionary, q, write_xlsform
+from pipeline.errors import ErrorCode, SidError
 from pipeline.demo import tables as T
 from pipeline.survey.expressions import evaluate
 from pipeline.demo.generator import (DEFECTS, FILES, OUTCOMES, STRATA, demo_fieldwork, write_fieldwork)
@@ -500,8 +501,9 @@ def test_open_answers_are_multilingual(fw):
 def test_small_and_invalid_sizes(form):
     small = demo_fieldwork(form, sampled=60, seed=1)
     assert len(small.sample) == 60 and len(small.truth) > 0
-    with pytest.raises(ValueError):
+    with pytest.raises(SidError) as err:
         demo_fieldwork(form, sampled=59, seed=1)
+    assert err.value.code == ErrorCode.USAGE and "--size 59" in str(err.value)
 
 
 def test_bundled_questionnaire_when_present(tmp_path):
