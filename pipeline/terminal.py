@@ -87,7 +87,7 @@ def run_summary(result) -> None:
 
 
 def form_summary(questionnaire, language: str) -> None:
-    lang = questionnaire.language(language)
+    lang = questionnaire.language(language).column
     console.print(f"[bold]{questionnaire.title}[/bold]  form {questionnaire.form_id} "
                   f"version {questionnaire.version}; languages: {', '.join(questionnaire.languages)}")
     groups = Counter(v.group[0] if v.group else "(top level)" for v in questionnaire)

@@ -223,6 +223,6 @@ def _is_missing_name(name: str) -> bool:
 
 def _dutch(questionnaire: Questionnaire) -> str:
     try:
-        return questionnaire.language("nl")
+        return questionnaire.language("nl").column
     except SidError:
         return questionnaire.default_language

@@ -146,7 +146,7 @@ def worklist_rows(frame: pd.DataFrame, target, table: pd.DataFrame, per_answer: 
     suggestions = todo["suggestions"].fillna("").str.split(r" \| ", regex=True)
 
     fuzzy = (todo["method"] == "fuzzy").to_numpy()
-    lang = next((lg for lg in questionnaire.languages if "(nl)" in lg), questionnaire.default_language)
+    lang = next((lg.column for lg in questionnaire.label_languages if lg.code == "nl"), questionnaire.default_language)
     return pd.DataFrame({
         "status": np.where(fuzzy, "fuzzy", "open"),
         "variable": target.source,

@@ -8,7 +8,6 @@ file (pipeline/delivery/ddi.py) is written from the same `Codebook`."""
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pandas as pd
 from pipeline.delivery.export import SpssDictionary, SpssVariable
 from pipeline.delivery.labels import SELECTED_LABELS
 from pipeline.files import atomic_path, write_text_atomic
-from pipeline.survey.questionnaire import Questionnaire, Variable
+from pipeline.survey.questionnaire import Language, Questionnaire, Variable
 from pipeline.tables import excel_safe
 
 # Frozen column names of the codebook tables (Dutch: ABB reads them). `vraag_<taal>` columns
@@ -44,12 +43,6 @@ class Codebook:
     mrsets: pd.DataFrame  # MRSET_COLUMNS
 
 
-def lang_code(language: str) -> str:
-    """'Nederlands (nl)' → 'nl'; a bare name stays as it is (lower case)."""
-    match = re.search(r"\(([A-Za-z-]+)\)\s*$", language)
-    return (match.group(1) if match else language).lower()
-
-
 def is_missing(code: float, declared: list) -> bool:
     for entry in declared:
         if isinstance(entry, dict):
@@ -71,11 +64,11 @@ def missing_text(declared: list) -> str:
 
 
 def build_codebook(dictionary: SpssDictionary, questionnaire: Questionnaire, data: pd.DataFrame, *,
-                   language: str, sav_name: str) -> Codebook:
+                   language: str | Language, sav_name: str) -> Codebook:
     """One row per .sav variable (in .sav order) and one per code; frequencies from `data`
     (the frame the .sav was written from). Loops over variables and codes, never over rows."""
     form_lang = questionnaire.language(language)
-    langs = [(lang_code(full), full) for full in questionnaire.languages]
+    langs = [(lang.code, lang.column) for lang in questionnaire.label_languages]
     n = len(data)
     var_rows, value_rows = [], []
     form = {fv.name: fv for fv in questionnaire}
@@ -117,7 +110,7 @@ def build_codebook(dictionary: SpssDictionary, questionnaire: Questionnaire, dat
     mrsets = pd.DataFrame([(s.name, s.label, " ".join(s.variables)) for s in dictionary.mrsets],
                           columns=MRSET_COLUMNS)
     return Codebook(
-        title=dictionary.file_label, sav_name=sav_name, rows=n, language=lang_code(form_lang),
+        title=dictionary.file_label, sav_name=sav_name, rows=n, language=form_lang.code,
         languages=tuple(c for c, _ in langs), documents=dictionary.documents,
         variables=pd.DataFrame(var_rows, columns=var_cols),
         values=pd.DataFrame(value_rows, columns=val_cols), mrsets=mrsets)

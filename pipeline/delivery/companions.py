@@ -20,7 +20,7 @@ from pipeline.delivery.codebook import Codebook, build_codebook, write_codebook_
 from pipeline.delivery.ddi import write_ddi
 from pipeline.files import atomic_path, sha256, write_text_atomic
 from pipeline.survey.project import Project
-from pipeline.survey.questionnaire import Questionnaire
+from pipeline.survey.questionnaire import Language, Questionnaire
 from pipeline.tables import excel_safe, write_report
 
 CODEBOOK_HTML = "codebook.html"
@@ -40,11 +40,11 @@ class DeliveryFiles:
     files: tuple[Path, ...]
 
 
-def write_delivery(project: Project, questionnaire: Questionnaire, exported) -> DeliveryFiles:
+def write_delivery(project: Project, questionnaire: Questionnaire, exported, language: Language) -> DeliveryFiles:
     """`exported` is the ExportResult (with the dictionary and the frame the .sav holds)."""
     folder = project.cleaned
     data, dictionary = exported.data, exported.dictionary
-    codebook = build_codebook(dictionary, questionnaire, data, language=project.language,
+    codebook = build_codebook(dictionary, questionnaire, data, language=language,
                               sav_name=project.sav_path.name)
     written = [write_data_csv(data, folder / f"{project.name}.csv"),
                write_data_parquet(data, dictionary, folder / f"{project.name}.parquet")]

@@ -15,7 +15,7 @@ from pipeline.delivery import spss
 from pipeline.delivery.labels import SELECTED_LABELS, variable_label
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import atomic_path, write_text_atomic
-from pipeline.survey.questionnaire import Questionnaire, Variable
+from pipeline.survey.questionnaire import Language, Questionnaire, Variable
 
 
 # Labels for columns the form gives no label (metadata and calculates).
@@ -65,7 +65,7 @@ class ExportResult:
     data: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
 
-def spss_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *, language: str, key: str,
+def spss_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *, language: str | Language, key: str,
                title: str, labels: dict[str, str] | None = None, value_labels: dict[str, dict] | None = None
                ) -> tuple[pd.DataFrame, SpssDictionary, tuple[str, ...]]:
     """The frame as SPSS will hold it (numeric codes, 0/1 indicators) and its dictionary.
@@ -74,9 +74,9 @@ def spss_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *, language: s
     (labels or texts cut to SPSS limits).
     """
     extra_labels = dict(labels or {})  # `labels` is reused below for value labels
-    lang = questionnaire.language(language)
-    short = lang.rsplit("(", 1)[-1].rstrip(")").lower()
-    not_selected, selected = SELECTED_LABELS.get(short, SELECTED_LABELS["en"])
+    language = questionnaire.language(language)
+    lang = language.column
+    not_selected, selected = SELECTED_LABELS.get(language.code, SELECTED_LABELS["en"])
     missing = questionnaire.missing
     warnings: list[str] = []
 
@@ -288,7 +288,7 @@ def mrsets_syntax(dictionary: SpssDictionary, sav_name: str, title: str) -> str:
 
 
 def export(frame: pd.DataFrame, questionnaire: Questionnaire, *, sav: Path, sps: Path,
-           language: str, key: str, title: str, labels: dict[str, str] | None = None,
+           language: str | Language, key: str, title: str, labels: dict[str, str] | None = None,
            value_labels: dict[str, dict] | None = None) -> ExportResult:
     """Write `sav` and `sps` (atomically, checked) from a frame of answers in the form's terms.
     `labels` gives variable labels for columns that are not in the form (ids, sample design);

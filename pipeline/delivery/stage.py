@@ -46,10 +46,11 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
     if project.coding is not None:  # coded columns: Dutch labels and the classification's codes
         coded_labels, value_labels = export_metadata(project.coding, questionnaire, delivered)
         labels.update(coded_labels)
+    language = questionnaire.language(project.language)  # resolved once: the .sav, codebook, DDI
     exported = export(delivered, questionnaire, sav=project.sav_path, sps=project.sps_path,
-                      language=project.language, key=key, title=project.title, labels=labels,
+                      language=language, key=key, title=project.title, labels=labels,
                       value_labels=value_labels)
-    write_delivery(project, questionnaire, exported)
+    write_delivery(project, questionnaire, exported, language)
     return exported
 
 

@@ -270,7 +270,7 @@ def render_papi(b: Build) -> pd.DataFrame:
 def _dutch(q: Questionnaire) -> str:
     """The form's Dutch label language, else its default one (the tablets' labels)."""
     try:
-        return q.language("nl")
+        return q.language("nl").column
     except Exception:
         return q.default_language
 

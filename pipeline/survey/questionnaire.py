@@ -56,6 +56,20 @@ def _frozen(mapping: Mapping[str, str] | None) -> Mapping[str, str]:
 
 
 @dataclass(frozen=True)
+class Language:
+    """A label language of the form: its column (`label::<column>`, e.g. "Nederlands (nl)") and
+    its code (the code in brackets, else the column's name in lower case: "nl")."""
+
+    column: str
+    code: str
+
+    @classmethod
+    def of(cls, column: str) -> Language:
+        match = _LANG_CODE.search(column)
+        return cls(column, (match.group(1) if match else column).lower())
+
+
+@dataclass(frozen=True)
 class Choice:
     name: str
     labels: Mapping[str, str]
@@ -175,11 +189,16 @@ class Questionnaire:
     def names(self) -> tuple[str, ...]:
         return tuple(v.name for v in self.variables)
 
-    def language(self, wanted: str) -> str:
-        """The form's language column for `wanted`: a full name or the code in brackets."""
-        for lang in self.languages:
-            match = _LANG_CODE.search(lang)
-            if lang == wanted or (match and match.group(1).lower() == wanted.lower()):
+    @property
+    def label_languages(self) -> tuple[Language, ...]:
+        return tuple(Language.of(column) for column in self.languages)
+
+    def language(self, wanted: str | Language) -> Language:
+        """The form's label language for `wanted`: a column name or a language code."""
+        if isinstance(wanted, Language):
+            return wanted
+        for lang in self.label_languages:
+            if wanted in (lang.column, lang.code) or lang.code == wanted.lower():
                 return lang
         raise SidError(ErrorCode.LANGUAGE_UNKNOWN, f"the form has no labels in language {wanted!r}",
                        file=self.path, sheet="survey",

@@ -13,9 +13,9 @@ import pytest
 
 from conftest import TINY_CHOICES, TINY_SURVEY, write_xlsform
 from pipeline.delivery.codebook import (MRSET_COLUMNS, VALUE_COLUMNS, VARIABLE_COLUMNS, build_codebook,
-                                        lang_code, missing_text, write_codebook_html, write_codebook_xlsx)
+                                        missing_text, write_codebook_html, write_codebook_xlsx)
 from pipeline.delivery.export import spss_frame
-from pipeline.survey.questionnaire import load_questionnaire
+from pipeline.survey.questionnaire import Language, load_questionnaire
 from test_export import tiny_frame
 
 SAV_ORDER = ["resp_id", "start", "end", "geboortejaar", "werk", "tevreden", "geboorteland", "talen_nl",
@@ -166,8 +166,8 @@ def test_codes_of_eight_digits_are_written_as_the_sav_holds_them(form):
 
 
 def test_helpers():
-    assert lang_code("Nederlands (nl)") == "nl" and lang_code("Français (fr)") == "fr"
-    assert lang_code("English") == "english"
+    assert Language.of("Nederlands (nl)").code == "nl" and Language.of("Français (fr)").code == "fr"
+    assert Language.of("English") == Language("English", "english")
     assert missing_text([{"lo": -9.0, "hi": -1.0}]) == "-9 t/m -1"
     assert missing_text([-1.0, -2.0]) == "-1, -2"
 

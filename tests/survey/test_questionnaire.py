@@ -6,7 +6,7 @@ import pytest
 
 from conftest import EN, NL, TINY_CHOICES, TINY_SURVEY, c, q, write_xlsform
 from pipeline.errors import SidError
-from pipeline.survey.questionnaire import load_questionnaire
+from pipeline.survey.questionnaire import Language, load_questionnaire
 
 
 def test_variables_in_form_order_without_groups_and_notes(tiny_form):
@@ -67,8 +67,9 @@ def test_group_relevance_is_part_of_routing(tmp_path):
 
 def test_language_by_code_or_name(tiny_form):
     form = load_questionnaire(tiny_form)
-    assert form.language("nl") == NL
-    assert form.language(EN) == EN
+    assert form.language("nl") == Language(NL, "nl")
+    assert form.language(EN).column == EN and form.language("EN").code == "en"
+    assert form.label_languages == (Language(NL, "nl"), Language(EN, "en"))
     with pytest.raises(SidError, match="no labels in language 'de'"):
         form.language("de")
 
