@@ -11,6 +11,7 @@ import pandas as pd
 
 from pipeline.errors import ErrorCode, SidError
 from pipeline.survey.expressions import ExpressionError, evaluate, parse, references
+from pipeline.survey.project import CleanSettings
 from pipeline.survey.questionnaire import Questionnaire, Variable
 from pipeline.survey.rulebook import read_rule_list
 from pipeline.validation.quality import speeders
@@ -28,18 +29,6 @@ class Correction:
     description: str
     condition: str
     assign: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
-class CleanSettings:
-    exclude_tests: bool = True
-    exclude_breakoffs: bool = True
-    exclude_speeders: bool = True
-    speeder_ratio: float = 0.33
-    invalid: bool = True  # unknown codes and constraint violations → invalid (-4)
-    routing: bool = True  # not asked → -3, asked but empty → -9
-    not_asked_answered: str = "not_applicable"  # or "keep" (then validation keeps flagging it)
-    derive: bool = True  # recompute the form's calculate fields
 
 
 @dataclass(frozen=True)

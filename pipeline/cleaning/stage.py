@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline import workdir
-from pipeline.cleaning.clean import CleanResult, CleanSettings, clean, load_corrections
+from pipeline.cleaning.clean import CleanResult, clean, load_corrections
 from pipeline.privacy import pseudonymise_with, scrub
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire
@@ -29,12 +29,8 @@ def run_clean(project: Project, questionnaire: Questionnaire, frame: pd.DataFram
     """Clean the ingested frame, log every changed cell, record exclusions, validate again."""
     if frame is None:
         frame = workdir.read_stage(project, workdir.newest(project, workdir.CODED, workdir.INGESTED), "sid ingest")
-    config = project.clean
-    corrections = load_corrections(config.corrections, questionnaire) if config.corrections else ()
-    settings = CleanSettings(
-        exclude_breakoffs=config.exclude_breakoffs, exclude_speeders=config.exclude_speeders,
-        speeder_ratio=config.speeder_ratio, invalid=config.invalid, routing=config.routing,
-        not_asked_answered=config.not_asked_answered, derive=config.derive)
+    settings = project.clean
+    corrections = load_corrections(settings.corrections, questionnaire) if settings.corrections else ()
     if progress:
         progress("cleaning")
     cleaned, result = clean(frame, questionnaire, key=project.key, corrections=corrections, settings=settings)

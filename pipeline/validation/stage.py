@@ -10,7 +10,7 @@ from pipeline.privacy import pseudonymise_with, scrub
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.tables import write_report
-from pipeline.validation.validate import QualitySettings, ValidationReport, load_rules, validate
+from pipeline.validation.validate import ValidationReport, load_rules, validate
 
 
 def run_validate(project: Project, questionnaire: Questionnaire,
@@ -19,9 +19,7 @@ def run_validate(project: Project, questionnaire: Questionnaire,
         frame = workdir.read_stage(project, workdir.newest(project, workdir.CODED, workdir.INGESTED), "sid ingest")
     settings = project.validate
     rules = load_rules(settings.rules, questionnaire) if settings.rules else ()
-    quality = QualitySettings(settings.speeder_ratio, int(settings.straightline_min_items),
-                              settings.max_item_nonresponse, settings.max_dont_know)
-    report = validate(frame, questionnaire, key=project.key, rules=rules, quality=quality,
+    report = validate(frame, questionnaire, key=project.key, rules=rules, quality=settings,
                       accepted=dict(settings.accept))
     write_report(report.failures, project.work / workdir.VALIDATION_FAILURES, "failures")
     write_report(report.summary, project.work / workdir.VALIDATION_SUMMARY, "summary")

@@ -13,6 +13,7 @@ from pipeline.cleaning.clean import derive_calculates
 from pipeline.errors import ErrorCode, SidError
 from pipeline.privacy import scrub_values
 from pipeline.survey.expressions import ExpressionError, evaluate, parse, references
+from pipeline.survey.project import ValidateSettings
 from pipeline.survey.questionnaire import Questionnaire, Variable
 from pipeline.survey.rulebook import read_rule_list
 from pipeline.validation.quality import indicators
@@ -32,14 +33,6 @@ class Rule:
     expression: str
     severity: str = "error"
     when: str | None = None  # the rule applies only where this holds (default: everywhere)
-
-
-@dataclass(frozen=True)
-class QualitySettings:
-    speeder_ratio: float = 0.33  # duration below this share of the median duration
-    straightline_min_items: int = 4  # grids with at least this many questions
-    max_item_nonresponse: float = 0.30  # share of asked questions left empty or refused
-    max_dont_know: float = 0.30  # share of answered questions answered "weet niet"
 
 
 @dataclass(frozen=True)
@@ -145,7 +138,7 @@ def _constraint(var: Variable, series: pd.Series, missing: list[float]) -> pd.Se
 
 
 def validate(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, rules: tuple[Rule, ...] = (),
-             quality: QualitySettings = QualitySettings(), accepted: dict[str, str] | None = None
+             quality: ValidateSettings = ValidateSettings(), accepted: dict[str, str] | None = None
              ) -> ValidationReport:
     """Every check in one pass over the frame; nothing stops at the first failure."""
     frame = frame.reset_index(drop=True)  # positions = pandera's failure indexes
@@ -205,7 +198,7 @@ def _asked(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> dict[
     return asked
 
 
-def _quality_checks(table: pd.DataFrame, settings: QualitySettings) -> list[Check]:
+def _quality_checks(table: pd.DataFrame, settings: ValidateSettings) -> list[Check]:
     checks = []
     n = len(table)
     if "duration_ratio" in table.columns:

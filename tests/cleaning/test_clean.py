@@ -13,7 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from pipeline.cleaning.clean import LOG_COLUMNS, CleanSettings, Correction, clean, load_corrections, replay
+from pipeline.cleaning.clean import LOG_COLUMNS, Correction, clean, load_corrections, replay
+from pipeline.survey.project import CleanSettings
 from pipeline.survey.questionnaire import load_questionnaire
 from pipeline.validation.validate import validate
 

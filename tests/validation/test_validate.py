@@ -3,13 +3,14 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TINY_TOML
 from typer.testing import CliRunner
 
 from cli import app
-from conftest import TINY_TOML
 from pipeline.errors import SidError
+from pipeline.survey.project import ValidateSettings
 from pipeline.survey.questionnaire import load_questionnaire
-from pipeline.validation.validate import FAILURE_COLUMNS, SUMMARY_COLUMNS, QualitySettings, Rule, load_rules, validate
+from pipeline.validation.validate import FAILURE_COLUMNS, SUMMARY_COLUMNS, Rule, load_rules, validate
 
 
 def answers() -> pd.DataFrame:
@@ -88,7 +89,7 @@ def test_straightlining_item_nonresponse_and_dont_know(tmp_path):
                                             [c("s", str(i), str(i)) for i in range(1, 6)] + [c("s", "-1", "wn")]))
     data = pd.DataFrame({"id": ["a", "b", "c"], "v0": [3.0, 1.0, -1.0], "v1": [3.0, 2.0, -1.0],
                          "v2": [3.0, 1.0, -1.0], "v3": [3.0, np.nan, 2.0]})
-    report = validate(data, form, key="id", quality=QualitySettings(max_item_nonresponse=0.2, max_dont_know=0.5))
+    report = validate(data, form, key="id", quality=ValidateSettings(max_item_nonresponse=0.2, max_dont_know=0.5))
     assert ["a", "quality:straightlining", "vertrouwen", "warning"] in failures(report)
     assert ["b", "quality:item_nonresponse", "0.25", "warning"] in failures(report)
     assert ["c", "quality:dont_know", "0.75", "warning"] in failures(report)
