@@ -33,6 +33,12 @@ def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def excel_unquote(text: str) -> str:
+    """Undo `excel_safe` on one text read back from a workbook: the leading ' it put before a
+    formula-like text goes; an apostrophe the answer itself starts with ('s-Hertogenbosch) stays."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_START) else text
+
+
 def write_report(frame: pd.DataFrame, target_stem: Path, sheet: str,
                  xlsx_rows: pd.Series | None = None) -> list[Path]:
     """`<stem>.csv` and `<stem>.xlsx` with the same frozen columns.

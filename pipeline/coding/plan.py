@@ -16,6 +16,7 @@ from pipeline.coding.classifications import Classification, normalise
 from pipeline.errors import ErrorCode, SidError
 from pipeline.survey.project import CodingSettings
 from pipeline.survey.questionnaire import Questionnaire, Variable
+from pipeline.survey.syntax import BinOp, Call, ExpressionError, Literal, Neg, Node, Var, parse
 
 SUFFIX = {"country": "iso", "language": "iso", "municipality": "nis", "occupation": "isco",
           "education": "isced"}
@@ -194,11 +195,40 @@ def _choice_codes(parent: Variable, cls: Classification) -> dict[str, str]:
 
 
 def _others(text: Variable, parent: Variable) -> tuple[str, ...]:
-    """The choices whose answer asks for the text: named in the text's relevant, else 'other'."""
-    routing = text.relevant or ""
-    named = tuple(c.name for c in parent.choices.choices
-                  if re.search(rf"(?<![\w-])['\"]?{re.escape(c.name)}['\"]?(?![\w])", routing.split("}", 1)[-1]))
+    """The choices whose answer asks for the text: those the text's relevant compares the parent
+    with (`${parent} = 96`, `selected(${parent}, 'other')`), else the choices named like 'other'."""
+    try:
+        compared = _compared_with(parse(text.relevant), parent.name) if text.relevant else set()
+    except ExpressionError:
+        compared = set()
+    named = tuple(c.name for c in parent.choices.choices if c.name in compared)
     return named or tuple(c.name for c in parent.choices.choices if c.name.lower() in _OTHER_NAMES)
+
+
+def _compared_with(node: Node, name: str) -> set[str]:
+    """The values that `${name}` is compared with for equality (or `selected`) in an expression."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, BinOp):
+            if node.op == "=":
+                for var, value in ((node.left, node.right), (node.right, node.left)):
+                    if var == Var(name) and isinstance(value, Literal):
+                        found.add(_literal_text(value))
+            stack += [node.left, node.right]
+        elif isinstance(node, Call):
+            if node.name == "selected" and node.args[0] == Var(name) and isinstance(node.args[1], Literal):
+                found.add(_literal_text(node.args[1]))
+            stack += list(node.args)
+        elif isinstance(node, Neg):
+            stack.append(node.operand)
+    return found
+
+
+def _literal_text(literal: Literal) -> str:
+    value = literal.value
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def _label_variants(choice, synonyms: bool = True) -> list[str]:

@@ -15,7 +15,7 @@ from pipeline.coding.frames import FrameEntry, match_keys, scrubbed
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import atomic_path
 from pipeline.survey.questionnaire import Questionnaire
-from pipeline.tables import excel_safe
+from pipeline.tables import excel_safe, excel_unquote
 
 FRAME_COLUMNS = ["verbatim", "code", "coder", "date"]
 WORKLIST_COLUMNS = ["status", "variable", "question", "verbatim", "frequency", "context", "automatic_code",
@@ -265,7 +265,7 @@ def import_worklist(path: Path, targets, frames: Mapping[str, Mapping[str, objec
         previous = entries.get(r.key)
         if previous is not None and previous.coder != r.coder:  # a second coder's worklist
             pairs.append((r.variable, previous.code, r.code))
-        entries[r.key] = FrameEntry(r.verbatim.lstrip("'"), r.code, r.coder, today)
+        entries[r.key] = FrameEntry(excel_unquote(r.verbatim), r.code, r.coder, today)
         counts[r.variable] = counts.get(r.variable, 0) + 1
     written = tuple(write_codeframe(folder, variable, entries) for variable, entries in sorted(merged.items()))
     return ImportResult(counts, agreement(pd.DataFrame(pairs, columns=["variable", "a", "b"])), written)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.delivery import spss
 from pipeline.delivery.export import SpssDictionary, SpssVariable
 from pipeline.delivery.labels import SELECTED_LABELS
 from pipeline.files import atomic_path, write_text_atomic
@@ -57,9 +58,9 @@ def missing_text(declared: list) -> str:
     parts = []
     for entry in declared:
         if isinstance(entry, dict):
-            parts.append(f"{entry['lo']:g} t/m {entry['hi']:g}")
+            parts.append(f"{spss.code_text(entry['lo'])} t/m {spss.code_text(entry['hi'])}")
         else:
-            parts.append(f"{float(entry):g}")
+            parts.append(spss.code_text(float(entry)))
     return ", ".join(parts)
 
 
@@ -220,7 +221,7 @@ def _number(x: float):
 
 
 def _code_text(code: float) -> str:
-    return f"{code:g}"
+    return spss.code_text(code)
 
 
 # --- writers ------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from pipeline.delivery.codebook import Codebook, build_codebook, write_codebook_html, write_codebook_xlsx
 from pipeline.delivery.ddi import write_ddi
+from pipeline.delivery.spss import code_text
 from pipeline.files import atomic_path, sha256, write_text_atomic
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Language, Questionnaire
@@ -92,7 +93,7 @@ def write_data_parquet(data: pd.DataFrame, dictionary, target: Path) -> Path:
     fields = []
     for f in table.schema:
         v = dictionary[f.name]
-        meta = {"label": v.label, "value_labels": {(k if isinstance(k, str) else f"{k:g}"): t
+        meta = {"label": v.label, "value_labels": {(k if isinstance(k, str) else code_text(k)): t
                                                   for k, t in v.value_labels.items()},
                 "missing": v.missing, "spss_format": v.format, "measure": v.measure}
         fields.append(f.with_metadata({"sid": json.dumps(meta, ensure_ascii=False)}))

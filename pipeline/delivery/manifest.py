@@ -22,11 +22,7 @@ def write_manifest(project: Project, folder: Path | None = None) -> dict:
     relative to that folder, so `sid verify` works wherever ABB unpacks the delivery; inputs
     relative to the project."""
     folder = project.cleaned if folder is None else folder
-    inputs = [project.file, project.form]
-    inputs += [s.path for s in project.sources]
-    inputs += [p for p in (project.sample.source.path if project.sample else None,
-                           project.contacts.path if project.contacts else None,
-                           project.validate.rules, project.clean.corrections) if p is not None]
+    inputs = _inputs(project)
     outputs = sorted(p for p in folder.rglob("*")
                      if p.is_file() and p.relative_to(folder) != Path("manifest.json")
                      and not any(part.startswith(".") for part in p.relative_to(folder).parts))
@@ -50,6 +46,23 @@ def write_manifest(project: Project, folder: Path | None = None) -> dict:
     write_text_atomic(folder / "manifest.json",
                       json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return manifest
+
+
+def _inputs(project: Project) -> list[Path]:
+    """Every file the delivered data depend on: sid.toml, the form, the exports, the sample frame
+    and contact log, rules and corrections, the weights' population table, the coding's code frames
+    and classification files."""
+    inputs = [project.file, project.form, *(s.path for s in project.sources)]
+    inputs += [p for p in (project.sample.source.path if project.sample else None,
+                           project.contacts.path if project.contacts else None,
+                           project.validate.rules, project.clean.corrections,
+                           project.weight.population if project.weight else None) if p is not None]
+    if project.coding is not None:
+        coding = project.coding
+        inputs += sorted(coding.codeframes.glob("*.csv")) if coding.codeframes.is_dir() else []
+        inputs += [p for p in (coding.countries, coding.languages, coding.municipalities, coding.occupations,
+                               coding.education) if p is not None]
+    return inputs
 
 
 def _config_text(project: Project) -> str:

@@ -21,6 +21,14 @@ MAX_STRING_BYTES = 32767
 MAX_NUMERIC_WIDTH = 40
 
 
+def code_text(code: float) -> str:
+    """A numeric code as the .sav holds it, in full: 20260302, 99999999, -9, 2.5 (never 2.02603e+07)."""
+    code = float(code)
+    if code.is_integer():
+        return str(int(code))
+    return np.format_float_positional(code, trim="-")
+
+
 def clip_bytes(text: str, limit: int) -> str:
     """Cut `text` to at most `limit` UTF-8 bytes without splitting a character."""
     raw = text.encode("utf-8")

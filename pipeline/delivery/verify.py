@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 import pyreadstat
 
 from pipeline.delivery.ddi import NS, XML_LANG
+from pipeline.delivery.spss import code_text
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import sha256
 from pipeline.ingest.ingest import SAMPLE_PREFIX
@@ -157,7 +158,7 @@ def _sav_dictionary(sav: Path) -> dict:
 def _code(value) -> str:
     """A code as text: numbers in one form (1, 1.0 and '1' alike); text codes ('MA') as they are."""
     try:
-        return f"{float(value):g}"
+        return code_text(float(value))
     except (TypeError, ValueError):
         return str(value)
 

@@ -13,10 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.coding.classifications import municipalities, normalise, sound_key
+from pipeline.coding.worklist import FRAME_COLUMNS, cohen_kappa
 from pipeline.errors import SidError
 from pipeline.survey.project import load_project
 from pipeline.survey.questionnaire import load_questionnaire
-from pipeline.coding.worklist import FRAME_COLUMNS, cohen_kappa
 from tests.conftest import c, q, write_xlsform
 
 runner = CliRunner()

@@ -8,13 +8,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from conftest import q, write_xlsform
+from test_coding import CHOICES, REFNIS, SURVEY
+
 from pipeline.coding.plan import load_classification, plan, specified_by
 from pipeline.errors import SidError
 from pipeline.survey.project import CodingSettings
 from pipeline.survey.questionnaire import load_questionnaire
-from test_coding import CHOICES, REFNIS, SURVEY
 
 
 def settings(folder: Path, **kwargs) -> CodingSettings:
@@ -142,10 +142,6 @@ def test_load_classification_uses_the_configured_files(folder):
         load_classification("education", s)
 
 
-@pytest.mark.xfail(strict=True, reason="plan._others searches the whole relevant after the first '}', so a "
-                   "value compared with ANOTHER question (here ${golf} = 2) is taken as one of the parent's "
-                   "'other' choices: choice 2 (Student) is then no back-code and a 'student' answer stays "
-                   "uncoded")
 def test_other_choice_is_read_from_the_parents_own_comparison_only(folder):
     survey = [*SURVEY, q("integer", "golf", "Golf van de bevraging"),
               q("text", "werk_iets_anders", "Iets anders, namelijk:", relevant="${werk} = 96 and ${golf} = 2")]

@@ -11,18 +11,28 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-
 from conftest import write_xlsform
+from test_coding import ANSWERS, CHOICES, REFNIS, SURVEY, _fill
+
 from pipeline.coding.coding import code
-from pipeline.coding.plan import plan
-from pipeline.coding.worklist import (FRAME_COLUMNS, KAPPA_COLUMNS, PROBLEM_COLUMNS, WORKLIST_COLUMNS,
-                                      ImportRefused, allowed_codes, clean_code, import_worklist,
-                                      read_codeframes, write_codeframe, write_worklist)
 from pipeline.coding.frames import FrameEntry
+from pipeline.coding.plan import plan
+from pipeline.coding.worklist import (
+    FRAME_COLUMNS,
+    KAPPA_COLUMNS,
+    PROBLEM_COLUMNS,
+    WORKLIST_COLUMNS,
+    ImportRefused,
+    allowed_codes,
+    clean_code,
+    import_worklist,
+    read_codeframes,
+    write_codeframe,
+    write_worklist,
+)
 from pipeline.errors import SidError
 from pipeline.survey.project import CodingSettings
 from pipeline.survey.questionnaire import load_questionnaire
-from test_coding import ANSWERS, CHOICES, REFNIS, SURVEY, _fill
 
 TODAY = "2026-04-01"
 
@@ -232,9 +242,6 @@ def test_missing_or_unreadable_worklist(targets, tmp_path):
     assert info.value.code == "worklist_invalid" and str(path) in str(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason="import_worklist strips every leading apostrophe from the verbatim "
-                   "(r.verbatim.lstrip(\"'\")) to undo excel_safe's quote, so an answer that itself starts with "
-                   "one, like the place name 's-Hertogenbosch, is stored in the code frame as s-Hertogenbosch")
 def test_a_verbatim_starting_with_an_apostrophe_is_kept(coding, targets, tmp_path):
     _, rows, _ = coding
     rows = rows.copy()

@@ -10,8 +10,8 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-
 from conftest import TINY_TOML
+
 from pipeline import __version__
 from pipeline.delivery.manifest import PACKAGES, write_manifest
 from pipeline.delivery.verify import manifest_digest
@@ -132,10 +132,6 @@ def test_same_files_give_the_same_manifest(project):
     assert third["manifest_sha256"] != first["manifest_sha256"]
 
 
-@pytest.mark.xfail(strict=True, reason="write_manifest lists as inputs only sid.toml, the form, the sources, "
-                   "the sample frame, the contact log, rules and corrections: the weighting population table "
-                   "(and the coding's code frames and classification files) change the delivered data but "
-                   "their sha256 is not in the manifest, although it promises 'every input'")
 def test_the_population_table_used_for_the_weights_is_an_input(project):
     root = project.root
     (root / "schemas" / "populatie.csv").write_text("variabele,categorie,populatie\nstratum,BE,1000\n",
