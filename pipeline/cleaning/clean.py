@@ -12,6 +12,7 @@ import pandas as pd
 from pipeline.errors import ErrorCode, SidError
 from pipeline.survey.expressions import ExpressionError, evaluate, parse, references
 from pipeline.survey.project import CleanSettings
+from pipeline.survey import routing
 from pipeline.survey.questionnaire import Questionnaire, Variable
 from pipeline.survey.rulebook import read_rule_list
 from pipeline.validation.quality import speeders
@@ -226,29 +227,28 @@ def derive_calculates(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.D
 
 def _routing(frame: pd.DataFrame, questionnaire: Questionnaire, key: str, settings: CleanSettings) -> pd.DataFrame:
     """Missing reasons from the routing: not asked → -3; asked, required-or-not, but empty → -9.
-    Text answers stay empty strings (SID convention); calculates and metadata are left alone."""
+    Text answers stay empty strings (SID convention); calculates and metadata are left alone.
+
+    Whether a question was asked comes from `routing.asked`, which settles a parent before its
+    children and counts a not-asked answer as empty: the same as recoding in form order on the
+    frame as it is being cleaned, so a child follows its parent's cleaned value (an other-specify
+    text whose parent became -3 or -4 is cleared) and validation afterwards finds the same routing.
+    """
     not_applicable = questionnaire.missing.code("not_applicable")
     no_answer = questionnaire.missing.code("no_answer")
     out = frame.copy(deep=False)  # columns are replaced, never changed in place
-    cache: dict[str, np.ndarray] = {}
+    was_asked = routing.asked(frame, questionnaire)
     for var in questionnaire:
         if (var.name not in frame.columns or var.name == key or var.kind == "datetime"
                 or var.type == "calculate" or var.read_only):
             continue
+        asked = was_asked[var.name]
         if var.type == "text":
             # Texts stay empty when not asked; an answer given though not asked is removed.
-            if var.routing and settings.not_asked_answered == "not_applicable":
-                if var.routing not in cache:
-                    cache[var.routing] = evaluate(var.routing, frame).to_numpy()
+            if settings.not_asked_answered == "not_applicable":
                 given = out[var.name].notna().to_numpy()
-                _set(out, var, ~cache[var.routing] & given, None)
+                _set(out, var, ~asked & given, None)
             continue
-        if var.routing:
-            if var.routing not in cache:
-                cache[var.routing] = evaluate(var.routing, frame).to_numpy()
-            asked = cache[var.routing]
-        else:
-            asked = np.ones(len(frame), dtype=bool)
         values = out[var.name]
         if var.kind == "numeric":
             empty = values.isna().to_numpy()
