@@ -243,8 +243,9 @@ def _routing(frame: pd.DataFrame, questionnaire: Questionnaire, key: str, settin
                 or var.type == "calculate" or var.read_only):
             continue
         asked = was_asked[var.name]
-        if var.type == "text":
-            # Texts stay empty when not asked; an answer given though not asked is removed.
+        if var.kind == "string" and var.type != "select_one":
+            # Texts (and barcodes, file names ...) stay empty when not asked; an answer given though
+            # not asked is removed.
             if settings.not_asked_answered == "not_applicable":
                 given = out[var.name].notna().to_numpy()
                 _set(out, var, ~asked & given, None)

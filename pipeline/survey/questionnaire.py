@@ -12,41 +12,21 @@ from typing import Any, Iterator, Mapping
 
 import openpyxl
 from pyxform.errors import PyXFormError
-from pyxform.xls2json_backends import xlsx_to_dict
+from pyxform.xls2json_backends import get_xlsform
 from pyxform.xls2xform import convert
 
 from pipeline.errors import ErrorCode, SidError
 from pipeline.survey.expressions import ExpressionError, parse, references
 from pipeline.survey.project import SID_MISSING, MissingScheme, Project
+from pipeline.survey.types import (
+    DATETIME_TYPES,
+    DEFAULT_MEASURE,
+    MEASURES,
+    NUMERIC_TYPES,
+    TYPES,
+    calculate_is_text,
+)
 
-# pyxform's JSON type names → the XLSForm names sid uses everywhere else.
-_TYPES = {
-    "select one": "select_one",
-    "select all that apply": "select_multiple",
-    "integer": "integer",
-    "decimal": "decimal",
-    "range": "range",
-    "text": "text",
-    "calculate": "calculate",
-    "date": "date",
-    "dateTime": "datetime",
-    "time": "time",
-    "start": "start",
-    "end": "end",
-    "today": "today",
-    "deviceid": "deviceid",
-    "username": "username",
-    "email": "email",
-    "phonenumber": "phonenumber",
-    "audit": None,
-    "note": None,
-}
-NUMERIC_TYPES = frozenset({"integer", "decimal", "range", "calculate"})
-DATETIME_TYPES = frozenset({"date", "datetime", "start", "end", "today"})
-MEASURES = ("nominal", "ordinal", "scale")
-_DEFAULT_MEASURE = {"integer": "scale", "decimal": "scale", "range": "scale",
-                    "calculate": "scale", "date": "scale", "datetime": "scale",
-                    "start": "scale", "end": "scale", "today": "scale", "time": "scale"}
 _ROW = re.compile(r"^\s*\[row\s*:\s*(\d+)\]\s*")
 _LANG_CODE = re.compile(r"\(([A-Za-z-]+)\)\s*$")
 
@@ -131,6 +111,7 @@ class Variable:
     read_only: bool = False
     group_relevant: tuple[str, ...] = ()  # relevant conditions of the enclosing groups, outermost first
     data_type: str | None = None  # the form's bind::type, e.g. "string" for a calculate giving text
+    # (for a calculate without one: "string" when its expression gives text, see survey/types.py)
 
     @property
     def routing(self) -> str | None:
@@ -169,6 +150,7 @@ class Questionnaire:
     languages: tuple[str, ...]
     variables: tuple[Variable, ...]
     missing: MissingScheme = SID_MISSING
+    warnings: tuple[str, ...] = ()  # constructs loaded as text: one line each, naming the row
 
     def __iter__(self) -> Iterator[Variable]:
         return iter(self.variables)
@@ -193,10 +175,15 @@ class Questionnaire:
     def label_languages(self) -> tuple[Language, ...]:
         return tuple(Language.of(column) for column in self.languages)
 
-    def language(self, wanted: str | Language) -> Language:
-        """The form's label language for `wanted`: a column name or a language code."""
+    def language(self, wanted: str | Language | None = None) -> Language:
+        """The form's label language for `wanted`: a column name or a language code. None: the
+        delivery language, the form's default_language, else its only language, else its first."""
         if isinstance(wanted, Language):
             return wanted
+        if wanted is None:
+            found = [lang for lang in self.label_languages
+                     if self.default_language in (lang.column, lang.code)]
+            return (found or list(self.label_languages))[0]
         for lang in self.label_languages:
             if wanted in (lang.column, lang.code) or lang.code == wanted.lower():
                 return lang
@@ -207,7 +194,7 @@ class Questionnaire:
 
 def questionnaire_of(project: Project) -> Questionnaire:
     """The project's questionnaire, with its label language checked (fails early when the form
-    lacks it)."""
+    lacks the language sid.toml names)."""
     questionnaire = load_questionnaire(project.form, project.missing)
     questionnaire.language(project.language)
     return questionnaire
@@ -221,14 +208,15 @@ def load_questionnaire(path: str | Path, missing: MissingScheme = SID_MISSING) -
                        fix="Check survey.form in sid.toml.")
     if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
         raise SidError(ErrorCode.FORM_UNREADABLE, "not an Excel workbook", file=path,
-                       fix="Give the questionnaire as an .xlsx XLSForm.")
+                       fix="Give the questionnaire as an .xlsx, .xlsm or .xls XLSForm.")
     if path.suffix.lower() != ".xls" and not zipfile.is_zipfile(path):
         raise SidError(ErrorCode.FORM_UNREADABLE, "not a valid .xlsx workbook (damaged, or not made by Excel)",
                        file=path, fix="Open it in Excel and save it again as .xlsx.")
     try:
-        # convert() runs all of pyxform's checks (references, list names, unique names ...).
+        # pyxform's own reader for .xlsx, .xlsm and .xls alike (it keeps empty rows, so a row's
+        # position is its row in the workbook); convert() runs all of pyxform's checks.
+        sheets = get_xlsform(str(path))
         result = convert(xlsform=str(path))
-        sheets = xlsx_to_dict(str(path))
     except PyXFormError as exc:
         message = str(exc)
         match = _ROW.match(message)
@@ -241,7 +229,8 @@ def load_questionnaire(path: str | Path, missing: MissingScheme = SID_MISSING) -
     except Exception as exc:  # openpyxl/zipfile errors for files that are no workbook at all
         raise SidError(ErrorCode.FORM_UNREADABLE, f"cannot read the workbook ({type(exc).__name__}: {exc})",
                        file=path, fix="Save the questionnaire as an .xlsx XLSForm.") from None
-    return _model(path, result._pyxform, sheets, missing)
+    return _model(path, result._pyxform, {"survey": sheets.survey, "survey_header": sheets.survey_header,
+                                          "settings": sheets.settings}, missing)
 
 
 def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: MissingScheme) -> Questionnaire:
@@ -262,6 +251,7 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
         return _frozen({default_language: str(value)} if value else {})
 
     variables: list[Variable] = []
+    warnings: list[str] = []
 
     def walk(children: list[dict[str, Any]], group: tuple[str, ...], conditions: tuple[str, ...]) -> None:
         for item in children:
@@ -276,25 +266,31 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
                 raise SidError(ErrorCode.FORM_UNSUPPORTED, f"repeat group {name!r}: repeats are not supported",
                                file=path, sheet="survey", row=rows.get(name),
                                fix="Flatten the repeat into numbered questions.")
-            if kind not in _TYPES:
-                raise SidError(ErrorCode.FORM_UNSUPPORTED, f"question type {kind!r} of {name!r} is not supported",
-                               file=path, sheet="survey", row=rows.get(name), column="type")
-            xls_type = _TYPES[kind]
+            row = rows.get(name) or rows.get(name.removesuffix("_other"), 0)  # or_other: its select's row
+            xls_type = TYPES.get(kind, "") if isinstance(kind, str) else ""
             if xls_type is None:  # notes and audits hold no answers
                 continue
+            if not xls_type:
+                warnings.append(f"{path.name}, survey row {row}: question type {kind!r} of {name!r} has no "
+                                "representation in sid; delivered as text")
+                xls_type = str(kind)  # its kind is "string": held and delivered as text
             bind = item.get("bind", {})
+            data_type = bind.get("type")
+            if xls_type == "calculate" and data_type is None and bind.get("calculate"):
+                gives_text = {v.name: v.kind != "numeric" for v in variables}
+                data_type = "string" if calculate_is_text(bind["calculate"], gives_text) else None
             measure = item.get("measure") or (
-                "nominal" if bind.get("type") == "string" else _DEFAULT_MEASURE.get(xls_type, "nominal"))
+                "nominal" if data_type == "string" else DEFAULT_MEASURE.get(xls_type, "nominal"))
             if measure not in MEASURES:
                 raise SidError(ErrorCode.FORM_INVALID, f"measure {measure!r} of {name!r} is not one of "
                                f"{', '.join(MEASURES)}", file=path, sheet="survey",
-                               row=rows.get(name), column="measure")
+                               row=row, column="measure")
             choices = None
             if "choices" in item:
                 choices = ChoiceList(item.get("list_name", ""), tuple(
                     Choice(str(c["name"]), labels(c.get("label"))) for c in item["choices"]))
             variables.append(Variable(
-                name=name, type=xls_type, row=rows.get(name, 0), group=group,
+                name=name, type=xls_type, row=row, group=group,
                 labels=labels(item.get("label")), hints=labels(item.get("hint")),
                 choices=choices,
                 relevant=bind.get("relevant") or None,
@@ -306,7 +302,7 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
                 read_only=str(bind.get("readonly", item.get("read_only", ""))).lower()
                 in ("yes", "true", "true()"),
                 group_relevant=conditions,
-                data_type=bind.get("type") or None,
+                data_type=data_type or None,
             ))
 
     walk(form.get("children", []), (), ())
@@ -324,7 +320,7 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
     return Questionnaire(
         path=path, form_id=str(form.get("id_string", "")), title=str(form.get("title", "")),
         version=str(form.get("version", "")), default_language=default_language,
-        languages=tuple(languages), variables=tuple(variables), missing=missing,
+        languages=tuple(languages), variables=tuple(variables), missing=missing, warnings=tuple(warnings),
     )
 
 

@@ -58,10 +58,12 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "selected": (2, 2), "count-selected": (1, 1), "string-length": (1, 1), "if": (3, 3),
     "coalesce": (2, 2), "int": (1, 1), "number": (1, 1), "string": (1, 1), "boolean": (1, 1),
     "concat": (0, None), "round": (1, 2), "floor": (1, 1), "ceiling": (1, 1), "abs": (1, 1),
-    "regex": (2, 2), "today": (0, 0), "date": (1, 1), "true": (0, 0), "false": (0, 0), "not": (1, 1),
+    "regex": (2, 2), "today": (0, 0), "current": (0, 0), "date": (1, 1), "true": (0, 0), "false": (0, 0), "not": (1, 1),
 }
 _LEVELS = (("or",), ("and",), ("=", "!="), ("<", "<=", ">", ">="), ("+", "-"), ("*", "div", "mod"))
-_TOKEN = re.compile(r"""(?P<ws>\s+) | (?P<num>[0-9]+(?:\.[0-9]*)?|\.[0-9]+) | (?P<str>'[^']*'|"[^"]*")
+_TOKEN = re.compile(r"""(?P<ws>\s+)
+    | (?P<path>(?:current\(\)|\.\.|\.)?(?:/(?:\.\.|[A-Za-z_][\w\-]*))*/[A-Za-z_][\w\-]*)
+    | (?P<num>[0-9]+(?:\.[0-9]*)?|\.[0-9]+) | (?P<str>'[^']*'|"[^"]*")
     | (?P<var>\$\{[^{}]*\}) | (?P<op>!=|<=|>=|[=<>+\-*(),]) | (?P<dot>\.)
     | (?P<name>[A-Za-z_][\w\-]*(?::[A-Za-z_][\w\-]*)?)""", re.VERBOSE)
 _VAR_NAME = re.compile(r"[^\W\d][\w.\-]*")
@@ -142,9 +144,12 @@ class _Parser:
 
     def primary(self) -> Node:
         kind, value, pos = self.take()
-        if kind in ("num", "str", "var", "dot"):
+        if kind in ("num", "str", "var", "dot", "path"):
+            # A path (`../q`, `/data/g/q`, `current()/../q`) names a question by its last step:
+            # names are unique in the whole form (pyxform checks it), so it is `${q}`.
             return {"num": lambda: Literal(float(value)), "str": lambda: Literal(value[1:-1]),
-                    "var": lambda: Var(value[2:-1]), "dot": Current}[kind]()
+                    "var": lambda: Var(value[2:-1]), "dot": Current,
+                    "path": lambda: Var(value.rsplit("/", 1)[1])}[kind]()
         if kind == "op" and value == "-":  # unary minus binds tighter than anything
             self.nest(pos)
             operand = self.primary()
@@ -166,6 +171,9 @@ class _Parser:
         if name not in FUNCTIONS:
             raise ExpressionError(f"unknown function '{name}()' at position {pos}")
         self.take()
+        if name == "current" and self.at(")"):  # current() is `.`, the question itself
+            self.take()
+            return Current()
         self.nest(pos)
         args = [] if self.at(")") else [self.binary(0)]
         while args and self.at(","):

@@ -81,6 +81,16 @@ def test_references():
     assert references("concat('${not_a_reference}')") == frozenset()
 
 
+def test_paths_name_the_question_by_their_last_step():
+    """pyxform writes `../x` (or_other), forms use `/data/g/x` and `current()/../x`: names are
+    unique in the form, so each is ${x}; `current()` is `.`."""
+    for text in ("selected(../x, 'other')", "selected(/data/g/x, 'other')",
+                 "selected(current()/../x, 'other')", "selected(${x}, 'other')"):
+        assert parse(text) == parse("selected(${x}, 'other')"), text
+        assert references(text) == {"x"}
+    assert parse("current() >= 1") == parse(". >= 1")
+
+
 def test_syntax_errors_say_what_and_where():
     cases = {
         "": "empty expression",
@@ -96,7 +106,7 @@ def test_syntax_errors_say_what_and_where():
         "true": "unexpected 'true' at position 0",
         "and 1": "unexpected 'and' at position 0",
         "concat(1,)": "unexpected ')' at position 9",
-        "/data/a = 1": "unexpected character '/' at position 0",
+        "1 / 2": "unexpected character '/' at position 2",  # XPath divides with div
         "1 + foo(2)": "unknown function 'foo()' at position 4",
         "jr:choice-name(${a}, '${a}')": "unknown function 'jr:choice-name()' at position 0",
         "if(1, 2)": "wrong number of arguments for 'if()' at position 0: expected 3, got 2",

@@ -1,0 +1,89 @@
+"""XLSForm question types as sid holds them: pyxform's type names, and the type of a calculate."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from pipeline.survey.syntax import BinOp, Call, Current, Literal, Neg, Node, Var, parse
+
+# pyxform's JSON type names → the XLSForm names sid uses everywhere else; None: holds no answer.
+TYPES = {
+    "select one": "select_one",
+    "select all that apply": "select_multiple",
+    "integer": "integer",
+    "decimal": "decimal",
+    "range": "range",
+    "text": "text",
+    "calculate": "calculate",
+    "date": "date",
+    "dateTime": "datetime",
+    "datetime": "datetime",
+    "time": "time",
+    "start": "start",
+    "end": "end",
+    "today": "today",
+    "deviceid": "deviceid",
+    "username": "username",
+    "email": "email",
+    "phonenumber": "phonenumber",
+    "simserial": "simserial",
+    "subscriberid": "subscriberid",
+    "string": "string",
+    "barcode": "barcode",
+    "hidden": "hidden",
+    "geotrace": "geotrace",
+    "geoshape": "geoshape",
+    "start-geopoint": "start-geopoint",
+    # Media: the answer is the name of the file the form app saved.
+    "photo": "image",
+    "image": "image",
+    "audio": "audio",
+    "video": "video",
+    "file": "file",
+    "background-audio": "background-audio",
+    "audit": None,
+    "note": None,
+}
+MEDIA_TYPES = frozenset({"image", "audio", "video", "file", "background-audio"})
+NUMERIC_TYPES = frozenset({"integer", "decimal", "range", "calculate"})
+DATETIME_TYPES = frozenset({"date", "datetime", "start", "end", "today"})
+MEASURES = ("nominal", "ordinal", "scale")
+DEFAULT_MEASURE = {"integer": "scale", "decimal": "scale", "range": "scale",
+                   "calculate": "scale", "date": "scale", "datetime": "scale",
+                   "start": "scale", "end": "scale", "today": "scale", "time": "scale"}
+
+# Functions whose value is text; a calculate built on one of them is a text variable.
+_TEXT_FUNCTIONS = frozenset({"concat", "string", "substr", "substring-before", "substring-after",
+                             "join", "translate", "normalize-space", "lower-case", "upper-case",
+                             "jr:choice-name", "format-date", "uuid", "selected-at"})
+
+
+def calculate_is_text(expression: str, text_variables: Mapping[str, bool]) -> bool:
+    """True when a calculate (without bind::type) gives text: a quoted word that is no number, a
+    string function, or the value of a text question (`text_variables`: name → gives text)."""
+    return _is_text(parse(expression), text_variables)
+
+
+def _is_text(node: Node, text_variables: Mapping[str, bool]) -> bool:
+    if isinstance(node, Literal):
+        return isinstance(node.value, str) and not _is_number(node.value)
+    if isinstance(node, Var):
+        return text_variables.get(node.name, False)
+    if isinstance(node, (Neg, BinOp, Current)):
+        return False  # arithmetic and comparisons give numbers (true/false as 1/0)
+    if isinstance(node, Call):
+        if node.name in _TEXT_FUNCTIONS:
+            return True
+        if node.name in ("if", "coalesce"):
+            branches = node.args[1:] if node.name == "if" else node.args
+            return any(_is_text(b, text_variables) for b in branches
+                       if not (isinstance(b, Literal) and b.value == ""))
+    return False
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
