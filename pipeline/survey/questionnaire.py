@@ -23,8 +23,8 @@ from pipeline.survey.types import (
     DEFAULT_MEASURE,
     MEASURES,
     NUMERIC_TYPES,
-    TYPES,
     calculate_is_text,
+    sid_type,
 )
 
 _ROW = re.compile(r"^\s*\[row\s*:\s*(\d+)\]\s*")
@@ -235,9 +235,10 @@ def load_questionnaire(path: str | Path, missing: MissingScheme = SID_MISSING) -
 
 def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: MissingScheme) -> Questionnaire:
     rows: dict[str, int] = {}
-    for i, row in enumerate(sheets.get("survey", []), start=2):
-        if row.get("name"):
-            rows.setdefault(str(row["name"]).strip(), i)
+    for i, row in enumerate(sheets.get("survey", []), start=2):  # pyxform keeps empty rows
+        name = next((v for k, v in row.items() if str(k).strip().lower() == "name" and v), None)
+        if name:
+            rows.setdefault(str(name).strip(), i)
     header = sheets.get("survey_header", [{}])
     columns = header[0].keys() if header and isinstance(header[0], dict) else []
     languages = [c.split("::", 1)[1] for c in columns if c.startswith("label::")]
@@ -262,12 +263,14 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
                     own = item.get("bind", {}).get("relevant")
                     walk(item.get("children", []), group + (name,), conditions + ((own,) if own else ()))
                 continue
-            if kind == "repeat":
-                raise SidError(ErrorCode.FORM_UNSUPPORTED, f"repeat group {name!r}: repeats are not supported",
+            if kind in ("repeat", "loop"):
+                raise SidError(ErrorCode.FORM_UNSUPPORTED, f"{kind} group {name!r}: repeats are not supported",
                                file=path, sheet="survey", row=rows.get(name),
                                fix="Flatten the repeat into numbered questions.")
+            if name.startswith("reserved_name_for_field_list_labels_"):  # table-list header: no answer
+                continue
             row = rows.get(name) or rows.get(name.removesuffix("_other"), 0)  # or_other: its select's row
-            xls_type = TYPES.get(kind, "") if isinstance(kind, str) else ""
+            xls_type = sid_type(kind) if isinstance(kind, str) else ""
             if xls_type is None:  # notes and audits hold no answers
                 continue
             if not xls_type:

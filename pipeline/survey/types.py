@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from pipeline.survey.syntax import BinOp, Call, Current, Literal, Neg, Node, Var, parse
+from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
+
+from pipeline.survey.syntax import BinOp, Call, Current, ExpressionError, Literal, Neg, Node, Var, parse
 
 # pyxform's JSON type names → the XLSForm names sid uses everywhere else; None: holds no answer.
 TYPES = {
@@ -34,6 +36,10 @@ TYPES = {
     "geotrace": "geotrace",
     "geoshape": "geoshape",
     "start-geopoint": "start-geopoint",
+    "phone number": "text",  # a text question (the `phonenumber` type is metadata)
+    "imei": "deviceid",
+    **{f"uri:{name}": name for name in ("deviceid", "username", "email", "phonenumber", "simserial",
+                                        "subscriberid")},
     # Media: the answer is the name of the file the form app saved.
     "photo": "image",
     "image": "image",
@@ -41,16 +47,31 @@ TYPES = {
     "video": "video",
     "file": "file",
     "background-audio": "background-audio",
+    "osm": "osm",
     "audit": None,
     "note": None,
 }
-MEDIA_TYPES = frozenset({"image", "audio", "video", "file", "background-audio"})
+MEDIA_TYPES = frozenset({"image", "audio", "video", "file", "background-audio", "osm"})
 NUMERIC_TYPES = frozenset({"integer", "decimal", "range", "calculate"})
 DATETIME_TYPES = frozenset({"date", "datetime", "start", "end", "today"})
 MEASURES = ("nominal", "ordinal", "scale")
 DEFAULT_MEASURE = {"integer": "scale", "decimal": "scale", "range": "scale",
                    "calculate": "scale", "date": "scale", "datetime": "scale",
                    "start": "scale", "end": "scale", "today": "scale", "time": "scale"}
+
+
+
+def sid_type(pyxform_type: str) -> str | None:
+    """sid's name for a question type as pyxform writes it (its aliases too: `int`, `gps`,
+    `q picture` are integer, geopoint, image); None: holds no answer; "": sid has none."""
+    if pyxform_type in TYPES:
+        return TYPES[pyxform_type]
+    spec = QUESTION_TYPE_DICT.get(pyxform_type)
+    for name, sid in TYPES.items():  # an alias: the same definition as a type sid knows
+        if spec is not None and sid and QUESTION_TYPE_DICT.get(name) == spec:
+            return sid
+    return ""
+
 
 # Functions whose value is text; a calculate built on one of them is a text variable.
 _TEXT_FUNCTIONS = frozenset({"concat", "string", "substr", "substring-before", "substring-after",
@@ -60,8 +81,12 @@ _TEXT_FUNCTIONS = frozenset({"concat", "string", "substr", "substring-before", "
 
 def calculate_is_text(expression: str, text_variables: Mapping[str, bool]) -> bool:
     """True when a calculate (without bind::type) gives text: a quoted word that is no number, a
-    string function, or the value of a text question (`text_variables`: name → gives text)."""
-    return _is_text(parse(expression), text_variables)
+    string function, or the value of a text question (`text_variables`: name → gives text).
+    An expression that does not parse is left to the form's expression check."""
+    try:
+        return _is_text(parse(expression), text_variables)
+    except ExpressionError:
+        return False
 
 
 def _is_text(node: Node, text_variables: Mapping[str, bool]) -> bool:

@@ -1,0 +1,72 @@
+"""A form written elsewhere: English labels only, no language in sid.toml, or_other with pyxform's
+`../` path, a `/data/` path, media, barcode, geopoint, acknowledge, datetime and a calculate giving
+text; `sid run` delivers it and GNU PSPP opens the .sav."""
+
+from pathlib import Path
+
+import pyreadstat
+from typer.testing import CliRunner
+
+from cli import app
+from conftest import pspp_dictionary, write_xlsform
+from pipeline.survey.questionnaire import load_questionnaire
+
+EN = "label::English (en)"
+SURVEY = [
+    {"type": "text", "name": "id", EN: "Id"},
+    {"type": "select_one yn or_other", "name": "pet", EN: "Pet?"},
+    {"type": "geopoint", "name": "where", EN: "Where"},
+    {"type": "image", "name": "photo", EN: "Photo"},
+    {"type": "barcode", "name": "code", EN: "Code"},
+    {"type": "acknowledge", "name": "ok", EN: "OK?"},
+    {"type": "datetime", "name": "when", EN: "When"},
+    {"type": "integer", "name": "n", EN: "How many?", "relevant": "/data/pet = 'yes'"},
+    {"type": "calculate", "name": "state", "calculate": "if(${n} > 2, 'many', 'few')"},
+    {"type": "text", "name": "more", EN: "More", "relevant": "${state} = 'many'"},
+]
+CHOICES = [{"list_name": "yn", "name": "yes", EN: "Yes"}, {"list_name": "yn", "name": "no", EN: "No"}]
+ANSWERS = """id,pet,pet_other,where,photo,code,ok,when,n,state,more
+A,yes,,50.85 4.35 10 5,a.jpg,123,OK,2026-03-02T10:00:00,3,many,lots
+B,other,hamster,,b.jpg,,OK,2026-03-02T11:00:00,,,
+"""
+
+
+def project(root: Path) -> Path:
+    write_xlsform(root / "schemas" / "form.xlsx", SURVEY, CHOICES,
+                  {"form_id": "t", "form_title": "T", "version": "1"})
+    (root / "raw").mkdir()
+    (root / "raw" / "answers.csv").write_text(ANSWERS, encoding="utf-8")
+    (root / "sid.toml").write_text('[survey]\nname = "t"\nform = "schemas/form.xlsx"\nkey = "id"\n\n'
+                                   '[[sources]]\npath = "raw/answers.csv"\n', encoding="utf-8")
+    return root
+
+
+def test_the_form_loads_with_its_types(tmp_path):
+    form = load_questionnaire(project(tmp_path) / "schemas" / "form.xlsx")
+    kinds = {v.name: (v.type, v.kind, v.row) for v in form}
+    assert kinds["pet_other"] == ("text", "string", 3)  # pyxform's generated text: its select's row
+    assert form["pet_other"].relevant == "selected(../pet, 'other')"
+    assert kinds["photo"][:2] == ("image", "string") and kinds["code"][:2] == ("barcode", "string")
+    assert kinds["when"][1] == "datetime"
+    assert kinds["state"][1] == "string"  # a calculate giving words is text, not an empty number
+    assert form.language().column == "English (en)"
+    assert form.warnings == (
+        "form.xlsx, survey row 4: question type 'geopoint' of 'where' has no representation in sid; "
+        "delivered as text",
+        "form.xlsx, survey row 7: question type 'acknowledge' of 'ok' has no representation in sid; "
+        "delivered as text")
+
+
+def test_sid_run_delivers_it_and_pspp_opens_it(tmp_path):
+    root = project(tmp_path / "p")
+    result = CliRunner().invoke(app, ["--project", str(root), "run"])
+    assert result.exit_code == 0, result.output
+    assert "question type 'geopoint' of 'where'" in " ".join(result.output.split())
+    data, meta = pyreadstat.read_sav(root / "cleaned" / "t.sav", user_missing=True)
+    assert data["where"].tolist() == ["50.85 4.35 10 5", ""]
+    assert data["photo"].tolist() == ["a.jpg", "b.jpg"]
+    assert data["state"].tolist() == ["many", "few"]
+    assert data["n"].tolist() == [3.0, -3.0]  # B chose "other": not asked
+    assert meta.variable_value_labels["pet"][3.0] == "Other"
+    variables, _, _, _ = pspp_dictionary(root / "cleaned" / "t.sav", tmp_path)
+    assert {"where", "photo", "code", "ok", "when", "state", "pet_other"} <= set(variables)
