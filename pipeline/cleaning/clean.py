@@ -131,23 +131,6 @@ def _raw(series: pd.Series) -> np.ndarray | None:
     return raw if isinstance(raw, np.ndarray) else None
 
 
-def _with_missing_as_empty(frame: pd.DataFrame, questionnaire: Questionnaire,
-                           columns: set[str] | None = None) -> pd.DataFrame:
-    """A view for expressions: missing-value codes count as no answer (2026 - -9 is no age).
-    `columns`: only these are needed (the references of the expressions to be evaluated)."""
-    codes = [float(c) for c in questionnaire.missing.values]
-    texts = [str(c) for c in questionnaire.missing.values]
-    view = frame.copy(deep=False)
-    for var in questionnaire:
-        if var.name not in view.columns or (columns is not None and var.name not in columns):
-            continue
-        if var.kind == "numeric":
-            view[var.name] = view[var.name].mask(view[var.name].isin(codes))
-        elif var.type in ("select_one", "select_multiple"):
-            view[var.name] = view[var.name].mask(view[var.name].isin(texts))
-    return view
-
-
 def _set(frame: pd.DataFrame, var: Variable, where: np.ndarray, value) -> None:
     """Assign `value` (scalar or array) where `where` holds, in the column's own kind."""
     if var.kind == "numeric":
@@ -180,7 +163,7 @@ def _invalid(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> pd.
     texts = {str(c) for c in questionnaire.missing.values}
     needed = set().union(*(references(v.constraint) | {v.name} for v in questionnaire
                            if v.constraint and v.kind == "numeric"))
-    view = _with_missing_as_empty(frame, questionnaire, needed)
+    view = routing.without_missing(frame, questionnaire, needed)
     out = frame.copy(deep=False)  # columns are replaced, never changed in place
     for var in questionnaire:
         if var.name not in frame.columns or var.name == key:
@@ -212,16 +195,11 @@ def _invalid(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> pd.
 
 
 def derive_calculates(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
-    """The form's calculate fields, recomputed from the (corrected) answers, in form order."""
+    """The form's calculate fields, recomputed from the (corrected) answers as the form app had
+    them: answers to questions that were not asked are empty (`routing.route`)."""
     out = frame.copy(deep=False)  # columns are replaced, never changed in place
-    for var in questionnaire:
-        if var.type != "calculate" or not var.calculate:
-            continue
-        view = _with_missing_as_empty(out, questionnaire, references(var.calculate))
-        value = evaluate(var.calculate, view)
-        if var.kind == "numeric":
-            value = pd.to_numeric(value, errors="coerce")
-        out[var.name] = value.to_numpy()
+    for name, value in routing.route(frame, questionnaire).calculated.items():
+        out[name] = value.to_numpy()
     return out
 
 

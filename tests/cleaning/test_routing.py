@@ -98,6 +98,8 @@ CHAINS = {
                           ("integer", "${p} != 2"), ("select_one abc", "${p} >= 10")],
     "int_multi_text_one": [("integer", None), ("select_multiple xyz", "${p} > 0"),
                            ("text", "not(selected(${p}, 'y'))"), ("select_one abc", "string-length(${p}) > 0")],
+    "int_calc_one_text": [("integer", None), ("calculate", "if(${p} > 5, 'hoog', 'laag')"),
+                          ("select_one abc", "${p} = 'hoog'"), ("text", "${p} = 1")],
     "one_one_one_int": [("select_one abc", None), ("select_one abc", "${p} >= 2"), ("select_one abc", "${p} != 1"),
                         ("integer", "${p} = 3 or ${p} = -1")],
 }
@@ -116,7 +118,11 @@ def chain_form(folder: Path, chain: str, levels: int, group: bool, required: boo
         for i, (type_, condition) in enumerate(CHAINS[chain][:levels]):
             if i == 1 and group:
                 rows.append({"type": "begin_group", "name": "g", "relevant": "${v0} != 2 and ${v0} != 0"})
-            extra = {"relevant": condition.replace("{p}", "{" + names[i - 1] + "}")} if condition else {}
+            expression = condition.replace("{p}", "{" + names[i - 1] + "}") if condition else None
+            if type_ == "calculate":  # a calculate between two questions: the chain runs through it
+                rows.append({"type": "calculate", "name": names[i], "calculate": expression})
+                continue
+            extra = {"relevant": expression} if expression else {}
             rows.append(q(type_, names[i], f"Vraag {i}", required="yes" if required else None, **extra))
         if group:
             rows.append({"type": "end_group"})
@@ -131,6 +137,7 @@ ANSWERS = {
     "integer": st.sampled_from([np.nan, 0.0, 1.0, 6.0, 12.0, -3.0, -9.0]),
     "select_multiple": st.sampled_from([None, "x", "y", "x y", "x z y", "q", "-9"]),
     "text": st.sampled_from([None, "tekst", "ander"]),
+    "calculate": st.sampled_from([None, "hoog", "laag"]),
 }
 
 

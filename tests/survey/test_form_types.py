@@ -28,6 +28,7 @@ CHOICES = [{"list_name": "yn", "name": "yes", EN: "Yes"}, {"list_name": "yn", "n
 ANSWERS = """id,pet,pet_other,where,photo,code,ok,when,n,state,more
 A,yes,,50.85 4.35 10 5,a.jpg,123,OK,2026-03-02T10:00:00,3,many,lots
 B,other,hamster,,b.jpg,,OK,2026-03-02T11:00:00,,,
+C,no,,,,,,2026-03-02T12:00:00,5,many,typed anyway
 """
 
 
@@ -63,10 +64,13 @@ def test_sid_run_delivers_it_and_pspp_opens_it(tmp_path):
     assert result.exit_code == 0, result.output
     assert "question type 'geopoint' of 'where'" in " ".join(result.output.split())
     data, meta = pyreadstat.read_sav(root / "cleaned" / "t.sav", user_missing=True)
-    assert data["where"].tolist() == ["50.85 4.35 10 5", ""]
-    assert data["photo"].tolist() == ["a.jpg", "b.jpg"]
-    assert data["state"].tolist() == ["many", "few"]
-    assert data["n"].tolist() == [3.0, -3.0]  # B chose "other": not asked
+    assert data["where"].tolist() == ["50.85 4.35 10 5", "", ""]
+    assert data["photo"].tolist() == ["a.jpg", "b.jpg", ""]
+    # B and C were not asked n; C's typed 5 is removed, so the app's calculate said "few" and
+    # `more` was not asked either: the chain runs through the calculate.
+    assert data["n"].tolist() == [3.0, -3.0, -3.0]
+    assert data["state"].tolist() == ["many", "few", "few"]
+    assert data["more"].tolist() == ["lots", "", ""]
     assert meta.variable_value_labels["pet"][3.0] == "Other"
     variables, _, _, _ = pspp_dictionary(root / "cleaned" / "t.sav", tmp_path)
     assert {"where", "photo", "code", "ok", "when", "state", "pet_other"} <= set(variables)
