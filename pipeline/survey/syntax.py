@@ -58,7 +58,11 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "selected": (2, 2), "count-selected": (1, 1), "string-length": (1, 1), "if": (3, 3),
     "coalesce": (2, 2), "int": (1, 1), "number": (1, 1), "string": (1, 1), "boolean": (1, 1),
     "concat": (0, None), "round": (1, 2), "floor": (1, 1), "ceiling": (1, 1), "abs": (1, 1),
-    "regex": (2, 2), "today": (0, 0), "current": (0, 0), "date": (1, 1), "true": (0, 0), "false": (0, 0), "not": (1, 1),
+    "regex": (2, 2), "today": (0, 0), "current": (0, 0), "date": (1, 1), "true": (0, 0), "false": (0, 0),
+    "not": (1, 1), "contains": (2, 2), "starts-with": (2, 2), "ends-with": (2, 2), "substr": (2, 3),
+    "substring-before": (2, 2), "substring-after": (2, 2), "normalize-space": (1, 1), "translate": (3, 3),
+    "lower-case": (1, 1), "upper-case": (1, 1), "pow": (2, 2), "min": (1, None), "max": (1, None),
+    "sum": (1, None), "selected-at": (2, 2),
 }
 _LEVELS = (("or",), ("and",), ("=", "!="), ("<", "<=", ">", ">="), ("+", "-"), ("*", "div", "mod"))
 _TOKEN = re.compile(r"""(?P<ws>\s+)

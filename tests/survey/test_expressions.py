@@ -425,3 +425,32 @@ def test_token_soup_only_raises_expression_error(tokens, glue):
 @given(st.text(max_size=60))
 def test_arbitrary_text_only_raises_expression_error(text):
     must_be_harmless(text)
+
+
+def test_string_and_number_functions_xlsforms_use():
+    frame = pd.DataFrame({"a": ["hello world", "  x  y ", None], "b": ["wor", "x", "q"],
+                          "n": [1.0, 2.0, np.nan], "m": ["a b c", "b", None]})
+    cases = {
+        "contains(${a}, 'wor')": [True, False, False],
+        "contains(${a}, ${b})": [True, True, False],
+        "starts-with(${a}, 'he')": [True, False, False],
+        "ends-with(${a}, 'ld')": [True, False, False],
+        "substr(${a}, 1, 3)": ["el", " x", np.nan],
+        "substr(${a}, 6)": ["world", " ", np.nan],
+        "substring-before(${a}, ' ')": ["hello", np.nan, np.nan],
+        "substring-after(${a}, 'o')": [" world", np.nan, np.nan],
+        "normalize-space(${a})": ["hello world", "x y", np.nan],
+        "translate(${a}, 'lo', 'L')": ["heLL wrLd", "  x  y ", np.nan],
+        "upper-case(${b})": ["WOR", "X", "Q"],
+        "pow(${n}, 2)": [1.0, 4.0, np.nan],
+        "max(${n}, 1.5)": [1.5, 2.0, np.nan],
+        "min(${n}, 1.5)": [1.0, 1.5, np.nan],
+        "sum(${n}, 1)": [2.0, 3.0, np.nan],
+        "selected-at(${m}, 1)": ["b", np.nan, np.nan],
+    }
+    for text, expected in cases.items():
+        got = evaluate(text, frame).tolist()
+        assert [None if isinstance(v, float) and np.isnan(v) else v for v in got] == \
+            [None if isinstance(v, float) and np.isnan(v) else v for v in expected], text
+    with pytest.raises(ExpressionError, match=r"substr\(\) needs constant argument"):
+        evaluate("substr(${a}, ${n})", frame)
