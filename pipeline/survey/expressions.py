@@ -279,6 +279,13 @@ def _regex(ctx: _Context, x: _V, pattern: _V) -> _V:
     return _V("bool", found.astype(bool))
 
 
+def _moment(name: str) -> Callable[..., _V]:
+    def call(ctx: _Context, *args: _V) -> _V:
+        raise ExpressionError(f"{name}() gives the moment of collection (or chance): sid keeps the collected "
+                              "value and does not compute it")
+    return call
+
+
 def _constant(name: str, *args: _V) -> list:
     """The values of arguments that must be constants (a position, a separator), else an error."""
     if not all(a.const for a in args):
@@ -378,6 +385,7 @@ _CALLS: dict[str, Callable[..., _V]] = {
     "min": _aggregate(np.min),
     "max": _aggregate(np.max),
     "sum": _aggregate(np.sum),
+    **{name: _moment(name) for name in ("now", "once", "uuid", "random")},
     "selected-at": lambda ctx, m, i: _text(ctx, m, _nth(int(_num(_V(i.kind, _constant("selected-at", i)[0]))))),
 }
 

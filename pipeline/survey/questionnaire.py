@@ -17,13 +17,14 @@ from pyxform.xls2xform import convert
 
 from pipeline.errors import ErrorCode, SidError
 from pipeline.survey.expressions import ExpressionError, parse, references
+from pipeline.survey.syntax import MOMENT_FUNCTIONS, functions
 from pipeline.survey.project import SID_MISSING, MissingScheme, Project
 from pipeline.survey.types import (
     DATETIME_TYPES,
     DEFAULT_MEASURE,
     MEASURES,
     NUMERIC_TYPES,
-    calculate_is_text,
+    calculate_type,
     sid_type,
 )
 
@@ -128,13 +129,19 @@ class Variable:
             return "multi"
         if self.type == "select_one":
             return "numeric" if self.choices is not None and self.choices.numeric else "string"
-        if self.type == "calculate" and self.data_type == "string":
-            return "string"
+        if self.type == "calculate" and self.data_type in ("string", "date", "dateTime"):
+            return "string" if self.data_type == "string" else "datetime"
         if self.type in NUMERIC_TYPES:
             return "numeric"
         if self.type in DATETIME_TYPES:
             return "datetime"
         return "string"
+
+    @property
+    def collected(self) -> bool:
+        """A calculate whose value is the moment of collection (now, once, uuid, random): sid keeps
+        the collected value and never computes it (it is metadata)."""
+        return bool(self.type == "calculate" and self.calculate and functions(self.calculate) & MOMENT_FUNCTIONS)
 
     def label(self, language: str) -> str:
         return self.labels.get(language) or next(iter(self.labels.values()), "")
@@ -281,7 +288,7 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
             data_type = bind.get("type")
             if xls_type == "calculate" and data_type is None and bind.get("calculate"):
                 gives_text = {v.name: v.kind != "numeric" for v in variables}
-                data_type = "string" if calculate_is_text(bind["calculate"], gives_text) else None
+                data_type = calculate_type(bind["calculate"], gives_text)
             measure = item.get("measure") or (
                 "nominal" if data_type == "string" else DEFAULT_MEASURE.get(xls_type, "nominal"))
             if measure not in MEASURES:

@@ -42,7 +42,8 @@ def route(frame: pd.DataFrame, questionnaire: Questionnaire) -> Routing:
     Because of that, the result is the same before and after cleaning writes -3/-9 (or clears a
     text) where this says: cleaning and validation, calling this, cannot disagree.
     """
-    present = [v for v in questionnaire if v.name in frame.columns or (v.type == "calculate" and v.calculate)]
+    present = [v for v in questionnaire if v.name in frame.columns
+               or (v.type == "calculate" and v.calculate and not v.collected)]
     by_name = {v.name: v for v in present}
     referenced = set().union(*(_uses(v) for v in present)) & by_name.keys()
     view = frame.copy(deep=False)  # columns are replaced, never changed in place
@@ -70,7 +71,7 @@ def route(frame: pd.DataFrame, questionnaire: Questionnaire) -> Routing:
                     raise fail(var, "relevant", exc) from None
             where = where & cache[condition]
         result[var.name] = where
-        if var.type == "calculate" and var.calculate:
+        if var.type == "calculate" and var.calculate and not var.collected:
             try:
                 value = evaluate(var.calculate, without_missing(view, questionnaire, references(var.calculate)))
             except ExpressionError as exc:
@@ -112,7 +113,7 @@ def _conditions(var: Variable) -> tuple[str, ...]:
 
 def _uses(var: Variable) -> set[str]:
     used = set().union(*(references(c) for c in _conditions(var)))
-    if var.type == "calculate" and var.calculate:
+    if var.type == "calculate" and var.calculate and not var.collected:
         used |= references(var.calculate)
     return used - {var.name}
 

@@ -62,8 +62,10 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "not": (1, 1), "contains": (2, 2), "starts-with": (2, 2), "ends-with": (2, 2), "substr": (2, 3),
     "substring-before": (2, 2), "substring-after": (2, 2), "normalize-space": (1, 1), "translate": (3, 3),
     "lower-case": (1, 1), "upper-case": (1, 1), "pow": (2, 2), "min": (1, None), "max": (1, None),
-    "sum": (1, None), "selected-at": (2, 2),
+    "sum": (1, None), "selected-at": (2, 2), "now": (0, 0), "once": (1, 1), "uuid": (0, 1), "random": (0, 0),
 }
+# Their value is the moment of collection (or chance): sid keeps what was collected, never computes it.
+MOMENT_FUNCTIONS = frozenset({"now", "once", "uuid", "random"})
 _LEVELS = (("or",), ("and",), ("=", "!="), ("<", "<=", ">", ">="), ("+", "-"), ("*", "div", "mod"))
 _TOKEN = re.compile(r"""(?P<ws>\s+)
     | (?P<path>(?:current\(\)|\.\.|\.)?(?:/(?:\.\.|[A-Za-z_][\w\-]*))*/[A-Za-z_][\w\-]*)
@@ -212,6 +214,18 @@ def references(text_or_node: str | Node) -> frozenset[str]:
     while stack:
         node = stack.pop()
         if isinstance(node, Var):
+            names.add(node.name)
+        stack += {Neg: lambda: [node.operand], BinOp: lambda: [node.left, node.right],
+                  Call: lambda: list(node.args)}.get(type(node), list)()
+    return frozenset(names)
+
+
+def functions(text_or_node: str | Node) -> frozenset[str]:
+    """The functions an expression calls."""
+    stack, names = [parse(text_or_node) if isinstance(text_or_node, str) else text_or_node], set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Call):
             names.add(node.name)
         stack += {Neg: lambda: [node.operand], BinOp: lambda: [node.left, node.right],
                   Call: lambda: list(node.args)}.get(type(node), list)()

@@ -79,14 +79,20 @@ _TEXT_FUNCTIONS = frozenset({"concat", "string", "substr", "substring-before", "
                              "jr:choice-name", "format-date", "uuid", "selected-at"})
 
 
-def calculate_is_text(expression: str, text_variables: Mapping[str, bool]) -> bool:
-    """True when a calculate (without bind::type) gives text: a quoted word that is no number, a
-    string function, or the value of a text question (`text_variables`: name → gives text).
-    An expression that does not parse is left to the form's expression check."""
+def calculate_type(expression: str, text_variables: Mapping[str, bool]) -> str | None:
+    """The bind::type a calculate without one has: "string" when it gives text (a quoted word that
+    is no number, a string function, or the value of a text question; `text_variables`: name →
+    gives text), "dateTime" for now(), else None (a number). An expression that does not parse is
+    left to the form's expression check."""
     try:
-        return _is_text(parse(expression), text_variables)
+        node = parse(expression)
     except ExpressionError:
-        return False
+        return None
+    while isinstance(node, Call) and node.name == "once":
+        node = node.args[0]
+    if isinstance(node, Call) and node.name == "now":
+        return "dateTime"
+    return "string" if _is_text(node, text_variables) else None
 
 
 def _is_text(node: Node, text_variables: Mapping[str, bool]) -> bool:
@@ -99,6 +105,8 @@ def _is_text(node: Node, text_variables: Mapping[str, bool]) -> bool:
     if isinstance(node, Call):
         if node.name in _TEXT_FUNCTIONS:
             return True
+        if node.name == "once":
+            return _is_text(node.args[0], text_variables)
         if node.name in ("if", "coalesce"):
             branches = node.args[1:] if node.name == "if" else node.args
             return any(_is_text(b, text_variables) for b in branches

@@ -4,12 +4,15 @@ text; `sid run` delivers it and GNU PSPP opens the .sav."""
 
 from pathlib import Path
 
+import pandas as pd
 import pyreadstat
 from typer.testing import CliRunner
 
 from cli import app
 from conftest import pspp_dictionary, write_xlsform
+from pipeline.cleaning.clean import clean
 from pipeline.survey.questionnaire import load_questionnaire
+from pipeline.validation.validate import validate
 
 EN = "label::English (en)"
 SURVEY = [
@@ -74,3 +77,22 @@ def test_sid_run_delivers_it_and_pspp_opens_it(tmp_path):
     assert meta.variable_value_labels["pet"][3.0] == "Other"
     variables, _, _, _ = pspp_dictionary(root / "cleaned" / "t.sav", tmp_path)
     assert {"where", "photo", "code", "ok", "when", "state", "pet_other"} <= set(variables)
+
+
+def test_calculates_of_the_collection_moment_are_kept_as_collected(tmp_path):
+    """once(now()), once(uuid()), once(random()): never recomputed; the routing uses the value
+    the form app drew."""
+    form = load_questionnaire(write_xlsform(tmp_path / "form.xlsx", [
+        {"type": "text", "name": "id", EN: "Id"},
+        {"type": "calculate", "name": "t0", "calculate": "once(now())"},
+        {"type": "calculate", "name": "u", "calculate": "once(uuid())"},
+        {"type": "calculate", "name": "r", "calculate": "once(random())"},
+        {"type": "integer", "name": "n", EN: "N", "relevant": "${r} > 0.5"},
+    ], [], {"form_id": "m"}))
+    assert [(v.name, v.kind, v.collected) for v in form][1:] == [
+        ("t0", "datetime", True), ("u", "string", True), ("r", "numeric", True), ("n", "numeric", False)]
+    frame = pd.DataFrame({"id": ["a", "b"], "t0": pd.to_datetime(["2026-03-02 10:00", "2026-03-02 11:00"]),
+                          "u": ["x1", "x2"], "r": [0.7, 0.2], "n": [3.0, 4.0]})
+    cleaned, result = clean(frame, form, key="id")
+    assert result.log[["respondent", "variable", "old", "new"]].values.tolist() == [["b", "n", "4.0", "-3.0"]]
+    assert validate(cleaned, form, key="id").errors == 0
