@@ -248,7 +248,7 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
             rows.setdefault(str(name).strip(), i)
     header = sheets.get("survey_header", [{}])
     columns = header[0].keys() if header and isinstance(header[0], dict) else []
-    languages = [c.split("::", 1)[1] for c in columns if c.startswith("label::")]
+    languages = _label_languages(form, [c.split("::", 1)[1] for c in columns if c.startswith("label::")])
     default_language = form.get("default_language") or (languages[0] if languages else "default")
     if not languages:
         languages = [default_language]
@@ -332,6 +332,24 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
         version=str(form.get("version", "")), default_language=default_language,
         languages=tuple(languages), variables=tuple(variables), missing=missing, warnings=tuple(warnings),
     )
+
+
+def _label_languages(form: dict[str, Any], in_header: list[str]) -> list[str]:
+    """The label languages as pyxform read them (`label::English (en)`, `label:en` ...), in the
+    order of the survey sheet's columns; none when every label is a plain `label`."""
+    found: list[str] = []
+    stack = [form]
+    while stack:
+        item = stack.pop()
+        label = item.get("label")
+        if isinstance(label, dict):
+            found += [lang for lang in label if lang != "default" and lang not in found]
+        choices = item.get("choices") or []
+        if isinstance(choices, dict):  # the form's own: {list name: [choice, ...]}
+            choices = [c for listed in choices.values() for c in listed]
+        stack += reversed([c for c in [*item.get("children", []), *choices] if isinstance(c, dict)])
+    order = {lang: i for i, lang in enumerate(in_header)}
+    return sorted(found, key=lambda lang: order.get(lang, len(order)))
 
 
 def _check_expressions(path: Path, variables: list[Variable]) -> None:

@@ -62,3 +62,16 @@ def test_or_other_loads_with_its_routing():
     form = load_questionnaire(next(f for f in FORMS if f.name == "or_other.xlsx"))
     other = [v for v in form if v.name.endswith("_other")]
     assert other and all(v.type == "text" and "selected(" in v.relevant and v.row >= 2 for v in other)
+
+
+def test_label_languages_as_pyxform_reads_them():
+    """`label::English`, `label:English`, `label::EN`, plain `label`: the languages pyxform
+    found, in column order; the delivery language is the form's default, else the first."""
+    by_name = {f.name: f for f in FORMS}
+    expected = {"specify_other.xlsx": (("English",), "english"),
+                "flat_xlsform_test.xlsx": (("english", "chinese"), "english"),
+                "case_insensitivity.xlsx": (("EN",), "en"),
+                "calculate.xls": (("default",), "default")}
+    for name, (languages, code) in expected.items():
+        form = load_questionnaire(by_name[name])
+        assert (form.languages, form.language().code) == (languages, code), name
