@@ -16,6 +16,7 @@ from pyxform.xls2json_backends import get_xlsform
 from pyxform.xls2xform import convert
 
 from pipeline.errors import ErrorCode, SidError
+from pipeline.survey.choice_files import read_choice_file
 from pipeline.survey.expressions import ExpressionError, parse, references
 from pipeline.survey.syntax import MOMENT_FUNCTIONS, functions
 from pipeline.survey.project import SID_MISSING, MissingScheme, Project
@@ -299,6 +300,15 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
             if "choices" in item:
                 choices = ChoiceList(item.get("list_name", ""), tuple(
                     Choice(str(c["name"]), labels(c.get("label"))) for c in item["choices"]))
+            elif xls_type in ("select_one", "select_multiple"):  # select_..._from_file
+                listed = read_choice_file(path, str(item.get("itemset", "")), item.get("parameters") or {})
+                if listed is None:
+                    warnings.append(f"{path.name}, survey row {row}: the choices of {name!r} "
+                                    f"({item.get('itemset')!r} beside the form) cannot be read; delivered as text")
+                    xls_type = "text"
+                else:
+                    choices = ChoiceList(Path(str(item["itemset"])).stem, tuple(
+                        Choice(n, labels(text)) for n, text in listed))
             variables.append(Variable(
                 name=name, type=xls_type, row=row, group=group,
                 labels=labels(item.get("label")), hints=labels(item.get("hint")),

@@ -96,3 +96,29 @@ def test_calculates_of_the_collection_moment_are_kept_as_collected(tmp_path):
     cleaned, result = clean(frame, form, key="id")
     assert result.log[["respondent", "variable", "old", "new"]].values.tolist() == [["b", "n", "4.0", "-3.0"]]
     assert validate(cleaned, form, key="id").errors == 0
+
+
+def test_choices_from_a_file_beside_the_form(tmp_path):
+    """select_one_from_file / select_multiple_from_file: the CSV (or XML) beside the form, with
+    the columns `parameters` names; a file that is not there: delivered as text, with a warning."""
+    (tmp_path / "fruits.csv").write_text("name_key,name\nmango,Mango\nbanana,Banana\n", encoding="utf-8")
+    (tmp_path / "places.xml").write_text("<root><item><name>gent</name><label>Gent</label></item>"
+                                         "<item><name>genk</name><label>Genk</label></item></root>",
+                                         encoding="utf-8")
+    form = load_questionnaire(write_xlsform(tmp_path / "form.xlsx", [
+        {"type": "text", "name": "id", EN: "Id"},
+        {"type": "select_one_from_file fruits.csv", "name": "fruit", EN: "Fruit",
+         "parameters": "value=name_key label=name"},
+        {"type": "select_multiple_from_file places.xml", "name": "places", EN: "Places"},
+        {"type": "select_one_from_file missing.csv", "name": "gone", EN: "Gone"},
+    ], [], {"form_id": "f"}))
+    assert form["fruit"].choices.names == ("mango", "banana")
+    assert form["fruit"].choices.choices[1].label("English (en)") == "Banana"
+    assert form["places"].choices.names == ("gent", "genk") and form["places"].kind == "multi"
+    assert (form["gone"].type, form["gone"].kind) == ("text", "string")
+    assert form.warnings == ("form.xlsx, survey row 5: the choices of 'gone' ('missing.csv' beside the form) "
+                             "cannot be read; delivered as text",)
+    frame = pd.DataFrame({"id": ["a", "b"], "fruit": ["banana", "kiwi"], "places": ["gent genk", "gent"],
+                          "gone": ["x", None]})
+    failures = validate(frame, form, key="id").failures
+    assert failures[failures["severity"] == "error"][["respondent", "rule"]].values.tolist() == [["b", "codes:fruit"]]
