@@ -300,6 +300,9 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
             if "choices" in item:
                 choices = ChoiceList(item.get("list_name", ""), tuple(
                     Choice(str(c["name"]), labels(c.get("label"))) for c in item["choices"]))
+            elif xls_type == "acknowledge":  # ODK stores "OK" when acknowledged: a one-choice select
+                xls_type = "select_one"
+                choices = ChoiceList("acknowledge", (Choice("OK", _frozen({default_language: "OK"})),))
             elif xls_type in ("select_one", "select_multiple"):  # select_..._from_file
                 listed = read_choice_file(path, str(item.get("itemset", "")), item.get("parameters") or {})
                 if listed is None:

@@ -48,6 +48,8 @@ TYPES = {
     "file": "file",
     "background-audio": "background-audio",
     "osm": "osm",
+    "acknowledge": "acknowledge",
+    "trigger": "acknowledge",
     "audit": None,
     "note": None,
 }

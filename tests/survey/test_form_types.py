@@ -54,11 +54,10 @@ def test_the_form_loads_with_its_types(tmp_path):
     assert kinds["when"][1] == "datetime"
     assert kinds["state"][1] == "string"  # a calculate giving words is text, not an empty number
     assert form.language().column == "English (en)"
+    assert (form["ok"].type, form["ok"].choices.names) == ("select_one", ("OK",))  # acknowledge
     assert form.warnings == (
         "form.xlsx, survey row 4: question type 'geopoint' of 'where' has no representation in sid; "
-        "delivered as text",
-        "form.xlsx, survey row 7: question type 'acknowledge' of 'ok' has no representation in sid; "
-        "delivered as text")
+        "delivered as text",)
 
 
 def test_sid_run_delivers_it_and_pspp_opens_it(tmp_path):
@@ -74,6 +73,8 @@ def test_sid_run_delivers_it_and_pspp_opens_it(tmp_path):
     assert data["n"].tolist() == [3.0, -3.0, -3.0]
     assert data["state"].tolist() == ["many", "few", "few"]
     assert data["more"].tolist() == ["lots", "", ""]
+    assert data["ok"].tolist() == [1.0, 1.0, -9.0]  # acknowledged: 1 "OK"; asked, not acknowledged: -9
+    assert meta.variable_value_labels["ok"][1.0] == "OK"
     assert meta.variable_value_labels["pet"][3.0] == "Other"
     variables, _, _, _ = pspp_dictionary(root / "cleaned" / "t.sav", tmp_path)
     assert {"where", "photo", "code", "ok", "when", "state", "pet_other"} <= set(variables)
