@@ -49,6 +49,9 @@ def route(frame: pd.DataFrame, questionnaire: Questionnaire) -> Routing:
     view = frame.copy(deep=False)  # columns are replaced, never changed in place
     for name in referenced & set(frame.columns):
         view[name] = _without_sid_codes(view[name], by_name[name], questionnaire)
+    language = questionnaire.language().column  # jr:choice-name gives labels in the delivery's default
+    choice_labels = {v.name: {c.name: c.label(language) for c in v.choices.choices}
+                     for v in questionnaire if v.choices is not None}
     result: dict[str, np.ndarray] = {}
     calculated: dict[str, pd.Series] = {}
     cache: dict[str, np.ndarray] = {}
@@ -66,14 +69,15 @@ def route(frame: pd.DataFrame, questionnaire: Questionnaire) -> Routing:
         for condition in _conditions(var):
             if condition not in cache:
                 try:
-                    cache[condition] = evaluate(condition, view).to_numpy(dtype=bool)
+                    cache[condition] = evaluate(condition, view, choice_labels=choice_labels).to_numpy(dtype=bool)
                 except ExpressionError as exc:
                     raise fail(var, "relevant", exc) from None
             where = where & cache[condition]
         result[var.name] = where
         if var.type == "calculate" and var.calculate and not var.collected:
             try:
-                value = evaluate(var.calculate, without_missing(view, questionnaire, references(var.calculate)))
+                value = evaluate(var.calculate, without_missing(view, questionnaire, references(var.calculate)),
+                                 choice_labels=choice_labels)
             except ExpressionError as exc:
                 raise fail(var, "calculate", exc) from None
             if var.kind == "numeric":

@@ -63,6 +63,8 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "substring-before": (2, 2), "substring-after": (2, 2), "normalize-space": (1, 1), "translate": (3, 3),
     "lower-case": (1, 1), "upper-case": (1, 1), "pow": (2, 2), "min": (1, None), "max": (1, None),
     "sum": (1, None), "selected-at": (2, 2), "now": (0, 0), "once": (1, 1), "uuid": (0, 1), "random": (0, 0),
+    "jr:choice-name": (2, 2), "format-date": (2, 2), "format-date-time": (2, 2), "date-time": (1, 1),
+    "decimal-date-time": (1, 1),
 }
 # Their value is the moment of collection (or chance): sid keeps what was collected, never computes it.
 MOMENT_FUNCTIONS = frozenset({"now", "once", "uuid", "random"})

@@ -108,7 +108,7 @@ def test_syntax_errors_say_what_and_where():
         "concat(1,)": "unexpected ')' at position 9",
         "1 / 2": "unexpected character '/' at position 2",  # XPath divides with div
         "1 + foo(2)": "unknown function 'foo()' at position 4",
-        "jr:choice-name(${a}, '${a}')": "unknown function 'jr:choice-name()' at position 0",
+        "pulldata('f', 'a', 'b', ${a})": "unknown function 'pulldata()' at position 0",
         "if(1, 2)": "wrong number of arguments for 'if()' at position 0: expected 3, got 2",
         "1 + round(1, 2, 3)": "wrong number of arguments for 'round()' at position 4: expected 1 to 2, got 3",
         "true(1)": "wrong number of arguments for 'true()' at position 0: expected 0, got 1",
@@ -454,3 +454,14 @@ def test_string_and_number_functions_xlsforms_use():
             [None if isinstance(v, float) and np.isnan(v) else v for v in expected], text
     with pytest.raises(ExpressionError, match=r"substr\(\) needs constant argument"):
         evaluate("substr(${a}, ${n})", frame)
+
+
+def test_dates_formatted_and_choice_names():
+    frame = pd.DataFrame({"d": pd.to_datetime(["2026-03-02 10:05:07", None]), "s": [1.0, 2.0]})
+    assert evaluate("format-date(${d}, '%Y/%m/%d %H:%M')", frame).tolist()[0] == "2026/03/02 10:05"
+    assert evaluate("format-date(${d}, '%e %b %y')", frame).tolist()[0] == "2 Mar 26"
+    assert evaluate("decimal-date-time(${d})", frame).round(4).tolist()[0] == 20514.4202
+    labels = {"s": {"1": "ja", "2": "nee"}}
+    assert evaluate("jr:choice-name(${s}, '${s}')", frame, choice_labels=labels).tolist() == ["ja", "nee"]
+    with pytest.raises(ExpressionError, match="is no question with choices"):
+        evaluate("jr:choice-name(${s}, '${d}')", frame, choice_labels=labels)
