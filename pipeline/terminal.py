@@ -86,7 +86,7 @@ def run_summary(result) -> None:
         fieldwork_summary(result.fieldwork)
 
 
-def form_summary(questionnaire, language: str) -> None:
+def form_summary(questionnaire, language: str | None) -> None:
     lang = questionnaire.language(language).column
     console.print(f"[bold]{questionnaire.title}[/bold]  form {questionnaire.form_id} "
                   f"version {questionnaire.version}; languages: {', '.join(questionnaire.languages)}")
@@ -99,6 +99,8 @@ def form_summary(questionnaire, language: str) -> None:
         table.add_row(group, str(count))
     console.print(table)
     console.print("types: " + ", ".join(f"{t} {c}" for t, c in types.most_common()))
+    for warning in questionnaire.warnings:
+        console.print(f"  [yellow]warning:[/yellow] {warning}")
     routed = sum(1 for v in questionnaire if v.routing)
     console.print(f"routed questions: {routed}; labels shown in SPSS: {lang}")
 

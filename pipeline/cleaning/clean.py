@@ -12,6 +12,7 @@ import pandas as pd
 from pipeline.errors import ErrorCode, SidError
 from pipeline.survey.expressions import ExpressionError, evaluate, parse, references
 from pipeline.survey.project import CleanSettings
+from pipeline.survey import routing
 from pipeline.survey.questionnaire import Questionnaire, Variable
 from pipeline.survey.rulebook import read_rule_list
 from pipeline.validation.quality import speeders
@@ -130,23 +131,6 @@ def _raw(series: pd.Series) -> np.ndarray | None:
     return raw if isinstance(raw, np.ndarray) else None
 
 
-def _with_missing_as_empty(frame: pd.DataFrame, questionnaire: Questionnaire,
-                           columns: set[str] | None = None) -> pd.DataFrame:
-    """A view for expressions: missing-value codes count as no answer (2026 - -9 is no age).
-    `columns`: only these are needed (the references of the expressions to be evaluated)."""
-    codes = [float(c) for c in questionnaire.missing.values]
-    texts = [str(c) for c in questionnaire.missing.values]
-    view = frame.copy(deep=False)
-    for var in questionnaire:
-        if var.name not in view.columns or (columns is not None and var.name not in columns):
-            continue
-        if var.kind == "numeric":
-            view[var.name] = view[var.name].mask(view[var.name].isin(codes))
-        elif var.type in ("select_one", "select_multiple"):
-            view[var.name] = view[var.name].mask(view[var.name].isin(texts))
-    return view
-
-
 def _set(frame: pd.DataFrame, var: Variable, where: np.ndarray, value) -> None:
     """Assign `value` (scalar or array) where `where` holds, in the column's own kind."""
     if var.kind == "numeric":
@@ -179,7 +163,7 @@ def _invalid(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> pd.
     texts = {str(c) for c in questionnaire.missing.values}
     needed = set().union(*(references(v.constraint) | {v.name} for v in questionnaire
                            if v.constraint and v.kind == "numeric"))
-    view = _with_missing_as_empty(frame, questionnaire, needed)
+    view = routing.without_missing(frame, questionnaire, needed)
     out = frame.copy(deep=False)  # columns are replaced, never changed in place
     for var in questionnaire:
         if var.name not in frame.columns or var.name == key:
@@ -211,44 +195,39 @@ def _invalid(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> pd.
 
 
 def derive_calculates(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
-    """The form's calculate fields, recomputed from the (corrected) answers, in form order."""
+    """The form's calculate fields, recomputed from the (corrected) answers as the form app had
+    them: answers to questions that were not asked are empty (`routing.route`)."""
     out = frame.copy(deep=False)  # columns are replaced, never changed in place
-    for var in questionnaire:
-        if var.type != "calculate" or not var.calculate:
-            continue
-        view = _with_missing_as_empty(out, questionnaire, references(var.calculate))
-        value = evaluate(var.calculate, view)
-        if var.kind == "numeric":
-            value = pd.to_numeric(value, errors="coerce")
-        out[var.name] = value.to_numpy()
+    for name, value in routing.route(frame, questionnaire).calculated.items():
+        out[name] = value.to_numpy()
     return out
 
 
 def _routing(frame: pd.DataFrame, questionnaire: Questionnaire, key: str, settings: CleanSettings) -> pd.DataFrame:
     """Missing reasons from the routing: not asked → -3; asked, required-or-not, but empty → -9.
-    Text answers stay empty strings (SID convention); calculates and metadata are left alone."""
+    Text answers stay empty strings (SID convention); calculates and metadata are left alone.
+
+    Whether a question was asked comes from `routing.asked`, which settles a parent before its
+    children and counts a not-asked answer as empty: the same as recoding in form order on the
+    frame as it is being cleaned, so a child follows its parent's cleaned value (an other-specify
+    text whose parent became -3 or -4 is cleared) and validation afterwards finds the same routing.
+    """
     not_applicable = questionnaire.missing.code("not_applicable")
     no_answer = questionnaire.missing.code("no_answer")
     out = frame.copy(deep=False)  # columns are replaced, never changed in place
-    cache: dict[str, np.ndarray] = {}
+    was_asked = routing.asked(frame, questionnaire)
     for var in questionnaire:
         if (var.name not in frame.columns or var.name == key or var.kind == "datetime"
                 or var.type == "calculate" or var.read_only):
             continue
-        if var.type == "text":
-            # Texts stay empty when not asked; an answer given though not asked is removed.
-            if var.routing and settings.not_asked_answered == "not_applicable":
-                if var.routing not in cache:
-                    cache[var.routing] = evaluate(var.routing, frame).to_numpy()
+        asked = was_asked[var.name]
+        if var.kind == "string" and var.type != "select_one":
+            # Texts (and barcodes, file names ...) stay empty when not asked; an answer given though
+            # not asked is removed.
+            if settings.not_asked_answered == "not_applicable":
                 given = out[var.name].notna().to_numpy()
-                _set(out, var, ~cache[var.routing] & given, None)
+                _set(out, var, ~asked & given, None)
             continue
-        if var.routing:
-            if var.routing not in cache:
-                cache[var.routing] = evaluate(var.routing, frame).to_numpy()
-            asked = cache[var.routing]
-        else:
-            asked = np.ones(len(frame), dtype=bool)
         values = out[var.name]
         if var.kind == "numeric":
             empty = values.isna().to_numpy()

@@ -78,7 +78,7 @@ def spss_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *, language: s
     lang = language.column
     not_selected, selected = SELECTED_LABELS.get(language.code, SELECTED_LABELS["en"])
     missing = questionnaire.missing
-    warnings: list[str] = []
+    warnings: list[str] = list(questionnaire.warnings)  # form constructs delivered as text
 
     # Column plan: the key first, then form variables in form order, then any other columns.
     form_names = [v.name for v in questionnaire if v.name in frame.columns and v.name != key]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -156,8 +156,10 @@ def _choose(n: int, a: _V, b: _V, take_a: Callable[[_V], np.ndarray]) -> _V:
 # --- Evaluation ---
 
 class _Context:
-    def __init__(self, frame: pd.DataFrame, current: str | None, today: np.datetime64) -> None:
+    def __init__(self, frame: pd.DataFrame, current: str | None, today: np.datetime64,
+                 choice_labels: Mapping[str, Mapping[str, str]]) -> None:
         self.frame, self.n, self.current, self.today, self.columns = frame, len(frame), current, today, {}
+        self.choice_labels = choice_labels
 
     def column(self, name: str) -> _V:
         if name not in self.columns:
@@ -279,6 +281,104 @@ def _regex(ctx: _Context, x: _V, pattern: _V) -> _V:
     return _V("bool", found.astype(bool))
 
 
+def _moment(name: str) -> Callable[..., _V]:
+    def call(ctx: _Context, *args: _V) -> _V:
+        raise ExpressionError(f"{name}() gives the moment of collection (or chance): sid keeps the collected "
+                              "value and does not compute it")
+    return call
+
+
+def _constant(name: str, *args: _V) -> list:
+    """The values of arguments that must be constants (a position, a separator), else an error."""
+    if not all(a.const for a in args):
+        raise ExpressionError(f"{name}() needs constant {'arguments' if len(args) > 1 else 'argument'} "
+                              "after the first, not answers")
+    return [a.data for a in args]
+
+
+def _text(ctx: _Context, x: _V, fn: Callable[[str], object], missing=np.nan, kind: str = "str") -> _V:
+    """fn on each distinct text of x once; missing stays missing (`missing`)."""
+    values = _per_unique(_full(x, ctx.n), lambda u: u.astype(object).map(fn).to_numpy(object), missing)
+    if kind == "bool":
+        return _V("bool", values.astype(bool))
+    return _V("str", pd.Series(values, dtype=object).replace("", np.nan).astype(_STR))
+
+
+def _const_text(name: str, v: _V) -> str:
+    return _str(_V(v.kind, _constant(name, v)[0]))
+
+
+def _before(sep: str) -> Callable[[str], str]:
+    return lambda t: t.partition(sep)[0] if sep in t else ""
+
+
+def _translation(source: str, target: str) -> Callable[[str], str]:
+    """XPath translate(): each character of `source` becomes the one at its place in `target`,
+    or is removed when `target` is shorter; the first occurrence in `source` counts."""
+    table: dict[int, str | None] = {}
+    for i, char in enumerate(source):
+        table.setdefault(ord(char), target[i] if i < len(target) else None)
+    return lambda t: t.translate(table)
+
+
+def _nth(k: int) -> Callable[[str], str]:
+    """selected-at(): the k-th (0-based) choice of a select_multiple answer."""
+    return lambda t: t.split()[k] if 0 <= k < len(t.split()) else ""
+
+
+def _choice_name(ctx: _Context, value: _V, question: _V) -> _V:
+    """jr:choice-name(${q}, '${q}'): the label of the chosen choice of question q."""
+    written = _const_text("jr:choice-name", question)
+    name = re.sub(r"^\$\{(.*)\}$", r"\1", written.strip()).rsplit("/", 1)[-1]
+    if name not in ctx.choice_labels:
+        raise ExpressionError(f"jr:choice-name(): {written!r} is no question with choices")
+    labels = ctx.choice_labels[name]
+    return _text(ctx, value, lambda t: labels.get(t, ""))
+
+
+_ODK_DATE = {"Y": lambda t: f"{t.year:04d}", "y": lambda t: f"{t.year % 100:02d}",
+             "m": lambda t: f"{t.month:02d}", "n": lambda t: str(t.month), "b": lambda t: t.strftime("%b"),
+             "d": lambda t: f"{t.day:02d}", "e": lambda t: str(t.day), "a": lambda t: t.strftime("%a"),
+             "H": lambda t: f"{t.hour:02d}", "h": lambda t: str(t.hour), "M": lambda t: f"{t.minute:02d}",
+             "S": lambda t: f"{t.second:02d}", "3": lambda t: f"{t.microsecond // 1000:03d}"}
+
+
+def _format_date(ctx: _Context, x: _V, pattern: _V) -> _V:
+    """format-date(d, '%Y-%m-%d'): ODK's directives (%Y %y %m %n %b %d %e %a %H %h %M %S %3)."""
+    form = _const_text("format-date", pattern)
+    dates = np.atleast_1d(_date(x))
+
+    def one(uniques: pd.Series) -> np.ndarray:
+        return uniques.map(lambda d: re.sub("%(.)", lambda m: _ODK_DATE[m.group(1)](pd.Timestamp(d))
+                                            if m.group(1) in _ODK_DATE else m.group(0), form)).to_numpy(object)
+    values = _per_unique(dates, one, np.nan)
+    text = pd.Series(values, dtype=object).replace("", np.nan).astype(_STR)
+    return _V("str", text.iloc[0] if x.const else text)
+
+
+def _find(ctx: _Context, x: _V, part: _V, how: Callable) -> _V:
+    """contains / starts-with / ends-with, also with a second argument per row."""
+    text = np.dtypes.StringDType()
+    a = _full(x, ctx.n).fillna("").to_numpy(dtype=text)
+    b = _full(part, ctx.n).fillna("").to_numpy(dtype=text)
+    return _V("bool", np.asarray(how(a, b), dtype=bool))
+
+
+def _substr(ctx: _Context, x: _V, start: _V, end: _V | None = None) -> _V:
+    """ODK's substr: 0-based start, end exclusive (to the end of the text without it)."""
+    first, *last = _constant("substr", start, *([end] if end is not None else []))
+    lo, hi = int(_num(_V(start.kind, first))), (int(_num(_V(end.kind, last[0]))) if last else None)
+    return _text(ctx, x, lambda t: t[max(lo, 0):hi] if hi is None or hi > 0 else "")
+
+
+def _aggregate(fn: Callable) -> Callable[..., _V]:
+    """min, max, sum over arguments (numbers; any missing makes the result missing, as JavaRosa)."""
+    def call(ctx: _Context, *args: _V) -> _V:
+        stacked = np.vstack([np.broadcast_to(np.asarray(_num(a), dtype="float64"), (ctx.n,)) for a in args])
+        return _V("num", fn(stacked, axis=0))
+    return call
+
+
 _CALLS: dict[str, Callable[..., _V]] = {
     "selected": _selected,
     "count-selected": lambda ctx, m: _V("num", _per_unique(  # "[^ ]+" done once per distinct answer
@@ -301,6 +401,29 @@ _CALLS: dict[str, Callable[..., _V]] = {
     "true": lambda ctx: _V("bool", np.True_),
     "false": lambda ctx: _V("bool", np.False_),
     "not": lambda ctx, x: _V("bool", ~_bool(x)),
+    "contains": lambda ctx, x, y: _find(ctx, x, y, lambda a, b: np.strings.find(a, b) >= 0),
+    "starts-with": lambda ctx, x, y: _find(ctx, x, y, np.strings.startswith),
+    "ends-with": lambda ctx, x, y: _find(ctx, x, y, np.strings.endswith),
+    "substr": _substr,
+    "substring-before": lambda ctx, x, y: _text(ctx, x, _before(_const_text("substring-before", y))),
+    "substring-after": lambda ctx, x, y: _text(ctx, x, lambda t, sep=_const_text("substring-after", y):
+                                                 t.partition(sep)[2]),
+    "normalize-space": lambda ctx, x: _text(ctx, x, lambda t: " ".join(t.split())),
+    "translate": lambda ctx, x, a, b: _text(ctx, x, _translation(_const_text("translate", a),
+                                                               _const_text("translate", b))),
+    "lower-case": lambda ctx, x: _text(ctx, x, str.lower),
+    "upper-case": lambda ctx, x: _text(ctx, x, str.upper),
+    "pow": lambda ctx, x, y: _V("num", np.power(_num(x), _num(y))),
+    "min": _aggregate(np.min),
+    "max": _aggregate(np.max),
+    "sum": _aggregate(np.sum),
+    **{name: _moment(name) for name in ("now", "once", "uuid", "random")},
+    "jr:choice-name": _choice_name,
+    "format-date": _format_date,
+    "format-date-time": _format_date,
+    "date-time": lambda ctx, x: _V("date", _date(x)),
+    "decimal-date-time": lambda ctx, x: _V("num", _num(_V("date", _date(x)))),
+    "selected-at": lambda ctx, m, i: _text(ctx, m, _nth(int(_num(_V(i.kind, _constant("selected-at", i)[0]))))),
 }
 
 
@@ -314,11 +437,13 @@ def _result(v: _V, index: pd.Index) -> pd.Series:
 
 
 def evaluate(expr: str | Node, frame: pd.DataFrame, *, current: str | None = None,
-             today: pd.Timestamp | None = None) -> pd.Series:
+             today: pd.Timestamp | None = None, choice_labels: Mapping[str, Mapping[str, str]] | None = None
+             ) -> pd.Series:
     """The expression for every row of `frame`, a Series on frame.index: bool (missing → False),
-    float64, object (text; missing NaN) or datetime64[ns]. `.` is column `current`."""
+    float64, object (text; missing NaN) or datetime64[ns]. `.` is column `current`;
+    `choice_labels` (question → choice name → label) serves jr:choice-name()."""
     node = parse(expr) if isinstance(expr, str) else expr
     day = (pd.Timestamp(today) if today is not None else pd.Timestamp.now()).normalize()
-    ctx = _Context(frame, current, np.datetime64(day.tz_localize(None), "ns"))
+    ctx = _Context(frame, current, np.datetime64(day.tz_localize(None), "ns"), choice_labels or {})
     with np.errstate(all="ignore"):
         return _result(_eval(node, ctx), frame.index)

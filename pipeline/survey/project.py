@@ -248,7 +248,7 @@ class Project:
     name: str = setting(read=file_name, tables=SURVEY)
     title: str = setting(derive=lambda values: values["name"], tables=SURVEY)
     form: Path = setting(read=xlsform, tables=SURVEY)
-    language: str = setting("nl", tables=SURVEY, kw_only=True)
+    language: str | None = setting(None, tables=SURVEY, kw_only=True)  # None: the form's default
     key: str = setting(tables=SURVEY)
     missing: MissingScheme
     sources: tuple[Source, ...]

@@ -12,41 +12,23 @@ from typing import Any, Iterator, Mapping
 
 import openpyxl
 from pyxform.errors import PyXFormError
-from pyxform.xls2json_backends import xlsx_to_dict
+from pyxform.xls2json_backends import get_xlsform
 from pyxform.xls2xform import convert
 
 from pipeline.errors import ErrorCode, SidError
+from pipeline.survey.choice_files import read_choice_file
 from pipeline.survey.expressions import ExpressionError, parse, references
+from pipeline.survey.syntax import MOMENT_FUNCTIONS, functions
 from pipeline.survey.project import SID_MISSING, MissingScheme, Project
+from pipeline.survey.types import (
+    DATETIME_TYPES,
+    DEFAULT_MEASURE,
+    MEASURES,
+    NUMERIC_TYPES,
+    calculate_type,
+    sid_type,
+)
 
-# pyxform's JSON type names → the XLSForm names sid uses everywhere else.
-_TYPES = {
-    "select one": "select_one",
-    "select all that apply": "select_multiple",
-    "integer": "integer",
-    "decimal": "decimal",
-    "range": "range",
-    "text": "text",
-    "calculate": "calculate",
-    "date": "date",
-    "dateTime": "datetime",
-    "time": "time",
-    "start": "start",
-    "end": "end",
-    "today": "today",
-    "deviceid": "deviceid",
-    "username": "username",
-    "email": "email",
-    "phonenumber": "phonenumber",
-    "audit": None,
-    "note": None,
-}
-NUMERIC_TYPES = frozenset({"integer", "decimal", "range", "calculate"})
-DATETIME_TYPES = frozenset({"date", "datetime", "start", "end", "today"})
-MEASURES = ("nominal", "ordinal", "scale")
-_DEFAULT_MEASURE = {"integer": "scale", "decimal": "scale", "range": "scale",
-                    "calculate": "scale", "date": "scale", "datetime": "scale",
-                    "start": "scale", "end": "scale", "today": "scale", "time": "scale"}
 _ROW = re.compile(r"^\s*\[row\s*:\s*(\d+)\]\s*")
 _LANG_CODE = re.compile(r"\(([A-Za-z-]+)\)\s*$")
 
@@ -131,6 +113,7 @@ class Variable:
     read_only: bool = False
     group_relevant: tuple[str, ...] = ()  # relevant conditions of the enclosing groups, outermost first
     data_type: str | None = None  # the form's bind::type, e.g. "string" for a calculate giving text
+    # (for a calculate without one: "string" when its expression gives text, see survey/types.py)
 
     @property
     def routing(self) -> str | None:
@@ -147,13 +130,19 @@ class Variable:
             return "multi"
         if self.type == "select_one":
             return "numeric" if self.choices is not None and self.choices.numeric else "string"
-        if self.type == "calculate" and self.data_type == "string":
-            return "string"
+        if self.type == "calculate" and self.data_type in ("string", "date", "dateTime"):
+            return "string" if self.data_type == "string" else "datetime"
         if self.type in NUMERIC_TYPES:
             return "numeric"
         if self.type in DATETIME_TYPES:
             return "datetime"
         return "string"
+
+    @property
+    def collected(self) -> bool:
+        """A calculate whose value is the moment of collection (now, once, uuid, random): sid keeps
+        the collected value and never computes it (it is metadata)."""
+        return bool(self.type == "calculate" and self.calculate and functions(self.calculate) & MOMENT_FUNCTIONS)
 
     def label(self, language: str) -> str:
         return self.labels.get(language) or next(iter(self.labels.values()), "")
@@ -169,6 +158,7 @@ class Questionnaire:
     languages: tuple[str, ...]
     variables: tuple[Variable, ...]
     missing: MissingScheme = SID_MISSING
+    warnings: tuple[str, ...] = ()  # constructs loaded as text: one line each, naming the row
 
     def __iter__(self) -> Iterator[Variable]:
         return iter(self.variables)
@@ -193,10 +183,15 @@ class Questionnaire:
     def label_languages(self) -> tuple[Language, ...]:
         return tuple(Language.of(column) for column in self.languages)
 
-    def language(self, wanted: str | Language) -> Language:
-        """The form's label language for `wanted`: a column name or a language code."""
+    def language(self, wanted: str | Language | None = None) -> Language:
+        """The form's label language for `wanted`: a column name or a language code. None: the
+        delivery language, the form's default_language, else its only language, else its first."""
         if isinstance(wanted, Language):
             return wanted
+        if wanted is None:
+            found = [lang for lang in self.label_languages
+                     if self.default_language in (lang.column, lang.code)]
+            return (found or list(self.label_languages))[0]
         for lang in self.label_languages:
             if wanted in (lang.column, lang.code) or lang.code == wanted.lower():
                 return lang
@@ -207,7 +202,7 @@ class Questionnaire:
 
 def questionnaire_of(project: Project) -> Questionnaire:
     """The project's questionnaire, with its label language checked (fails early when the form
-    lacks it)."""
+    lacks the language sid.toml names)."""
     questionnaire = load_questionnaire(project.form, project.missing)
     questionnaire.language(project.language)
     return questionnaire
@@ -221,14 +216,15 @@ def load_questionnaire(path: str | Path, missing: MissingScheme = SID_MISSING) -
                        fix="Check survey.form in sid.toml.")
     if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls"):
         raise SidError(ErrorCode.FORM_UNREADABLE, "not an Excel workbook", file=path,
-                       fix="Give the questionnaire as an .xlsx XLSForm.")
+                       fix="Give the questionnaire as an .xlsx, .xlsm or .xls XLSForm.")
     if path.suffix.lower() != ".xls" and not zipfile.is_zipfile(path):
         raise SidError(ErrorCode.FORM_UNREADABLE, "not a valid .xlsx workbook (damaged, or not made by Excel)",
                        file=path, fix="Open it in Excel and save it again as .xlsx.")
     try:
-        # convert() runs all of pyxform's checks (references, list names, unique names ...).
+        # pyxform's own reader for .xlsx, .xlsm and .xls alike (it keeps empty rows, so a row's
+        # position is its row in the workbook); convert() runs all of pyxform's checks.
+        sheets = get_xlsform(str(path))
         result = convert(xlsform=str(path))
-        sheets = xlsx_to_dict(str(path))
     except PyXFormError as exc:
         message = str(exc)
         match = _ROW.match(message)
@@ -241,17 +237,19 @@ def load_questionnaire(path: str | Path, missing: MissingScheme = SID_MISSING) -
     except Exception as exc:  # openpyxl/zipfile errors for files that are no workbook at all
         raise SidError(ErrorCode.FORM_UNREADABLE, f"cannot read the workbook ({type(exc).__name__}: {exc})",
                        file=path, fix="Save the questionnaire as an .xlsx XLSForm.") from None
-    return _model(path, result._pyxform, sheets, missing)
+    return _model(path, result._pyxform, {"survey": sheets.survey, "survey_header": sheets.survey_header,
+                                          "settings": sheets.settings}, missing)
 
 
 def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: MissingScheme) -> Questionnaire:
     rows: dict[str, int] = {}
-    for i, row in enumerate(sheets.get("survey", []), start=2):
-        if row.get("name"):
-            rows.setdefault(str(row["name"]).strip(), i)
+    for i, row in enumerate(sheets.get("survey", []), start=2):  # pyxform keeps empty rows
+        name = next((v for k, v in row.items() if str(k).strip().lower() == "name" and v), None)
+        if name:
+            rows.setdefault(str(name).strip(), i)
     header = sheets.get("survey_header", [{}])
     columns = header[0].keys() if header and isinstance(header[0], dict) else []
-    languages = [c.split("::", 1)[1] for c in columns if c.startswith("label::")]
+    languages = _label_languages(form, [c.split("::", 1)[1] for c in columns if c.startswith("label::")])
     default_language = form.get("default_language") or (languages[0] if languages else "default")
     if not languages:
         languages = [default_language]
@@ -262,6 +260,7 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
         return _frozen({default_language: str(value)} if value else {})
 
     variables: list[Variable] = []
+    warnings: list[str] = []
 
     def walk(children: list[dict[str, Any]], group: tuple[str, ...], conditions: tuple[str, ...]) -> None:
         for item in children:
@@ -272,29 +271,49 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
                     own = item.get("bind", {}).get("relevant")
                     walk(item.get("children", []), group + (name,), conditions + ((own,) if own else ()))
                 continue
-            if kind == "repeat":
-                raise SidError(ErrorCode.FORM_UNSUPPORTED, f"repeat group {name!r}: repeats are not supported",
+            if kind in ("repeat", "loop"):
+                raise SidError(ErrorCode.FORM_UNSUPPORTED, f"{kind} group {name!r}: repeats are not supported",
                                file=path, sheet="survey", row=rows.get(name),
                                fix="Flatten the repeat into numbered questions.")
-            if kind not in _TYPES:
-                raise SidError(ErrorCode.FORM_UNSUPPORTED, f"question type {kind!r} of {name!r} is not supported",
-                               file=path, sheet="survey", row=rows.get(name), column="type")
-            xls_type = _TYPES[kind]
+            if name.startswith("reserved_name_for_field_list_labels_"):  # table-list header: no answer
+                continue
+            row = rows.get(name) or rows.get(name.removesuffix("_other"), 0)  # or_other: its select's row
+            xls_type = sid_type(kind) if isinstance(kind, str) else ""
             if xls_type is None:  # notes and audits hold no answers
                 continue
+            if not xls_type:
+                warnings.append(f"{path.name}, survey row {row}: question type {kind!r} of {name!r} has no "
+                                "representation in sid; delivered as text")
+                xls_type = str(kind)  # its kind is "string": held and delivered as text
             bind = item.get("bind", {})
+            data_type = bind.get("type")
+            if xls_type == "calculate" and data_type is None and bind.get("calculate"):
+                gives_text = {v.name: v.kind != "numeric" for v in variables}
+                data_type = calculate_type(bind["calculate"], gives_text)
             measure = item.get("measure") or (
-                "nominal" if bind.get("type") == "string" else _DEFAULT_MEASURE.get(xls_type, "nominal"))
+                "nominal" if data_type == "string" else DEFAULT_MEASURE.get(xls_type, "nominal"))
             if measure not in MEASURES:
                 raise SidError(ErrorCode.FORM_INVALID, f"measure {measure!r} of {name!r} is not one of "
                                f"{', '.join(MEASURES)}", file=path, sheet="survey",
-                               row=rows.get(name), column="measure")
+                               row=row, column="measure")
             choices = None
             if "choices" in item:
                 choices = ChoiceList(item.get("list_name", ""), tuple(
                     Choice(str(c["name"]), labels(c.get("label"))) for c in item["choices"]))
+            elif xls_type == "acknowledge":  # ODK stores "OK" when acknowledged: a one-choice select
+                xls_type = "select_one"
+                choices = ChoiceList("acknowledge", (Choice("OK", _frozen({default_language: "OK"})),))
+            elif xls_type in ("select_one", "select_multiple"):  # select_..._from_file
+                listed = read_choice_file(path, str(item.get("itemset", "")), item.get("parameters") or {})
+                if listed is None:
+                    warnings.append(f"{path.name}, survey row {row}: the choices of {name!r} "
+                                    f"({item.get('itemset')!r} beside the form) cannot be read; delivered as text")
+                    xls_type = "text"
+                else:
+                    choices = ChoiceList(Path(str(item["itemset"])).stem, tuple(
+                        Choice(n, labels(text)) for n, text in listed))
             variables.append(Variable(
-                name=name, type=xls_type, row=rows.get(name, 0), group=group,
+                name=name, type=xls_type, row=row, group=group,
                 labels=labels(item.get("label")), hints=labels(item.get("hint")),
                 choices=choices,
                 relevant=bind.get("relevant") or None,
@@ -306,7 +325,7 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
                 read_only=str(bind.get("readonly", item.get("read_only", ""))).lower()
                 in ("yes", "true", "true()"),
                 group_relevant=conditions,
-                data_type=bind.get("type") or None,
+                data_type=data_type or None,
             ))
 
     walk(form.get("children", []), (), ())
@@ -324,8 +343,26 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
     return Questionnaire(
         path=path, form_id=str(form.get("id_string", "")), title=str(form.get("title", "")),
         version=str(form.get("version", "")), default_language=default_language,
-        languages=tuple(languages), variables=tuple(variables), missing=missing,
+        languages=tuple(languages), variables=tuple(variables), missing=missing, warnings=tuple(warnings),
     )
+
+
+def _label_languages(form: dict[str, Any], in_header: list[str]) -> list[str]:
+    """The label languages as pyxform read them (`label::English (en)`, `label:en` ...), in the
+    order of the survey sheet's columns; none when every label is a plain `label`."""
+    found: list[str] = []
+    stack = [form]
+    while stack:
+        item = stack.pop()
+        label = item.get("label")
+        if isinstance(label, dict):
+            found += [lang for lang in label if lang != "default" and lang not in found]
+        choices = item.get("choices") or []
+        if isinstance(choices, dict):  # the form's own: {list name: [choice, ...]}
+            choices = [c for listed in choices.values() for c in listed]
+        stack += reversed([c for c in [*item.get("children", []), *choices] if isinstance(c, dict)])
+    order = {lang: i for i, lang in enumerate(in_header)}
+    return sorted(found, key=lambda lang: order.get(lang, len(order)))
 
 
 def _check_expressions(path: Path, variables: list[Variable]) -> None:

@@ -58,10 +58,20 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "selected": (2, 2), "count-selected": (1, 1), "string-length": (1, 1), "if": (3, 3),
     "coalesce": (2, 2), "int": (1, 1), "number": (1, 1), "string": (1, 1), "boolean": (1, 1),
     "concat": (0, None), "round": (1, 2), "floor": (1, 1), "ceiling": (1, 1), "abs": (1, 1),
-    "regex": (2, 2), "today": (0, 0), "date": (1, 1), "true": (0, 0), "false": (0, 0), "not": (1, 1),
+    "regex": (2, 2), "today": (0, 0), "current": (0, 0), "date": (1, 1), "true": (0, 0), "false": (0, 0),
+    "not": (1, 1), "contains": (2, 2), "starts-with": (2, 2), "ends-with": (2, 2), "substr": (2, 3),
+    "substring-before": (2, 2), "substring-after": (2, 2), "normalize-space": (1, 1), "translate": (3, 3),
+    "lower-case": (1, 1), "upper-case": (1, 1), "pow": (2, 2), "min": (1, None), "max": (1, None),
+    "sum": (1, None), "selected-at": (2, 2), "now": (0, 0), "once": (1, 1), "uuid": (0, 1), "random": (0, 0),
+    "jr:choice-name": (2, 2), "format-date": (2, 2), "format-date-time": (2, 2), "date-time": (1, 1),
+    "decimal-date-time": (1, 1),
 }
+# Their value is the moment of collection (or chance): sid keeps what was collected, never computes it.
+MOMENT_FUNCTIONS = frozenset({"now", "once", "uuid", "random"})
 _LEVELS = (("or",), ("and",), ("=", "!="), ("<", "<=", ">", ">="), ("+", "-"), ("*", "div", "mod"))
-_TOKEN = re.compile(r"""(?P<ws>\s+) | (?P<num>[0-9]+(?:\.[0-9]*)?|\.[0-9]+) | (?P<str>'[^']*'|"[^"]*")
+_TOKEN = re.compile(r"""(?P<ws>\s+)
+    | (?P<path>(?:current\(\)|\.\.|\.)?(?:/(?:\.\.|[A-Za-z_][\w\-]*))*/[A-Za-z_][\w\-]*)
+    | (?P<num>[0-9]+(?:\.[0-9]*)?|\.[0-9]+) | (?P<str>'[^']*'|"[^"]*")
     | (?P<var>\$\{[^{}]*\}) | (?P<op>!=|<=|>=|[=<>+\-*(),]) | (?P<dot>\.)
     | (?P<name>[A-Za-z_][\w\-]*(?::[A-Za-z_][\w\-]*)?)""", re.VERBOSE)
 _VAR_NAME = re.compile(r"[^\W\d][\w.\-]*")
@@ -142,9 +152,12 @@ class _Parser:
 
     def primary(self) -> Node:
         kind, value, pos = self.take()
-        if kind in ("num", "str", "var", "dot"):
+        if kind in ("num", "str", "var", "dot", "path"):
+            # A path (`../q`, `/data/g/q`, `current()/../q`) names a question by its last step:
+            # names are unique in the whole form (pyxform checks it), so it is `${q}`.
             return {"num": lambda: Literal(float(value)), "str": lambda: Literal(value[1:-1]),
-                    "var": lambda: Var(value[2:-1]), "dot": Current}[kind]()
+                    "var": lambda: Var(value[2:-1]), "dot": Current,
+                    "path": lambda: Var(value.rsplit("/", 1)[1])}[kind]()
         if kind == "op" and value == "-":  # unary minus binds tighter than anything
             self.nest(pos)
             operand = self.primary()
@@ -166,6 +179,9 @@ class _Parser:
         if name not in FUNCTIONS:
             raise ExpressionError(f"unknown function '{name}()' at position {pos}")
         self.take()
+        if name == "current" and self.at(")"):  # current() is `.`, the question itself
+            self.take()
+            return Current()
         self.nest(pos)
         args = [] if self.at(")") else [self.binary(0)]
         while args and self.at(","):
@@ -200,6 +216,18 @@ def references(text_or_node: str | Node) -> frozenset[str]:
     while stack:
         node = stack.pop()
         if isinstance(node, Var):
+            names.add(node.name)
+        stack += {Neg: lambda: [node.operand], BinOp: lambda: [node.left, node.right],
+                  Call: lambda: list(node.args)}.get(type(node), list)()
+    return frozenset(names)
+
+
+def functions(text_or_node: str | Node) -> frozenset[str]:
+    """The functions an expression calls."""
+    stack, names = [parse(text_or_node) if isinstance(text_or_node, str) else text_or_node], set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Call):
             names.add(node.name)
         stack += {Neg: lambda: [node.operand], BinOp: lambda: [node.left, node.right],
                   Call: lambda: list(node.args)}.get(type(node), list)()

@@ -14,6 +14,7 @@ from pipeline.errors import ErrorCode, SidError
 from pipeline.privacy import scrub_values
 from pipeline.survey.expressions import ExpressionError, evaluate, parse, references
 from pipeline.survey.project import ValidateSettings
+from pipeline.survey import routing
 from pipeline.survey.questionnaire import Questionnaire, Variable
 from pipeline.survey.rulebook import read_rule_list
 from pipeline.validation.quality import indicators
@@ -143,7 +144,8 @@ def validate(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, rul
     """Every check in one pass over the frame; nothing stops at the first failure."""
     frame = frame.reset_index(drop=True)  # positions = pandera's failure indexes
     derived = _with_calculates(frame, questionnaire)
-    asked = _asked(derived, questionnaire, key)
+    asked = routing.asked(derived, questionnaire)
+    asked.pop(key, None)  # the respondent key is no question
     checks: list[Check] = []
     checks += _schema_checks(frame, questionnaire, key)
     checks += _cross_constraints(frame, questionnaire, key)
@@ -177,25 +179,6 @@ def _with_calculates(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.Da
 
 def report_keys(frame: pd.DataFrame, key: str) -> np.ndarray:
     return frame[key].astype(str).to_numpy() if key in frame.columns else np.arange(len(frame)).astype(str)
-
-
-def _asked(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> dict[str, np.ndarray]:
-    """Whether each question was to be asked, per respondent (its routing); computed once."""
-    asked = {}
-    cache: dict[str, np.ndarray] = {}
-    for var in questionnaire:
-        if var.name not in frame.columns or var.name == key:
-            continue
-        if not var.routing:
-            asked[var.name] = np.ones(len(frame), dtype=bool)
-            continue
-        if var.routing not in cache:
-            try:
-                cache[var.routing] = evaluate(var.routing, frame).to_numpy()
-            except ExpressionError as exc:
-                raise _form_error(var, "relevant", exc, questionnaire) from None
-        asked[var.name] = cache[var.routing]
-    return asked
 
 
 def _quality_checks(table: pd.DataFrame, settings: ValidateSettings) -> list[Check]:

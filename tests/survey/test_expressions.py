@@ -81,6 +81,16 @@ def test_references():
     assert references("concat('${not_a_reference}')") == frozenset()
 
 
+def test_paths_name_the_question_by_their_last_step():
+    """pyxform writes `../x` (or_other), forms use `/data/g/x` and `current()/../x`: names are
+    unique in the form, so each is ${x}; `current()` is `.`."""
+    for text in ("selected(../x, 'other')", "selected(/data/g/x, 'other')",
+                 "selected(current()/../x, 'other')", "selected(${x}, 'other')"):
+        assert parse(text) == parse("selected(${x}, 'other')"), text
+        assert references(text) == {"x"}
+    assert parse("current() >= 1") == parse(". >= 1")
+
+
 def test_syntax_errors_say_what_and_where():
     cases = {
         "": "empty expression",
@@ -96,9 +106,9 @@ def test_syntax_errors_say_what_and_where():
         "true": "unexpected 'true' at position 0",
         "and 1": "unexpected 'and' at position 0",
         "concat(1,)": "unexpected ')' at position 9",
-        "/data/a = 1": "unexpected character '/' at position 0",
+        "1 / 2": "unexpected character '/' at position 2",  # XPath divides with div
         "1 + foo(2)": "unknown function 'foo()' at position 4",
-        "jr:choice-name(${a}, '${a}')": "unknown function 'jr:choice-name()' at position 0",
+        "pulldata('f', 'a', 'b', ${a})": "unknown function 'pulldata()' at position 0",
         "if(1, 2)": "wrong number of arguments for 'if()' at position 0: expected 3, got 2",
         "1 + round(1, 2, 3)": "wrong number of arguments for 'round()' at position 4: expected 1 to 2, got 3",
         "true(1)": "wrong number of arguments for 'true()' at position 0: expected 0, got 1",
@@ -415,3 +425,43 @@ def test_token_soup_only_raises_expression_error(tokens, glue):
 @given(st.text(max_size=60))
 def test_arbitrary_text_only_raises_expression_error(text):
     must_be_harmless(text)
+
+
+def test_string_and_number_functions_xlsforms_use():
+    frame = pd.DataFrame({"a": ["hello world", "  x  y ", None], "b": ["wor", "x", "q"],
+                          "n": [1.0, 2.0, np.nan], "m": ["a b c", "b", None]})
+    cases = {
+        "contains(${a}, 'wor')": [True, False, False],
+        "contains(${a}, ${b})": [True, True, False],
+        "starts-with(${a}, 'he')": [True, False, False],
+        "ends-with(${a}, 'ld')": [True, False, False],
+        "substr(${a}, 1, 3)": ["el", " x", np.nan],
+        "substr(${a}, 6)": ["world", " ", np.nan],
+        "substring-before(${a}, ' ')": ["hello", np.nan, np.nan],
+        "substring-after(${a}, 'o')": [" world", np.nan, np.nan],
+        "normalize-space(${a})": ["hello world", "x y", np.nan],
+        "translate(${a}, 'lo', 'L')": ["heLL wrLd", "  x  y ", np.nan],
+        "upper-case(${b})": ["WOR", "X", "Q"],
+        "pow(${n}, 2)": [1.0, 4.0, np.nan],
+        "max(${n}, 1.5)": [1.5, 2.0, np.nan],
+        "min(${n}, 1.5)": [1.0, 1.5, np.nan],
+        "sum(${n}, 1)": [2.0, 3.0, np.nan],
+        "selected-at(${m}, 1)": ["b", np.nan, np.nan],
+    }
+    for text, expected in cases.items():
+        got = evaluate(text, frame).tolist()
+        assert [None if isinstance(v, float) and np.isnan(v) else v for v in got] == \
+            [None if isinstance(v, float) and np.isnan(v) else v for v in expected], text
+    with pytest.raises(ExpressionError, match=r"substr\(\) needs constant argument"):
+        evaluate("substr(${a}, ${n})", frame)
+
+
+def test_dates_formatted_and_choice_names():
+    frame = pd.DataFrame({"d": pd.to_datetime(["2026-03-02 10:05:07", None]), "s": [1.0, 2.0]})
+    assert evaluate("format-date(${d}, '%Y/%m/%d %H:%M')", frame).tolist()[0] == "2026/03/02 10:05"
+    assert evaluate("format-date(${d}, '%e %b %y')", frame).tolist()[0] == "2 Mar 26"
+    assert evaluate("decimal-date-time(${d})", frame).round(4).tolist()[0] == 20514.4202
+    labels = {"s": {"1": "ja", "2": "nee"}}
+    assert evaluate("jr:choice-name(${s}, '${s}')", frame, choice_labels=labels).tolist() == ["ja", "nee"]
+    with pytest.raises(ExpressionError, match="is no question with choices"):
+        evaluate("jr:choice-name(${s}, '${d}')", frame, choice_labels=labels)

@@ -123,11 +123,11 @@ def test_bad_rules_file(tiny_form, tmp_path, text, message):
 def test_unsupported_function_in_form_names_the_row(tmp_path):
     from conftest import c, q, write_xlsform
 
-    survey = [q("text", "id", "Id"), q("integer", "a", "A", constraint="format-date(today(), '%Y') > 1")]
+    survey = [q("text", "id", "Id"), q("integer", "a", "A", constraint="pulldata('f', 'a', 'b', .) > 1")]
     with pytest.raises(SidError) as info:
         load_questionnaire(write_xlsform(tmp_path / "f.xlsx", survey, [c("x", "1", "x")]))
     assert (info.value.row, info.value.column) == (3, "constraint")
-    assert "unknown function 'format-date()'" in str(info.value)
+    assert "unknown function 'pulldata()'" in str(info.value)
 
 
 def test_cli_validate_exit_codes(tiny_project):
