@@ -215,6 +215,12 @@ def find_pii(values: Iterable) -> dict[str, int]:
 
 # --- numbers that are identifiers ---------------------------------------------------------------
 
+# A number typed with its country code (0032…, +32…) loses the 00 or +: read back only for Belgium,
+# its neighbours and the countries of the survey's origin groups (any code would take almost
+# every long number for a phone number somewhere).
+_COUNTRY_CODES = ("32", "31", "33", "49", "352", "44", "212", "90", "48", "40", "243", "93")
+
+
 def number_tag(value: float) -> str | None:
     """The tag of a number that is an identifier when written out: a national register or BIS
     number (its leading zero lost), a Belgian phone number (its leading 0 lost) or one with its
@@ -226,7 +232,8 @@ def number_tag(value: float) -> str | None:
         tags = _register_number(digits.zfill(11))
         if tags:
             return tags[0][2]
-    for text in ("0" + digits, "+" + digits):
+    candidates = ["0" + digits] + (["+" + digits] if digits.startswith(_COUNTRY_CODES) and len(digits) >= 10 else [])
+    for text in candidates:
         try:
             number = phonenumbers.parse(text, "BE")
         except phonenumbers.NumberParseException:

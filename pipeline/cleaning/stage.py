@@ -27,9 +27,9 @@ class CleanOutcome:
 def run_clean(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None,
               progress=None) -> tuple[pd.DataFrame, CleanOutcome]:
     """Clean the ingested frame, log every changed cell, record exclusions, validate again."""
+    delivery_privacy(project)  # no key, no cleaned/cleaning_log.csv: refuse before anything is written
     if frame is None:
         frame = workdir.read_stage(project, workdir.newest(project, workdir.CODED, workdir.INGESTED), "sid ingest")
-    delivery_privacy(project)  # no key, no cleaned/cleaning_log.csv: refuse before anything is written
     settings = project.clean
     corrections = load_corrections(settings.corrections, questionnaire) if settings.corrections else ()
     if progress:
