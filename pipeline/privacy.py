@@ -232,13 +232,20 @@ def scrub_cells(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Report cells that may hold text or numbers written as text (a log's old and new values):
     personal data in text replaced by tags, and a number that is an identifier (470123456.0, a
     phone number typed into a numeric question) by its tag."""
-    out, _ = scrub(frame, columns)
-    for col in columns:
+    out = frame.copy()
+    for col in columns:  # numbers first: "85073100328.0" is one number, not a register number and ".0"
         tags = number_tags(out[col])
         hit = tags.notna()
         if hit.any():
             out[col] = out[col].astype(object).where(~hit, tags)
-    return out
+    return scrub(out, columns)[0]
+
+
+def scrub_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A report table as it may leave work/: every text column through `scrub_cells` (the names of
+    groups and municipalities come from the sample frame, which may hold anything)."""
+    texts = [c for c in frame.columns if pd.api.types.is_object_dtype(frame[c]) or pd.api.types.is_string_dtype(frame[c])]
+    return scrub_cells(frame, texts) if texts else frame
 
 
 def free_text_columns(frame: pd.DataFrame, questionnaire, exclude: Iterable[str] = ()) -> list[str]:
