@@ -22,7 +22,7 @@ from pipeline.delivery.codebook_read import (code_text, codebook_from_ddi, codeb
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import sha256
 from pipeline.ingest.ingest import SAMPLE_PREFIX
-from pipeline.privacy import find_pii
+from pipeline.pii import find_pii, number_tags
 
 MANIFEST = "manifest.json"
 # Column names that are direct identifiers, whatever the project's config says (compared in
@@ -353,11 +353,27 @@ def _json_strings(value):
             yield from _json_strings(v)
 
 
+def identifier_numbers(path: Path) -> dict[str, int]:
+    """In the data of a .sav: how many distinct numbers are identifiers (a phone or register number
+    typed into a numeric question), by tag; the cleaning's personal_data step makes them -4."""
+    if path.suffix.lower() != ".sav":
+        return {}
+    _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+    numeric = [n for n, t in meta.original_variable_types.items() if t.startswith("F")]  # not dates
+    if not numeric:
+        return {}
+    data, _ = pyreadstat.read_sav(str(path), usecols=numeric)
+    distinct = pd.Series(pd.unique(data.to_numpy().ravel()))
+    return number_tags(distinct).value_counts().to_dict()
+
+
 def _pii(files: dict[str, Path]) -> list[Check]:
     out = []
     for name, path in files.items():
         try:
             found = find_pii(file_texts(path))
+            for tag, n in identifier_numbers(path).items():
+                found[tag] = found.get(tag, 0) + n
         except Exception as exc:
             out.append(Check("geen persoonsgegevens", False, name, f"niet te lezen ({type(exc).__name__})"))
             continue

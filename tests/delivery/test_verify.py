@@ -10,13 +10,15 @@ import shutil
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
+import pyreadstat
 import pytest
 from stdnum.be import nn
 from typer.testing import CliRunner
 
 from cli import app
 from pipeline.files import sha256
-from pipeline.delivery.verify import manifest_digest, verify_delivery
+from pipeline.delivery.verify import identifier_numbers, manifest_digest, verify_delivery
 from conftest import demo_delivery
 
 # One file of each kind in the delivery.
@@ -192,3 +194,13 @@ def test_a_demo_delivery_fails_unless_allowed(fresh):
     assert result.exit_code == 1 and "FAIL" in result.output, result.output
     result = CliRunner().invoke(app, ["verify", "--allow-demo", str(fresh)])
     assert result.exit_code == 0 and "PASS" in result.output, result.output
+
+
+def test_identifier_numbers_in_the_data_of_a_sav(tmp_path):
+    """What the cleaning's personal_data step makes -4, verify catches in a .sav's numbers."""
+    frame = pd.DataFrame({"inkomen": [2500.0, 470123456.0, -9.0, 470123456.0],
+                          "rrn": [85073100328.0, 1980.0, 1.0, 2.0], "tekst": ["a", "b", "c", "d"]})
+    pyreadstat.write_sav(frame, str(tmp_path / "x.sav"))
+    assert identifier_numbers(tmp_path / "x.sav") == {"[TEL]": 1, "[RRN]": 1}
+    pyreadstat.write_sav(frame.assign(inkomen=2500.0, rrn=-4.0), str(tmp_path / "y.sav"))
+    assert identifier_numbers(tmp_path / "y.sav") == {}
