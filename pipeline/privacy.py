@@ -126,7 +126,7 @@ def delivery_privacy(project: Project) -> DeliveryPrivacy:
     settings = project.privacy
     demo = project.demo.project
     if settings is None:
-        raise SidError(ErrorCode.KEY_MISSING, "sid.toml has no [privacy] table: refusing to deliver respondent ids",
+        raise SidError(ErrorCode.KEY_MISSING, "no [privacy] table: refusing to deliver respondent ids",
                        file=project.file, fix=KEY_ADVICE.format(env=PrivacySettings().key_env))
     if not settings.pseudonymise:
         return DeliveryPrivacy(project.key, project.key, False, None, settings.reason, demo)

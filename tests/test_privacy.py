@@ -116,7 +116,7 @@ def test_without_privacy_nothing_is_delivered(tiny_project, monkeypatch):
     for command in ("run", "clean", "export"):
         result = CliRunner().invoke(app, ["--project", str(tiny_project), command])
         assert result.exit_code == 2, (command, result.output)
-        assert "sid.toml has no [privacy] table: refusing to deliver respondent ids" in result.stderr
+        assert "no [privacy] table: refusing to deliver respondent ids" in result.stderr
         assert "`sid key new`" in result.stderr
         assert not (tiny_project / "cleaned").exists(), command
 
