@@ -223,18 +223,12 @@ def key_new(
 
     Example: sid key new ~/.sid/sid2026.key
     """
-    from pipeline.errors import ErrorCode, SidError
-    from pipeline.privacy import new_key_file
+    from pipeline.privacy import default_key_path, new_key_file
 
-    try:
-        project = _project()
-    except SidError:  # no project here: a key for a project still to be made
-        project = None
-    if path is None:
-        if project is None:
-            raise SidError(ErrorCode.USAGE, "no sid.toml here to name the key after", fix="Give the path: sid key new PATH.")
-        path = Path.home() / ".sid" / f"{project.name}.key"
-    written = new_key_file(path, project.root if project else None)
+    # Not load_project: `sid key new` is the fix for a project whose [privacy] is refused.
+    root = state.project_dir.resolve()
+    path = path if path is not None else default_key_path(root)
+    written = new_key_file(path, root)
     typer.echo(f"written: {written} (readable by you only; keep a backup: without it the pseudonyms "
                "cannot be made again)")
     typer.echo("add to sid.toml:")

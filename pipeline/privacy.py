@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -135,6 +137,18 @@ def delivery_privacy(project: Project) -> DeliveryPrivacy:
         raise SidError(ErrorCode.KEY_INVALID, "a demo key is only accepted in a demo project ([demo] project = true)",
                        file=project.file, fix=KEY_ADVICE.format(env=settings.key_env))
     return DeliveryPrivacy(project.key, settings.respondent_id, True, key.source, None, demo, key.secret)
+
+
+def default_key_path(root: Path) -> Path:
+    """~/.sid/<survey name>.key: the name read from sid.toml as plain TOML (a project whose
+    [privacy] is refused still gets its key), else the folder's name."""
+    try:
+        name = tomllib.loads((root / "sid.toml").read_text(encoding="utf-8"))["survey"]["name"]
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError):
+        name = None
+    if not isinstance(name, str) or not re.fullmatch(r"[\w-]+", name):
+        name = root.name or "sid"
+    return Path.home() / ".sid" / f"{name}.key"
 
 
 def new_key_file(path: Path, project_root: Path | None = None) -> Path:

@@ -15,7 +15,8 @@ from cli import app
 from conftest import TINY_SURVEY_TOML
 from pipeline.delivery.verify import verify_delivery
 from pipeline.errors import SidError
-from pipeline.privacy import (find_pii, pseudonym_secret, pseudonymise, scrub, scrub_frame)
+from pipeline.privacy import (find_pii, pseudonym_secret, pseudonymise, scrub, scrub_cells, scrub_frame,
+                              scrub_table)
 from pipeline.survey.project import PrivacySettings, load_project
 
 REAL_KEY = "a-real-secret-key-0123456789abcdef"
@@ -315,3 +316,23 @@ def test_key_new_writes_a_private_key_outside_the_project(tiny_project, tmp_path
     result = CliRunner().invoke(app, ["--project", str(tiny_project), "key", "new", str(tiny_project / "k.key")])
     assert result.exit_code == 2 and "outside the project folder" in result.stderr, result.output
     assert not (tiny_project / "k.key").exists()
+
+
+def test_report_cells_hold_no_identifier_as_text_or_number():
+    """The cleaning log's old/new (numbers written as text) and report tables through the gate."""
+    log = pd.DataFrame({"old": ["470123456.0", "85073100328.0", "bel 0470 12 34 56", "2500.0", None, "-9"],
+                        "new": ["-4.0", "-4.0", "bel [TEL]", "2500.0", "-3.0", "-9"]})
+    out = scrub_cells(log, ["old", "new"])
+    assert out["old"].fillna("").tolist() == ["[TEL]", "[RRN]", "bel [TEL]", "2500.0", "", "-9"]
+    assert out["new"].tolist() == log["new"].tolist()
+    table = pd.DataFrame({"gemeente": ["Gent", "https://gent.be/loket", "info@gent.be"], "RR1": [0.4, 0.5, 0.6]})
+    assert scrub_table(table).to_dict("list") == {"gemeente": ["Gent", "[URL]", "[E-MAIL]"], "RR1": [0.4, 0.5, 0.6]}
+
+
+def test_key_new_is_the_fix_for_a_refused_demo_key(tiny_project, tmp_path, monkeypatch):
+    """The error about a demo key outside a demo project says `sid key new`: it works there."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    _private_project(tiny_project, 'demo_key = "DEMO-KEY-tiny"\n')
+    result = CliRunner().invoke(app, ["--project", str(tiny_project), "key", "new"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "home" / ".sid" / "tiny.key").is_file()
