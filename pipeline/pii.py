@@ -36,6 +36,7 @@ class Detector:
     description: str  # Dutch, for reports
     pattern: re.Pattern
     check: Callable[[str], tuple[Span, ...] | None]
+    gate: re.Pattern  # a cheap search the text must pass before `pattern` is tried
 
 
 # --- normalisation -------------------------------------------------------------------------------
@@ -138,17 +139,20 @@ _PHONE_START = "(?:(?<![\\w@+])|" + "|".join(f"(?<={w})" for w in _PHONE_WORDS) 
 
 DETECTORS: tuple[Detector, ...] = (
     Detector("[E-MAIL]", "e-mailadres",
-             re.compile(rf"[\w.+-]*\w{_AT}[\w-]+(?:{_DOT}[\w-]+)+"), _email),
+             re.compile(rf"[\w.+-]*\w{_AT}[\w-]+(?:{_DOT}[\w-]+)+"), _email,
+             re.compile(r"@|[\[({<]\s?(?:at|@)|\sat\s|apenstaartje")),
     Detector("[URL]", "webadres",
              re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"']+"
-                        rf"|(?<![\w@.-])(?:[a-z0-9-]+\.)+{_TLD}(?![\w-])(?:/[^\s<>\"']*)?"), _url),
+                        rf"|(?<![\w@.-])(?:[a-z0-9-]+\.)+{_TLD}(?![\w-])(?:/[^\s<>\"']*)?"), _url,
+             re.compile(r"www|://|\.[a-z]")),
     Detector("[IBAN]", "bankrekeningnummer (IBAN)",
-             re.compile(r"(?<![\d])[a-z]{2}\d{2}(?:[ .-]?[a-z0-9]){11,40}"), _iban),
+             re.compile(r"(?<![\d])[a-z]{2}\d{2}(?:[ .-]?[a-z0-9]){11,40}"), _iban, re.compile(r"[a-z]{2}\d{2}")),
     Detector("[RRN]", "rijksregister- of BIS-nummer",
              re.compile(rf"(?<![\d])(?<!\d[.,])\d{{2}}{_SEP}\d{{2}}{_SEP}\d{{2}}{_SEP}\d{{3}}{_SEP}\d{{2}}(?!\d)"),
-             _register_number),
+             _register_number, re.compile(r"\d{2}")),
     Detector("[TEL]", "telefoonnummer",
-             re.compile(_PHONE_START + r"(?<!\d[.,])(?:\+|00|0)\s?\(?\d[\d\s./()-]{5,22}\d(?!\d)"), _phone),
+             re.compile(r"(?=[+0])" + _PHONE_START + r"(?<!\d[.,])(?:\+|00|0)\s?\(?\d[\d\s./()-]{5,22}\d(?!\d)"), _phone,
+             re.compile(r"[+0]\s?\(?\d")),
 )
 TAGS = ("[E-MAIL]", "[URL]", "[IBAN]", "[RRN]", "[BIS]", "[TEL]")
 DESCRIPTION = {d.tag: d.description for d in DETECTORS} | {"[BIS]": "BIS-nummer", "[RRN]": "rijksregisternummer"}
@@ -169,6 +173,8 @@ def scrub_text(text: str) -> tuple[str, frozenset[str]]:
     masked = _PSEUDONYM.sub(lambda m: "\x00" * len(m.group(0)), norm)
     spans: list[Span] = []  # in the normalised text
     for number, det in enumerate(DETECTORS):
+        if not det.gate.search(masked):
+            continue
         pos = 0
         while (m := det.pattern.search(masked, pos)) is not None:
             found = _checked(number, m.group(0))
