@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from pipeline.delivery.codebook import Codebook, build_codebook, write_codebook_html, write_codebook_xlsx
 from pipeline.delivery.ddi import write_ddi
 from pipeline.files import atomic_path, sha256, write_text_atomic
-from pipeline.privacy import DeliveryPrivacy
+from pipeline.privacy import DeliveryPrivacy, scrub_table
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Language, Questionnaire
 from pipeline.tables import excel_safe, write_report
@@ -120,7 +120,7 @@ def write_reconciliation_summary(project: Project) -> list[Path]:
     if not path.is_file():
         return []
     rec = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return write_report(reconciliation_summary(rec), project.cleaned / RECONCILIATION, "afstemming")
+    return write_report(scrub_table(reconciliation_summary(rec)), project.cleaned / RECONCILIATION, "afstemming")
 
 
 def readme_text(project: Project, codebook: Codebook, privacy: DeliveryPrivacy) -> str:

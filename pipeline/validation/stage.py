@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline import workdir
-from pipeline.privacy import delivery_privacy, scrub_cells
+from pipeline.privacy import delivery_privacy, scrub_cells, scrub_table
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.tables import write_report
@@ -29,7 +29,7 @@ def run_validate(project: Project, questionnaire: Questionnaire,
     flagged = report.failures.loc[report.failures["rule"].str.startswith("quality:"), "respondent"]
     write_report(report.quality, project.work / workdir.QUALITY, "quality",
                  xlsx_rows=report.quality["respondent"].isin(flagged))
-    write_report(report.summary, project.cleaned / workdir.VALIDATION_SUMMARY, "summary")
+    write_report(scrub_table(report.summary), project.cleaned / workdir.VALIDATION_SUMMARY, "summary")
     # The failures name respondents: as the delivery names them, their values scrubbed.
     failures = report.failures.assign(respondent=privacy.ids(report.failures["respondent"]))
     write_report(scrub_cells(failures, ["value"]), project.cleaned / workdir.VALIDATION_FAILURES, "failures")
