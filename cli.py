@@ -192,18 +192,48 @@ def demo(
 
 @app.command()
 @command
-def verify(folder: Path = typer.Argument(..., help="The delivery folder (with manifest.json).")) -> None:
+def verify(
+    folder: Path = typer.Argument(..., help="The delivery folder (with manifest.json)."),
+    allow_demo: bool = typer.Option(False, "--allow-demo", help="Pass a DEMO delivery (demo data or the public demo key)."),
+) -> None:
     """Check a delivery on receipt: checksums, completeness, .sav against the codebook, no
-    identifier columns, no personal data. Needs only the delivery folder, not the project.
+    identifier columns, no personal data, not a DEMO delivery. Needs only the delivery folder.
 
     Exits 0 when everything passes, 1 when a check fails. Example: sid verify cleaned/
     """
     from pipeline import terminal as render
     from pipeline.delivery.verify import verify_delivery
 
-    report = verify_delivery(folder)
+    report = verify_delivery(folder, allow_demo=allow_demo)
     render.verify_summary(report)
     raise typer.Exit(report.exit_code)
+
+
+key_app = typer.Typer(help="The pseudonymisation key.", no_args_is_help=True)
+app.add_typer(key_app, name="key")
+
+
+@key_app.command("new")
+@command
+def key_new(
+    path: Path = typer.Argument(None, help="Where to write the key (default: ~/.sid/<survey>.key)."),
+) -> None:
+    """Write a new random pseudonymisation key to a file only you can read (0600), outside the
+    project, and print the line to add under [privacy] in sid.toml. Never replaces a key.
+
+    Example: sid key new ~/.sid/sid2026.key
+    """
+    from pipeline.privacy import default_key_path, new_key_file
+
+    # Not load_project: `sid key new` is the fix for a project whose [privacy] is refused.
+    root = state.project_dir.resolve()
+    path = path if path is not None else default_key_path(root)
+    written = new_key_file(path, root)
+    typer.echo(f"written: {written} (readable by you only; keep a backup: without it the pseudonyms "
+               "cannot be made again)")
+    typer.echo("add to sid.toml:")
+    typer.echo("[privacy]")
+    typer.echo(f'key_file = "{written}"')
 
 
 report_app = typer.Typer(help="Reports for people: the fieldwork report.", no_args_is_help=True)

@@ -54,6 +54,7 @@ class ErrorCode(StrEnum):
     # Pseudonymisation
     KEY_MISSING = "key_missing", "no pseudonymisation key: {detail}"
     KEY_INVALID = "key_invalid", "the pseudonymisation key is not fit for use: {detail}"
+    KEY_EXISTS = "key_exists", "`sid key new` would replace an existing key file: {detail}"
     # Coding
     CLASSIFICATION_MISSING = "classification_missing", "a classification file is missing: {detail}"
     CLASSIFICATION_INVALID = "classification_invalid", "a classification file is not valid: {detail}"

@@ -1,8 +1,8 @@
-"""The privacy boundary: pseudonymous respondent ids (keyed HMAC-SHA256 of the respondent key) and
-the scrubbing of personal data typed into free text.
+"""The privacy gate: what leaves work/ names respondents only by pseudonym (keyed HMAC-SHA256 of
+the respondent key) and holds no personal data in its text (the detectors: `pipeline.pii`).
 
-The detectors are shared by the scrub (before delivery) and by `sid verify` (on receipt), so ABB
-checks the delivery with exactly the rules the agency applied."""
+`delivery_privacy` decides once per run what the delivery does with ids; the file label, the
+.sav's documents, README.txt and the manifest say it from that decision, never from the config."""
 
 from __future__ import annotations
 
@@ -10,47 +10,164 @@ import hashlib
 import hmac
 import os
 import re
-from dataclasses import dataclass
-from typing import Callable, Iterable
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
 
 import pandas as pd
-import phonenumbers
-from stdnum import iban
-from stdnum.be import bis, nn
 
 from pipeline.errors import ErrorCode, SidError
-from pipeline.survey.project import PrivacySettings
+from pipeline.pii import DESCRIPTION, TAGS, find_pii, number_tags, scrub_values  # noqa: F401  (the gate's detectors)
+from pipeline.survey.project import PrivacySettings, Project
 
 # A demo key must say what it is, so nobody mistakes it for (or uses it as) a real key.
 DEMO_KEY_PREFIX = "DEMO-KEY-"
 MIN_KEY_LENGTH = 16
+KEY_ADVICE = ("Create a key with `sid key new` and add the line it prints under [privacy] in sid.toml "
+              "(or set the environment variable {env}).")
 
 
-def pseudonym_secret(settings: PrivacySettings) -> bytes:
+@dataclass(frozen=True)
+class Key:
+    secret: bytes = field(repr=False)
+    source: str  # "environment", "file" or "demo"
+
+
+def resolve_key(settings: PrivacySettings) -> Key:
     """The key: environment variable first, then the key file, then (demo projects only) demo_key.
 
     No message ever contains the key itself."""
     value = os.environ.get(settings.key_env)
     if value:
-        return _checked(value, f"the environment variable {settings.key_env}")
+        return Key(_checked(value, f"the environment variable {settings.key_env}"), "environment")
     if settings.key_file is not None:
         try:
             text = settings.key_file.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or type(exc).__name__
             raise SidError(ErrorCode.KEY_MISSING, f"cannot read the pseudonymisation key ({reason})",
-                           file=settings.key_file, fix=f"Create it, or set {settings.key_env}.") from None
+                           file=settings.key_file, fix=f"Create it with `sid key new`, or set {settings.key_env}.") from None
         if text:
-            return _checked(text, f"the key file {settings.key_file}")
+            return Key(_checked(text, f"the key file {settings.key_file}"), "file")
     if settings.demo_key:
         if not settings.demo_key.startswith(DEMO_KEY_PREFIX):
             raise SidError(ErrorCode.KEY_INVALID, f"privacy.demo_key must start with {DEMO_KEY_PREFIX!r}",
                            fix="A demo key is for the bundled demo only; give a real key in "
                                f"{settings.key_env} or privacy.key_file.")
-        return settings.demo_key.encode("utf-8")
+        return Key(settings.demo_key.encode("utf-8"), "demo")
     raise SidError(ErrorCode.KEY_MISSING, "no pseudonymisation key: refusing to deliver respondent ids",
                    fix=f"Set the environment variable {settings.key_env} or privacy.key_file in sid.toml "
-                       "(a file outside the project folder).")
+                       "(a file outside the project folder; `sid key new` writes one).")
+
+
+def pseudonym_secret(settings: PrivacySettings) -> bytes:
+    return resolve_key(settings).secret
+
+
+@dataclass(frozen=True)
+class DeliveryPrivacy:
+    """What this delivery does with respondent ids: the column that names them, whether it holds
+    pseudonyms (and from which key) or, with `pseudonymise = false`, the project's own ids and why;
+    whether it is a demo delivery."""
+
+    key: str  # the respondent key in work/
+    id_column: str  # the column that names respondents in the delivery
+    pseudonymised: bool
+    key_source: str | None  # "environment", "file" or "demo"; None when not pseudonymised
+    reason: str | None  # why the ids are delivered as they are
+    demo: bool  # a demo project ([demo] project = true)
+    secret: bytes | None = field(default=None, repr=False, compare=False)
+
+    def ids(self, keys: pd.Series) -> pd.Series:
+        """`keys` as the delivery names them."""
+        return pseudonymise(keys, self.secret) if self.pseudonymised else keys.astype(str)
+
+    @property
+    def label_prefix(self) -> str:
+        """Put before the .sav's file label, so that nobody opens the file without seeing it."""
+        return ("DEMO: " if self.demo else "") + ("" if self.pseudonymised else "NIET GEPSEUDONIMISEERD: ")
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """Plain Dutch lines for the .sav's documents and README.txt (empty for a normal delivery)."""
+        lines = []
+        if self.demo:
+            lines.append("DEMO-levering: gemaakt met demodata, niet voor analyse of archivering.")
+        if self.key_source == "demo":
+            lines.append("DEMO-sleutel: de pseudoniemen zijn gemaakt met een publieke sleutel en dus "
+                         "terug te rekenen naar het steekproefnummer.")
+        if not self.pseudonymised:
+            lines.append(f"Niet gepseudonimiseerd: {self.reason}")
+        return tuple(lines)
+
+    @property
+    def id_text(self) -> str:
+        """What README.txt says about the id column."""
+        if not self.pseudonymised:
+            return (f"{self.id_column}: het eigen respondentnummer van het veldwerkbureau, NIET "
+                    f"gepseudonimiseerd ({self.reason}).")
+        if self.key_source == "demo":
+            return (f"{self.id_column}: een pseudoniem respondentnummer (HMAC-SHA256 van het "
+                    "steekproefnummer) met de publieke DEMO-sleutel: niet geheim, dus omkeerbaar.")
+        return (f"{self.id_column}: een pseudoniem respondentnummer (HMAC-SHA256 van het "
+                "steekproefnummer met een geheime sleutel die bij het veldwerkbureau blijft).")
+
+    @property
+    def manifest_entry(self) -> dict:
+        return {"respondent_id": self.id_column, "gepseudonimiseerd": self.pseudonymised,
+                "sleutel": {"environment": "omgevingsvariabele", "file": "sleutelbestand",
+                            "demo": "DEMO-sleutel (publiek)"}.get(self.key_source or "", None),
+                "reden": self.reason, "demo": self.demo}
+
+
+def delivery_privacy(project: Project) -> DeliveryPrivacy:
+    """The gate's decision for this project, or exit 2 (before anything is written) when it has
+    no key: every delivery pseudonymises unless sid.toml says `pseudonymise = false` and why."""
+    settings = project.privacy
+    demo = project.demo.project
+    if settings is None:
+        raise SidError(ErrorCode.KEY_MISSING, "no [privacy] table: refusing to deliver respondent ids",
+                       file=project.file, fix=KEY_ADVICE.format(env=PrivacySettings().key_env))
+    if not settings.pseudonymise:
+        return DeliveryPrivacy(project.key, project.key, False, None, settings.reason, demo)
+    key = resolve_key(settings)
+    if key.source == "demo" and not demo:  # load_project refuses it too; the gate does not rely on that
+        raise SidError(ErrorCode.KEY_INVALID, "a demo key is only accepted in a demo project ([demo] project = true)",
+                       file=project.file, fix=KEY_ADVICE.format(env=settings.key_env))
+    return DeliveryPrivacy(project.key, settings.respondent_id, True, key.source, None, demo, key.secret)
+
+
+def default_key_path(root: Path) -> Path:
+    """~/.sid/<survey name>.key: the name read from sid.toml as plain TOML (a project whose
+    [privacy] is refused still gets its key), else the folder's name."""
+    try:
+        name = tomllib.loads((root / "sid.toml").read_text(encoding="utf-8"))["survey"]["name"]
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError):
+        name = None
+    if not isinstance(name, str) or not re.fullmatch(r"[\w-]+", name):
+        name = root.name or "sid"
+    return Path.home() / ".sid" / f"{name}.key"
+
+
+def new_key_file(path: Path, project_root: Path | None = None) -> Path:
+    """`sid key new`: a random key (64 hex digits) in a new file readable by its owner only
+    (0600), outside the project folder. Never replaces an existing file."""
+    path = path.expanduser().resolve()
+    if project_root is not None and path.is_relative_to(project_root.resolve()):
+        raise SidError(ErrorCode.USAGE, "the key file must lie outside the project folder", file=path,
+                       fix="Give a path outside the project, e.g. ~/.sid/<survey>.key.")
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise SidError(ErrorCode.KEY_EXISTS, "the file already exists", file=path,
+                       fix="Keep the existing key (a new one changes every pseudonym) or give another path.") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(secrets.token_hex(32) + "\n")
+    os.chmod(path, 0o600)
+    return path
 
 
 def _checked(key: str, where: str) -> bytes:
@@ -75,113 +192,12 @@ def pseudonymise(keys: pd.Series, secret: bytes) -> pd.Series:
     return text.map(known)
 
 
-def pseudonymise_with(settings: PrivacySettings, keys: pd.Series) -> pd.Series:
-    """`keys` pseudonymised with the project's key (the one way every file that leaves work/
-    names a respondent)."""
-    return pseudonymise(keys, pseudonym_secret(settings))
-
-
 # Pseudonyms already computed in this process, per key (by the key's hash, never the key itself):
 # the cleaning log, the validation failures and the delivered data name the same respondents.
 _PSEUDONYMS: dict[bytes, dict[str, str]] = {}
 
 
-# --- PII in free text --------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Detector:
-    """One kind of personal data: a regular expression finds candidate substrings, `check` decides
-    (once per distinct candidate) what replaces it, or None to leave it."""
-
-    tag: str
-    description: str  # Dutch, for reports
-    pattern: re.Pattern
-    check: Callable[[str], str | None]
-
-
-def _always(tag: str) -> Callable[[str], str]:
-    return lambda candidate: tag
-
-
-def _register_number(candidate: str) -> str | None:
-    digits = re.sub(r"\D", "", candidate)
-    if nn.is_valid(digits):
-        return "[RRN]"
-    if bis.is_valid(digits):
-        return "[BIS]"
-    return None
-
-
-def _iban(candidate: str) -> str | None:
-    return "[IBAN]" if iban.is_valid(candidate) else None
-
-
-def _phone(candidate: str) -> str | None:
-    """Belgian (0..., region BE) and international (+.., 00..) numbers, by `phonenumbers`; only the
-    matched parts of the candidate are replaced."""
-    if re.fullmatch(r"0[.,]\d+", candidate):  # a decimal number, not a phone number
-        return None
-    matches = list(phonenumbers.PhoneNumberMatcher(candidate, "BE", leniency=phonenumbers.Leniency.POSSIBLE))
-    if not matches:
-        return None
-    out, last = [], 0
-    for m in matches:
-        out += [candidate[last:m.start], "[TEL]"]
-        last = m.end
-    return "".join(out) + candidate[last:]
-
-
-_NOT_AFTER = r"(?<![\w@+])(?<!\d[.,])"  # not inside a word, an address or a decimal number
-_NOT_BEFORE = r"(?![\w@])"
-
-DETECTORS: tuple[Detector, ...] = (
-    Detector("[E-MAIL]", "e-mailadres",
-             re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), _always("[E-MAIL]")),
-    Detector("[URL]", "webadres",
-             re.compile(r"(?i)\b(?:https?://|ftp://|www\.)[^\s<>\"']+"), _always("[URL]")),
-    Detector("[IBAN]", "bankrekeningnummer (IBAN)",
-             re.compile(_NOT_AFTER + r"[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?" + _NOT_BEFORE),
-             _iban),
-    Detector("[RRN]", "rijksregister- of BIS-nummer",
-             re.compile(_NOT_AFTER + r"\d{2}[.\s]?\d{2}[.\s]?\d{2}[-.\s]?\d{3}[-.\s]?\d{2}" + _NOT_BEFORE),
-             _register_number),
-    Detector("[TEL]", "telefoonnummer",
-             re.compile(_NOT_AFTER + r"(?:\+|00|0)\s?\(?\d[\d\s./()-]{5,18}\d" + _NOT_BEFORE), _phone),
-)
-TAGS = tuple(dict.fromkeys([d.tag for d in DETECTORS] + ["[BIS]"]))
-# Values without any of these characters cannot hold PII the detectors know: skipped fast.
-_MAYBE = re.compile(r"[@\d]|www\.|://", re.IGNORECASE)
-
-
-def scrub_values(values: Iterable) -> tuple[dict[str, str], dict[str, set[str]]]:
-    """Scrub distinct texts. Returns {original: scrubbed} for the texts that changed and, per tag,
-    the originals it changed. Each distinct candidate substring is checked once."""
-    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
-    uniq = pd.Series(series.dropna().unique(), dtype=object)
-    uniq = uniq[uniq.map(type) == str] if len(uniq) and not (uniq.map(type) == str).all() else uniq
-    uniq = uniq[uniq.str.contains(_MAYBE)].reset_index(drop=True)
-    result = uniq.copy()
-    changed_by: dict[str, set[str]] = {}
-    for det in DETECTORS:
-        cache: dict[str, str | None] = {}
-
-        def repl(match: re.Match, det=det, cache=cache) -> str:
-            found = match.group(0)
-            if found not in cache:
-                cache[found] = det.check(found)
-            return cache[found] if cache[found] is not None else found
-
-        before = result
-        result = result.str.replace(det.pattern, repl, regex=True)
-        hit = result != before
-        if hit.any():
-            for tag in (det.tag, "[BIS]") if det.tag == "[RRN]" else (det.tag,):
-                originals = set(uniq[hit & result.str.contains(re.escape(tag), regex=True)])
-                if originals:
-                    changed_by[tag] = originals
-    changed = result != uniq
-    return dict(zip(uniq[changed], result[changed])), changed_by
-
+# --- personal data in the delivered text (the detectors: pipeline/pii.py) ---------------------
 
 @dataclass(frozen=True)
 class ScrubResult:
@@ -216,12 +232,8 @@ def scrub_frame(frame: pd.DataFrame, text_columns: Iterable[str]) -> ScrubResult
             originals = changed_by.get(det_tag)
             if originals:
                 n = int(text.isin(list(originals)).fillna(False).sum())
-                rows.append((col, det_tag, _DESCRIPTION[det_tag], n))
+                rows.append((col, det_tag, DESCRIPTION[det_tag], n))
     return ScrubResult(out, pd.DataFrame(rows, columns=SCRUB_COLUMNS), totals)
-
-
-_DESCRIPTION = {d.tag: d.description for d in DETECTORS} | {"[BIS]": "BIS-nummer",
-                                                             "[RRN]": "rijksregisternummer"}
 
 
 def scrub(frame: pd.DataFrame, text_columns: list[str]) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -230,10 +242,24 @@ def scrub(frame: pd.DataFrame, text_columns: list[str]) -> tuple[pd.DataFrame, d
     return result.frame, result.per_variable
 
 
-def find_pii(values: Iterable) -> dict[str, int]:
-    """How many distinct texts hold each kind of PII (by tag); for `sid verify`. No values."""
-    _, changed_by = scrub_values(values)
-    return {tag: len(originals) for tag, originals in changed_by.items()}
+def scrub_cells(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Report cells that may hold text or numbers written as text (a log's old and new values):
+    personal data in text replaced by tags, and a number that is an identifier (470123456.0, a
+    phone number typed into a numeric question) by its tag."""
+    out = frame.copy()
+    for col in columns:  # numbers first: "85073100328.0" is one number, not a register number and ".0"
+        tags = number_tags(out[col])
+        hit = tags.notna()
+        if hit.any():
+            out[col] = out[col].astype(object).where(~hit, tags)
+    return scrub(out, columns)[0]
+
+
+def scrub_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A report table as it may leave work/: every text column through `scrub_cells` (the names of
+    groups and municipalities come from the sample frame, which may hold anything)."""
+    texts = [c for c in frame.columns if pd.api.types.is_object_dtype(frame[c]) or pd.api.types.is_string_dtype(frame[c])]
+    return scrub_cells(frame, texts) if texts else frame
 
 
 def free_text_columns(frame: pd.DataFrame, questionnaire, exclude: Iterable[str] = ()) -> list[str]:

@@ -17,7 +17,7 @@ from pipeline.fieldwork.stage import FieldworkReport, run_report
 from pipeline.files import recover_directory, replace_directory
 from pipeline.ingest.ingest import IngestResult
 from pipeline.ingest.stage import run_ingest
-from pipeline.privacy import pseudonym_secret
+from pipeline.privacy import delivery_privacy
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import questionnaire_of
 from pipeline.weighting.stage import run_weight
@@ -42,8 +42,7 @@ def run_all(project: Project, progress=None) -> RunResult:
     """ingest → code → clean (validated after) → weight → fieldwork report → export, then the
     manifest of inputs and outputs; the delivery is swapped into cleaned/ as a whole."""
     questionnaire = questionnaire_of(project)
-    if project.privacy is not None:  # no key, no delivery: refuse before anything is written
-        pseudonym_secret(project.privacy)
+    delivery_privacy(project)  # no key, no delivery: refuse before anything is written
     # The whole delivery is staged beside cleaned/ (same file system) and swapped in only when
     # every file is written: a run that fails or is killed leaves the previous delivery as it was.
     recover_directory(project.cleaned)

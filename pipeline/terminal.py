@@ -130,9 +130,14 @@ def verify_summary(report) -> None:
     for col in ("controle", "resultaat", "bestand", "toelichting"):
         table.add_column(col, overflow="fold")
     for c in report.checks:
-        table.add_row(c.check, "[green]OK[/green]" if c.ok else "[red]FOUT[/red]", c.file, c.detail)
+        result = "[red]FOUT[/red]" if not c.ok else "[yellow]WAARSCHUWING[/yellow]" if c.warning else "[green]OK[/green]"
+        table.add_row(c.check, result, c.file, c.detail)
     console.print(table)
-    if report.passed:
+    warnings = [c for c in report.checks if c.warning]
+    if report.passed and warnings:
+        console.print(f"[bold green]PASS[/bold green] met {len(warnings)} waarschuwing(en): " +
+                      "; ".join(c.detail for c in warnings))
+    elif report.passed:
         console.print("[bold green]PASS[/bold green]: de levering is in orde.")
     else:
         console.print(f"[bold red]FAIL[/bold red]: {len(report.failures)} controle(s) niet in orde.")

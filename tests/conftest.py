@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -83,7 +84,7 @@ R1,2026-03-02T10:00:00,2026-03-02T10:31:00,1980,1,4,BE,nl,,46
 R2,2026-03-03T11:00:00,2026-03-03T11:25:10,1999,0,,MA,nl ar other,Berbers,27
 R3,2026-03-04T09:15:00,2026-03-04T09:50:00,1975,1,-1,other,ar,,51
 """
-TINY_TOML = """[survey]
+TINY_SURVEY_TOML = """[survey]
 name = "tiny"
 title = "Kleine toetsenquête"
 form = "schemas/form.xlsx"
@@ -93,6 +94,28 @@ key = "resp_id"
 [[sources]]
 path = "raw/answers.csv"
 """
+# Every test project pseudonymises: the key comes from this environment variable, which the
+# session fixture `pseudonym_key` sets (no test delivers raw ids, none uses a demo key).
+TEST_KEY_ENV = "SID_TEST_PSEUDONYM_KEY"
+TEST_KEY = "sid-test-pseudonym-key-0123456789abcdef"
+TINY_PRIVACY_TOML = f"""
+[privacy]
+key_env = "{TEST_KEY_ENV}"
+"""
+TINY_TOML = TINY_SURVEY_TOML + TINY_PRIVACY_TOML
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pseudonym_key():
+    """The test projects' pseudonymisation key, in the environment for the whole session (also
+    for module-scoped runs and the subprocesses they start)."""
+    before = os.environ.get(TEST_KEY_ENV)
+    os.environ[TEST_KEY_ENV] = TEST_KEY
+    yield TEST_KEY
+    if before is None:
+        os.environ.pop(TEST_KEY_ENV, None)
+    else:
+        os.environ[TEST_KEY_ENV] = before
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """The privacy boundary: keyed pseudonyms, where the key may come from, and the PII scrub."""
 
+import json
 import re
+import stat
 from pathlib import Path
 
 import pandas as pd
@@ -10,9 +12,11 @@ from stdnum.be import bis, nn
 from typer.testing import CliRunner
 
 from cli import app
-from conftest import TINY_TOML
+from conftest import TINY_SURVEY_TOML
+from pipeline.delivery.verify import verify_delivery
 from pipeline.errors import SidError
-from pipeline.privacy import (find_pii, pseudonym_secret, pseudonymise, scrub, scrub_frame)
+from pipeline.privacy import (find_pii, pseudonym_secret, pseudonymise, scrub, scrub_cells, scrub_frame,
+                              scrub_table)
 from pipeline.survey.project import PrivacySettings, load_project
 
 REAL_KEY = "a-real-secret-key-0123456789abcdef"
@@ -75,7 +79,7 @@ def test_key_refused_without_revealing_it(settings, env, code, monkeypatch):
 
 
 def _private_project(tiny_project: Path, privacy: str) -> Path:
-    (tiny_project / "sid.toml").write_text(TINY_TOML + "\n[privacy]\n" + privacy, encoding="utf-8")
+    (tiny_project / "sid.toml").write_text(TINY_SURVEY_TOML + "\n[privacy]\n" + privacy, encoding="utf-8")
     return tiny_project
 
 
@@ -90,8 +94,32 @@ def test_demo_key_must_be_labelled(tiny_project):
     _private_project(tiny_project, 'demo_key = "my-secret-looking-key-123"\n')
     with pytest.raises(SidError, match="DEMO-KEY-"):
         load_project(tiny_project)
-    _private_project(tiny_project, 'demo_key = "DEMO-KEY-tiny"\n')
+    _private_project(tiny_project, 'demo_key = "DEMO-KEY-tiny"\n[demo]\nproject = true\n')
     assert load_project(tiny_project).privacy.demo_key == "DEMO-KEY-tiny"
+
+
+def test_demo_key_only_in_a_demo_project(tiny_project, monkeypatch):
+    """A project not marked `[demo] project = true` may not use a demo key, not even as a fallback."""
+    monkeypatch.delenv("SID_PSEUDONYM_KEY", raising=False)
+    _private_project(tiny_project, 'demo_key = "DEMO-KEY-tiny"\n')
+    result = CliRunner().invoke(app, ["--project", str(tiny_project), "run"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (
+        f"sid: error: {tiny_project / 'sid.toml'}: privacy.demo_key: a demo key is only accepted in a demo "
+        "project ([demo] project = true). Create a real key with `sid key new` and set privacy.key_file "
+        "to the file it writes.")
+    assert not (tiny_project / "cleaned").exists()
+
+
+def test_without_privacy_nothing_is_delivered(tiny_project, monkeypatch):
+    """No [privacy]: `sid run`, `sid clean` and `sid export` stop before writing and say how to make a key."""
+    (tiny_project / "sid.toml").write_text(TINY_SURVEY_TOML, encoding="utf-8")
+    for command in ("run", "clean", "export"):
+        result = CliRunner().invoke(app, ["--project", str(tiny_project), command])
+        assert result.exit_code == 2, (command, result.output)
+        assert "no [privacy] table: refusing to deliver respondent ids" in result.stderr
+        assert "`sid key new`" in result.stderr
+        assert not (tiny_project / "cleaned").exists(), command
 
 
 def test_no_key_no_delivery(tiny_project, monkeypatch):
@@ -204,3 +232,107 @@ def test_find_pii_counts_kinds():
     found = find_pii(["bel 0470 12 34 56", f"rrn {RRN}", "x@y.be", "niets", f"bis {BIS}"])
     assert found == {"[TEL]": 1, "[RRN]": 1, "[E-MAIL]": 1, "[BIS]": 1}
     assert find_pii(["[TEL] en [E-MAIL]", "1980", "0.5"]) == {}
+
+
+# --- ids delivered as they are, on purpose -------------------------------------------------------
+
+REASON = "ABB koppelt zelf met de eigen steekproef (overeenkomst 2026/17)"
+
+
+def test_not_pseudonymised_is_said_plainly_everywhere(tiny_project):
+    """`pseudonymise = false` with a reason: the ids are delivered, and the file label, the .sav's
+    documents, README.txt and the manifest say so; `sid verify` warns and passes."""
+    _private_project(tiny_project, f'pseudonymise = false\nreason = "{REASON}"\n')
+    result = CliRunner().invoke(app, ["--project", str(tiny_project), "run"])
+    assert result.exit_code == 0, result.output
+    cleaned = tiny_project / "cleaned"
+    data, meta = pyreadstat.read_sav(str(cleaned / "tiny.sav"))
+    assert sorted(data["resp_id"]) == ["R1", "R2", "R3"] and "respondent_id" not in data.columns
+    assert meta.file_label == "NIET GEPSEUDONIMISEERD: Kleine toetsenquête"
+    assert " ".join(meta.notes[1:3]) == f"Niet gepseudonimiseerd: {REASON}"
+    readme = (cleaned / "README.txt").read_text(encoding="utf-8")
+    assert f"Niet gepseudonimiseerd: {REASON}" in readme
+    assert "resp_id: het eigen respondentnummer van het veldwerkbureau, NIET gepseudonimiseerd" in readme
+    assert "pseudoniem" not in readme and "koppeltabel" not in readme and "e-mailadressen en steekproefnummers" not in readme
+    manifest = json.loads((cleaned / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["privacy"] == {"respondent_id": "resp_id", "gepseudonimiseerd": False, "sleutel": None,
+                                   "reden": REASON, "demo": False}
+    assert not (tiny_project / "work" / "crosswalk.csv").exists()
+    report = verify_delivery(cleaned)
+    assert report.passed, report.failures
+    warnings = [(c.check, c.detail) for c in report.checks if c.warning]
+    assert warnings == [("pseudoniemen", f"resp_id: niet gepseudonimiseerd: {REASON}")]
+    result = CliRunner().invoke(app, ["verify", str(cleaned)])
+    assert result.exit_code == 0 and "WAARSCHUWING" in result.output, result.output
+
+
+def test_pseudonymised_readme_and_manifest_say_what_the_run_did(tiny_project):
+    result = CliRunner().invoke(app, ["--project", str(tiny_project), "run"])  # the session's test key
+    assert result.exit_code == 0, result.output
+    cleaned = tiny_project / "cleaned"
+    _, meta = pyreadstat.read_sav(str(cleaned / "tiny.sav"), metadataonly=True)
+    assert meta.file_label == "Kleine toetsenquête"
+    readme = (cleaned / "README.txt").read_text(encoding="utf-8")
+    assert "respondent_id: een pseudoniem respondentnummer (HMAC-SHA256 van het steekproefnummer met een " \
+           "geheime sleutel" in " ".join(readme.split())
+    assert "DEMO" not in readme and "NIET" not in readme
+    manifest = json.loads((cleaned / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["privacy"] == {"respondent_id": "respondent_id", "gepseudonimiseerd": True,
+                                   "sleutel": "omgevingsvariabele", "reden": None, "demo": False}
+    assert verify_delivery(cleaned).passed
+
+
+@pytest.mark.parametrize("privacy, message", [
+    ("pseudonymise = false\n", "privacy.reason: is required when pseudonymise = false"),
+    ('pseudonymise = false\nreason = "  "\n', "privacy.reason: must be a non-empty text"),
+    ('key_env = "X_KEY"\nreason = "waarom niet"\n', "privacy.reason: is only for pseudonymise = false"),
+])
+def test_reason_goes_with_pseudonymise_false(tiny_project, privacy, message):
+    _private_project(tiny_project, privacy)
+    with pytest.raises(SidError, match=re.escape(message)):
+        load_project(tiny_project)
+
+
+# --- sid key new ---------------------------------------------------------------------------------
+
+def test_key_new_writes_a_private_key_outside_the_project(tiny_project, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    result = CliRunner().invoke(app, ["--project", str(tiny_project), "key", "new"])
+    assert result.exit_code == 0, result.output
+    key_file = tmp_path / "home" / ".sid" / "tiny.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert re.fullmatch(r"[0-9a-f]{64}\n", key_file.read_text(encoding="utf-8"))
+    assert result.stdout.splitlines()[-2:] == ["[privacy]", f'key_file = "{key_file}"']
+    # The printed line works: the tiny project delivers with that key.
+    _private_project(tiny_project, f'key_env = "SID_NO_SUCH_KEY"\nkey_file = "{key_file}"\n')
+    result = CliRunner().invoke(app, ["--project", str(tiny_project), "run"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tiny_project / "cleaned" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["privacy"]["sleutel"] == "sleutelbestand"
+    # Never replaced, never inside the project.
+    result = CliRunner().invoke(app, ["--project", str(tiny_project), "key", "new"])
+    assert result.exit_code == 2 and "already exists" in result.stderr, result.output
+    assert key_file.read_text(encoding="utf-8") == key_file.read_text(encoding="utf-8")
+    result = CliRunner().invoke(app, ["--project", str(tiny_project), "key", "new", str(tiny_project / "k.key")])
+    assert result.exit_code == 2 and "outside the project folder" in result.stderr, result.output
+    assert not (tiny_project / "k.key").exists()
+
+
+def test_report_cells_hold_no_identifier_as_text_or_number():
+    """The cleaning log's old/new (numbers written as text) and report tables through the gate."""
+    log = pd.DataFrame({"old": ["470123456.0", "85073100328.0", "bel 0470 12 34 56", "2500.0", None, "-9"],
+                        "new": ["-4.0", "-4.0", "bel [TEL]", "2500.0", "-3.0", "-9"]})
+    out = scrub_cells(log, ["old", "new"])
+    assert out["old"].fillna("").tolist() == ["[TEL]", "[RRN]", "bel [TEL]", "2500.0", "", "-9"]
+    assert out["new"].tolist() == log["new"].tolist()
+    table = pd.DataFrame({"gemeente": ["Gent", "https://gent.be/loket", "info@gent.be"], "RR1": [0.4, 0.5, 0.6]})
+    assert scrub_table(table).to_dict("list") == {"gemeente": ["Gent", "[URL]", "[E-MAIL]"], "RR1": [0.4, 0.5, 0.6]}
+
+
+def test_key_new_is_the_fix_for_a_refused_demo_key(tiny_project, tmp_path, monkeypatch):
+    """The error about a demo key outside a demo project says `sid key new`: it works there."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    _private_project(tiny_project, 'demo_key = "DEMO-KEY-tiny"\n')
+    result = CliRunner().invoke(app, ["--project", str(tiny_project), "key", "new"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "home" / ".sid" / "tiny.key").is_file()

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import ErrorCode, SidError
+from pipeline.pii import number_tags
 from pipeline.survey.expressions import ExpressionError, evaluate, parse, references
 from pipeline.survey.project import CleanSettings
 from pipeline.survey import routing
@@ -73,7 +74,9 @@ def clean(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str,
     excluded = _exclusions(frame, key, settings, exclusions)
     current = frame[~frame[key].isin(excluded["respondent"])].reset_index(drop=True)
     logs = []
-    steps: list[tuple[str, str, Callable[[pd.DataFrame], pd.DataFrame]]] = []
+    # First: an identifier typed into a numeric question never reaches a later step (or its log).
+    steps: list[tuple[str, str, Callable[[pd.DataFrame], pd.DataFrame]]] = [
+        ("personal_data", "identifier_in_number", lambda f: _identifiers_in_numbers(f, questionnaire, key))]
     for rule in corrections:
         steps.append(("correction", rule.name, lambda f, r=rule: _correct(f, r, questionnaire)))
     if settings.invalid:
@@ -153,6 +156,20 @@ def _correct(frame: pd.DataFrame, rule: Correction, questionnaire: Questionnaire
             _set(out, questionnaire[var], where, value)
     except ExpressionError as exc:
         raise SidError(ErrorCode.CORRECTIONS_INVALID, f"correction {rule.name!r}: {exc}") from None
+    return out
+
+
+def _identifiers_in_numbers(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> pd.DataFrame:
+    """A phone, register or BIS number typed into a numeric question (income: 0470123456 read as
+    470123456) becomes -4 (ongeldig): no numeric question of the form is meant to hold one."""
+    invalid = float(questionnaire.missing.code("invalid"))
+    out = frame.copy(deep=False)  # columns are replaced, never changed in place
+    for var in questionnaire:
+        if var.name == key or var.name not in frame.columns or var.type not in ("integer", "decimal"):
+            continue
+        hit = number_tags(frame[var.name]).notna().to_numpy()
+        if hit.any():
+            out[var.name] = frame[var.name].mask(hit, invalid)
     return out
 
 

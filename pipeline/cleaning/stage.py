@@ -10,7 +10,7 @@ import pandas as pd
 
 from pipeline import workdir
 from pipeline.cleaning.clean import CleanResult, clean, load_corrections
-from pipeline.privacy import pseudonymise_with, scrub
+from pipeline.privacy import delivery_privacy, scrub_cells
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.tables import excel_safe
@@ -27,6 +27,7 @@ class CleanOutcome:
 def run_clean(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None,
               progress=None) -> tuple[pd.DataFrame, CleanOutcome]:
     """Clean the ingested frame, log every changed cell, record exclusions, validate again."""
+    delivery_privacy(project)  # no key, no cleaned/cleaning_log.csv: refuse before anything is written
     if frame is None:
         frame = workdir.read_stage(project, workdir.newest(project, workdir.CODED, workdir.INGESTED), "sid ingest")
     settings = project.clean
@@ -47,13 +48,13 @@ def run_clean(project: Project, questionnaire: Questionnaire, frame: pd.DataFram
 
 def delivered_log(project: Project, log: pd.DataFrame) -> pd.DataFrame:
     """The cleaning log as ABB receives it: pseudonymous respondents, the key's own changes shown
-    as [id], no personal data in old/new, no text that Excel would run as a formula."""
+    as [id], no personal data in old/new (text or numbers), no text that Excel would run as a formula."""
+    privacy = delivery_privacy(project)
     out = log.copy()
-    if project.privacy is not None:
-        out["respondent"] = pseudonymise_with(project.privacy, out["respondent"])
+    out["respondent"] = privacy.ids(out["respondent"])
+    if privacy.pseudonymised:
         out.loc[out["variable"] == project.key, ["old", "new"]] = "[id]"
-    out, _ = scrub(out, ["old", "new"])
-    return excel_safe(out)
+    return excel_safe(scrub_cells(out, ["old", "new"]))
 
 
 def _update_reconciliation(project: Project, excluded: pd.DataFrame) -> None:

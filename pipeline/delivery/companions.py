@@ -20,6 +20,7 @@ from pipeline.delivery.codebook import Codebook, build_codebook, write_codebook_
 from pipeline.delivery.ddi import write_ddi
 from pipeline.delivery.spss import code_text
 from pipeline.files import atomic_path, sha256, write_text_atomic
+from pipeline.privacy import DeliveryPrivacy, scrub_table
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Language, Questionnaire
 from pipeline.tables import excel_safe, write_report
@@ -41,7 +42,8 @@ class DeliveryFiles:
     files: tuple[Path, ...]
 
 
-def write_delivery(project: Project, questionnaire: Questionnaire, exported, language: Language) -> DeliveryFiles:
+def write_delivery(project: Project, questionnaire: Questionnaire, exported, language: Language,
+                   privacy: DeliveryPrivacy) -> DeliveryFiles:
     """`exported` is the ExportResult (with the dictionary and the frame the .sav holds)."""
     folder = project.cleaned
     data, dictionary = exported.data, exported.dictionary
@@ -54,7 +56,7 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
     write_ddi(codebook, folder / ddi_name(project), study_id=project.name, sav_sha256=sha256(project.sav_path))
     written += [folder / CODEBOOK_HTML, folder / CODEBOOK_XLSX, folder / ddi_name(project)]
     written += write_reconciliation_summary(project)
-    write_text_atomic(folder / README, readme_text(project, codebook))
+    write_text_atomic(folder / README, readme_text(project, codebook, privacy))
     written.append(folder / README)
     return DeliveryFiles(codebook, tuple(written))
 
@@ -119,13 +121,13 @@ def write_reconciliation_summary(project: Project) -> list[Path]:
     if not path.is_file():
         return []
     rec = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return write_report(reconciliation_summary(rec), project.cleaned / RECONCILIATION, "afstemming")
+    return write_report(scrub_table(reconciliation_summary(rec)), project.cleaned / RECONCILIATION, "afstemming")
 
 
-def readme_text(project: Project, codebook: Codebook) -> str:
-    """A short README in Dutch for ABB: what each file is, how to check the delivery."""
+def readme_text(project: Project, codebook: Codebook, privacy: DeliveryPrivacy) -> str:
+    """A short README in Dutch for ABB: what each file is, how to check the delivery; what it says
+    about ids comes from what the run did (`privacy`)."""
     name = project.name
-    rid = project.privacy.respondent_id if project.privacy else project.key
     missing = ", ".join(f"{c.code} {c.label}" for c in project.missing.codes)
     files = [
         (f"{name}.sav", "De data voor SPSS, met Nederlandse variabele- en waardelabels."),
@@ -162,9 +164,11 @@ def readme_text(project: Project, codebook: Codebook) -> str:
     others = sorted(p.name for p in project.cleaned.iterdir() if p.is_file() and not p.name.startswith(".")
                     and p.name != README and not p.name.startswith(described))
     width = max(len(f) for f, _ in files) + 2
-    lines = [codebook.title, "=" * len(codebook.title), "",
-             f"Levering van de opgeschoonde data: {codebook.rows} respondenten, "
-             f"{len(codebook.variables)} variabelen.", "", "Bestanden", "---------"]
+    lines = [codebook.title, "=" * len(codebook.title), ""]
+    for notice in privacy.notices:  # first, before anything else: a demo, ids not pseudonymised
+        lines += textwrap.wrap(notice, 100) + [""]
+    lines += [f"Levering van de opgeschoonde data: {codebook.rows} respondenten, "
+              f"{len(codebook.variables)} variabelen.", "", "Bestanden", "---------"]
     for file, text in files:
         wrapped = textwrap.wrap(text, 100 - width)
         lines.append(file.ljust(width) + wrapped[0])
@@ -175,12 +179,14 @@ def readme_text(project: Project, codebook: Codebook) -> str:
         "",
         "Privacy",
         "-------",
-        f"{rid}: een pseudoniem respondentnummer (een sleutel-gebaseerde hash van het steekproefnummer).",
-        "Namen, adressen, rijksregisternummers, telefoonnummers, e-mailadressen en steekproefnummers",
-        "zitten niet in deze levering; de koppeltabel blijft bij het veldwerkbureau.",
+        *textwrap.wrap(privacy.id_text, 100),
+        *textwrap.wrap("Namen, adressen, rijksregisternummers, telefoonnummers, e-mailadressen"
+                       + (" en steekproefnummers zitten niet in deze levering; de koppeltabel blijft bij "
+                          "het veldwerkbureau." if privacy.pseudonymised else " zitten niet in deze levering."), 100),
         "In open antwoorden zijn persoonsgegevens vervangen door een label: [RRN] rijksregisternummer,",
         "[BIS] BIS-nummer, [IBAN] bankrekeningnummer, [TEL] telefoonnummer, [E-MAIL] e-mailadres,",
-        "[URL] webadres.",
+        "[URL] webadres. Een telefoon- of rijksregisternummer dat als getal in een numerieke vraag",
+        "werd ingevuld, is bij het opschonen ongeldig (-4) gemaakt (stap personal_data in cleaning_log.csv).",
         "",
         "Ontbrekende waarden",
         "-------------------",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,12 +67,13 @@ class ExportResult:
 
 
 def spss_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *, language: str | Language, key: str,
-               title: str, labels: dict[str, str] | None = None, value_labels: dict[str, dict] | None = None
-               ) -> tuple[pd.DataFrame, SpssDictionary, tuple[str, ...]]:
+               title: str, labels: dict[str, str] | None = None, value_labels: dict[str, dict] | None = None,
+               notes: tuple[str, ...] = ()) -> tuple[pd.DataFrame, SpssDictionary, tuple[str, ...]]:
     """The frame as SPSS will hold it (numeric codes, 0/1 indicators) and its dictionary.
 
     Pure: `frame` (answers in the form's own terms) is not changed. Returns also the warnings
-    (labels or texts cut to SPSS limits).
+    (labels or texts cut to SPSS limits). `notes` are document lines after the title (what the
+    delivery is: a demo, ids not pseudonymised).
     """
     extra_labels = dict(labels or {})  # `labels` is reused below for value labels
     language = questionnaire.language(language)
@@ -210,6 +212,7 @@ def spss_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *, language: s
     title_cut = spss.clip_bytes(title, spss.MAX_FILE_LABEL_BYTES)
     documents = tuple(spss.clip_bytes(line, spss.MAX_DOCUMENT_LINE_BYTES) for line in (
         f"{title}",
+        *(line for note in notes for line in textwrap.wrap(note, 76)),  # whole, over several lines
         f"Vragenlijst {questionnaire.form_id} versie {questionnaire.version}",
         f"Labels in taal: {lang}",
         f"Gemaakt met sid {__version__}",
@@ -289,13 +292,13 @@ def mrsets_syntax(dictionary: SpssDictionary, sav_name: str, title: str) -> str:
 
 def export(frame: pd.DataFrame, questionnaire: Questionnaire, *, sav: Path, sps: Path,
            language: str | Language, key: str, title: str, labels: dict[str, str] | None = None,
-           value_labels: dict[str, dict] | None = None) -> ExportResult:
+           value_labels: dict[str, dict] | None = None, notes: tuple[str, ...] = ()) -> ExportResult:
     """Write `sav` and `sps` (atomically, checked) from a frame of answers in the form's terms.
     `labels` gives variable labels for columns that are not in the form (ids, sample design);
     `value_labels` their value labels ({column: {code: label}}; numeric codes make the column nominal
     with the survey's missing codes declared, text codes such as ISO 'MA' stay text)."""
     data, dictionary, warnings = spss_frame(frame, questionnaire, language=language, key=key, title=title,
-                                            labels=labels, value_labels=value_labels)
+                                            labels=labels, value_labels=value_labels, notes=notes)
     write_sav(data, dictionary, sav)
     write_text_atomic(sps, mrsets_syntax(dictionary, sav.name, title), encoding="utf-8")
     return ExportResult(sav=sav, sps=sps, rows=len(data), columns=data.shape[1],

@@ -11,6 +11,7 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.delivery.verify import manifest_digest
 from pipeline.files import sha256, write_text_atomic
+from pipeline.privacy import delivery_privacy
 from pipeline.survey.project import Project
 
 PACKAGES = ("pandas", "numpy", "pandera", "pyreadstat", "pyxform", "openpyxl", "pyarrow", "typer",
@@ -36,6 +37,9 @@ def write_manifest(project: Project, folder: Path | None = None) -> dict:
         "sid_version": __version__,
         "python": platform.python_version(),
         "packages": {name: _version(name) for name in PACKAGES},
+        # What the delivery does with ids, as the run did it: `sid verify` fails a demo delivery
+        # (unless --allow-demo) and warns about ids that are not pseudonymised.
+        "privacy": delivery_privacy(project).manifest_entry,
         "config_sha256": sha256(project.file),
         # The config as text, without the value of a demo key (keys never belong in a delivery).
         "config": _config_text(project),

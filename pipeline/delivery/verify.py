@@ -10,23 +10,19 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from functools import lru_cache
-from html.parser import HTMLParser
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pyarrow.parquet as pq
 import pyreadstat
 
-from pipeline.delivery.ddi import NS, XML_LANG
-from pipeline.delivery.spss import code_text
+from pipeline.delivery.codebook_read import (code_text, codebook_from_ddi, codebook_from_html,
+                                             codebook_from_xlsx, parse_html, parse_xml, file_stamp, xlsx_rows)
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import sha256
 from pipeline.ingest.ingest import SAMPLE_PREFIX
-from pipeline.privacy import find_pii
+from pipeline.pii import find_pii, number_tags
 
 MANIFEST = "manifest.json"
 # Column names that are direct identifiers, whatever the project's config says (compared in
@@ -45,6 +41,7 @@ class Check:
     ok: bool
     file: str  # the file concerned, relative to the folder ("" for the whole delivery)
     detail: str
+    warning: bool = False  # reported, does not fail the delivery (ids delivered as they are, with a reason)
 
 
 @dataclass(frozen=True)
@@ -66,7 +63,8 @@ class VerifyReport:
 
     @property
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame([(c.check, "OK" if c.ok else "FOUT", c.file, c.detail) for c in self.checks],
+        return pd.DataFrame([(c.check, "FOUT" if not c.ok else "WAARSCHUWING" if c.warning else "OK", c.file, c.detail)
+                             for c in self.checks],
                             columns=["controle", "resultaat", "bestand", "toelichting"])
 
 
@@ -76,7 +74,8 @@ def manifest_digest(manifest: dict) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def verify_delivery(folder: str | Path) -> VerifyReport:
+def verify_delivery(folder: str | Path, allow_demo: bool = False) -> VerifyReport:
+    """Every check of the delivery in `folder`; a DEMO delivery fails unless `allow_demo`."""
     folder = Path(folder)
     if not folder.is_dir():
         raise SidError(ErrorCode.NOT_A_DELIVERY, "not a folder", file=folder,
@@ -107,7 +106,9 @@ def verify_delivery(folder: str | Path) -> VerifyReport:
         checks.append(Check(".sav = codeboek", False, f"{survey}.sav", "geen .sav-bestand in de levering"))
     else:
         checks += _agreement(sav, files)
-    checks += _identifier_columns(files, _forbidden_names(manifest))
+    checks += _privacy(manifest, allow_demo)
+    own_ids = _own_ids(manifest)
+    checks += _identifier_columns(files, _forbidden_names(manifest) - own_ids)
     checks += _pii(files)
     return VerifyReport(folder, tuple(checks))
 
@@ -148,19 +149,11 @@ def _sav_dictionary(sav: Path) -> dict:
         "rows": meta.number_rows,
         "labels": {n: labels.get(n) or "" for n in meta.column_names},
         "formats": dict(meta.original_variable_types),
-        "value_labels": {n: {_code(k): t for k, t in meta.variable_value_labels.get(n, {}).items()}
+        "value_labels": {n: {code_text(k): t for k, t in meta.variable_value_labels.get(n, {}).items()}
                          for n in meta.column_names},
         "missing": {n: meta.missing_ranges.get(n, []) for n in meta.column_names},
         "string": {n for n, t in meta.original_variable_types.items() if t.startswith("A")},
     }
-
-
-def _code(value) -> str:
-    """A code as text: numbers in one form (1, 1.0 and '1' alike); text codes ('MA') as they are."""
-    try:
-        return code_text(float(value))
-    except (TypeError, ValueError):
-        return str(value)
 
 
 def _in_missing(code: str, ranges: list) -> bool:
@@ -177,7 +170,7 @@ def _agreement(sav: Path, files: dict[str, Path]) -> list[Check]:
     except Exception as exc:  # pyreadstat's own errors for a damaged file
         return [Check(".sav = codeboek", False, sav.name, f".sav onleesbaar ({type(exc).__name__})")]
     out = []
-    readers = {".xlsx": _codebook_from_xlsx, ".html": _codebook_from_html, ".xml": _codebook_from_ddi}
+    readers = {".xlsx": codebook_from_xlsx, ".html": codebook_from_html, ".xml": codebook_from_ddi}
     found = False
     for name, path in files.items():
         reader = readers.get(path.suffix.lower())
@@ -239,143 +232,35 @@ def _compare(sav: dict, book: dict) -> list[str]:
     return problems
 
 
-@lru_cache(maxsize=8)
-def _xlsx_rows(path: Path, stamp: tuple) -> dict[str, list[tuple]]:
-    """Every sheet's rows, read once per verify (`stamp`: size and mtime, so a changed file is read again)."""
-    wb = openpyxl.load_workbook(path, read_only=True)
-    try:
-        return {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}
-    finally:
-        wb.close()
-
-
-def _stamp(path: Path) -> tuple:
-    st = path.stat()
-    return (st.st_size, st.st_mtime_ns)
-
-
-def _sheet_frame(rows: list[tuple]) -> pd.DataFrame:
-    """Text frame of a codebook sheet, without the ' that Excel-safe writing put before formula-like text."""
-    header = [str(h) for h in rows[0]]
-    frame = pd.DataFrame([["" if v is None else str(v) for v in r] for r in rows[1:]], columns=header)
-    return frame.apply(lambda s: s.str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True))
-
-
-def _codebook_from_xlsx(path: Path) -> dict:
-    sheets = _xlsx_rows(path, _stamp(path))
-    variables, values = _sheet_frame(sheets["variabelen"]), _sheet_frame(sheets["waarden"])
-    labelled = values[values["label"] != ""]
-    value_labels, missing = {}, {}
-    for name, group in labelled.groupby("variabele", sort=False):
-        value_labels[name] = dict(zip(group["code"].map(_code), group["label"]))
-        missing[name] = set(group.loc[group["ontbrekend"] == "ja", "code"].map(_code))
-    return {"names": list(variables["variabele"]), "labels": dict(zip(variables["variabele"], variables["label"])),
-            "formats": dict(zip(variables["variabele"], variables["formaat"])),
-            "value_labels": value_labels, "missing": missing}
-
-
-class _CodebookHTML(HTMLParser):
-    """Reads the overview table and the value tables of codebook.html."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.texts: list[str] = []  # every text node (for the PII check)
-        self.overview: list[list[str]] = []
-        self.values: dict[str, list[list[str]]] = {}
-        self._table = None  # "overzicht" | "waarden" | None
-        self._section = None
-        self._row: list[str] | None = None
-        self._cell: list[str] | None = None
-        self._in_body = False
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "section" and "data-variabele" in attrs:
-            self._section = attrs["data-variabele"]
-        elif tag == "table":
-            self._table = "overzicht" if attrs.get("id") == "overzicht" else (
-                "waarden" if attrs.get("class") == "waarden" else None)
-        elif tag == "tbody":
-            self._in_body = True
-        elif tag == "tr" and self._table and self._in_body:
-            self._row = []
-        elif tag == "td" and self._row is not None:
-            self._cell = []
-
-    def handle_endtag(self, tag):
-        if tag == "td" and self._cell is not None and self._row is not None:
-            self._row.append("".join(self._cell))
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            if self._table == "overzicht":
-                self.overview.append(self._row)
-            elif self._table == "waarden" and self._section:
-                self.values.setdefault(self._section, []).append(self._row)
-            self._row = None
-        elif tag == "tbody":
-            self._in_body = False
-        elif tag == "table":
-            self._table = None
-        elif tag == "section":
-            self._section = None
-
-    def handle_data(self, data):
-        if data.strip():
-            self.texts.append(data)
-        if self._cell is not None:
-            self._cell.append(data)
-
-
-@lru_cache(maxsize=4)
-def _parse_html(path: Path, stamp: tuple) -> _CodebookHTML:
-    parser = _CodebookHTML()
-    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
-    parser.close()
-    return parser
-
-
-def _codebook_from_html(path: Path) -> dict:
-    parser = _parse_html(path, _stamp(path))
-    names = [row[1] for row in parser.overview]
-    value_labels, missing = {}, {}
-    for name, rows in parser.values.items():
-        labelled = [r for r in rows if r[1] != ""]
-        value_labels[name] = {_code(r[0]): r[1] for r in labelled}
-        missing[name] = {_code(r[0]) for r in labelled if r[-3] == "ja"}
-    return {"names": names, "labels": {row[1]: row[2] for row in parser.overview},
-            "formats": {row[1]: row[4] for row in parser.overview},
-            "value_labels": value_labels, "missing": missing}
-
-
-@lru_cache(maxsize=4)
-def _parse_xml(path: Path, stamp: tuple) -> ET.Element:
-    return ET.parse(path).getroot()
-
-
-def _codebook_from_ddi(path: Path) -> dict:
-    ns = {"d": NS}
-    root = _parse_xml(path, _stamp(path))
-    names, labels, value_labels, missing, formats = [], {}, {}, {}, {}
-    for var in root.iterfind("d:dataDscr/d:var", ns):
-        name = var.get("name")
-        names.append(name)
-        labl = var.find("d:labl", ns)
-        labels[name] = (labl.text or "") if labl is not None else ""
-        fmt = var.find("d:varFormat", ns)
-        formats[name] = (fmt.text or "") if fmt is not None else ""
-        for cat in var.iterfind("d:catgry", ns):
-            code = cat.findtext("d:catValu", default="", namespaces=ns)
-            label = next((l.text or "" for l in cat.iterfind("d:labl", ns) if l.get(XML_LANG) is None), "")
-            if label:
-                value_labels.setdefault(name, {})[_code(code)] = label
-                if cat.get("missing") == "Y":
-                    missing.setdefault(name, set()).add(_code(code))
-    rows = root.findtext("d:fileDscr/d:fileTxt/d:dimensns/d:caseQnty", namespaces=ns)
-    return {"names": names, "labels": labels, "formats": formats, "value_labels": value_labels,
-            "missing": missing, "rows": rows}
-
-
 # --- identifiers and personal data -------------------------------------------------------------
+
+def _privacy(manifest: dict, allow_demo: bool) -> list[Check]:
+    """What the manifest says the run did with ids: a demo delivery fails unless allowed; ids
+    delivered without pseudonyms (`pseudonymise = false`, with a reason) are a warning."""
+    privacy = manifest.get("privacy")
+    if not isinstance(privacy, dict):
+        return [Check("pseudoniemen", False, MANIFEST, "manifest.json zegt niet hoe respondenten benoemd worden")]
+    out = []
+    if privacy.get("demo") or privacy.get("sleutel") == "DEMO-sleutel (publiek)":
+        what = "DEMO-levering" + (" met de publieke DEMO-sleutel (pseudoniemen omkeerbaar)"
+                                  if privacy.get("sleutel") == "DEMO-sleutel (publiek)" else "")
+        out.append(Check("geen demo", allow_demo, MANIFEST, what + (": toegestaan met --allow-demo" if allow_demo
+                                                                    else ": geen echte levering")))
+    if privacy.get("gepseudonimiseerd") is False:
+        out.append(Check("pseudoniemen", True, MANIFEST, f"{privacy.get('respondent_id')}: niet gepseudonimiseerd: "
+                         f"{privacy.get('reden')}", warning=True))
+    else:
+        out.append(Check("pseudoniemen", True, MANIFEST, f"{privacy.get('respondent_id')}: pseudoniemen"))
+    return out
+
+
+def _own_ids(manifest: dict) -> set[str]:
+    """The id column of a delivery that says it is not pseudonymised: warned about, not failed."""
+    privacy = manifest.get("privacy")
+    if isinstance(privacy, dict) and privacy.get("gepseudonimiseerd") is False:
+        return {str(privacy.get("respondent_id", "")).lower()}
+    return set()
+
 
 def _forbidden_names(manifest: dict) -> set[str]:
     names = set(IDENTIFIER_COLUMNS)
@@ -436,12 +321,12 @@ def file_texts(path: Path) -> list[str]:
         data = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         return list(map(str, data.columns)) + _distinct(data)
     if suffix == ".xlsx":
-        sheets = _xlsx_rows(path, _stamp(path))
+        sheets = xlsx_rows(path, file_stamp(path))
         return sorted({v for rows in sheets.values() for row in rows for v in row if isinstance(v, str)})
     if suffix in (".html", ".htm"):
-        return _parse_html(path, _stamp(path)).texts
+        return parse_html(path, file_stamp(path)).texts
     if suffix == ".xml":
-        root = _parse_xml(path, _stamp(path))
+        root = parse_xml(path, file_stamp(path))
         return [t for t in root.itertext() if t.strip()]
     if suffix == ".json":
         return list(_json_strings(json.loads(path.read_text(encoding="utf-8"))))
@@ -468,11 +353,27 @@ def _json_strings(value):
             yield from _json_strings(v)
 
 
+def identifier_numbers(path: Path) -> dict[str, int]:
+    """In the data of a .sav: how many distinct numbers are identifiers (a phone or register number
+    typed into a numeric question), by tag; the cleaning's personal_data step makes them -4."""
+    if path.suffix.lower() != ".sav":
+        return {}
+    _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+    numeric = [n for n, t in meta.original_variable_types.items() if t.startswith("F")]  # not dates
+    if not numeric:
+        return {}
+    data, _ = pyreadstat.read_sav(str(path), usecols=numeric)
+    distinct = pd.Series(pd.unique(data.to_numpy().ravel()))
+    return number_tags(distinct).value_counts().to_dict()
+
+
 def _pii(files: dict[str, Path]) -> list[Check]:
     out = []
     for name, path in files.items():
         try:
             found = find_pii(file_texts(path))
+            for tag, n in identifier_numbers(path).items():
+                found[tag] = found.get(tag, 0) + n
         except Exception as exc:
             out.append(Check("geen persoonsgegevens", False, name, f"niet te lezen ({type(exc).__name__})"))
             continue

@@ -4,7 +4,7 @@ The weights read the same sample frame and dispositions (`sample_and_disposition
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +22,7 @@ from pipeline.fieldwork.report import (
     render_html,
 )
 from pipeline.files import write_text_atomic
+from pipeline.privacy import scrub_table
 from pipeline.ingest.sources import read_table
 from pipeline.survey.project import FieldworkSettings, Project
 from pipeline.survey.questionnaire import Questionnaire
@@ -140,11 +141,13 @@ def run_report(project: Project, questionnaire: Questionnaire, *, until=None,
     internal = project.work / workdir.FIELDWORK_REPORT
     write_text_atomic(internal, render_html(data, internal=True))
     delivered = None
-    if deliver:
+    if deliver:  # through the privacy gate: every table of the delivered report scrubbed
+        shared = replace(data, progress=scrub_table(prog), over_time=scrub_table(over), rates=scrub_table(rates),
+                         interviewers=None, weights={name: scrub_table(t) for name, t in weights.items()})
         delivered = project.cleaned / workdir.FIELDWORK_REPORT
-        write_text_atomic(delivered, render_html(data, internal=False))
-        write_report(rates, project.cleaned / "fieldwork_respons", "respons")
-        write_report(prog, project.cleaned / "fieldwork_voortgang", "voortgang")
+        write_text_atomic(delivered, render_html(shared, internal=False))
+        write_report(shared.rates, project.cleaned / "fieldwork_respons", "respons")
+        write_report(shared.progress, project.cleaned / "fieldwork_voortgang", "voortgang")
     return FieldworkReport(internal, delivered, as_of, prog, rates, len(checks.table),
                            int(checks.table["gemarkeerd"].sum()) if len(checks.table) else 0,
                            len(checks.backcheck), checks.seed)

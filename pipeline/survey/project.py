@@ -169,6 +169,10 @@ class PrivacySettings:
         fix="Use demo_key only for the bundled demo; real surveys take the key from privacy.key_env or "
             "privacy.key_file.")
     respondent_id: str = setting("respondent_id")
+    # false: the delivery names respondents by the survey key itself; only with a `reason`, which
+    # the file label, the .sav's documents, README.txt and the manifest then state.
+    pseudonymise: bool = setting(True)
+    reason: str | None = setting(None)
 
 
 @dataclass(frozen=True)
@@ -237,6 +241,7 @@ class DemoSettings:
 
     seed: int = setting(2026)
     sampled: int = setting(12000, test=lambda n: n >= 60, expect="must be a whole number >= 60")  # about 37% complete
+    project: bool = setting(False)  # a demo project: may use privacy.demo_key; its deliveries are marked DEMO
 
 
 @dataclass(frozen=True)
@@ -280,7 +285,7 @@ def load_project(root: str | Path = ".") -> Project:
     doc = ProjectFile.open(root)
     doc.check_keys(doc.data, top_level_keys(Project), "")
     survey = doc.values(Project, "survey")
-    return Project(
+    project = Project(
         root=doc.root, file=doc.file, **survey, **doc.values(Project, "paths"),
         **doc.sections(
             Project,
@@ -290,3 +295,21 @@ def load_project(root: str | Path = ".") -> Project:
             contacts=doc.file_table("contacts", Source),
         ),
     )
+    _check_privacy(doc, project)
+    return project
+
+
+def _check_privacy(doc: ProjectFile, project: Project) -> None:
+    """The [privacy] keys that depend on each other or on [demo]."""
+    privacy = project.privacy
+    if privacy is None:
+        return
+    if privacy.demo_key and not project.demo.project:
+        raise doc.fail("privacy.demo_key", "a demo key is only accepted in a demo project ([demo] project = true)",
+                       fix="Create a real key with `sid key new` and set privacy.key_file to the file it writes.")
+    if not privacy.pseudonymise and not (privacy.reason or "").strip():
+        raise doc.fail("privacy.reason", "is required when pseudonymise = false",
+                       fix="Say why the delivery may hold the survey's own ids; the delivery states it.")
+    if privacy.pseudonymise and privacy.reason:
+        raise doc.fail("privacy.reason", "is only for pseudonymise = false",
+                       fix="Remove it, or set pseudonymise = false if the ids are really to be delivered.")

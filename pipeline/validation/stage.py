@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline import workdir
-from pipeline.privacy import pseudonymise_with, scrub
+from pipeline.privacy import delivery_privacy, scrub_cells, scrub_table
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.tables import write_report
@@ -15,6 +15,7 @@ from pipeline.validation.validate import ValidationReport, load_rules, validate
 
 def run_validate(project: Project, questionnaire: Questionnaire,
                  frame: pd.DataFrame | None = None) -> ValidationReport:
+    privacy = delivery_privacy(project)  # cleaned/ gets the failures: no key, nothing written
     if frame is None:
         frame = workdir.read_stage(project, workdir.newest(project, workdir.CODED, workdir.INGESTED), "sid ingest")
     settings = project.validate
@@ -28,9 +29,8 @@ def run_validate(project: Project, questionnaire: Questionnaire,
     flagged = report.failures.loc[report.failures["rule"].str.startswith("quality:"), "respondent"]
     write_report(report.quality, project.work / workdir.QUALITY, "quality",
                  xlsx_rows=report.quality["respondent"].isin(flagged))
-    write_report(report.summary, project.cleaned / workdir.VALIDATION_SUMMARY, "summary")
-    if project.privacy is not None:  # the failures name respondents: only pseudonymised, scrubbed
-        failures = report.failures.assign(respondent=pseudonymise_with(project.privacy, report.failures["respondent"]))
-        failures, _ = scrub(failures, ["value"])
-        write_report(failures, project.cleaned / workdir.VALIDATION_FAILURES, "failures")
+    write_report(scrub_table(report.summary), project.cleaned / workdir.VALIDATION_SUMMARY, "summary")
+    # The failures name respondents: as the delivery names them, their values scrubbed.
+    failures = report.failures.assign(respondent=privacy.ids(report.failures["respondent"]))
+    write_report(scrub_cells(failures, ["value"]), project.cleaned / workdir.VALIDATION_FAILURES, "failures")
     return report

@@ -8,6 +8,7 @@ import pandas as pd
 from pipeline import workdir
 from pipeline.errors import ErrorCode, SidError
 from pipeline.fieldwork.stage import sample_and_dispositions
+from pipeline.privacy import scrub_table
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.tables import write_report
@@ -31,5 +32,5 @@ def run_weight(project: Project, questionnaire: Questionnaire,
     tables = {"diagnostics": result.diagnostics, "margins": result.margins, "convergence": result.convergence}
     for name, stem in workdir.WEIGHT_REPORTS.items():
         write_report(tables[name], workdir.fieldwork_dir(project) / stem, stem[:31])
-        write_report(tables[name], project.cleaned / stem, stem[:31])
+        write_report(scrub_table(tables[name]), project.cleaned / stem, stem[:31])  # through the gate
     return weighted, result

@@ -19,16 +19,17 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from conftest import NL, TINY_CHOICES, TINY_CSV, TINY_SURVEY, TINY_TOML, c, q, write_xlsform  # noqa: E402
+from conftest import (NL, TEST_KEY_ENV, TINY_CHOICES, TINY_CSV, TINY_SURVEY, TINY_SURVEY_TOML, c, q,  # noqa: E402
+                      write_xlsform)
 
-BASE_TOML = TINY_TOML + """
+BASE_TOML = TINY_SURVEY_TOML + f"""
 [sample]
 path = "raw/sample.csv"
 key = "resp_id"
 identifiers = ["naam", "email"]
 
 [privacy]
-demo_key = "DEMO-KEY-corpus"
+key_env = "{TEST_KEY_ENV}"
 """
 SAMPLE_CSV = ("resp_id,stratum,naam,email\n"
               "R1,BE,Jan Peeters,jan.peeters@example.be\n"
@@ -343,18 +344,27 @@ def build() -> None:
          expect=["survey.form", "points outside the project folder"], file="sid.toml",
          fix="Use a path inside the project")
     case("path_key_file_inside", "the pseudonymisation key file inside the project",
-         {t: BASE_TOML.replace('demo_key = "DEMO-KEY-corpus"', 'key_file = "schemas/key.txt"')},
+         {t: BASE_TOML.replace('key_env = "SID_TEST_PSEUDONYM_KEY"', 'key_file = "schemas/key.txt"')},
          expect=["privacy.key_file", "outside the project folder"], file="sid.toml",
          fix="Keep the key where the delivery can never include it")
     # --- the pseudonymisation key ----------------------------------------------------------------
     case("key_missing", "a real (non-demo) project without key: no env variable, no key file",
-         {t: BASE_TOML.replace('demo_key = "DEMO-KEY-corpus"', 'key_env = "SID_CORPUS_NO_SUCH_KEY"')},
+         {t: BASE_TOML.replace('key_env = "SID_TEST_PSEUDONYM_KEY"', 'key_env = "SID_CORPUS_NO_SUCH_KEY"')},
          expect=["no pseudonymisation key", "SID_CORPUS_NO_SUCH_KEY"],
          fix="Set the environment variable SID_CORPUS_NO_SUCH_KEY or privacy.key_file")
     case("key_file_missing", "privacy.key_file names a file that does not exist",
-         {t: BASE_TOML.replace('demo_key = "DEMO-KEY-corpus"',
+         {t: BASE_TOML.replace('key_env = "SID_TEST_PSEUDONYM_KEY"',
                                'key_env = "SID_CORPUS_NO_SUCH_KEY"\nkey_file = "/nonexistent/sid/key.txt"')},
-         expect=["cannot read the pseudonymisation key", "Create it"], file="key.txt")
+         expect=["cannot read the pseudonymisation key", "sid key new"], file="key.txt")
+    case("privacy_missing", "a project without [privacy]: it would deliver its raw respondent key",
+         {t: BASE_TOML.replace(f'\n[privacy]\nkey_env = "{TEST_KEY_ENV}"\n', "\n")},
+         expect=["no [privacy] table", "refusing to deliver respondent ids", "sid key new"], file="sid.toml")
+    case("demo_key_outside_demo", "a demo key in a project not marked [demo] project = true",
+         {t: BASE_TOML.replace(f'key_env = "{TEST_KEY_ENV}"', 'demo_key = "DEMO-KEY-corpus"')},
+         expect=["privacy.demo_key", "only accepted in a demo project", "sid key new"], file="sid.toml")
+    case("pseudonymise_false_without_reason", "ids delivered as they are, without saying why",
+         {t: BASE_TOML.replace(f'key_env = "{TEST_KEY_ENV}"', "pseudonymise = false")},
+         expect=["privacy.reason", "is required when pseudonymise = false", "Say why"], file="sid.toml")
     # --- sample frame and rules ------------------------------------------------------------------
     case("sample_duplicate_key", "the sample frame lists one person twice",
          {"raw/sample.csv": SAMPLE_CSV + "R2,MA,Fatima Amrani,f.amrani@example.be\n"},

@@ -309,10 +309,10 @@ def test_ddi_has_one_var_per_variable_and_one_catgry_per_code(sav, root):
 # --- Excel safety (a tiny project, fast) -----------------------------------------------------------
 
 def test_formula_like_answers_are_neutralised_for_excel(tiny_project, monkeypatch):
-    from conftest import TINY_CSV, TINY_TOML
+    from conftest import TINY_CSV, TINY_SURVEY_TOML
 
     monkeypatch.setenv("SID_PSEUDONYM_KEY", "a-real-secret-key-0123456789abcdef")
-    (tiny_project / "sid.toml").write_text(TINY_TOML + '\n[privacy]\nkey_env = "SID_PSEUDONYM_KEY"\n',
+    (tiny_project / "sid.toml").write_text(TINY_SURVEY_TOML + '\n[privacy]\nkey_env = "SID_PSEUDONYM_KEY"\n',
                                            encoding="utf-8")
     (tiny_project / "raw" / "answers.csv").write_text(TINY_CSV.replace("Berbers", "=1+2"), encoding="utf-8")
     result = CliRunner().invoke(app, ["--project", str(tiny_project), "run"])

@@ -10,8 +10,8 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-from conftest import TINY_TOML
 
+from conftest import TINY_SURVEY_TOML
 from pipeline import __version__
 from pipeline.delivery.manifest import PACKAGES, write_manifest
 from pipeline.delivery.verify import manifest_digest
@@ -30,6 +30,9 @@ rules = "schemas/rules.yaml"
 [clean]
 corrections = "schemas/corrections.yaml"
 
+[demo]
+project = true
+
 [privacy]
 demo_key = "{DEMO_KEY}"
 """
@@ -42,7 +45,7 @@ def sha(path: Path) -> str:
 @pytest.fixture
 def project(tiny_project):
     root = tiny_project
-    (root / "sid.toml").write_text(TINY_TOML + EXTRA_TOML, encoding="utf-8")
+    (root / "sid.toml").write_text(TINY_SURVEY_TOML + EXTRA_TOML, encoding="utf-8")
     (root / "raw" / "steekproef.csv").write_bytes("resp_id;naam\r\nR1;Céline\r\n".encode("cp1252"))
     (root / "schemas" / "rules.yaml").write_text("rules: []\n", encoding="utf-8")
     (root / "schemas" / "corrections.yaml").write_text("corrections: []\n", encoding="utf-8")
@@ -104,7 +107,8 @@ def test_config_without_the_demo_key_and_versions(project):
 
 
 def test_demo_key_in_an_inline_table_is_left_out_too(project):
-    toml = f'privacy = {{ demo_key = "{DEMO_KEY}", respondent_id = "rid" }}\n' + TINY_TOML
+    toml = (f'privacy = {{ demo_key = "{DEMO_KEY}", respondent_id = "rid" }}\ndemo = {{ project = true }}\n'
+            + TINY_SURVEY_TOML)
     project.file.write_text(toml, encoding="utf-8")
     manifest = write_manifest(load_project(project.root))
     assert DEMO_KEY not in json.dumps(manifest)

@@ -10,13 +10,15 @@ import shutil
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
+import pyreadstat
 import pytest
 from stdnum.be import nn
 from typer.testing import CliRunner
 
 from cli import app
 from pipeline.files import sha256
-from pipeline.delivery.verify import manifest_digest, verify_delivery
+from pipeline.delivery.verify import identifier_numbers, manifest_digest, verify_delivery
 from conftest import demo_delivery
 
 # One file of each kind in the delivery.
@@ -54,13 +56,14 @@ def failing(report) -> set[tuple[str, str]]:
 
 @pytest.mark.slow
 def test_fresh_delivery_passes(fresh):
-    result = CliRunner().invoke(app, ["verify", str(fresh)])
+    result = CliRunner().invoke(app, ["verify", "--allow-demo", str(fresh)])
     assert result.exit_code == 0, result.output
     assert "PASS" in result.output
-    report = verify_delivery(fresh)
+    report = verify_delivery(fresh, allow_demo=True)
     assert report.passed
     assert {c.check for c in report.checks} >= {"manifest", "controlesom", "volledig", ".sav = codeboek",
-                                                ".sav = kopie", "geen identificatie", "geen persoonsgegevens"}
+                                                ".sav = kopie", "geen identificatie", "geen persoonsgegevens",
+                                                "geen demo", "pseudoniemen"}
     compared = {c.file for c in report.checks if c.check == ".sav = codeboek"}
     assert compared == {"codebook.xlsx", "codebook.html", "sid2026_ddi.xml"}
 
@@ -73,7 +76,7 @@ def test_one_changed_byte_fails_naming_the_file(copy, name):
     middle = len(data) // 2
     data[middle] = (data[middle] + 1) % 256
     path.write_bytes(bytes(data))
-    report = verify_delivery(copy)
+    report = verify_delivery(copy, allow_demo=True)
     assert report.exit_code == 1
     assert name in {c.file for c in report.failures}
     if name != "manifest.json":
@@ -94,7 +97,7 @@ def test_planted_pii_fails_even_with_a_fixed_checksum(copy, planted, tag):
     with open(log, "a", encoding="utf-8") as fh:
         fh.write(f"opschonen,handmatig,R0000000000000000,opmerkingen,\"{planted}\",\n")
     reseal(copy, "cleaning_log.csv")
-    report = verify_delivery(copy)
+    report = verify_delivery(copy, allow_demo=True)
     assert failing(report) == {("geen persoonsgegevens", "cleaning_log.csv")}
     detail = report.failures[0].detail
     assert tag in detail
@@ -108,7 +111,7 @@ def test_planted_pii_in_a_codebook_cell(copy):
     wb["over"].append(["contact", "vragen? info@veldwerkbureau.be"])
     wb.save(path)
     reseal(copy, "codebook.xlsx")
-    report = verify_delivery(copy)
+    report = verify_delivery(copy, allow_demo=True)
     assert ("geen persoonsgegevens", "codebook.xlsx") in failing(report)
 
 
@@ -121,10 +124,10 @@ def test_codebook_that_disagrees_with_the_sav(copy):
     ws.cell(row=2, column=header.index("label") + 1, value="een ander label")
     wb.save(path)
     reseal(copy, "codebook.xlsx")
-    report = verify_delivery(copy)
+    report = verify_delivery(copy, allow_demo=True)
     assert failing(report) == {(".sav = codeboek", "codebook.xlsx")}
     assert "waardelabels" in report.failures[0].detail
-    result = CliRunner().invoke(app, ["verify", str(copy)])
+    result = CliRunner().invoke(app, ["verify", "--allow-demo", str(copy)])
     assert result.exit_code == 1, result.output
     assert "FAIL" in result.output and "codebook.xlsx" in result.output
 
@@ -136,7 +139,7 @@ def test_identifier_column_is_caught(copy):
     path.write_text("\n".join([text[0] + ",rijksregisternummer"] + [t + "," for t in text[1:]]) + "\n",
                     encoding="utf-8")
     reseal(copy, "pii_scrubbed.csv")
-    report = verify_delivery(copy)
+    report = verify_delivery(copy, allow_demo=True)
     assert ("geen identificatie", "pii_scrubbed.csv") in failing(report)
 
 
@@ -144,7 +147,7 @@ def test_identifier_column_is_caught(copy):
 def test_missing_and_extra_files(copy):
     (copy / "codebook.html").unlink()
     (copy / "steekproef.csv").write_text("sample_id\nS0000001\n", encoding="utf-8")
-    report = verify_delivery(copy)
+    report = verify_delivery(copy, allow_demo=True)
     assert ("volledig", "codebook.html") in failing(report)
     assert ("volledig", "steekproef.csv") in failing(report)
     assert ("geen identificatie", "steekproef.csv") not in failing(report)  # not part of the delivery
@@ -158,9 +161,46 @@ def test_not_a_delivery_folder_is_bad_usage(tmp_path):
     assert result.exit_code == 2
 
 
-def test_a_delivery_without_pseudonyms_fails(tiny_project):
-    """A project without [privacy] delivers its sample key: verify names it as an identifier."""
+def test_raw_ids_fail_unless_the_manifest_says_why(tiny_project):
+    """Ids delivered as they are pass with a warning only when the delivery says so (and why); a
+    manifest that claims pseudonyms over the same .sav fails, naming the key column."""
+    toml = (tiny_project / "sid.toml").read_text(encoding="utf-8")
+    (tiny_project / "sid.toml").write_text(toml.split("[privacy]")[0] + '[privacy]\npseudonymise = false\n'
+                                           'reason = "ABB koppelt zelf"\n', encoding="utf-8")
     assert CliRunner().invoke(app, ["--project", str(tiny_project), "run"]).exit_code == 0
-    report = verify_delivery(tiny_project / "cleaned")
+    cleaned = tiny_project / "cleaned"
+    report = verify_delivery(cleaned)
+    assert report.passed and [c.detail for c in report.checks if c.warning] == [
+        "resp_id: niet gepseudonimiseerd: ABB koppelt zelf"]
+    path = cleaned / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["privacy"] |= {"gepseudonimiseerd": True, "reden": None}
+    manifest["manifest_sha256"] = manifest_digest(manifest)
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    report = verify_delivery(cleaned)
     assert ("geen identificatie", "tiny.sav") in failing(report)
     assert "resp_id" in next(c.detail for c in report.failures if c.file == "tiny.sav")
+
+
+@pytest.mark.slow
+def test_a_demo_delivery_fails_unless_allowed(fresh):
+    """The bundled demo (demo data, the public demo key) is marked DEMO: verify fails it, naming
+    why, unless --allow-demo."""
+    report = verify_delivery(fresh)
+    assert failing(report) == {("geen demo", "manifest.json")}
+    assert report.failures[0].detail == ("DEMO-levering met de publieke DEMO-sleutel (pseudoniemen omkeerbaar): "
+                                         "geen echte levering")
+    result = CliRunner().invoke(app, ["verify", str(fresh)])
+    assert result.exit_code == 1 and "FAIL" in result.output, result.output
+    result = CliRunner().invoke(app, ["verify", "--allow-demo", str(fresh)])
+    assert result.exit_code == 0 and "PASS" in result.output, result.output
+
+
+def test_identifier_numbers_in_the_data_of_a_sav(tmp_path):
+    """What the cleaning's personal_data step makes -4, verify catches in a .sav's numbers."""
+    frame = pd.DataFrame({"inkomen": [2500.0, 470123456.0, -9.0, 470123456.0],
+                          "rrn": [85073100328.0, 1980.0, 1.0, 2.0], "tekst": ["a", "b", "c", "d"]})
+    pyreadstat.write_sav(frame, str(tmp_path / "x.sav"))
+    assert identifier_numbers(tmp_path / "x.sav") == {"[TEL]": 1, "[RRN]": 1}
+    pyreadstat.write_sav(frame.assign(inkomen=2500.0, rrn=-4.0), str(tmp_path / "y.sav"))
+    assert identifier_numbers(tmp_path / "y.sav") == {}

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import pandas as pd
 import pyreadstat
 import pytest
 from typer.testing import CliRunner
@@ -24,7 +25,8 @@ def test_run_on_another_project(tiny_project):
     sav = tiny_project / "cleaned" / "tiny.sav"
     assert "3 respondents" in result.output
     data, meta = pyreadstat.read_sav(str(sav))
-    assert data["resp_id"].tolist() == ["R1", "R2", "R3"]
+    crosswalk = pd.read_csv(tiny_project / "work" / "crosswalk.csv", dtype=str)  # the ids stay in work/
+    assert data["respondent_id"].map(dict(crosswalk.values)).tolist() == ["R1", "R2", "R3"]
     assert data["geboorteland"].tolist() == [1.0, 2.0, 3.0]
     assert (tiny_project / "cleaned" / "tiny.sps").is_file()
     assert (tiny_project / "work" / "ingested.parquet").is_file()

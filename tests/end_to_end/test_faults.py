@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pyreadstat
 import pytest
-from conftest import copy_demo_project
+from conftest import TEST_KEY_ENV, copy_demo_project
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS_BASE = REPO / "tests" / "corpus" / "_base"
@@ -30,7 +30,7 @@ STAGES = ("ingest", "clean", "export", "manifest", "deliver")  # at least these;
 
 
 def sid_run(project: Path, **env_extra: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SID_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SID_") or k == TEST_KEY_ENV}  # the test key stays
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     env.update(env_extra)
     return subprocess.run([sys.executable, "-m", "cli", "--project", str(project), "run"],

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cli import app
-from conftest import TINY_CHOICES, TINY_SURVEY, write_xlsform
+from conftest import TINY_CHOICES, TINY_PRIVACY_TOML, TINY_SURVEY, write_xlsform
 from pipeline.ingest.ingest import PROBLEM_COLUMNS, RECONCILIATION_COLUMNS, ingest
 from pipeline.survey.project import load_project
 from pipeline.survey.questionnaire import load_questionnaire
@@ -44,7 +44,7 @@ rename = { "Nummer" = "resp_id" }
 path = "raw/sample.csv"
 key = "resp_id"
 identifiers = ["naam", "telefoon"]
-"""
+""" + TINY_PRIVACY_TOML
 
 WEB = (
     "start,end,resp_id,persoon/geboortejaar,persoon/werk,persoon/tevreden,persoon/geboorteland,"
@@ -162,8 +162,9 @@ def test_cli_ingest_writes_work_files_and_summary(multi):
     run = CliRunner().invoke(app, ["--project", str(multi), "run"])
     assert run.exit_code == 0, run.output
     data, _ = pyreadstat.read_sav(str(multi / "cleaned" / "multi.sav"))
-    assert data["resp_id"].tolist() == ["R1", "R2", "R3", "R4"]
-    assert "_source" not in data.columns and "naam" not in data.columns
+    crosswalk = pd.read_csv(multi / "work" / "crosswalk.csv", dtype=str)  # pseudonym -> key, in work/
+    assert data["respondent_id"].map(dict(crosswalk.values)).tolist() == ["R1", "R2", "R3", "R4"]
+    assert "resp_id" not in data.columns and "_source" not in data.columns and "naam" not in data.columns
 
 
 def test_raw_files_untouched(multi):
