@@ -17,8 +17,16 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pyreadstat
 
-from pipeline.delivery.codebook_read import (code_text, codebook_from_ddi, codebook_from_html,
-                                             codebook_from_xlsx, parse_html, parse_xml, file_stamp, xlsx_rows)
+from pipeline.delivery.codebook_read import (
+    code_text,
+    codebook_from_ddi,
+    codebook_from_html,
+    codebook_from_xlsx,
+    file_stamp,
+    parse_html,
+    parse_xml,
+    xlsx_rows,
+)
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import sha256
 from pipeline.ingest.ingest import SAMPLE_PREFIX

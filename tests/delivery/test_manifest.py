@@ -10,8 +10,8 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-
 from conftest import TINY_SURVEY_TOML
+
 from pipeline import __version__
 from pipeline.delivery.manifest import PACKAGES, write_manifest
 from pipeline.delivery.verify import manifest_digest
