@@ -9,7 +9,7 @@ import pyreadstat
 from typer.testing import CliRunner
 
 from cli import app
-from conftest import pspp_dictionary, write_xlsform
+from conftest import TINY_PRIVACY_TOML, pspp_dictionary, write_xlsform
 from pipeline.cleaning.clean import clean
 from pipeline.survey.questionnaire import load_questionnaire
 from pipeline.validation.validate import validate
@@ -41,7 +41,7 @@ def project(root: Path) -> Path:
     (root / "raw").mkdir()
     (root / "raw" / "answers.csv").write_text(ANSWERS, encoding="utf-8")
     (root / "sid.toml").write_text('[survey]\nname = "t"\nform = "schemas/form.xlsx"\nkey = "id"\n\n'
-                                   '[[sources]]\npath = "raw/answers.csv"\n', encoding="utf-8")
+                                   '[[sources]]\npath = "raw/answers.csv"\n' + TINY_PRIVACY_TOML, encoding="utf-8")
     return root
 
 
