@@ -16,7 +16,7 @@ from pipeline.coding.classifications import Classification, normalise
 from pipeline.errors import ErrorCode, SidError
 from pipeline.survey.project import CodingSettings
 from pipeline.survey.questionnaire import Questionnaire, Variable
-from pipeline.survey.syntax import BinOp, Call, ExpressionError, Literal, Neg, Node, Var, parse
+from pipeline.survey.syntax import BinOp, Call, ExpressionError, Literal, Node, Var, parse, walk
 
 SUFFIX = {"country": "iso", "language": "iso", "municipality": "nis", "occupation": "isco",
           "education": "isced"}
@@ -208,21 +208,13 @@ def _others(text: Variable, parent: Variable) -> tuple[str, ...]:
 def _compared_with(node: Node, name: str) -> set[str]:
     """The values that `${name}` is compared with for equality (or `selected`) in an expression."""
     found: set[str] = set()
-    stack = [node]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, BinOp):
-            if node.op == "=":
-                for var, value in ((node.left, node.right), (node.right, node.left)):
-                    if var == Var(name) and isinstance(value, Literal):
-                        found.add(_literal_text(value))
-            stack += [node.left, node.right]
-        elif isinstance(node, Call):
-            if node.name == "selected" and node.args[0] == Var(name) and isinstance(node.args[1], Literal):
-                found.add(_literal_text(node.args[1]))
-            stack += list(node.args)
-        elif isinstance(node, Neg):
-            stack.append(node.operand)
+    for node in walk(node):
+        if isinstance(node, BinOp) and node.op == "=":
+            found |= {_literal_text(value) for var, value in ((node.left, node.right), (node.right, node.left))
+                      if var == Var(name) and isinstance(value, Literal)}
+        elif (isinstance(node, Call) and node.name == "selected" and node.args[0] == Var(name)
+              and isinstance(node.args[1], Literal)):
+            found.add(_literal_text(node.args[1]))
     return found
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Union
+from typing import Iterator, Union
 
 MAX_NESTING = 40  # parentheses, calls and unary minus inside one another
 MAX_DEPTH = 100  # depth of the syntax tree (a + b + c + ... counts one per operator)
@@ -210,28 +210,24 @@ def parse(text: str) -> Node:
     return _parse(text)
 
 
-def references(text_or_node: str | Node) -> frozenset[str]:
-    """The names used as ${name} in an expression (`.` not included)."""
-    stack, names = [parse(text_or_node) if isinstance(text_or_node, str) else text_or_node], set()
+def walk(text_or_node: str | Node) -> Iterator[Node]:
+    """Every node of an expression's syntax tree (parsed first when given as text)."""
+    stack = [parse(text_or_node) if isinstance(text_or_node, str) else text_or_node]
     while stack:
         node = stack.pop()
-        if isinstance(node, Var):
-            names.add(node.name)
+        yield node
         stack += {Neg: lambda: [node.operand], BinOp: lambda: [node.left, node.right],
                   Call: lambda: list(node.args)}.get(type(node), list)()
-    return frozenset(names)
+
+
+def references(text_or_node: str | Node) -> frozenset[str]:
+    """The names used as ${name} in an expression (`.` not included)."""
+    return frozenset(node.name for node in walk(text_or_node) if isinstance(node, Var))
 
 
 def functions(text_or_node: str | Node) -> frozenset[str]:
     """The functions an expression calls."""
-    stack, names = [parse(text_or_node) if isinstance(text_or_node, str) else text_or_node], set()
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Call):
-            names.add(node.name)
-        stack += {Neg: lambda: [node.operand], BinOp: lambda: [node.left, node.right],
-                  Call: lambda: list(node.args)}.get(type(node), list)()
-    return frozenset(names)
+    return frozenset(node.name for node in walk(text_or_node) if isinstance(node, Call))
 
 
 def _compile(pattern: str, pos: int | None = None) -> re.Pattern:
