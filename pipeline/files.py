@@ -52,6 +52,13 @@ def write_text_atomic(target: Path, text: str, encoding: str = "utf-8") -> None:
         tmp.write_text(text, encoding=encoding)
 
 
+def copy_into(path: Path, source: Path, target: Path) -> None:
+    """Copy the file `path` (below the folder `source`) to the same place below `target`."""
+    dest = target / path.relative_to(source)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(path, dest)
+
+
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:

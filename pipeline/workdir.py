@@ -44,6 +44,7 @@ FIELDWORK = "fieldwork"
 FIELDWORK_REPORT = "fieldwork_report.html"
 OUTSIDE_SAMPLE = "buiten_steekproef.csv"
 # Delivery
+DELIVERY_PARTS = "delivery"  # work/delivery/: what single stages would deliver, until `sid export` takes it
 CROSSWALK = "crosswalk.csv"  # work/: pseudonym → respondent key
 PII_SCRUBBED = "pii_scrubbed.csv"
 

@@ -267,6 +267,11 @@ class Project:
     coding: CodingSettings | None = None
 
     @property
+    def schemas(self) -> Path:
+        """The survey's definition (form, rules, code frames): always `schemas/` of the project."""
+        return self.root / "schemas"
+
+    @property
     def sav_path(self) -> Path:
         return self.cleaned / f"{self.name}.sav"
 
@@ -280,8 +285,10 @@ def load_project(root: str | Path = ".") -> Project:
     doc = ProjectFile.open(root)
     doc.check_keys(doc.data, top_level_keys(Project), "")
     survey = doc.values(Project, "survey")
-    return Project(
-        root=doc.root, file=doc.file, **survey, **doc.values(Project, "paths"),
+    paths = doc.values(Project, "paths")
+    _check_roles(doc, paths)
+    project = Project(
+        root=doc.root, file=doc.file, **survey, **paths,
         **doc.sections(
             Project,
             missing=doc.missing(SID_MISSING, "missing"),
@@ -290,3 +297,40 @@ def load_project(root: str | Path = ".") -> Project:
             contacts=doc.file_table("contacts", Source),
         ),
     )
+    _check_inputs(doc, project)
+    return project
+
+
+# The folders of a project and the key that names each: none may be another or hold another,
+# since sid replaces cleaned/ as a whole and writes into work/ (docs/robustness.md).
+_ROLE_FIX = ('Give the project folder, raw/, schemas/, work/ and cleaned/ each a folder of their own, '
+             'none inside another (the defaults: raw = "raw", work = "work", cleaned = "cleaned").')
+
+
+def _check_roles(doc: ProjectFile, paths: dict[str, Path]) -> None:
+    """[paths] raw, work, cleaned, the project folder and schemas/ are distinct and not nested."""
+    roles = [("the project folder", doc.root), ("schemas/", doc.root / "schemas")]
+    roles += [(f"paths.{key}", paths[key]) for key in ("raw", "work", "cleaned")]
+    for i, (key, path) in enumerate(roles):
+        for other, other_path in roles[:i]:
+            if path == other_path:
+                raise doc.fail(key, f"is the same folder as {other}", _ROLE_FIX)
+            if other_path.is_relative_to(path):
+                raise doc.fail(key, f"holds {other} ({other_path})", _ROLE_FIX)
+            if path.is_relative_to(other_path) and other != "the project folder":
+                raise doc.fail(key, f"lies inside {other} ({other_path})", _ROLE_FIX)
+
+
+def _check_inputs(doc: ProjectFile, project: Project) -> None:
+    """No input (form, rules, sources ...) lies in work/ or cleaned/, which sid rewrites."""
+    inputs = [("survey.form", project.form), ("validate.rules", project.validate.rules),
+              ("clean.corrections", project.clean.corrections)]
+    inputs += [(f"sources[{i}].path", s.path) for i, s in enumerate(project.sources, start=1)]
+    inputs += [(f"{name}.path", table.path) for name, table in
+               (("sample", project.sample.source if project.sample else None), ("contacts", project.contacts))
+               if table is not None]
+    for key, path in inputs:
+        for role in ("work", "cleaned"):
+            if path is not None and path.is_relative_to(getattr(project, role)):
+                raise doc.fail(key, f"lies inside paths.{role} ({getattr(project, role)}), which sid rewrites",
+                               "Keep inputs in raw/ (fieldwork) or schemas/ (the survey's definition).")
