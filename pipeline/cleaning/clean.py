@@ -29,6 +29,7 @@ class Correction:
     description: str
     condition: str
     assign: tuple[tuple[str, str], ...]
+    file: Path | None = None  # the corrections file it comes from (named in errors)
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def load_corrections(path: Path, questionnaire: Questionnaire) -> tuple[Correcti
         except ExpressionError as exc:
             raise SidError(ErrorCode.CORRECTIONS_INVALID, f"{item['name']}: {exc}", **where) from None
         rules.append(Correction(str(item["name"]), str(item.get("description", "")), str(item["condition"]),
-                                tuple((k, str(v)) for k, v in assign.items())))
+                                tuple((k, str(v)) for k, v in assign.items()), path))
     return tuple(rules)
 
 
@@ -166,9 +167,14 @@ def _correct(frame: pd.DataFrame, rule: Correction, questionnaire: Questionnaire
         where = evaluate(rule.condition, frame).to_numpy()
         for var, expr in rule.assign:
             value = evaluate(expr, frame).to_numpy()
-            _set(out, questionnaire[var], where, value)
+            try:
+                _set(out, questionnaire[var], where, value)
+            except (ValueError, TypeError):  # text into a number: a mistake in the rule, not in the data
+                raise SidError(ErrorCode.CORRECTIONS_INVALID, f"correction {rule.name!r} assigns {expr} to the "
+                               f"numeric variable {var!r}, which is not a number", file=rule.file,
+                               fix="Assign a number or a missing-value code in clean.corrections.") from None
     except ExpressionError as exc:
-        raise SidError(ErrorCode.CORRECTIONS_INVALID, f"correction {rule.name!r}: {exc}") from None
+        raise SidError(ErrorCode.CORRECTIONS_INVALID, f"correction {rule.name!r}: {exc}", file=rule.file) from None
     return out
 
 

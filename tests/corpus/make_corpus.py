@@ -4,6 +4,7 @@ Each case folder holds `case.toml` (what it is and what sid must do) and the fil
 the base project's files (same relative paths). Run it only to add or rebuild cases:
 
     python tests/corpus/make_corpus.py            # (re)writes every case folder
+    python tests/corpus/make_corpus.py NAME ...   # writes only these cases
 
 The folders are committed; tests/test_corpus.py reads them and never runs this script.
 """
@@ -346,6 +347,40 @@ def build() -> None:
          {t: BASE_TOML.replace('demo_key = "DEMO-KEY-corpus"', 'key_file = "schemas/key.txt"')},
          expect=["privacy.key_file", "outside the project folder"], file="sid.toml",
          fix="Keep the key where the delivery can never include it")
+    # --- path roles: raw/, schemas/, work/, cleaned/ and the project folder apart ----------------
+    roles = "Give the project folder, raw/, schemas/, work/ and cleaned/ each a folder of their own"
+    for name, paths, words in [
+        ("path_cleaned_is_raw", 'cleaned = "raw"', ["paths.cleaned", "is the same folder as paths.raw"]),
+        ("path_cleaned_is_root", 'cleaned = "."', ["paths.cleaned", "is the same folder as the project folder"]),
+        ("path_cleaned_is_schemas", 'cleaned = "schemas"', ["paths.cleaned", "is the same folder as schemas/"]),
+        ("path_work_is_raw", 'work = "raw"', ["paths.work", "is the same folder as paths.raw"]),
+        ("path_cleaned_inside_raw", 'cleaned = "raw/levering"', ["paths.cleaned", "lies inside paths.raw"]),
+        ("path_raw_holds_work", 'raw = "data"\nwork = "data/werk"', ["paths.work", "lies inside paths.raw"]),
+        ("path_work_is_root", 'work = "."', ["paths.work", "is the same folder as the project folder"]),
+    ]:
+        case(name, f"[paths] {paths.replace(chr(10), ', ')}: folders that overlap",
+             {t: BASE_TOML + f"\n[paths]\n{paths}\n"}, expect=words, file="sid.toml", fix=roles)
+    case("path_source_in_cleaned", "a fieldwork export inside cleaned/, which sid replaces",
+         {t: toml_with(SOURCE_AS, 'path = "cleaned/answers.csv"')},
+         expect=["sources[1].path", "lies inside paths.cleaned"], file="sid.toml", fix="Keep inputs in raw/")
+    case("path_source_nul", "a source path with a NUL character",
+         {t: toml_with(SOURCE_AS, 'path = "raw/ans\\u0000wers.csv"\nformat = "csv"')},
+         expect=["sources[1].path", "NUL character"], file="sid.toml", fix="Type the path again")
+    case("path_source_5000_characters", "a source path of 5,000 characters",
+         {t: toml_with(SOURCE_AS, f'path = "raw/{"a" * 4992}.csv"')},
+         expect=["sources[1].path", "the path is too long"], file="sid.toml", fix="Use a shorter path")
+    case("cleaned_foreign_file", "cleaned/ holds a file sid did not deliver: never replaced",
+         {"cleaned/mijn_notities.txt": "niet weggooien\n"},
+         expect=["not a sid delivery", "Move those files elsewhere"], file="cleaned")
+    case("key_is_a_question", "survey.key names a select_one question: respondents would be merged",
+         {t: BASE_TOML.replace('key = "resp_id"', 'key = "werk"', 1)},
+         expect=["survey.key 'werk' is a question of type select_one", "Set survey.key"], file="sid.toml")
+    case("correction_text_into_number", "a correction that assigns text to a numeric question",
+         {t: BASE_TOML + '\n[clean]\ncorrections = "schemas/corrections.yaml"\n',
+          "schemas/corrections.yaml": "- name: tekst\n  condition: ${werk} = 1\n  assign:\n"
+                                      "    geboortejaar: \"'onbekend'\"\n"},
+         expect=["correction 'tekst' assigns 'onbekend' to the numeric variable 'geboortejaar'",
+                 "Assign a number"], file="corrections.yaml")
     # --- the pseudonymisation key ----------------------------------------------------------------
     case("key_missing", "a real (non-demo) project without key: no env variable, no key file",
          {t: BASE_TOML.replace('demo_key = "DEMO-KEY-corpus"', 'key_env = "SID_CORPUS_NO_SUCH_KEY"')},
@@ -410,7 +445,12 @@ def _toml(meta: dict) -> str:
     return "".join(f"{k} = {value(v)}\n" for k, v in meta.items())
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and sys.argv[1:]:  # only the cases named: the others stay byte for byte
+    build()
+    CASES = {name: CASES[name] for name in sys.argv[1:]}
+    write_cases()
+    print(f"{len(CASES)} cases written to {HERE}")
+elif __name__ == "__main__":
     base = HERE / "_base"
     if base.exists():
         shutil.rmtree(base)
