@@ -37,6 +37,10 @@ def atomic_path(target: Path) -> Iterator[Path]:
             os.fsync(fh.fileno())
         checkpoint(f"write:{target.name}")
         os.replace(tmp, target)
+    except OSError as exc:  # disk full, permission denied ...: name the file (libraries often do not)
+        if exc.errno is None or exc.filename is not None:
+            raise
+        raise OSError(exc.errno, exc.strerror or os.strerror(exc.errno), str(target)) from exc
     finally:
         tmp.unlink(missing_ok=True)
 
