@@ -403,6 +403,21 @@ def build() -> None:
           "schemas/rules.yaml": "- name: x\n  check: ${werk} = 1\n   bad indent: [\n"},
          file="rules.yaml", expect=["not valid YAML"], row=3, fix="Correct the YAML at that line")
 
+    rules = ("- name: werk_en_leeftijd\n  description: wie werkt is minstens 15\n"
+             "  expression: ${leeftijd} >= 15\n  when: ${werk} = 1\n  severity: warning\n")
+    with_rules = BASE_TOML + '\n[validate]\nrules = "schemas/rules.yaml"\n'
+    case("rules_accept_unknown", "validate.accept names a rule that does not exist (a typo)",
+         {t: with_rules + '\n[validate.accept]\nwerk_en_leeftijt = "gecontroleerd"\n', "schemas/rules.yaml": rules},
+         expect=["validate.accept: no rule is called 'werk_en_leeftijt' (did you mean 'werk_en_leeftijd'?)",
+                 "Use a rule name"], file="sid.toml")
+    case("rules_severity_missing", "a rule without severity: no silent default",
+         {t: with_rules, "schemas/rules.yaml": rules.replace("  severity: warning\n", "")},
+         expect=["rule 'werk_en_leeftijd' has no severity", "Add severity"], file="rules.yaml",
+         column="rule 1")
+    case("rules_not_configured", "schemas/rules.yaml present, sid.toml does not name it: run, with a warning",
+         {"schemas/rules.yaml": rules}, exit=0,
+         expect=['schemas/rules.yaml is not used: set rules = "schemas/rules.yaml" under [validate]'])
+
 
 def write_cases() -> None:
     for name, (meta, files) in CASES.items():
