@@ -17,6 +17,7 @@ from pipeline.ingest.sources import ColumnMap, RawTable, assemble_multiple, map_
 from pipeline.survey.expressions import ExpressionError, evaluate
 from pipeline.survey.project import Project, Source
 from pipeline.survey.questionnaire import Questionnaire
+from pipeline.survey.syntax import compile_regex, regex_matches
 
 # Frozen report columns.
 PROBLEM_COLUMNS = ["source", "row", "column", "value", "expected"]
@@ -337,7 +338,7 @@ def resolve(records: pd.DataFrame, project: Project, questionnaire: Questionnair
     no_key = keys.isna() | (keys.astype(str).str.strip() == "")
     status[no_key.to_numpy()] = "excluded"
     reason[no_key.to_numpy()] = Reason.NO_KEY
-    test = ~no_key & keys.astype(str).str.contains(project.ingest.test_key_pattern, regex=True)
+    test = ~no_key & regex_matches(compile_regex(project.ingest.test_key_pattern), keys.astype(str))
     status[test.to_numpy()] = "excluded"
     reason[test.to_numpy()] = Reason.TEST
     if project.sample is not None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import os
-import re
 import tomllib
 import types
 import typing
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ErrorCode, SidError
+from pipeline.survey.syntax import ExpressionError, compile_regex
 
 PROJECT_FILE = "sid.toml"
 
@@ -180,10 +180,12 @@ def known_encoding(value: Any, root: Path) -> str:
 
 
 def regex(value: Any, root: Path) -> str:
-    """A regular expression (the empty one too)."""
+    """A regular expression (the empty one too) that RE2 takes (matched in linear time)."""
+    if not isinstance(value, str):
+        raise WrongType
     try:
-        re.compile(value)
-    except (re.error, TypeError) as exc:
+        compile_regex(value)
+    except ExpressionError as exc:
         raise Invalid(f"not a valid regular expression ({exc})") from None
     return value
 
