@@ -418,6 +418,12 @@ def build() -> None:
          {"schemas/rules.yaml": rules}, exit=0,
          expect=['schemas/rules.yaml is not used: set rules = "schemas/rules.yaml" under [validate]'])
 
+    bomb = '- name: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+    bomb += "".join(f'- name: &{chr(98 + i)} [{", ".join([f"*{chr(97 + i)}"] * 9)}]\n' for i in range(9))
+    case("rules_yaml_alias_bomb", "a billion laughs in rules.yaml (9 levels of 9 aliases): refused at once",
+         {t: with_rules, "schemas/rules.yaml": bomb},
+         expect=["not valid YAML (aliases (*name) are not allowed", "Correct the YAML"], file="rules.yaml", row=2)
+
 
 def write_cases() -> None:
     for name, (meta, files) in CASES.items():
