@@ -10,6 +10,7 @@ import os
 import shutil
 import sys
 import tempfile
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -61,6 +62,26 @@ def copy_into(path: Path, source: Path, target: Path) -> None:
     dest = target / path.relative_to(source)
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(path, dest)
+
+
+def zip_bomb(path: Path, max_bytes: int, max_ratio: float) -> str | None:
+    """What is wrong with the zip file `path` (an .xlsx) as its directory says, before anything is
+    unpacked: more than `max_bytes` in all, or a part that unpacks to more than `max_ratio` times
+    its packed size (only parts of 1 MB and more: tiny parts compress well). None when it is fine,
+    or when it is no zip at all (the reader says so)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    total = sum(p.file_size for p in parts)
+    if total > max_bytes:
+        return f"it unpacks to {total / 2**20:,.0f} MB, more than {max_bytes / 2**20:,.0f} MB"
+    for part in parts:
+        if part.file_size >= 1 << 20 and part.file_size > max_ratio * max(part.compress_size, 1):
+            return (f"its part {part.filename} unpacks {part.file_size / max(part.compress_size, 1):,.0f} times "
+                    f"its packed size, more than {max_ratio:g} (a zip bomb?)")
+    return None
 
 
 def sha256(path: Path) -> str:

@@ -74,6 +74,10 @@ SID_MISSING = MissingScheme(
 )
 
 
+def _at_least_one(value: float) -> bool:
+    return value >= 1
+
+
 @dataclass(frozen=True)
 class Source:
     """One input file named in sid.toml: a fieldwork export, the sample frame or the contact log."""
@@ -93,6 +97,14 @@ class Source:
     instance: str | None = setting(None, tables=EXPORT)  # column identifying the record (e.g. meta/instanceID)
     submitted: str | None = setting(None, tables=EXPORT)  # column with the submission time (latest wins among equals)
     dayfirst: bool = setting(True, tables=EXPORT)  # dates like 02/03/2026 are 2 March
+    # Bounds (docs/robustness.md): a garbage or hostile file fails in seconds, not after hours.
+    max_size_mb: int = setting(2048, test=_at_least_one, expect="must be a whole number of MB >= 1")
+    max_line_kb: int = setting(  # text exports: the longest line (a record) in KB
+        1024, test=_at_least_one, expect="must be a whole number of KB >= 1")
+    max_unpacked_mb: int = setting(  # xlsx: what the workbook's parts unpack to, checked before reading
+        512, test=_at_least_one, expect="must be a whole number of MB >= 1")
+    max_ratio: int = setting(  # xlsx: unpacked size / packed size of any part (a zip bomb is ~1000)
+        200, test=_at_least_one, expect="must be a whole number >= 1")
 
 
 @dataclass(frozen=True)
@@ -113,10 +125,6 @@ class IngestSettings:
     mode_priority: tuple[str, ...] = setting(
         ("capi", "papi", "web"), expect='must be a list of modes, e.g. ["capi", "papi", "web"]')
     test_key_pattern: str = setting(r"^(?i:test)", read=regex)
-
-
-def _at_least_one(value: float) -> bool:
-    return value >= 1
 
 
 # A speeder: an interview shorter than this share of the median duration of all interviews.
