@@ -93,6 +93,20 @@ def xlsx_bytes(rows: list[list], sheet: str = "invoer") -> bytes:
     return buf.getvalue()
 
 
+def padded_xlsx(rows: list[list], padding: int) -> bytes:
+    """A workbook whose sheet XML carries `padding` spaces: a zip bomb in miniature."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx_bytes(rows))) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<sheetData>", b"<sheetData>" + b" " * padding)
+            dst.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
 def sav_bytes() -> bytes:
     import pandas as pd
     import pyreadstat
@@ -423,6 +437,17 @@ def build() -> None:
     case("rules_yaml_alias_bomb", "a billion laughs in rules.yaml (9 levels of 9 aliases): refused at once",
          {t: with_rules, "schemas/rules.yaml": bomb},
          expect=["not valid YAML (aliases (*name) are not allowed", "Correct the YAML"], file="rules.yaml", row=2)
+
+    # --- bounds ----------------------------------------------------------------------------------
+    case("csv_line_too_long", "a 5 KB line where the source allows 4 KB (max_line_kb)",
+         {a: csv_text(rows=[ROWS[0], ROWS[1].replace("Berbers", "x" * 5000), ROWS[2]]),
+          t: toml_with(SOURCE_AS, SOURCE_AS + "\nmax_line_kb = 4")},
+         expect=["a line longer than 4 KB (max_line_kb)", "raise max_line_kb"], file="answers.csv", row=3)
+    case("xlsx_zip_bomb", "a paper-entry workbook whose sheet unpacks 1,000 times its packed size",
+         {"raw/papi.xlsx": padded_xlsx([HEADER.split(","), *[r.split(",") for r in ROWS]], 4 << 20),
+          t: toml_with(SOURCE_AS, 'path = "raw/papi.xlsx"\nsheet = "invoer"')},
+         expect=["not read: its part xl/worksheets/sheet1.xml unpacks", "more than 200 (a zip bomb?)",
+                 "raise max_unpacked_mb or max_ratio"], file="papi.xlsx")
 
 
 def write_cases() -> None:
