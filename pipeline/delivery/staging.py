@@ -40,7 +40,7 @@ def staged_delivery(project: Project, run_id: str) -> Iterator[Project]:
     (stage / STAGING_MARKER).write_text(run_id + "\n", encoding="utf-8")
     try:
         yield dataclasses.replace(project, cleaned=stage)
-        write_manifest(project, stage)
+        write_manifest(project, stage, run_id)
         checkpoint("manifest")
         for hidden in cleaned.glob(".*") if cleaned.is_dir() else ():
             if hidden.is_file() and not hidden.name.endswith(".tmp"):  # e.g. .gitkeep: not ours, carried over

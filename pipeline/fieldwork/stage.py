@@ -143,8 +143,8 @@ def run_report(project: Project, questionnaire: Questionnaire, *, until=None,
     if deliver:
         delivered = project.cleaned / workdir.FIELDWORK_REPORT
         write_text_atomic(delivered, render_html(data, internal=False))
-        write_report(rates, project.cleaned / "fieldwork_respons", "respons")
-        write_report(prog, project.cleaned / "fieldwork_voortgang", "voortgang")
+        write_report(rates, project.cleaned / workdir.FIELDWORK_RATES, "respons")
+        write_report(prog, project.cleaned / workdir.FIELDWORK_PROGRESS, "voortgang")
     return FieldworkReport(internal, delivered, as_of, prog, rates, len(checks.table),
                            int(checks.table["gemarkeerd"].sum()) if len(checks.table) else 0,
                            len(checks.backcheck), checks.seed)

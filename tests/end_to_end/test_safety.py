@@ -5,7 +5,9 @@ must be, permission denied) reported in one line naming the path, exit 2, the de
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,7 +19,11 @@ from typer.testing import CliRunner
 
 import pipeline.workdir
 from cli import app
+from pipeline import __version__
+from pipeline.delivery.manifest import write_manifest
+from pipeline.delivery.verify import verify_delivery
 from pipeline.lock import LOCK_FILE, project_lock
+from pipeline.survey.project import load_project
 
 REPO = Path(__file__).resolve().parents[2]
 BASE = REPO / "tests" / "corpus" / "_base"
@@ -337,3 +343,21 @@ def test_disk_full_at_every_write_checkpoint(small_disk):
     names = _checkpoints(project)
     assert len(names) > 20
     _disk_full_at(project, names)
+
+
+# --- the delivery checked against its definition ------------------------------------------------
+
+def test_verify_fails_a_delivery_without_a_required_file_even_if_the_manifest_agrees(project):
+    (project / "cleaned" / "codebook.xlsx").unlink()
+    write_manifest(load_project(project))  # a manifest that lists only what is left
+    report = verify_delivery(project / "cleaned")
+    assert report.exit_code == 1
+    assert [(c.check, c.file) for c in report.failures] == [("definitie", "codebook.xlsx")]
+
+
+def test_the_manifest_records_the_run_and_the_sid_version(project):
+    result = sid(project, "run")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((project / "cleaned" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["sid_version"] == __version__
+    assert re.fullmatch(r"\d{8}T\d{6}-\d+-[0-9a-f]{8}", manifest["run_id"]), manifest["run_id"]
