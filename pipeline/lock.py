@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 import secrets
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -58,6 +59,11 @@ def project_lock(work: Path) -> Iterator[RunLock]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             pid, started = _holder(fh)
+            for _ in range(20):  # the holder writes its pid right after taking the lock
+                if pid != "?":
+                    break
+                time.sleep(0.05)
+                pid, started = _holder(fh)
             raise SidError(ErrorCode.PROJECT_BUSY,
                            f"another sid run (pid {pid}, started {started}) is writing this project",
                            file=path, fix="Wait until it has finished, then run again.") from None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -29,7 +29,7 @@ class Correction:
     description: str
     condition: str
     assign: tuple[tuple[str, str], ...]
-    file: Path | None = None  # the corrections file it comes from (named in errors)
+    file: Path | None = field(default=None, compare=False)  # the corrections file (named in errors)
 
 
 @dataclass(frozen=True)

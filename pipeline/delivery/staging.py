@@ -45,10 +45,10 @@ def staged_delivery(project: Project, run_id: str) -> Iterator[Project]:
         for hidden in cleaned.glob(".*") if cleaned.is_dir() else ():
             if hidden.is_file() and not hidden.name.endswith(".tmp"):  # e.g. .gitkeep: not ours, carried over
                 shutil.copy2(hidden, stage / hidden.name)
-        (stage / STAGING_MARKER).unlink()  # from here on the folder is a delivery, proved by its manifest
         # One atomic exchange: cleaned/ is either the whole previous delivery or the whole new one.
         _check_replaceable(cleaned)
         replace_directory(stage, cleaned)
+        (cleaned / STAGING_MARKER).unlink(missing_ok=True)  # a delivery now, proved by its manifest
         checkpoint("deliver")
     except BaseException:
         if stage.is_dir():
