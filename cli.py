@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Callable
@@ -40,7 +41,7 @@ def command(func: Callable) -> Callable:
 
     @wraps(func)
     def wrapper(*args, **kwargs):
-        from pipeline.errors import SidError
+        from pipeline.errors import SidError, os_fault
 
         try:
             return func(*args, **kwargs)
@@ -57,6 +58,11 @@ def command(func: Callable) -> Callable:
         except Exception as exc:  # a bug: still one line unless --debug
             if state.debug:
                 raise
+            # Disk full, permission denied, a file where a folder must be: the user's to fix.
+            fault = os_fault(exc) if isinstance(exc, OSError) else None
+            if fault is not None:
+                typer.echo(f"sid: error: {fault}", err=True)
+                raise typer.Exit(fault.exit_code) from None
             typer.echo(f"sid: internal error ({type(exc).__name__}: {exc}). "
                        "Run again with --debug and report it.", err=True)
             raise typer.Exit(3) from None
@@ -68,6 +74,17 @@ def _project():
     from pipeline.survey.project import load_project
 
     return load_project(state.project_dir)
+
+
+@contextmanager
+def _writing(project):
+    """Hold the project's write lock (work/.sid.lock) while a command writes; one at a time."""
+    from pipeline.lock import project_lock
+
+    with project_lock(project.work) as lock:
+        if lock.note:
+            typer.echo(f"sid: note: {lock.note}", err=True)
+        yield lock
 
 
 @app.command()
@@ -82,8 +99,9 @@ def run() -> None:
     from pipeline import terminal as render
     from pipeline.run import run_all
 
-    with render.steps("sid run") as progress:
-        result = run_all(_project(), progress)
+    project = _project()
+    with _writing(project) as lock, render.steps("sid run") as progress:
+        result = run_all(project, progress, run_id=lock.run_id)
     render.run_summary(result)
     raise typer.Exit(result.exit_code)
 
@@ -100,7 +118,7 @@ def ingest() -> None:
     from pipeline.survey.questionnaire import questionnaire_of
 
     project = _project()
-    with render.steps("sid ingest") as progress:
+    with _writing(project), render.steps("sid ingest") as progress:
         _, result = run_ingest(project, questionnaire_of(project), progress)
     render.ingest_summary(result)
 
@@ -110,14 +128,17 @@ def ingest() -> None:
 def validate() -> None:
     """Check the ingested data against the form, the rules and the quality thresholds.
 
+    Writes to work/ only (cleaned/ is written by `sid run` and `sid export`).
     Exits 1 while error-level failures remain. Example: sid validate
     """
     from pipeline import terminal as render
+    from pipeline.run import stage_alone
     from pipeline.survey.questionnaire import questionnaire_of
     from pipeline.validation.stage import run_validate
 
     project = _project()
-    report = run_validate(project, questionnaire_of(project))
+    with _writing(project):
+        report = run_validate(stage_alone(project), questionnaire_of(project))
     render.validation_summary(report)
     raise typer.Exit(1 if report.errors else 0)
 
@@ -127,15 +148,17 @@ def validate() -> None:
 def clean() -> None:
     """Clean the ingested data (rules, invalid codes, routing codes), log every change, validate.
 
+    Writes to work/ only (cleaned/ is written by `sid run` and `sid export`).
     Exits 1 while error-level failures remain. Example: sid clean
     """
     from pipeline import terminal as render
     from pipeline.cleaning.stage import run_clean
+    from pipeline.run import stage_alone
     from pipeline.survey.questionnaire import questionnaire_of
 
     project = _project()
-    with render.steps("sid clean") as progress:
-        _, outcome = run_clean(project, questionnaire_of(project), progress=progress)
+    with _writing(project), render.steps("sid clean") as progress:
+        _, outcome = run_clean(stage_alone(project), questionnaire_of(project), progress=progress)
     render.clean_summary(outcome)
     raise typer.Exit(1 if outcome.validation.errors else 0)
 
@@ -143,16 +166,18 @@ def clean() -> None:
 @app.command()
 @command
 def export() -> None:
-    """Write the labelled SPSS file and syntax to cleaned/ from the last stage's output.
+    """Write the labelled SPSS file and syntax to cleaned/ from the last stage's output; the new
+    delivery replaces cleaned/ as a whole.
 
     Example: sid export
     """
     from pipeline import terminal as render
-    from pipeline.delivery.stage import run_export_alone
+    from pipeline.run import export_alone
     from pipeline.survey.questionnaire import questionnaire_of
 
     project = _project()
-    render.export_summary(run_export_alone(project, questionnaire_of(project)))
+    with _writing(project) as lock:
+        render.export_summary(export_alone(project, questionnaire_of(project), run_id=lock.run_id))
 
 
 @app.command()
@@ -184,8 +209,9 @@ def demo(
     from pipeline.demo.stage import make_demo
 
     project = _project()
-    paths = make_demo(project, sampled=size or project.demo.sampled,
-                      seed=project.demo.seed if seed is None else seed, force=force)
+    with _writing(project):
+        paths = make_demo(project, sampled=size or project.demo.sampled,
+                          seed=project.demo.seed if seed is None else seed, force=force)
     for path in paths:
         typer.echo(f"written: {path}")
 
@@ -278,11 +304,13 @@ def weight() -> None:
     Example: sid weight
     """
     from pipeline import terminal as render
+    from pipeline.run import stage_alone
     from pipeline.survey.questionnaire import questionnaire_of
     from pipeline.weighting.stage import run_weight
 
     project = _project()
-    _, result = run_weight(project, questionnaire_of(project))
+    with _writing(project):
+        _, result = run_weight(stage_alone(project), questionnaire_of(project))
     render.weight_summary(result)
 
 
@@ -307,13 +335,14 @@ def code(
     questionnaire = questionnaire_of(project)
     if import_file is not None:
         try:
-            result = import_coding(project, questionnaire, import_file)
+            with _writing(project):
+                result = import_coding(project, questionnaire, import_file)
         except ImportRefused as exc:
             render.coding_import_refused(exc.problems, import_file)
             raise
         render.coding_import_summary(result)
         return
-    with render.steps("sid code") as progress:
+    with _writing(project), render.steps("sid code") as progress:
         _, result = run_code(project, questionnaire, progress=progress)
     render.coding_summary(result)
 

@@ -7,6 +7,7 @@ names where (file, sheet, row, column), what is wrong in this case, and what to 
 
 from __future__ import annotations
 
+import errno
 from enum import StrEnum
 from pathlib import Path
 
@@ -28,6 +29,13 @@ class ErrorCode(StrEnum):
     PROJECT_MISSING = "project_missing", "no survey project here: {detail}"
     CONFIG_INVALID = "config_invalid", "sid.toml is not valid: {detail}"
     STAGE_MISSING = "stage_missing", "a stage's input in work/ is missing: {detail}"
+    PROJECT_BUSY = "project_busy", "another sid command is writing this project: {detail}"
+    FOLDER_NOT_OURS = "folder_not_ours", "sid would replace a folder it did not write: {detail}"
+    # The operating system
+    DISK_FULL = "disk_full", "the disk is full: {detail}"
+    ACCESS_DENIED = "access_denied", "a file or folder may not be written or read: {detail}"
+    NOT_A_FOLDER = "not_a_folder", "a path that must be a folder is a file (or the reverse): {detail}"
+    PATH_INVALID = "path_invalid", "a path cannot be used on this system: {detail}"
     # The questionnaire (XLSForm)
     FORM_MISSING = "form_missing", "the questionnaire file is missing: {detail}"
     FORM_UNREADABLE = "form_unreadable", "the questionnaire is not a readable workbook: {detail}"
@@ -48,6 +56,7 @@ class ErrorCode(StrEnum):
     SOURCE_BINARY = "source_binary", "a text export holds binary data: {detail}"
     SOURCE_ENCODING = "source_encoding", "a text export cannot be decoded: {detail}"
     SOURCE_UNREADABLE = "source_unreadable", "a fieldwork export cannot be read as a table: {detail}"
+    SOURCE_TOO_LARGE = "source_too_large", "a fieldwork export exceeds a bound of sid.toml [limits]: {detail}"
     SOURCE_COLUMNS = "source_columns", "a fieldwork export lacks a column it needs: {detail}"
     KEY_DUPLICATE = "key_duplicate", "the sample frame repeats a key: {detail}"
     CONTACTS_INVALID = "contacts_invalid", "the contact log is not valid: {detail}"
@@ -122,3 +131,40 @@ class SidError(Exception):
             text = text.rstrip(".") + ". " + self.fix
         # One line, whatever the underlying library put in its message.
         return " ".join(text.split())
+
+
+# What the operating system says, the one line sid prints and what to do (os_fault).
+_OS_FAULTS = {
+    errno.ENOSPC: (ErrorCode.DISK_FULL, "no space left on the device",
+                   "Free disk space (or move the project) and run again; the previous delivery is unchanged."),
+    errno.EDQUOT: (ErrorCode.DISK_FULL, "the disk quota is used up",
+                   "Free disk space (or move the project) and run again; the previous delivery is unchanged."),
+    errno.EACCES: (ErrorCode.ACCESS_DENIED, "permission denied",
+                   "Give your user write access to it (or set the path in sid.toml) and run again."),
+    errno.EPERM: (ErrorCode.ACCESS_DENIED, "operation not permitted",
+                  "Give your user write access to it (or set the path in sid.toml) and run again."),
+    errno.EROFS: (ErrorCode.ACCESS_DENIED, "the file system is read-only",
+                  "Put the project on a writable disk and run again."),
+    errno.ENOTDIR: (ErrorCode.NOT_A_FOLDER, "a file stands where a folder is needed",
+                    "Move that file away (or set the path in sid.toml) and run again."),
+    errno.EEXIST: (ErrorCode.NOT_A_FOLDER, "a file stands where a folder is needed",
+                   "Move that file away (or set the path in sid.toml) and run again."),
+    errno.EISDIR: (ErrorCode.NOT_A_FOLDER, "a folder stands where a file is needed",
+                   "Move that folder away (or set the path in sid.toml) and run again."),
+    errno.ENAMETOOLONG: (ErrorCode.PATH_INVALID, "the path is too long for this system",
+                         "Use a shorter path in sid.toml."),
+    errno.ENOTEMPTY: (ErrorCode.NOT_A_FOLDER, "a folder that sid must replace is not empty",
+                      "Move that folder away and run again."),
+}
+
+
+def os_fault(exc: OSError) -> SidError | None:
+    """The user error for what the operating system refused (disk full, permission denied, a
+    read-only folder, a file where a folder must be), naming the path; None for anything else
+    (a bug in sid, reported as an internal error)."""
+    known = _OS_FAULTS.get(exc.errno)
+    if known is None:
+        return None
+    code, what, fix = known
+    path = exc.filename if exc.filename is not None else "(path not known)"
+    return SidError(code, what, file=path, fix=fix)

@@ -10,6 +10,7 @@ import os
 import shutil
 import sys
 import tempfile
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -37,6 +38,10 @@ def atomic_path(target: Path) -> Iterator[Path]:
             os.fsync(fh.fileno())
         checkpoint(f"write:{target.name}")
         os.replace(tmp, target)
+    except OSError as exc:  # disk full, permission denied ...: name the file (libraries often do not)
+        if exc.errno is None or exc.filename is not None:
+            raise
+        raise OSError(exc.errno, exc.strerror or os.strerror(exc.errno), str(target)) from exc
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -50,6 +55,33 @@ def _umask() -> int:
 def write_text_atomic(target: Path, text: str, encoding: str = "utf-8") -> None:
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding=encoding)
+
+
+def copy_into(path: Path, source: Path, target: Path) -> None:
+    """Copy the file `path` (below the folder `source`) to the same place below `target`."""
+    dest = target / path.relative_to(source)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(path, dest)
+
+
+def zip_bomb(path: Path, max_bytes: int, max_ratio: float) -> str | None:
+    """What is wrong with the zip file `path` (an .xlsx) as its directory says, before anything is
+    unpacked: more than `max_bytes` in all, or a part that unpacks to more than `max_ratio` times
+    its packed size (only parts of 1 MB and more: tiny parts compress well). None when it is fine,
+    or when it is no zip at all (the reader says so)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    total = sum(p.file_size for p in parts)
+    if total > max_bytes:
+        return f"it unpacks to {total / 2**20:,.0f} MB, more than {max_bytes / 2**20:,.0f} MB"
+    for part in parts:
+        if part.file_size >= 1 << 20 and part.file_size > max_ratio * max(part.compress_size, 1):
+            return (f"its part {part.filename} unpacks {part.file_size / max(part.compress_size, 1):,.0f} times "
+                    f"its packed size, more than {max_ratio:g} (a zip bomb?)")
+    return None
 
 
 def sha256(path: Path) -> str:

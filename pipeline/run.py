@@ -1,25 +1,32 @@
 """`sid run`: the stages chained over a project folder, the delivery staged beside cleaned/ and
-swapped in as a whole. Each stage's own work/ I/O is in its folder's `stage.py`."""
+swapped in as a whole. Each stage's own work/ I/O is in its folder's `stage.py`.
+
+Only `sid run` and `sid export` write cleaned/, and only as a whole: a staging folder of their own
+(named after the run id, holding a marker with it) replaces cleaned/ in one step, and only when
+cleaned/ is empty or a delivery sid wrote (its manifest lists every file). A single stage run
+alone (`sid validate`, `sid clean`, `sid weight`) writes the parts it would deliver to
+work/delivery/, which the next `sid export` takes into its delivery."""
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, replace
 
+from pipeline import workdir
 from pipeline.cleaning.stage import CleanOutcome, run_clean
 from pipeline.coding.coding import CodingResult
 from pipeline.coding.stage import run_code
 from pipeline.delivery.export import ExportResult
-from pipeline.delivery.manifest import write_manifest
 from pipeline.delivery.stage import run_export
+from pipeline.delivery.staging import is_delivery, remove_parts, staged_delivery, visible_files
 from pipeline.faults import checkpoint
 from pipeline.fieldwork.stage import FieldworkReport, run_report
-from pipeline.files import recover_directory, replace_directory
+from pipeline.files import copy_into
 from pipeline.ingest.ingest import IngestResult
 from pipeline.ingest.stage import run_ingest
+from pipeline.lock import new_run_id
 from pipeline.privacy import delivery_privacy
 from pipeline.survey.project import Project
-from pipeline.survey.questionnaire import questionnaire_of
+from pipeline.survey.questionnaire import Questionnaire, questionnaire_of
 from pipeline.weighting.stage import run_weight
 from pipeline.weighting.weights import WeightResult
 
@@ -38,52 +45,65 @@ class RunResult:
         return 1 if self.clean.validation.errors else 0
 
 
-def run_all(project: Project, progress=None) -> RunResult:
+def run_all(project: Project, progress=None, run_id: str | None = None) -> RunResult:
     """ingest → code → clean (validated after) → weight → fieldwork report → export, then the
-    manifest of inputs and outputs; the delivery is swapped into cleaned/ as a whole."""
+    manifest of inputs and outputs; the delivery is swapped into cleaned/ as a whole.
+
+    `run_id` names the staging folder (the CLI passes the one of its project lock)."""
     questionnaire = questionnaire_of(project)
     delivery_privacy(project)  # no key, no delivery: refuse before anything is written
-    # The whole delivery is staged beside cleaned/ (same file system) and swapped in only when
-    # every file is written: a run that fails or is killed leaves the previous delivery as it was.
-    recover_directory(project.cleaned)
-    stage = project.cleaned.with_name(f".{project.cleaned.name}.partial")
-    if stage.exists():
-        shutil.rmtree(stage)
-    stage.mkdir(parents=True)
-    staged = replace(project, cleaned=stage)
-    frame, ingested = run_ingest(staged, questionnaire, progress)
-    checkpoint("ingest")
-    coded = None
-    if project.coding is not None:
-        frame, coded = run_code(staged, questionnaire, frame, progress)
-        checkpoint("code")
-    cleaned, outcome = run_clean(staged, questionnaire, frame, progress)
-    checkpoint("clean")
-    weighted = fieldwork = None
-    if project.weight is not None:  # weights, then the fieldwork report (agency's and delivery's)
-        _say(progress, "weighting")
-        cleaned, weighted = run_weight(staged, questionnaire, cleaned)
-        checkpoint("weight")
-    if project.fieldwork is not None:
-        _say(progress, "fieldwork report")
-        fieldwork = run_report(staged, questionnaire, interviews=frame, deliver=True)
-        checkpoint("report")
-    del frame  # the interviews before cleaning are not needed any more (peak memory of the export)
-    _say(progress, "writing the SPSS file")
-    exported = run_export(staged, questionnaire, cleaned)
-    checkpoint("export")
-    write_manifest(project, stage)
-    checkpoint("manifest")
-    for hidden in project.cleaned.glob(".*") if project.cleaned.is_dir() else ():
-        if hidden.is_file() and not hidden.name.endswith(".tmp"):  # e.g. .gitkeep: not ours, carried over
-            shutil.copy2(hidden, stage / hidden.name)
-    # One atomic exchange: cleaned/ is either the whole previous delivery or the whole new one.
-    replace_directory(stage, project.cleaned)
-    checkpoint("deliver")
+    with staged_delivery(project, run_id or new_run_id()) as staged:
+        frame, ingested = run_ingest(staged, questionnaire, progress)
+        checkpoint("ingest")
+        coded = None
+        if project.coding is not None:
+            frame, coded = run_code(staged, questionnaire, frame, progress)
+            checkpoint("code")
+        cleaned, outcome = run_clean(staged, questionnaire, frame, progress)
+        checkpoint("clean")
+        weighted = fieldwork = None
+        if project.weight is not None:  # weights, then the fieldwork report (agency's and delivery's)
+            _say(progress, "weighting")
+            cleaned, weighted = run_weight(staged, questionnaire, cleaned)
+            checkpoint("weight")
+        if project.fieldwork is not None:
+            _say(progress, "fieldwork report")
+            fieldwork = run_report(staged, questionnaire, interviews=frame, deliver=True)
+            checkpoint("report")
+        del frame  # the interviews before cleaning are not needed any more (peak memory of the export)
+        _say(progress, "writing the SPSS file")
+        exported = run_export(staged, questionnaire, cleaned)
+        checkpoint("export")
+    remove_parts(project)  # this delivery supersedes what single stages left for `sid export`
     exported = replace(exported, sav=project.sav_path, sps=project.sps_path)
     if fieldwork is not None:
         fieldwork = replace(fieldwork, delivered=project.cleaned / fieldwork.delivered.name)
     return RunResult(ingested, outcome, exported, weighted, fieldwork, coded)
+
+
+def export_alone(project: Project, questionnaire: Questionnaire, run_id: str | None = None) -> ExportResult:
+    """`sid export`: a new delivery from the last stage's output in work/, staged and swapped in
+    as a whole like `sid run`'s: the previous delivery's other files, then the parts single stages
+    left in work/delivery/, then the export, then the manifest of what the delivery now holds."""
+    delivery_privacy(project)  # no key, no delivery: refuse before anything is written
+    with staged_delivery(project, run_id or new_run_id()) as staged:
+        if is_delivery(project.cleaned):
+            for path in visible_files(project.cleaned):
+                if path.name != "manifest.json":
+                    copy_into(path, project.cleaned, staged.cleaned)
+        parts = project.work / workdir.DELIVERY_PARTS
+        for path in visible_files(parts) if parts.is_dir() else ():
+            copy_into(path, parts, staged.cleaned)
+        exported = run_export(staged, questionnaire)
+        checkpoint("export")
+    remove_parts(project)
+    return replace(exported, sav=project.sav_path, sps=project.sps_path)
+
+
+def stage_alone(project: Project) -> Project:
+    """The project as a single stage run alone sees it: the parts it would deliver (validation
+    summary, cleaning log, weight diagnostics) go to work/delivery/, never into cleaned/."""
+    return replace(project, cleaned=project.work / workdir.DELIVERY_PARTS)
 
 
 def _say(progress, step: str) -> None:

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 console = Console()
@@ -68,6 +69,7 @@ def clean_summary(outcome) -> None:
     for (step, rule), count in steps.items():
         table.add_row(step, rule, f"{count:,}")
     console.print(table)
+    _notes(outcome.validation)
     if len(excluded):
         console.print("excluded respondents: " + ", ".join(
             f"{r} {n:,}" for r, n in excluded["reason"].value_counts().items()))
@@ -122,6 +124,13 @@ def validation_summary(report, top: int = 15) -> None:
         console.print(f"... and {len(failing) - top} more failing rules")
     console.print("Details: work/validation_failures.xlsx (one row per failure), "
                   "work/validation_summary.xlsx, work/quality.xlsx")
+    _notes(report)
+
+
+def _notes(report) -> None:
+    """Warnings about the configuration, e.g. a rules file that sid.toml does not name."""
+    for note in getattr(report, "notes", ()):
+        console.print(f"[yellow]warning:[/yellow] {escape(note)}")
 
 
 def verify_summary(report) -> None:

@@ -43,7 +43,10 @@ WEIGHT_REPORTS = {"diagnostics": "weging_diagnostiek", "margins": "weging_marges
 FIELDWORK = "fieldwork"
 FIELDWORK_REPORT = "fieldwork_report.html"
 OUTSIDE_SAMPLE = "buiten_steekproef.csv"
+FIELDWORK_RATES = "fieldwork_respons"  # cleaned/, .csv and .xlsx
+FIELDWORK_PROGRESS = "fieldwork_voortgang"  # cleaned/, .csv and .xlsx
 # Delivery
+DELIVERY_PARTS = "delivery"  # work/delivery/: what single stages would deliver, until `sid export` takes it
 CROSSWALK = "crosswalk.csv"  # work/: pseudonym → respondent key
 PII_SCRUBBED = "pii_scrubbed.csv"
 

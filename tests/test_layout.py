@@ -111,8 +111,9 @@ def test_the_cli_calls_stage_entry_points_only():
     """cli.py reaches the pipeline through run.py, the stages' stage.py, the survey's definition
     (project and form), the terminal and the errors; `sid verify` through delivery/verify.py."""
     allowed = {"pipeline", "pipeline.run", "pipeline.terminal", "pipeline.errors", "pipeline.delivery.verify",
-               "pipeline.coding.worklist",
-               "pipeline.privacy"}  # `sid key new` (pipeline.privacy); the worklist's ImportRefused, rendered as a table
+               "pipeline.coding.worklist",  # the worklist's ImportRefused, rendered as a table
+               "pipeline.lock",  # the project's write lock, held by every command that writes
+               "pipeline.privacy"}  # `sid key new`
     cli = Path(__file__).resolve().parents[1] / "cli.py"
     used = {node.module for node in ast.walk(ast.parse(cli.read_text(encoding="utf-8")))
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pipeline")}

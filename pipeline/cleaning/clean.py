@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -31,6 +31,7 @@ class Correction:
     description: str
     condition: str
     assign: tuple[tuple[str, str], ...]
+    file: Path | None = field(default=None, compare=False)  # the corrections file (named in errors)
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def load_corrections(path: Path, questionnaire: Questionnaire) -> tuple[Correcti
         except ExpressionError as exc:
             raise SidError(ErrorCode.CORRECTIONS_INVALID, f"{item['name']}: {exc}", **where) from None
         rules.append(Correction(str(item["name"]), str(item.get("description", "")), str(item["condition"]),
-                                tuple((k, str(v)) for k, v in assign.items())))
+                                tuple((k, str(v)) for k, v in assign.items()), path))
     return tuple(rules)
 
 
@@ -153,9 +154,14 @@ def _correct(frame: pd.DataFrame, rule: Correction, questionnaire: Questionnaire
         where = evaluate(rule.condition, frame).to_numpy()
         for var, expr in rule.assign:
             value = evaluate(expr, frame).to_numpy()
-            _set(out, questionnaire[var], where, value)
+            try:
+                _set(out, questionnaire[var], where, value)
+            except (ValueError, TypeError):  # text into a number: a mistake in the rule, not in the data
+                raise SidError(ErrorCode.CORRECTIONS_INVALID, f"correction {rule.name!r} assigns {expr} to the "
+                               f"numeric variable {var!r}, which is not a number", file=rule.file,
+                               fix="Assign a number or a missing-value code in clean.corrections.") from None
     except ExpressionError as exc:
-        raise SidError(ErrorCode.CORRECTIONS_INVALID, f"correction {rule.name!r}: {exc}") from None
+        raise SidError(ErrorCode.CORRECTIONS_INVALID, f"correction {rule.name!r}: {exc}", file=rule.file) from None
     return out
 
 

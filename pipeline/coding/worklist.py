@@ -13,7 +13,7 @@ import pandas as pd
 
 from pipeline.coding.frames import FrameEntry, match_keys, scrubbed
 from pipeline.errors import ErrorCode, SidError
-from pipeline.files import atomic_path
+from pipeline.files import atomic_path, zip_bomb
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.tables import excel_safe, excel_unquote
 
@@ -202,6 +202,10 @@ def write_worklist(worklist: pd.DataFrame, codes: pd.DataFrame, target: Path) ->
     return target
 
 
+# Bounds of a coded worklist, checked before it is unpacked (docs/robustness.md).
+WORKLIST_MAX_UNPACKED, WORKLIST_MAX_RATIO = 256 << 20, 200
+
+
 def import_worklist(path: Path, targets, frames: Mapping[str, Mapping[str, object]], folder: Path,
                     today: str) -> ImportResult:
     """Check every coded row of a worklist; refuse the whole file (ImportRefused, frames unchanged)
@@ -210,6 +214,10 @@ def import_worklist(path: Path, targets, frames: Mapping[str, Mapping[str, objec
     if not path.is_file():
         raise SidError(ErrorCode.WORKLIST_MISSING, "worklist not found", file=path,
                        fix="Give the path of a worklist written by `sid code`.")
+    bomb = zip_bomb(path, WORKLIST_MAX_UNPACKED, WORKLIST_MAX_RATIO)
+    if bomb:
+        raise SidError(ErrorCode.WORKLIST_INVALID, f"not read: {bomb}", file=path,
+                       fix="Give the worklist written by `sid code`, saved again in Excel.")
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
     except Exception as exc:  # openpyxl/zipfile errors for a file that is no workbook

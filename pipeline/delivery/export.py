@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -236,7 +238,13 @@ def write_sav(data: pd.DataFrame, dictionary: SpssDictionary, target: Path) -> N
             variable_format={v.name: v.format for v in dictionary.variables},
             note=list(dictionary.documents),
         )
-        problems = check_sav(tmp, dictionary)
+        try:
+            problems = check_sav(tmp, dictionary)
+        except pyreadstat.ReadstatError:
+            # pyreadstat does not report failed writes: a full disk shows as a file it cannot read back.
+            if os.statvfs(tmp.parent).f_bavail == 0:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target)) from None
+            raise
         if problems:
             raise SidError(ErrorCode.EXPORT_MISMATCH, "the written SPSS file differs from its definition: "
                            + "; ".join(problems[:5]), file=target,

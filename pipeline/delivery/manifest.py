@@ -18,7 +18,7 @@ PACKAGES = ("pandas", "numpy", "pandera", "pyreadstat", "pyxform", "openpyxl", "
             "python-stdnum", "phonenumbers")
 
 
-def write_manifest(project: Project, folder: Path | None = None) -> dict:
+def write_manifest(project: Project, folder: Path | None = None, run_id: str | None = None) -> dict:
     """Write manifest.json into the delivery folder (default cleaned/). Delivered files are listed
     relative to that folder, so `sid verify` works wherever ABB unpacks the delivery; inputs
     relative to the project."""
@@ -35,6 +35,7 @@ def write_manifest(project: Project, folder: Path | None = None) -> dict:
     manifest = {
         "survey": project.name,
         "sid_version": __version__,
+        "run_id": run_id,  # the run that made the delivery (its lock and staging folder)
         "python": platform.python_version(),
         "packages": {name: _version(name) for name in PACKAGES},
         # What the delivery does with ids, as the run did it: `sid verify` fails a demo delivery

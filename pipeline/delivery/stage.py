@@ -10,7 +10,6 @@ from pipeline.coding.coding import export_metadata
 from pipeline.delivery.companions import write_delivery
 from pipeline.delivery.export import ExportResult, export
 from pipeline.delivery.labels import added_labels
-from pipeline.delivery.manifest import write_manifest
 from pipeline.privacy import DeliveryPrivacy, delivery_privacy, free_text_columns, scrub_frame
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire
@@ -52,10 +51,3 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
     write_delivery(project, questionnaire, exported, language, privacy)
     return exported
 
-
-def run_export_alone(project: Project, questionnaire: Questionnaire) -> ExportResult:
-    """`sid export` on its own: the export into cleaned/, then the manifest of what cleaned/ now
-    holds (so that `sid verify` checks the files as they are)."""
-    exported = run_export(project, questionnaire)
-    write_manifest(project)
-    return exported

@@ -27,6 +27,7 @@ from pipeline.delivery.codebook_read import (
     parse_xml,
     xlsx_rows,
 )
+from pipeline.delivery.definition import required_files
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import sha256
 from pipeline.ingest.ingest import SAMPLE_PREFIX
@@ -107,6 +108,7 @@ def verify_delivery(folder: str | Path, allow_demo: bool = False) -> VerifyRepor
                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
                and p.name != MANIFEST}
     checks += _completeness(present, outputs)
+    checks += _required(present, manifest)
     files = {name: present[name] for name in outputs if name in present}
     survey = str(manifest.get("survey", ""))
     sav = files.get(f"{survey}.sav") or next((p for n, p in files.items() if n.endswith(".sav")), None)
@@ -145,6 +147,17 @@ def _completeness(present: dict, outputs: dict) -> list[Check]:
     out += [Check("volledig", False, name, "bestand staat niet in manifest.json")
             for name in present if name not in outputs]
     return out or [Check("volledig", True, "", "geen ontbrekende of extra bestanden")]
+
+
+def _required(present: dict, manifest: dict) -> list[Check]:
+    """Every file the delivery's definition requires, listed in the manifest or not."""
+    try:
+        config = tomllib.loads(manifest.get("config", ""))
+    except (tomllib.TOMLDecodeError, TypeError):
+        return [Check("definitie", False, MANIFEST, "de configuratie in manifest.json is onleesbaar")]
+    missing = [name for name in required_files(str(manifest.get("survey", "")), config) if name not in present]
+    return [Check("definitie", False, name, "ontbreekt: hoort bij elke levering") for name in missing] or [
+        Check("definitie", True, "", "alle verplichte bestanden aanwezig")]
 
 
 # --- the .sav against the codebook and the copies ----------------------------------------------

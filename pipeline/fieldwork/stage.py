@@ -146,8 +146,8 @@ def run_report(project: Project, questionnaire: Questionnaire, *, until=None,
                          interviewers=None, weights={name: scrub_table(t) for name, t in weights.items()})
         delivered = project.cleaned / workdir.FIELDWORK_REPORT
         write_text_atomic(delivered, render_html(shared, internal=False))
-        write_report(shared.rates, project.cleaned / "fieldwork_respons", "respons")
-        write_report(shared.progress, project.cleaned / "fieldwork_voortgang", "voortgang")
+        write_report(shared.rates, project.cleaned / workdir.FIELDWORK_RATES, "respons")
+        write_report(shared.progress, project.cleaned / workdir.FIELDWORK_PROGRESS, "voortgang")
     return FieldworkReport(internal, delivered, as_of, prog, rates, len(checks.table),
                            int(checks.table["gemarkeerd"].sum()) if len(checks.table) else 0,
                            len(checks.backcheck), checks.seed)

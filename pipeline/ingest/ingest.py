@@ -17,9 +17,13 @@ from pipeline.ingest.sources import ColumnMap, RawTable, assemble_multiple, map_
 from pipeline.survey.expressions import ExpressionError, evaluate
 from pipeline.survey.project import Project, Source
 from pipeline.survey.questionnaire import Questionnaire
+from pipeline.survey.syntax import compile_regex, regex_matches
 
 # Frozen report columns.
 PROBLEM_COLUMNS = ["source", "row", "column", "value", "expected"]
+# The form types a respondent key may have (a number or a code typed in); any other question
+# (a choice, a date, a calculate) holds answers that respondents share.
+KEY_TYPES = ("text", "integer", "barcode")
 RECONCILIATION_COLUMNS = ["source", "row", "record", "key", "status", "respondent", "reason"]
 PROVENANCE = ["_source", "_row", "_record", "_mode", "_submitted", "_complete"]
 STATUSES = ("kept", "merged", "excluded")
@@ -70,6 +74,11 @@ def ingest(project: Project, questionnaire: Questionnaire,
         raise SidError(ErrorCode.CONFIG_INVALID, "no [[sources]] configured", file=project.file,
                        fix="Name at least one fieldwork export under [[sources]].")
     key = project.key
+    if key in questionnaire and questionnaire[key].type not in KEY_TYPES:  # answers are not identities
+        raise SidError(ErrorCode.CONFIG_INVALID, f"survey.key {key!r} is a question of type "
+                       f"{questionnaire[key].type} in the form, not a respondent number: respondents with "
+                       "the same answer would be merged", file=project.file,
+                       fix="Set survey.key to the column that identifies the respondent (e.g. sample_id).")
     frames, problems, tables = [], [], {}
     for order, source in enumerate(project.sources):
         if progress:
@@ -329,7 +338,7 @@ def resolve(records: pd.DataFrame, project: Project, questionnaire: Questionnair
     no_key = keys.isna() | (keys.astype(str).str.strip() == "")
     status[no_key.to_numpy()] = "excluded"
     reason[no_key.to_numpy()] = Reason.NO_KEY
-    test = ~no_key & keys.astype(str).str.contains(project.ingest.test_key_pattern, regex=True)
+    test = ~no_key & regex_matches(compile_regex(project.ingest.test_key_pattern), keys.astype(str))
     status[test.to_numpy()] = "excluded"
     reason[test.to_numpy()] = Reason.TEST
     if project.sample is not None:

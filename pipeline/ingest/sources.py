@@ -14,6 +14,7 @@ import pandas as pd
 import pyreadstat
 
 from pipeline.errors import ErrorCode, SidError
+from pipeline.files import zip_bomb
 from pipeline.survey.project import Source
 from pipeline.survey.questionnaire import Questionnaire
 
@@ -30,21 +31,22 @@ class RawTable:
     value_labels: dict  # SAV: variable → {code: label}
 
 
-def detect_encoding(path: Path) -> str:
+def detect_encoding(path: Path, max_line: int | None = None) -> str:
     """BOM first; else UTF-8 if the whole file decodes; else Windows-1252 (Belgian Excel)."""
-    return _scan(path, detect=True)
+    return _scan(path, detect=True, max_line=max_line)
 
 
-def _scan(path: Path, detect: bool) -> str | None:
-    """One pass over a text file: refuse binary files (NUL bytes, outside UTF-16) and, if `detect`,
-    find the encoding. Returns the detected encoding (None when not asked and no BOM says)."""
+def _scan(path: Path, detect: bool, max_line: int | None = None) -> str | None:
+    """One pass over a text file: refuse binary files (NUL bytes, outside UTF-16) and lines longer
+    than `max_line` bytes and, if `detect`, find the encoding. Returns the detected encoding (None
+    when not asked and no BOM says)."""
     with open(path, "rb") as fh:
         head = fh.read(4)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     bom = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else None
     decoder = codecs.getincrementaldecoder("utf-8")() if detect and not bom else None
-    utf8, offset, lines = True, 0, 0
+    utf8, offset, lines, carry = True, 0, 0, 0
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             nul = block.find(b"\x00")
@@ -53,6 +55,8 @@ def _scan(path: Path, detect: bool) -> str | None:
                                "(a zip, workbook, image or damaged export?)", file=path,
                                row=lines + block.count(b"\n", 0, nul) + 1,
                                fix="Export the data again as CSV, or set format for this source in sid.toml.")
+            if max_line is not None:
+                carry = _check_lines(path, block, lines, carry, max_line)
             lines += block.count(b"\n")
             offset += len(block)
             if decoder is not None and utf8:
@@ -68,6 +72,24 @@ def _scan(path: Path, detect: bool) -> str | None:
     if bom or not detect:
         return bom
     return "utf-8" if utf8 else "cp1252"
+
+
+def _check_lines(path: Path, block: bytes, lines: int, carry: int, max_line: int) -> int:
+    """Refuse a line longer than `max_line` bytes in `block` (`lines` lines before it, the last
+    one `carry` bytes long so far); returns the length of the block's unfinished last line."""
+    ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+    lengths = np.diff(ends, prepend=-1)
+    if len(lengths):
+        lengths[0] += carry
+    carry = len(block) - (int(ends[-1]) + 1 if len(ends) else 0) + (0 if len(ends) else carry)
+    too_long = np.flatnonzero(lengths > max_line)
+    if len(too_long) or carry > max_line:
+        row = lines + (int(too_long[0]) if len(too_long) else len(ends)) + 1
+        raise SidError(ErrorCode.SOURCE_TOO_LARGE, f"a line longer than {max_line >> 10:,} KB (max_line_kb): not a "
+                       "table of records, or a damaged export", file=path, row=row,
+                       fix="Export the data again; if such long answers are right, raise max_line_kb for this "
+                           "source in sid.toml.")
+    return carry
 
 
 def _decode_error_row(path: Path, encoding: str) -> tuple[int | None, int | None]:
@@ -145,19 +167,30 @@ def read_table(source: Source) -> RawTable:
     if not path.is_file():
         raise SidError(ErrorCode.SOURCE_MISSING, "file not found", file=path,
                        fix=f"Check the path of {source.name!r} in sid.toml.")
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         raise SidError(ErrorCode.SOURCE_EMPTY, "the file is empty", file=path, fix="Export the data again.")
+    if size > source.max_size_mb << 20:
+        raise SidError(ErrorCode.SOURCE_TOO_LARGE, f"the file is {size / 2**20:,.0f} MB, more than "
+                       f"{source.max_size_mb:,} MB (max_size_mb)", file=path,
+                       fix="Check that it is the right file; if it is, raise max_size_mb for this source in sid.toml.")
     encoding = delimiter = None
     labels: dict = {}
+    max_line = source.max_line_kb << 10
     try:
         if source.format == "csv":
-            encoding = source.encoding or detect_encoding(path)
+            encoding = source.encoding or detect_encoding(path, max_line)
             if source.encoding and not source.encoding.lower().replace("-", "").replace("_", "").startswith(
                     ("utf16", "utf32")):
-                _scan(path, detect=False)  # a configured encoding: still refuse binary files
+                _scan(path, detect=False, max_line=max_line)  # a configured encoding: still refuse binary files
             delimiter = source.delimiter or detect_delimiter(path, encoding)
             frame = _read_csv(path, encoding, delimiter)
         elif source.format == "xlsx":
+            bomb = zip_bomb(path, source.max_unpacked_mb << 20, source.max_ratio)
+            if bomb:
+                raise SidError(ErrorCode.SOURCE_TOO_LARGE, f"not read: {bomb}", file=path,
+                               fix="Export the workbook again; if it is right, raise max_unpacked_mb or max_ratio "
+                                   "for this source in sid.toml.")
             frame = pd.read_excel(path, sheet_name=source.sheet or 0, dtype=str, engine="openpyxl")
         elif source.format == "sav":
             frame, meta = pyreadstat.read_sav(str(path), encoding=source.encoding)

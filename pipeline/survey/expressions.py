@@ -21,6 +21,7 @@ from pipeline.survey.syntax import (
     Node,
     Var,
     _compile,
+    regex_matches,
     parse,
     references,
 )
@@ -275,10 +276,8 @@ def _round(ctx: _Context, x: _V, places: _V | None = None) -> _V:
 def _regex(ctx: _Context, x: _V, pattern: _V) -> _V:
     if not pattern.const:
         raise ExpressionError("regex() needs a constant pattern, not an answer")
-    compiled = _compile(_str(pattern))  # Python re, re.search semantics: anchor with ^...$
-    found = _per_unique(_full(x, ctx.n), lambda u: u.astype(object).str.contains(
-        compiled, regex=True, na=False).to_numpy(bool), False)
-    return _V("bool", found.astype(bool))
+    compiled = _compile(_str(pattern))  # RE2 (linear time), re.search semantics: anchor with ^...$
+    return _V("bool", regex_matches(compiled, _full(x, ctx.n)).astype(bool))
 
 
 def _moment(name: str) -> Callable[..., _V]:

@@ -74,6 +74,10 @@ SID_MISSING = MissingScheme(
 )
 
 
+def _at_least_one(value: float) -> bool:
+    return value >= 1
+
+
 @dataclass(frozen=True)
 class Source:
     """One input file named in sid.toml: a fieldwork export, the sample frame or the contact log."""
@@ -93,6 +97,14 @@ class Source:
     instance: str | None = setting(None, tables=EXPORT)  # column identifying the record (e.g. meta/instanceID)
     submitted: str | None = setting(None, tables=EXPORT)  # column with the submission time (latest wins among equals)
     dayfirst: bool = setting(True, tables=EXPORT)  # dates like 02/03/2026 are 2 March
+    # Bounds (docs/robustness.md): a garbage or hostile file fails in seconds, not after hours.
+    max_size_mb: int = setting(2048, test=_at_least_one, expect="must be a whole number of MB >= 1")
+    max_line_kb: int = setting(  # text exports: the longest line (a record) in KB
+        1024, test=_at_least_one, expect="must be a whole number of KB >= 1")
+    max_unpacked_mb: int = setting(  # xlsx: what the workbook's parts unpack to, checked before reading
+        512, test=_at_least_one, expect="must be a whole number of MB >= 1")
+    max_ratio: int = setting(  # xlsx: unpacked size / packed size of any part (a zip bomb is ~1000)
+        200, test=_at_least_one, expect="must be a whole number >= 1")
 
 
 @dataclass(frozen=True)
@@ -113,10 +125,6 @@ class IngestSettings:
     mode_priority: tuple[str, ...] = setting(
         ("capi", "papi", "web"), expect='must be a list of modes, e.g. ["capi", "papi", "web"]')
     test_key_pattern: str = setting(r"^(?i:test)", read=regex)
-
-
-def _at_least_one(value: float) -> bool:
-    return value >= 1
 
 
 # A speeder: an interview shorter than this share of the median duration of all interviews.
@@ -272,6 +280,22 @@ class Project:
     coding: CodingSettings | None = None
 
     @property
+    def schemas(self) -> Path:
+        """The survey's definition (form, rules, code frames): always `schemas/` of the project."""
+        return self.root / "schemas"
+
+    def unconfigured(self) -> tuple[str, ...]:
+        """Warnings about rule files in schemas/ that sid.toml does not name (so they are not used)."""
+        found = []
+        for key, setting, name in (("validate.rules", self.validate.rules, "rules.yaml"),
+                                   ("clean.corrections", self.clean.corrections, "corrections.yaml")):
+            if setting is None and (self.schemas / name).is_file():
+                section, field_name = key.split(".")
+                found.append(f"schemas/{name} is not used: set {field_name} = \"schemas/{name}\" under "
+                             f"[{section}] in sid.toml ({key})")
+        return tuple(found)
+
+    @property
     def sav_path(self) -> Path:
         return self.cleaned / f"{self.name}.sav"
 
@@ -285,8 +309,10 @@ def load_project(root: str | Path = ".") -> Project:
     doc = ProjectFile.open(root)
     doc.check_keys(doc.data, top_level_keys(Project), "")
     survey = doc.values(Project, "survey")
+    paths = doc.values(Project, "paths")
+    _check_roles(doc, paths)
     project = Project(
-        root=doc.root, file=doc.file, **survey, **doc.values(Project, "paths"),
+        root=doc.root, file=doc.file, **survey, **paths,
         **doc.sections(
             Project,
             missing=doc.missing(SID_MISSING, "missing"),
@@ -296,6 +322,7 @@ def load_project(root: str | Path = ".") -> Project:
         ),
     )
     _check_privacy(doc, project)
+    _check_inputs(doc, project)
     return project
 
 
@@ -313,3 +340,38 @@ def _check_privacy(doc: ProjectFile, project: Project) -> None:
     if privacy.pseudonymise and privacy.reason:
         raise doc.fail("privacy.reason", "is only for pseudonymise = false",
                        fix="Remove it, or set pseudonymise = false if the ids are really to be delivered.")
+
+
+# The folders of a project and the key that names each: none may be another or hold another,
+# since sid replaces cleaned/ as a whole and writes into work/ (docs/robustness.md).
+_ROLE_FIX = ('Give the project folder, raw/, schemas/, work/ and cleaned/ each a folder of their own, '
+             'none inside another (the defaults: raw = "raw", work = "work", cleaned = "cleaned").')
+
+
+def _check_roles(doc: ProjectFile, paths: dict[str, Path]) -> None:
+    """[paths] raw, work, cleaned, the project folder and schemas/ are distinct and not nested."""
+    roles = [("the project folder", doc.root), ("schemas/", doc.root / "schemas")]
+    roles += [(f"paths.{key}", paths[key]) for key in ("raw", "work", "cleaned")]
+    for i, (key, path) in enumerate(roles):
+        for other, other_path in roles[:i]:
+            if path == other_path:
+                raise doc.fail(key, f"is the same folder as {other}", _ROLE_FIX)
+            if other_path.is_relative_to(path):
+                raise doc.fail(key, f"holds {other} ({other_path})", _ROLE_FIX)
+            if path.is_relative_to(other_path) and other != "the project folder":
+                raise doc.fail(key, f"lies inside {other} ({other_path})", _ROLE_FIX)
+
+
+def _check_inputs(doc: ProjectFile, project: Project) -> None:
+    """No input (form, rules, sources ...) lies in work/ or cleaned/, which sid rewrites."""
+    inputs = [("survey.form", project.form), ("validate.rules", project.validate.rules),
+              ("clean.corrections", project.clean.corrections)]
+    inputs += [(f"sources[{i}].path", s.path) for i, s in enumerate(project.sources, start=1)]
+    inputs += [(f"{name}.path", table.path) for name, table in
+               (("sample", project.sample.source if project.sample else None), ("contacts", project.contacts))
+               if table is not None]
+    for key, path in inputs:
+        for role in ("work", "cleaned"):
+            if path is not None and path.is_relative_to(getattr(project, role)):
+                raise doc.fail(key, f"lies inside paths.{role} ({getattr(project, role)}), which sid rewrites",
+                               "Keep inputs in raw/ (fieldwork) or schemas/ (the survey's definition).")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
-import re
+import os
 import tomllib
 import types
 import typing
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ErrorCode, SidError
+from pipeline.survey.syntax import ExpressionError, compile_regex
 
 PROJECT_FILE = "sid.toml"
 
@@ -119,9 +120,24 @@ def verbatim(value: Any, root: Path) -> str:
     return value
 
 
+# Longest path and file name most systems take (Linux PATH_MAX and NAME_MAX, in bytes).
+MAX_PATH_BYTES, MAX_NAME_BYTES = 4096, 255
+
+
+def usable(value: str) -> str:
+    """A path this system can open: no NUL character, no name or path longer than it takes."""
+    if "\x00" in value:
+        raise Invalid("the path holds a NUL character", fix="Type the path again without control characters.")
+    if len(os.fsencode(value)) > MAX_PATH_BYTES or any(
+            len(os.fsencode(part)) > MAX_NAME_BYTES for part in Path(value).parts):
+        raise Invalid(f"the path is too long ({len(value)} characters; a name may have at most "
+                      f"{MAX_NAME_BYTES} bytes, a path {MAX_PATH_BYTES})", fix="Use a shorter path.")
+    return value
+
+
 def inside(value: Any, root: Path) -> Path:
     """A path relative to the project folder that stays inside it."""
-    path = (root / text(value, root)).resolve()
+    path = (root / usable(text(value, root))).resolve()
     if not path.is_relative_to(root):
         raise Invalid(f"path {value!r} points outside the project folder", fix="Use a path inside the project.")
     return path
@@ -129,7 +145,7 @@ def inside(value: Any, root: Path) -> Path:
 
 def outside(value: Any, root: Path) -> Path:
     """A file outside the project folder: absolute, from the home folder (~) or relative to the project."""
-    path = Path(text(value, root)).expanduser()
+    path = Path(usable(text(value, root))).expanduser()
     path = path if path.is_absolute() else (root / path).resolve()
     if path.is_relative_to(root):
         raise Invalid("the key file must lie outside the project folder",
@@ -164,10 +180,12 @@ def known_encoding(value: Any, root: Path) -> str:
 
 
 def regex(value: Any, root: Path) -> str:
-    """A regular expression (the empty one too)."""
+    """A regular expression (the empty one too) that RE2 takes (matched in linear time)."""
+    if not isinstance(value, str):
+        raise WrongType
     try:
-        re.compile(value)
-    except (re.error, TypeError) as exc:
+        compile_regex(value)
+    except ExpressionError as exc:
         raise Invalid(f"not a valid regular expression ({exc})") from None
     return value
 

@@ -16,6 +16,7 @@ from pyxform.xls2json_backends import get_xlsform
 from pyxform.xls2xform import convert
 
 from pipeline.errors import ErrorCode, SidError
+from pipeline.files import zip_bomb
 from pipeline.survey.choice_files import read_choice_file
 from pipeline.survey.expressions import ExpressionError, parse, references
 from pipeline.survey.syntax import MOMENT_FUNCTIONS, functions
@@ -208,6 +209,10 @@ def questionnaire_of(project: Project) -> Questionnaire:
     return questionnaire
 
 
+# Bounds of the questionnaire workbook, checked before it is unpacked (docs/robustness.md).
+FORM_MAX_UNPACKED, FORM_MAX_RATIO = 64 << 20, 200
+
+
 def load_questionnaire(path: str | Path, missing: MissingScheme = SID_MISSING) -> Questionnaire:
     """Parse and check an XLSForm with pyxform; a bad form is one SidError naming sheet and row."""
     path = Path(path)
@@ -220,6 +225,10 @@ def load_questionnaire(path: str | Path, missing: MissingScheme = SID_MISSING) -
     if path.suffix.lower() != ".xls" and not zipfile.is_zipfile(path):
         raise SidError(ErrorCode.FORM_UNREADABLE, "not a valid .xlsx workbook (damaged, or not made by Excel)",
                        file=path, fix="Open it in Excel and save it again as .xlsx.")
+    bomb = zip_bomb(path, FORM_MAX_UNPACKED, FORM_MAX_RATIO) if path.suffix.lower() != ".xls" else None
+    if bomb:
+        raise SidError(ErrorCode.FORM_UNREADABLE, f"not read: {bomb}", file=path,
+                       fix="Open it in Excel and save it again as .xlsx (a questionnaire is a small workbook).")
     try:
         # pyxform's own reader for .xlsx, .xlsm and .xls alike (it keeps empty rows, so a row's
         # position is its row in the workbook); convert() runs all of pyxform's checks.

@@ -10,6 +10,21 @@ import yaml
 from pipeline.errors import SidError
 
 
+class _NoAliases(yaml.SafeLoader):
+    """YAML without anchors and aliases: rule files do not need them, and an alias bomb (a few
+    lines that expand to billions of nodes) would take all memory."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in sid's rule files",
+                                              self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
+# The largest rule file sid reads: rule files are small text files (a bound against a runaway one).
+MAX_RULE_FILE_BYTES = 10 << 20
+
+
 def read_rule_list(path: Path, kind: str, setting: str) -> list[Any]:
     """The list in a YAML file (or under the key `kind` of a mapping); errors name the line.
 
@@ -17,8 +32,11 @@ def read_rule_list(path: Path, kind: str, setting: str) -> list[Any]:
     sid.toml key that names the file."""
     if not path.is_file():
         raise SidError(f"{kind}_missing", "file not found", file=path, fix=f"Check {setting} in sid.toml.")
+    if path.stat().st_size > MAX_RULE_FILE_BYTES:
+        raise SidError(f"{kind}_invalid", f"the file is larger than {MAX_RULE_FILE_BYTES >> 20} MB", file=path,
+                       fix=f"Check {setting} in sid.toml: it should name a short YAML file of {kind}.")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_NoAliases) or []
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise SidError(f"{kind}_invalid", f"not valid YAML ({getattr(exc, 'problem', exc)})", file=path,

@@ -8,6 +8,10 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Union
 
+import numpy as np
+import pandas as pd
+import re2
+
 MAX_NESTING = 40  # parentheses, calls and unary minus inside one another
 MAX_DEPTH = 100  # depth of the syntax tree (a + b + c + ... counts one per operator)
 
@@ -230,9 +234,41 @@ def functions(text_or_node: str | Node) -> frozenset[str]:
     return frozenset(node.name for node in walk(text_or_node) if isinstance(node, Call))
 
 
-def _compile(pattern: str, pos: int | None = None) -> re.Pattern:
+def _compile(pattern: str, pos: int | None = None) -> "re2._Regexp":
     try:
-        return re.compile(pattern)
-    except (re.error, RecursionError, OverflowError) as exc:
+        return compile_regex(pattern)
+    except ExpressionError as exc:
         where = f" at position {pos}" if pos is not None else ""
-        raise ExpressionError(f"bad regular expression {pattern!r}{where}: {getattr(exc, 'msg', exc)}") from None
+        raise ExpressionError(f"bad regular expression {pattern!r}{where}: {exc}") from None
+
+
+def _re2_options() -> "re2.Options":
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print its own message on stderr
+    options.max_mem = 64 << 20  # a pattern whose automaton needs more is refused, not run
+    return options
+
+
+_RE2 = _re2_options()
+
+
+def compile_regex(pattern: str) -> "re2._Regexp":
+    """A regular expression for RE2 (google-re2): matching takes time linear in the text, so no
+    pattern, however written (``^(a+)+$``), can hang sid on an answer. RE2 has no backreferences
+    or lookarounds; a pattern that uses them is an ExpressionError saying so."""
+    try:
+        return re2.compile(pattern, _RE2)
+    except (re2.error, TypeError, ValueError) as exc:
+        reason = exc.args[0] if exc.args else exc
+        reason = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+        raise ExpressionError(f"{reason} (sid matches with RE2, in linear time: no backreferences "
+                              "or lookarounds)") from None
+
+
+def regex_matches(compiled: "re2._Regexp", values: "pd.Series") -> np.ndarray:
+    """Whether `compiled` is found in each text value (re.search semantics; missing or not a text:
+    False), evaluated once per distinct value."""
+    codes, uniques = pd.factorize(values)
+    found = np.fromiter((isinstance(u, str) and compiled.search(u) is not None for u in uniques), bool,
+                        len(uniques))
+    return np.where(codes >= 0, found[codes] if len(found) else False, False)

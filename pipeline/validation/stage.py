@@ -3,9 +3,13 @@ thresholds; failures (naming respondents) to work/, the per-rule summary also to
 
 from __future__ import annotations
 
+import difflib
+from dataclasses import replace
+
 import pandas as pd
 
 from pipeline import workdir
+from pipeline.errors import ErrorCode, SidError
 from pipeline.privacy import delivery_privacy, scrub_cells, scrub_table
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire
@@ -22,6 +26,8 @@ def run_validate(project: Project, questionnaire: Questionnaire,
     rules = load_rules(settings.rules, questionnaire) if settings.rules else ()
     report = validate(frame, questionnaire, key=project.key, rules=rules, quality=settings,
                       accepted=dict(settings.accept))
+    check_accepted(project, report)
+    report = replace(report, notes=project.unconfigured())
     write_report(report.failures, project.work / workdir.VALIDATION_FAILURES, "failures")
     write_report(report.summary, project.work / workdir.VALIDATION_SUMMARY, "summary")
     # Per respondent: every row in the CSV; in the workbook only the respondents flagged by a
@@ -34,3 +40,14 @@ def run_validate(project: Project, questionnaire: Questionnaire,
     failures = report.failures.assign(respondent=privacy.ids(report.failures["respondent"]))
     write_report(scrub_cells(failures, ["value"]), project.cleaned / workdir.VALIDATION_FAILURES, "failures")
     return report
+
+
+def check_accepted(project: Project, report: ValidationReport) -> None:
+    """Every rule in validate.accept is a rule that was checked: a typo accepts nothing."""
+    known = list(report.summary["rule"])
+    for name, _ in project.validate.accept:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise SidError(ErrorCode.CONFIG_INVALID, f"validate.accept: no rule is called {name!r}{hint}",
+                           file=project.file, fix="Use a rule name from the rules file or the validation summary.")

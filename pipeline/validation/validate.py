@@ -58,6 +58,7 @@ class ValidationReport:
     summary: pd.DataFrame  # SUMMARY_COLUMNS, one row per rule, worst first
     accepted: dict[str, str] = field(default_factory=dict)
     quality: pd.DataFrame | None = None  # per respondent: duration, straightlining, nonresponse, dk
+    notes: tuple[str, ...] = ()  # warnings about the configuration (e.g. a rules file not configured)
 
     @property
     def errors(self) -> int:
@@ -80,17 +81,20 @@ def load_rules(path: Path, questionnaire: Questionnaire) -> tuple[Rule, ...]:
         if unknown:
             raise SidError(ErrorCode.RULES_INVALID, f"unknown key {sorted(unknown)[0]!r} in rule {item['name']!r}", **where)
         rule = Rule(str(item["name"]), str(item.get("description", "")), str(item["expression"]),
-                    str(item.get("severity", "error")), item.get("when"))
+                    str(item.get("severity", "")), item.get("when"))
         if rule.name in names:
             raise SidError(ErrorCode.RULES_INVALID, f"rule name {rule.name!r} is used twice", **where)
         names.add(rule.name)
-        if rule.severity not in SEVERITIES:
-            raise SidError(ErrorCode.RULES_INVALID, f"rule {rule.name!r}: severity must be error or warning", **where)
         for text in filter(None, (rule.expression, rule.when)):
             try:
                 parse(text)
             except ExpressionError as exc:
                 raise SidError(ErrorCode.RULES_INVALID, f"rule {rule.name!r}: {exc}", **where) from None
+        if "severity" not in item:  # no silent default: the author says how bad a failure is
+            raise SidError(ErrorCode.RULES_INVALID, f"rule {rule.name!r} has no severity", **where,
+                           fix="Add severity: error (must be corrected) or severity: warning (to review).")
+        if rule.severity not in SEVERITIES:
+            raise SidError(ErrorCode.RULES_INVALID, f"rule {rule.name!r}: severity must be error or warning", **where)
         rules.append(rule)
     return tuple(rules)
 

@@ -5,6 +5,7 @@ one bad cell refuses the whole file and leaves every code frame as it was."""
 from __future__ import annotations
 
 import shutil
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -295,3 +296,16 @@ def test_clean_code_as_typed_in_excel(targets):
     assert clean_code("'-4", by["werk_anders"]) == "-4"
     assert clean_code("96.0", by["werk_anders"]) == "96"
     assert clean_code("  ", by["werk_anders"]) == ""
+
+
+def test_a_worklist_that_is_a_zip_bomb_is_refused_before_reading(targets, worklist, tmp_path):
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(worklist) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<sheetData>", b"<sheetData>" + b" " * (20 << 20))
+            out.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED)
+    with pytest.raises(SidError, match=r"not read: its part xl/worksheets/sheet1.xml unpacks [\d,]+ times"):
+        import_worklist(bomb, targets, {}, tmp_path / "frames", TODAY)
+    assert not (tmp_path / "frames").exists()

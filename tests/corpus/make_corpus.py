@@ -4,6 +4,7 @@ Each case folder holds `case.toml` (what it is and what sid must do) and the fil
 the base project's files (same relative paths). Run it only to add or rebuild cases:
 
     python tests/corpus/make_corpus.py            # (re)writes every case folder
+    python tests/corpus/make_corpus.py NAME ...   # writes only these cases
 
 The folders are committed; tests/test_corpus.py reads them and never runs this script.
 """
@@ -91,6 +92,20 @@ def xlsx_bytes(rows: list[list], sheet: str = "invoer") -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def padded_xlsx(rows: list[list], padding: int) -> bytes:
+    """A workbook whose sheet XML carries `padding` spaces: a zip bomb in miniature."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx_bytes(rows))) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<sheetData>", b"<sheetData>" + b" " * padding)
+            dst.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def sav_bytes() -> bytes:
@@ -347,6 +362,40 @@ def build() -> None:
          {t: BASE_TOML.replace('key_env = "SID_TEST_PSEUDONYM_KEY"', 'key_file = "schemas/key.txt"')},
          expect=["privacy.key_file", "outside the project folder"], file="sid.toml",
          fix="Keep the key where the delivery can never include it")
+    # --- path roles: raw/, schemas/, work/, cleaned/ and the project folder apart ----------------
+    roles = "Give the project folder, raw/, schemas/, work/ and cleaned/ each a folder of their own"
+    for name, paths, words in [
+        ("path_cleaned_is_raw", 'cleaned = "raw"', ["paths.cleaned", "is the same folder as paths.raw"]),
+        ("path_cleaned_is_root", 'cleaned = "."', ["paths.cleaned", "is the same folder as the project folder"]),
+        ("path_cleaned_is_schemas", 'cleaned = "schemas"', ["paths.cleaned", "is the same folder as schemas/"]),
+        ("path_work_is_raw", 'work = "raw"', ["paths.work", "is the same folder as paths.raw"]),
+        ("path_cleaned_inside_raw", 'cleaned = "raw/levering"', ["paths.cleaned", "lies inside paths.raw"]),
+        ("path_raw_holds_work", 'raw = "data"\nwork = "data/werk"', ["paths.work", "lies inside paths.raw"]),
+        ("path_work_is_root", 'work = "."', ["paths.work", "is the same folder as the project folder"]),
+    ]:
+        case(name, f"[paths] {paths.replace(chr(10), ', ')}: folders that overlap",
+             {t: BASE_TOML + f"\n[paths]\n{paths}\n"}, expect=words, file="sid.toml", fix=roles)
+    case("path_source_in_cleaned", "a fieldwork export inside cleaned/, which sid replaces",
+         {t: toml_with(SOURCE_AS, 'path = "cleaned/answers.csv"')},
+         expect=["sources[1].path", "lies inside paths.cleaned"], file="sid.toml", fix="Keep inputs in raw/")
+    case("path_source_nul", "a source path with a NUL character",
+         {t: toml_with(SOURCE_AS, 'path = "raw/ans\\u0000wers.csv"\nformat = "csv"')},
+         expect=["sources[1].path", "NUL character"], file="sid.toml", fix="Type the path again")
+    case("path_source_5000_characters", "a source path of 5,000 characters",
+         {t: toml_with(SOURCE_AS, f'path = "raw/{"a" * 4992}.csv"')},
+         expect=["sources[1].path", "the path is too long"], file="sid.toml", fix="Use a shorter path")
+    case("cleaned_foreign_file", "cleaned/ holds a file sid did not deliver: never replaced",
+         {"cleaned/mijn_notities.txt": "niet weggooien\n"},
+         expect=["not a sid delivery", "Move those files elsewhere"], file="cleaned")
+    case("key_is_a_question", "survey.key names a select_one question: respondents would be merged",
+         {t: BASE_TOML.replace('key = "resp_id"', 'key = "werk"', 1)},
+         expect=["survey.key 'werk' is a question of type select_one", "Set survey.key"], file="sid.toml")
+    case("correction_text_into_number", "a correction that assigns text to a numeric question",
+         {t: BASE_TOML + '\n[clean]\ncorrections = "schemas/corrections.yaml"\n',
+          "schemas/corrections.yaml": "- name: tekst\n  condition: ${werk} = 1\n  assign:\n"
+                                      "    geboortejaar: \"'onbekend'\"\n"},
+         expect=["correction 'tekst' assigns 'onbekend' to the numeric variable 'geboortejaar'",
+                 "Assign a number"], file="corrections.yaml")
     # --- the pseudonymisation key ----------------------------------------------------------------
     case("key_missing", "a real (non-demo) project without key: no env variable, no key file",
          {t: BASE_TOML.replace('key_env = "SID_TEST_PSEUDONYM_KEY"', 'key_env = "SID_CORPUS_NO_SUCH_KEY"')},
@@ -377,6 +426,38 @@ def build() -> None:
          {t: BASE_TOML + '\n[validate]\nrules = "schemas/rules.yaml"\n',
           "schemas/rules.yaml": "- name: x\n  check: ${werk} = 1\n   bad indent: [\n"},
          file="rules.yaml", expect=["not valid YAML"], row=3, fix="Correct the YAML at that line")
+
+    rules = ("- name: werk_en_leeftijd\n  description: wie werkt is minstens 15\n"
+             "  expression: ${leeftijd} >= 15\n  when: ${werk} = 1\n  severity: warning\n")
+    with_rules = BASE_TOML + '\n[validate]\nrules = "schemas/rules.yaml"\n'
+    case("rules_accept_unknown", "validate.accept names a rule that does not exist (a typo)",
+         {t: with_rules + '\n[validate.accept]\nwerk_en_leeftijt = "gecontroleerd"\n', "schemas/rules.yaml": rules},
+         expect=["validate.accept: no rule is called 'werk_en_leeftijt' (did you mean 'werk_en_leeftijd'?)",
+                 "Use a rule name"], file="sid.toml")
+    case("rules_severity_missing", "a rule without severity: no silent default",
+         {t: with_rules, "schemas/rules.yaml": rules.replace("  severity: warning\n", "")},
+         expect=["rule 'werk_en_leeftijd' has no severity", "Add severity"], file="rules.yaml",
+         column="rule 1")
+    case("rules_not_configured", "schemas/rules.yaml present, sid.toml does not name it: run, with a warning",
+         {"schemas/rules.yaml": rules}, exit=0,
+         expect=['schemas/rules.yaml is not used: set rules = "schemas/rules.yaml" under [validate]'])
+
+    bomb = '- name: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+    bomb += "".join(f'- name: &{chr(98 + i)} [{", ".join([f"*{chr(97 + i)}"] * 9)}]\n' for i in range(9))
+    case("rules_yaml_alias_bomb", "a billion laughs in rules.yaml (9 levels of 9 aliases): refused at once",
+         {t: with_rules, "schemas/rules.yaml": bomb},
+         expect=["not valid YAML (aliases (*name) are not allowed", "Correct the YAML"], file="rules.yaml", row=2)
+
+    # --- bounds ----------------------------------------------------------------------------------
+    case("csv_line_too_long", "a 5 KB line where the source allows 4 KB (max_line_kb)",
+         {a: csv_text(rows=[ROWS[0], ROWS[1].replace("Berbers", "x" * 5000), ROWS[2]]),
+          t: toml_with(SOURCE_AS, SOURCE_AS + "\nmax_line_kb = 4")},
+         expect=["a line longer than 4 KB (max_line_kb)", "raise max_line_kb"], file="answers.csv", row=3)
+    case("xlsx_zip_bomb", "a paper-entry workbook whose sheet unpacks 1,000 times its packed size",
+         {"raw/papi.xlsx": padded_xlsx([HEADER.split(","), *[r.split(",") for r in ROWS]], 4 << 20),
+          t: toml_with(SOURCE_AS, 'path = "raw/papi.xlsx"\nsheet = "invoer"')},
+         expect=["not read: its part xl/worksheets/sheet1.xml unpacks", "more than 200 (a zip bomb?)",
+                 "raise max_unpacked_mb or max_ratio"], file="papi.xlsx")
 
 
 def write_cases() -> None:
@@ -420,7 +501,12 @@ def _toml(meta: dict) -> str:
     return "".join(f"{k} = {value(v)}\n" for k, v in meta.items())
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and sys.argv[1:]:  # only the cases named: the others stay byte for byte
+    build()
+    CASES = {name: CASES[name] for name in sys.argv[1:]}
+    write_cases()
+    print(f"{len(CASES)} cases written to {HERE}")
+elif __name__ == "__main__":
     base = HERE / "_base"
     if base.exists():
         shutil.rmtree(base)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -374,3 +376,66 @@ def test_option_columns_and_assembling_a_multiple_answer():
     assert pd.isna(got.iloc[2])  # nothing answered: missing, not ''
     assert got.iloc[3] == "nl ar"
     assert got.iloc[4] == ""  # answered, nothing chosen
+
+
+# --- bounds: a garbage or hostile file fails in seconds ------------------------------------------
+
+def test_a_single_line_of_garbage_fails_in_seconds(tmp_path):
+    """4 MB without a line break (the issue's case took 237 s): refused after one pass over the bytes."""
+    path = tmp_path / "answers.csv"
+    rng = np.random.default_rng(1)
+    path.write_bytes(rng.integers(33, 127, 4_000_000, dtype=np.uint8).tobytes())
+    started = time.perf_counter()
+    with pytest.raises(SidError, match=r"row 1: a line longer than 1,024 KB \(max_line_kb\)") as info:
+        read_table(Source("web", path, "csv"))
+    assert time.perf_counter() - started < 5
+    assert info.value.code == "source_too_large"
+
+
+def test_the_long_line_is_named_and_the_bound_is_a_setting(tmp_path):
+    path = tmp_path / "answers.csv"
+    path.write_text("resp_id,tekst\nR1,kort\nR2," + "x" * 5000 + "\nR3,kort\n", encoding="utf-8")
+    with pytest.raises(SidError, match=r"row 3: a line longer than 4 KB"):
+        read_table(Source("web", path, "csv", max_line_kb=4))
+    assert len(read_table(Source("web", path, "csv", max_line_kb=8)).frame) == 3
+
+
+def test_a_file_larger_than_max_size_mb(tmp_path):
+    path = tmp_path / "answers.csv"
+    path.write_bytes(b"resp_id\n" + b"R1\n" * 400_000)
+    with pytest.raises(SidError, match=r"the file is 1 MB, more than 1 MB \(max_size_mb\)|more than 1 MB"):
+        read_table(Source("web", path, "csv", max_size_mb=1))
+
+
+def _xlsx_with_padded_sheet(tmp_path, padding: int) -> Path:
+    """A real workbook whose sheet XML is padded with spaces: unpacks to `padding` bytes more."""
+    small = tmp_path / "small.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["resp_id", "werk"])
+    wb.active.append(["R1", 1])
+    wb.save(small)
+    bomb = tmp_path / "papi.xlsx"
+    with zipfile.ZipFile(small) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<sheetData>", b"<sheetData>" + b" " * padding)
+            out.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED)
+    return bomb
+
+
+def test_an_xlsx_zip_bomb_is_refused_before_reading(tmp_path):
+    bomb = _xlsx_with_padded_sheet(tmp_path, 50 << 20)  # 50 MB of spaces pack to ~50 KB
+    assert bomb.stat().st_size < 200_000
+    started = time.perf_counter()
+    with pytest.raises(SidError, match=r"not read: its part xl/worksheets/sheet1.xml unpacks [\d,]+ times its "
+                                       r"packed size, more than 200"):
+        read_table(Source("papi", bomb, "xlsx"))
+    assert time.perf_counter() - started < 2
+    with pytest.raises(SidError, match=r"not read: it unpacks to 50 MB, more than 10 MB"):
+        read_table(Source("papi", bomb, "xlsx", max_unpacked_mb=10, max_ratio=10_000))
+
+
+def test_an_ordinary_workbook_passes_the_zip_check(tmp_path):
+    frame = read_table(Source("papi", _xlsx_with_padded_sheet(tmp_path, 10), "xlsx")).frame
+    assert frame.to_dict("list") == {"resp_id": ["R1"], "werk": ["1"]}

@@ -6,6 +6,7 @@ import ast
 import builtins
 import os
 import subprocess
+import time
 import warnings
 from pathlib import Path
 
@@ -465,3 +466,22 @@ def test_dates_formatted_and_choice_names():
     assert evaluate("jr:choice-name(${s}, '${s}')", frame, choice_labels=labels).tolist() == ["ja", "nee"]
     with pytest.raises(ExpressionError, match="is no question with choices"):
         evaluate("jr:choice-name(${s}, '${d}')", frame, choice_labels=labels)
+
+
+@pytest.mark.parametrize("pattern", [r"^(a+)+$", r"^(a|aa)+$", r"^(a|a?)+$", r"^(\w+\s?)*$",
+                                     r"^([a-zA-Z0-9])(([\-.]|[_]+)?([a-zA-Z0-9]+))*(@){1}[a-z0-9]+[.]{1}"
+                                     r"(([a-z]{2,3})|([a-z]{2,3}[.]{1}[a-z]{2,3}))$"])
+def test_regex_in_linear_time_on_evil_patterns(pattern):
+    """Patterns that backtrack catastrophically in Python's re finish at once with RE2."""
+    answers = pd.DataFrame({"tekst": ["a" * 35 + "!", "a" * 5000 + "!", "aaaa", None]})
+    started = time.perf_counter()
+    found = evaluate(f"regex(${{tekst}}, '{pattern}')", answers)
+    assert time.perf_counter() - started < 1.0
+    assert list(np.asarray(found, dtype=bool))[:2] == [False, False]
+
+
+def test_regex_constructs_re2_does_not_take_are_named():
+    with pytest.raises(ExpressionError, match=r"no backreferences or lookarounds"):
+        evaluate(r"regex(${tekst}, '(\w)\1')", frame())
+    with pytest.raises(ExpressionError, match=r"no backreferences or lookarounds"):
+        evaluate("regex(${tekst}, '(?=a)b')", frame())

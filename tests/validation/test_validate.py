@@ -108,7 +108,8 @@ def test_rules_from_yaml(tiny_form, tmp_path):
 @pytest.mark.parametrize("text, message", [
     ("- name: a\n  expression: ${x} >\n", "rule 'a': unexpected end of expression"),
     ("- name: a\n  expression: '1'\n  severity: fatal\n", "severity must be error or warning"),
-    ("- name: a\n  expression: '1'\n- name: a\n  expression: '1'\n", "rule name 'a' is used twice"),
+    ("- name: a\n  expression: '1'\n  severity: error\n- name: a\n  expression: '1'\n", "rule name 'a' is used twice"),
+    ("- name: a\n  expression: '1'\n", "rule 'a' has no severity"),
     ("- name: a\n  expresion: '1'\n", "each rule needs at least name and expression"),
     ("- name: [a\n", "not valid YAML"),
 ])
