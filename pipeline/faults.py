@@ -6,13 +6,19 @@ written but not yet renamed into place ("write:<file name>", in pipeline/files.a
 `SID_FAULT_TRACE=<file>` appends the name of every checkpoint reached to that file, so the tests
 find every checkpoint (new stages included) by running once. `SID_FAULT_FILL=<checkpoint>` with
 `SID_FAULT_FILLER=<file>` fills the disk instead (writes that file until the device is full), so
-the writes after that checkpoint meet a full disk. Unset (always, outside tests), a checkpoint
-costs three dict lookups."""
+the writes after that checkpoint meet a full disk. `SID_FAULT_HOLD=<checkpoint>` with
+`SID_FAULT_RELEASE=<file>` makes the process wait there until that file exists (so a test can
+hold a run at a known point, e.g. "locked", while others start). Unset (always, outside tests),
+a checkpoint costs four dict lookups."""
 
 from __future__ import annotations
 
 import os
 import signal
+import time
+from pathlib import Path
+
+HOLD_LIMIT_S = 600  # a held run never waits longer than this, whatever the test does
 
 
 def checkpoint(name: str) -> None:
@@ -24,6 +30,15 @@ def checkpoint(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
     if os.environ.get("SID_FAULT_FILL") == name:
         _fill(os.environ["SID_FAULT_FILLER"])
+    if os.environ.get("SID_FAULT_HOLD") == name:
+        _hold(Path(os.environ["SID_FAULT_RELEASE"]))
+
+
+def _hold(release: Path) -> None:
+    """Wait until the file `release` exists (at most HOLD_LIMIT_S)."""
+    deadline = time.monotonic() + HOLD_LIMIT_S
+    while not release.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def _fill(path: str) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterator
 
 from pipeline.errors import ErrorCode, SidError
+from pipeline.faults import checkpoint
 
 LOCK_FILE = ".sid.lock"
 
@@ -77,6 +78,7 @@ def project_lock(work: Path) -> Iterator[RunLock]:
         fh.truncate()
         fh.write(f"pid={os.getpid()}\nstarted={datetime.now():%Y-%m-%d %H:%M:%S}\nrun={run_id}\n")
         fh.flush()
+        checkpoint("locked")
         try:
             yield RunLock(run_id, path, note)
         finally:
