@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.survey.syntax import (
+    COLLECTED_FUNCTIONS,
     BinOp,
     Call,
     Current,
@@ -21,9 +22,9 @@ from pipeline.survey.syntax import (
     Node,
     Var,
     _compile,
-    regex_matches,
     parse,
     references,
+    regex_matches,
 )
 
 __all__ = ["BinOp", "Call", "Current", "ExpressionError", "Literal", "Neg", "Node", "Var", "evaluate", "parse",
@@ -200,6 +201,8 @@ def _eval(node: Node, ctx: _Context) -> _V:
     if isinstance(node, BinOp):
         return _binary(node.op, _eval(node.left, ctx), _eval(node.right, ctx))
     if isinstance(node, Call):
+        if node.name in COLLECTED_FUNCTIONS:  # never computed: its arguments need not be either
+            return _CALLS[node.name](ctx)
         return _CALLS[node.name](ctx, *(_eval(arg, ctx) for arg in node.args))
     raise ExpressionError(f"not an expression: {node!r}")
 
@@ -285,6 +288,24 @@ def _moment(name: str) -> Callable[..., _V]:
         raise ExpressionError(f"{name}() gives the moment of collection (or chance): sid keeps the collected "
                               "value and does not compute it")
     return call
+
+
+def _collected(name: str) -> Callable[..., _V]:
+    def call(ctx: _Context, *args: _V) -> _V:
+        raise ExpressionError(f"{name}() is computed by the form app from a repeat's instances or a file on "
+                              "the device: sid keeps the collected value and does not compute it")
+    return call
+
+
+def _join(ctx: _Context, sep: _V, *parts: _V) -> _V:
+    """join(separator, a, b, ...): the non-empty values joined (one value: itself, as ODK joins a
+    single node)."""
+    separator = _const_text("join", sep)
+    out = None
+    for part in parts:
+        text = _full(part, ctx.n).fillna("")
+        out = text if out is None else out + np.where((out != "") & (text != ""), separator, "") + text
+    return _V("str", out.mask(out == "").astype(_STR))
 
 
 def _constant(name: str, *args: _V) -> list:
@@ -417,6 +438,8 @@ _CALLS: dict[str, Callable[..., _V]] = {
     "max": _aggregate(np.max),
     "sum": _aggregate(np.sum),
     **{name: _moment(name) for name in ("now", "once", "uuid", "random")},
+    **{name: _collected(name) for name in ("count", "position", "indexed-repeat", "pulldata")},
+    "join": _join,
     "jr:choice-name": _choice_name,
     "format-date": _format_date,
     "format-date-time": _format_date,

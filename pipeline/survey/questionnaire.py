@@ -19,8 +19,8 @@ from pipeline.errors import ErrorCode, SidError
 from pipeline.files import zip_bomb
 from pipeline.survey.choice_files import read_choice_file
 from pipeline.survey.expressions import ExpressionError, parse, references
-from pipeline.survey.syntax import MOMENT_FUNCTIONS, functions
 from pipeline.survey.project import SID_MISSING, MissingScheme, Project
+from pipeline.survey.syntax import COLLECTED_FUNCTIONS, functions
 from pipeline.survey.types import (
     DATETIME_TYPES,
     DEFAULT_MEASURE,
@@ -29,6 +29,7 @@ from pipeline.survey.types import (
     calculate_type,
     sid_type,
 )
+from pipeline.survey.unjudgeable import conditions_of, question_names, uses_any, without_unjudgeable
 
 _ROW = re.compile(r"^\s*\[row\s*:\s*(\d+)\]\s*")
 _LANG_CODE = re.compile(r"\(([A-Za-z-]+)\)\s*$")
@@ -115,6 +116,8 @@ class Variable:
     group_relevant: tuple[str, ...] = ()  # relevant conditions of the enclosing groups, outermost first
     data_type: str | None = None  # the form's bind::type, e.g. "string" for a calculate giving text
     # (for a calculate without one: "string" when its expression gives text, see survey/types.py)
+    keep_collected: bool = False  # a calculate over questions sid does not hold (in a repeat)
+    bounds: tuple[float, float, float] | None = None  # a range question's start, end and step
 
     @property
     def routing(self) -> str | None:
@@ -141,9 +144,11 @@ class Variable:
 
     @property
     def collected(self) -> bool:
-        """A calculate whose value is the moment of collection (now, once, uuid, random): sid keeps
-        the collected value and never computes it (it is metadata)."""
-        return bool(self.type == "calculate" and self.calculate and functions(self.calculate) & MOMENT_FUNCTIONS)
+        """A calculate whose value is the moment of collection (now, once, uuid, random) or that the
+        form app computed from what sid does not hold (a repeat's instances, count(), position(),
+        pulldata() from a file on the device): sid keeps the collected value and never computes it."""
+        return bool(self.type == "calculate" and self.calculate
+                    and (self.keep_collected or functions(self.calculate) & COLLECTED_FUNCTIONS))
 
     def label(self, language: str) -> str:
         return self.labels.get(language) or next(iter(self.labels.values()), "")
@@ -270,6 +275,7 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
 
     variables: list[Variable] = []
     warnings: list[str] = []
+    skipped: dict[str, str] = {}  # question name → the repeat it is in (not delivered)
 
     def walk(children: list[dict[str, Any]], group: tuple[str, ...], conditions: tuple[str, ...]) -> None:
         for item in children:
@@ -280,13 +286,16 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
                     own = item.get("bind", {}).get("relevant")
                     walk(item.get("children", []), group + (name,), conditions + ((own,) if own else ()))
                 continue
-            if kind in ("repeat", "loop"):
-                raise SidError(ErrorCode.FORM_UNSUPPORTED, f"{kind} group {name!r}: repeats are not supported",
-                               file=path, sheet="survey", row=rows.get(name),
-                               fix="Flatten the repeat into numbered questions.")
+            if kind in ("repeat", "loop"):  # a roster: not held yet, the rest of the form is
+                inside = question_names(item.get("children", []))
+                skipped.update(dict.fromkeys(inside, name))
+                warnings.append(f"{path.name}, survey row {rows.get(name, 0)}: {kind} group {name!r} "
+                                f"({len(inside)} question{'s' if len(inside) != 1 else ''}) is not delivered: sid does not hold rosters yet")
+                continue
             if name.startswith("reserved_name_for_field_list_labels_"):  # table-list header: no answer
                 continue
-            row = rows.get(name) or rows.get(name.removesuffix("_other"), 0)  # or_other: its select's row
+            # or_other's text: its select's row; a repeat_count's generated calculate: its repeat's row
+            row = rows.get(name) or rows.get(name.removesuffix("_other")) or rows.get(name.removesuffix("_count"), 0)
             xls_type = sid_type(kind) if isinstance(kind, str) else ""
             if xls_type is None:  # notes and audits hold no answers
                 continue
@@ -321,8 +330,9 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
                 else:
                     choices = ChoiceList(Path(str(item["itemset"])).stem, tuple(
                         Choice(n, labels(text)) for n, text in listed))
+            bounds = _range_bounds(path, row, name, item.get("parameters") or {}) if xls_type == "range" else None
             variables.append(Variable(
-                name=name, type=xls_type, row=row, group=group,
+                name=name, type=xls_type, row=row, group=group, bounds=bounds,
                 labels=labels(item.get("label")), hints=labels(item.get("hint")),
                 choices=choices,
                 relevant=bind.get("relevant") or None,
@@ -338,6 +348,9 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
             ))
 
     walk(form.get("children", []), (), ())
+    if skipped or any(uses_any(t, (), COLLECTED_FUNCTIONS) for v in variables for t in conditions_of(v)):
+        warned: set[str] = set()
+        variables = [without_unjudgeable(path, v, skipped, warnings, warned) for v in variables]
     seen: dict[str, Variable] = {}
     for v in variables:
         other = seen.get(v.name.lower())
@@ -354,6 +367,20 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
         version=str(form.get("version", "")), default_language=default_language,
         languages=tuple(languages), variables=tuple(variables), missing=missing, warnings=tuple(warnings),
     )
+
+
+def _range_bounds(path: Path, row: int, name: str, parameters: Mapping[str, Any]) -> tuple[float, float, float]:
+    """start, end and step of a range question (XLSForm's defaults 1, 10, 1)."""
+    try:
+        start, end, step = (float(parameters.get(k, d)) for k, d in (("start", 1), ("end", 10), ("step", 1)))
+    except (TypeError, ValueError):
+        raise SidError(ErrorCode.FORM_INVALID, f"the parameters of range question {name!r} are not numbers: "
+                       f"{dict(parameters)}", file=path, sheet="survey", row=row, column="parameters",
+                       fix="Write them as start=1 end=10 step=1.") from None
+    if step <= 0:
+        raise SidError(ErrorCode.FORM_INVALID, f"range question {name!r} has step {step:g}; it must be above 0",
+                       file=path, sheet="survey", row=row, column="parameters", fix="Give a positive step.")
+    return start, end, step
 
 
 def _label_languages(form: dict[str, Any], in_header: list[str]) -> list[str]:

@@ -68,15 +68,20 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "lower-case": (1, 1), "upper-case": (1, 1), "pow": (2, 2), "min": (1, None), "max": (1, None),
     "sum": (1, None), "selected-at": (2, 2), "now": (0, 0), "once": (1, 1), "uuid": (0, 1), "random": (0, 0),
     "jr:choice-name": (2, 2), "format-date": (2, 2), "format-date-time": (2, 2), "date-time": (1, 1),
-    "decimal-date-time": (1, 1),
+    "decimal-date-time": (1, 1), "join": (2, None), "count": (1, 1), "position": (0, 1),
+    "indexed-repeat": (3, None), "pulldata": (4, 4),
 }
 # Their value is the moment of collection (or chance): sid keeps what was collected, never computes it.
 MOMENT_FUNCTIONS = frozenset({"now", "once", "uuid", "random"})
+# Computed by the form app from what sid does not hold (a repeat's instances, a file beside the
+# form on the device): a calculate using one keeps its collected value too; in a relevant or a
+# constraint the condition cannot be judged (survey/questionnaire.py drops it with a warning).
+COLLECTED_FUNCTIONS = MOMENT_FUNCTIONS | {"count", "position", "indexed-repeat", "pulldata"}
 _LEVELS = (("or",), ("and",), ("=", "!="), ("<", "<=", ">", ">="), ("+", "-"), ("*", "div", "mod"))
 _TOKEN = re.compile(r"""(?P<ws>\s+)
     | (?P<path>(?:current\(\)|\.\.|\.)?(?:/(?:\.\.|[A-Za-z_][\w\-]*))*/[A-Za-z_][\w\-]*)
     | (?P<num>[0-9]+(?:\.[0-9]*)?|\.[0-9]+) | (?P<str>'[^']*'|"[^"]*")
-    | (?P<var>\$\{[^{}]*\}) | (?P<op>!=|<=|>=|[=<>+\-*(),]) | (?P<dot>\.)
+    | (?P<var>\$\{[^{}]*\}) | (?P<op>!=|<=|>=|[=<>+\-*(),]) | (?P<dot>\.\.?)
     | (?P<name>[A-Za-z_][\w\-]*(?::[A-Za-z_][\w\-]*)?)""", re.VERBOSE)
 _VAR_NAME = re.compile(r"[^\W\d][\w.\-]*")
 

@@ -78,7 +78,8 @@ def sid_type(pyxform_type: str) -> str | None:
 # Functions whose value is text; a calculate built on one of them is a text variable.
 _TEXT_FUNCTIONS = frozenset({"concat", "string", "substr", "substring-before", "substring-after",
                              "join", "translate", "normalize-space", "lower-case", "upper-case",
-                             "jr:choice-name", "format-date", "uuid", "selected-at"})
+                             "jr:choice-name", "format-date", "uuid", "selected-at",
+                             "pulldata", "indexed-repeat"})  # these two: text keeps whatever they gave
 
 
 def calculate_type(expression: str, text_variables: Mapping[str, bool]) -> str | None:

@@ -12,9 +12,9 @@ import pandera.pandas as pa
 from pipeline.cleaning.clean import derive_calculates
 from pipeline.errors import ErrorCode, SidError
 from pipeline.privacy import scrub_values
+from pipeline.survey import routing
 from pipeline.survey.expressions import ExpressionError, evaluate, parse, references
 from pipeline.survey.project import ValidateSettings
-from pipeline.survey import routing
 from pipeline.survey.questionnaire import Questionnaire, Variable
 from pipeline.survey.rulebook import read_rule_list
 from pipeline.validation.quality import indicators
@@ -120,6 +120,9 @@ def schema(questionnaire: Questionnaire, key: str):
             allowed_tokens = set(var.choices.names) | set(missing_text)
             checks.append(pa.Check(lambda s, ok=frozenset(allowed_tokens): _tokens_known(s, ok),
                                    name=f"codes:{var.name}", error=f"codes:{var.name}"))
+        if var.bounds is not None:
+            checks.append(pa.Check(lambda s, v=var, m=missing: _in_range(v, s, m),
+                                   name=f"range:{var.name}", error=f"range:{var.name}"))
         if var.constraint and references(var.constraint) <= {var.name}:
             checks.append(pa.Check(lambda s, v=var, m=missing: _constraint(v, s, m),
                                    name=f"constraint:{var.name}", error=f"constraint:{var.name}"))
@@ -140,6 +143,20 @@ def _constraint(var: Variable, series: pd.Series, missing: list[float]) -> pd.Se
     ok = evaluate(var.constraint, frame, current=var.name)
     exempt = series.isna() | (series.isin(missing) if var.kind == "numeric" else False)
     return ok | exempt
+
+
+def _in_range(var: Variable, series: pd.Series, missing: list[float]) -> pd.Series:
+    """A range answer lies between start and end on a step from start (a float's noise forgiven)."""
+    start, end, step = var.bounds
+    values = pd.to_numeric(series, errors="coerce")
+    steps = (values - start) / step
+    ok = values.between(min(start, end), max(start, end)) & ((steps - steps.round()).abs() < 1e-9)
+    return ok | series.isna() | series.isin(missing)
+
+
+def _range_text(var: Variable) -> str:
+    start, end, step = var.bounds
+    return f"{var.name}: tussen {start:g} en {end:g} in stappen van {step:g}"
 
 
 def validate(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, rules: tuple[Rule, ...] = (),
@@ -232,21 +249,26 @@ def _schema_checks(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) 
         if var.name not in sub.columns:
             continue
         kinds = ["codes"] if var.type in ("select_one", "select_multiple") else []
+        if var.bounds is not None:
+            kinds.append("range")
         if var.constraint and references(var.constraint) <= {var.name}:
             kinds.append("constraint")
         for kind in kinds:
             rows = failures[(failures["column"] == var.name) & (failures["check"] == f"{kind}:{var.name}")]
             fails = np.zeros(n, dtype=bool)
             fails[rows["index"].dropna().astype(int).to_numpy()] = True
-            expression = (var.constraint if kind == "constraint"
-                          else f"{var.name} in list {var.choices.name}")
-            description = (var.constraint_message.get(questionnaire.default_language)
-                           or f"{var.name}: {var.constraint}") if kind == "constraint" else \
-                f"{var.name}: antwoord is een code van lijst {var.choices.name} of een ontbrekende-waardecode"
+            if kind == "constraint":
+                expression, message = var.constraint, "waarde buiten de grenzen van de vragenlijst"
+                description = var.constraint_message.get(questionnaire.default_language) or f"{var.name}: {var.constraint}"
+            elif kind == "range":
+                expression, message = "range({:g}, {:g}, {:g})".format(*var.bounds), "waarde buiten het bereik van de schaal"
+                description = _range_text(var)
+            else:
+                expression, message = f"{var.name} in list {var.choices.name}", "onbekende code"
+                description = (f"{var.name}: antwoord is een code van lijst {var.choices.name} "
+                               "of een ontbrekende-waardecode")
             checks.append(Check(f"{kind}:{var.name}", description, expression, "error", var.name,
-                                sub[var.name].notna().to_numpy(), fails,
-                                message="waarde buiten de grenzen van de vragenlijst" if kind == "constraint"
-                                else "onbekende code", values=sub[var.name]))
+                                sub[var.name].notna().to_numpy(), fails, message=message, values=sub[var.name]))
     key_rows = failures[failures["column"] == key]
     fails = np.zeros(n, dtype=bool)
     fails[key_rows["index"].dropna().astype(int).to_numpy()] = True

@@ -109,7 +109,8 @@ def test_syntax_errors_say_what_and_where():
         "concat(1,)": "unexpected ')' at position 9",
         "1 / 2": "unexpected character '/' at position 2",  # XPath divides with div
         "1 + foo(2)": "unknown function 'foo()' at position 4",
-        "pulldata('f', 'a', 'b', ${a})": "unknown function 'pulldata()' at position 0",
+        "distance(${a})": "unknown function 'distance()' at position 0",
+        "pulldata('f', 'a', ${a})": "wrong number of arguments for 'pulldata()' at position 0: expected 4, got 3",
         "if(1, 2)": "wrong number of arguments for 'if()' at position 0: expected 3, got 2",
         "1 + round(1, 2, 3)": "wrong number of arguments for 'round()' at position 4: expected 1 to 2, got 3",
         "true(1)": "wrong number of arguments for 'true()' at position 0: expected 0, got 1",
@@ -485,3 +486,12 @@ def test_regex_constructs_re2_does_not_take_are_named():
         evaluate(r"regex(${tekst}, '(\w)\1')", frame())
     with pytest.raises(ExpressionError, match=r"no backreferences or lookarounds"):
         evaluate("regex(${tekst}, '(?=a)b')", frame())
+
+
+def test_join_and_the_functions_the_form_app_computes_on_the_device():
+    answers = pd.DataFrame({"a": ["x", None, "z"], "b": [1.0, 2.0, np.nan]})
+    assert evaluate("join(', ', ${a}, ${b})", answers).tolist() == ["x, 1", "2", "z"]
+    assert evaluate("join(' ', ${a})", answers).fillna("").tolist() == ["x", "", "z"]
+    for text in ("count(${a})", "position(..)", "indexed-repeat(${a}, ${a}, 1)", "pulldata('f', 'a', 'b', ${a})"):
+        with pytest.raises(ExpressionError, match="sid keeps the collected value"):
+            evaluate(text, answers)

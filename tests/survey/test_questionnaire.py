@@ -125,9 +125,10 @@ def test_not_a_workbook(tmp_path):
     assert _error(tmp_path / "missing.xlsx").code == "form_missing"
 
 
-def test_repeats_are_refused(tmp_path):
+def test_a_repeat_is_not_delivered_and_the_rest_loads(tmp_path):
     survey = [{"type": "begin_repeat", "name": "kind", f"label::{NL}": "Kind"}, q("integer", "k", "K"),
-              {"type": "end_repeat"}]
-    err = _error(write_xlsform(tmp_path / "f.xlsx", survey, [c("x", "1", "x")]))
-    assert err.code == "form_unsupported"
-    assert err.row == 2
+              {"type": "end_repeat"}, q("integer", "n", "N")]
+    form = load_questionnaire(write_xlsform(tmp_path / "f.xlsx", survey, [c("x", "1", "x")]))
+    assert form.names == ("n",)
+    assert form.warnings == ("f.xlsx, survey row 2: repeat group 'kind' (1 question) is not delivered: sid does "
+                             "not hold rosters yet",)

@@ -124,11 +124,32 @@ def test_bad_rules_file(tiny_form, tmp_path, text, message):
 def test_unsupported_function_in_form_names_the_row(tmp_path):
     from conftest import c, q, write_xlsform
 
-    survey = [q("text", "id", "Id"), q("integer", "a", "A", constraint="pulldata('f', 'a', 'b', .) > 1")]
+    survey = [q("text", "id", "Id"), q("integer", "a", "A", constraint="distance(.) > 1")]
     with pytest.raises(SidError) as info:
         load_questionnaire(write_xlsform(tmp_path / "f.xlsx", survey, [c("x", "1", "x")]))
     assert (info.value.row, info.value.column) == (3, "constraint")
-    assert "unknown function 'pulldata()'" in str(info.value)
+    assert "unknown function 'distance()'" in str(info.value)
+
+
+def test_a_range_answer_outside_its_scale_or_between_steps_fails(tmp_path):
+    """range: start/end/step from the form's parameters (XLSForm's defaults 1, 10, 1)."""
+    from conftest import c, q, write_xlsform
+
+    survey = [q("text", "id", "Id"), q("range", "tevreden", "Tevreden", parameters="start=0 end=5 step=0.5"),
+              q("range", "schaal", "Schaal")]
+    form = load_questionnaire(write_xlsform(tmp_path / "f.xlsx", survey, [c("x", "1", "x")]))
+    assert (form["tevreden"].bounds, form["schaal"].bounds) == ((0.0, 5.0, 0.5), (1.0, 10.0, 1.0))
+    data = pd.DataFrame({"id": list("abcdef"), "tevreden": [0.0, 2.5, 5.0, 5.5, 1.25, -9.0],
+                         "schaal": [1.0, 10.0, 0.0, np.nan, 11.0, 3.0]})
+    report = validate(data, form, key="id")
+    found = [f[:2] for f in failures(report) if f[1].startswith("range:")]
+    assert sorted(found) == [["c", "range:schaal"], ["d", "range:tevreden"], ["e", "range:schaal"],
+                             ["e", "range:tevreden"]]
+    summary = report.summary.set_index("rule")
+    assert summary.loc["range:tevreden", "description"] == "tevreden: tussen 0 en 5 in stappen van 0.5"
+    with pytest.raises(SidError, match="row 3: .*'step' must not be '0'"):
+        load_questionnaire(write_xlsform(tmp_path / "g.xlsx", [q("text", "id", "Id"), q(
+            "range", "r", "R", parameters="start=0 end=5 step=0")], [c("x", "1", "x")]))
 
 
 def test_cli_validate_exit_codes(tiny_project):
