@@ -210,10 +210,12 @@ def demo(
 
     project = _project()
     with _writing(project):
-        paths = make_demo(project, sampled=size or project.demo.sampled,
-                          seed=project.demo.seed if seed is None else seed, force=force)
-    for path in paths:
+        made = make_demo(project, sampled=size or project.demo.sampled,
+                         seed=project.demo.seed if seed is None else seed, force=force)
+    for path in made.paths:
         typer.echo(f"written: {path}")
+    if made.hint:
+        typer.echo("\n" + made.hint)
 
 
 @app.command()

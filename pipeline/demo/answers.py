@@ -38,12 +38,14 @@ def demo_responses(questionnaire: Questionnaire, *, respondents: int, seed: int,
             frame[key] = pd.Series([f"S{i:07d}" for i in ids], dtype="string")
             continue
         frame[var.name] = _answers(var, frame, rng, origin, n)
+        if var.constraint and var.type != "calculate":
+            frame[var.name] = _within_constraint(var, frame, rng, origin, n)
         routing = var.routing
-        if routing:
-            asked = evaluate(routing, frame)
-            frame[var.name] = frame[var.name].where(asked)
-        else:
+        try:
+            asked = evaluate(routing, frame).astype(bool) if routing else pd.Series(True, index=frame.index)
+        except ExpressionError:  # e.g. jr:choice-name on the demo's draft: asked of everyone
             asked = pd.Series(True, index=frame.index)
+        frame[var.name] = frame[var.name].where(asked)
         if not var.required and var.type not in ("calculate", "start", "end", "today") and var.name != key:
             blank = pd.Series(rng.random(n) < 0.05, index=frame.index)
             frame[var.name] = frame[var.name].mask(blank & asked)
@@ -53,7 +55,7 @@ def demo_responses(questionnaire: Questionnaire, *, respondents: int, seed: int,
 
 
 def _answers(var: Variable, frame: pd.DataFrame, rng: np.random.Generator,
-             origin: np.ndarray, n: int) -> pd.Series:
+             origin: np.ndarray, n: int, wide: bool = False) -> pd.Series:
     index = frame.index
     if var.type == "start":
         offsets = rng.integers(0, FIELDWORK_DAYS * 24 * 60 // 2, size=n) * 2
@@ -63,20 +65,64 @@ def _answers(var: Variable, frame: pd.DataFrame, rng: np.random.Generator,
         minutes = np.clip(rng.lognormal(np.log(38), 0.3, size=n), 12, 150)
         return (start + pd.to_timedelta(np.round(minutes * 60), unit="s")).dt.floor("s")
     if var.type in ("date", "today"):
-        days = rng.integers(0, FIELDWORK_DAYS, size=n)
+        days = rng.integers(-3 * 365, 3 * 365, size=n) if wide else rng.integers(0, FIELDWORK_DAYS, size=n)
         return pd.Series(FIELDWORK_START.normalize() + pd.to_timedelta(days, unit="D"), index=index)
-    if var.type == "calculate":
-        result = evaluate(var.calculate, frame)
-        return result
+    if var.type == "calculate" and var.calculate and not var.collected:
+        try:
+            result = evaluate(var.calculate, frame)
+        except ExpressionError:  # e.g. a function over a repeat: a plausible value of its kind instead
+            result = None
+        if result is not None:
+            return pd.to_numeric(result, errors="coerce") if var.kind == "numeric" else result
     if var.type == "select_one":
         return _select_one(var, rng, origin, n, index)
     if var.type == "select_multiple":
         return _select_multiple(var, rng, n, index)
-    if var.type in ("integer", "decimal", "range"):
+    if var.type == "range" and var.bounds is not None:
+        start, end, step = var.bounds
+        steps = int(np.floor(abs(end - start) / step + 1e-9))
+        return pd.Series(min(start, end) + step * rng.integers(0, steps + 1, size=n), index=index, dtype="float64")
+    if var.kind == "numeric":
         return _number(var, frame, rng, n)
+    if var.kind == "datetime":
+        minutes = rng.integers(-3 * 365 * 24 * 60 if wide else 0, FIELDWORK_DAYS * 24 * 60 * (12 if wide else 1), size=n)
+        return pd.Series(FIELDWORK_START + pd.to_timedelta(minutes, unit="min"), index=index).dt.floor("s")
+    return pd.Series(_texts(var, rng, n), index=index, dtype="string")
+
+
+def _within_constraint(var: Variable, frame: pd.DataFrame, rng: np.random.Generator, origin: np.ndarray,
+                       n: int) -> pd.Series:
+    """The answers redrawn where they break the question's constraint (from a wider range after a
+    few tries, for dates such as `. >= today()`); still breaking after 20 tries: left unanswered."""
+    values = frame[var.name]
+    for attempt in range(20):
+        try:
+            ok = evaluate(var.constraint, frame.assign(**{var.name: values}), current=var.name).astype(bool)
+        except ExpressionError:  # a constraint the demo cannot evaluate: the answers as drawn
+            return values
+        bad = (~ok & values.notna()).to_numpy()
+        if not bad.any():
+            return values
+        redrawn = _answers(var, frame, rng, origin, n, wide=attempt >= 3)
+        values = values.where(~bad, redrawn)
+    return values.mask(bad)
+
+
+def _texts(var: Variable, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Text answers that look like what the form app stores for the question's type."""
+    draw = rng.integers(0, 10**6, size=n)
+    if var.type == "time":
+        return np.array([f"{8 + d % 12:02d}:{d % 60:02d}:00.000+01:00" for d in draw], dtype=object)
+    if var.type in ("image", "audio", "video", "file", "background-audio", "osm"):
+        ext = {"image": "jpg", "audio": "m4a", "video": "mp4", "osm": "osm"}.get(var.type, "bin")
+        return np.array([f"{1772438400000 + d * 997}.{ext}" for d in draw], dtype=object)
+    if var.type in ("geopoint", "start-geopoint", "geotrace", "geoshape"):
+        return np.array([f"{50.7 + (d % 5000) / 10000:.6f} {4.2 + (d % 7000) / 10000:.6f} 0.0 {5 + d % 20}.0"
+                         for d in draw], dtype=object)
+    if var.type in ("barcode", "deviceid", "simserial", "subscriberid", "username") or var.collected:
+        return np.array([f"{var.type}-{d:06d}" for d in draw], dtype=object)
     bank = next((texts for stem, texts in _TEXTS.items() if stem and stem in var.name), _TEXTS[""])
-    return pd.Series(np.asarray(bank, dtype=object)[rng.integers(0, len(bank), size=n)],
-                     index=index, dtype="string")
+    return np.asarray(bank, dtype=object)[draw % len(bank)]
 
 
 def _weights(names: tuple[str, ...]) -> np.ndarray:

@@ -39,7 +39,8 @@ def wanted(defect: str, completes: int) -> int:
 
 def frame_of(b: Build, rows: np.ndarray) -> pd.DataFrame:
     """The form's variables of records `rows`, indexed 0..n-1."""
-    return b.R.loc[rows, b.form.names].reset_index(drop=True)
+    names = b.form.names if b.key in b.form.vars else [b.key, *b.form.names]  # the key: a question or not
+    return b.R.loc[rows, names].reset_index(drop=True)
 
 
 def check(b: Build, before: pd.DataFrame, after: pd.DataFrame, changed: set[str],
@@ -141,9 +142,12 @@ def plant_break_offs(b: Build) -> None:
     questions = [v.name for v in f.questions]
     if not len(rows):
         return
+    if not questions:  # nothing to break off in: they left before the first question
+        b.break_off_outcomes = pd.Series("2.12", index=R.loc[rows, "_unit"].to_numpy())
+        return
     L = len(questions)
     r = b.rng_defects
-    cut = r.integers(max(1, int(0.15 * L)), max(2, int(0.9 * L)), size=len(rows))
+    cut = np.minimum(r.integers(max(1, int(0.15 * L)), max(2, int(0.9 * L)), size=len(rows)), L - 1)
     frame = frame_of(b, rows)
     # a copy made from a CAPI record becomes a web record
     dup = R.loc[rows, "_cat"].to_numpy() == "dup_web"

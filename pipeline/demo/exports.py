@@ -8,7 +8,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
@@ -18,7 +18,7 @@ import pandas as pd
 import pyreadstat
 from openpyxl import Workbook
 
-from pipeline.delivery.spss import MAX_VALUE_LABEL_BYTES, MAX_VARIABLE_LABEL_BYTES, clip_bytes
+from pipeline.delivery.spss import MAX_VALUE_LABEL_BYTES, MAX_VARIABLE_LABEL_BYTES, clip_bytes, unique_spss_names
 from pipeline.demo.form import TODAY, num_text
 from pipeline.demo.state import SOURCES, Build
 from pipeline.files import atomic_path
@@ -40,6 +40,7 @@ class CapiMeta:
     value_labels: Mapping[str, Mapping[float, str]]
     measures: Mapping[str, str]
     formats: Mapping[str, str]
+    renamed: Mapping[str, str] = field(default_factory=dict)  # SPSS name → form name (the form's is no SPSS name)
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,6 +164,8 @@ def render_web(b: Build) -> pd.DataFrame:
         else:
             cols[path] = _text(s)
     n = len(R)
+    if b.key not in f.vars:  # a key that is no question of the form: the export carries it anyway
+        cols = {b.key: _text(R[b.key]), **cols}
     uuid = R["_uuid"].to_numpy().astype(object)
     cols["meta/instanceID"] = ("uuid:" + pd.Series(uuid, dtype=object)).to_numpy()
     base = 480_000_000 + int(b.rng_export.integers(0, 1_000_000))
@@ -214,9 +217,18 @@ def render_capi(b: Build) -> tuple[pd.DataFrame, CapiMeta]:
         else:
             cols[v.name] = _text(s)
             measures[v.name] = "nominal"
+    if b.key not in f.vars:
+        cols = {b.key: _text(R[b.key]), **cols}
+        labels[b.key], measures[b.key] = b.key, "nominal"
+    # A tablet writes valid SPSS names ('label-test' → label_test); sid.toml's rename maps them back.
+    legal = dict(zip(cols, unique_spss_names(cols)))
+    renamed = {new: old for old, new in legal.items() if new != old}
+    cols = {legal[c]: v for c, v in cols.items()}
+    labels, values, measures, formats = ({legal[c]: v for c, v in d.items()}
+                                         for d in (labels, values, measures, formats))
     frame = pd.DataFrame(cols)
     meta = CapiMeta(MappingProxyType(labels), MappingProxyType(values),
-                    MappingProxyType(measures), MappingProxyType(formats))
+                    MappingProxyType(measures), MappingProxyType(formats), MappingProxyType(renamed))
     return frame, meta
 
 
@@ -264,6 +276,8 @@ def render_papi(b: Build) -> pd.DataFrame:
             out = _text(s)
             out[out == ""] = None
             cols[header] = out
+    if b.key not in f.vars:
+        cols = {"Steekproefnr": _text(R[b.key]), **cols}
     return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in cols.items()})
 
 

@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from pipeline.demo.answers import ORIGIN_GROUPS
-from pipeline.errors import ErrorCode, SidError
 from pipeline.survey.expressions import ExpressionError, evaluate, references
 from pipeline.survey.questionnaire import Questionnaire, Variable
 
@@ -41,14 +40,13 @@ class Form:
         self.q, self.key = q, key
         self.vars = {v.name: v for v in q}
         self.names = list(q.names)
-        if key not in self.vars:
-            raise SidError(ErrorCode.DEMO_UNSUPPORTED, f"the form has no variable {key!r} (the respondent key)",
-                           file=q.path, sheet="survey", fix="Set survey.key in sid.toml to a question of the form.")
+        # The key need not be a question (a sample number the export adds): the demo writes it either way.
         self.modus = _first(q, "modus", "mode")
         self.taal = _first(q, "interviewtaal", "taal_interview", "interview_language", "language")
         self.interviewer = _first(q, "interviewer_id", "interviewer", "interviewernummer")
-        self.sex = _first(q, "geslacht", "gender", "sex")
-        self.birth = _first(q, "geboortejaar", "birth_year", "geboorte_jaar")
+        numeric = [v for v in q if v.kind == "numeric"]  # the demo draws sex and year as numbers
+        self.sex = _first(numeric, "geslacht", "gender", "sex")
+        self.birth = _first(numeric, "geboortejaar", "birth_year", "geboorte_jaar")
         self.start = next((v for v in q if v.type == "start"), None)
         self.end = next((v for v in q if v.type == "end"), None)
         meta = {key} | {v.name for v in (self.modus, self.taal, self.interviewer) if v is not None}

@@ -93,8 +93,16 @@ from __future__ import annotations
 from pipeline.demo.contacts import OUTCOMES, contact_log
 from pipeline.demo.defects import DEFECT_RATES, DEFECTS, plant_break_offs, plant_double_submissions, plant_tests
 from pipeline.demo.defects_records import plant_record_defects
-from pipeline.demo.exports import (FILES, CapiMeta, Fieldwork, number_rows, render_capi, render_papi, render_web,
-                                   write_fieldwork)
+from pipeline.demo.exports import (
+    FILES,
+    CapiMeta,
+    Fieldwork,
+    number_rows,
+    render_capi,
+    render_papi,
+    render_web,
+    write_fieldwork,
+)
 from pipeline.demo.form import STRATA
 from pipeline.demo.interviews import make_records
 from pipeline.demo.sample import make_sample_frame, plan_units

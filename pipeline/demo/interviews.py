@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.demo import tables as T
-from pipeline.demo.answers import demo_responses
+from pipeline.demo.answers import FIELDWORK_DAYS, FIELDWORK_START, demo_responses
 from pipeline.demo.form import STRATA, asked_where, pick, values_of
 from pipeline.demo.state import Build
 from pipeline.errors import ErrorCode, SidError
@@ -45,11 +45,16 @@ def _records(b: Build) -> pd.DataFrame:
         cell = cell + "|" + source.astype(object)
     pool = _fill_pool(b, pd.Series(cell), by_mode)
     order = np.lexsort((main, cell.astype(str)))
-    start = b.form.start.name if b.form.start is not None else b.key
     R = pool.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+    if b.form.start is not None:
+        started = R[b.form.start.name]
+    else:  # a form without a start question: spread over the fieldwork period (no random draw,
+        # so the other streams keep their values)
+        minutes = (np.arange(len(R)) * 7919) % (FIELDWORK_DAYS * 24 * 60)
+        started = pd.Series(FIELDWORK_START + pd.to_timedelta(minutes, unit="min"))
     R = pd.concat([R, pd.DataFrame({
         "_unit": main, "_source": source, "_cat": u["cat"].to_numpy()[main],
-        "_stratum": u["stratum"].to_numpy()[main], "_lang": "", "_start": R[start],
+        "_stratum": u["stratum"].to_numpy()[main], "_lang": "", "_start": started,
         "_minutes": np.nan, "_copy_of": -1, "_submitted": pd.NaT, "_uuid": "", "_row": 0})], axis=1)
     # the web break-off records of the cross-mode duplicates: copies of their CAPI answers
     dup = np.flatnonzero(R["_cat"].to_numpy() == "dup")

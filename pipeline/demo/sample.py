@@ -20,6 +20,10 @@ PAPI_SHARE = 0.05
 INVITATION = pd.Timestamp("2026-03-02")   # first invitation letters
 N_INTERVIEWERS = 40
 
+# The sample frame's columns that identify a person (sid.toml's [sample] identifiers for the demo).
+IDENTIFIERS = ("voornaam", "familienaam", "straat", "huisnummer", "postcode", "rijksregisternummer",
+               "telefoon", "email")
+
 
 def plan_units(b: Build) -> None:
     """The sampled units (`b.units`): stratum, sample id, disposition (completed web, face to

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -84,6 +84,7 @@ def ingest(project: Project, questionnaire: Questionnaire,
         if progress:
             progress(f"reading {source.path.name}")
         table = read_table(source)
+        source, table = _key_renamed(source, table, key, questionnaire)
         columns = map_columns(list(table.frame.columns), questionnaire, source)
         _refuse_misspelt(columns, questionnaire, source)
         if key not in columns.variables.values() and key not in table.frame.columns:
@@ -149,6 +150,18 @@ def ingest(project: Project, questionnaire: Questionnaire,
 _METADATA = ("calculate", "start", "end", "today", "deviceid", "username")
 
 
+def _key_renamed(source: Source, table: RawTable, key: str, questionnaire: Questionnaire
+                 ) -> tuple[Source, RawTable]:
+    """A rename entry that names the respondent key, when the key is no question of the form (a
+    sample number the export adds): the column is renamed here, the rest of the map applies as usual."""
+    named = [col for col, target in source.rename if target == key and col in table.frame.columns]
+    if key in questionnaire or not named:
+        return source, table
+    frame = table.frame.rename(columns={named[0]: key})
+    rename = tuple((col, target) for col, target in source.rename if col != named[0])
+    return replace(source, rename=rename), replace(table, frame=frame)
+
+
 def _refuse_misspelt(columns: ColumnMap, questionnaire: Questionnaire, source: Source) -> None:
     """A column that is not in the form but is one or two letters away from a question this source
     has no column for is a misspelt header: an error, not a column silently left out."""
@@ -182,12 +195,14 @@ def _refuse_missing_questions(tables: dict, questionnaire: Questionnaire, projec
 
 
 def default_complete_if(questionnaire: Questionnaire, key: str) -> str:
-    """Complete = the last required question that everyone is asked has an answer."""
+    """Complete = the last required question that everyone is asked has an answer; without one,
+    the form's `end` (the moment the form app finalised the interview) is filled; else every record."""
     last = [v for v in questionnaire if v.required and not v.routing and v.name != key
             and v.type not in ("calculate", "start", "end", "today")]
-    if not last:
-        return "true()"
-    return f"${{{last[-1].name}}} != ''"
+    if last:
+        return f"${{{last[-1].name}}} != ''"
+    end = next((v for v in questionnaire if v.type == "end"), None)
+    return f"${{{end.name}}} != ''" if end is not None else "true()"
 
 
 def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnaire, source: Source,

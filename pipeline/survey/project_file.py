@@ -156,8 +156,8 @@ def outside(value: Any, root: Path) -> Path:
 def xlsform(value: Any, root: Path) -> Path:
     """An XLSForm workbook inside the project."""
     path = inside(value, root)
-    if path.suffix.lower() not in (".xlsx", ".xls"):
-        raise Invalid(f"{path.name} is not an XLSForm workbook (.xlsx)")
+    if path.suffix.lower() not in (".xlsx", ".xls", ".xlsm"):
+        raise Invalid(f"{path.name} is not an XLSForm workbook (.xlsx, .xls or .xlsm)")
     return path
 
 

@@ -275,7 +275,7 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
 
     variables: list[Variable] = []
     warnings: list[str] = []
-    skipped: dict[str, str] = {}  # question name → the repeat it is in (not delivered)
+    skipped: dict[str, str] = {}  # name → where it is, for questions not delivered (in a repeat, a note)
 
     def walk(children: list[dict[str, Any]], group: tuple[str, ...], conditions: tuple[str, ...]) -> None:
         for item in children:
@@ -288,7 +288,7 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
                 continue
             if kind in ("repeat", "loop"):  # a roster: not held yet, the rest of the form is
                 inside = question_names(item.get("children", []))
-                skipped.update(dict.fromkeys(inside, name))
+                skipped.update(dict.fromkeys(inside, f"in repeat {name!r}"))
                 warnings.append(f"{path.name}, survey row {rows.get(name, 0)}: {kind} group {name!r} "
                                 f"({len(inside)} question{'s' if len(inside) != 1 else ''}) is not delivered: sid does not hold rosters yet")
                 continue
@@ -298,6 +298,7 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
             row = rows.get(name) or rows.get(name.removesuffix("_other")) or rows.get(name.removesuffix("_count"), 0)
             xls_type = sid_type(kind) if isinstance(kind, str) else ""
             if xls_type is None:  # notes and audits hold no answers
+                skipped[name] = "(a note: no answer is held)"
                 continue
             if not xls_type:
                 warnings.append(f"{path.name}, survey row {row}: question type {kind!r} of {name!r} has no "

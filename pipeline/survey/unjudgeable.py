@@ -43,7 +43,7 @@ def without_unjudgeable(path: Path, v: Variable, skipped: dict[str, str], warnin
             return True
         if not in_repeat and not calls:
             return True
-        why = (f"refers to {in_repeat[0]!r} in repeat {skipped[in_repeat[0]]!r}" if in_repeat
+        why = (f"refers to {in_repeat[0]!r} {skipped[in_repeat[0]]}" if in_repeat
                else f"uses {calls[0]}()")
         effect = ("treated as asked whenever its other conditions hold" if column == "relevant"
                   else "not checked")
