@@ -8,8 +8,43 @@ from pathlib import Path
 from typing import Callable
 
 import typer
+import typer.core
+
+GLOBAL_HELP = ("Options of every command, before or after its name: -p/--project DIR (the survey "
+               "project folder, default: here), --debug (full traceback of errors).")
+
+
+class _Commands(typer.core.TyperGroup):
+    """`sid run -p DIR` as well as `sid -p DIR run`: --project/-p and --debug found after the
+    command's name are moved before it, where the app's callback reads them."""
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        front, rest, i = [], [], 0
+        while i < len(args):
+            arg = args[i]
+            if arg == "--":
+                rest.extend(args[i:])
+                break
+            if arg == "--debug" or arg.startswith(("--project=", "-p=")) or (arg.startswith("-p") and len(arg) > 2
+                                                                              and not arg.startswith("--")):
+                front.append(arg)
+            elif arg in ("--project", "-p") and i + 1 < len(args):
+                front.extend(args[i:i + 2])
+                i += 1
+            else:
+                rest.append(arg)
+            i += 1
+        return super().parse_args(ctx, front + rest)
+
+    def get_command(self, ctx, name: str):
+        command = super().get_command(ctx, name)
+        if command is not None and not command.epilog:  # every command's --help names the global options
+            command.epilog = GLOBAL_HELP
+        return command
+
 
 app = typer.Typer(
+    cls=_Commands,
     help="sid: fieldwork and data cleaning for the survey Samenleven in diversiteit.",
     no_args_is_help=True,
     add_completion=False,

@@ -74,13 +74,16 @@ def load_rules(path: Path, questionnaire: Questionnaire) -> tuple[Rule, ...]:
     rules, names = [], set()
     for i, item in enumerate(data, start=1):
         where = dict(file=path, column=f"rule {i}")
-        if not isinstance(item, dict) or not {"name", "expression"} <= set(item):
-            raise SidError(ErrorCode.RULES_INVALID, "each rule needs at least name and expression", **where)
+        if not isinstance(item, dict) or not {"name", "expression", "severity"} <= set(item):
+            # severity too: a rule that silently became an error (or a warning) is the wrong rule
+            lacking = sorted({"name", "expression", "severity"} - set(item)) if isinstance(item, dict) else ["name"]
+            raise SidError(ErrorCode.RULES_INVALID, f"each rule needs name, expression and severity "
+                           f"(error or warning); {lacking[0]} is missing", **where)
         unknown = set(item) - {"name", "description", "expression", "severity", "when"}
         if unknown:
             raise SidError(ErrorCode.RULES_INVALID, f"unknown key {sorted(unknown)[0]!r} in rule {item['name']!r}", **where)
         rule = Rule(str(item["name"]), str(item.get("description", "")), str(item["expression"]),
-                    str(item.get("severity", "error")), item.get("when"))
+                    str(item["severity"]), item.get("when"))
         if rule.name in names:
             raise SidError(ErrorCode.RULES_INVALID, f"rule name {rule.name!r} is used twice", **where)
         names.add(rule.name)

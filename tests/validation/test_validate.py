@@ -106,10 +106,14 @@ def test_rules_from_yaml(tiny_form, tmp_path):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("- name: a\n  expression: ${x} >\n", "rule 'a': unexpected end of expression"),
+    ("- name: a\n  expression: ${x} >\n  severity: error\n", "rule 'a': unexpected end of expression"),
     ("- name: a\n  expression: '1'\n  severity: fatal\n", "severity must be error or warning"),
-    ("- name: a\n  expression: '1'\n- name: a\n  expression: '1'\n", "rule name 'a' is used twice"),
-    ("- name: a\n  expresion: '1'\n", "each rule needs at least name and expression"),
+    ("- name: a\n  expression: '1'\n  severity: error\n- name: a\n  expression: '1'\n  severity: error\n",
+     "rule name 'a' is used twice"),
+    ("- name: a\n  expresion: '1'\n  severity: error\n", "each rule needs name, expression and severity "
+                                                           "(error or warning); expression is missing"),
+    ("- name: a\n  expression: '1'\n", "each rule needs name, expression and severity (error or warning); "
+                                         "severity is missing"),
     ("- name: [a\n", "not valid YAML"),
 ])
 def test_bad_rules_file(tiny_form, tmp_path, text, message):
