@@ -100,9 +100,12 @@ def command(func: Callable) -> Callable:
 
 
 def _project():
+    from pipeline import terminal as render
     from pipeline.survey.project import load_project
 
-    return load_project(state.project_dir)
+    project = load_project(state.project_dir)
+    render.use_language(project.ui_language)  # [survey] ui_language: what the terminal speaks
+    return project
 
 
 @app.command()
@@ -117,9 +120,11 @@ def run() -> None:
     from pipeline import terminal as render
     from pipeline.run import run_all
 
+    project = _project()
     with render.steps("sid run") as progress:
-        result = run_all(_project(), progress)
+        result = run_all(project, progress, progress.done)
     render.run_summary(result)
+    render.run_closing(result, project, progress.elapsed)
     raise typer.Exit(result.exit_code)
 
 
@@ -192,16 +197,18 @@ def export() -> None:
 
 @app.command()
 @command
-def form() -> None:
-    """Check the questionnaire (XLSForm) and list its variables per module.
+def form(
+    as_json: bool = typer.Option(False, "--json", help="Print the variables as JSON (for scripts)."),
+) -> None:
+    """Check the questionnaire (XLSForm) and list its variables per module: name, type, label, routing.
 
-    Example: sid form
+    Example: sid form --json > variables.json
     """
     from pipeline import terminal as render
     from pipeline.survey.questionnaire import questionnaire_of
 
     project = _project()
-    render.form_summary(questionnaire_of(project), project.language)
+    render.form_summary(questionnaire_of(project), project.language, as_json)
 
 
 @app.command()

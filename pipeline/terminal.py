@@ -1,76 +1,138 @@
-"""Everything sid prints: rich tables and summaries for the terminal."""
+"""Everything sid prints: rich tables and summaries for the terminal, in the UI language."""
 
 from __future__ import annotations
 
-from collections import Counter
+import json
+import time
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Iterator
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-console = Console()
+from pipeline.terminal_words import WORDS
+
+_LOG_WIDTH = 1000  # piped or in a log: lines as long as they are, nothing cut off with '…'
+_language = {"ui": "nl"}
+
+
+def _console(stderr: bool = False) -> Console:
+    """rich as usual on a terminal; piped or redirected: full width and no colour."""
+    found = Console(stderr=stderr)
+    if found.is_terminal:
+        return found
+    return Console(stderr=stderr, width=_LOG_WIDTH, no_color=True, highlight=False)
+
+
+console = _console()
+
+
+def use_language(code: str) -> None:
+    """The language of what follows ([survey] ui_language: nl or en)."""
+    _language["ui"] = code if code in ("nl", "en") else "nl"
+
+
+def t(key: str, **values) -> str:
+    """The words for `key` in the UI language, with `values` filled in."""
+    text = WORDS[key][0 if _language["ui"] == "nl" else 1]
+    return text.format(**values) if values else text
+
+
+def num(value, decimals: int = 0) -> str:
+    """A number as the UI language writes it: nl 4.590 and 1,2; en 4,590 and 1.2."""
+    text = f"{value:,.{decimals}f}"
+    return text.translate(str.maketrans(",.", ".,")) if _language["ui"] == "nl" else text
+
+
+def pct(share: float, decimals: int = 1) -> str:
+    return num(100 * share, decimals) + "%"
+
+
+class Steps:
+    """What a long command is doing: the current step on a spinner (on a terminal only) and, as
+    each stage of `sid run` finishes, a line with its figure and elapsed seconds (always)."""
+
+    def __init__(self, status=None, title: str = "") -> None:
+        self.status, self.title, self.started = status, title, time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        if self.status is not None:
+            self.status.update(f"{self.title}: {step}")
+
+    def done(self, stage) -> None:
+        """A pipeline.run.StageDone: 'inlezen          4.590 interviews behouden  (1,2 s)'."""
+        console.print(f"{t('stage.' + stage.stage):<16} {num(stage.count):>8} {t('what.' + stage.what)}  "
+                      f"({num(stage.seconds, 1)} s)")
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
 
 
 @contextmanager
-def steps(title: str) -> Iterator[Callable[[str], None]]:
-    """A spinner with the current step (reading a file, resolving duplicates ...) on stderr;
-    silent when stderr is not a terminal."""
+def steps(title: str) -> Iterator[Steps]:
+    """A spinner with the current step (reading a file, resolving duplicates ...) on stderr when
+    stderr is a terminal; the stage lines go to stdout either way."""
     err = Console(stderr=True)
     if not err.is_terminal:
-        yield lambda step: None
+        yield Steps()
         return
     with err.status(title) as status:
-        yield lambda step: status.update(f"{title}: {step}")
+        yield Steps(status, title)
+
+
+def run_closing(result, project, elapsed: float) -> None:
+    """The last line of `sid run`: where the delivery is and what the exit code means."""
+    console.print(t("run.done", seconds=num(elapsed, 1), folder=project.cleaned, sav=result.export.sav.name))
+    errors = result.clean.validation.errors
+    console.print(t("run.exit1", errors=num(errors)) if result.exit_code else t("run.exit0"))
 
 
 def ingest_summary(result) -> None:
-    table = Table(title="Ingest", title_justify="left")
-    numbers = ("rows", "kept", "merged", "excluded", "type problems")
+    table = Table(title=t("ingest.title"), title_justify="left")
+    numbers = ("rows", "kept", "merged", "excluded", "type_problems")
     for col in ("source", "file", *numbers):
-        table.add_column(col, justify="right" if col in numbers else "left")
+        table.add_column(t("col." + col), justify="right" if col in numbers else "left")
     for s in result.sources:
-        table.add_row(s.source, s.path.name, *(f"{n:,}" for n in (
+        table.add_row(s.source, s.path.name, *(num(n) for n in (
             s.rows, s.kept, s.merged, s.excluded, s.type_problems)))
-    total = [sum(getattr(s, a) for s in result.sources) for a in ("rows", "kept", "merged", "excluded", "type_problems")]
-    table.add_row("[bold]total[/bold]", "", *(f"[bold]{n:,}[/bold]" for n in total))
+    total = [sum(getattr(s, a) for s in result.sources) for a in numbers]
+    table.add_row(f"[bold]{t('total')}[/bold]", "", *(f"[bold]{num(n)}[/bold]" for n in total))
     console.print(table)
     reasons = result.reconciliation.loc[result.reconciliation["status"] != "kept", "reason"].value_counts()
     if len(reasons):
-        console.print("not kept: " + ", ".join(f"{r} {n:,}" for r, n in reasons.items())
-                      + "  (work/reconciliation.csv)")
+        console.print(t("ingest.not_kept", reasons=", ".join(f"{r} {num(n)}" for r, n in reasons.items())))
     for s in result.sources:
         if s.unmapped:
             shown = ", ".join(s.unmapped[:6]) + (" ..." if len(s.unmapped) > 6 else "")
-            console.print(f"[dim]{s.source}: {len(s.unmapped)} column(s) not in the form (platform metadata, not used): {shown}[/dim]")
+            console.print(f"[dim]{escape(t('ingest.unmapped', source=s.source, n=len(s.unmapped), shown=shown))}[/dim]")
     if len(result.problems):
-        console.print(f"[yellow]{len(result.problems):,} cells did not fit the form's type; "
-                      "listed in work/ingest_problems.csv[/yellow]")
+        console.print(f"[yellow]{t('ingest.problems', n=num(len(result.problems)))}[/yellow]")
 
 
 def export_summary(result) -> None:
-    console.print(f"[green]SPSS file[/green] {result.sav}  ({result.rows:,} respondents, "
-                  f"{result.columns:,} variables)")
-    console.print(f"[green]Syntax[/green]    {result.sps}  (multiple-response sets)")
+    console.print(t("export.sav", path=result.sav, rows=num(result.rows), columns=num(result.columns)))
+    console.print(t("export.sps", path=result.sps))
     for old, new in result.renamed.items():
-        console.print(f"  renamed for SPSS: {old} → {new}")
+        console.print(t("export.renamed", old=old, new=new))
     for warning in result.warnings:
-        console.print(f"  [yellow]warning:[/yellow] {warning}")
+        console.print(f"  [yellow]{t('warning')}:[/yellow] {escape(warning)}")
 
 
 def clean_summary(outcome) -> None:
     log = outcome.result.log
     excluded = outcome.result.excluded
     steps = log.groupby(["step", "rule"], sort=False).size()
-    table = Table(title=f"Cleaning: {len(log):,} cells changed", title_justify="left")
+    table = Table(title=t("clean.title", n=num(len(log))), title_justify="left")
     for col in ("step", "rule", "cells"):
-        table.add_column(col, justify="right" if col == "cells" else "left")
+        table.add_column(t("col." + col), justify="right" if col == "cells" else "left")
     for (step, rule), count in steps.items():
-        table.add_row(step, rule, f"{count:,}")
+        table.add_row(step, rule, num(count))
     console.print(table)
     if len(excluded):
-        console.print("excluded respondents: " + ", ".join(
-            f"{r} {n:,}" for r, n in excluded["reason"].value_counts().items()))
+        console.print(t("clean.excluded", reasons=", ".join(
+            f"{r} {num(n)}" for r, n in excluded["reason"].value_counts().items())))
     validation_summary(outcome.validation)
 
 
@@ -86,42 +148,59 @@ def run_summary(result) -> None:
         fieldwork_summary(result.fieldwork)
 
 
-def form_summary(questionnaire, language: str | None) -> None:
+def form_variables(questionnaire, language: str | None) -> list[dict]:
+    """The form's variables in form order: module (the outermost group), name, type, label in the
+    SPSS label language, routing (the full condition under which it is asked), choice list."""
     lang = questionnaire.language(language).column
-    console.print(f"[bold]{questionnaire.title}[/bold]  form {questionnaire.form_id} "
-                  f"version {questionnaire.version}; languages: {', '.join(questionnaire.languages)}")
-    groups = Counter(v.group[0] if v.group else "(top level)" for v in questionnaire)
-    types = Counter(v.type for v in questionnaire)
-    table = Table(title=f"{len(questionnaire)} variables", title_justify="left")
-    table.add_column("module")
-    table.add_column("variables", justify="right")
-    for group, count in groups.items():
-        table.add_row(group, str(count))
-    console.print(table)
-    console.print("types: " + ", ".join(f"{t} {c}" for t, c in types.most_common()))
+    return [{"module": v.group[0] if v.group else "", "name": v.name, "type": v.type, "label": v.label(lang),
+             "routing": v.routing or "", "choices": v.choices.name if v.choices is not None else ""}
+            for v in questionnaire]
+
+
+def form_summary(questionnaire, language: str | None, as_json: bool = False) -> None:
+    """`sid form`: the variables per module (name, type, label, routing), or JSON for scripts."""
+    variables = form_variables(questionnaire, language)
+    if as_json:
+        print(json.dumps({"title": questionnaire.title, "form_id": questionnaire.form_id,
+                          "version": questionnaire.version, "languages": list(questionnaire.languages),
+                          "warnings": list(questionnaire.warnings), "variables": variables},
+                         ensure_ascii=False, indent=1))
+        return
+    console.print(f"[bold]{escape(t('form.head', title=questionnaire.title, form_id=questionnaire.form_id, version=questionnaire.version, languages=', '.join(questionnaire.languages)))}[/bold]")
+    modules: dict[str, list[dict]] = {}
+    for v in variables:
+        modules.setdefault(v["module"], []).append(v)
+    for module, rows in modules.items():
+        table = Table(title=t("form.module", module=module or t("form.top"), n=num(len(rows))), title_justify="left")
+        for col in ("name", "type", "label", "routing"):
+            table.add_column(t("col." + col), overflow="fold", max_width=60 if col in ("label", "routing") else None)
+        for v in rows:
+            table.add_row(v["name"], v["type"] + (f" {v['choices']}" if v["choices"] else ""), escape(v["label"]),
+                          escape(v["routing"]))
+        console.print(table)
     for warning in questionnaire.warnings:
-        console.print(f"  [yellow]warning:[/yellow] {warning}")
-    routed = sum(1 for v in questionnaire if v.routing)
-    console.print(f"routed questions: {routed}; labels shown in SPSS: {lang}")
+        console.print(f"  [yellow]{t('warning')}:[/yellow] {escape(str(warning))}")
+    console.print(t("form.total", n=num(len(variables)), routed=num(sum(1 for v in variables if v["routing"])),
+                    language=questionnaire.language(language).column))
 
 
 def validation_summary(report, top: int = 15) -> None:
     summary = report.summary
     failing = summary[summary["fails"] > 0]
-    table = Table(title=f"Validation: {report.errors:,} errors, {report.warnings:,} warnings "
-                  f"({len(failing)} of {len(summary)} rules fail)", title_justify="left")
+    table = Table(title=t("validation.title", errors=num(report.errors), warnings=num(report.warnings),
+                          failing=num(len(failing)), rules=num(len(summary))), title_justify="left")
     for col in ("rule", "severity", "fails", "items", "description"):
-        table.add_column(col, justify="right" if col in ("fails", "items") else "left",
+        table.add_column(t("col." + col), justify="right" if col in ("fails", "items") else "left",
                          overflow="fold", max_width=60 if col == "description" else None)
     colour = {"error": "red", "warning": "yellow", "accepted": "cyan"}
     for row in failing.head(top).itertuples():
-        table.add_row(row.rule, f"[{colour.get(row.severity, 'white')}]{row.severity}[/]",
-                      f"{row.fails:,}", f"{row.items:,}", row.description)
+        severity = t("severity." + row.severity) if "severity." + row.severity in WORDS else row.severity
+        table.add_row(row.rule, f"[{colour.get(row.severity, 'white')}]{severity}[/]",
+                      num(row.fails), num(row.items), escape(row.description))
     console.print(table)
     if len(failing) > top:
-        console.print(f"... and {len(failing) - top} more failing rules")
-    console.print("Details: work/validation_failures.xlsx (one row per failure), "
-                  "work/validation_summary.xlsx, work/quality.xlsx")
+        console.print(t("validation.more", n=num(len(failing) - top)))
+    console.print(t("validation.details"))
 
 
 def verify_summary(report) -> None:
@@ -143,80 +222,80 @@ def verify_summary(report) -> None:
         console.print(f"[bold red]FAIL[/bold red]: {len(report.failures)} controle(s) niet in orde.")
 
 
+
 def fieldwork_summary(report) -> None:
     """`sid report fieldwork`: progress per origin group, the main rates, interviewer flags."""
-    table = Table(title=f"Veldwerk: stand op {report.as_of}", title_justify="left")
-    for col in ("groep", "doel", "volledig", "% doel", "nog te doen", "web", "capi", "papi"):
-        table.add_column(col, justify="left" if col == "groep" else "right")
+    table = Table(title=t("fieldwork.title", day=report.as_of), title_justify="left")
+    for col in ("group", "target", "complete", "pct_target", "to_do"):
+        table.add_column(t("col." + col), justify="left" if col == "group" else "right")
+    for mode in ("web", "capi", "papi"):
+        table.add_column(mode, justify="right")
     for row in report.progress.itertuples():
-        doel = "" if row.doel != row.doel else f"{int(row.doel):,}"
-        pct = "" if row.pct_doel != row.pct_doel else f"{row.pct_doel:.1f}"
-        table.add_row(str(row.groep), doel, f"{row.volledig:,}", pct, f"{row.nog_te_doen:,.0f}",
-                      *(f"{getattr(row, f'volledig_{m}', 0):,}" for m in ("web", "capi", "papi")))
+        doel = "" if row.doel != row.doel else num(row.doel)
+        share = "" if row.pct_doel != row.pct_doel else num(row.pct_doel, 1)
+        table.add_row(str(row.groep), doel, num(row.volledig), share, num(row.nog_te_doen),
+                      *(num(getattr(row, f"volledig_{m}", 0)) for m in ("web", "capi", "papi")))
     console.print(table)
     total = report.rates.iloc[0]
-    console.print(f"RR1 {total['RR1']:.1%}  RR3 {total['RR3']:.1%}  COOP1 {total['COOP1']:.1%}  "
-                  f"REF1 {total['REF1']:.1%}  CON1 {total['CON1']:.1%}  (e = {total['e']:.3f})")
-    console.print(f"interviewers: {report.interviewers}, flagged: {report.flagged}; back-check list: "
-                  f"{report.backcheck} respondents (seed {report.seed})")
-    console.print(f"[green]Report[/green] {report.internal}  (tables in work/fieldwork/)")
+    console.print("  ".join(f"{r} {pct(total[r])}" for r in ("RR1", "RR3", "COOP1", "REF1", "CON1"))
+                  + f"  (e = {num(total['e'], 3)})")
+    console.print(t("fieldwork.interviewers", n=num(report.interviewers), flagged=num(report.flagged),
+                    backcheck=num(report.backcheck), seed=report.seed))
+    console.print(f"[green]{escape(t('fieldwork.report', path=report.internal))}[/green]")
     if report.delivered is not None:
-        console.print(f"[green]Delivery version[/green] {report.delivered}  (without interviewer detail)")
+        console.print(f"[green]{escape(t('fieldwork.delivered', path=report.delivered))}[/green]")
 
 
 def weight_summary(result) -> None:
     """`sid weight`: the weights' diagnostics and whether raking met every margin."""
     diag = result.diagnostics
-    table = Table(title="Weights (final: raked and trimmed)", title_justify="left")
-    for col in ("stratum", "n", "min", "max", "CV", "deff (Kish)", "efficiency", "n eff."):
-        table.add_column(col, justify="left" if col == "stratum" else "right")
+    table = Table(title=t("weight.title"), title_justify="left")
+    for col in ("stratum", "n", "min", "max", "cv", "deff", "efficiency", "n_eff"):
+        table.add_column(t("col." + col), justify="left" if col == "stratum" else "right")
     for row in diag[diag["stap"] == diag["stap"].iloc[-1]].itertuples():
-        table.add_row(str(row.stratum), f"{row.n:,}", f"{row.min:,.2f}", f"{row.max:,.2f}", f"{row.cv:.3f}",
-                      f"{row.deff_kish:.3f}", f"{row.efficientie:.1%}", f"{row.n_effectief:,.0f}")
+        table.add_row(str(row.stratum), num(row.n), num(row.min, 2), num(row.max, 2), num(row.cv, 3),
+                      num(row.deff_kish, 3), pct(row.efficientie), num(row.n_effectief))
     console.print(table)
-    state = "[green]converged[/green]" if result.converged else "[red]not converged[/red]"
-    console.print(f"raking {state}: largest relative margin error {result.max_margin_error:.1e} "
-                  f"after {result.cycles} trim-rake cycle(s); weights in work/weighted.parquet, work/weights.csv")
+    state = (f"[green]{t('weight.converged')}[/green]" if result.converged
+             else f"[red]{t('weight.not_converged')}[/red]")
+    console.print(t("weight.line", state=state, error=f"{result.max_margin_error:.1e}", cycles=result.cycles))
 
 
 def coding_summary(result) -> None:
     """`sid code` (and `sid run`): answers per variable coded exactly, fuzzy, back-coded, left open."""
     cover = result.coverage
-    table = Table(title="Coding: answers per variable", title_justify="left",
-                  caption="n answers (distinct texts); coded exactly, fuzzy (to review), back-coded to "
-                          "one of the question's choices; open: left for the coders", caption_justify="left")
-    for col in ("variable", "n", "distinct", "exact", "fuzzy", "back", "open", "open dist."):
-        table.add_column(col, justify="left" if col == "variable" else "right", no_wrap=col == "variable")
+    table = Table(title=t("coding.title"), title_justify="left", caption=t("coding.caption"), caption_justify="left")
+    for col in ("variable", "n", "distinct", "exact", "fuzzy", "back", "open", "open_distinct"):
+        table.add_column(t("col." + col), justify="left" if col == "variable" else "right", no_wrap=col == "variable")
     for row in cover.itertuples():
-        table.add_row(row.variable, f"{row.answers:,}", f"{row.distinct:,}",
-                      f"{row.exact:,}", f"{row.fuzzy:,}", f"{row.back_coded:,}",
-                      f"[yellow]{row.open:,}[/yellow]" if row.open else "0", f"{row.open_distinct:,}")
+        table.add_row(row.variable, num(row.answers), num(row.distinct), num(row.exact), num(row.fuzzy),
+                      num(row.back_coded), f"[yellow]{num(row.open)}[/yellow]" if row.open else "0",
+                      num(row.open_distinct))
     totals = [int(cover[c].sum()) for c in ("answers", "distinct", "exact", "fuzzy", "back_coded", "open",
                                              "open_distinct")]
-    table.add_row("[bold]total[/bold]", *(f"[bold]{n:,}[/bold]" for n in totals))
+    table.add_row(f"[bold]{t('total')}[/bold]", *(f"[bold]{num(n)}[/bold]" for n in totals))
     console.print(table)
     review = int((result.worklist["status"] == "fuzzy").sum()) if len(result.worklist) else 0
-    console.print(f"worklist: work/coding_worklist.xlsx ({cover['open_distinct'].sum():,} answers to code, "
-                  f"{review:,} fuzzy matches to review); back-coded cells: work/coding_log.csv")
+    console.print(t("coding.worklist", open=num(cover["open_distinct"].sum()), review=num(review)))
 
 
 def coding_import_summary(result) -> None:
     for variable, n in sorted(result.rows.items()):
-        console.print(f"[green]{variable}[/green]: {n:,} code(s) merged into its code frame")
+        console.print(t("coding.merged", variable=f"[green]{variable}[/green]", n=num(n)))
     if len(result.kappa):
-        table = Table(title="Agreement between coders (Cohen's kappa)", title_justify="left")
+        table = Table(title=t("coding.kappa"), title_justify="left")
         for col in ("variable", "items", "agreement", "kappa"):
-            table.add_column(col, justify="left" if col == "variable" else "right")
+            table.add_column(t("col." + col), justify="left" if col == "variable" else "right")
         for row in result.kappa.itertuples():
-            table.add_row(row.variable, f"{row.items:,}", f"{row.agreement:.1%}", f"{row.kappa:.3f}")
+            table.add_row(row.variable, num(row.items), pct(row.agreement), num(row.kappa, 3))
         console.print(table)
 
 
 def coding_import_refused(problems, path) -> None:
     """Every offending cell of a refused worklist (nothing was imported)."""
-    table = Table(title=f"Worklist refused, nothing imported: {path}", title_justify="left")
+    table = Table(title=t("coding.refused", path=path), title_justify="left")
     for col in ("sheet", "row", "column", "problem"):
-        table.add_column(col, justify="right" if col == "row" else "left", overflow="fold")
+        table.add_column(t("col." + col), justify="right" if col == "row" else "left", overflow="fold")
     for row in problems.itertuples():
-        table.add_row(row.sheet, str(row.row), row.column, row.problem)
-    Console(stderr=True).print(table)
+        table.add_row(row.sheet, str(row.row), row.column, escape(row.problem))
+    _console(stderr=True).print(table)

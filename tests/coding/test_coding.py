@@ -227,7 +227,7 @@ def test_two_coders_give_kappa_per_variable(project):
     result = runner.invoke(_app(), ["--project", str(project), "code", "--import", str(worklist)])
     assert result.exit_code == 0, result.output
     assert "Cohen's kappa" in result.output
-    assert re.search(r"werk_anders\s+│\s+1 │\s+0\.0%", result.output), result.output
+    assert re.search(r"werk_anders\s+│\s+1 │\s+0,0%", result.output), result.output
 
 
 def test_cohen_kappa_by_hand():
@@ -297,7 +297,7 @@ def test_demo_planted_misspellings_are_coded(demo_project):
     run_ingest(proj, questionnaire)
     result = runner.invoke(_app(), ["--project", str(demo_project), "code"])
     assert result.exit_code == 0, result.output
-    assert "Coding: answers per variable" in result.output and "vorige_gemeente" in result.output
+    assert "Codering: antwoorden per variabele" in result.output and "vorige_gemeente" in result.output
     coded = pd.read_parquet(demo_project / "work" / "coded.parquet").set_index("sample_id")
     truth = pd.read_csv(demo_project / "raw" / "demo_truth.csv", dtype=str)
     truth = truth[truth["defect"] == "misspelt_place"]

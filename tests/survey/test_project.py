@@ -101,7 +101,7 @@ def test_no_project_file(tmp_path):
 # except the pseudonymisation key file, which must lie outside it).
 EVERY_KEY = {
     "survey": {"name": "alle-sleutels", "title": "Alle sleutels", "form": "schemas/vragenlijst.xlsx",
-               "language": "fr", "key": "rrn"},
+               "language": "fr", "ui_language": "en", "key": "rrn"},
     "paths": {"raw": "in", "cleaned": "uit", "work": "werk"},
     "missing": {role: {"code": -11 - i, "label": f"{role} (eigen label)"}
                 for i, role in enumerate(c.role for c in SID_MISSING.codes)},
