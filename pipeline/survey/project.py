@@ -142,6 +142,8 @@ class ValidateSettings:
     straightline_min_items: int = _threshold(4)
     max_item_nonresponse: float = _threshold(0.30)
     max_dont_know: float = _threshold(0.30)
+    # 'weet niet' is judged only for respondents asked at least this many questions that offer it
+    min_dont_know_questions: int = _threshold(10)
     accept: tuple[tuple[str, str], ...] = setting(  # rule name → written reason for accepting its failures
         (), expect='must be a table of rule = "written reason"')
 

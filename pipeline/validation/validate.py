@@ -156,7 +156,8 @@ def validate(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, rul
     checks += [_rule_check(derived, rule) for rule in rules]
     checks += _pii_checks(frame, questionnaire, key)
     quality_table = indicators(frame, questionnaire, asked, quality.straightline_min_items)
-    checks += _quality_checks(quality_table, quality)
+    dont_know_questions = quality_table.pop("dont_know_questions")
+    checks += _quality_checks(quality_table, quality, dont_know_questions)
     report = _report(frame, key, checks, accepted or {})
     quality_table.insert(0, "respondent", report_keys(frame, key))
     return ValidationReport(report.failures, report.summary, report.accepted, quality_table.reset_index(drop=True))
@@ -184,7 +185,7 @@ def report_keys(frame: pd.DataFrame, key: str) -> np.ndarray:
     return frame[key].astype(str).to_numpy() if key in frame.columns else np.arange(len(frame)).astype(str)
 
 
-def _quality_checks(table: pd.DataFrame, settings: ValidateSettings) -> list[Check]:
+def _quality_checks(table: pd.DataFrame, settings: ValidateSettings, dont_know_questions: pd.Series) -> list[Check]:
     checks = []
     n = len(table)
     if "duration_ratio" in table.columns:
@@ -205,8 +206,13 @@ def _quality_checks(table: pd.DataFrame, settings: ValidateSettings) -> list[Che
              "aandeel gestelde vragen zonder antwoord of geweigerd"),
             ("dont_know", settings.max_dont_know, "quality:dont_know", "aandeel antwoorden 'weet niet'")):
         share = table[column]
-        checks.append(Check(rule, f"{text} hoogstens {limit:.0%}", f"{column} <= {limit:g}", "warning", column,
-                            share.notna().to_numpy(), (share > limit).fillna(False).to_numpy(),
+        judged = share.notna().to_numpy(copy=True)
+        description = f"{text} hoogstens {limit:.0%}"
+        if column == "dont_know":  # one 'weet niet' out of three questions says nothing about a respondent
+            description += f", bij wie minstens {settings.min_dont_know_questions} vragen met 'weet niet' kreeg"
+            judged = judged & (dont_know_questions.to_numpy() >= settings.min_dont_know_questions)
+        checks.append(Check(rule, description, f"{column} <= {limit:g}", "warning", column,
+                            judged, judged & (share > limit).fillna(False).to_numpy(),
                             n_na=int(share.isna().sum()), message={"item_nonresponse": "veel vragen zonder antwoord", "dont_know": "veel 'weet niet'"}[column],
                             values=share.round(3).astype("string")))
     return checks
