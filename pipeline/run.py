@@ -92,7 +92,8 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
         done("weight", len(weighted.weights), "weighted")
     if project.fieldwork is not None:
         _say(progress, "fieldwork report")
-        fieldwork = run_report(staged, questionnaire, interviews=frame, deliver=True)
+        fieldwork = run_report(staged, questionnaire, interviews=frame, deliver=True,
+                               unusable=frozenset(outcome.result.excluded["respondent"].astype(str)))
         checkpoint("report")
         done("report", fieldwork.interviewers, "interviewers")
     del frame  # the interviews before cleaning are not needed any more (peak memory of the export)

@@ -226,14 +226,15 @@ def verify_summary(report) -> None:
 def fieldwork_summary(report) -> None:
     """`sid report fieldwork`: progress per origin group, the main rates, interviewer flags."""
     table = Table(title=t("fieldwork.title", day=report.as_of), title_justify="left")
-    for col in ("group", "target", "complete", "pct_target", "to_do"):
+    for col in ("group", "target", "complete", "usable", "pct_target", "to_do"):
         table.add_column(t("col." + col), justify="left" if col == "group" else "right")
     for mode in ("web", "capi", "papi"):
         table.add_column(mode, justify="right")
     for row in report.progress.itertuples():
         doel = "" if row.doel != row.doel else num(row.doel)
         share = "" if row.pct_doel != row.pct_doel else num(row.pct_doel, 1)
-        table.add_row(str(row.groep), doel, num(row.volledig), share, num(row.nog_te_doen),
+        table.add_row(str(row.groep), doel, num(row.volledig), num(getattr(row, "bruikbaar", row.volledig)), share,
+                      num(row.nog_te_doen),
                       *(num(getattr(row, f"volledig_{m}", 0)) for m in ("web", "capi", "papi")))
     console.print(table)
     total = report.rates.iloc[0]

@@ -80,6 +80,7 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
     # fieldwork
     "fieldwork.title": ("Veldwerk: stand op {day}", "Fieldwork: as of {day}"),
     "col.group": ("groep", "group"), "col.target": ("doel", "target"), "col.complete": ("volledig", "complete"),
+    "col.usable": ("bruikbaar", "usable"),
     "col.pct_target": ("% doel", "% target"), "col.to_do": ("nog te doen", "to do"),
     "fieldwork.interviewers": ("interviewers: {n}, gemarkeerd: {flagged}; controlelijst: {backcheck} "
                                "respondenten (seed {seed})", "interviewers: {n}, flagged: {flagged}; back-check "

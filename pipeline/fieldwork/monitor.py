@@ -26,9 +26,11 @@ METRICS = {
 }
 
 
-def progress(dispositions: pd.DataFrame, targets: dict[str, int], group: str = "stratum") -> pd.DataFrame:
-    """Per origin group: target, completes (I), partials (P), % of target, still to do, and the
-    completes per mode. The last row is the total."""
+def progress(dispositions: pd.DataFrame, targets: dict[str, int], group: str = "stratum",
+             unusable: frozenset = frozenset()) -> pd.DataFrame:
+    """Per origin group: target, completes as collected (I) and usable (less the interviews that
+    cleaning excluded, `unusable` sample ids: speeders ...), partials (P), % of target and still
+    to do (of the usable ones), and the completes per mode. The last row is the total."""
     d = dispositions.assign(_group=dispositions[group].fillna("").astype(str))
     complete = d[d["category"] == "I"]
     groups = list(dict.fromkeys([*targets, *sorted(d["_group"].unique())]))
@@ -37,14 +39,16 @@ def progress(dispositions: pd.DataFrame, targets: dict[str, int], group: str = "
     out["doel"] = [targets.get(g, np.nan) for g in groups]
     out["steekproef"] = d.groupby("_group").size().reindex(groups, fill_value=0).to_numpy()
     out["volledig"] = complete.groupby("_group").size().reindex(groups, fill_value=0).to_numpy()
+    usable = complete[~complete["sample_id"].isin(unusable)] if "sample_id" in complete.columns else complete
+    out["bruikbaar"] = usable.groupby("_group").size().reindex(groups, fill_value=0).to_numpy()
     out["gedeeltelijk"] = d[d["category"] == "P"].groupby("_group").size().reindex(groups, fill_value=0).to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["pct_doel"] = 100 * out["volledig"] / out["doel"]
-    out["nog_te_doen"] = (out["doel"] - out["volledig"]).clip(lower=0)
+        out["pct_doel"] = 100 * out["bruikbaar"] / out["doel"]
+    out["nog_te_doen"] = (out["doel"] - out["bruikbaar"]).clip(lower=0)
     for mode in [*MODES, *sorted(set(per_mode.columns) - set(MODES))]:
         out[f"volledig_{mode}"] = per_mode[mode].to_numpy() if mode in per_mode.columns else 0
     total = {"groep": "totaal", **{c: out[c].sum() for c in out.columns if c != "groep"}}
-    total["pct_doel"] = 100 * total["volledig"] / total["doel"] if total["doel"] else np.nan
+    total["pct_doel"] = 100 * total["bruikbaar"] / total["doel"] if total["doel"] else np.nan
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
 
 

@@ -317,9 +317,12 @@ def render_html(data: ReportData, *, internal: bool) -> str:
             targets[g] = float(groups.loc[groups["groep"] == g, "doel"].iloc[0])
     sections.append("<h2>Voortgang per herkomstgroep</h2>")
     sections.append(line_chart(series, targets, title="Volledige interviews (cumulatief) per herkomstgroep"))
-    shown = prog.rename(columns={"groep": "herkomstgroep", "pct_doel": "% van doel", "nog_te_doen": "nog te doen",
+    shown = prog.rename(columns={"groep": "herkomstgroep", "volledig": "volledig (verzameld)",
+                                 "bruikbaar": "bruikbaar (na opschonen)", "pct_doel": "% van doel (bruikbaar)",
+                                 "nog_te_doen": "nog te doen",
                                  "volledig_web": "web", "volledig_capi": "capi", "volledig_papi": "papi"})
-    sections.append(table_html(shown, digits={"% van doel": 1}, caption="Volledige interviews tegenover het doel"))
+    sections.append(table_html(shown, digits={"% van doel (bruikbaar)": 1},
+                               caption="Volledige interviews tegenover het doel"))
     if not over.empty:
         modes = over.groupby(["modus", "datum"])["volledig_cumulatief"].sum()
         mode_series = {MODE_LABELS.get(m, m): modes.loc[m] for m in modes.index.get_level_values(0).unique()}

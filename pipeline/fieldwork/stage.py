@@ -79,10 +79,12 @@ def contacts_outside_sample(log: pd.DataFrame, sample: pd.DataFrame) -> pd.DataF
 
 
 def run_report(project: Project, questionnaire: Questionnaire, *, until=None,
-               interviews: pd.DataFrame | None = None, deliver: bool = False) -> FieldworkReport:
+               interviews: pd.DataFrame | None = None, deliver: bool = False,
+               unusable: frozenset | None = None) -> FieldworkReport:
     """The fieldwork report from the contact log (as it was on `until`, or all of it) and the
     interview data (work/ingested.parquet unless given): work/fieldwork_report.html and the tables
-    in work/fieldwork/; with `deliver`, the version without interviewer detail in cleaned/."""
+    in work/fieldwork/; with `deliver`, the version without interviewer detail in cleaned/.
+    `unusable`: the interviews cleaning excluded (default: work/exclusions.csv, if cleaned)."""
     settings = project.fieldwork or FieldworkSettings()
     until = pd.Timestamp(until) if until is not None else None
     sample, log = read_sample(project), read_contacts(project, until)
@@ -99,7 +101,11 @@ def run_report(project: Project, questionnaire: Questionnaire, *, until=None,
     eligibility = Eligibility("proportional") if proportional else Eligibility("fixed", settings.e)
     rates = rate_table(dispositions, eligibility,
                        {"herkomstgroep": group, "modus": "mode", "gemeente": settings.municipality})
-    prog = progress(dispositions, targets, group)
+    if unusable is None:
+        path = project.work / workdir.EXCLUSIONS
+        unusable = (frozenset(pd.read_csv(path, dtype=str, keep_default_na=False)["respondent"])
+                    if path.is_file() else frozenset())
+    prog = progress(dispositions, targets, group, unusable)
     dated = dispositions["date"].dropna()
     as_of = (until if until is not None else (dated.max() if len(dated) else pd.Timestamp("today"))).strftime("%d/%m/%Y")
     over = progress_over_time(dispositions, targets, group, until)

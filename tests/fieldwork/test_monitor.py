@@ -53,6 +53,15 @@ def test_progress_against_targets_per_group_and_mode():
     assert table.loc["totaal", "pct_doel"] == pytest.approx(400 / 9)
 
 
+def test_progress_counts_completes_as_collected_and_usable():
+    # S0 (a complete web interview) was excluded by cleaning as a speeder: collected, not usable
+    table = progress(DISPOSITIONS, {"BE": 4, "MA": 2, "TR": 3}, unusable=frozenset({"S0", "S3"})).set_index("groep")
+    assert table.loc["BE", ["volledig", "bruikbaar", "nog_te_doen"]].tolist() == [3, 2, 2]
+    assert table.loc["BE", "pct_doel"] == pytest.approx(50.0)
+    assert table.loc["totaal", ["volledig", "bruikbaar"]].tolist() == [4, 3]
+    assert table.loc["totaal", "pct_doel"] == pytest.approx(300 / 9)
+
+
 def test_progress_over_time_is_cumulative_per_day():
     daily = progress_over_time(DISPOSITIONS, {"BE": 4, "MA": 2}, until=pd.Timestamp("2026-03-08"))
     be = daily[daily["groep"] == "BE"].groupby("datum")["volledig_cumulatief"].sum()
