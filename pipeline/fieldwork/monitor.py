@@ -243,3 +243,36 @@ def interviewer_checks(frame: pd.DataFrame, questionnaire: Questionnaire, *, key
     chosen.insert(0, "seed", seed)
     backcheck = chosen[["seed", "interviewer_id", key, "datum", "reden"]].reset_index(drop=True)
     return InterviewerChecks(table, backcheck, seed, z_threshold)
+
+
+# ---------------------------------------------------------------------------------------------
+# Phases of the design
+# ---------------------------------------------------------------------------------------------
+
+PHASE_COLUMNS = ["fase", "eenheden", "volledig", "pct_volledig", "volledig_cumulatief", "pct_steekproef_cumulatief"]
+_PHASES = ("web: uitnodiging", "web: herinnering", "papier", "face-to-face", "andere")
+
+
+def phases(log: pd.DataFrame, sample_size: int) -> pd.DataFrame:
+    """Progress per phase of the sequential mixed-mode design, from each unit's attempt sequence
+    (not the mode of its final disposition): the web invitation (a unit's first web attempt), web
+    reminders (later web attempts), paper, face-to-face follow-up. Per phase: units that reached
+    it, completes in it (the unit's first complete attempt), their share of those units, and the
+    completes so far as a share of the sample."""
+    attempts = log.sort_values(["sample_id", "attempt"], kind="stable")
+    web = attempts["mode"] == "web"
+    web_rank = web.astype(int).groupby(attempts["sample_id"]).cumsum()
+    phase = np.select([web & (web_rank == 1), web, attempts["mode"] == "papi", attempts["mode"] == "capi"],
+                      list(_PHASES[:4]), _PHASES[4])
+    attempts = attempts.assign(phase=phase)
+    reached = attempts.drop_duplicates(["sample_id", "phase"]).groupby("phase").size()
+    complete = attempts[attempts["category"] == "I"].drop_duplicates("sample_id")  # its first complete attempt
+    completes = complete.groupby("phase").size()
+    order = [p for p in _PHASES if p in reached.index]
+    out = pd.DataFrame({"fase": order, "eenheden": reached.reindex(order).to_numpy(),
+                        "volledig": completes.reindex(order, fill_value=0).to_numpy()})
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["pct_volledig"] = 100 * out["volledig"] / out["eenheden"]
+    out["volledig_cumulatief"] = out["volledig"].cumsum()
+    out["pct_steekproef_cumulatief"] = 100 * out["volledig_cumulatief"] / sample_size if sample_size else np.nan
+    return out[PHASE_COLUMNS]

@@ -30,6 +30,7 @@ class ReportData:
     backcheck_seed: int | None = None
     z_threshold: float | None = None
     weights: dict[str, pd.DataFrame] = field(default_factory=dict)  # diagnostics, margins, convergence
+    phases: pd.DataFrame | None = None  # monitor.PHASE_COLUMNS: progress per phase of the design
     notes: list[str] = field(default_factory=list)
 
 
@@ -90,6 +91,11 @@ def nice_ticks(top: float, count: int = 5) -> list[float]:
     return [step * k for k in range(int(math.ceil(top / step - 1e-9)) + 1)]
 
 
+def _tick(value: float) -> str:
+    """An axis value: whole numbers without decimals (0, 20, 1.000), else as _fmt."""
+    return _fmt(int(value)) if float(value).is_integer() else _fmt(value)
+
+
 def table_html(frame: pd.DataFrame, *, digits: dict[str, int | str] | None = None, highlight: pd.Series | None = None,
                caption: str | None = None) -> str:
     digits = digits or {}
@@ -136,7 +142,7 @@ def line_chart(series: dict[str, pd.Series], targets: dict[str, float], *, title
              f'<text x="{left}" y="18" class="ct">{_esc(title)}</text>']
     for y in ticks:
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{sy(y):.1f}" y2="{sy(y):.1f}" class="grid"/>'
-                     f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" class="ax" text-anchor="end">{_fmt(y)}</text>')
+                     f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" class="ax" text-anchor="end">{_tick(y)}</text>')
     for k in range(6):
         d = x0 + pd.Timedelta(days=round(span * k / 5))
         parts.append(f'<text x="{sx(d):.1f}" y="{height - bottom + 18}" class="ax" text-anchor="middle">'
@@ -184,7 +190,7 @@ def bar_chart(frame: pd.DataFrame, category: str, measures: list[str], *, title:
     for y in ticks:
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{sy(y):.1f}" y2="{sy(y):.1f}" class="grid"/>'
                      f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" class="ax" text-anchor="end">'
-                     f'{_fmt(y)}{"%" if percent else ""}</text>')
+                     f'{_tick(y)}{"%" if percent else ""}</text>')
     for i, label in enumerate(frame[category].astype(str)):
         x = left + slot * i + slot * 0.1
         for j in range(m):
@@ -238,9 +244,12 @@ def _in_group_order(rates: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     """The rates' origin groups in the survey's own order (that of the progress table and its
     chart, i.e. [fieldwork] targets), not alphabetical; other breakdowns as they come."""
     rank = {g: i for i, g in enumerate(order)}
-    key = np.where(rates["breakdown"] == "herkomstgroep", rates["group"].map(rank).fillna(len(rank)), 0)
-    return rates.assign(_rank=key).sort_values(["_rank"], kind="stable").drop(columns="_rank") \
-        if len(rank) else rates
+    if not rank:
+        return rates
+    breakdowns = {b: i for i, b in enumerate(dict.fromkeys(rates["breakdown"]))}
+    within = np.where(rates["breakdown"] == "herkomstgroep", rates["group"].map(rank).fillna(len(rank)), 0)
+    return (rates.assign(_b=rates["breakdown"].map(breakdowns), _g=within)
+            .sort_values(["_b", "_g"], kind="stable").drop(columns=["_b", "_g"]))
 
 
 def _outcomes(rates: pd.DataFrame) -> pd.DataFrame:
@@ -328,6 +337,18 @@ def render_html(data: ReportData, *, internal: bool) -> str:
         mode_series = {MODE_LABELS.get(m, m): modes.loc[m] for m in modes.index.get_level_values(0).unique()}
         sections.append(line_chart(mode_series, {}, title="Volledige interviews (cumulatief) per modus"))
 
+    if data.phases is not None and len(data.phases):
+        sections.append("<h2>Voortgang per fase van het design</h2>")
+        sections.append("<p>Volgens de volgorde van de contactpogingen van elke eenheid (webuitnodiging, "
+                        "herinneringen, papier, face-to-face opvolging van wie niet op het web antwoordde), niet "
+                        "volgens de modus van de finale dispositie.</p>")
+        cumulative = data.phases.assign(**{"volledig (% van de steekproef)": data.phases["pct_steekproef_cumulatief"] / 100})
+        sections.append(bar_chart(cumulative, "fase", ["volledig (% van de steekproef)"], title="Volledige interviews tot en met elke fase (% van de steekproef)"))
+        sections.append(table_html(data.phases.rename(columns={
+            "eenheden": "eenheden in de fase (n)", "volledig": "volledig in de fase (n)",
+            "pct_volledig": "volledig in de fase (%)", "volledig_cumulatief": "volledig tot en met de fase (n)",
+            "pct_steekproef_cumulatief": "tot en met de fase (% van de steekproef)"}),
+            caption="Per fase: eenheden die de fase bereikten en volledige interviews"))
     rates = _in_group_order(data.rates, list(groups["groep"]))
     sections.append("<h2>Respons (AAPOR)</h2>")
     sections.append(f'<p>{_esc(data.e_text)} Definities: AAPOR Standard Definitions; de finale dispositie van '
@@ -336,8 +357,10 @@ def render_html(data: ReportData, *, internal: bool) -> str:
     by_mode = rates[rates["breakdown"] == "modus"]
     sections.append(bar_chart(by_group, "group", ["RR1", "RR3", "COOP1", "CON1"],
                               title="Respons-, coöperatie- en contactgraad per herkomstgroep"))
-    sections.append(bar_chart(by_mode, "group", ["RR1", "RR3", "COOP1", "REF1"],
-                              title="Respons-, coöperatie- en weigeringsgraad per modus (modus van de finale dispositie)"))
+    if data.phases is None or not len(data.phases):  # per phase (above) says it better when known
+        sections.append(bar_chart(by_mode, "group", ["RR1", "RR3", "COOP1", "REF1"],
+                                  title="Respons-, coöperatie- en weigeringsgraad per modus (modus van de finale "
+                                        "dispositie)"))
     main = rates[rates["breakdown"].isin(["totaal", "herkomstgroep", "modus"])]
     sections.append(table_html(_outcomes(main), digits={"e": 3},
                                caption="Uitkomsten (aantal eenheden) — totaal, per herkomstgroep en per modus"))

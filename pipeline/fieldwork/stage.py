@@ -12,7 +12,7 @@ import pandas as pd
 from pipeline import workdir
 from pipeline.errors import ErrorCode, SidError
 from pipeline.fieldwork.dispositions import Eligibility, final_dispositions, parse_contacts, rate_table
-from pipeline.fieldwork.monitor import interviewer_checks, progress, progress_over_time
+from pipeline.fieldwork.monitor import interviewer_checks, phases, progress, progress_over_time
 from pipeline.fieldwork.report import (
     NO_INTERVIEWS_NOTE,
     ReportData,
@@ -106,6 +106,7 @@ def run_report(project: Project, questionnaire: Questionnaire, *, until=None,
         unusable = (frozenset(pd.read_csv(path, dtype=str, keep_default_na=False)["respondent"])
                     if path.is_file() else frozenset())
     prog = progress(dispositions, targets, group, unusable)
+    design = phases(log[log["sample_id"].isin(set(sample["sample_id"]))], len(sample))
     dated = dispositions["date"].dropna()
     as_of = (until if until is not None else (dated.max() if len(dated) else pd.Timestamp("today"))).strftime("%d/%m/%Y")
     over = progress_over_time(dispositions, targets, group, until)
@@ -136,11 +137,12 @@ def run_report(project: Project, questionnaire: Questionnaire, *, until=None,
     data = ReportData(title=project.title, as_of=as_of, e_text=eligibility_text(float(rates["e"].iloc[0]), proportional),
                       progress=prog, over_time=over, rates=rates, interviewers=checks.table,
                       backcheck_count=len(checks.backcheck), backcheck_seed=checks.seed,
-                      z_threshold=checks.z_threshold, weights=weights, notes=notes)
+                      z_threshold=checks.z_threshold, weights=weights, notes=notes, phases=design)
     disp = dispositions.assign(date=dispositions["date"].dt.strftime("%Y-%m-%d"))
     workdir.write_csv(disp, out / "disposities.csv", encoding="utf-8-sig")  # one row per sample unit: CSV only
     write_report(rates, out / "respons", "respons")
     write_report(prog, out / "voortgang", "voortgang")
+    write_report(design, out / "fasen", "fasen")
     workdir.write_csv(over.assign(datum=over["datum"].astype(str)), out / "voortgang_per_dag.csv", encoding="utf-8-sig")
     write_report(checks.table, out / "interviewers", "interviewers")
     write_report(checks.backcheck.assign(datum=checks.backcheck["datum"].astype(str)), out / "backcheck", "backcheck")

@@ -49,6 +49,9 @@ def test_report_on_half_finished_fieldwork(demo_project):
     assert (progress.set_index("groep").drop(index="totaal")["nog_te_doen"] > 0).all()
     html = (demo_project / "work" / "fieldwork_report.html").read_text(encoding="utf-8")
     assert "Voortgang per herkomstgroep" in html and "<svg" in html
+    assert "Voortgang per fase van het design" in html and "per modus (modus van de finale dispositie)" not in html
+    fasen = pd.read_csv(demo_project / "work" / "fieldwork" / "fasen.csv", encoding="utf-8-sig")
+    assert fasen["fase"].iloc[0] == "web: uitnodiging" and fasen["volledig"].sum() == total["volledig"]
     assert "Nog geen interviewgegevens" in html             # no ingest yet: no interviewer checks
     assert _external_references(html) == []
     assert not (demo_project / "cleaned" / "fieldwork_report.html").exists()   # delivery only by sid run
