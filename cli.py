@@ -123,6 +123,7 @@ def run() -> None:
     project = _project()
     with render.steps("sid run") as progress:
         result = run_all(project, progress, progress.done)
+    progress.flush()
     render.run_summary(result)
     render.run_closing(result, project, progress.elapsed)
     raise typer.Exit(result.exit_code)

@@ -51,10 +51,13 @@ def pct(share: float, decimals: int = 1) -> str:
 
 class Steps:
     """What a long command is doing: the current step on a spinner (on a terminal only) and, as
-    each stage of `sid run` finishes, a line with its figure and elapsed seconds (always)."""
+    each stage of `sid run` finishes, a line with its figure and elapsed seconds. On a terminal
+    the lines come as the stages finish; piped or in a log they come with the summary (`flush`),
+    so that a failed run still prints its one error line and nothing else."""
 
     def __init__(self, status=None, title: str = "") -> None:
         self.status, self.title, self.started = status, title, time.perf_counter()
+        self.pending: list[str] = []
 
     def __call__(self, step: str) -> None:
         if self.status is not None:
@@ -62,8 +65,17 @@ class Steps:
 
     def done(self, stage) -> None:
         """A pipeline.run.StageDone: 'inlezen          4.590 interviews behouden  (1,2 s)'."""
-        console.print(f"{t('stage.' + stage.stage):<16} {num(stage.count):>8} {t('what.' + stage.what)}  "
-                      f"({num(stage.seconds, 1)} s)")
+        line = (f"{t('stage.' + stage.stage):<16} {num(stage.count):>8} {t('what.' + stage.what)}  "
+                f"({num(stage.seconds, 1)} s)")
+        if console.is_terminal:
+            console.print(line)
+        else:
+            self.pending.append(line)
+
+    def flush(self) -> None:
+        for line in self.pending:
+            console.print(line)
+        self.pending.clear()
 
     @property
     def elapsed(self) -> float:
