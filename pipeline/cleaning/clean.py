@@ -11,9 +11,9 @@ import pandas as pd
 
 from pipeline.errors import ErrorCode, SidError
 from pipeline.pii import number_tags
+from pipeline.survey import routing
 from pipeline.survey.expressions import ExpressionError, evaluate, parse, references
 from pipeline.survey.project import CleanSettings
-from pipeline.survey import routing
 from pipeline.survey.questionnaire import Questionnaire, Variable
 from pipeline.survey.rulebook import read_rule_list
 from pipeline.validation.quality import speeders

@@ -107,7 +107,7 @@ def code(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, targets
             variables.append(_metadata(target, out[target.column], questionnaire))
         matches.append(table.assign(variable=target.source))
         coverage.append(_coverage(target, table, status))
-        work.append(worklist_rows(before, target, table, per_answer, key, questionnaire))
+        work.append(worklist_rows(before, target, table, per_answer, key, questionnaire, candidates))
     columns = [key, *sorted(touched)]
     log = (diff_log(before[columns], out[columns], key, "coding", "back_coding") if touched
            else pd.DataFrame(columns=LOG_COLUMNS))
@@ -172,6 +172,14 @@ def _candidates(target: Target, own: Mapping[str, FrameEntry], shared: Mapping[s
     keys = frame["key"].to_numpy(dtype=object, copy=True) if "key" in frame.columns else np.empty(len(frame), object)
     keys[todo] = sound_key(frame["normalised"][todo]).to_numpy(dtype=object)  # the classification's are cached
     return frame.assign(key=keys)
+
+
+def candidate_names(questionnaire: Questionnaire, targets: tuple[Target, ...],
+                    frames: Mapping[str, Mapping[str, FrameEntry]]) -> dict[str, pd.DataFrame]:
+    """Per target variable the names that point to a code, most trusted first (what the matching
+    and the worklist's suggestions use): `normalised`, `code`, `method`, `key`."""
+    shared, missing = _shared_frames(targets, frames), _missing_candidates(questionnaire)
+    return {t.source: _candidates(t, frames.get(t.source, {}), shared.get(t.kind, {}), missing) for t in targets}
 
 
 def _choice_label_names(target: Target) -> pd.DataFrame:

@@ -40,7 +40,8 @@ def run_code(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame
     workdir.write_csv(result.log, project.work / workdir.CODING_LOG)
     workdir.write_csv(result.matches, project.work / workdir.CODING_MATCHES)
     write_report(result.coverage, project.work / workdir.CODING_COVERAGE, "coverage")
-    write_worklist(result.worklist, allowed_codes(targets), project.work / workdir.CODING_WORKLIST)
+    write_worklist(result.worklist, allowed_codes(targets, questionnaire.missing.labels),
+                   project.work / workdir.CODING_WORKLIST)
     return coded, result
 
 

@@ -25,6 +25,8 @@ from pipeline.survey.project_file import (
 )
 
 # The standard classifications a [coding.variables] entry may name (pipeline/coding/classifications.py).
+MODES = ("web", "capi", "papi")  # modes of collection of a fieldwork export (DESIGN.md)
+UI_LANGUAGES = ("nl", "en")  # what sid's terminal speaks
 KINDS = ("country", "language", "municipality", "occupation", "education")
 
 SOURCE_FORMATS = ("csv", "xlsx", "sav", "parquet")
@@ -87,7 +89,8 @@ class Source:
     format: str = setting(derive=lambda values: values["path"].suffix.lower().lstrip("."),
                           test=lambda fmt: fmt in SOURCE_FORMATS, expect="{value!r} is not a supported format",
                           fix=f"Use one of: {', '.join(SOURCE_FORMATS)}.")
-    mode: str | None = setting(None, tables=EXPORT)
+    mode: str | None = setting(None, tables=EXPORT, test=lambda mode: mode in MODES,
+                               expect="{value!r} is not a mode of collection", fix=f"Use one of: {', '.join(MODES)}.")
     encoding: str | None = setting(None, read=known_encoding)  # None: detected (BOM, else UTF-8, else Windows-1252)
     delimiter: str | None = setting(None, read=verbatim)  # None: detected
     sheet: str | None = setting(None)  # xlsx: sheet name (default: the first)
@@ -123,7 +126,8 @@ class IngestSettings:
 
     complete_if: str | None = setting(None)  # expression; default: the form's last required, unrouted question answered
     mode_priority: tuple[str, ...] = setting(
-        ("capi", "papi", "web"), expect='must be a list of modes, e.g. ["capi", "papi", "web"]')
+        ("capi", "papi", "web"), expect='must be a list of modes, e.g. ["capi", "papi", "web"]',
+        test=lambda modes: set(modes) <= set(MODES))
     test_key_pattern: str = setting(r"^(?i:test)", read=regex)
 
 
@@ -146,6 +150,8 @@ class ValidateSettings:
     straightline_min_items: int = _threshold(4)
     max_item_nonresponse: float = _threshold(0.30)
     max_dont_know: float = _threshold(0.30)
+    # 'weet niet' is judged only for respondents asked at least this many questions that offer it
+    min_dont_know_questions: int = _threshold(10)
     accept: tuple[tuple[str, str], ...] = setting(  # rule name → written reason for accepting its failures
         (), expect='must be a table of rule = "written reason"')
 
@@ -262,6 +268,9 @@ class Project:
     title: str = setting(derive=lambda values: values["name"], tables=SURVEY)
     form: Path = setting(read=xlsform, tables=SURVEY)
     language: str | None = setting(None, tables=SURVEY, kw_only=True)  # None: the form's default
+    ui_language: str = setting("nl", tables=SURVEY, kw_only=True, test=lambda v: v in UI_LANGUAGES,
+                               expect="{value!r} is not a language of sid's terminal",
+                               fix=f"Use one of: {', '.join(UI_LANGUAGES)}.")  # terminal text and numbers
     key: str = setting(tables=SURVEY)
     missing: MissingScheme
     sources: tuple[Source, ...]

@@ -101,7 +101,7 @@ def test_no_project_file(tmp_path):
 # except the pseudonymisation key file, which must lie outside it).
 EVERY_KEY = {
     "survey": {"name": "alle-sleutels", "title": "Alle sleutels", "form": "schemas/vragenlijst.xlsx",
-               "language": "fr", "key": "rrn"},
+               "language": "fr", "ui_language": "en", "key": "rrn"},
     "paths": {"raw": "in", "cleaned": "uit", "work": "werk"},
     "missing": {role: {"code": -11 - i, "label": f"{role} (eigen label)"}
                 for i, role in enumerate(c.role for c in SID_MISSING.codes)},
@@ -117,7 +117,8 @@ EVERY_KEY = {
     "demo": {"seed": 7, "sampled": 600, "project": True},
     "ingest": {"complete_if": "${einde} != ''", "mode_priority": ["web", "capi"], "test_key_pattern": "^proef"},
     "validate": {"rules": "schemas/regels.yaml", "speeder_ratio": 0.5, "straightline_min_items": 6,
-                 "max_item_nonresponse": 0.5, "max_dont_know": 0.4, "accept": {"regel": "een reden"}},
+                 "max_item_nonresponse": 0.5, "max_dont_know": 0.4, "min_dont_know_questions": 12,
+                 "accept": {"regel": "een reden"}},
     "clean": {"corrections": "schemas/correcties.yaml", "exclude_breakoffs": False, "exclude_speeders": False,
               "speeder_ratio": 0.2, "invalid": False, "routing": False, "not_asked_answered": "keep",
               "derive": False},
