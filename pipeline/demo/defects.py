@@ -22,7 +22,7 @@ DEFECT_RATES = MappingProxyType({
     "break_off": 0.020, "routing_violation": 0.015, "out_of_range": 0.012,
     "impossible_value": 0.010, "inconsistent_answer": 0.015, "speeder": 0.015,
     "straightliner": 0.015, "pii_in_open_answer": 0.010, "unknown_code": 0.012,
-    "misspelt_place": 0.012,
+    "misspelt_place": 0.012, "coding_variant": 0.012,
 })
 DEFECTS = tuple(DEFECT_RATES)
 MIN_INSTANCES = 3

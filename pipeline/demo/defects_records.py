@@ -32,6 +32,7 @@ def plant_record_defects(b: Build) -> None:
         ("pii_in_open_answer", _pii),
         ("straightliner", _straightliner),
         ("speeder", _speeder),
+        ("coding_variant", _coding_variant),
     )
     for defect, plant in plans:
         k = wanted(defect, total)
@@ -325,6 +326,33 @@ def _misspelt_place(b: Build, k: int) -> int:
         typed = pd.Series(b.R.loc[chosen, v.name].astype(str).to_numpy(), dtype=object)
         meant = pd.Series(country[np.flatnonzero(ok)[:want]], dtype=object)
         add_truth(b, "misspelt_place", chosen, v.name, "'" + typed + detail_of + " (" + meant + ")")
+        return len(chosen)
+    return spread(b, k, targets, one)
+
+
+def _coding_variant(b: Build, k: int) -> int:
+    """What coding must know beyond the official names: a deelgemeente, a postcode or a pre-merger
+    name typed for the municipality, an occupation's synonym typed for the job (tables.py)."""
+    f = b.form
+    variants = {"place": T.PLACE_VARIANTS, "job": T.JOB_SYNONYMS}
+    targets = [v for v in f.questions if v.type == "text" and f.text_kind(v) in variants]
+    if not targets:
+        b.notes["coding_variant"].append("the form has no municipality or occupation text")
+        return 0
+
+    def one(v: Variable, want: int) -> int:
+        rows = candidates(b)
+        before = frame_of(b, rows)
+        table = variants[f.text_kind(v)]
+        pos = np.arange(len(rows)) % len(table)
+        after = before.copy()
+        after[v.name] = np.array([t[0] for t in table], dtype=object)[pos]
+        ok = before[v.name].notna().to_numpy() & asked_where(v, before)
+        ok &= check(b, before, after, {v.name})
+        chosen = apply_change(b, rows, after, ok, want, {v.name})
+        detail = pd.Series([f"'{table[i][0]}' {table[i][1]} ({table[i][2]})" for i in pos[np.flatnonzero(ok)[:want]]],
+                           dtype=object)
+        add_truth(b, "coding_variant", chosen, v.name, detail)
         return len(chosen)
     return spread(b, k, targets, one)
 

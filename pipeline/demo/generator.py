@@ -84,6 +84,9 @@ enforces routing and constraints, so those defects sit in the face-to-face and p
                           the list for countries)
     misspelt_place        "Marrokko", "Turkye", "Poolen" … typed in an other-specify country text
                           after choosing "other country"
+    coding_variant        a deelgemeente ("Borgerhout"), a postcode ("2140") or a pre-merger name
+                          ("Kortessem") typed for the municipality; an occupation's synonym
+                          ("loodgieter") typed for the job (tables.PLACE_VARIANTS, JOB_SYNONYMS)
 Clean records (no truth row) keep the demo's answers: they respect routing, constraints, codes
 and the sample frame, and no clean respondent straight-lines a grid by chance.
 """
