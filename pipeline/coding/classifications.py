@@ -30,6 +30,8 @@ ISCED_LEVELS = {
     "6": "Bachelor of gelijkwaardig (ISCED 6)", "7": "Master of gelijkwaardig (ISCED 7)",
     "8": "Doctoraat of gelijkwaardig (ISCED 8)",
 }
+# Names matched only exactly: ESCO's 21,000 occupation titles would give chance fuzzy matches
+EXACT_ONLY = frozenset({"occupation name"})
 _MARKS = re.compile(r"[\u0300-\u036f\u064b-\u065f\u0640]")  # Latin accents, Arabic vowel marks, tatweel
 _LETTERS = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "đ": "d",
                           "ð": "d", "þ": "th", "ħ": "h", "_": " "})
@@ -264,7 +266,8 @@ def occupations(path: Path, synonyms: Path | None = None) -> Classification:
     """ISCO-08 unit groups (four digits) from the ILO structure file (.xlsx or .csv with the
     columns 'ISCO 08 Code' and 'Title EN'; an optional 'Title NL' gives the Dutch labels). The
     groups above them (1-3 digits) label the parents; `synonyms` (name, code) adds occupation
-    titles (ESCO's Dutch occupations) as names of their unit group."""
+    titles (ESCO's Dutch occupations; an optional column label, preferred or alternative) as names
+    of their unit group."""
     frame = _read_table(path, "occupation")
     _require(frame, ("ISCO 08 Code", "Title EN"), path)
     code = frame["ISCO 08 Code"].astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
@@ -280,9 +283,19 @@ def occupations(path: Path, synonyms: Path | None = None) -> Classification:
     if synonyms is not None:
         extra = _read_table(synonyms, "occupation")
         _require(extra, ("name", "code"), synonyms)
-        names += [(n, c, 1) for n, c in zip(extra["name"], extra["code"].str.strip()) if c in labels]
+        extra = extra.assign(code=extra["code"].str.strip())
+        extra = extra[extra["code"].isin(list(labels))]
+        # an occupation's preferred title before its alternative ones ('boekhouder' is preferred
+        # for 3313 and an alternative title in 1211)
+        tier = extra["label"].map({"alternative": 2}).fillna(1).astype(int) if "label" in extra else 1
+        names += [(n, c, t) for n, c, t in zip(extra["name"], extra["code"], pd.Series(tier, index=extra.index))]
+        via = dict.fromkeys(normalise(extra["name"]) + "\t" + extra["code"].to_numpy(dtype=object), "occupation name")
+        titles = set(normalise(frame["dutch"])) | set(normalise(frame["Title EN"]))  # those stay fuzzy
+        via = {k: v for k, v in via.items() if k.split("\t")[0] not in titles}
+    else:
+        via = {}
     return Classification("occupation", "ISCO-08", MappingProxyType(labels), tuple(names), numeric=True,
-                          groups=MappingProxyType(groups))
+                          groups=MappingProxyType(groups), via=MappingProxyType(via))
 
 
 def education(path: Path) -> Classification:

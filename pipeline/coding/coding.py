@@ -204,7 +204,8 @@ def _match(table: pd.DataFrame, candidates: pd.DataFrame, cls: Classification, t
     table["score"] = np.where(hit & ~ambiguous_exact, 100.0, 0.0)
     table["suggestions"] = ""
     todo = np.flatnonzero(table["code"].to_numpy() == "")
-    usable = candidates[candidates["code"].astype(str) != ""].reset_index(drop=True)
+    usable = candidates[(candidates["code"].astype(str) != "")
+                        & ~candidates["method"].isin(list(C.EXACT_ONLY))].reset_index(drop=True)
     if len(todo) and len(usable):
         codes, code_index = np.unique(usable["code"].astype(str).to_numpy(), return_inverse=True)
         order = np.argsort(code_index, kind="stable")
@@ -233,10 +234,10 @@ def _match(table: pd.DataFrame, candidates: pd.DataFrame, cls: Classification, t
             best_code[lo:hi][tie] = ""
             for i in range(hi - lo):  # three suggestions per distinct verbatim
                 suggestions[lo + i] = " | ".join(
-                    f"{codes[j]} {missing_labels.get(codes[j]) or cls.label(codes[j])} ({s:.0f})"
+                    f"{codes[j]} {missing_labels.get(codes[j]) or _with_parents(cls, codes[j])} ({s:.0f})"
                     for j, s in zip(top[i], top_scores[i]) if s > 0)
         accept = (best_score >= max(threshold, _OWN_LIST_THRESHOLD if cls.kind.startswith("choices:") else 0)) \
-            & (best_code != "")
+            & (best_code != "") & ~ambiguous_exact[todo]  # a name of two codes is for a coder to choose
         idx_accept = todo[accept]
         table.loc[table.index[idx_accept], "code"] = best_code[accept]
         table.loc[table.index[idx_accept], "method"] = "fuzzy"
@@ -245,11 +246,17 @@ def _match(table: pd.DataFrame, candidates: pd.DataFrame, cls: Classification, t
     if ambiguous_exact.any() and "candidates" in found.columns:  # a name of two municipalities (Deurne): both are the suggestions
         both = found["candidates"].fillna("").to_numpy(dtype=object)[ambiguous_exact]
         table.loc[table.index[ambiguous_exact], "suggestions"] = [
-            " | ".join(f"{c} {cls.label(c)} (100)" for c in b.split("|") if c) for b in both]
+            " | ".join(f"{c} {_with_parents(cls, c)} (100)" for c in b.split("|") if c) for b in both]
         table.loc[table.index[ambiguous_exact], "method"] = found["method"].to_numpy(dtype=object)[ambiguous_exact]
     table["status"] = np.select([table["code"] == "", table["method"] == "fuzzy"], ["open", "fuzzy"], "exact")
     table["label"] = [(missing_labels.get(c) or cls.label(c)) if c else "" for c in table["code"]]
     return table
+
+
+def _with_parents(cls: Classification, code: str) -> str:
+    """'7112 Metselaars e.d. [7 > 71 > 711]': an ISCO unit group with the groups above it."""
+    parents = cls.parents(code) if cls.groups else []
+    return cls.label(code) + (f" [{' > '.join(c for c, _ in parents)}]" if parents else "")
 
 
 def _back_code(out: pd.DataFrame, target: Target, codes: pd.Series) -> np.ndarray:

@@ -292,7 +292,8 @@ JOB_SYNONYMS: tuple[tuple[str, str, str], ...] = (
     ("bakker", "occupation synonym typed for the job", "7512"),
     ("slager", "occupation synonym typed for the job", "7511"),
     ("tandarts", "occupation synonym typed for the job", "2261"),
-    ("metselaar", "occupation title of two unit groups typed for the job", "worklist: 3123|7112"),
+    ("metselaar", "occupation synonym typed for the job", "7112"),
+    ("chef-kok", "occupation title of two unit groups typed for the job", "worklist: 3434|5120"),
 )
 PLACE_MISSPELLINGS: dict[str, tuple[str, ...]] = {
     "Antwerpen": ("Antwerpe", "Antwepen", "Antwerpn"), "Gent": ("Gend", "Gennt"),

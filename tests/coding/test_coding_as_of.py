@@ -50,7 +50,8 @@ def test_occupations_have_four_levels_and_esco_names():
     assert len(isco.labels) == 436 and isco.label("5120") == "Koks"
     assert [c for c, _ in isco.parents("2221")] == ["2", "22", "222"]
     names = isco.name_frame().set_index("normalised")
-    assert names.loc["loodgieter", "code"] == "7126" and names.loc["metselaar", "code"] == ""
+    assert names.loc["loodgieter", "code"] == "7126" and names.loc["metselaar", "code"] == "7112"  # preferred
+    assert names.loc["chef kok", ["code", "candidates"]].tolist() == ["", "3434|5120"]  # two alternatives
 
 
 @pytest.mark.slow

@@ -80,4 +80,4 @@ def test_isco08_has_all_four_levels_with_esco_titles():
     assert set(names["code"]) <= set(isco.loc[isco["Level"] == "4", "ISCO 08 Code"])
     occupations = read(SOURCES / "esco_occupations_nl.csv")
     assert len(occupations) == 3039 and len(names) == 21679
-    assert ("inspiciënt", "2654") in set(zip(names["name"], names["code"]))
+    assert ("inspiciënt", "2654", "preferred") in set(zip(names["name"], names["code"], names["label"]))

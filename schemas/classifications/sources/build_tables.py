@@ -124,9 +124,12 @@ def isco() -> tuple[pd.DataFrame, pd.DataFrame]:
                           "Title EN": table["preferredLabel_en"], "Title NL": table["preferredLabel_nl"]})
     table = table.sort_values(["ISCO 08 Code"], key=lambda c: c.str.ljust(4, " ")).reset_index(drop=True)
     occ = pd.read_csv(SOURCES / "esco_occupations_nl.csv", dtype=str, keep_default_na=False)
-    names = [(label.strip(), group) for group, pref, alt in zip(occ["iscoGroup"], occ["preferredLabel"], occ["altLabels"])
-             for label in [pref, *alt.split("|")] if label.strip()]
-    names = pd.DataFrame(names, columns=["name", "code"]).drop_duplicates()
+    names = [(label.strip(), group, "preferred" if i == 0 else "alternative")
+             for group, pref, alt in zip(occ["iscoGroup"], occ["preferredLabel"], occ["altLabels"])
+             for i, label in enumerate([pref, *alt.split("|")]) if label.strip()]
+    names = pd.DataFrame(names, columns=["name", "code", "label"])
+    names = names.sort_values(["code", "name", "label"], key=lambda c: c.map({"preferred": 0}).fillna(1)
+                              if c.name == "label" else c).drop_duplicates(["name", "code"])
     return table, names.sort_values(["code", "name"]).reset_index(drop=True)
 
 
