@@ -90,12 +90,12 @@ def apply_change(b: Build, rows: np.ndarray, after: pd.DataFrame, ok: np.ndarray
     return chosen
 
 
-def candidates(b: Build, sources=SOURCES) -> np.ndarray:
+def candidates(b: Build, sources=SOURCES, rng: np.random.Generator | None = None) -> np.ndarray:
     """Clean records of `sources`, in random order (at most `b.limit` of them)."""
     R = b.R
     m = R["_clean"].to_numpy() & R["_source"].isin(sources).to_numpy()
     rows = np.flatnonzero(m)
-    rows = rows[b.rng_defects.permutation(len(rows))]
+    rows = rows[(rng or b.rng_defects).permutation(len(rows))]
     return rows if b.limit is None else rows[: b.limit]
 
 

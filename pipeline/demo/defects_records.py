@@ -32,7 +32,6 @@ def plant_record_defects(b: Build) -> None:
         ("pii_in_open_answer", _pii),
         ("straightliner", _straightliner),
         ("speeder", _speeder),
-        ("coding_variant", _coding_variant),
     )
     for defect, plant in plans:
         k = wanted(defect, total)
@@ -330,7 +329,16 @@ def _misspelt_place(b: Build, k: int) -> int:
     return spread(b, k, targets, one)
 
 
-def _coding_variant(b: Build, k: int) -> int:
+def plant_coding_variants(b: Build) -> None:
+    """Planted after every other defect, with a random stream of their own (the last one spawned),
+    so that the other defects and the files' row order are what they were without them."""
+    k = wanted("coding_variant", b.completes)
+    done = _coding_variant(b, k, np.random.default_rng(b.seeds.spawn(1)[0]))
+    if done < k:
+        b.notes["coding_variant"].append(f"planted {done} of {k} wanted")
+
+
+def _coding_variant(b: Build, k: int, rng: np.random.Generator) -> int:
     """What coding must know beyond the official names: a deelgemeente, a postcode or a pre-merger
     name typed for the municipality, an occupation's synonym typed for the job (tables.py)."""
     f = b.form
@@ -341,7 +349,7 @@ def _coding_variant(b: Build, k: int) -> int:
         return 0
 
     def one(v: Variable, want: int) -> int:
-        rows = candidates(b)
+        rows = candidates(b, rng=rng)
         before = frame_of(b, rows)
         table = variants[f.text_kind(v)]
         pos = np.arange(len(rows)) % len(table)

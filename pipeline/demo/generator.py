@@ -95,7 +95,7 @@ from __future__ import annotations
 
 from pipeline.demo.contacts import OUTCOMES, contact_log
 from pipeline.demo.defects import DEFECT_RATES, DEFECTS, plant_break_offs, plant_double_submissions, plant_tests
-from pipeline.demo.defects_records import plant_record_defects
+from pipeline.demo.defects_records import plant_coding_variants, plant_record_defects
 from pipeline.demo.exports import (FILES, CapiMeta, Fieldwork, number_rows, render_capi, render_papi, render_web,
                                    write_fieldwork)
 from pipeline.demo.form import STRATA
@@ -126,6 +126,7 @@ def demo_fieldwork(questionnaire: Questionnaire, *, sampled: int = 12000, seed: 
     plant_break_offs(b)
     plant_tests(b)
     plant_double_submissions(b)
+    plant_coding_variants(b)
     contacts = contact_log(b)
     number_rows(b)
     web, (capi, capi_meta), papi = render_web(b), render_capi(b), render_papi(b)
