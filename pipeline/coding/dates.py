@@ -22,9 +22,18 @@ def answer_dates(frame: pd.DataFrame, questionnaire: Questionnaire, reference: d
     for kind in _DATE_TYPES:
         for var in questionnaire:
             if var.type == kind and var.name in frame.columns:
-                values = pd.to_datetime(frame[var.name], errors="coerce", utc=True, format="mixed")
-                when = when.fillna(values.dt.tz_localize(None).dt.normalize())
+                when = when.fillna(_local_day(frame[var.name]))
     return when.fillna(pd.Timestamp(reference))
+
+
+def _local_day(values: pd.Series) -> pd.Series:
+    """The calendar day where the interview took place: '2025-01-01T00:30+01:00' is 1 January,
+    not 31 December in UTC."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        days = values.dt.tz_localize(None) if values.dt.tz is not None else values
+    else:
+        days = pd.to_datetime(values.astype("string").str.slice(0, 10), errors="coerce", format="%Y-%m-%d")
+    return days.dt.normalize().astype("datetime64[ns]")
 
 
 def as_of(codes: pd.Series, when: pd.Series, cls: Classification) -> tuple[pd.Series, pd.Series]:

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.coding import classifications as C
-from pipeline.coding.dates import as_of, resolve
+from pipeline.coding.dates import _local_day, as_of, resolve
 from pipeline.survey.project import load_project
 
 TABLES = Path(__file__).resolve().parents[2] / "schemas" / "classifications"
@@ -33,6 +33,11 @@ def test_a_code_is_the_one_valid_on_the_answers_date(nis):
     coded, historic = as_of(codes, when, nis)
     assert coded.tolist()[:3] == [73040.0, 71072.0, 11002.0] and pd.isna(coded[3])
     assert pd.isna(historic[0]) and historic[1] == 73040.0 and historic[2:].isna().all()
+
+
+def test_the_interview_day_is_the_local_calendar_day():
+    days = _local_day(pd.Series(["2025-01-01T00:30:00.000+01:00", None, "2024-12-31T23:59:00.000+01:00"]))
+    assert days[0] == pd.Timestamp("2025-01-01") and pd.isna(days[1]) and days[2] == pd.Timestamp("2024-12-31")
 
 
 def test_deelgemeenten_and_postcodes_name_their_municipality_and_say_so(nis):
