@@ -84,6 +84,9 @@ enforces routing and constraints, so those defects sit in the face-to-face and p
                           the list for countries)
     misspelt_place        "Marrokko", "Turkye", "Poolen" … typed in an other-specify country text
                           after choosing "other country"
+    coding_variant        a deelgemeente ("Borgerhout"), a postcode ("2140") or a pre-merger name
+                          ("Kortessem") typed for the municipality; an occupation's synonym
+                          ("loodgieter") typed for the job (tables.PLACE_VARIANTS, JOB_SYNONYMS)
 Clean records (no truth row) keep the demo's answers: they respect routing, constraints, codes
 and the sample frame, and no clean respondent straight-lines a grid by chance.
 """
@@ -92,7 +95,7 @@ from __future__ import annotations
 
 from pipeline.demo.contacts import OUTCOMES, contact_log
 from pipeline.demo.defects import DEFECT_RATES, DEFECTS, plant_break_offs, plant_double_submissions, plant_tests
-from pipeline.demo.defects_records import plant_record_defects
+from pipeline.demo.defects_records import plant_coding_variants, plant_record_defects
 from pipeline.demo.exports import (
     FILES,
     CapiMeta,
@@ -131,6 +134,7 @@ def demo_fieldwork(questionnaire: Questionnaire, *, sampled: int = 12000, seed: 
     plant_break_offs(b)
     plant_tests(b)
     plant_double_submissions(b)
+    plant_coding_variants(b)
     contacts = contact_log(b)
     number_rows(b)
     web, (capi, capi_meta), papi = render_web(b), render_capi(b), render_papi(b)

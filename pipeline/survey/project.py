@@ -238,11 +238,14 @@ class CodingSettings:
     codeframes: Path = _inside(Path("schemas/codeframes"))  # one code frame per variable: <variable>.csv
     fuzzy_threshold: float = setting(  # 0-100: rapidfuzz score from which a match is coded automatically
         75.0, test=lambda score: 0 < score <= 100, expect="must be a number above 0 and at most 100")
-    reference_date: date = setting(date(2026, 1, 1))  # municipality names point to the NIS code valid then
+    reference_date: date = setting(date(2026, 1, 1))  # date of answers without an interview date (NIS codes valid then)
     countries: Path | None = _inside()  # aliases for country names (Belgian usage, nationalities)
     languages: Path | None = _inside()  # aliases for language names
     municipalities: Path | None = _inside()  # Statbel REFNIS file (or a subset in its format)
+    successors: Path | None = _inside()  # ended NIS code -> the municipality that replaced it, and since when
+    postcodes: Path | None = _inside()  # bpost postcodes and deelgemeenten with the NIS code of their municipality
     occupations: Path | None = _inside()  # ILO ISCO-08 structure file (.xlsx or .csv)
+    occupation_names: Path | None = _inside()  # occupation titles (name, code) -> their ISCO-08 unit group
     education: Path | None = _inside()  # table of degrees -> ISCED 2011 level
     variables: tuple[tuple[str, str], ...] = setting(  # text variable -> classification
         (), test=lambda variables: all(kind in KINDS for _, kind in variables),

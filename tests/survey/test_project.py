@@ -129,8 +129,8 @@ EVERY_KEY = {
     "weight": {"population": "schemas/pop.csv", "stratum": "herkomst", "margins": ["provincie"], "trim": 2.5,
                "tolerance": 1e-6, "max_iter": 100, "trim_cycles": 10},
     "coding": {"codeframes": "schemas/kaders", "fuzzy_threshold": 80, "reference_date": date(2025, 1, 1),
-               "countries": "a.csv", "languages": "b.csv", "municipalities": "c.txt", "occupations": "d.csv",
-               "education": "e.csv", "variables": {"beroep": "occupation"}},
+               "countries": "a.csv", "languages": "b.csv", "municipalities": "c.txt", "successors": "c2.csv",
+               "postcodes": "c3.csv", "occupations": "d.csv", "occupation_names": "d2.csv", "education": "e.csv", "variables": {"beroep": "occupation"}},
 }
 SECTIONS = {"demo": DemoSettings, "ingest": IngestSettings, "validate": ValidateSettings, "clean": CleanSettings,
             "privacy": PrivacySettings, "fieldwork": FieldworkSettings, "weight": WeightSettings,
