@@ -13,13 +13,13 @@ import pyarrow.compute as pc
 from rapidfuzz.distance import Levenshtein
 
 from pipeline.errors import ErrorCode, SidError
+from pipeline.ingest.fidelity import PROBLEM_COLUMNS, SET_MISSING, no_problems, parse_numbers, problem_rows
 from pipeline.ingest.sources import ColumnMap, RawTable, assemble_multiple, map_columns, read_table
 from pipeline.survey.expressions import ExpressionError, evaluate
 from pipeline.survey.project import Project, Source
 from pipeline.survey.questionnaire import Questionnaire
 
 # Frozen report columns.
-PROBLEM_COLUMNS = ["source", "row", "column", "value", "expected"]
 RECONCILIATION_COLUMNS = ["source", "row", "record", "key", "status", "respondent", "reason"]
 PROVENANCE = ["_source", "_row", "_record", "_mode", "_submitted", "_complete"]
 STATUSES = ("kept", "merged", "excluded")
@@ -201,13 +201,12 @@ def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnair
             column = assemble_multiple(raw, sorted(options[name], key=lambda oc: order[oc[1]]))
         else:
             continue
-        values, bad = _convert(column, var.kind, source.dayfirst)
+        values, action, reason = _convert(column, var, source)
         if var.type in ("select_one", "select_multiple") and var.kind != "numeric":
             values = _names_from_codes(values, var)
-        if bad.any():
-            problems.append(pd.DataFrame({
-                "source": source.name, "row": np.flatnonzero(bad.to_numpy()) + 1, "column": by_var.get(name, name),
-                "value": column[bad].astype(str).to_numpy(), "expected": var.kind}))
+        told = action.notna().to_numpy()
+        if told.any():
+            problems.append(problem_rows(source.name, told, by_var.get(name, name), column, var.kind, action, reason))
         out[name] = values
     if key not in out:
         out[key] = raw[key].astype("string").str.strip()
@@ -222,35 +221,38 @@ def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnair
     frame["_mode"] = source.mode or ""
     frame["_submitted"] = (_datetimes(raw[source.submitted].astype("string"), source.dayfirst)
                            if source.submitted in raw.columns else pd.NaT)
-    found = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
+    found = pd.concat(problems, ignore_index=True) if problems else no_problems()
     return frame, found
 
 
-def _convert(column: pd.Series, kind: str, dayfirst: bool) -> tuple[pd.Series, pd.Series]:
-    if kind == "numeric":
+def _convert(column: pd.Series, var, source: Source) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(values, action, reason): the column in the variable's kind; action and reason say what
+    was done to each cell that did not arrive as written (NA for the others)."""
+    untold = pd.Series(pd.NA, index=column.index, dtype=object)
+    if var.kind == "numeric":
         if pd.api.types.is_numeric_dtype(column):
-            values = column.astype("float64")
-            return values, pd.Series(False, index=column.index)
-        fast = _arrow_numbers(column)
-        if fast is not None:
-            return fast, pd.Series(False, index=column.index)
-        text = column.astype("string").str.strip()
-        values = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").astype("float64")
-    elif kind == "datetime":
+            return column.astype("float64"), untold, untold
+        whole = var.type in ("integer", "select_one")
+        fast = _arrow_numbers(column) if source.decimal == "." else None
+        # A whole number written "2.500" casts to 2.5: only the careful path sees the ambiguity.
+        if fast is not None and not (whole and column.astype("string").str.contains(".", regex=False).any()):
+            return fast, untold, untold
+        return parse_numbers(column, source.decimal, whole)
+    if var.kind == "datetime":
         if pd.api.types.is_datetime64_any_dtype(column):
             values = _ns(column)  # a SAV/Parquet date before 1677 or after 2262: missing, reported
-            return values, (column.notna() & values.isna()).astype(bool)
-        text = column.astype("string").str.strip()
-        values = _datetimes(text, dayfirst)
-    else:
-        if pd.api.types.is_numeric_dtype(column):  # e.g. a SAV string question stored as numbers
-            text = column.astype("string").str.replace(r"\.0$", "", regex=True)
+            bad = column.notna() & values.isna()
         else:
             text = column.astype("string").str.strip()
-        values = text.mask(text == "").astype(object).where(text.notna() & (text != ""), np.nan)
-        return values, pd.Series(False, index=column.index)
-    bad = (text.notna() & (text != "") & values.isna()).fillna(False).astype(bool)
-    return values, bad
+            values = _datetimes(text, source.dayfirst)
+            bad = (text.notna() & (text != "") & values.isna()).fillna(False).astype(bool)
+        return values, untold.mask(bad, SET_MISSING), untold.mask(bad, "not a date or time")
+    if pd.api.types.is_numeric_dtype(column):  # e.g. a SAV string question stored as numbers
+        text = column.astype("string").str.replace(r"\.0$", "", regex=True)
+    else:
+        text = column.astype("string").str.strip()
+    values = text.mask(text == "").astype(object).where(text.notna() & (text != ""), np.nan)
+    return values, untold, untold
 
 
 def _arrow_numbers(column: pd.Series) -> pd.Series | None:

@@ -93,6 +93,8 @@ class Source:
     instance: str | None = setting(None, tables=EXPORT)  # column identifying the record (e.g. meta/instanceID)
     submitted: str | None = setting(None, tables=EXPORT)  # column with the submission time (latest wins among equals)
     dayfirst: bool = setting(True, tables=EXPORT)  # dates like 02/03/2026 are 2 March
+    decimal: str = setting(".", test=lambda mark: mark in (".", ","), expect='must be "." or ","',
+                           tables=EXPORT)  # decimal mark of numbers written as text
 
 
 @dataclass(frozen=True)
