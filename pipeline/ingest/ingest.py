@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 from rapidfuzz.distance import Levenshtein
 
 from pipeline.errors import ErrorCode, SidError
+from pipeline.ingest.declared import apply_declarations
 from pipeline.ingest.fidelity import PROBLEM_COLUMNS, SET_MISSING, no_problems, parse_numbers, problem_rows
 from pipeline.ingest.sources import ColumnMap, RawTable, assemble_multiple, map_columns, read_table
 from pipeline.survey.expressions import ExpressionError, evaluate
@@ -86,10 +87,11 @@ def ingest(project: Project, questionnaire: Questionnaire,
                                fix="Check the delimiter of this source in sid.toml (or leave it out).")
             raise SidError(ErrorCode.SOURCE_COLUMNS, f"respondent key column {key!r} is missing", file=source.path,
                            row=1, fix="Map it with rename in sid.toml, or check survey.key.")
+        table, declared = apply_declarations(table, columns, questionnaire, source, project.missing, key)
         typed, found = typed_frame(table, columns, questionnaire, source, key)
         typed["_order"] = order
         frames.append(typed)
-        problems.append(found)
+        problems.extend([*declared, found])
         tables[source.name] = (table, columns)
     _refuse_missing_questions(tables, questionnaire, project)
     if progress:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +28,7 @@ class RawTable:
     encoding: str | None
     delimiter: str | None
     value_labels: dict  # SAV: variable → {code: label}
+    missing: dict = field(default_factory=dict)  # SAV: variable → declared user-missing [{lo, hi}, ...]
 
 
 def detect_encoding(path: Path) -> str:
@@ -149,6 +150,7 @@ def read_table(source: Source) -> RawTable:
         raise SidError(ErrorCode.SOURCE_EMPTY, "the file is empty", file=path, fix="Export the data again.")
     encoding = delimiter = None
     labels: dict = {}
+    declared: dict = {}
     try:
         if source.format == "csv":
             encoding = source.encoding or detect_encoding(path)
@@ -160,8 +162,11 @@ def read_table(source: Source) -> RawTable:
         elif source.format == "xlsx":
             frame = pd.read_excel(path, sheet_name=source.sheet or 0, dtype=str, engine="openpyxl")
         elif source.format == "sav":
-            frame, meta = pyreadstat.read_sav(str(path), encoding=source.encoding)
+            # user_missing=True: a declared missing value (-1 "weet niet") is read as the value it
+            # is, not as empty; ingest maps it to the project's missing codes (ingest/declared.py).
+            frame, meta = pyreadstat.read_sav(str(path), encoding=source.encoding, user_missing=True)
             labels = meta.variable_value_labels
+            declared = meta.missing_ranges
         else:
             frame = pd.read_parquet(path)
     except SidError:
@@ -204,7 +209,7 @@ def read_table(source: Source) -> RawTable:
         raise SidError(ErrorCode.SOURCE_COLUMNS, f"column {duplicated[0]!r} appears more than once", file=path,
                        sheet=source.sheet if source.format == "xlsx" else None, row=1,
                        column=duplicated[0], fix="Give every column its own name.")
-    return RawTable(frame.reset_index(drop=True), encoding, delimiter, labels)
+    return RawTable(frame.reset_index(drop=True), encoding, delimiter, labels, declared)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from pipeline.survey.project_file import (
 KINDS = ("country", "language", "municipality", "occupation", "education")
 
 SOURCE_FORMATS = ("csv", "xlsx", "sav", "parquet")
+FORMAT_OF_SUFFIX = {"zsav": "sav", "pq": "parquet"}  # other suffixes are their format
 
 # The tables of the keys that are not read from a table of their own dataclass (setting(tables=...)).
 SURVEY = ("survey",)
@@ -74,13 +75,18 @@ SID_MISSING = MissingScheme(
 )
 
 
+def _format_of(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    return FORMAT_OF_SUFFIX.get(suffix, suffix)
+
+
 @dataclass(frozen=True)
 class Source:
     """One input file named in sid.toml: a fieldwork export, the sample frame or the contact log."""
 
     name: str = setting(derive=lambda values: values["path"].stem, tables=EXPORT)  # [sample] is "sample"
     path: Path = setting()
-    format: str = setting(derive=lambda values: values["path"].suffix.lower().lstrip("."),
+    format: str = setting(derive=lambda values: _format_of(values["path"]),
                           test=lambda fmt: fmt in SOURCE_FORMATS, expect="{value!r} is not a supported format",
                           fix=f"Use one of: {', '.join(SOURCE_FORMATS)}.")
     mode: str | None = setting(None, tables=EXPORT)
@@ -95,6 +101,8 @@ class Source:
     dayfirst: bool = setting(True, tables=EXPORT)  # dates like 02/03/2026 are 2 March
     decimal: str = setting(".", test=lambda mark: mark in (".", ","), expect='must be "." or ","',
                            tables=EXPORT)  # decimal mark of numbers written as text
+    recode: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = setting(  # variable → { "file code" = "form code" }
+        (), expect='must be a table of variable = { "file code" = "form code" }', tables=EXPORT)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyreadstat
 import pytest
 
 from conftest import TINY_CHOICES, TINY_PRIVACY_TOML, TINY_SURVEY, write_xlsform
@@ -72,3 +74,72 @@ def test_a_number_that_is_no_number_says_so(tmp_path):
     frame, result = run(project(tmp_path, '[[sources]]\npath = "raw/a.csv"\n', {"a.csv": HEAD + "R1,,,19x8,1,,,,\n"}))
     assert problems_of(result, "geboortejaar") == [[1, "19x8", "set missing", "not a number"]]
     assert pd.isna(frame["geboortejaar"].iloc[0])
+
+
+SAV_SOURCE = '[[sources]]\nname = "capi"\npath = "raw/capi.{ext}"\n'
+
+
+def write_sav(path: Path, labels: dict | None = None, missing: dict | None = None, **columns) -> None:
+    frame = pd.DataFrame({"resp_id": ["R1", "R2", "R3"], "geboortejaar": [1980.0, 99.0, 98.0],
+                          "werk": [1.0, 0.0, 1.0], "tevreden": [4.0, -1.0, np.nan], **columns})
+    pyreadstat.write_sav(frame, str(path), variable_value_labels=labels or {}, missing_ranges=missing or {},
+                         compress=path.suffix == ".zsav")
+
+
+def sav_project(tmp_path, ext="sav", extra="", **kwargs) -> Path:
+    root = project(tmp_path, SAV_SOURCE.format(ext=ext) + extra, {})
+    write_sav(root / "raw" / f"capi.{ext}", **kwargs)
+    return root
+
+
+def test_spss_user_missing_is_read_and_mapped_to_the_project_missing_codes(tmp_path):
+    root = sav_project(tmp_path, labels={"geboortejaar": {99: "Weet niet", 98: "onleesbaar"}},
+                       missing={"geboortejaar": [{"lo": 98, "hi": 99}], "tevreden": [-1],
+                                "resp_id": ["R3"]})
+    frame, result = run(root)
+    assert frame["resp_id"].tolist() == ["R1", "R2", "R3"]  # a declared-missing key is still the key
+    assert frame["tevreden"].tolist()[:2] == [4, -1]  # -1 "weet niet" stays -1, not empty (-9 later)
+    assert frame["geboortejaar"].tolist()[:2] == [1980, -1]
+    assert pd.isna(frame["geboortejaar"].iloc[2])
+    assert problems_of(result, "geboortejaar") == [
+        [2, "99.0", "recoded to -1", "declared user-missing in the file with label 'Weet niet', the project's "
+                                     "missing code -1"],
+        [3, "98.0", "set missing", "declared user-missing in the file (label 'onleesbaar'), and no missing code "
+                                   "of the project has its code or label; add a recode for this source in sid.toml"]]
+
+
+def test_zsav_is_read_by_its_extension(tmp_path):
+    frame, _ = run(sav_project(tmp_path, ext="zsav"))
+    assert frame["werk"].tolist() == [1, 0, 1]
+
+
+def test_value_labels_that_contradict_the_form_are_an_error_naming_both(tmp_path):
+    root = sav_project(tmp_path, labels={"werk": {1: "Nee", 0: "Ja"}})
+    with pytest.raises(SidError) as err:
+        run(root)
+    assert err.value.code == "source_labels"
+    assert "value 1 of 'werk' is labelled 'Nee' in the file but 'ja' in the form, where 'Nee' is 0" in str(err.value)
+    assert 'recode = { werk = { "1" = "0" } }' in str(err.value)
+
+
+def test_a_country_label_that_is_another_choice_is_an_error(tmp_path):
+    root = sav_project(tmp_path, labels={"geboorteland": {1: "Marokko", 2: "België"}},
+                       geboorteland=[1.0, 2.0, 1.0])
+    with pytest.raises(SidError, match=r"value 1 of 'geboorteland' is labelled 'Marokko' in the file but 'België' "
+                                       r"in the form, where 'Marokko' is 2"):
+        run(root)
+
+
+def test_a_recode_resolves_the_contradiction_and_reports_every_recoded_cell(tmp_path):
+    extra = 'recode = { werk = { "1" = "0", "0" = "1" } }\n'
+    root = sav_project(tmp_path, extra=extra, labels={"werk": {1: "Nee", 0: "Ja"}})
+    frame, result = run(root)
+    assert frame["werk"].tolist() == [0, 1, 0]
+    assert problems_of(result, "werk") == [[1, "1.0", "recoded to 0", "recode of this source in sid.toml"],
+                                           [2, "0.0", "recoded to 1", "recode of this source in sid.toml"],
+                                           [3, "1.0", "recoded to 0", "recode of this source in sid.toml"]]
+
+
+def test_labels_that_agree_in_any_form_language_pass(tmp_path):
+    frame, result = run(sav_project(tmp_path, labels={"werk": {1: "Yes", 0: "nee"}, "tevreden": {-1: "weet niet"}}))
+    assert frame["werk"].tolist() == [1, 0, 1]
