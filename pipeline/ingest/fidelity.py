@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 import numpy as np
 import pandas as pd
 
@@ -92,17 +90,3 @@ def parse_numbers(text: pd.Series, decimal: str, whole: bool) -> tuple[pd.Series
 
 def _number_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-def normalise_keys(keys: pd.Series, case: str) -> pd.Series:
-    """The documented key rule: Unicode NFKC (a non-breaking space becomes a space, full-width
-    digits plain ones), surrounding whitespace trimmed, case kept unless `case` is "upper".
-    Vectorised over distinct values."""
-    text = keys.astype("string")
-    uniques = pd.unique(text.dropna())
-    mapping = {u: unicodedata.normalize("NFKC", u).strip() for u in uniques}
-    if case == "upper":
-        mapping = {u: v.upper() for u, v in mapping.items()}
-    changed = {u: v for u, v in mapping.items() if u != v}
-    out = text.replace(changed) if changed else text
-    return out.astype(object).where(out.notna(), None)

@@ -15,6 +15,7 @@ from rapidfuzz.distance import Levenshtein
 from pipeline.errors import ErrorCode, SidError
 from pipeline.ingest.declared import apply_declarations
 from pipeline.ingest.fidelity import PROBLEM_COLUMNS, SET_MISSING, no_problems, parse_numbers, problem_rows
+from pipeline.ingest.keys import nearest_key_problems, normalise_keys, normalised_key_problems
 from pipeline.ingest.sources import ColumnMap, RawTable, assemble_multiple, map_columns, read_table
 from pipeline.survey.expressions import ExpressionError, evaluate
 from pipeline.survey.project import Project, Source
@@ -88,7 +89,7 @@ def ingest(project: Project, questionnaire: Questionnaire,
             raise SidError(ErrorCode.SOURCE_COLUMNS, f"respondent key column {key!r} is missing", file=source.path,
                            row=1, fix="Map it with rename in sid.toml, or check survey.key.")
         table, declared = apply_declarations(table, columns, questionnaire, source, project.missing, key)
-        typed, found = typed_frame(table, columns, questionnaire, source, key)
+        typed, found = typed_frame(table, columns, questionnaire, source, key, project.ingest.key_case)
         typed["_order"] = order
         frames.append(typed)
         problems.extend([*declared, found])
@@ -113,6 +114,12 @@ def ingest(project: Project, questionnaire: Questionnaire,
     except ExpressionError as exc:
         raise SidError(ErrorCode.CONFIG_INVALID, f"ingest.complete_if: {exc}", file=project.file) from None
     status, respondent, reason = resolve(records, project, questionnaire)
+    outside = reason == Reason.NOT_IN_SAMPLE
+    if outside.any():
+        key_columns = {s.name: next((c for c, v in tables[s.name][1].variables.items() if v == key), key)
+                       for s in project.sources}
+        problems.append(nearest_key_problems(records, outside, _sample(project)[project.sample.key], key,
+                                             key_columns))
     reconciliation = pd.DataFrame({
         "source": records["_source"], "row": records["_row"], "record": records["_record"],
         "key": records[key], "status": status, "respondent": respondent, "reason": reason,
@@ -184,7 +191,7 @@ def default_complete_if(questionnaire: Questionnaire, key: str) -> str:
 
 
 def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnaire, source: Source,
-                key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+                key: str, key_case: str = "keep") -> tuple[pd.DataFrame, pd.DataFrame]:
     """The source's columns as form variables, converted to the form's kinds (vectorised per
     column); cells that do not convert become missing and are listed as problems."""
     raw = table.frame
@@ -215,7 +222,9 @@ def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnair
     # Columns that are not in the form (platform metadata) stay in the raw file and are listed in
     # the summary; the record id is kept as _record.
     frame = pd.DataFrame(out, index=raw.index)
-    frame[key] = frame[key].astype(object).where(frame[key].notna(), None)
+    key_column = by_var.get(key, key)
+    frame[key] = normalise_keys(frame[key], key_case)
+    problems.append(normalised_key_problems(raw[key_column], frame[key], source.name, key_column))
     frame["_source"] = source.name
     frame["_row"] = np.arange(1, len(raw) + 1)
     frame["_record"] = (raw[source.instance].astype(str) if source.instance in raw.columns
@@ -371,7 +380,7 @@ def _sample(project: Project) -> pd.DataFrame:
     if sample.key not in table.columns:
         raise SidError(ErrorCode.SOURCE_COLUMNS, f"sample key column {sample.key!r} is missing",
                        file=sample.source.path, row=1, fix="Check sample.key in sid.toml.")
-    table[sample.key] = table[sample.key].astype(str).str.strip()
+    table[sample.key] = normalise_keys(table[sample.key].astype(str), project.ingest.key_case)
     dup = table[sample.key][table[sample.key].duplicated()]
     if len(dup):
         raise SidError(ErrorCode.KEY_DUPLICATE, f"{len(dup)} duplicate value(s) of {sample.key} in the sample, "

@@ -28,6 +28,7 @@ from pipeline.survey.project_file import (
 KINDS = ("country", "language", "municipality", "occupation", "education")
 
 SOURCE_FORMATS = ("csv", "xlsx", "sav", "parquet")
+KEY_CASES = ("keep", "upper")  # ingest.key_case
 FORMAT_OF_SUFFIX = {"zsav": "sav", "pq": "parquet"}  # other suffixes are their format
 
 # The tables of the keys that are not read from a table of their own dataclass (setting(tables=...)).
@@ -123,6 +124,8 @@ class IngestSettings:
     mode_priority: tuple[str, ...] = setting(
         ("capi", "papi", "web"), expect='must be a list of modes, e.g. ["capi", "papi", "web"]')
     test_key_pattern: str = setting(r"^(?i:test)", read=regex)
+    key_case: str = setting("keep", test=lambda case: case in KEY_CASES,  # keys: NFKC, trimmed, then this
+                            expect='must be "keep" or "upper"')
 
 
 def _at_least_one(value: float) -> bool:

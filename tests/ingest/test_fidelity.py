@@ -143,3 +143,31 @@ def test_a_recode_resolves_the_contradiction_and_reports_every_recoded_cell(tmp_
 def test_labels_that_agree_in_any_form_language_pass(tmp_path):
     frame, result = run(sav_project(tmp_path, labels={"werk": {1: "Yes", 0: "nee"}, "tevreden": {-1: "weet niet"}}))
     assert frame["werk"].tolist() == [1, 0, 1]
+
+
+SAMPLE_TOML = '\n[sample]\npath = "raw/sample.csv"\nkey = "resp_id"\n'
+
+
+def test_keys_are_normalised_and_a_key_outside_the_sample_names_the_nearest(tmp_path):
+    rows = ("\u00a0R1 ,,,1980,1,,,,\nＲ2,,,1980,1,,,,\nr3,,,1980,1,,,,\nR40,,,1980,1,,,,\n")
+    root = project(tmp_path, '[[sources]]\npath = "raw/a.csv"\n',
+                   {"a.csv": HEAD + rows, "sample.csv": "resp_id,stratum\nR1,BE\nR2,MA\nR3,TR\nR4,PL\n"},
+                   extra=SAMPLE_TOML)
+    frame, result = run(root)
+    rec = result.reconciliation
+    assert rec[["key", "status", "reason"]].values.tolist() == [
+        ["R1", "kept", ""], ["R2", "kept", ""], ["r3", "excluded", "not_in_sample"], ["R40", "excluded", "not_in_sample"]]
+    assert problems_of(result, "resp_id") == [
+        [2, "Ｒ2", "read as 'R2'", "key rule: Unicode NFKC, trimmed, case as ingest.key_case"],
+        [3, "r3", "record excluded", "not in the sample; nearest sample key 'R3'"],
+        [4, "R40", "record excluded", "not in the sample; nearest sample key 'R4'"]]
+
+
+def test_key_case_upper_matches_keys_that_differ_only_by_case(tmp_path):
+    root = project(tmp_path, '[[sources]]\npath = "raw/a.csv"\n',
+                   {"a.csv": HEAD + "r1,,,1980,1,,,,\n", "sample.csv": "resp_id,stratum\nR1,BE\n"},
+                   extra=SAMPLE_TOML + '\n[ingest]\nkey_case = "upper"\n')
+    frame, result = run(root)
+    assert frame["resp_id"].tolist() == ["R1"]
+    assert problems_of(result, "resp_id") == [[1, "r1", "read as 'R1'",
+                                               "key rule: Unicode NFKC, trimmed, case as ingest.key_case"]]

@@ -150,7 +150,9 @@ def test_sample_frame_joined_without_identifiers(ingested):
 def test_type_problems_name_source_row_and_column(ingested):
     _, result = ingested
     assert list(result.problems.columns) == PROBLEM_COLUMNS
-    assert result.problems.values.tolist() == [["web", 6, "persoon/geboortejaar", "19x8", "numeric", "set missing", "not a number"]]
+    assert result.problems.values.tolist() == [
+        ["web", 6, "persoon/geboortejaar", "19x8", "numeric", "set missing", "not a number"],
+        ["web", 6, "resp_id", "R9", "a key of the sample", "record excluded", "not in the sample; nearest sample key 'R1'"]]
 
 
 def test_cli_ingest_writes_work_files_and_summary(multi):
