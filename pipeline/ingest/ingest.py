@@ -13,12 +13,13 @@ import pyarrow.compute as pc
 from rapidfuzz.distance import Levenshtein
 
 from pipeline.errors import ErrorCode, SidError
+from pipeline.files import sha256
 from pipeline.ingest.declared import apply_declarations
 from pipeline.ingest.fidelity import PROBLEM_COLUMNS, SET_MISSING, no_problems, parse_numbers, problem_rows
 from pipeline.ingest.keys import nearest_key_problems, normalise_keys, normalised_key_problems
 from pipeline.ingest.sources import ColumnMap, RawTable, assemble_multiple, map_columns, read_table
 from pipeline.survey.expressions import ExpressionError, evaluate
-from pipeline.survey.project import Project, Source
+from pipeline.survey.project import SID_MISSING, MissingScheme, Project, Source
 from pipeline.survey.questionnaire import Questionnaire
 
 # Frozen report columns.
@@ -72,6 +73,7 @@ def ingest(project: Project, questionnaire: Questionnaire,
         raise SidError(ErrorCode.CONFIG_INVALID, "no [[sources]] configured", file=project.file,
                        fix="Name at least one fieldwork export under [[sources]].")
     key = project.key
+    _refuse_same_file(project)
     frames, problems, tables = [], [], {}
     for order, source in enumerate(project.sources):
         if progress:
@@ -89,7 +91,8 @@ def ingest(project: Project, questionnaire: Questionnaire,
             raise SidError(ErrorCode.SOURCE_COLUMNS, f"respondent key column {key!r} is missing", file=source.path,
                            row=1, fix="Map it with rename in sid.toml, or check survey.key.")
         table, declared = apply_declarations(table, columns, questionnaire, source, project.missing, key)
-        typed, found = typed_frame(table, columns, questionnaire, source, key, project.ingest.key_case)
+        typed, found = typed_frame(table, columns, questionnaire, source, key, project.ingest.key_case,
+                                   project.missing)
         typed["_order"] = order
         frames.append(typed)
         problems.extend([*declared, found])
@@ -167,18 +170,50 @@ def _refuse_misspelt(columns: ColumnMap, questionnaire: Questionnaire, source: S
 
 
 def _refuse_missing_questions(tables: dict, questionnaire: Questionnaire, project: Project) -> None:
-    """A required question with no column in any source would be delivered empty: an error."""
-    have = set()
-    for _, columns in tables.values():
-        have |= set(columns.variables.values()) | {var for var, _ in columns.options.values()}
-    for v in questionnaire:
-        if v.required and v.type not in _METADATA and v.name not in have and v.name != project.key:
-            one = len(project.sources) == 1
-            raise SidError(ErrorCode.SOURCE_COLUMNS, f"required question {v.name!r} has no column"
-                           + ("" if one else " in any source"),
-                           file=project.sources[0].path if one else project.file, row=1 if one else None,
-                           fix="Export the data again with every question, or map its column with "
-                           "rename in sid.toml.")
+    """A required question with no column in a source would be delivered as -9 for that source's
+    respondents: an error naming the source, unless the source lists it under `absent`."""
+    one = len(project.sources) == 1
+    for source in project.sources:
+        _, columns = tables[source.name]
+        have = set(columns.variables.values()) | {var for var, _ in columns.options.values()}
+        for name in source.absent:
+            if name not in questionnaire:
+                raise SidError(ErrorCode.CONFIG_INVALID, f"absent names {name!r}, which is not a variable of the "
+                               "form", file=project.file, fix=f"Correct absent of source {source.name!r} in sid.toml.")
+        for v in questionnaire:
+            if (v.required and v.type not in _METADATA and v.name not in have and v.name != project.key
+                    and v.name not in source.absent):
+                where = "" if one else f" in source {source.name!r}"
+                raise SidError(ErrorCode.SOURCE_COLUMNS, f"required question {v.name!r} has no column{where}",
+                               file=source.path, row=1,
+                               fix="Export the data again with every question, map its column with rename, or, if "
+                               f"this mode does not ask it, add absent = [\"{v.name}\"] to this source in sid.toml.")
+
+
+def _refuse_same_file(project: Project) -> None:
+    """The same export listed twice (by path, or a copy with the same bytes) would be merged as
+    double submissions: an error. Only files of equal size are hashed."""
+    by_path: dict[Path, str] = {}
+    by_size: dict[int, list[tuple[Path, str]]] = {}
+    for source in project.sources:
+        path = source.path.resolve()
+        if path in by_path:
+            raise _twice(by_path[path], source, "")
+        by_path[path] = source.name
+        if path.is_file():
+            by_size.setdefault(path.stat().st_size, []).append((path, source.name))
+    for same in (group for group in by_size.values() if len(group) > 1):
+        seen: dict[str, str] = {}
+        for path, name in same:
+            digest = sha256(path)
+            if digest in seen:
+                raise _twice(seen[digest], next(s for s in project.sources if s.name == name), " (identical content)")
+            seen[digest] = name
+
+
+def _twice(first: str, source: Source, how: str) -> SidError:
+    return SidError(ErrorCode.SOURCE_TWICE, f"sources {first!r} and {source.name!r} are the same file{how}",
+                    file=source.path, fix="Remove one of the two [[sources]] tables in sid.toml.")
 
 
 def default_complete_if(questionnaire: Questionnaire, key: str) -> str:
@@ -191,7 +226,8 @@ def default_complete_if(questionnaire: Questionnaire, key: str) -> str:
 
 
 def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnaire, source: Source,
-                key: str, key_case: str = "keep") -> tuple[pd.DataFrame, pd.DataFrame]:
+                key: str, key_case: str = "keep", project_missing: MissingScheme = SID_MISSING
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The source's columns as form variables, converted to the form's kinds (vectorised per
     column); cells that do not convert become missing and are listed as problems."""
     raw = table.frame
@@ -208,6 +244,11 @@ def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnair
         elif name in options:
             order = {c: i for i, c in enumerate(var.choices.names)}
             column = assemble_multiple(raw, sorted(options[name], key=lambda oc: order[oc[1]]))
+        elif name in source.absent:  # this mode does not ask it: "niet van toepassing" for its records
+            na = project_missing.code("not_applicable")
+            out[name] = pd.Series(float(na) if var.kind == "numeric" else str(na) if var.choices else np.nan,
+                                  index=raw.index, dtype="float64" if var.kind == "numeric" else object)
+            continue
         else:
             continue
         values, action, reason = _convert(column, var, source)

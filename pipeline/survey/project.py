@@ -102,6 +102,8 @@ class Source:
     dayfirst: bool = setting(True, tables=EXPORT)  # dates like 02/03/2026 are 2 March
     decimal: str = setting(".", test=lambda mark: mark in (".", ","), expect='must be "." or ","',
                            tables=EXPORT)  # decimal mark of numbers written as text
+    absent: tuple[str, ...] = setting(  # required questions this mode does not ask: -3 for its records
+        (), expect="must be a list of variable names", tables=EXPORT)
     recode: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = setting(  # variable → { "file code" = "form code" }
         (), expect='must be a table of variable = { "file code" = "form code" }', tables=EXPORT)
 

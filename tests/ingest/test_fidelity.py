@@ -171,3 +171,32 @@ def test_key_case_upper_matches_keys_that_differ_only_by_case(tmp_path):
     assert frame["resp_id"].tolist() == ["R1"]
     assert problems_of(result, "resp_id") == [[1, "r1", "read as 'R1'",
                                                "key rule: Unicode NFKC, trimmed, case as ingest.key_case"]]
+
+
+TWO = '[[sources]]\nname = "web"\npath = "raw/a.csv"\nmode = "web"\n\n[[sources]]\nname = "papi"\npath = "raw/b.csv"\nmode = "papi"\n'
+
+
+def test_a_required_question_missing_from_one_source_is_an_error_naming_the_source(tmp_path):
+    b = "resp_id,geboortejaar\nR2,1970\n"  # the required `werk` is not in this export
+    root = project(tmp_path, TWO, {"a.csv": HEAD + "R1,,,1980,1,,,,\n", "b.csv": b})
+    with pytest.raises(SidError, match="required question 'werk' has no column in source 'papi'") as err:
+        run(root)
+    assert err.value.code == "source_columns" and str(err.value).startswith(str(root / "raw" / "b.csv"))
+
+
+def test_a_question_listed_absent_is_not_applicable_for_that_source(tmp_path):
+    b = "resp_id,geboortejaar\nR2,1970\n"
+    root = project(tmp_path, TWO + 'absent = ["werk"]\n', {"a.csv": HEAD + "R1,,,1980,1,,,,\n", "b.csv": b})
+    frame, _ = run(root)
+    assert frame.set_index("resp_id")["werk"].to_dict() == {"R1": 1, "R2": -3}
+
+
+def test_the_same_file_twice_is_an_error(tmp_path):
+    same = HEAD + "R1,,,1980,1,,,,\n"
+    root = project(tmp_path, TWO, {"a.csv": same, "b.csv": same})
+    with pytest.raises(SidError, match="sources 'web' and 'papi' are the same file \\(identical content\\)") as err:
+        run(root)
+    assert err.value.code == "source_twice"
+    root = project(tmp_path, TWO.replace("raw/b.csv", "raw/../raw/a.csv"), {"a.csv": same})
+    with pytest.raises(SidError, match="sources 'web' and 'papi' are the same file"):
+        run(root)
