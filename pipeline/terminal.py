@@ -26,13 +26,13 @@ def steps(title: str) -> Iterator[Callable[[str], None]]:
 
 def ingest_summary(result) -> None:
     table = Table(title="Ingest", title_justify="left")
-    numbers = ("rows", "kept", "merged", "excluded", "type problems")
+    numbers = ("rows", "kept", "merged", "excluded", "problems")
     for col in ("source", "file", *numbers):
         table.add_column(col, justify="right" if col in numbers else "left")
     for s in result.sources:
         table.add_row(s.source, s.path.name, *(f"{n:,}" for n in (
-            s.rows, s.kept, s.merged, s.excluded, s.type_problems)))
-    total = [sum(getattr(s, a) for s in result.sources) for a in ("rows", "kept", "merged", "excluded", "type_problems")]
+            s.rows, s.kept, s.merged, s.excluded, s.problems)))
+    total = [sum(getattr(s, a) for s in result.sources) for a in ("rows", "kept", "merged", "excluded", "problems")]
     table.add_row("[bold]total[/bold]", "", *(f"[bold]{n:,}[/bold]" for n in total))
     console.print(table)
     reasons = result.reconciliation.loc[result.reconciliation["status"] != "kept", "reason"].value_counts()
@@ -44,8 +44,8 @@ def ingest_summary(result) -> None:
             shown = ", ".join(s.unmapped[:6]) + (" ..." if len(s.unmapped) > 6 else "")
             console.print(f"[dim]{s.source}: {len(s.unmapped)} column(s) not in the form (platform metadata, not used): {shown}[/dim]")
     if len(result.problems):
-        console.print(f"[yellow]{len(result.problems):,} cells did not fit the form's type; "
-                      "listed in work/ingest_problems.csv[/yellow]")
+        console.print(f"[yellow]{len(result.problems):,} cells or lines did not arrive as written; "
+                      "listed with what was done and why in work/ingest_problems.csv[/yellow]")
 
 
 def export_summary(result) -> None:

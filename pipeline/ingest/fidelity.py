@@ -90,3 +90,15 @@ def parse_numbers(text: pd.Series, decimal: str, whole: bool) -> tuple[pd.Series
 
 def _number_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def repeated_header_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows that repeat the header (exports concatenated with their headers): at least half of the
+    columns, and two or more, hold their own column name."""
+    if frame.empty:
+        return np.zeros(len(frame), dtype=bool)
+    same = np.zeros(len(frame), dtype=int)
+    for col in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_datetime64_any_dtype(frame[col]):
+            same += (frame[col].astype("string").str.strip() == str(col)).fillna(False).to_numpy(dtype=int)
+    return same >= max(2, (len(frame.columns) + 1) // 2)

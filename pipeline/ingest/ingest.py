@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -15,7 +15,14 @@ from rapidfuzz.distance import Levenshtein
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import sha256
 from pipeline.ingest.declared import apply_declarations
-from pipeline.ingest.fidelity import PROBLEM_COLUMNS, SET_MISSING, no_problems, parse_numbers, problem_rows
+from pipeline.ingest.fidelity import (
+    PROBLEM_COLUMNS,
+    SET_MISSING,
+    no_problems,
+    parse_numbers,
+    problem_rows,
+    repeated_header_rows,
+)
 from pipeline.ingest.keys import nearest_key_problems, normalise_keys, normalised_key_problems
 from pipeline.ingest.sources import ColumnMap, RawTable, assemble_multiple, map_columns, read_table
 from pipeline.survey.expressions import ExpressionError, evaluate
@@ -37,6 +44,7 @@ class Reason:
     NOT_IN_SAMPLE = "not_in_sample"
     DOUBLE = "double_submission"
     CROSS_MODE = "duplicate_cross_mode"
+    HEADER = "repeated_header"
 
 
 @dataclass(frozen=True)
@@ -47,7 +55,7 @@ class SourceSummary:
     kept: int
     merged: int
     excluded: int
-    type_problems: int
+    problems: int  # rows of work/ingest_problems.csv
     encoding: str | None
     delimiter: str | None
     unmapped: tuple[str, ...]
@@ -56,7 +64,7 @@ class SourceSummary:
 @dataclass(frozen=True)
 class IngestResult:
     sources: tuple[SourceSummary, ...]
-    problems: pd.DataFrame  # PROBLEM_COLUMNS: cells that did not fit the form's type
+    problems: pd.DataFrame  # PROBLEM_COLUMNS: cells that did not arrive as written, and why
     reconciliation: pd.DataFrame  # RECONCILIATION_COLUMNS: one row per raw record
     complete_if: str
 
@@ -90,10 +98,19 @@ def ingest(project: Project, questionnaire: Questionnaire,
                                fix="Check the delimiter of this source in sid.toml (or leave it out).")
             raise SidError(ErrorCode.SOURCE_COLUMNS, f"respondent key column {key!r} is missing", file=source.path,
                            row=1, fix="Map it with rename in sid.toml, or check survey.key.")
+        header = repeated_header_rows(table.frame)
+        if header.any():  # not a record: its cells are not answers, the line is excluded as what it is
+            table = replace(table, frame=table.frame.mask(pd.Series(header, index=table.frame.index), axis=0))
+            problems.append(problem_rows(source.name, header, "", "(the header)", "a record", "record excluded",
+                                         "the header line repeated inside the data (concatenated exports?)"))
+        if table.frame.empty:
+            problems.append(pd.DataFrame([[source.name, 0, "", "", "records", "none read",
+                                           "the export has a header but no rows"]], columns=PROBLEM_COLUMNS))
         table, declared = apply_declarations(table, columns, questionnaire, source, project.missing, key)
         typed, found = typed_frame(table, columns, questionnaire, source, key, project.ingest.key_case,
                                    project.missing)
         typed["_order"] = order
+        typed["_header"] = header
         frames.append(typed)
         problems.extend([*declared, found])
         tables[source.name] = (table, columns)
@@ -117,6 +134,8 @@ def ingest(project: Project, questionnaire: Questionnaire,
     except ExpressionError as exc:
         raise SidError(ErrorCode.CONFIG_INVALID, f"ingest.complete_if: {exc}", file=project.file) from None
     status, respondent, reason = resolve(records, project, questionnaire)
+    header = records.pop("_header").to_numpy(dtype=bool)
+    status[header], respondent[header], reason[header] = "excluded", "", Reason.HEADER
     outside = reason == Reason.NOT_IN_SAMPLE
     if outside.any():
         key_columns = {s.name: next((c for c, v in tables[s.name][1].variables.items() if v == key), key)

@@ -200,3 +200,22 @@ def test_the_same_file_twice_is_an_error(tmp_path):
     root = project(tmp_path, TWO.replace("raw/b.csv", "raw/../raw/a.csv"), {"a.csv": same})
     with pytest.raises(SidError, match="sources 'web' and 'papi' are the same file"):
         run(root)
+
+
+def test_a_repeated_header_line_is_no_record_and_is_reported(tmp_path):
+    rows = "R1,,,1980,1,,,,\n" + HEAD + "R2,,,1975,0,,,,\n"
+    frame, result = run(project(tmp_path, '[[sources]]\npath = "raw/a.csv"\n', {"a.csv": HEAD + rows}))
+    assert frame["resp_id"].tolist() == ["R1", "R2"]
+    assert result.reconciliation[["row", "status", "reason"]].values.tolist() == [
+        [1, "kept", ""], [2, "excluded", "repeated_header"], [3, "kept", ""]]
+    assert result.problems[["row", "action", "reason"]].values.tolist() == [
+        [2, "record excluded", "the header line repeated inside the data (concatenated exports?)"]]
+
+
+def test_a_header_only_source_is_a_warning_with_no_records(tmp_path):
+    root = project(tmp_path, TWO, {"a.csv": HEAD + "R1,,,1980,1,,,,\n", "b.csv": HEAD})
+    frame, result = run(root)
+    assert frame["resp_id"].tolist() == ["R1"]
+    assert [s.rows for s in result.sources] == [1, 0]
+    assert result.problems.values.tolist() == [
+        ["papi", 0, "", "", "records", "none read", "the export has a header but no rows"]]
