@@ -96,8 +96,19 @@ def ingest(project: Project, questionnaire: Questionnaire,
                                f"was read as one column with delimiter {table.delimiter!r}",
                                file=source.path, row=1,
                                fix="Check the delimiter of this source in sid.toml (or leave it out).")
+            names = {key.lower(), *(col.lower() for col, var in source.rename if var == key)}
+            line = _header_line(table.frame, names)
+            if line is not None:
+                raise SidError(ErrorCode.SOURCE_COLUMNS, f"the header is not on line {source.header_row}: the "
+                               f"respondent key column {key!r} is named on line {source.header_row + line} "
+                               "(title lines above the header?)", file=source.path, sheet=table.sheet,
+                               row=source.header_row + line,
+                               fix=f"Set header_row = {source.header_row + line} for this source in sid.toml.")
             raise SidError(ErrorCode.SOURCE_COLUMNS, f"respondent key column {key!r} is missing", file=source.path,
-                           row=1, fix="Map it with rename in sid.toml, or check survey.key.")
+                           sheet=table.sheet, row=source.header_row,
+                           fix="Map it with rename in sid.toml, or check survey.key.")
+        if table.problems is not None:
+            problems.append(table.problems)
         header = repeated_header_rows(table.frame)
         if header.any():  # not a record: its cells are not answers, the line is excluded as what it is
             table = replace(table, frame=table.frame.mask(pd.Series(header, index=table.frame.index), axis=0))
@@ -188,6 +199,16 @@ def _refuse_misspelt(columns: ColumnMap, questionnaire: Questionnaire, source: S
                                "source in sid.toml.")
 
 
+def _header_line(frame: pd.DataFrame, names: set[str]) -> int | None:
+    """The 1-based line below the header on which a cell names the key: the real header, when
+    title lines stand above it."""
+    top = frame.head(20)
+    for i, (_, row) in enumerate(top.iterrows(), start=1):  # 20 lines at most, not the respondents
+        if any(str(v).strip().lower() in names for v in row.to_numpy() if isinstance(v, str)):
+            return i
+    return None
+
+
 def _refuse_missing_questions(tables: dict, questionnaire: Questionnaire, project: Project) -> None:
     """A required question with no column in a source would be delivered as -9 for that source's
     respondents: an error naming the source, unless the source lists it under `absent`."""
@@ -224,10 +245,19 @@ def _refuse_same_file(project: Project) -> None:
     for same in (group for group in by_size.values() if len(group) > 1):
         seen: dict[str, str] = {}
         for path, name in same:
+            if _header_only(path):
+                continue  # two exports with no records yet are alike, not the same
             digest = sha256(path)
             if digest in seen:
                 raise _twice(seen[digest], next(s for s in project.sources if s.name == name), " (identical content)")
             seen[digest] = name
+
+
+def _header_only(path: Path) -> bool:
+    """A text file of one line (a header with no rows), read only when small."""
+    if path.stat().st_size > 1 << 16:
+        return False
+    return b"\n" not in path.read_bytes().strip()
 
 
 def _twice(first: str, source: Source, how: str) -> SidError:

@@ -14,6 +14,7 @@ import pandas as pd
 import pyreadstat
 
 from pipeline.errors import ErrorCode, SidError
+from pipeline.ingest.workbook import read_xlsx
 from pipeline.survey.project import Source
 from pipeline.survey.questionnaire import Questionnaire
 
@@ -29,6 +30,8 @@ class RawTable:
     delimiter: str | None
     value_labels: dict  # SAV: variable → {code: label}
     missing: dict = field(default_factory=dict)  # SAV: variable → declared user-missing [{lo, hi}, ...]
+    problems: pd.DataFrame | None = None  # XLSX: merged cells and formulas without a value (PROBLEM_COLUMNS)
+    sheet: str | None = None  # XLSX: the sheet read
 
 
 def detect_encoding(path: Path) -> str:
@@ -90,18 +93,20 @@ def _decode_error_row(path: Path, encoding: str) -> tuple[int | None, int | None
     return None, None
 
 
-def _header_duplicates(path: Path, source: Source, encoding: str | None, delimiter: str | None) -> list[str]:
+def _header_duplicates(path: Path, source: Source, encoding: str | None, delimiter: str | None,
+                       sheet: str | None) -> list[str]:
     """Column names given more than once in the file's header (pandas would rename them x.1)."""
     names: list = []
     try:
         if source.format == "csv":
             with open(path, encoding=encoding, errors="replace", newline="") as fh:
-                names = next(csv.reader(fh, delimiter=delimiter), [])
+                lines = csv.reader(fh, delimiter=delimiter)
+                names = next((line for i, line in enumerate(lines, start=1) if i == source.header_row), [])
         elif source.format == "xlsx":
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
             try:
-                ws = wb[source.sheet] if source.sheet else wb.worksheets[0]
-                names = next(ws.iter_rows(max_row=1, values_only=True), ())
+                names = next(wb[sheet].iter_rows(min_row=source.header_row, max_row=source.header_row,
+                                                 values_only=True), ())
             finally:
                 wb.close()
     except Exception:  # the header was read by pandas already; this is only a second look
@@ -129,11 +134,13 @@ def detect_delimiter(path: Path, encoding: str) -> str:
         return best if counts[best] else ","
 
 
-def _read_csv(path: Path, encoding: str, delimiter: str) -> pd.DataFrame:
+def _read_csv(path: Path, encoding: str, delimiter: str, header_row: int = 1) -> pd.DataFrame:
     """Every cell as text. Arrow's multi-threaded reader first (4-5× faster on wide exports,
     the same frame); anything it does not take (a quoted line break, a ragged row ...) is read
     again by pandas' C parser, which also gives the precise error with its line number."""
     options = dict(dtype=str, keep_default_na=False, na_values=[""], encoding=encoding, sep=delimiter)
+    if header_row > 1:  # title lines above the header
+        options["skiprows"] = header_row - 1
     try:
         return pd.read_csv(path, engine="pyarrow", **options)
     except Exception:  # noqa: BLE001 - the C parser below decides what the problem is
@@ -151,6 +158,7 @@ def read_table(source: Source) -> RawTable:
     encoding = delimiter = None
     labels: dict = {}
     declared: dict = {}
+    sheet, found = None, None
     try:
         if source.format == "csv":
             encoding = source.encoding or detect_encoding(path)
@@ -158,9 +166,9 @@ def read_table(source: Source) -> RawTable:
                     ("utf16", "utf32")):
                 _scan(path, detect=False)  # a configured encoding: still refuse binary files
             delimiter = source.delimiter or detect_delimiter(path, encoding)
-            frame = _read_csv(path, encoding, delimiter)
+            frame = _read_csv(path, encoding, delimiter, source.header_row)
         elif source.format == "xlsx":
-            frame = pd.read_excel(path, sheet_name=source.sheet or 0, dtype=str, engine="openpyxl")
+            frame, sheet, found = read_xlsx(path, source.sheet, source.header_row, source.name)
         elif source.format == "sav":
             # user_missing=True: a declared missing value (-1 "weet niet") is read as the value it
             # is, not as empty; ingest maps it to the project's missing codes (ingest/declared.py).
@@ -187,9 +195,6 @@ def read_table(source: Source) -> RawTable:
                        f"({' '.join(str(exc).split())})", file=path, row=row,
                        fix="Check the delimiter and quoting (set delimiter in sid.toml).") from None
     except ValueError as exc:
-        if source.format == "xlsx" and "Worksheet" in str(exc):
-            raise SidError(ErrorCode.SOURCE_UNREADABLE, f"no sheet {source.sheet!r}", file=path,
-                           fix="Set sheet for this source in sid.toml.") from None
         raise SidError(ErrorCode.SOURCE_UNREADABLE, f"cannot read as {source.format} "
                        f"({' '.join(str(exc).split())})", file=path,
                        fix="Check the file and its format in sid.toml.") from None
@@ -199,17 +204,16 @@ def read_table(source: Source) -> RawTable:
                        fix="The file looks damaged: export it again.") from None
     if len(frame.columns) == 0:
         raise SidError(ErrorCode.SOURCE_EMPTY, "the sheet is empty" if source.format == "xlsx" else "no header row",
-                       file=path, sheet=(source.sheet or "1") if source.format == "xlsx" else None,
+                       file=path, sheet=sheet,
                        fix="Export the data again.")
     frame.columns = [str(c).strip() for c in frame.columns]
     duplicated = list(frame.columns[frame.columns.duplicated()])
     if not duplicated and any(re.search(r"\.\d+$", c) for c in frame.columns):
-        duplicated = _header_duplicates(path, source, encoding, delimiter)  # pandas renamed x to x.1
+        duplicated = _header_duplicates(path, source, encoding, delimiter, sheet)  # pandas renamed x to x.1
     if len(duplicated):
         raise SidError(ErrorCode.SOURCE_COLUMNS, f"column {duplicated[0]!r} appears more than once", file=path,
-                       sheet=source.sheet if source.format == "xlsx" else None, row=1,
-                       column=duplicated[0], fix="Give every column its own name.")
-    return RawTable(frame.reset_index(drop=True), encoding, delimiter, labels, declared)
+                       sheet=sheet, row=source.header_row, column=duplicated[0], fix="Give every column its own name.")
+    return RawTable(frame.reset_index(drop=True), encoding, delimiter, labels, declared, found, sheet)
 
 
 @dataclass(frozen=True)

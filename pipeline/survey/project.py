@@ -93,7 +93,9 @@ class Source:
     mode: str | None = setting(None, tables=EXPORT)
     encoding: str | None = setting(None, read=known_encoding)  # None: detected (BOM, else UTF-8, else Windows-1252)
     delimiter: str | None = setting(None, read=verbatim)  # None: detected
-    sheet: str | None = setting(None)  # xlsx: sheet name (default: the first)
+    sheet: str | None = setting(None)  # xlsx: sheet name (default: the first visible one; hidden ones only by name)
+    header_row: int = setting(1, test=lambda row: row >= 1,  # the header's line: title lines above it are skipped
+                              expect="must be a whole number >= 1 (the line of the header)")
     rename: tuple[tuple[str, str], ...] = setting(  # source column → form variable
         (), expect='must be a table of "source column" = "variable"', tables=EXPORT)
     separator: str = setting("/", read=verbatim, tables=EXPORT)  # between group names and the question name in headers

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pyreadstat
 import pytest
@@ -219,3 +220,73 @@ def test_a_header_only_source_is_a_warning_with_no_records(tmp_path):
     assert [s.rows for s in result.sources] == [1, 0]
     assert result.problems.values.tolist() == [
         ["papi", 0, "", "", "records", "none read", "the export has a header but no rows"]]
+
+
+def workbook(path: Path, build) -> None:
+    wb = openpyxl.Workbook()
+    build(wb)
+    wb.save(path)
+
+
+XLSX = '[[sources]]\nname = "papi"\npath = "raw/papi.xlsx"\n'
+PAPI_HEAD = ["resp_id", "geboortejaar", "werk", "tevreden"]
+
+
+def test_a_hidden_sheet_is_never_read_unless_named(tmp_path):
+    def build(wb):
+        stale = wb.active
+        stale.title, stale.sheet_state = "oud", "hidden"
+        stale.append(PAPI_HEAD)
+        stale.append(["R9", 1900, 0, None])
+        ws = wb.create_sheet("invoer")
+        ws.append(PAPI_HEAD)
+        ws.append(["R1", 1980, 1, 4])
+    root = project(tmp_path, XLSX, {})
+    workbook(root / "raw" / "papi.xlsx", build)
+    frame, _ = run(root)
+    assert frame["resp_id"].tolist() == ["R1"]
+    (root / "sid.toml").write_text((root / "sid.toml").read_text().replace(XLSX, XLSX + 'sheet = "Invoer"\n'))
+    with pytest.raises(SidError) as err:
+        run(root)
+    assert "no sheet 'Invoer'; the workbook has 'oud' (hidden), 'invoer'" in str(err.value)
+    assert "Set sheet = 'invoer'" in str(err.value)
+
+
+def test_title_lines_above_the_header_are_named_and_header_row_reads_them(tmp_path):
+    def build(wb):
+        ws = wb.active
+        ws.append(["Samenleven in diversiteit: papieren vragenlijsten"])
+        ws.append(["ingevoerd door: JV"])
+        ws.append(PAPI_HEAD)
+        ws.append(["R1", 1980, 1, 4])
+    root = project(tmp_path, XLSX, {})
+    workbook(root / "raw" / "papi.xlsx", build)
+    with pytest.raises(SidError, match="the header is not on line 1: the respondent key column 'resp_id' is named "
+                                       "on line 3") as err:
+        run(root)
+    assert "Set header_row = 3" in str(err.value)
+    (root / "sid.toml").write_text((root / "sid.toml").read_text().replace(XLSX, XLSX + "header_row = 3\n"))
+    frame, _ = run(root)
+    assert frame[["resp_id", "geboortejaar"]].values.tolist() == [["R1", 1980]]
+
+
+def test_merged_cells_and_formulas_without_a_saved_value_are_reported(tmp_path):
+    def build(wb):
+        ws = wb.active
+        ws.append(PAPI_HEAD)
+        ws.append(["R1", 1980, 1, 4])
+        ws.append(["R2", 1975, 1, 4])
+        ws.append(["R3", "=B2+1", 0, None])
+        ws.merge_cells("C2:C3")  # "werk" keyed once for two questionnaires
+        ws.merge_cells("D2:D3")
+    root = project(tmp_path, XLSX, {})
+    workbook(root / "raw" / "papi.xlsx", build)
+    frame, result = run(root)
+    werk = frame.set_index("resp_id")["werk"]
+    assert werk["R1"] == 1 and pd.isna(werk["R2"])
+    found = result.problems[["row", "column", "value", "action", "reason"]].values.tolist()
+    assert found == [
+        [2, "tevreden", "", "left empty", "merged cell D2:D3: Excel shows 4 here, but only D2 holds it; unmerge and fill in"],
+        [2, "werk", "", "left empty", "merged cell C2:C3: Excel shows 1 here, but only C2 holds it; unmerge and fill in"],
+        [3, "geboortejaar", "=B2+1", "left empty", "formula without a saved result (the workbook was not "
+                                                  "recalculated); open and save it in Excel, or type the value"]]

@@ -237,7 +237,7 @@ def test_reconciliation_invariant_over_random_splits(tmp_path_factory, records):
                            "talen": "nl" if complete else ""})
     for mode, found in rows.items():
         pd.DataFrame(found, columns=["resp_id", "geboortejaar", "werk", "geboorteland", "talen"]).to_csv(
-            root / "raw" / f"{mode}.csv", index=False)
+            root / "raw" / f"{mode}.csv", index=False, sep="," if mode == "web" else ";")  # never the same file
     (root / "sid.toml").write_text(
         '[survey]\nname = "p"\nform = "schemas/form.xlsx"\nkey = "resp_id"\n'
         '[ingest]\ncomplete_if = "${talen} != \'\'"\n'

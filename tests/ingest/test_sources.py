@@ -316,7 +316,7 @@ def test_xlsx_missing_sheet_is_named(papi):
 
 def test_xlsx_empty_first_sheet_is_refused_naming_the_sheet(papi):
     error = _error(Source("papi", papi, "xlsx"))  # no sheet given: the first, which is empty
-    assert error.code == "source_empty" and error.sheet == "1"
+    assert error.code == "source_empty" and error.sheet == "Blad1"
 
 
 def test_xlsx_duplicate_header_is_refused(tmp_path):
