@@ -10,10 +10,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from rapidfuzz.distance import Levenshtein
 
 from pipeline.errors import ErrorCode, SidError
-from pipeline.files import sha256
 from pipeline.ingest.declared import apply_declarations
 from pipeline.ingest.fidelity import (
     PROBLEM_COLUMNS,
@@ -24,7 +22,15 @@ from pipeline.ingest.fidelity import (
     repeated_header_rows,
 )
 from pipeline.ingest.keys import nearest_key_problems, normalise_keys, normalised_key_problems
+from pipeline.ingest.labels import names_from_labels
 from pipeline.ingest.sources import ColumnMap, RawTable, assemble_multiple, map_columns, read_table
+from pipeline.ingest.structure import (
+    METADATA,
+    refuse_missing_key,
+    refuse_missing_questions,
+    refuse_misspelt,
+    refuse_same_file,
+)
 from pipeline.survey.expressions import ExpressionError, evaluate
 from pipeline.survey.project import SID_MISSING, MissingScheme, Project, Source
 from pipeline.survey.questionnaire import Questionnaire
@@ -45,6 +51,13 @@ class Reason:
     DOUBLE = "double_submission"
     CROSS_MODE = "duplicate_cross_mode"
     HEADER = "repeated_header"
+    REJECTED = "rejected_in_review"  # ODK Central ReviewState = rejected
+    NOT_APPROVED = "not_approved"  # KoboToolbox _validation_status = validation_status_not_approved
+
+
+# Columns in which the data platforms record a reviewer's verdict, and the verdicts that exclude.
+REVIEW_COLUMNS = {"ReviewState": ({"rejected"}, Reason.REJECTED),
+                  "_validation_status": ({"validation_status_not_approved", "not approved"}, Reason.NOT_APPROVED)}
 
 
 @dataclass(frozen=True)
@@ -81,32 +94,15 @@ def ingest(project: Project, questionnaire: Questionnaire,
         raise SidError(ErrorCode.CONFIG_INVALID, "no [[sources]] configured", file=project.file,
                        fix="Name at least one fieldwork export under [[sources]].")
     key = project.key
-    _refuse_same_file(project)
+    refuse_same_file(project)
     frames, problems, tables = [], [], {}
     for order, source in enumerate(project.sources):
         if progress:
             progress(f"reading {source.path.name}")
         table = read_table(source)
         columns = map_columns(list(table.frame.columns), questionnaire, source)
-        _refuse_misspelt(columns, questionnaire, source)
-        if key not in columns.variables.values() and key not in table.frame.columns:
-            found = list(table.frame.columns)
-            if len(found) == 1 and any(d in found[0] for d in ",;\t|"):
-                raise SidError(ErrorCode.SOURCE_COLUMNS, f"respondent key column {key!r} is missing: the header "
-                               f"was read as one column with delimiter {table.delimiter!r}",
-                               file=source.path, row=1,
-                               fix="Check the delimiter of this source in sid.toml (or leave it out).")
-            names = {key.lower(), *(col.lower() for col, var in source.rename if var == key)}
-            line = _header_line(table.frame, names)
-            if line is not None:
-                raise SidError(ErrorCode.SOURCE_COLUMNS, f"the header is not on line {source.header_row}: the "
-                               f"respondent key column {key!r} is named on line {source.header_row + line} "
-                               "(title lines above the header?)", file=source.path, sheet=table.sheet,
-                               row=source.header_row + line,
-                               fix=f"Set header_row = {source.header_row + line} for this source in sid.toml.")
-            raise SidError(ErrorCode.SOURCE_COLUMNS, f"respondent key column {key!r} is missing", file=source.path,
-                           sheet=table.sheet, row=source.header_row,
-                           fix="Map it with rename in sid.toml, or check survey.key.")
+        refuse_misspelt(columns, questionnaire, source)
+        refuse_missing_key(table, columns, source, key)
         if table.problems is not None:
             problems.append(table.problems)
         header = repeated_header_rows(table.frame)
@@ -125,7 +121,7 @@ def ingest(project: Project, questionnaire: Questionnaire,
         frames.append(typed)
         problems.extend([*declared, found])
         tables[source.name] = (table, columns)
-    _refuse_missing_questions(tables, questionnaire, project)
+    refuse_missing_questions(tables, questionnaire, project)
     if progress:
         progress("resolving duplicates")
     records = pd.concat(frames, ignore_index=True)
@@ -135,7 +131,7 @@ def ingest(project: Project, questionnaire: Questionnaire,
                        "no records in any source", file=project.sources[0].path if one else project.file,
                        fix="Export the data again once interviews are in.")
     for var in questionnaire:  # an optional question no source has: asked of no one, all missing
-        if var.type not in _METADATA and var.name not in records.columns:
+        if var.type not in METADATA and var.name not in records.columns:
             records[var.name] = pd.Series(np.nan, index=records.index, dtype={
                 "numeric": "float64", "datetime": "datetime64[ns]"}.get(var.kind, object))
     complete_if = project.ingest.complete_if or default_complete_if(questionnaire, key)
@@ -160,7 +156,7 @@ def ingest(project: Project, questionnaire: Questionnaire,
     kept = records[status == "kept"]
     frame = join_sample(kept, project)
     ordered = [c for c in dict.fromkeys([key, *questionnaire.names]) if c in frame.columns]
-    extra = [c for c in frame.columns if c not in ordered and c not in PROVENANCE and c != "_order"]
+    extra = [c for c in frame.columns if c not in ordered and c not in PROVENANCE and c not in ("_order", "_review")]
     frame = frame[ordered + extra + PROVENANCE].sort_values(key, kind="stable").reset_index(drop=True)
     summaries = []
     for source in project.sources:
@@ -177,92 +173,6 @@ def ingest(project: Project, questionnaire: Questionnaire,
         summaries.append(summary)
     report = pd.concat(problems, ignore_index=True)[PROBLEM_COLUMNS]
     return frame, IngestResult(tuple(summaries), report, reconciliation.reset_index(drop=True), complete_if)
-
-
-_METADATA = ("calculate", "start", "end", "today", "deviceid", "username")
-
-
-def _refuse_misspelt(columns: ColumnMap, questionnaire: Questionnaire, source: Source) -> None:
-    """A column that is not in the form but is one or two letters away from a question this source
-    has no column for is a misspelt header: an error, not a column silently left out."""
-    have = set(columns.variables.values()) | {var for var, _ in columns.options.values()}
-    wanted = {v.name.lower(): v.name for v in questionnaire if v.name not in have}
-    for col in columns.unmapped:
-        last = (col.split(source.separator)[-1] if source.separator else col).strip().lower()
-        if len(last) < 4 or last.startswith(("_", "unnamed:")):
-            continue
-        for lower, name in wanted.items():
-            if len(lower) >= 4 and Levenshtein.distance(last, lower) <= (1 if len(lower) <= 6 else 2):
-                raise SidError(ErrorCode.SOURCE_COLUMNS, f"column {col!r} is not in the form (did you mean "
-                               f"{name!r}?)", file=source.path, row=1, column=col,
-                               fix=f'Correct the header, or add rename = {{ "{col}" = "{name}" }} to this '
-                               "source in sid.toml.")
-
-
-def _header_line(frame: pd.DataFrame, names: set[str]) -> int | None:
-    """The 1-based line below the header on which a cell names the key: the real header, when
-    title lines stand above it."""
-    top = frame.head(20)
-    for i, (_, row) in enumerate(top.iterrows(), start=1):  # 20 lines at most, not the respondents
-        if any(str(v).strip().lower() in names for v in row.to_numpy() if isinstance(v, str)):
-            return i
-    return None
-
-
-def _refuse_missing_questions(tables: dict, questionnaire: Questionnaire, project: Project) -> None:
-    """A required question with no column in a source would be delivered as -9 for that source's
-    respondents: an error naming the source, unless the source lists it under `absent`."""
-    one = len(project.sources) == 1
-    for source in project.sources:
-        _, columns = tables[source.name]
-        have = set(columns.variables.values()) | {var for var, _ in columns.options.values()}
-        for name in source.absent:
-            if name not in questionnaire:
-                raise SidError(ErrorCode.CONFIG_INVALID, f"absent names {name!r}, which is not a variable of the "
-                               "form", file=project.file, fix=f"Correct absent of source {source.name!r} in sid.toml.")
-        for v in questionnaire:
-            if (v.required and v.type not in _METADATA and v.name not in have and v.name != project.key
-                    and v.name not in source.absent):
-                where = "" if one else f" in source {source.name!r}"
-                raise SidError(ErrorCode.SOURCE_COLUMNS, f"required question {v.name!r} has no column{where}",
-                               file=source.path, row=1,
-                               fix="Export the data again with every question, map its column with rename, or, if "
-                               f"this mode does not ask it, add absent = [\"{v.name}\"] to this source in sid.toml.")
-
-
-def _refuse_same_file(project: Project) -> None:
-    """The same export listed twice (by path, or a copy with the same bytes) would be merged as
-    double submissions: an error. Only files of equal size are hashed."""
-    by_path: dict[Path, str] = {}
-    by_size: dict[int, list[tuple[Path, str]]] = {}
-    for source in project.sources:
-        path = source.path.resolve()
-        if path in by_path:
-            raise _twice(by_path[path], source, "")
-        by_path[path] = source.name
-        if path.is_file():
-            by_size.setdefault(path.stat().st_size, []).append((path, source.name))
-    for same in (group for group in by_size.values() if len(group) > 1):
-        seen: dict[str, str] = {}
-        for path, name in same:
-            if _header_only(path):
-                continue  # two exports with no records yet are alike, not the same
-            digest = sha256(path)
-            if digest in seen:
-                raise _twice(seen[digest], next(s for s in project.sources if s.name == name), " (identical content)")
-            seen[digest] = name
-
-
-def _header_only(path: Path) -> bool:
-    """A text file of one line (a header with no rows), read only when small."""
-    if path.stat().st_size > 1 << 16:
-        return False
-    return b"\n" not in path.read_bytes().strip()
-
-
-def _twice(first: str, source: Source, how: str) -> SidError:
-    return SidError(ErrorCode.SOURCE_TWICE, f"sources {first!r} and {source.name!r} are the same file{how}",
-                    file=source.path, fix="Remove one of the two [[sources]] tables in sid.toml.")
 
 
 def default_complete_if(questionnaire: Questionnaire, key: str) -> str:
@@ -292,7 +202,10 @@ def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnair
             column = raw[by_var[name]]
         elif name in options:
             order = {c: i for i, c in enumerate(var.choices.names)}
-            column = assemble_multiple(raw, sorted(options[name], key=lambda oc: order[oc[1]]))
+            column, unreadable = assemble_multiple(raw, sorted(options[name], key=lambda oc: order[oc[1]]))
+            for col, bad in unreadable.items():
+                problems.append(problem_rows(source.name, bad, col, raw[col], "1 or 0 (chosen or not)", "not counted",
+                                             "an option column holds neither 1/0 nor True/False"))
         elif name in source.absent:  # this mode does not ask it: "niet van toepassing" for its records
             na = project_missing.code("not_applicable")
             out[name] = pd.Series(float(na) if var.kind == "numeric" else str(na) if var.choices else np.nan,
@@ -300,6 +213,12 @@ def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnair
             continue
         else:
             continue
+        if var.type in ("select_one", "select_multiple"):
+            column, label_action, label_reason = names_from_labels(column, var)
+            told = label_action.notna().to_numpy()
+            if told.any():
+                problems.append(problem_rows(source.name, told, by_var.get(name, name), raw[by_var[name]]
+                                             if name in by_var else column, var.kind, label_action, label_reason))
         values, action, reason = _convert(column, var, source)
         if var.type in ("select_one", "select_multiple") and var.kind != "numeric":
             values = _names_from_codes(values, var)
@@ -320,6 +239,11 @@ def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnair
     frame["_record"] = (raw[source.instance].astype(str) if source.instance in raw.columns
                         else source.name + ":" + frame["_row"].astype(str))
     frame["_mode"] = source.mode or ""
+    frame["_review"] = ""
+    for column, (verdicts, reason) in REVIEW_COLUMNS.items():
+        if column in raw.columns:
+            said = raw[column].astype("string").str.strip().str.casefold()
+            frame["_review"] = frame["_review"].mask(said.isin(verdicts).fillna(False).to_numpy(), reason)
     frame["_submitted"] = (_datetimes(raw[source.submitted].astype("string"), source.dayfirst)
                            if source.submitted in raw.columns else pd.NaT)
     found = pd.concat(problems, ignore_index=True) if problems else no_problems()
@@ -435,11 +359,15 @@ def resolve(records: pd.DataFrame, project: Project, questionnaire: Questionnair
     test = ~no_key & keys.astype(str).str.contains(project.ingest.test_key_pattern, regex=True)
     status[test.to_numpy()] = "excluded"
     reason[test.to_numpy()] = Reason.TEST
+    if "_review" in records.columns:  # a reviewer rejected it on the platform: never a candidate
+        review = records["_review"].fillna("").to_numpy(dtype=object)
+        rejected = (status == "kept") & (review != "")
+        status[rejected], reason[rejected] = "excluded", review[rejected]
     if project.sample is not None:
         sample_keys = _sample(project)[project.sample.key]
-        outside = ~no_key & ~test & ~keys.isin(set(sample_keys))
-        status[outside.to_numpy()] = "excluded"
-        reason[outside.to_numpy()] = Reason.NOT_IN_SAMPLE
+        outside = (status == "kept") & ~keys.isin(set(sample_keys)).to_numpy()
+        status[outside] = "excluded"
+        reason[outside] = Reason.NOT_IN_SAMPLE
     respondent = np.where(status == "kept", keys.astype(object), "")
 
     form_vars = [v for v in questionnaire.names if v in records.columns and v != key]

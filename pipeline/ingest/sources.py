@@ -14,6 +14,7 @@ import pandas as pd
 import pyreadstat
 
 from pipeline.errors import ErrorCode, SidError
+from pipeline.ingest.labels import header_to_variable, label_headers
 from pipeline.ingest.workbook import read_xlsx
 from pipeline.survey.project import Source
 from pipeline.survey.questionnaire import Questionnaire
@@ -239,6 +240,7 @@ def map_columns(columns: list[str], questionnaire: Questionnaire, source: Source
     indicator = {option_column_name(m, c).lower(): (m, c)
                  for m, v in multi.items() for c in v.choices.names}
     rename = dict(source.rename)
+    by_label = label_headers(questionnaire)
     variables: dict[str, str] = {}
     options: dict[str, tuple[str, str]] = {}
     unmapped = []
@@ -252,6 +254,8 @@ def map_columns(columns: list[str], questionnaire: Questionnaire, source: Source
             variables[col] = target
             continue
         parts = col.split(source.separator) if source.separator else [col]
+        if source.separator != "/" and "/" in parts[-1]:  # ODK Central: persoon-talen/nl
+            parts = [*parts[:-1], *parts[-1].split("/")]
         last = parts[-1].strip().lower()
         if last in by_name:
             variables[col] = by_name[last]
@@ -259,8 +263,14 @@ def map_columns(columns: list[str], questionnaire: Questionnaire, source: Source
             options[col] = (parts[-2].strip(), parts[-1].strip())
         elif last in indicator:
             options[col] = indicator[last]
-        else:
-            unmapped.append(col)
+        else:  # a Labels export: the header is the question's label (or question/option labels)
+            variable, option = header_to_variable(col, source.separator, by_label, questionnaire)
+            if variable is not None:
+                variables[col] = variable
+            elif option is not None:
+                options[col] = option
+            else:
+                unmapped.append(col)
     taken: dict[str, str] = {}
     for col, var in variables.items():
         if var in taken:
@@ -271,12 +281,29 @@ def map_columns(columns: list[str], questionnaire: Questionnaire, source: Source
     return ColumnMap(variables, options, tuple(unmapped))
 
 
-def assemble_multiple(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> pd.Series:
-    """Space-separated choice names from 0/1 option columns, in the order given; all-missing → NaN."""
+# Option-column cells and what they say: 0/1 (Kobo, SPSS), True/False (legacy KoboCAT exports),
+# 1/empty (ODK Central, which writes nothing for an option not chosen).
+_CHOSEN = {"1": 1.0, "0": 0.0, "true": 1.0, "false": 0.0, "1.0": 1.0, "0.0": 0.0}
+
+
+def assemble_multiple(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> tuple[pd.Series, dict[str, np.ndarray]]:
+    """Space-separated choice names from option columns, in the order given; all-missing → NaN.
+    Also, per option column, the cells that are neither chosen nor not chosen (then not counted)."""
     text = pd.Series("", index=frame.index, dtype=object)
     seen = pd.Series(False, index=frame.index)
+    unreadable = {}
     for col, choice in columns:
-        values = pd.to_numeric(frame[col], errors="coerce")
+        column = frame[col]
+        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            values = column.astype("float64")
+            bad = values.notna() & ~values.isin([0.0, 1.0])
+        else:
+            cells = column.astype("string").str.strip().str.lower()
+            values = cells.map(_CHOSEN).astype("float64")
+            bad = cells.notna() & (cells != "") & values.isna()
+        values = values.where(~bad)
+        if bad.any():
+            unreadable[col] = bad.to_numpy(dtype=bool)
         seen |= values.notna()
         text = text + np.where(values.to_numpy() == 1, choice + " ", "")
-    return text.str.rstrip().where(seen).astype(object)
+    return text.str.rstrip().where(seen).astype(object), unreadable
