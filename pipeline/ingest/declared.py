@@ -28,9 +28,13 @@ def _code_text(code: object) -> str:
 
 def apply_declarations(table: RawTable, columns: ColumnMap, questionnaire: Questionnaire, source: Source,
                        missing: MissingScheme, key: str) -> tuple[RawTable, list[pd.DataFrame]]:
-    """The source's recode map applied, then (SAV) its value labels checked against the form and
+    """The source's `empty` texts emptied and its recode map applied, then (SAV) its value labels checked against the form and
     its declared user-missing values mapped; every changed cell is a problem row."""
     frame = table.frame.copy(deep=False)
+    if source.empty:  # the source's own spelling of an empty cell (KoboCAT: n/a for not asked)
+        for col in frame.columns:
+            if not pd.api.types.is_numeric_dtype(frame[col]):
+                frame[col] = frame[col].mask(frame[col].astype("string").str.strip().isin(source.empty).fillna(False))
     labels = {col: dict(found) for col, found in table.value_labels.items()}
     problems: list[pd.DataFrame] = []
     by_var = {var: col for col, var in columns.variables.items()}

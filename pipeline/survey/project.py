@@ -104,6 +104,8 @@ class Source:
     dayfirst: bool = setting(True, tables=EXPORT)  # dates like 02/03/2026 are 2 March
     decimal: str = setting(".", test=lambda mark: mark in (".", ","), expect='must be "." or ","',
                            tables=EXPORT)  # decimal mark of numbers written as text
+    empty: tuple[str, ...] = setting(  # texts that mean an empty cell, e.g. ["n/a"] (legacy KoboCAT exports)
+        (), expect='must be a list of texts, e.g. ["n/a"]', tables=EXPORT)
     absent: tuple[str, ...] = setting(  # required questions this mode does not ask: -3 for its records
         (), expect="must be a list of variable names", tables=EXPORT)
     recode: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = setting(  # variable → { "file code" = "form code" }

@@ -127,9 +127,15 @@ def test_legacy_kobocat_csv_true_false_option_columns(tmp_path):
              "2026-03-02T10:00:00.000+01:00,,R1,1980,1,4,BE,True,False,False,n/a,46,uuid:u1,301,u1,2026-03-02T09:31:05",
              "2026-03-03T11:00:00.000+01:00,,R2,1999,0,n/a,MA,True,True,False,n/a,27,uuid:u2,302,u2,2026-03-03T10:25:40"]
     toml = '[[sources]]\nname = "web"\npath = "raw/kobocat.csv"\ninstance = "meta/instanceID"\n'
-    frame, result = run(project(tmp_path, toml, {"kobocat.csv": "\n".join(lines) + "\n", "sample.csv": SAMPLE},
-                                SAMPLE_TOML))
+    files = {"kobocat.csv": "\n".join(lines) + "\n", "sample.csv": SAMPLE}
+    frame, result = run(project(tmp_path, toml, files, SAMPLE_TOML))
     assert frame.set_index("resp_id")["talen"].to_dict() == {"R1": "nl", "R2": "nl ar"}
+    # KoboCAT writes n/a for a question not asked: without `empty` it is reported, not read
+    assert result.problems[["row", "column", "value", "action"]].values.tolist() == [
+        [2, "persoon/tevreden", "n/a", "set missing"]]
+    frame, result = run(project(tmp_path, toml + 'empty = ["n/a"]\n', files, SAMPLE_TOML))
+    assert result.problems.empty
+    assert frame.set_index("resp_id")["talen_anders"].isna().all()
 
 
 CENTRAL_HEADER = ["SubmissionDate", "start", "end", "resp_id", "persoon-geboortejaar", "persoon-werk",
