@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, replace
 
-from pipeline.cleaning.stage import CleanOutcome, run_clean
+from pipeline.cleaning.stage import CleanOutcome, check_corrections, run_clean
 from pipeline.coding.coding import CodingResult
 from pipeline.coding.stage import run_code
 from pipeline.delivery.export import ExportResult
@@ -43,6 +43,7 @@ def run_all(project: Project, progress=None) -> RunResult:
     manifest of inputs and outputs; the delivery is swapped into cleaned/ as a whole."""
     questionnaire = questionnaire_of(project)
     delivery_privacy(project)  # no key, no delivery: refuse before anything is written
+    check_corrections(project, questionnaire)  # a rule that cannot hold stops the run before any stage
     # The whole delivery is staged beside cleaned/ (same file system) and swapped in only when
     # every file is written: a run that fails or is killed leaves the previous delivery as it was.
     recover_directory(project.cleaned)
