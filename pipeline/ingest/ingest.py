@@ -100,8 +100,8 @@ def ingest(project: Project, questionnaire: Questionnaire,
         if progress:
             progress(f"reading {source.path.name}")
         table = read_table(source)
-        columns = map_columns(list(table.frame.columns), questionnaire, source)
-        refuse_misspelt(columns, questionnaire, source)
+        columns = map_columns(list(table.frame.columns), questionnaire, source, table.mr_sets)
+        refuse_misspelt(columns, questionnaire, source, table.frame)
         refuse_missing_key(table, columns, source, key)
         if table.problems is not None:
             problems.append(table.problems)

@@ -14,7 +14,7 @@ import pandas as pd
 import pyreadstat
 
 from pipeline.errors import ErrorCode, SidError
-from pipeline.ingest.labels import header_to_variable, label_headers
+from pipeline.ingest.labels import header_to_variable, label_headers, norm
 from pipeline.ingest.workbook import read_xlsx
 from pipeline.survey.project import Source
 from pipeline.survey.questionnaire import Questionnaire
@@ -33,6 +33,7 @@ class RawTable:
     missing: dict = field(default_factory=dict)  # SAV: variable → declared user-missing [{lo, hi}, ...]
     problems: pd.DataFrame | None = None  # XLSX: merged cells and formulas without a value (PROBLEM_COLUMNS)
     sheet: str | None = None  # XLSX: the sheet read
+    mr_sets: dict = field(default_factory=dict)  # SAV: dichotomy sets → {"variables": [...], "labels": [...]}
 
 
 def detect_encoding(path: Path) -> str:
@@ -159,7 +160,7 @@ def read_table(source: Source) -> RawTable:
     encoding = delimiter = None
     labels: dict = {}
     declared: dict = {}
-    sheet, found = None, None
+    sheet, found, mr_sets = None, None, {}
     try:
         if source.format == "csv":
             encoding = source.encoding or detect_encoding(path)
@@ -176,6 +177,7 @@ def read_table(source: Source) -> RawTable:
             frame, meta = pyreadstat.read_sav(str(path), encoding=source.encoding, user_missing=True)
             labels = meta.variable_value_labels
             declared = meta.missing_ranges
+            frame, mr_sets = _dichotomies(frame, meta)
         else:
             frame = pd.read_parquet(path)
     except SidError:
@@ -214,7 +216,23 @@ def read_table(source: Source) -> RawTable:
     if len(duplicated):
         raise SidError(ErrorCode.SOURCE_COLUMNS, f"column {duplicated[0]!r} appears more than once", file=path,
                        sheet=sheet, row=source.header_row, column=duplicated[0], fix="Give every column its own name.")
-    return RawTable(frame.reset_index(drop=True), encoding, delimiter, labels, declared, found, sheet)
+    return RawTable(frame.reset_index(drop=True), encoding, delimiter, labels, declared, found, sheet, mr_sets)
+
+
+def _dichotomies(frame: pd.DataFrame, meta) -> tuple[pd.DataFrame, dict]:
+    """The .sav's multiple-dichotomy sets (MRSETS /MDGROUP): their variables, with the counted
+    value read as 1 (chosen) and any other value as 0, and the variables' labels."""
+    found = {}
+    for name, mr in (getattr(meta, "mr_sets", None) or {}).items():
+        if not mr.get("is_dichotomy"):
+            continue
+        members = [v for v in mr["variable_list"] if v in frame.columns]
+        counted = mr.get("counted_value")
+        for v in members:
+            if counted is not None and pd.api.types.is_numeric_dtype(frame[v]):
+                frame[v] = (frame[v] == float(counted)).astype("float64").where(frame[v].notna())
+        found[name] = {"variables": members, "labels": [meta.column_names_to_labels.get(v) or "" for v in members]}
+    return frame, found
 
 
 @dataclass(frozen=True)
@@ -232,9 +250,11 @@ def option_column_name(variable: str, choice: str) -> str:
     return f"{variable}_{'m' + choice[1:] if choice.startswith('-') else choice}"
 
 
-def map_columns(columns: list[str], questionnaire: Questionnaire, source: Source) -> ColumnMap:
-    """Group prefixes (`persoon/geboortejaar`), the rename map, case differences and both
-    select_multiple layouts (`group/q/option` columns, or `q_option` indicators)."""
+def map_columns(columns: list[str], questionnaire: Questionnaire, source: Source,
+                mr_sets: dict | None = None) -> ColumnMap:
+    """Group prefixes (`persoon/geboortejaar`), the rename map, case differences, question labels
+    (Labels exports) and the select_multiple layouts (`group/q/option` columns, `q_option`
+    indicators, or an SPSS multiple-dichotomy set named after the question)."""
     by_name = {v.name.lower(): v.name for v in questionnaire}
     multi = {v.name: v for v in questionnaire if v.type == "select_multiple"}
     indicator = {option_column_name(m, c).lower(): (m, c)
@@ -244,7 +264,11 @@ def map_columns(columns: list[str], questionnaire: Questionnaire, source: Source
     variables: dict[str, str] = {}
     options: dict[str, tuple[str, str]] = {}
     unmapped = []
+    in_sets = _set_options(mr_sets or {}, questionnaire, source)
     for col in columns:
+        if col in in_sets:
+            options[col] = in_sets[col]
+            continue
         if col in rename:
             target = by_name.get(rename[col].lower())
             if target is None:
@@ -284,6 +308,31 @@ def map_columns(columns: list[str], questionnaire: Questionnaire, source: Source
 # Option-column cells and what they say: 0/1 (Kobo, SPSS), True/False (legacy KoboCAT exports),
 # 1/empty (ODK Central, which writes nothing for an option not chosen).
 _CHOSEN = {"1": 1.0, "0": 0.0, "true": 1.0, "false": 0.0, "1.0": 1.0, "0.0": 0.0}
+
+
+def _set_options(mr_sets: dict, questionnaire: Questionnaire, source: Source) -> dict[str, tuple[str, str]]:
+    """Each variable of a dichotomy set named after a select_multiple → (question, choice): the
+    choice whose label (any language) is the variable's label, or its part after the last ":",
+    or whose name ends the variable's name. A variable that matches no choice, or two, is an error:
+    mapping by position would be a guess."""
+    found = {}
+    for name, mr in mr_sets.items():
+        var = next((v for v in questionnaire if v.name.lower() == name.lower() and v.type == "select_multiple"), None)
+        if var is None or var.choices is None:
+            continue
+        for col, label in zip(mr["variables"], mr["labels"]):
+            wanted = {norm(label), norm(label.rsplit(":", 1)[-1])} - {""}
+            hits = [c.name for c in var.choices.choices
+                    if wanted & {norm(t) for t in c.labels.values()}
+                    or col.lower() == option_column_name(var.name, c.name).lower()]
+            if len(hits) != 1:
+                raise SidError(ErrorCode.SOURCE_COLUMNS, f"multiple-response set ${name}: variable {col!r} "
+                               f"(label {label!r}) matches {'no choice' if not hits else 'several choices'} of "
+                               f"{var.name!r}", file=source.path, column=col,
+                               fix="Give each variable of the set the label of its choice (as in the form), or "
+                               f"name it {option_column_name(var.name, var.choices.names[0])} and so on.")
+            found[col] = (var.name, hits[0])
+    return found
 
 
 def assemble_multiple(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> tuple[pd.Series, dict[str, np.ndarray]]:

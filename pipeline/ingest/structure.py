@@ -10,16 +10,19 @@ from rapidfuzz.distance import Levenshtein
 
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import sha256
-from pipeline.ingest.sources import ColumnMap, RawTable
+from pipeline.ingest.sources import ColumnMap, RawTable, option_column_name
 from pipeline.survey.project import Project, Source
 from pipeline.survey.questionnaire import Questionnaire
 
 METADATA = ("calculate", "start", "end", "today", "deviceid", "username")
 
 
-def refuse_misspelt(columns: ColumnMap, questionnaire: Questionnaire, source: Source) -> None:
+def refuse_misspelt(columns: ColumnMap, questionnaire: Questionnaire, source: Source,
+                    frame: pd.DataFrame | None = None) -> None:
     """A column that is not in the form but is one or two letters away from a question this source
-    has no column for is a misspelt header: an error, not a column silently left out."""
+    has no column for is a misspelt header: an error, not a column silently left out. The rename
+    it suggests is one that gives the right data: a 0/1 column near a select_multiple is one of
+    its option columns, never the answer itself."""
     have = set(columns.variables.values()) | {var for var, _ in columns.options.values()}
     wanted = {v.name.lower(): v.name for v in questionnaire if v.name not in have}
     for col in columns.unmapped:
@@ -28,10 +31,23 @@ def refuse_misspelt(columns: ColumnMap, questionnaire: Questionnaire, source: So
             continue
         for lower, name in wanted.items():
             if len(lower) >= 4 and Levenshtein.distance(last, lower) <= (1 if len(lower) <= 6 else 2):
+                var = questionnaire[name]
+                if var.type == "select_multiple" and frame is not None and _dichotomy(frame[col]):
+                    options = ", ".join(option_column_name(name, c) for c in var.choices.names)
+                    raise SidError(ErrorCode.SOURCE_COLUMNS, f"column {col!r} is not in the form: it holds 0/1 "
+                                   f"like one option of the select_multiple {name!r}", file=source.path, row=1,
+                                   column=col, fix=f"Name the option columns after their choices ({options}), "
+                                   "or declare them as a multiple-response set (MRSETS) in the .sav.")
                 raise SidError(ErrorCode.SOURCE_COLUMNS, f"column {col!r} is not in the form (did you mean "
                                f"{name!r}?)", file=source.path, row=1, column=col,
                                fix=f'Correct the header, or add rename = {{ "{col}" = "{name}" }} to this '
                                "source in sid.toml.")
+
+
+def _dichotomy(column: pd.Series) -> bool:
+    """Only 0, 1 (or True/False) and empty cells."""
+    cells = column.dropna().astype(str).str.strip().str.lower()
+    return bool(len(cells)) and cells.isin(["0", "1", "0.0", "1.0", "true", "false", ""]).all()
 
 
 def _header_line(frame: pd.DataFrame, names: set[str]) -> int | None:

@@ -11,7 +11,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from conftest import TINY_CHOICES, TINY_PRIVACY_TOML, TINY_SURVEY, write_xlsform
+from conftest import TINY_CHOICES, TINY_PRIVACY_TOML, TINY_SURVEY, run_pspp, write_xlsform
 from pipeline.errors import SidError
 from pipeline.ingest.ingest import ingest
 from pipeline.survey.project import load_project
@@ -290,3 +290,46 @@ def test_merged_cells_and_formulas_without_a_saved_value_are_reported(tmp_path):
         [2, "werk", "", "left empty", "merged cell C2:C3: Excel shows 1 here, but only C2 holds it; unmerge and fill in"],
         [3, "geboortejaar", "=B2+1", "left empty", "formula without a saved result (the workbook was not "
                                                   "recalculated); open and save it in Excel, or type the value"]]
+
+
+MR_SPS = """DATA LIST LIST /resp_id (A4) geboortejaar werk (F4.0) talen1 talen2 talen3 (F1.0).
+BEGIN DATA
+R1 1980 1 {r1}
+R2 1975 0 {r2}
+R3 1990 1 {r3}
+END DATA.
+VARIABLE LABELS talen1 'Welke talen: Nederlands' talen2 'Welke talen: Arabic' talen3 'Welke talen: {third}'.
+MRSETS /MDGROUP NAME=$talen LABEL='Welke talen spreekt u thuis?' VARIABLES=talen1 talen2 talen3 VALUE={counted}.
+SAVE OUTFILE='capi.sav'.
+"""
+
+
+def pspp_sav(root: Path, **fill) -> None:
+    code, _, text = run_pspp(MR_SPS.format(**fill).replace("capi.sav", str(root / "raw" / "capi.sav")), root)
+    assert code == 0, text
+
+
+@pytest.mark.pspp
+def test_an_spss_dichotomy_set_is_the_select_multiple_by_its_labels(tmp_path):
+    root = project(tmp_path, SAV_SOURCE.format(ext="sav"), {})
+    pspp_sav(root, r1="2 1 1", r2="2 2 2", r3="1 1 2", third="Andere", counted=2)  # counted value 2 = chosen
+    frame, result = run(root)
+    assert frame["talen"].tolist() == ["nl", "nl ar other", "other"]
+    assert result.problems.empty
+
+
+@pytest.mark.pspp
+def test_a_set_variable_that_matches_no_choice_is_an_error_not_a_guess(tmp_path):
+    root = project(tmp_path, SAV_SOURCE.format(ext="sav"), {})
+    pspp_sav(root, r1="1 0 0", r2="0 0 0", r3="0 1 1", third="Overig", counted=1)
+    with pytest.raises(SidError, match=r"multiple-response set \$talen: variable 'talen3' \(label 'Welke talen: "
+                                       r"Overig'\) matches no choice of 'talen'"):
+        run(root)
+
+
+def test_a_01_column_near_a_select_multiple_is_never_suggested_as_its_rename(tmp_path):
+    rows = "resp_id,geboortejaar,werk,talen1\nR1,1980,1,1\nR2,1975,0,0\n"
+    with pytest.raises(SidError) as err:
+        run(project(tmp_path, '[[sources]]\npath = "raw/a.csv"\n', {"a.csv": rows}))
+    assert "holds 0/1 like one option of the select_multiple 'talen'" in str(err.value)
+    assert "rename" not in str(err.value) and "talen_nl, talen_ar, talen_other" in str(err.value)
