@@ -109,7 +109,7 @@ class Source:
     absent: tuple[str, ...] = setting(  # required questions this mode does not ask: -3 for its records
         (), expect="must be a list of variable names", tables=EXPORT)
     recode: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = setting(  # variable → { "file code" = "form code" }
-        (), expect='must be a table of variable = { "file code" = "form code" }', tables=EXPORT)
+        (), expect='must be a table of variable = {{ "file code" = "form code" }}', tables=EXPORT)
 
 
 @dataclass(frozen=True)
