@@ -13,6 +13,7 @@ import pytest
 
 from conftest import TINY_CHOICES, TINY_PRIVACY_TOML, TINY_SURVEY, run_pspp, write_xlsform
 from pipeline.errors import SidError
+from pipeline.fieldwork.stage import read_contacts, read_sample
 from pipeline.ingest.ingest import ingest
 from pipeline.survey.project import load_project
 from pipeline.survey.questionnaire import load_questionnaire
@@ -333,3 +334,13 @@ def test_a_01_column_near_a_select_multiple_is_never_suggested_as_its_rename(tmp
         run(project(tmp_path, '[[sources]]\npath = "raw/a.csv"\n', {"a.csv": rows}))
     assert "holds 0/1 like one option of the select_multiple 'talen'" in str(err.value)
     assert "rename" not in str(err.value) and "talen_nl, talen_ar, talen_other" in str(err.value)
+
+
+def test_fieldwork_reads_sample_and_contact_keys_by_the_same_rule(tmp_path):
+    root = project(tmp_path, '[[sources]]\npath = "raw/a.csv"\n',
+                   {"a.csv": HEAD + "R1,,,1980,1,,,,\n", "sample.csv": "resp_id,stratum\n r1\u00a0,BE\n",
+                    "contacts.csv": "sample_id;poging;datum;modus;interviewer_id;uitkomst\nr1 ;1;02/03/2026;web;;1.1\n"},
+                   extra=SAMPLE_TOML + '\n[contacts]\npath = "raw/contacts.csv"\n\n[ingest]\nkey_case = "upper"\n')
+    proj = load_project(root)
+    assert read_sample(proj)["sample_id"].tolist() == ["R1"]
+    assert read_contacts(proj)["sample_id"].tolist() == ["R1"]
