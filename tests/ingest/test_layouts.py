@@ -9,8 +9,11 @@ option columns `q/value` holding 1 or nothing, then KEY ... ReviewState ... Form
 from __future__ import annotations
 
 import openpyxl
+import pandas as pd
 import pytest
 
+from pipeline.ingest.labels import names_from_labels
+from pipeline.survey.questionnaire import Choice, ChoiceList, Variable
 from test_fidelity import project, run
 
 SAMPLE = "resp_id,stratum\nR1,BE\nR2,MA\nR3,TR\n"
@@ -109,7 +112,7 @@ def test_kobo_labels_xlsx_without_group_labels(tmp_path):
     check(frame, result, "not_approved")
 
 
-def test_an_unknown_or_ambiguous_label_is_reported(tmp_path):
+def test_an_unknown_label_is_reported(tmp_path):
     rows = [r[:] for r in LABEL_ROWS]
     rows[0][6] = "Belgique"  # not a label of the list in any language
     files = {"kobo.csv": kobo_lines([LABEL_HEADER, *rows]), "sample.csv": SAMPLE}
@@ -160,3 +163,13 @@ def test_odk_central_csv_with_a_rejected_submission(tmp_path):
     frame, result = run(project(tmp_path, toml, files, SAMPLE_TOML))
     check(frame, result, "rejected_in_review")
     assert result.reconciliation["record"].tolist() == ["uuid:a", "uuid:b", "uuid:c"]
+
+
+def test_a_label_two_choices_share_is_reported_not_guessed():
+    both = ChoiceList("werkstatus", (Choice("1", {"nl": "Ja", "en": "Yes"}), Choice("2", {"nl": "Nee", "en": "No"}),
+                                     Choice("3", {"nl": "Ander", "en": "Ja"})))  # "Ja": 1 in Dutch, 3 in English
+    var = Variable("werk", "select_one", 2, choices=both)
+    values, action, reason = names_from_labels(pd.Series(["Yes", "Ja", "Nee", "Ander", "7"]), var)
+    assert values.tolist()[:4] == ["1", None, "2", "3"]
+    assert action.tolist()[1] == "set missing" and reason.tolist()[1] == "label 'Ja' is the label of several choices: 1, 3"
+    assert action.isna().tolist() == [True, False, True, True, True]  # "7": a number, whose validity cleaning judges (logged)
