@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from pipeline import workdir
-from pipeline.cleaning.stage import CleanOutcome, run_clean
+from pipeline.cleaning.stage import CleanOutcome, check_corrections, run_clean
 from pipeline.coding.coding import CodingResult
 from pipeline.coding.stage import run_code
 from pipeline.delivery.export import ExportResult
@@ -74,6 +74,7 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
 
     questionnaire = questionnaire_of(project)
     delivery_privacy(project)  # no key, no delivery: refuse before anything is written
+    check_corrections(project, questionnaire)  # a rule that cannot hold stops the run before any stage
     with staged_delivery(project, run_id or new_run_id()) as staged:
         frame, ingested = run_ingest(staged, questionnaire, progress)
         checkpoint("ingest")

@@ -110,19 +110,19 @@ def _within_constraint(var: Variable, frame: pd.DataFrame, rng: np.random.Genera
 
 def _texts(var: Variable, rng: np.random.Generator, n: int) -> np.ndarray:
     """Text answers that look like what the form app stores for the question's type."""
-    draw = rng.integers(0, 10**6, size=n)
     if var.type == "time":
+        draw = rng.integers(0, 10**6, size=n)
         return np.array([f"{8 + d % 12:02d}:{d % 60:02d}:00.000+01:00" for d in draw], dtype=object)
     if var.type in ("image", "audio", "video", "file", "background-audio", "osm"):
         ext = {"image": "jpg", "audio": "m4a", "video": "mp4", "osm": "osm"}.get(var.type, "bin")
-        return np.array([f"{1772438400000 + d * 997}.{ext}" for d in draw], dtype=object)
+        return np.array([f"{1772438400000 + d * 997}.{ext}" for d in rng.integers(0, 10**6, size=n)], dtype=object)
     if var.type in ("geopoint", "start-geopoint", "geotrace", "geoshape"):
         return np.array([f"{50.7 + (d % 5000) / 10000:.6f} {4.2 + (d % 7000) / 10000:.6f} 0.0 {5 + d % 20}.0"
-                         for d in draw], dtype=object)
+                         for d in rng.integers(0, 10**6, size=n)], dtype=object)
     if var.type in ("barcode", "deviceid", "simserial", "subscriberid", "username") or var.collected:
-        return np.array([f"{var.type}-{d:06d}" for d in draw], dtype=object)
+        return np.array([f"{var.type}-{d:06d}" for d in rng.integers(0, 10**6, size=n)], dtype=object)
     bank = next((texts for stem, texts in _TEXTS.items() if stem and stem in var.name), _TEXTS[""])
-    return np.asarray(bank, dtype=object)[draw % len(bank)]
+    return np.asarray(bank, dtype=object)[rng.integers(0, len(bank), size=n)]
 
 
 def _weights(names: tuple[str, ...]) -> np.ndarray:

@@ -22,6 +22,7 @@ from pipeline.fieldwork.report import (
     render_html,
 )
 from pipeline.files import write_text_atomic
+from pipeline.ingest.keys import normalise_keys
 from pipeline.ingest.sources import read_table
 from pipeline.privacy import scrub_table
 from pipeline.survey.project import FieldworkSettings, Project
@@ -52,6 +53,7 @@ def read_sample(project: Project) -> pd.DataFrame:
         raise SidError(ErrorCode.SOURCE_COLUMNS, f"sample key column {project.sample.key!r} is missing",
                        file=project.sample.source.path, row=1, fix="Check sample.key in sid.toml.")
     sample = sample.drop(columns=[c for c in project.sample.identifiers if c in sample.columns])
+    sample[project.sample.key] = normalise_keys(sample[project.sample.key], project.ingest.key_case)  # as ingest reads them
     return sample.rename(columns={project.sample.key: "sample_id"})
 
 
@@ -59,8 +61,11 @@ def read_contacts(project: Project, until: pd.Timestamp | None = None) -> pd.Dat
     """The contact log (as it was on `until`), one row per attempt; None without [contacts]."""
     if project.contacts is None:
         return None
-    return parse_contacts(read_table(project.contacts).frame, file=project.contacts.path, until=until,
-                          dayfirst=project.contacts.dayfirst)
+    contacts = parse_contacts(read_table(project.contacts).frame, file=project.contacts.path, until=until,
+                              dayfirst=project.contacts.dayfirst)
+    if "sample_id" in contacts.columns:  # the keys by the rule ingest reads them with
+        contacts["sample_id"] = normalise_keys(contacts["sample_id"], project.ingest.key_case)
+    return contacts
 
 
 def sample_and_dispositions(project: Project, until: pd.Timestamp | None = None

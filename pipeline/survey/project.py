@@ -30,6 +30,8 @@ UI_LANGUAGES = ("nl", "en")  # what sid's terminal speaks
 KINDS = ("country", "language", "municipality", "occupation", "education")
 
 SOURCE_FORMATS = ("csv", "xlsx", "sav", "parquet")
+KEY_CASES = ("keep", "upper")  # ingest.key_case
+FORMAT_OF_SUFFIX = {"zsav": "sav", "pq": "parquet"}  # other suffixes are their format
 
 # The tables of the keys that are not read from a table of their own dataclass (setting(tables=...)).
 SURVEY = ("survey",)
@@ -80,26 +82,41 @@ def _at_least_one(value: float) -> bool:
     return value >= 1
 
 
+def _format_of(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    return FORMAT_OF_SUFFIX.get(suffix, suffix)
+
+
 @dataclass(frozen=True)
 class Source:
     """One input file named in sid.toml: a fieldwork export, the sample frame or the contact log."""
 
     name: str = setting(derive=lambda values: values["path"].stem, tables=EXPORT)  # [sample] is "sample"
     path: Path = setting()
-    format: str = setting(derive=lambda values: values["path"].suffix.lower().lstrip("."),
+    format: str = setting(derive=lambda values: _format_of(values["path"]),
                           test=lambda fmt: fmt in SOURCE_FORMATS, expect="{value!r} is not a supported format",
                           fix=f"Use one of: {', '.join(SOURCE_FORMATS)}.")
     mode: str | None = setting(None, tables=EXPORT, test=lambda mode: mode in MODES,
                                expect="{value!r} is not a mode of collection", fix=f"Use one of: {', '.join(MODES)}.")
     encoding: str | None = setting(None, read=known_encoding)  # None: detected (BOM, else UTF-8, else Windows-1252)
     delimiter: str | None = setting(None, read=verbatim)  # None: detected
-    sheet: str | None = setting(None)  # xlsx: sheet name (default: the first)
+    sheet: str | None = setting(None)  # xlsx: sheet name (default: the first visible one; hidden ones only by name)
+    header_row: int = setting(1, test=lambda row: row >= 1,  # the header's line: title lines above it are skipped
+                              expect="must be a whole number >= 1 (the line of the header)")
     rename: tuple[tuple[str, str], ...] = setting(  # source column → form variable
         (), expect='must be a table of "source column" = "variable"', tables=EXPORT)
     separator: str = setting("/", read=verbatim, tables=EXPORT)  # between group names and the question name in headers
     instance: str | None = setting(None, tables=EXPORT)  # column identifying the record (e.g. meta/instanceID)
     submitted: str | None = setting(None, tables=EXPORT)  # column with the submission time (latest wins among equals)
     dayfirst: bool = setting(True, tables=EXPORT)  # dates like 02/03/2026 are 2 March
+    decimal: str = setting(".", test=lambda mark: mark in (".", ","), expect='must be "." or ","',
+                           tables=EXPORT)  # decimal mark of numbers written as text
+    empty: tuple[str, ...] = setting(  # texts that mean an empty cell, e.g. ["n/a"] (legacy KoboCAT exports)
+        (), expect='must be a list of texts, e.g. ["n/a"]', tables=EXPORT)
+    absent: tuple[str, ...] = setting(  # required questions this mode does not ask: -3 for its records
+        (), expect="must be a list of variable names", tables=EXPORT)
+    recode: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = setting(  # variable → { "file code" = "form code" }
+        (), expect='must be a table of variable = {{ "file code" = "form code" }}', tables=EXPORT)
     # Bounds (docs/robustness.md): a garbage or hostile file fails in seconds, not after hours.
     max_size_mb: int = setting(2048, test=_at_least_one, expect="must be a whole number of MB >= 1")
     max_line_kb: int = setting(  # text exports: the longest line (a record) in KB
@@ -129,6 +146,8 @@ class IngestSettings:
         ("capi", "papi", "web"), expect='must be a list of modes, e.g. ["capi", "papi", "web"]',
         test=lambda modes: set(modes) <= set(MODES))
     test_key_pattern: str = setting(r"^(?i:test)", read=regex)
+    key_case: str = setting("keep", test=lambda case: case in KEY_CASES,  # keys: NFKC, trimmed, then this
+                            expect='must be "keep" or "upper"')
 
 
 # A speeder: an interview shorter than this share of the median duration of all interviews.

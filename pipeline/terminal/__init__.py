@@ -103,12 +103,12 @@ def run_closing(result, project, elapsed: float) -> None:
 
 def ingest_summary(result) -> None:
     table = Table(title=t("ingest.title"), title_justify="left")
-    numbers = ("rows", "kept", "merged", "excluded", "type_problems")
+    numbers = ("rows", "kept", "merged", "excluded", "problems")
     for col in ("source", "file", *numbers):
         table.add_column(t("col." + col), justify="right" if col in numbers else "left")
     for s in result.sources:
         table.add_row(s.source, s.path.name, *(num(n) for n in (
-            s.rows, s.kept, s.merged, s.excluded, s.type_problems)))
+            s.rows, s.kept, s.merged, s.excluded, s.problems)))
     total = [sum(getattr(s, a) for s in result.sources) for a in numbers]
     table.add_row(f"[bold]{t('total')}[/bold]", "", *(f"[bold]{num(n)}[/bold]" for n in total))
     console.print(table)

@@ -25,15 +25,17 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "ingest.title": ("Inlezen", "Ingest"),
     "col.source": ("bron", "source"), "col.file": ("bestand", "file"), "col.rows": ("rijen", "rows"),
     "col.kept": ("behouden", "kept"), "col.merged": ("samengevoegd", "merged"),
-    "col.excluded": ("uitgesloten", "excluded"), "col.type_problems": ("typeproblemen", "type problems"),
+    "col.excluded": ("uitgesloten", "excluded"), "col.problems": ("problemen", "problems"),
     "total": ("totaal", "total"),
     "ingest.not_kept": ("niet behouden: {reasons}  (work/reconciliation.csv)",
                         "not kept: {reasons}  (work/reconciliation.csv)"),
     "ingest.unmapped": ("{source}: {n} kolom(men) niet in de vragenlijst (metadata van het platform, niet "
                         "gebruikt): {shown}", "{source}: {n} column(s) not in the form (platform metadata, not "
                         "used): {shown}"),
-    "ingest.problems": ("{n} cellen pasten niet bij het type in de vragenlijst; zie work/ingest_problems.csv",
-                        "{n} cells did not fit the form's type; listed in work/ingest_problems.csv"),
+    "ingest.problems": ("{n} cellen of regels kwamen niet aan zoals geschreven; wat ermee gebeurde en waarom: "
+                        "work/ingest_problems.csv",
+                        "{n} cells or lines did not arrive as written; listed with what was done and why in "
+                        "work/ingest_problems.csv"),
     # export
     "export.sav": ("SPSS-bestand {path}  ({rows} respondenten, {columns} variabelen)",
                    "SPSS file {path}  ({rows} respondents, {columns} variables)"),
