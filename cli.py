@@ -9,8 +9,43 @@ from pathlib import Path
 from typing import Callable
 
 import typer
+import typer.core
+
+GLOBAL_HELP = ("Options of every command, before or after its name: -p/--project DIR (the survey "
+               "project folder, default: here), --debug (full traceback of errors).")
+
+
+class _Commands(typer.core.TyperGroup):
+    """`sid run -p DIR` as well as `sid -p DIR run`: --project/-p and --debug found after the
+    command's name are moved before it, where the app's callback reads them."""
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        front, rest, i = [], [], 0
+        while i < len(args):
+            arg = args[i]
+            if arg == "--":
+                rest.extend(args[i:])
+                break
+            if arg == "--debug" or arg.startswith(("--project=", "-p=")) or (arg.startswith("-p") and len(arg) > 2
+                                                                              and not arg.startswith("--")):
+                front.append(arg)
+            elif arg in ("--project", "-p") and i + 1 < len(args):
+                front.extend(args[i:i + 2])
+                i += 1
+            else:
+                rest.append(arg)
+            i += 1
+        return super().parse_args(ctx, front + rest)
+
+    def get_command(self, ctx, name: str):
+        command = super().get_command(ctx, name)
+        if command is not None and not command.epilog:  # every command's --help names the global options
+            command.epilog = GLOBAL_HELP
+        return command
+
 
 app = typer.Typer(
+    cls=_Commands,
     help="sid: fieldwork and data cleaning for the survey Samenleven in diversiteit.",
     no_args_is_help=True,
     add_completion=False,
@@ -71,9 +106,12 @@ def command(func: Callable) -> Callable:
 
 
 def _project():
+    from pipeline import terminal as render
     from pipeline.survey.project import load_project
 
-    return load_project(state.project_dir)
+    project = load_project(state.project_dir)
+    render.use_language(project.ui_language)  # [survey] ui_language: what the terminal speaks
+    return project
 
 
 @contextmanager
@@ -101,8 +139,10 @@ def run() -> None:
 
     project = _project()
     with _writing(project) as lock, render.steps("sid run") as progress:
-        result = run_all(project, progress, run_id=lock.run_id)
+        result = run_all(project, progress, progress.done, run_id=lock.run_id)
+    progress.flush()
     render.run_summary(result)
+    render.run_closing(result, project, progress.elapsed)
     raise typer.Exit(result.exit_code)
 
 
@@ -182,16 +222,18 @@ def export() -> None:
 
 @app.command()
 @command
-def form() -> None:
-    """Check the questionnaire (XLSForm) and list its variables per module.
+def form(
+    as_json: bool = typer.Option(False, "--json", help="Print the variables as JSON (for scripts)."),
+) -> None:
+    """Check the questionnaire (XLSForm) and list its variables per module: name, type, label, routing.
 
-    Example: sid form
+    Example: sid form --json > variables.json
     """
     from pipeline import terminal as render
     from pipeline.survey.questionnaire import questionnaire_of
 
     project = _project()
-    render.form_summary(questionnaire_of(project), project.language)
+    render.form_summary(questionnaire_of(project), project.language, as_json)
 
 
 @app.command()

@@ -58,6 +58,8 @@ class ErrorCode(StrEnum):
     SOURCE_UNREADABLE = "source_unreadable", "a fieldwork export cannot be read as a table: {detail}"
     SOURCE_TOO_LARGE = "source_too_large", "a fieldwork export exceeds a bound of sid.toml [limits]: {detail}"
     SOURCE_COLUMNS = "source_columns", "a fieldwork export lacks a column it needs: {detail}"
+    SOURCE_LABELS = "source_labels", "a fieldwork export's value labels contradict the form: {detail}"
+    SOURCE_TWICE = "source_twice", "the same fieldwork export is listed twice: {detail}"
     KEY_DUPLICATE = "key_duplicate", "the sample frame repeats a key: {detail}"
     CONTACTS_INVALID = "contacts_invalid", "the contact log is not valid: {detail}"
     # Pseudonymisation

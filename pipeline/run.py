@@ -9,10 +9,12 @@ work/delivery/, which the next `sid export` takes into its delivery."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from pipeline import workdir
-from pipeline.cleaning.stage import CleanOutcome, run_clean
+from pipeline.cleaning.stage import CleanOutcome, check_corrections, run_clean
 from pipeline.coding.coding import CodingResult
 from pipeline.coding.stage import run_code
 from pipeline.delivery.export import ExportResult
@@ -32,6 +34,17 @@ from pipeline.weighting.weights import WeightResult
 
 
 @dataclass(frozen=True)
+class StageDone:
+    """A stage of `sid run` has finished: what it did in one figure (`count` of `what`, a key the
+    terminal words in the UI language) and how long it took."""
+
+    stage: str  # ingest, code, clean, validate, weight, report, export
+    count: int
+    what: str  # interviews_kept, answers_open, cells_changed, errors, weighted, interviewers, variables
+    seconds: float
+
+
+@dataclass(frozen=True)
 class RunResult:
     ingest: IngestResult
     clean: CleanOutcome
@@ -45,36 +58,53 @@ class RunResult:
         return 1 if self.clean.validation.errors else 0
 
 
-def run_all(project: Project, progress=None, run_id: str | None = None) -> RunResult:
+def run_all(project: Project, progress=None, finished: Callable[[StageDone], None] | None = None,
+            run_id: str | None = None) -> RunResult:
     """ingest → code → clean (validated after) → weight → fieldwork report → export, then the
-    manifest of inputs and outputs; the delivery is swapped into cleaned/ as a whole.
+    manifest of inputs and outputs; the delivery is swapped into cleaned/ as a whole. `progress`
+    hears the current step, `finished` each stage as it ends; `run_id` names the staging folder
+    (the CLI passes the one of its project lock)."""
+    clock = [time.perf_counter()]
 
-    `run_id` names the staging folder (the CLI passes the one of its project lock)."""
+    def done(stage: str, count: int, what: str) -> None:
+        now = time.perf_counter()
+        if finished:
+            finished(StageDone(stage, int(count), what, now - clock[0]))
+        clock[0] = now
+
     questionnaire = questionnaire_of(project)
     delivery_privacy(project)  # no key, no delivery: refuse before anything is written
+    check_corrections(project, questionnaire)  # a rule that cannot hold stops the run before any stage
     with staged_delivery(project, run_id or new_run_id()) as staged:
         frame, ingested = run_ingest(staged, questionnaire, progress)
         checkpoint("ingest")
+        done("ingest", ingested.rows, "interviews_kept")
         coded = None
         if project.coding is not None:
             frame, coded = run_code(staged, questionnaire, frame, progress)
             checkpoint("code")
+            done("code", coded.coverage["open_distinct"].sum(), "answers_open")
         cleaned, outcome = run_clean(staged, questionnaire, frame, progress)
         checkpoint("clean")
+        done("clean", len(outcome.result.log), "cells_changed")
         weighted = fieldwork = None
         if project.weight is not None:  # weights, then the fieldwork report (agency's and delivery's)
             _say(progress, "weighting")
             cleaned, weighted = run_weight(staged, questionnaire, cleaned)
             checkpoint("weight")
+            done("weight", len(weighted.weights), "weighted")
         if project.fieldwork is not None:
             _say(progress, "fieldwork report")
-            fieldwork = run_report(staged, questionnaire, interviews=frame, deliver=True)
+            fieldwork = run_report(staged, questionnaire, interviews=frame, deliver=True,
+                                   unusable=frozenset(outcome.result.excluded["respondent"].astype(str)))
             checkpoint("report")
+            done("report", fieldwork.interviewers, "interviewers")
         del frame  # the interviews before cleaning are not needed any more (peak memory of the export)
         _say(progress, "writing the SPSS file")
         exported = run_export(staged, questionnaire, cleaned)
         checkpoint("export")
     remove_parts(project)  # this delivery supersedes what single stages left for `sid export`
+    done("export", exported.columns, "variables")
     exported = replace(exported, sav=project.sav_path, sps=project.sps_path)
     if fieldwork is not None:
         fieldwork = replace(fieldwork, delivered=project.cleaned / fieldwork.delivered.name)

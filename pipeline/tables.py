@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -40,18 +41,22 @@ def excel_unquote(text: str) -> str:
 
 
 def write_report(frame: pd.DataFrame, target_stem: Path, sheet: str,
-                 xlsx_rows: pd.Series | None = None) -> list[Path]:
-    """`<stem>.csv` and `<stem>.xlsx` with the same frozen columns.
+                 xlsx_rows: pd.Series | None = None,
+                 people: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> list[Path]:
+    """`<stem>.csv` with the frozen columns and `<stem>.xlsx` for people.
 
     `xlsx_rows` (a boolean mask) keeps only the rows a person needs to look at in the workbook,
-    for tables with a row per respondent; the CSV always has every row."""
+    for tables with a row per respondent; the CSV always has every row. `people` turns the frame
+    into what the workbook shows (headers in the UI language, labels, rounding); without it the
+    workbook has the CSV's columns."""
     safe = excel_safe(frame)
     csv_path = target_stem.with_suffix(".csv")
     xlsx_path = target_stem.with_suffix(".xlsx")
     with atomic_path(csv_path) as tmp:
         safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     if xlsx_rows is not None:
-        safe = safe.loc[xlsx_rows.to_numpy(dtype=bool)]
+        frame = frame.loc[xlsx_rows.to_numpy(dtype=bool)]
+    safe = excel_safe(people(frame) if people is not None else frame)
     with atomic_path(xlsx_path) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             safe.to_excel(writer, sheet_name=sheet[:31], index=False)

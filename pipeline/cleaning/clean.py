@@ -9,11 +9,12 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from pipeline.cleaning.corrections import check_assignment
 from pipeline.errors import ErrorCode, SidError
 from pipeline.pii import number_tags
+from pipeline.survey import routing
 from pipeline.survey.expressions import ExpressionError, evaluate, parse, references
 from pipeline.survey.project import CleanSettings
-from pipeline.survey import routing
 from pipeline.survey.questionnaire import Questionnaire, Variable
 from pipeline.survey.rulebook import read_rule_list
 from pipeline.validation.quality import speeders
@@ -40,7 +41,9 @@ class CleanResult:
     excluded: pd.DataFrame  # EXCLUSION_COLUMNS, one row per respondent taken out
 
 
-def load_corrections(path: Path, questionnaire: Questionnaire) -> tuple[Correction, ...]:
+def load_corrections(path: Path, questionnaire: Questionnaire, key: str | None = None) -> tuple[Correction, ...]:
+    """The rules of `path`, each checked against the form: variables, expressions, and what is
+    assigned (a code of the list, a number for a number, never the key `key`)."""
     data = read_rule_list(path, "corrections", "clean.corrections")
     rules = []
     for i, item in enumerate(data, start=1):
@@ -58,6 +61,8 @@ def load_corrections(path: Path, questionnaire: Questionnaire) -> tuple[Correcti
                 parse(str(text))
         except ExpressionError as exc:
             raise SidError(ErrorCode.CORRECTIONS_INVALID, f"{item['name']}: {exc}", **where) from None
+        for var, expr in assign.items():
+            check_assignment(str(item["name"]), var, str(expr), questionnaire, key, path, where["column"])
         rules.append(Correction(str(item["name"]), str(item.get("description", "")), str(item["condition"]),
                                 tuple((k, str(v)) for k, v in assign.items()), path))
     return tuple(rules)

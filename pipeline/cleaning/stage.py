@@ -24,6 +24,12 @@ class CleanOutcome:
     validation: ValidationReport  # of the cleaned data
 
 
+def check_corrections(project: Project, questionnaire: Questionnaire) -> None:
+    """The correction rules read and checked against the form (a SidError if one cannot hold)."""
+    if project.clean.corrections:
+        load_corrections(project.clean.corrections, questionnaire, project.key)
+
+
 def run_clean(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None,
               progress=None) -> tuple[pd.DataFrame, CleanOutcome]:
     """Clean the ingested frame, log every changed cell, record exclusions, validate again."""
@@ -31,7 +37,7 @@ def run_clean(project: Project, questionnaire: Questionnaire, frame: pd.DataFram
     if frame is None:
         frame = workdir.read_stage(project, workdir.newest(project, workdir.CODED, workdir.INGESTED), "sid ingest")
     settings = project.clean
-    corrections = load_corrections(settings.corrections, questionnaire) if settings.corrections else ()
+    corrections = load_corrections(settings.corrections, questionnaire, project.key) if settings.corrections else ()
     if progress:
         progress("cleaning")
     cleaned, result = clean(frame, questionnaire, key=project.key, corrections=corrections, settings=settings)

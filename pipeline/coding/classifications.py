@@ -30,6 +30,8 @@ ISCED_LEVELS = {
     "6": "Bachelor of gelijkwaardig (ISCED 6)", "7": "Master of gelijkwaardig (ISCED 7)",
     "8": "Doctoraat of gelijkwaardig (ISCED 8)",
 }
+# Names matched only exactly: ESCO's 21,000 occupation titles would give chance fuzzy matches
+EXACT_ONLY = frozenset({"occupation name"})
 _MARKS = re.compile(r"[\u0300-\u036f\u064b-\u065f\u0640]")  # Latin accents, Arabic vowel marks, tatweel
 _LETTERS = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "đ": "d",
                           "ð": "d", "þ": "th", "ħ": "h", "_": " "})
@@ -68,6 +70,9 @@ class Classification:
     names: tuple[tuple[str, str, int], ...]  # (name as written, code, tier): lower tiers are trusted more
     numeric: bool = False  # codes are numbers in the data (NIS, ISCO, ISCED) or text (ISO)
     validity: Mapping[str, tuple[date, date]] = field(default_factory=lambda: MappingProxyType({}))
+    successors: Mapping[str, tuple[str, date]] = field(default_factory=lambda: MappingProxyType({}))
+    via: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # 'name\tcode' -> 'postcode'...
+    groups: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: MappingProxyType({}))  # ISCO levels
     _cache: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     def valid(self, code: str) -> bool:
@@ -76,10 +81,17 @@ class Classification:
     def label(self, code: str) -> str:
         return self.labels.get(code, code)
 
+    def parents(self, code: str) -> list[tuple[str, str]]:
+        """The groups above an ISCO unit group, broadest first: [('2', label), ('22', ...), ...]."""
+        return [(code[:n], self.groups[str(n)][code[:n]]) for n in range(1, len(code))
+                if code[:n] in self.groups.get(str(n), {})]
+
     def name_frame(self) -> pd.DataFrame:
         """One row per normalised name: the code it points to, or '' when it is ambiguous (two
-        codes in its most trusted tier, e.g. 'licence' in Belgium and in France). Aliases come
-        before pycountry's names, so 'Congo' is the Democratic Republic, as in Belgium."""
+        codes in its most trusted tier, e.g. 'licence' in Belgium and in France; `candidates`
+        lists them, 'Deurne' is in Antwerpen and in Diest). Aliases come before pycountry's names,
+        so 'Congo' is the Democratic Republic, as in Belgium. `method` says how a name points to
+        its code where that is not the classification's own name (a postcode, a deelgemeente)."""
         if "names" in self._cache:
             return self._cache["names"]
         frame = pd.DataFrame(list(self.names), columns=["name", "code", "tier"])
@@ -88,9 +100,12 @@ class Classification:
         best = frame.groupby("normalised")["tier"].transform("min")
         frame = frame[frame["tier"] == best].drop_duplicates(["normalised", "code"])
         several = frame["normalised"].duplicated(keep=False)
+        both = frame[several].groupby("normalised")["code"].agg(lambda c: "|".join(sorted(c)))
         frame = frame.assign(code=frame["code"].where(~several, "")).drop_duplicates("normalised")
         out = pd.DataFrame({"normalised": frame["normalised"].to_numpy(dtype=object),
                             "code": frame["code"].to_numpy(dtype=object)})
+        out["candidates"] = [both.get(n, "") for n in out["normalised"]]
+        out["method"] = [self.via.get(f"{n}\t{c}", "classification") for n, c in zip(out["normalised"], out["code"])]
         out["key"] = sound_key(out["normalised"])
         self._cache["names"] = out
         return out
@@ -182,11 +197,15 @@ def language_code(name: str) -> str | None:
     return found.alpha_3 if found is not None else None
 
 
-def municipalities(path: Path, reference: date) -> Classification:
+def municipalities(path: Path, reference: date, successors: Path | None = None,
+                   postcodes: Path | None = None) -> Classification:
     """Municipalities from a file in Statbel's REFNIS format (CD_REFNIS, TX_REFNIS_NL, TX_REFNIS_FR,
     optional TX_REFNIS_DE, DT_VLDT_START, DT_VLDT_END or _STOP; separator | ; , or tab). Every code
     that ever existed is valid; a name points first to the code valid on `reference` (so 'Deinze'
-    is 44083 after the 2019 merger), otherwise to its most recent code."""
+    is 44083 after the 2019 merger), otherwise to its most recent code. `successors` (CD_REFNIS,
+    CD_REFNIS_SUCCESSOR, DT_SUCCESSION) says which municipality replaced an ended one; `postcodes`
+    (postcode, plaatsnaam, deelgemeente ja/neen, nis) makes postcodes and deelgemeenten names of
+    their municipality, trusted less than the municipalities' own names."""
     frame = _read_table(path, "municipality")
     end_col = "DT_VLDT_END" if "DT_VLDT_END" in frame.columns else "DT_VLDT_STOP"
     _require(frame, ("CD_REFNIS", "TX_REFNIS_NL", "TX_REFNIS_FR", "DT_VLDT_START", end_col), path)
@@ -196,8 +215,9 @@ def municipalities(path: Path, reference: date) -> Classification:
     end = _dates(frame[end_col].replace("", "31/12/9999"), path, end_col)
     frame = frame.assign(valid_start=start, valid_end=end, valid_now=(start <= pd.Timestamp(reference)) & (end >= pd.Timestamp(reference)))
     frame = frame.sort_values(["valid_now", "valid_end"], ascending=[False, False], kind="stable")
+    succession = _successors(successors)
     labels, validity, names = {}, {}, []
-    for row in frame.itertuples(index=False):  # a few hundred municipalities, not respondents
+    for row in frame.itertuples(index=False):  # a few thousand municipalities, not respondents
         nl = str(row.TX_REFNIS_NL).strip()
         until = "" if row.valid_end.year >= 2262 else f" (tot {row.valid_end.year})"
         since = f" (vanaf {row.valid_start.year})" if row.valid_start.year > 1977 and not until else ""
@@ -206,30 +226,76 @@ def municipalities(path: Path, reference: date) -> Classification:
         for col in ("TX_REFNIS_NL", "TX_REFNIS_FR", "TX_REFNIS_DE"):
             value = getattr(row, col, None)
             if isinstance(value, str) and value.strip():
-                names.append((value.strip(), row.CD_REFNIS, 0 if row.valid_now else 1))
+                # a name that merged away before the successors' table begins (Borgerhout, 1983)
+                # is trusted less than the deelgemeente of that name (Antwerpen)
+                old = row.valid_end < pd.Timestamp(reference) and row.CD_REFNIS not in succession
+                tier = 0 if row.valid_now else 3 if old and postcodes else 1
+                # 'Moerbeke' for Statbel's 'Moerbeke (Gent)': the qualifier tells homonyms apart
+                names += [(n, row.CD_REFNIS, tier) for n in sorted({value.strip(), re.sub(r"\s*\(.*\)$", "", value.strip())})]
                 # 'Molenbeek' for Sint-Jans-Molenbeek / Molenbeek-Saint-Jean: the long part of a
                 # compound name, trusted least (a part shared by two municipalities is ambiguous)
-                names += [(part, row.CD_REFNIS, 2) for part in value.strip().split("-")
-                          if len(part) >= 6 and part.lower() not in ("saint", "sainte")]
+                names += [(part, row.CD_REFNIS, 4) for part in value.strip().split("-")
+                          if len(part) >= 6 and part.lower() not in ("saint", "sainte") and row.valid_now]
         names.append((row.CD_REFNIS, row.CD_REFNIS, 0))
+    via: dict[str, str] = {}
+    if postcodes is not None:
+        places = _read_table(postcodes, "postcode")
+        _require(places, ("postcode", "plaatsnaam", "deelgemeente", "nis"), postcodes)
+        places = places[places["nis"].isin(list(labels))]
+        deel = places[(places["deelgemeente"].str.lower() == "ja") & ~places["plaatsnaam"].str.contains("\ufffd")]
+        names += [(n, c, 2) for n, c in zip(deel["plaatsnaam"], deel["nis"])]
+        names += [(p, c, 2) for p, c in zip(places["postcode"], places["nis"])]
+        via |= dict.fromkeys(normalise(deel["plaatsnaam"]) + "\t" + deel["nis"].to_numpy(dtype=object), "deelgemeente")
+        via |= dict.fromkeys(places["postcode"] + "\t" + places["nis"], "postcode")
     return Classification("municipality", "NIS-code (REFNIS)", MappingProxyType(labels), tuple(names),
-                          numeric=True, validity=MappingProxyType(validity))
+                          numeric=True, validity=MappingProxyType(validity),
+                          successors=MappingProxyType(succession), via=MappingProxyType(via))
 
 
-def occupations(path: Path) -> Classification:
+def _successors(path: Path | None) -> dict[str, tuple[str, date]]:
+    if path is None:
+        return {}
+    frame = _read_table(path, "successor")
+    _require(frame, ("CD_REFNIS", "CD_REFNIS_SUCCESSOR", "DT_SUCCESSION"), path)
+    since = _dates(frame["DT_SUCCESSION"], path, "DT_SUCCESSION")
+    return {old.strip().zfill(5): (new.strip().zfill(5), day.date())
+            for old, new, day in zip(frame["CD_REFNIS"], frame["CD_REFNIS_SUCCESSOR"], since)}
+
+
+def occupations(path: Path, synonyms: Path | None = None) -> Classification:
     """ISCO-08 unit groups (four digits) from the ILO structure file (.xlsx or .csv with the
-    columns 'ISCO 08 Code' and 'Title EN'; an optional 'Title NL' gives the Dutch labels)."""
+    columns 'ISCO 08 Code' and 'Title EN'; an optional 'Title NL' gives the Dutch labels). The
+    groups above them (1-3 digits) label the parents; `synonyms` (name, code) adds occupation
+    titles (ESCO's Dutch occupations; an optional column label, preferred or alternative) as names
+    of their unit group."""
     frame = _read_table(path, "occupation")
     _require(frame, ("ISCO 08 Code", "Title EN"), path)
     code = frame["ISCO 08 Code"].astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
-    frame = frame.assign(code=code)[code.str.fullmatch(r"\d{4}")]
     dutch = frame["Title NL"].astype(str).str.strip() if "Title NL" in frame.columns else frame["Title EN"]
-    dutch = dutch.where(dutch != "", frame["Title EN"])
-    labels = dict(zip(frame["code"], dutch.astype(str)))
-    names = [(n, c, 0) for n, c in zip(dutch.astype(str), frame["code"])]
+    frame = frame.assign(code=code, dutch=dutch.where(dutch != "", frame["Title EN"]).astype(str))
+    groups = {str(n): MappingProxyType(dict(zip(level["code"], level["dutch"])))
+              for n, level in frame.groupby(frame["code"].str.len()) if 1 <= n <= 3}
+    frame = frame[frame["code"].str.fullmatch(r"\d{4}")]
+    labels = dict(zip(frame["code"], frame["dutch"]))
+    names = [(n, c, 0) for n, c in zip(frame["dutch"], frame["code"])]
     names += [(n, c, 1) for n, c in zip(frame["Title EN"].astype(str), frame["code"])]
     names += [(c, c, 0) for c in frame["code"]]
-    return Classification("occupation", "ISCO-08", MappingProxyType(labels), tuple(names), numeric=True)
+    if synonyms is not None:
+        extra = _read_table(synonyms, "occupation")
+        _require(extra, ("name", "code"), synonyms)
+        extra = extra.assign(code=extra["code"].str.strip())
+        extra = extra[extra["code"].isin(list(labels))]
+        # an occupation's preferred title before its alternative ones ('boekhouder' is preferred
+        # for 3313 and an alternative title in 1211)
+        tier = extra["label"].map({"alternative": 2}).fillna(1).astype(int) if "label" in extra else 1
+        names += [(n, c, t) for n, c, t in zip(extra["name"], extra["code"], pd.Series(tier, index=extra.index))]
+        via = dict.fromkeys(normalise(extra["name"]) + "\t" + extra["code"].to_numpy(dtype=object), "occupation name")
+        titles = set(normalise(frame["dutch"])) | set(normalise(frame["Title EN"]))  # those stay fuzzy
+        via = {k: v for k, v in via.items() if k.split("\t")[0] not in titles}
+    else:
+        via = {}
+    return Classification("occupation", "ISCO-08", MappingProxyType(labels), tuple(names), numeric=True,
+                          groups=MappingProxyType(groups), via=MappingProxyType(via))
 
 
 def education(path: Path) -> Classification:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from types import MappingProxyType
 from typing import Mapping
 
@@ -16,6 +17,7 @@ from rapidfuzz import fuzz, process
 from pipeline.cleaning.clean import LOG_COLUMNS, diff_log
 from pipeline.coding import classifications as C
 from pipeline.coding.classifications import Classification, normalise, sound_key
+from pipeline.coding.dates import answer_dates, as_of
 from pipeline.coding.frames import FrameEntry, match_keys
 from pipeline.coding.plan import Target, _is_missing_name, plan
 from pipeline.coding.worklist import WORKLIST_COLUMNS, worklist_rows
@@ -70,17 +72,20 @@ class CodingResult:
 # --- the stage ----------------------------------------------------------------------------------
 
 def code(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, targets: tuple[Target, ...],
-         frames: Mapping[str, Mapping[str, FrameEntry]], threshold: float = 75.0
-         ) -> tuple[pd.DataFrame, CodingResult]:
+         frames: Mapping[str, Mapping[str, FrameEntry]], threshold: float = 75.0,
+         reference: date | None = None) -> tuple[pd.DataFrame, CodingResult]:
     """Code every target variable of `frame`; pure (the frame is not changed).
 
     `frames` holds each variable's code frame: normalised verbatim -> entry. Matching runs on the
-    distinct normalised verbatims only; the codes reach respondents through one vectorised map."""
+    distinct normalised verbatims only; the codes reach respondents through one vectorised map.
+    With `reference`, NIS codes are those valid on the interview date (else on `reference`), and
+    the code named, where it differs, goes to the companion column `<column>_historisch`."""
     out = frame.reset_index(drop=True)  # copy-on-write: columns assigned below leave `frame` as it was
     before = frame.reset_index(drop=True)
     missing_names = _missing_candidates(questionnaire)
     matches, coverage, work, variables, touched = [], [], [], [], set()
     shared = _shared_frames(targets, frames)
+    when = answer_dates(out, questionnaire, reference) if reference is not None else None
     for target in targets:
         if target.source not in out.columns:
             continue
@@ -103,11 +108,14 @@ def code(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, targets
             table = _back_coded_status(table, target)
             touched |= {target.parent, target.source}
         if target.column:
-            out[target.column] = _coded_column(out, target, codes)
+            out[target.column], extra = _companions(target, _coded_column(out, target, codes), when)
             variables.append(_metadata(target, out[target.column], questionnaire))
+            for name, values, label, labeller in extra:
+                out[name] = values
+                variables.append(_metadata(target, values, questionnaire, name, label, labeller))
         matches.append(table.assign(variable=target.source))
         coverage.append(_coverage(target, table, status))
-        work.append(worklist_rows(before, target, table, per_answer, key, questionnaire))
+        work.append(worklist_rows(before, target, table, per_answer, key, questionnaire, candidates))
     columns = [key, *sorted(touched)]
     log = (diff_log(before[columns], out[columns], key, "coding", "back_coding") if touched
            else pd.DataFrame(columns=LOG_COLUMNS))
@@ -163,7 +171,7 @@ def _candidates(target: Target, own: Mapping[str, FrameEntry], shared: Mapping[s
     if target.parent is not None and target.kind in C.KINDS:
         parts.append(_choice_label_names(target))
     names = target.classification.name_frame()
-    parts.append(names.assign(method="label" if target.kind.startswith("choices:") else "classification"))
+    parts.append(names.assign(method="label") if target.kind.startswith("choices:") else names)
     parts.append(pd.DataFrame({"normalised": list(shared), "code": list(shared.values()), "method": "frame"}))
     parts.append(missing)
     frame = pd.concat(parts, ignore_index=True)
@@ -172,6 +180,14 @@ def _candidates(target: Target, own: Mapping[str, FrameEntry], shared: Mapping[s
     keys = frame["key"].to_numpy(dtype=object, copy=True) if "key" in frame.columns else np.empty(len(frame), object)
     keys[todo] = sound_key(frame["normalised"][todo]).to_numpy(dtype=object)  # the classification's are cached
     return frame.assign(key=keys)
+
+
+def candidate_names(questionnaire: Questionnaire, targets: tuple[Target, ...],
+                    frames: Mapping[str, Mapping[str, FrameEntry]]) -> dict[str, pd.DataFrame]:
+    """Per target variable the names that point to a code, most trusted first (what the matching
+    and the worklist's suggestions use): `normalised`, `code`, `method`, `key`."""
+    shared, missing = _shared_frames(targets, frames), _missing_candidates(questionnaire)
+    return {t.source: _candidates(t, frames.get(t.source, {}), shared.get(t.kind, {}), missing) for t in targets}
 
 
 def _choice_label_names(target: Target) -> pd.DataFrame:
@@ -196,7 +212,8 @@ def _match(table: pd.DataFrame, candidates: pd.DataFrame, cls: Classification, t
     table["score"] = np.where(hit & ~ambiguous_exact, 100.0, 0.0)
     table["suggestions"] = ""
     todo = np.flatnonzero(table["code"].to_numpy() == "")
-    usable = candidates[candidates["code"].astype(str) != ""].reset_index(drop=True)
+    usable = candidates[(candidates["code"].astype(str) != "")
+                        & ~candidates["method"].isin(list(C.EXACT_ONLY))].reset_index(drop=True)
     if len(todo) and len(usable):
         codes, code_index = np.unique(usable["code"].astype(str).to_numpy(), return_inverse=True)
         order = np.argsort(code_index, kind="stable")
@@ -225,18 +242,29 @@ def _match(table: pd.DataFrame, candidates: pd.DataFrame, cls: Classification, t
             best_code[lo:hi][tie] = ""
             for i in range(hi - lo):  # three suggestions per distinct verbatim
                 suggestions[lo + i] = " | ".join(
-                    f"{codes[j]} {missing_labels.get(codes[j]) or cls.label(codes[j])} ({s:.0f})"
+                    f"{codes[j]} {missing_labels.get(codes[j]) or _with_parents(cls, codes[j])} ({s:.0f})"
                     for j, s in zip(top[i], top_scores[i]) if s > 0)
         accept = (best_score >= max(threshold, _OWN_LIST_THRESHOLD if cls.kind.startswith("choices:") else 0)) \
-            & (best_code != "")
+            & (best_code != "") & ~ambiguous_exact[todo]  # a name of two codes is for a coder to choose
         idx_accept = todo[accept]
         table.loc[table.index[idx_accept], "code"] = best_code[accept]
         table.loc[table.index[idx_accept], "method"] = "fuzzy"
         table.loc[table.index[todo], "score"] = np.round(best_score, 1)
         table.loc[table.index[todo], "suggestions"] = suggestions
+    if ambiguous_exact.any() and "candidates" in found.columns:  # a name of two municipalities (Deurne): both are the suggestions
+        both = found["candidates"].fillna("").to_numpy(dtype=object)[ambiguous_exact]
+        table.loc[table.index[ambiguous_exact], "suggestions"] = [
+            " | ".join(f"{c} {_with_parents(cls, c)} (100)" for c in b.split("|") if c) for b in both]
+        table.loc[table.index[ambiguous_exact], "method"] = found["method"].to_numpy(dtype=object)[ambiguous_exact]
     table["status"] = np.select([table["code"] == "", table["method"] == "fuzzy"], ["open", "fuzzy"], "exact")
     table["label"] = [(missing_labels.get(c) or cls.label(c)) if c else "" for c in table["code"]]
     return table
+
+
+def _with_parents(cls: Classification, code: str) -> str:
+    """'7112 Metselaars e.d. [7 > 71 > 711]': an ISCO unit group with the groups above it."""
+    parents = cls.parents(code) if cls.groups else []
+    return cls.label(code) + (f" [{' > '.join(c for c, _ in parents)}]" if parents else "")
 
 
 def _back_code(out: pd.DataFrame, target: Target, codes: pd.Series) -> np.ndarray:
@@ -292,16 +320,34 @@ def _coded_column(out: pd.DataFrame, target: Target, codes: pd.Series) -> pd.Ser
     return values.astype("string").fillna("").astype(object)
 
 
-def _metadata(target: Target, column: pd.Series, questionnaire: Questionnaire) -> CodedVariable:
+def _companions(target: Target, column: pd.Series, when: pd.Series | None) -> tuple[pd.Series, list]:
+    """The coded column as of each answer's date, and the columns that come with it as
+    (name, values, label, labeller): the NIS code named where it was replaced by then
+    (`<column>_historisch`), the ISCO-08 major group of the unit group (`<column>1`)."""
+    cls, extra = target.classification, []
+    if cls.kind == "municipality" and when is not None:
+        column, historic = as_of(column, when, cls)
+        extra.append((f"{target.column}_historisch", historic,
+                      f"{target.label} – historische NIS-code zoals genoemd (vóór een fusie)", cls.label))
+    if cls.kind == "occupation" and cls.groups.get("1"):
+        major = column.where(column < 0, np.floor(column / 1000))
+        extra.append((f"{target.column}1", major, f"{target.label} – hoofdgroep (1 cijfer)",
+                      lambda c: cls.groups["1"].get(c, c)))
+    return column, extra
+
+
+def _metadata(target: Target, column: pd.Series, questionnaire: Questionnaire, name: str | None = None,
+              label: str | None = None, labeller=None) -> CodedVariable:
     cls = target.classification
     if cls.numeric:
         used = sorted({str(int(v)) for v in column.dropna().unique()})
     else:
         used = sorted({str(v) for v in column.unique() if v})
-    labels = {c: cls.label(c) for c in used if not _is_missing_name(c)}
+    labeller = labeller or cls.label
+    labels = {c: labeller(c) for c in used if not _is_missing_name(c)}
     labels |= {str(c): t for c, t in questionnaire.missing.labels.items()}
-    return CodedVariable(target.column, target.source, target.parent, cls.kind, cls.title,
-                         target.label, cls.numeric, MappingProxyType(labels))
+    return CodedVariable(name or target.column, target.source, target.parent, cls.kind, cls.title,
+                         label or target.label, cls.numeric, MappingProxyType(labels))
 
 
 def _coverage(target: Target, table: pd.DataFrame, status: pd.Series) -> tuple:
@@ -314,7 +360,16 @@ def export_metadata(settings: CodingSettings, questionnaire: Questionnaire,
                     frame: pd.DataFrame) -> tuple[dict[str, str], dict[str, dict]]:
     """Dutch variable labels and value labels of the coded columns present in `frame`, for
     export(labels=..., value_labels=...) when the export runs on its own (sid export)."""
-    variables = [_metadata(t, frame[t.column], questionnaire)
-                 for t in plan(questionnaire, settings) if t.column and t.column in frame.columns]
+    variables = []
+    for t in plan(questionnaire, settings):
+        if t.column and t.column in frame.columns:
+            variables.append(_metadata(t, frame[t.column], questionnaire))
+            variables += [_metadata(t, frame[name], questionnaire, name, label, labeller)
+                          for name, _, label, labeller in _companions(t, frame[t.column], None)[1]
+                          if name in frame.columns]
+            historic = f"{t.column}_historisch"
+            if t.kind == "municipality" and historic in frame.columns:
+                variables.append(_metadata(t, frame[historic], questionnaire, historic,
+                                           f"{t.label} – historische NIS-code zoals genoemd (vóór een fusie)"))
     result = CodingResult(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), tuple(variables))
     return result.labels(), result.value_labels()

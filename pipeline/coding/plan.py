@@ -68,9 +68,9 @@ def load_classification(kind: str, settings: CodingSettings) -> Classification:
         raise SidError(ErrorCode.CONFIG_INVALID, f"coding: no {kind} classification file configured",
                        fix=f"Set [coding] {_SETTING[kind]} in sid.toml.")
     if kind == "municipality":
-        return C.municipalities(path, settings.reference_date)
+        return C.municipalities(path, settings.reference_date, settings.successors, settings.postcodes)
     if kind == "occupation":
-        return C.occupations(path)
+        return C.occupations(path, settings.occupation_names)
     return C.education(path)
 
 

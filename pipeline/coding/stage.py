@@ -35,12 +35,13 @@ def run_code(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame
     targets = plan(questionnaire, settings)
     frames = read_codeframes(settings.codeframes, targets)
     coded, result = code(frame, questionnaire, key=project.key, targets=targets, frames=frames,
-                         threshold=settings.fuzzy_threshold)
+                         threshold=settings.fuzzy_threshold, reference=settings.reference_date)
     workdir.write_parquet(coded, project.work / workdir.CODED)
     workdir.write_csv(result.log, project.work / workdir.CODING_LOG)
     workdir.write_csv(result.matches, project.work / workdir.CODING_MATCHES)
     write_report(result.coverage, project.work / workdir.CODING_COVERAGE, "coverage")
-    write_worklist(result.worklist, allowed_codes(targets), project.work / workdir.CODING_WORKLIST)
+    write_worklist(result.worklist, allowed_codes(targets, questionnaire.missing.labels),
+                   project.work / workdir.CODING_WORKLIST)
     return coded, result
 
 

@@ -10,32 +10,53 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from pipeline.coding.frames import FrameEntry, match_keys, scrubbed
+from pipeline.coding.suggest import SUGGESTIONS, suggest
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import atomic_path, zip_bomb
 from pipeline.survey.questionnaire import Questionnaire
-from pipeline.tables import excel_safe, excel_unquote
+from pipeline.tables import excel_unquote
 
 FRAME_COLUMNS = ["verbatim", "code", "coder", "date"]
-WORKLIST_COLUMNS = ["status", "variable", "question", "verbatim", "frequency", "context", "automatic_code",
-                    "suggestion_1", "suggestion_2", "suggestion_3", "code", "coder", "code_2", "coder_2",
-                    "remark"]
+# The coder's columns first (what they read, the code with its dropdown, their name and remark),
+# then the suggestions, then the context; a second coder's columns last, out of the first's sight.
+WORKLIST_COLUMNS = ["status", "frequency", "verbatim", "code", "coder", "remark", "suggestion_1", "suggestion_2",
+                    "suggestion_3", "automatic_code", "variable", "question", "context", "backcoding", "code_2",
+                    "coder_2"]
+# Column headers in the workbook (the coders read Dutch); import accepts these and the machine names.
+HEADERS = {"frequency": "aantal", "verbatim": "antwoord", "code": "code", "coder": "codeur",
+           "remark": "opmerking", "suggestion_1": "suggestie 1", "suggestion_2": "suggestie 2",
+           "suggestion_3": "suggestie 3", "automatic_code": "code van sid", "variable": "variabele",
+           "question": "vraag", "context": "context", "backcoding": "terugcoderen", "code_2": "code 2",
+           "coder_2": "codeur 2"}
+CODES_COLUMNS = ["variables", "classification", "code", "label", "choice"]
+CODES_HEADERS = {"variables": "variabelen", "classification": "classificatie", "code": "code", "label": "label",
+                 "choice": "keuze in de lijst"}
 KAPPA_COLUMNS = ["variable", "items", "agreement", "kappa"]
 PROBLEM_COLUMNS = ["sheet", "row", "column", "problem"]
 SHEETS = {"open": "coderen", "fuzzy": "nakijken"}
 _INSTRUCTIONS = (
     "Werklijst voor de codeurs (gemaakt door sid code).",
-    "Blad 'coderen': antwoorden die sid niet kon coderen. Vul per rij de kolom code en uw naam in coder.",
-    "Blad 'nakijken': antwoorden die sid bij benadering (fuzzy) codeerde; de code van sid staat in "
-    "automatic_code. Neem ze over of verbeter ze in code, met uw naam in coder.",
-    "De suggesties tonen de drie best passende codes met hun score (0-100).",
-    "Geldige codes per variabele staan in het blad 'codes'. Ontbrekende waarden: -1 weet niet, "
-    "-2 wil niet antwoorden, -4 ongeldig (niet te coderen, bv. 'test').",
-    "Dubbel coderen (overeenstemming): een tweede codeur vult code_2 en coder_2 voor dezelfde rijen, "
+    "Blad 'coderen': antwoorden die sid niet kon coderen, één rij per verschillend antwoord met het aantal "
+    "respondenten. Kies per rij een code in de keuzelijst van de kolom code en vul uw naam in bij codeur.",
+    "Blad 'nakijken': antwoorden die sid bij benadering codeerde; de code van sid staat in 'code van sid'. "
+    "Neem ze over of verbeter ze in code, met uw naam in codeur.",
+    "De suggesties tonen de drie best passende codes met hun score tussen haakjes [0-100]; u mag een "
+    "suggestie in code plakken. In code mag ook alleen de code staan (bv. MA of -4).",
+    "Geldige codes per variabele, met de ontbrekende waarden, staan in het blad 'codes'. Ontbrekende waarden: "
+    "-1 weet niet, -2 wil niet antwoorden, -4 ongeldig (niet te coderen, bv. 'test').",
+    "Terugcoderen: noemt het antwoord een keuze van de vraag zelf, kies dan die code; sid zet het antwoord "
+    "terug op die keuze (zie kolom terugcoderen).",
+    "Dubbel coderen (overeenstemming): een tweede codeur vult 'code 2' en 'codeur 2' voor dezelfde rijen, "
     "zonder code te bekijken. sid code --import geeft dan Cohen's kappa per variabele.",
     "Rijen zonder code blijven open. Lees de lijst in met: sid code --import work/coding_worklist.xlsx",
 )
+_CHOICE = re.compile(r"^(\S+)(?:\s+\((.*)\))?(?:\s+\[\d+\])?$")  # 'MA (Marokko) [92]', a pasted suggestion
 
 
 @dataclass(frozen=True)
@@ -118,6 +139,22 @@ def clean_code(value, target) -> str:
     return text
 
 
+def typed_code(value: str, target) -> tuple[str, str | None]:
+    """The code in a worklist's code cell: typed ('MA', 44021.0), chosen from the dropdown
+    ('MA (Marokko)') or a pasted suggestion ('MA (Marokko) [92]'); with a problem when the label
+    beside it is not that code's label (which of the two did the coder mean?)."""
+    match = _CHOICE.match(value.strip())
+    if match is None:
+        return clean_code(value, target), None
+    code, label = clean_code(match.group(1), target), match.group(2)
+    if label is None or re.fullmatch(r"-\d+", code) or not valid_code(code, target):
+        return code, None
+    expected = target.classification.label(code)
+    if label.strip() != expected:
+        return code, f"{value!r}: the label is not that of code {code} ({expected}); keep one of the two"
+    return code, None
+
+
 def valid_code(code: str, target) -> bool:
     return bool(code) and (target.classification.valid(code) or re.fullmatch(r"-\d+", code) is not None)
 
@@ -125,9 +162,10 @@ def valid_code(code: str, target) -> bool:
 # --- the worklist -------------------------------------------------------------------------------
 
 def worklist_rows(frame: pd.DataFrame, target, table: pd.DataFrame, per_answer: pd.Series, key: str,
-                  questionnaire: Questionnaire) -> pd.DataFrame:
+                  questionnaire: Questionnaire, candidates: pd.DataFrame) -> pd.DataFrame:
     """Rows for the coders: the open and the fuzzy-coded distinct verbatims of one variable, with
-    their frequency, an example respondent's context and the best three suggestions."""
+    their frequency, an example respondent's context and the three best-matching codes of
+    `candidates` (names -> codes, most trusted first: code frame, labels, classification)."""
     todo = table[table["status"].isin(["open"]) | (table["method"] == "fuzzy")]
     if todo.empty:
         return pd.DataFrame(columns=WORKLIST_COLUMNS)
@@ -143,23 +181,44 @@ def worklist_rows(frame: pd.DataFrame, target, table: pd.DataFrame, per_answer: 
         values = np.array([_show(v) for v in example[col].to_numpy(dtype=object)], dtype=object)
         text = text + (": " if i == 0 else "; ") + f"{col}=" + values
     contexts = dict(zip(first.to_numpy(dtype=object), text))
-    suggestions = todo["suggestions"].fillna("").str.split(r" \| ", regex=True)
+    missing = {str(c): t for c, t in questionnaire.missing.labels.items()}
+    codes, scores = suggest(todo["normalised"].to_numpy(dtype=object), candidates)
+    shown = {c: code_with_label(c, target, missing) for c in set(codes.ravel()) | set(todo["code"]) if c}
+
+    def suggestion(i: int) -> np.ndarray:  # 'MA (Marokko) [92]', '' when there is none
+        return np.array([f"{shown[c]} [{s:.0f}]" if c else "" for c, s in zip(codes[:, i], scores[:, i])],
+                        dtype=object)
 
     fuzzy = (todo["method"] == "fuzzy").to_numpy()
     lang = next((lg.column for lg in questionnaire.label_languages if lg.code == "nl"), questionnaire.default_language)
     return pd.DataFrame({
         "status": np.where(fuzzy, "fuzzy", "open"),
+        "frequency": todo["answers"].to_numpy(),
+        "verbatim": scrubbed(todo["verbatim"]).to_numpy(dtype=object),
+        "code": "", "coder": "", "remark": "",
+        **{f"suggestion_{i + 1}": suggestion(i) for i in range(SUGGESTIONS)},
+        "automatic_code": np.where(fuzzy, todo["code"].map(lambda c: shown.get(c, "")), ""),
         "variable": target.source,
         "question": var.label(lang),
-        "verbatim": scrubbed(todo["verbatim"]).to_numpy(dtype=object),
-        "frequency": todo["answers"].to_numpy(),
         "context": todo["normalised"].map(contexts).fillna("").to_numpy(dtype=object),
-        "automatic_code": np.where(fuzzy, todo["code"] + " " + todo["label"], ""),
-        **{f"suggestion_{i + 1}": suggestions.map(lambda s, i=i: s[i] if len(s) > i else "").to_numpy(dtype=object)
-           for i in range(3)},
-        "code": "", "coder": "", "code_2": "", "coder_2": "", "remark": "",
+        "backcoding": _backcoding_hint(target),
+        "code_2": "", "coder_2": "",
     }).sort_values(["status", "variable", "frequency", "verbatim"], ascending=[False, True, False, True],
                    kind="stable")[WORKLIST_COLUMNS]
+
+
+def code_with_label(code: str, target, missing: Mapping[str, str]) -> str:
+    """'MA (Marokko)', '-4 (ongeldig)'; the code alone when it has no label."""
+    label = missing.get(code) or target.classification.label(code)
+    return f"{code} ({label})" if label and label != code else code
+
+
+def _backcoding_hint(target) -> str:
+    if target.parent is None or not target.backcodes:
+        return ""
+    codes = list(target.backcodes)
+    shown = ", ".join(codes[:8]) + (" ..." if len(codes) > 8 else "")
+    return f"code {shown}: het antwoord gaat terug naar die keuze van {target.parent}"
 
 
 def _show(value) -> str:
@@ -170,40 +229,106 @@ def _show(value) -> str:
     return str(value)
 
 
-def allowed_codes(targets) -> pd.DataFrame:
+def allowed_codes(targets, missing: Mapping) -> pd.DataFrame:
     """The codes a coder may use, per classification with the variables that use it (the 'codes'
-    sheet). Of ISO 639-3 only the languages with a name are listed; every code is accepted."""
+    sheet): every valid code, then the survey's missing values, each also as the dropdown shows
+    it ('MA (Marokko)'). Of ISO 639-3 only the languages with a name are listed; every code is
+    accepted."""
+    missing = {str(c): str(t) for c, t in missing.items()}
     rows = []
     users: dict[int, list] = {}
     for target in targets:
-        users.setdefault(id(target.classification), [target.classification]).append(target.source)
-    for cls, *variables in users.values():
+        users.setdefault(id(target.classification), [target]).append(target.source)
+    for first, *variables in users.values():
+        cls = first.classification
         named = set(cls.name_frame()["code"]) - {""}
-        for code in sorted(named if len(cls.labels) > 2000 else cls.labels):
-            rows.append((", ".join(variables), cls.title, code, cls.label(code)))
-    return pd.DataFrame(rows, columns=["variables", "classification", "code", "label"])
+        valid = sorted((named if len(cls.labels) > 2000 else set(cls.labels)) - set(missing))
+        for code in [*valid, *missing]:
+            label = missing.get(code) or cls.label(code)
+            rows.append((", ".join(variables), cls.title, code, label, code_with_label(code, first, missing)))
+    return pd.DataFrame(rows, columns=CODES_COLUMNS)
 
 
 def write_worklist(worklist: pd.DataFrame, codes: pd.DataFrame, target: Path) -> Path:
-    """One workbook: 'coderen' (open), 'nakijken' (fuzzy), 'codes', 'uitleg'. Text that Excel would
-    run as a formula is quoted (reports.excel_safe)."""
+    """One workbook: 'coderen' (open), 'nakijken' (fuzzy), 'codes', 'uitleg'. Every code cell has a
+    dropdown of its variable's codes (a range of the 'codes' sheet); text is stored as text cells,
+    so a formula-like answer is shown, never run, and needs no quote."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    code_sheet = wb.create_sheet("codes")
+    _write_table(code_sheet, codes, CODES_HEADERS)
+    # The rows of each classification in 'codes' are contiguous: one range per classification.
+    choice_col = get_column_letter(CODES_COLUMNS.index("choice") + 1)
+    ranges = {}
+    for title, rows in codes.groupby("classification", sort=False).indices.items():
+        ranges[title] = f"codes!${choice_col}${rows.min() + 2}:${choice_col}${rows.max() + 2}"
+    title_of = {v: t for vs, t in zip(codes["variables"], codes["classification"]) for v in vs.split(", ")}
+    for status, sheet in SHEETS.items():
+        part = worklist[worklist["status"] == status].drop(columns="status").reset_index(drop=True)
+        part["frequency"] = pd.to_numeric(part["frequency"]).astype("int64")
+        ws = wb.create_sheet(sheet, index=len(wb.sheetnames) - 1)
+        _write_table(ws, part, HEADERS)
+        ws.freeze_panes = "C2"  # header, frequency and verbatim stay in sight
+        for title, rows in part.groupby(part["variable"].map(title_of), sort=False).indices.items():
+            validation = DataValidation(
+                type="list", formula1=ranges[title], allow_blank=True, showErrorMessage=True, errorStyle="warning",
+                errorTitle="Geen code van de lijst",
+                error="Deze code staat niet in de lijst van deze variabele (blad codes). Toch bewaren?",
+                promptTitle="Code", prompt="Kies een code uit de lijst (of typ de code).", showInputMessage=True)
+            for col in ("code", "code_2"):
+                letter = get_column_letter(WORKLIST_COLUMNS.index(col))  # status is the sheet, not a column
+                for lo, hi in _runs(np.asarray(rows) + 2):
+                    validation.add(f"{letter}{lo}:{letter}{hi}")
+            ws.add_data_validation(validation)
+    uitleg = wb.create_sheet("uitleg")
+    _write_table(uitleg, pd.DataFrame({"uitleg": list(_INSTRUCTIONS)}), {"uitleg": "uitleg"}, filter_=False)
+    uitleg.column_dimensions["A"].width = 120
     with atomic_path(target) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for status, sheet in SHEETS.items():
-                part = excel_safe(worklist[worklist["status"] == status].drop(columns="status"))
-                part.to_excel(writer, sheet_name=sheet, index=False)
-                ws = writer.sheets[sheet]
-                ws.freeze_panes = "D2"
-                for i, col in enumerate(part.columns, start=1):
-                    width = 12 if col.startswith(("code", "coder")) else 30 if col != "frequency" else 10
-                    ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
-            excel_safe(codes).to_excel(writer, sheet_name="codes", index=False)
-            pd.DataFrame({"uitleg": list(_INSTRUCTIONS)}).to_excel(writer, sheet_name="uitleg", index=False)
+        wb.save(tmp)
     return target
 
 
 # Bounds of a coded worklist, checked before it is unpacked (docs/robustness.md).
 WORKLIST_MAX_UNPACKED, WORKLIST_MAX_RATIO = 256 << 20, 200
+
+
+def _write_table(ws, frame: pd.DataFrame, headers: Mapping[str, str], filter_: bool = True) -> None:
+    """A frame as a sheet: bold header with autofilter, frozen header row, widths that fit the
+    content (within limits), text as text cells (no formula, no quote prefix), numbers as numbers."""
+    ws.append([headers.get(c, c) for c in frame.columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    columns = [frame[c].to_numpy(dtype=object) for c in frame.columns]
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
+    for r in range(len(frame)):  # cells of the worklist: distinct answers, not respondents
+        for c, values in enumerate(columns, start=1):
+            value = values[r]
+            if numeric[c - 1]:
+                ws.cell(row=r + 2, column=c, value=None if pd.isna(value) else int(value))
+                continue
+            cell = ws.cell(row=r + 2, column=c, value="" if value is None or value is pd.NA else str(value))
+            cell.data_type = "s"  # '=SOM(1;2)' stays text
+            cell.number_format = "@"
+    for c, col in enumerate(frame.columns, start=1):
+        lengths = frame[col].astype(str).str.len() if len(frame) else pd.Series([0])
+        width = max(len(headers.get(col, col)) + 3, int(lengths.quantile(0.9)) + 2)
+        if col in ("code", "code_2") and headers is HEADERS:  # room for a choice: '2 (Gezinshereniging ...)'
+            width = 30
+        ws.column_dimensions[get_column_letter(c)].width = min(width, 60)
+        if not numeric[c - 1]:  # empty cells a coder types in are text cells too (codes like 04021)
+            ws.column_dimensions[get_column_letter(c)].number_format = "@"
+    if ws.freeze_panes is None:
+        ws.freeze_panes = "A2"
+    if filter_:
+        ws.auto_filter.ref = f"A1:{get_column_letter(max(len(frame.columns), 1))}{len(frame) + 1}"
+
+
+def _runs(rows: np.ndarray) -> list[tuple[int, int]]:
+    """Consecutive row numbers as (first, last) pairs."""
+    if not len(rows):
+        return []
+    breaks = np.flatnonzero(np.diff(rows) != 1)
+    return list(zip(rows[np.r_[0, breaks + 1]], rows[np.r_[breaks, len(rows) - 1]]))
 
 
 def import_worklist(path: Path, targets, frames: Mapping[str, Mapping[str, object]], folder: Path,
@@ -228,10 +353,14 @@ def import_worklist(path: Path, targets, frames: Mapping[str, Mapping[str, objec
     for sheet in SHEETS.values():
         if sheet not in sheets:
             continue
-        table = sheets[sheet]
+        dutch = HEADERS["verbatim"] in sheets[sheet].columns  # worklists before issue 21 had English headers
+        table = sheets[sheet].rename(columns={v: k for k, v in HEADERS.items()}) if dutch else sheets[sheet]
+
+        def header(col: str, dutch=dutch) -> str:  # the column as the coder sees it
+            return HEADERS.get(col, col) if dutch else col
         missing = [c for c in ("variable", "verbatim", "code", "coder") if c not in table.columns]
         if missing:
-            problems.append((sheet, 1, missing[0], f"column {missing[0]!r} is missing"))
+            problems.append((sheet, 1, header(missing[0]), f"column {header(missing[0])!r} is missing"))
             continue
         for col in ("code_2", "coder_2"):
             if col not in table.columns:
@@ -242,21 +371,24 @@ def import_worklist(path: Path, targets, frames: Mapping[str, Mapping[str, objec
                 continue
             target = by_name.get(str(row.variable).strip())
             if target is None:
-                problems.append((sheet, i, "variable", f"{row.variable!r} is not a coded variable"))
+                problems.append((sheet, i, header("variable"), f"{row.variable!r} is not a coded variable"))
                 continue
             checked = {}
             for col, coder_col, value in (("code", "coder", code), ("code_2", "coder_2", code2)):
                 if not value:
                     continue
-                cleaned = clean_code(value, target)
+                cleaned, mismatch = typed_code(value, target)
                 if not valid_code(cleaned, target):
-                    problems.append((sheet, i, col, f"{value!r} is not a code of {target.classification.title} "
-                                                    f"({target.source})"))
+                    problems.append((sheet, i, header(col), f"{value!r} is not a code of "
+                                                            f"{target.classification.title} ({target.source})"))
+                elif mismatch:
+                    problems.append((sheet, i, header(col), mismatch))
                 if not str(getattr(row, coder_col)).strip():
-                    problems.append((sheet, i, coder_col, f"{col} filled but {coder_col} empty"))
+                    problems.append((sheet, i, header(coder_col),
+                                     f"{header(col)} filled but {header(coder_col)} empty"))
                 checked[col] = cleaned
             if not str(row.verbatim).strip():
-                problems.append((sheet, i, "verbatim", "verbatim is empty"))
+                problems.append((sheet, i, header("verbatim"), f"{header('verbatim')} is empty"))
             rows.append((target.source, str(row.verbatim), checked.get("code", ""), str(row.coder).strip(),
                          checked.get("code_2", ""), str(row.coder_2).strip()))
     if problems:

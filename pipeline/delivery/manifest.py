@@ -65,8 +65,9 @@ def _inputs(project: Project) -> list[Path]:
     if project.coding is not None:
         coding = project.coding
         inputs += sorted(coding.codeframes.glob("*.csv")) if coding.codeframes.is_dir() else []
-        inputs += [p for p in (coding.countries, coding.languages, coding.municipalities, coding.occupations,
-                               coding.education) if p is not None]
+        inputs += [p for p in (coding.countries, coding.languages, coding.municipalities, coding.successors,
+                               coding.postcodes, coding.occupations, coding.occupation_names, coding.education)
+                   if p is not None]
     return inputs
 
 

@@ -37,8 +37,8 @@ def staged_delivery(project: Project, run_id: str) -> Iterator[Project]:
             shutil.rmtree(stale)
     stage = cleaned.with_name(f".{cleaned.name}.partial-{run_id}")
     stage.mkdir()
-    (stage / STAGING_MARKER).write_text(run_id + "\n", encoding="utf-8")
     try:
+        _write_marker(stage / STAGING_MARKER, run_id)
         yield dataclasses.replace(project, cleaned=stage)
         write_manifest(project, stage, run_id)
         checkpoint("manifest")
@@ -53,6 +53,15 @@ def staged_delivery(project: Project, run_id: str) -> Iterator[Project]:
     except BaseException:
         if stage.is_dir():
             shutil.rmtree(stage, ignore_errors=True)
+        raise
+
+
+def _write_marker(marker: Path, run_id: str) -> None:
+    try:
+        marker.write_text(run_id + "\n", encoding="utf-8")
+    except OSError as exc:  # a full disk fails on close, without the file's name: give it
+        if exc.filename is None:
+            exc.filename = str(marker)
         raise
 
 

@@ -22,7 +22,7 @@ DEFECT_RATES = MappingProxyType({
     "break_off": 0.020, "routing_violation": 0.015, "out_of_range": 0.012,
     "impossible_value": 0.010, "inconsistent_answer": 0.015, "speeder": 0.015,
     "straightliner": 0.015, "pii_in_open_answer": 0.010, "unknown_code": 0.012,
-    "misspelt_place": 0.012,
+    "misspelt_place": 0.012, "coding_variant": 0.012,
 })
 DEFECTS = tuple(DEFECT_RATES)
 MIN_INSTANCES = 3
@@ -91,12 +91,12 @@ def apply_change(b: Build, rows: np.ndarray, after: pd.DataFrame, ok: np.ndarray
     return chosen
 
 
-def candidates(b: Build, sources=SOURCES) -> np.ndarray:
+def candidates(b: Build, sources=SOURCES, rng: np.random.Generator | None = None) -> np.ndarray:
     """Clean records of `sources`, in random order (at most `b.limit` of them)."""
     R = b.R
     m = R["_clean"].to_numpy() & R["_source"].isin(sources).to_numpy()
     rows = np.flatnonzero(m)
-    rows = rows[b.rng_defects.permutation(len(rows))]
+    rows = rows[(rng or b.rng_defects).permutation(len(rows))]
     return rows if b.limit is None else rows[: b.limit]
 
 

@@ -329,6 +329,42 @@ def _misspelt_place(b: Build, k: int) -> int:
     return spread(b, k, targets, one)
 
 
+def plant_coding_variants(b: Build) -> None:
+    """Planted after every other defect, with a random stream of their own (the last one spawned),
+    so that the other defects and the files' row order are what they were without them."""
+    k = wanted("coding_variant", b.completes)
+    done = _coding_variant(b, k, np.random.default_rng(b.seeds.spawn(1)[0]))
+    if done < k:
+        b.notes["coding_variant"].append(f"planted {done} of {k} wanted")
+
+
+def _coding_variant(b: Build, k: int, rng: np.random.Generator) -> int:
+    """What coding must know beyond the official names: a deelgemeente, a postcode or a pre-merger
+    name typed for the municipality, an occupation's synonym typed for the job (tables.py)."""
+    f = b.form
+    variants = {"place": T.PLACE_VARIANTS, "job": T.JOB_SYNONYMS}
+    targets = [v for v in f.questions if v.type == "text" and f.text_kind(v) in variants]
+    if not targets:
+        b.notes["coding_variant"].append("the form has no municipality or occupation text")
+        return 0
+
+    def one(v: Variable, want: int) -> int:
+        rows = candidates(b, rng=rng)
+        before = frame_of(b, rows)
+        table = variants[f.text_kind(v)]
+        pos = np.arange(len(rows)) % len(table)
+        after = before.copy()
+        after[v.name] = np.array([t[0] for t in table], dtype=object)[pos]
+        ok = before[v.name].notna().to_numpy() & asked_where(v, before)
+        ok &= check(b, before, after, {v.name})
+        chosen = apply_change(b, rows, after, ok, want, {v.name})
+        detail = pd.Series([f"'{table[i][0]}' {table[i][1]} ({table[i][2]})" for i in pos[np.flatnonzero(ok)[:want]]],
+                           dtype=object)
+        add_truth(b, "coding_variant", chosen, v.name, detail)
+        return len(chosen)
+    return spread(b, k, targets, one)
+
+
 def _pii(b: Build, k: int) -> int:
     """A phone number, e-mail address or national register number in an open answer."""
     f = b.form

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from csv import QUOTE_ALL
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -34,13 +35,15 @@ _ZIP_TIME = (2026, 7, 1, 9, 0, 0)
 
 @dataclass(frozen=True, eq=False)
 class CapiMeta:
-    """What the .sav declares besides the data: labels, value labels, measures, formats."""
+    """What the .sav declares besides the data: labels, value labels, measures, formats and the
+    user-missing values (the SID missing codes, -9 to -1, as one range: as the tablets declare them)."""
 
     column_labels: Mapping[str, str]
     value_labels: Mapping[str, Mapping[float, str]]
     measures: Mapping[str, str]
     formats: Mapping[str, str]
     renamed: Mapping[str, str] = field(default_factory=dict)  # SPSS name → form name (the form's is no SPSS name)
+    missing: Mapping[str, tuple] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,11 +145,13 @@ def number_rows(b: Build) -> None:
 
 
 def render_web(b: Build) -> pd.DataFrame:
-    """web_kobo.csv: the web records as KoboToolbox exports them."""
+    """web_kobo.csv: the web records as KoboToolbox exports them with the export dialog's defaults
+    (XML values and headers, group names not included, select_multiple as its column and 0/1
+    option columns, then Kobo's metadata columns; formpack's `schema/fields.py`)."""
     f, R = b.form, b.R[b.R["_source"] == "web"].reset_index(drop=True)
     cols: dict[str, np.ndarray] = {}
     for v in f.q:
-        path = "/".join((*v.group, v.name))
+        path = v.name
         s = R[v.name]
         if v.type in ("start", "end", "datetime"):
             cols[path] = _brussels_iso(s)
@@ -167,7 +172,6 @@ def render_web(b: Build) -> pd.DataFrame:
     if b.key not in f.vars:  # a key that is no question of the form: the export carries it anyway
         cols = {b.key: _text(R[b.key]), **cols}
     uuid = R["_uuid"].to_numpy().astype(object)
-    cols["meta/instanceID"] = ("uuid:" + pd.Series(uuid, dtype=object)).to_numpy()
     base = 480_000_000 + int(b.rng_export.integers(0, 1_000_000))
     cols["_id"] = (base + np.cumsum(b.rng_export.integers(1, 40, size=n))).astype(str).astype(object)
     cols["_uuid"] = uuid
@@ -186,7 +190,7 @@ def render_capi(b: Build) -> tuple[pd.DataFrame, CapiMeta]:
     """capi_tablet.sav: the face-to-face records and their SPSS metadata, as the tablets export them."""
     f, R = b.form, b.R[b.R["_source"] == "capi"].reset_index(drop=True)
     lang = _dutch(b.q)
-    cols, labels, values, measures, formats = {}, {}, {}, {}, {}
+    cols, labels, values, measures, formats, missing = {}, {}, {}, {}, {}, {}
     for v in f.q:
         s = R[v.name]
         label = clip_bytes(v.label(lang) or v.name, MAX_VARIABLE_LABEL_BYTES)
@@ -212,6 +216,8 @@ def render_capi(b: Build) -> tuple[pd.DataFrame, CapiMeta]:
                 values[v.name] = {float(c.name): clip_bytes(c.label(lang), MAX_VALUE_LABEL_BYTES)
                                   for c in v.choices.choices}
                 measures[v.name] = v.measure
+            codes = b.q.missing.values
+            missing[v.name] = ({"lo": float(min(codes)), "hi": float(max(codes))},)
             whole = np.nan_to_num(cols[v.name]) == np.trunc(np.nan_to_num(cols[v.name]))
             formats[v.name] = "F8.0" if whole.all() and v.type != "decimal" else "F8.2"
         else:
@@ -224,11 +230,12 @@ def render_capi(b: Build) -> tuple[pd.DataFrame, CapiMeta]:
     legal = dict(zip(cols, unique_spss_names(cols)))
     renamed = {new: old for old, new in legal.items() if new != old}
     cols = {legal[c]: v for c, v in cols.items()}
-    labels, values, measures, formats = ({legal[c]: v for c, v in d.items()}
-                                         for d in (labels, values, measures, formats))
+    labels, values, measures, formats, missing = ({legal[c]: v for c, v in d.items()}
+                                                  for d in (labels, values, measures, formats, missing))
     frame = pd.DataFrame(cols)
     meta = CapiMeta(MappingProxyType(labels), MappingProxyType(values),
-                    MappingProxyType(measures), MappingProxyType(formats), MappingProxyType(renamed))
+                    MappingProxyType(measures), MappingProxyType(formats), renamed=MappingProxyType(renamed),
+                    missing=MappingProxyType(missing))
     return frame, meta
 
 
@@ -307,7 +314,8 @@ def write_fieldwork(fieldwork: Fieldwork, raw_dir: Path) -> list[Path]:
 
     csv(fieldwork.sample, FILES["sample"], encoding="utf-8-sig", lineterminator="\n")
     csv(fieldwork.contacts, FILES["contacts"], encoding="cp1252", sep=";", lineterminator="\r\n")
-    csv(fieldwork.web, FILES["web"], encoding="utf-8-sig", lineterminator="\n")
+    # As formpack's to_csv writes it and kpi serves it: `;`, every field quoted, CRLF, UTF-8 without BOM.
+    csv(fieldwork.web, FILES["web"], encoding="utf-8", sep=";", quoting=QUOTE_ALL, lineterminator="\r\n")
     paths.append(_write_sav(fieldwork.capi, fieldwork.capi_meta, raw_dir / FILES["capi"]))
     paths.append(_write_xlsx(fieldwork.papi, raw_dir / FILES["papi"]))
     csv(fieldwork.truth, FILES["truth"], encoding="utf-8", lineterminator="\n")
@@ -322,6 +330,7 @@ def _write_sav(frame: pd.DataFrame, meta: CapiMeta, target: Path) -> Path:
             column_labels=dict(meta.column_labels),
             variable_value_labels={k: dict(v) for k, v in meta.value_labels.items()},
             variable_measure=dict(meta.measures), variable_format=dict(meta.formats),
+            missing_ranges={k: list(v) for k, v in meta.missing.items()},
         )
         # the header's creation date and time (bytes 92-108): fixed, for identical files
         with open(tmp, "r+b") as fh:

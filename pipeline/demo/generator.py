@@ -35,17 +35,19 @@ Files (``write_fieldwork``), the contract ingest is written against:
     invitation letter, 2 the reminder, 3 the second reminder with a paper questionnaire (modus papi
     unless the unit answered online then), 4-6 the interviewer's visits. The last attempt of a unit
     with an interview carries that interview's date, mode and (capi) interviewer.
-``web_kobo.csv`` — KoboToolbox CSV export of the web interviews (modus 1). UTF-8 with BOM, comma.
-    Columns in form order, named by the group path joined with "/" (top-level names bare);
-    select_multiple as the space-separated column ``group/q`` followed by one 0/1 column per option
-    ``group/q/option`` (empty when the question was not answered); start/end as
+``web_kobo.csv`` — KoboToolbox CSV export of the web interviews (modus 1), with the export
+    dialog's defaults as formpack writes them: UTF-8 without BOM, ``;``, every field quoted, CRLF.
+    Columns in form order by their XML names, group names not included;
+    select_multiple as the space-separated column ``q`` followed by one 0/1 column per option
+    ``q/option`` (empty when the question was not answered); start/end as
     ``2026-03-02T10:00:00.000+01:00`` (Brussels time); choices by their XML name; then Kobo's
-    ``meta/instanceID`` (``uuid:…``), ``_id``, ``_uuid``, ``_submission_time`` (UTC,
+    ``_id``, ``_uuid``, ``_submission_time`` (UTC,
     ``2026-03-02T09:31:12``), ``_validation_status``, ``_notes``, ``_status``, ``_submitted_by``,
     ``__version__``, ``_tags``, ``_index`` (1-based, = the row number). Rows in submission order.
 ``capi_tablet.sav`` — face-to-face interviews (modus 2) from the tablets, SPSS. Bare variable
     names in form order; numeric select_one as numbers with Dutch value labels; non-numeric
-    select_one as strings (choice names); select_multiple only as 0/1 indicators ``q_option``
+    select_one as strings (choice names); numeric questions declare -9 to -1 user-missing (the
+    SID missing codes); select_multiple only as 0/1 indicators ``q_option``
     (option names sanitised: ``-`` → ``m``, other non-alphanumerics → ``_``; sysmis when not
     answered); start/end SPSS datetimes (Brussels local time); calculates included.
     Rows ordered by start.
@@ -65,7 +67,7 @@ Planted defects (each ~1-3 % of the completes, at least 3 where the size allows;
 most one, except that a cross-mode duplicate's web record is also a break-off). Web (Kobo)
 enforces routing and constraints, so those defects sit in the face-to-face and paper files.
     duplicate_cross_mode  a web break-off whose sample_id also has a complete CAPI interview
-    double_submission     a web record repeated with identical answers, a new _uuid/instanceID and a
+    double_submission     a web record repeated with identical answers, a new _uuid and a
                           later _submission_time (the later one is the defect)
     test_interview        web records with key TEST001…, not in the sample frame, before the launch,
                           junk texts ("test", "asdf")
@@ -84,6 +86,9 @@ enforces routing and constraints, so those defects sit in the face-to-face and p
                           the list for countries)
     misspelt_place        "Marrokko", "Turkye", "Poolen" … typed in an other-specify country text
                           after choosing "other country"
+    coding_variant        a deelgemeente ("Borgerhout"), a postcode ("2140") or a pre-merger name
+                          ("Kortessem") typed for the municipality; an occupation's synonym
+                          ("loodgieter") typed for the job (tables.PLACE_VARIANTS, JOB_SYNONYMS)
 Clean records (no truth row) keep the demo's answers: they respect routing, constraints, codes
 and the sample frame, and no clean respondent straight-lines a grid by chance.
 """
@@ -92,7 +97,7 @@ from __future__ import annotations
 
 from pipeline.demo.contacts import OUTCOMES, contact_log
 from pipeline.demo.defects import DEFECT_RATES, DEFECTS, plant_break_offs, plant_double_submissions, plant_tests
-from pipeline.demo.defects_records import plant_record_defects
+from pipeline.demo.defects_records import plant_coding_variants, plant_record_defects
 from pipeline.demo.exports import (
     FILES,
     CapiMeta,
@@ -131,6 +136,7 @@ def demo_fieldwork(questionnaire: Questionnaire, *, sampled: int = 12000, seed: 
     plant_break_offs(b)
     plant_tests(b)
     plant_double_submissions(b)
+    plant_coding_variants(b)
     contacts = contact_log(b)
     number_rows(b)
     web, (capi, capi_meta), papi = render_web(b), render_capi(b), render_papi(b)

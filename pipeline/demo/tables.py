@@ -265,6 +265,36 @@ MISSPELLINGS: dict[str, tuple[str, ...]] = {
     "RO": ("Roemenie", "Romenie", "Roemeni", "Rumenie", "Roemania"),
     "CD": ("Kongo", "Congo Kinshassa", "Kongo RDC", "Cong", "Konge DRC"),
 }
+# Typed for a municipality or a job, with the code coding should give on an interview date in 2026
+# ('worklist: a|b' where the name belongs to two municipalities or unit groups). Names and codes
+# are those of schemas/classifications/ (postcodes.csv, refnis_successors.csv, isco08_esco_names_nl.csv).
+PLACE_VARIANTS: tuple[tuple[str, str, str], ...] = (
+    ("Borgerhout", "deelgemeente typed for the municipality", "11002"),
+    ("Wilrijk", "deelgemeente typed for the municipality", "11002"),
+    ("Gentbrugge", "deelgemeente typed for the municipality", "44021"),
+    ("Laken", "deelgemeente typed for the municipality", "21004"),
+    ("Heverlee", "deelgemeente typed for the municipality", "24062"),
+    ("Deurne", "deelgemeente of two municipalities typed for the municipality", "worklist: 11002|24020"),
+    ("2140", "postcode typed for the municipality", "11002"),
+    ("9000", "postcode typed for the municipality", "44021"),
+    ("3500", "postcode typed for the municipality", "71072"),
+    ("Kortessem", "pre-merger name typed for the municipality", "71072, historisch 73040"),
+    ("Moerbeke", "pre-merger name typed for the municipality", "46029, historisch 44045"),
+    ("Borsbeek", "pre-merger name typed for the municipality", "11002, historisch 11007"),
+    ("Nevele", "pre-merger name typed for the municipality", "44083, historisch 44049"),
+)
+JOB_SYNONYMS: tuple[tuple[str, str, str], ...] = (
+    ("loodgieter", "occupation synonym typed for the job", "7126"),
+    ("postbode", "occupation synonym typed for the job", "4412"),
+    ("taxichauffeur", "occupation synonym typed for the job", "8322"),
+    ("poetsvrouw", "occupation synonym typed for the job", "9112"),
+    ("heftruckchauffeur", "occupation synonym typed for the job", "8344"),
+    ("bakker", "occupation synonym typed for the job", "7512"),
+    ("slager", "occupation synonym typed for the job", "7511"),
+    ("tandarts", "occupation synonym typed for the job", "2261"),
+    ("metselaar", "occupation synonym typed for the job", "7112"),
+    ("chef-kok", "occupation title of two unit groups typed for the job", "worklist: 3434|5120"),
+)
 PLACE_MISSPELLINGS: dict[str, tuple[str, ...]] = {
     "Antwerpen": ("Antwerpe", "Antwepen", "Antwerpn"), "Gent": ("Gend", "Gennt"),
     "Brussel": ("Brusel", "Bruxelle", "Brussell"), "Leuven": ("Leuve", "Leuvn"),

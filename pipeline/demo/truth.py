@@ -28,7 +28,7 @@ def ground_truth(b: Build) -> tuple[pd.DataFrame, pd.DataFrame]:
     original = where["_copy_of"].reindex(truth.loc[copies, "_rec"]).to_numpy()
     truth.loc[copies, "detail"] = ("same interview as web row "
                                    + where["_row"].reindex(original).astype(str).to_numpy()
-                                   + ", submitted again with a new _uuid and instanceID")
+                                   + ", submitted again with a new _uuid")
     dup = truth["defect"] == "break_off"
     dup_recs = set(where.loc[where["_cat"] == "dup_web"].index)
     capi_row = R[R["_cat"] == "dup"].set_index(b.key)["_row"]

@@ -26,9 +26,11 @@ METRICS = {
 }
 
 
-def progress(dispositions: pd.DataFrame, targets: dict[str, int], group: str = "stratum") -> pd.DataFrame:
-    """Per origin group: target, completes (I), partials (P), % of target, still to do, and the
-    completes per mode. The last row is the total."""
+def progress(dispositions: pd.DataFrame, targets: dict[str, int], group: str = "stratum",
+             unusable: frozenset = frozenset()) -> pd.DataFrame:
+    """Per origin group: target, completes as collected (I) and usable (less the interviews that
+    cleaning excluded, `unusable` sample ids: speeders ...), partials (P), % of target and still
+    to do (of the usable ones), and the completes per mode. The last row is the total."""
     d = dispositions.assign(_group=dispositions[group].fillna("").astype(str))
     complete = d[d["category"] == "I"]
     groups = list(dict.fromkeys([*targets, *sorted(d["_group"].unique())]))
@@ -37,14 +39,16 @@ def progress(dispositions: pd.DataFrame, targets: dict[str, int], group: str = "
     out["doel"] = [targets.get(g, np.nan) for g in groups]
     out["steekproef"] = d.groupby("_group").size().reindex(groups, fill_value=0).to_numpy()
     out["volledig"] = complete.groupby("_group").size().reindex(groups, fill_value=0).to_numpy()
+    usable = complete[~complete["sample_id"].isin(unusable)] if "sample_id" in complete.columns else complete
+    out["bruikbaar"] = usable.groupby("_group").size().reindex(groups, fill_value=0).to_numpy()
     out["gedeeltelijk"] = d[d["category"] == "P"].groupby("_group").size().reindex(groups, fill_value=0).to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["pct_doel"] = 100 * out["volledig"] / out["doel"]
-    out["nog_te_doen"] = (out["doel"] - out["volledig"]).clip(lower=0)
+        out["pct_doel"] = 100 * out["bruikbaar"] / out["doel"]
+    out["nog_te_doen"] = (out["doel"] - out["bruikbaar"]).clip(lower=0)
     for mode in [*MODES, *sorted(set(per_mode.columns) - set(MODES))]:
         out[f"volledig_{mode}"] = per_mode[mode].to_numpy() if mode in per_mode.columns else 0
     total = {"groep": "totaal", **{c: out[c].sum() for c in out.columns if c != "groep"}}
-    total["pct_doel"] = 100 * total["volledig"] / total["doel"] if total["doel"] else np.nan
+    total["pct_doel"] = 100 * total["bruikbaar"] / total["doel"] if total["doel"] else np.nan
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
 
 
@@ -239,3 +243,36 @@ def interviewer_checks(frame: pd.DataFrame, questionnaire: Questionnaire, *, key
     chosen.insert(0, "seed", seed)
     backcheck = chosen[["seed", "interviewer_id", key, "datum", "reden"]].reset_index(drop=True)
     return InterviewerChecks(table, backcheck, seed, z_threshold)
+
+
+# ---------------------------------------------------------------------------------------------
+# Phases of the design
+# ---------------------------------------------------------------------------------------------
+
+PHASE_COLUMNS = ["fase", "eenheden", "volledig", "pct_volledig", "volledig_cumulatief", "pct_steekproef_cumulatief"]
+_PHASES = ("web: uitnodiging", "web: herinnering", "papier", "face-to-face", "andere")
+
+
+def phases(log: pd.DataFrame, sample_size: int) -> pd.DataFrame:
+    """Progress per phase of the sequential mixed-mode design, from each unit's attempt sequence
+    (not the mode of its final disposition): the web invitation (a unit's first web attempt), web
+    reminders (later web attempts), paper, face-to-face follow-up. Per phase: units that reached
+    it, completes in it (the unit's first complete attempt), their share of those units, and the
+    completes so far as a share of the sample."""
+    attempts = log.sort_values(["sample_id", "attempt"], kind="stable")
+    web = attempts["mode"] == "web"
+    web_rank = web.astype(int).groupby(attempts["sample_id"]).cumsum()
+    phase = np.select([web & (web_rank == 1), web, attempts["mode"] == "papi", attempts["mode"] == "capi"],
+                      list(_PHASES[:4]), _PHASES[4])
+    attempts = attempts.assign(phase=phase)
+    reached = attempts.drop_duplicates(["sample_id", "phase"]).groupby("phase").size()
+    complete = attempts[attempts["category"] == "I"].drop_duplicates("sample_id")  # its first complete attempt
+    completes = complete.groupby("phase").size()
+    order = [p for p in _PHASES if p in reached.index]
+    out = pd.DataFrame({"fase": order, "eenheden": reached.reindex(order).to_numpy(),
+                        "volledig": completes.reindex(order, fill_value=0).to_numpy()})
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["pct_volledig"] = 100 * out["volledig"] / out["eenheden"]
+    out["volledig_cumulatief"] = out["volledig"].cumsum()
+    out["pct_steekproef_cumulatief"] = 100 * out["volledig_cumulatief"] / sample_size if sample_size else np.nan
+    return out[PHASE_COLUMNS]

@@ -30,6 +30,7 @@ class ReportData:
     backcheck_seed: int | None = None
     z_threshold: float | None = None
     weights: dict[str, pd.DataFrame] = field(default_factory=dict)  # diagnostics, margins, convergence
+    phases: pd.DataFrame | None = None  # monitor.PHASE_COLUMNS: progress per phase of the design
     notes: list[str] = field(default_factory=list)
 
 
@@ -78,6 +79,23 @@ def _fmt(value, digits: int | str = 1) -> str:
     return str(value)
 
 
+def nice_ticks(top: float, count: int = 5) -> list[float]:
+    """Round axis values from 0 past `top`: steps of 1, 2, 2.5 or 5 times a power of ten (0, 200,
+    400 ... instead of 0, 173, 346 ...)."""
+    top = max(float(top), 1.0)
+    raw = top / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    if step < 1:
+        step = 1.0
+    return [step * k for k in range(int(math.ceil(top / step - 1e-9)) + 1)]
+
+
+def _tick(value: float) -> str:
+    """An axis value: whole numbers without decimals (0, 20, 1.000), else as _fmt."""
+    return _fmt(int(value)) if float(value).is_integer() else _fmt(value)
+
+
 def table_html(frame: pd.DataFrame, *, digits: dict[str, int | str] | None = None, highlight: pd.Series | None = None,
                caption: str | None = None) -> str:
     digits = digits or {}
@@ -89,8 +107,10 @@ def table_html(frame: pd.DataFrame, *, digits: dict[str, int | str] | None = Non
         for col, value in row.items():
             numeric = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
             sort = f' data-sort="{float(value)}"' if numeric and not pd.isna(value) else ""
-            cls = " class=num" if numeric else " class=long" if isinstance(value, str) and len(value) > 30 else ""
-            cells.append(f'<td{cls}{sort}>{_esc(_fmt(value, digits.get(col, 1)))}</td>')
+            if isinstance(value, str) and value.isdigit():  # ids such as interviewer 101 sort as numbers
+                sort = f' data-sort="{int(value)}"'
+            kind = " class=num" if numeric else " class=long" if isinstance(value, str) and len(value) > 30 else ""
+            cells.append(f'<td{kind}{sort}>{_esc(_fmt(value, digits.get(col, 1)))}</td>')
         rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
     cap = f"<caption>{_esc(caption)}</caption>" if caption else ""
     return (f'<div class="wide"><table class="sortable">{cap}<thead><tr>{head}</tr></thead>'
@@ -107,8 +127,9 @@ def line_chart(series: dict[str, pd.Series], targets: dict[str, float], *, title
     x0 = min(v.index.min() for v in series.values())
     x1 = max(v.index.max() for v in series.values())
     span = max((x1 - x0).days, 1)
-    ymax = max([float(v.max()) for v in series.values()] + [float(t) for t in targets.values() if t == t] + [1])
-    ymax = ymax * 1.08
+    ticks = nice_ticks(max([float(v.max()) for v in series.values()] + [float(t) for t in targets.values() if t == t]
+                           + [1]) * 1.02)
+    ymax = ticks[-1]
 
     def sx(d) -> float:
         return left + (width - left - right) * ((d - x0).days / span)
@@ -119,27 +140,29 @@ def line_chart(series: dict[str, pd.Series], targets: dict[str, float], *, title
     parts = [f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
              f'aria-label="{_esc(title)}" xmlns="http://www.w3.org/2000/svg">',
              f'<text x="{left}" y="18" class="ct">{_esc(title)}</text>']
-    for k in range(6):
-        y = ymax * k / 5
+    for y in ticks:
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{sy(y):.1f}" y2="{sy(y):.1f}" class="grid"/>'
-                     f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" class="ax" text-anchor="end">{_fmt(round(y))}</text>')
+                     f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" class="ax" text-anchor="end">{_tick(y)}</text>')
     for k in range(6):
         d = x0 + pd.Timedelta(days=round(span * k / 5))
         parts.append(f'<text x="{sx(d):.1f}" y="{height - bottom + 18}" class="ax" text-anchor="middle">'
                      f'{d.strftime("%d/%m")}</text>')
+    dashed = False
     for i, (name, values) in enumerate(series.items()):
         colour = PALETTE[i % len(PALETTE)]
         points = " ".join(f"{sx(d):.1f},{sy(y):.1f}" for d, y in values.items())
         parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
         target = targets.get(name)
         if target and target == target:
+            dashed = True
             parts.append(f'<line x1="{left}" x2="{width - right}" y1="{sy(target):.1f}" y2="{sy(target):.1f}" '
                          f'stroke="{colour}" stroke-dasharray="5,4" stroke-width="1"/>')
         ly = top + 16 * i + 8
-        parts.append(f'<rect x="{width - right + 12}" y="{ly - 8}" width="12" height="12" fill="{colour}"/>'
-                     f'<text x="{width - right + 30}" y="{ly + 2}" class="ax">{_esc(name)} '
-                     f'({_fmt(int(values.iloc[-1]))})</text>')
-    parts.append(f'<text x="{width - right + 12}" y="{top + 16 * len(series) + 14}" class="ax">- - - doel</text>')
+        parts.append(f'<g class="legend" data-name="{_esc(name)}"><rect x="{width - right + 12}" y="{ly - 8}" '
+                     f'width="12" height="12" fill="{colour}"/><text x="{width - right + 30}" y="{ly + 2}" '
+                     f'class="ax">{_esc(name)} ({_fmt(int(values.iloc[-1]))})</text></g>')
+    if dashed:  # a legend entry only for lines the chart draws
+        parts.append(f'<text x="{width - right + 12}" y="{top + 16 * len(series) + 14}" class="ax">- - - doel</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -152,7 +175,8 @@ def bar_chart(frame: pd.DataFrame, category: str, measures: list[str], *, title:
     left, right, top, bottom = 60, 190, 30, 40
     values = frame[measures].astype(float).fillna(0.0).to_numpy()
     scale = 100.0 if percent else 1.0
-    ymax = max(float(values.max()) * scale, 1e-9) * 1.1 if not percent else 100.0
+    ticks = [0.0, 20.0, 40.0, 60.0, 80.0, 100.0] if percent else nice_ticks(float(values.max()))
+    ymax = ticks[-1]
     n, m = len(frame), len(measures)
     slot = (width - left - right) / n
     bar = slot * 0.8 / m
@@ -163,11 +187,10 @@ def bar_chart(frame: pd.DataFrame, category: str, measures: list[str], *, title:
     parts = [f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
              f'aria-label="{_esc(title)}" xmlns="http://www.w3.org/2000/svg">',
              f'<text x="{left}" y="18" class="ct">{_esc(title)}</text>']
-    for k in range(6):
-        y = ymax * k / 5
+    for y in ticks:
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{sy(y):.1f}" y2="{sy(y):.1f}" class="grid"/>'
                      f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" class="ax" text-anchor="end">'
-                     f'{_fmt(round(y))}{"%" if percent else ""}</text>')
+                     f'{_tick(y)}{"%" if percent else ""}</text>')
     for i, label in enumerate(frame[category].astype(str)):
         x = left + slot * i + slot * 0.1
         for j in range(m):
@@ -175,8 +198,8 @@ def bar_chart(frame: pd.DataFrame, category: str, measures: list[str], *, title:
             parts.append(f'<rect x="{x + bar * j:.1f}" y="{sy(y):.1f}" width="{bar - 1:.1f}" '
                          f'height="{sy(0) - sy(y):.1f}" fill="{PALETTE[j % len(PALETTE)]}">'
                          f'<title>{_esc(label)} {_esc(measures[j])}: {_fmt(y)}{"%" if percent else ""}</title></rect>')
-        parts.append(f'<text x="{left + slot * (i + 0.5):.1f}" y="{height - bottom + 18}" class="ax" '
-                     f'text-anchor="middle">{_esc(MODE_LABELS.get(label, label))}</text>')
+        parts.append(f'<text x="{left + slot * (i + 0.5):.1f}" y="{height - bottom + 18}" class="ax group" '
+                     f'data-name="{_esc(label)}" text-anchor="middle">{_esc(MODE_LABELS.get(label, label))}</text>')
     for j, name in enumerate(measures):
         ly = top + 16 * j + 8
         parts.append(f'<rect x="{width - right + 12}" y="{ly - 8}" width="12" height="12" fill="{PALETTE[j % len(PALETTE)]}"/>'
@@ -191,7 +214,9 @@ color:#222;padding:0 1em}
 h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.8em;border-bottom:2px solid #1b6ca8;padding-bottom:.2em}
 p.meta{color:#555;margin-top:0}table{border-collapse:collapse;margin:1em 0;font-size:.85em}
 th,td{border:1px solid #ccc;padding:3px 7px}th{background:#eef3f8;cursor:pointer;position:sticky;top:0}
-td.num{text-align:right;font-variant-numeric:tabular-nums}td{max-width:420px}td.long{min-width:18em}tr.flag td{background:#fde2e2}
+td.num{text-align:right;font-variant-numeric:tabular-nums}td{max-width:420px}td.long{min-width:14em}tr.flag td{background:#fde2e2}
+th{white-space:normal;vertical-align:bottom;max-width:9em}svg{max-width:100%;height:auto}
+details{margin:1em 0}summary{cursor:pointer;font-weight:600}
 caption{text-align:left;font-weight:600;padding:4px 0}.scroll{max-height:520px;overflow:auto}
 .wide{overflow-x:auto}
 svg .grid{stroke:#e3e3e3}svg .ax{font-size:11px;fill:#444}svg .ct{font-size:14px;font-weight:600;fill:#222}
@@ -215,6 +240,77 @@ _JS = """
 """
 
 
+def _in_group_order(rates: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """The rates' origin groups in the survey's own order (that of the progress table and its
+    chart, i.e. [fieldwork] targets), not alphabetical; other breakdowns as they come."""
+    rank = {g: i for i, g in enumerate(order)}
+    if not rank:
+        return rates
+    breakdowns = {b: i for i, b in enumerate(dict.fromkeys(rates["breakdown"]))}
+    within = np.where(rates["breakdown"] == "herkomstgroep", rates["group"].map(rank).fillna(len(rank)), 0)
+    return (rates.assign(_b=rates["breakdown"].map(breakdowns), _g=within)
+            .sort_values(["_b", "_g"], kind="stable").drop(columns=["_b", "_g"]))
+
+
+def _outcomes(rates: pd.DataFrame) -> pd.DataFrame:
+    cols = ["breakdown", "group", "units", *CATEGORIES, "e"]
+    return rates[cols].rename(columns={"breakdown": "indeling", "group": "groep", "units": "eenheden (n)"})
+
+
+def _rates_pct(rates: pd.DataFrame) -> pd.DataFrame:
+    names = [c for c in rates.columns if c[:2] in ("RR", "CO", "RE") and c[-1].isdigit()]
+    out = rates[["breakdown", "group", *names]].copy()
+    out[names] = 100 * out[names].astype(float)
+    return out.rename(columns={"breakdown": "indeling", "group": "groep"})
+
+
+_INTERVIEWER_UNITS = {"interviewer_id": "interviewer", "interviews": "interviews (n)",
+                      "duur_mediaan_min": "duur, mediaan (min)", "weet_niet": "weet niet (% items)",
+                      "weigering": "weigering (% items)", "straightlining": "straightlining (% batterijen)",
+                      "instemming": "instemming (% items)", "extreem": "extreme antwoorden (% items)"}
+
+
+def _interviewer_labels(columns) -> dict[str, str]:
+    """Column labels with their units; z-scores as 'z: <measure>'."""
+    out = {}
+    for c in columns:
+        if c.startswith("z_") and c[2:] in _INTERVIEWER_UNITS:
+            out[c] = "z: " + _INTERVIEWER_UNITS[c[2:]].split(" (")[0]
+        else:
+            out[c] = _INTERVIEWER_UNITS.get(c, c)
+    return out
+
+
+def _weighting(weights: dict[str, pd.DataFrame]) -> str:
+    """A short summary (respondents, design effect, efficiency, margins met), the tables folded."""
+    diag, margins, conv = (weights.get(k) for k in ("diagnostics", "margins", "convergence"))
+    parts, details = [], []
+    if diag is not None and len(diag):
+        final = diag[diag["stap"] == diag["stap"].iloc[-1]]
+        total = final[final["stratum"].astype(str) == "totaal"]
+        row = (total if len(total) else final).iloc[0]
+        parts.append(f"Finale gewichten ({_esc(row['stap'])}) over {_fmt(int(row['n']))} respondenten: "
+                     f"Kish-designeffect {_fmt(float(row['deff_kish']), 2)}, efficiëntie "
+                     f"{_fmt(100 * float(row['efficientie']), 1)}%, effectieve n {_fmt(int(round(row['n_effectief'])))}; "
+                     f"gewichten van {_fmt(float(row['min']), 2)} tot {_fmt(float(row['max']), 2)}.")
+        details.append("<p>Kish-designeffect = 1 + CV²; efficiëntie = 1 / designeffect; effectieve n = n / "
+                       "designeffect.</p>")
+        details.append(table_html(diag, digits={c: 3 for c in ("cv", "deff_kish", "efficientie")}
+                                  | {"min": 2, "max": 2, "gemiddelde": 2, "som": 0, "n_effectief": 0},
+                                  caption="Gewichten per stap en stratum"))
+    if margins is not None and len(margins):
+        worst = float(margins["relatieve_fout"].max())
+        parts.append(f"Alle {len(margins)} marges bereikt: grootste relatieve afwijking {_fmt(worst, 'e')}.")
+        details.append(table_html(margins, digits={"doel": 0, "bereikt": 0, "relatieve_fout": "e"},
+                                  caption="Marges: doel en bereikt (gewicht_populatie)"))
+    if conv is not None and len(conv):
+        parts.append(f"Trimmen en opnieuw raken: {len(conv)} cyclus/cycli.")
+        details.append(table_html(conv, digits={"max_margefout": "e", "max_verhouding_tot_grens": 4},
+                                  caption="Convergentie: trimmen en opnieuw raken"))
+    return (f"<p>{' '.join(parts)}</p><details><summary>Details van de weging</summary>{''.join(details)}"
+            "</details>")
+
+
 def render_html(data: ReportData, *, internal: bool) -> str:
     """The report as one HTML document. `internal`: with the interviewer checks (agency only)."""
     sections = []
@@ -230,15 +326,30 @@ def render_html(data: ReportData, *, internal: bool) -> str:
             targets[g] = float(groups.loc[groups["groep"] == g, "doel"].iloc[0])
     sections.append("<h2>Voortgang per herkomstgroep</h2>")
     sections.append(line_chart(series, targets, title="Volledige interviews (cumulatief) per herkomstgroep"))
-    shown = prog.rename(columns={"groep": "herkomstgroep", "pct_doel": "% van doel", "nog_te_doen": "nog te doen",
+    shown = prog.rename(columns={"groep": "herkomstgroep", "volledig": "volledig (verzameld)",
+                                 "bruikbaar": "bruikbaar (na opschonen)", "pct_doel": "% van doel (bruikbaar)",
+                                 "nog_te_doen": "nog te doen",
                                  "volledig_web": "web", "volledig_capi": "capi", "volledig_papi": "papi"})
-    sections.append(table_html(shown, digits={"% van doel": 1}, caption="Volledige interviews tegenover het doel"))
+    sections.append(table_html(shown, digits={"% van doel (bruikbaar)": 1},
+                               caption="Volledige interviews tegenover het doel"))
     if not over.empty:
         modes = over.groupby(["modus", "datum"])["volledig_cumulatief"].sum()
         mode_series = {MODE_LABELS.get(m, m): modes.loc[m] for m in modes.index.get_level_values(0).unique()}
         sections.append(line_chart(mode_series, {}, title="Volledige interviews (cumulatief) per modus"))
 
-    rates = data.rates
+    if data.phases is not None and len(data.phases):
+        sections.append("<h2>Voortgang per fase van het design</h2>")
+        sections.append("<p>Volgens de volgorde van de contactpogingen van elke eenheid (webuitnodiging, "
+                        "herinneringen, papier, face-to-face opvolging van wie niet op het web antwoordde), niet "
+                        "volgens de modus van de finale dispositie.</p>")
+        cumulative = data.phases.assign(**{"volledig (% van de steekproef)": data.phases["pct_steekproef_cumulatief"] / 100})
+        sections.append(bar_chart(cumulative, "fase", ["volledig (% van de steekproef)"], title="Volledige interviews tot en met elke fase (% van de steekproef)"))
+        sections.append(table_html(data.phases.rename(columns={
+            "eenheden": "eenheden in de fase (n)", "volledig": "volledig in de fase (n)",
+            "pct_volledig": "volledig in de fase (%)", "volledig_cumulatief": "volledig tot en met de fase (n)",
+            "pct_steekproef_cumulatief": "tot en met de fase (% van de steekproef)"}),
+            caption="Per fase: eenheden die de fase bereikten en volledige interviews"))
+    rates = _in_group_order(data.rates, list(groups["groep"]))
     sections.append("<h2>Respons (AAPOR)</h2>")
     sections.append(f'<p>{_esc(data.e_text)} Definities: AAPOR Standard Definitions; de finale dispositie van '
                     'elke eenheid volgt de prioriteitsregels in docs/fieldwork.md.</p>')
@@ -246,19 +357,19 @@ def render_html(data: ReportData, *, internal: bool) -> str:
     by_mode = rates[rates["breakdown"] == "modus"]
     sections.append(bar_chart(by_group, "group", ["RR1", "RR3", "COOP1", "CON1"],
                               title="Respons-, coöperatie- en contactgraad per herkomstgroep"))
-    sections.append(bar_chart(by_mode, "group", ["RR1", "RR3", "COOP1", "REF1"],
-                              title="Respons-, coöperatie- en weigeringsgraad per modus (modus van de finale dispositie)"))
-    rate_cols = ["breakdown", "group", "units", *CATEGORIES, "e", "RR1", "RR2", "RR3", "RR4", "RR5", "RR6",
-                 "COOP1", "COOP2", "COOP3", "COOP4", "REF1", "REF2", "REF3", "CON1", "CON2", "CON3"]
-    pct = rates[rate_cols].copy()
-    for col in rate_cols[12:]:
-        pct[col] = 100 * pct[col]
-    pct = pct.rename(columns={"breakdown": "indeling", "group": "groep", "units": "eenheden"})
-    main = pct[pct["indeling"].isin(["totaal", "herkomstgroep", "modus"])]
-    sections.append(table_html(main, digits={"e": 3}, caption="Uitkomsten en graden (in %) — totaal, per herkomstgroep en per modus"))
-    muni = pct[pct["indeling"] == "gemeente"]
+    if data.phases is None or not len(data.phases):  # per phase (above) says it better when known
+        sections.append(bar_chart(by_mode, "group", ["RR1", "RR3", "COOP1", "REF1"],
+                                  title="Respons-, coöperatie- en weigeringsgraad per modus (modus van de finale "
+                                        "dispositie)"))
+    main = rates[rates["breakdown"].isin(["totaal", "herkomstgroep", "modus"])]
+    sections.append(table_html(_outcomes(main), digits={"e": 3},
+                               caption="Uitkomsten (aantal eenheden) — totaal, per herkomstgroep en per modus"))
+    sections.append(table_html(_rates_pct(main), caption="Graden (in %) — totaal, per herkomstgroep en per modus"))
+    muni = rates[rates["breakdown"] == "gemeente"]
     if len(muni):
-        sections.append(f'<div class="scroll">{table_html(muni, digits={"e": 3}, caption="Per gemeente")}</div>')
+        sections.append(f'<details><summary>Per gemeente ({len(muni)})</summary><div class="scroll">'
+                        f'{table_html(_outcomes(muni), digits={"e": 3}, caption="Uitkomsten per gemeente")}'
+                        f'{table_html(_rates_pct(muni), caption="Graden per gemeente (in %)")}</div></details>')
     legend = ", ".join(f"{c} = {CATEGORY_LABELS[c]}" for c in CATEGORIES)
     sections.append(f"<p>{_esc(legend)}.</p>")
 
@@ -273,26 +384,20 @@ def render_html(data: ReportData, *, internal: bool) -> str:
                             f"|z| &gt; {_esc(_fmt(data.z_threshold))} in de verdachte richting. {flagged} van {len(iv)} "
                             f"interviewers gemarkeerd. Controle-lijst: {data.backcheck_count} respondenten, "
                             f"getrokken met seed {_esc(data.backcheck_seed)} (work/fieldwork/backcheck.csv).</p>")
-            sections.append(f'<div class="scroll">{table_html(iv, digits={c: 2 for c in iv.columns}, highlight=iv["gemarkeerd"], caption="Per interviewer")}</div>')
+            # the measures in sight, their z-scores folded: one table that fits the page
+            z_cols = [c for c in iv.columns if c.startswith("z_")]
+            keys = [c for c in ("interviewer_id",) if c in iv.columns]
+            measures = iv.drop(columns=z_cols).rename(columns=_interviewer_labels(iv.columns))
+            sections.append(f'<div class="scroll">{table_html(measures, digits={c: 2 for c in measures.columns}, highlight=iv["gemarkeerd"], caption="Per interviewer")}</div>')
+            if z_cols:
+                z = iv[keys + ["gemarkeerd", *z_cols]].rename(columns=_interviewer_labels(iv.columns))
+                sections.append(f'<details><summary>Robuuste z-scores per interviewer</summary><div class="scroll">'
+                                f'{table_html(z, digits={c: 2 for c in z.columns}, highlight=iv["gemarkeerd"])}'
+                                '</div></details>')
 
     if data.weights:
         sections.append("<h2>Weging</h2>")
-        diag = data.weights.get("diagnostics")
-        if diag is not None and len(diag):
-            sections.append("<p>Over de respondenten. Kish-designeffect = 1 + CV²; efficiëntie = 1 / designeffect; "
-                            "effectieve n = n / designeffect.</p>")
-            sections.append(table_html(diag, digits={c: 3 for c in ("cv", "deff_kish", "efficientie")} | {"min": 2, "max": 2, "gemiddelde": 2, "som": 0, "n_effectief": 0},
-                                       caption="Gewichten per stap en stratum"))
-        margins = data.weights.get("margins")
-        if margins is not None and len(margins):
-            worst = float(margins["relatieve_fout"].max())
-            sections.append(f"<p>Grootste relatieve afwijking van een marge na raking: {worst:.2e}.</p>")
-            sections.append(table_html(margins, digits={"doel": 0, "bereikt": 3, "relatieve_fout": "e"},
-                                       caption="Marges: doel en bereikt (gewicht_populatie)"))
-        conv = data.weights.get("convergence")
-        if conv is not None and len(conv):
-            sections.append(table_html(conv, digits={"max_margefout": "e", "max_verhouding_tot_grens": 4},
-                                       caption="Convergentie: trimmen en opnieuw raken"))
+        sections.append(_weighting(data.weights))
     notes = "".join(f'<p class="note">{_esc(n)}</p>' for n in data.notes)
     kind = "interne versie (met interviewercontroles)" if internal else "versie voor de oplevering (zonder interviewerdetails)"
     return ("<!DOCTYPE html>\n<html lang=\"nl\"><head><meta charset=\"utf-8\">"

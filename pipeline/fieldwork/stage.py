@@ -12,7 +12,7 @@ import pandas as pd
 from pipeline import workdir
 from pipeline.errors import ErrorCode, SidError
 from pipeline.fieldwork.dispositions import Eligibility, final_dispositions, parse_contacts, rate_table
-from pipeline.fieldwork.monitor import interviewer_checks, progress, progress_over_time
+from pipeline.fieldwork.monitor import interviewer_checks, phases, progress, progress_over_time
 from pipeline.fieldwork.report import (
     NO_INTERVIEWS_NOTE,
     ReportData,
@@ -22,8 +22,9 @@ from pipeline.fieldwork.report import (
     render_html,
 )
 from pipeline.files import write_text_atomic
-from pipeline.privacy import scrub_table
+from pipeline.ingest.keys import normalise_keys
 from pipeline.ingest.sources import read_table
+from pipeline.privacy import scrub_table
 from pipeline.survey.project import FieldworkSettings, Project
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.tables import write_report
@@ -52,6 +53,7 @@ def read_sample(project: Project) -> pd.DataFrame:
         raise SidError(ErrorCode.SOURCE_COLUMNS, f"sample key column {project.sample.key!r} is missing",
                        file=project.sample.source.path, row=1, fix="Check sample.key in sid.toml.")
     sample = sample.drop(columns=[c for c in project.sample.identifiers if c in sample.columns])
+    sample[project.sample.key] = normalise_keys(sample[project.sample.key], project.ingest.key_case)  # as ingest reads them
     return sample.rename(columns={project.sample.key: "sample_id"})
 
 
@@ -59,8 +61,11 @@ def read_contacts(project: Project, until: pd.Timestamp | None = None) -> pd.Dat
     """The contact log (as it was on `until`), one row per attempt; None without [contacts]."""
     if project.contacts is None:
         return None
-    return parse_contacts(read_table(project.contacts).frame, file=project.contacts.path, until=until,
-                          dayfirst=project.contacts.dayfirst)
+    contacts = parse_contacts(read_table(project.contacts).frame, file=project.contacts.path, until=until,
+                              dayfirst=project.contacts.dayfirst)
+    if "sample_id" in contacts.columns:  # the keys by the rule ingest reads them with
+        contacts["sample_id"] = normalise_keys(contacts["sample_id"], project.ingest.key_case)
+    return contacts
 
 
 def sample_and_dispositions(project: Project, until: pd.Timestamp | None = None
@@ -79,10 +84,12 @@ def contacts_outside_sample(log: pd.DataFrame, sample: pd.DataFrame) -> pd.DataF
 
 
 def run_report(project: Project, questionnaire: Questionnaire, *, until=None,
-               interviews: pd.DataFrame | None = None, deliver: bool = False) -> FieldworkReport:
+               interviews: pd.DataFrame | None = None, deliver: bool = False,
+               unusable: frozenset | None = None) -> FieldworkReport:
     """The fieldwork report from the contact log (as it was on `until`, or all of it) and the
     interview data (work/ingested.parquet unless given): work/fieldwork_report.html and the tables
-    in work/fieldwork/; with `deliver`, the version without interviewer detail in cleaned/."""
+    in work/fieldwork/; with `deliver`, the version without interviewer detail in cleaned/.
+    `unusable`: the interviews cleaning excluded (default: work/exclusions.csv, if cleaned)."""
     settings = project.fieldwork or FieldworkSettings()
     until = pd.Timestamp(until) if until is not None else None
     sample, log = read_sample(project), read_contacts(project, until)
@@ -99,7 +106,12 @@ def run_report(project: Project, questionnaire: Questionnaire, *, until=None,
     eligibility = Eligibility("proportional") if proportional else Eligibility("fixed", settings.e)
     rates = rate_table(dispositions, eligibility,
                        {"herkomstgroep": group, "modus": "mode", "gemeente": settings.municipality})
-    prog = progress(dispositions, targets, group)
+    if unusable is None:
+        path = project.work / workdir.EXCLUSIONS
+        unusable = (frozenset(pd.read_csv(path, dtype=str, keep_default_na=False)["respondent"])
+                    if path.is_file() else frozenset())
+    prog = progress(dispositions, targets, group, unusable)
+    design = phases(log[log["sample_id"].isin(set(sample["sample_id"]))], len(sample))
     dated = dispositions["date"].dropna()
     as_of = (until if until is not None else (dated.max() if len(dated) else pd.Timestamp("today"))).strftime("%d/%m/%Y")
     over = progress_over_time(dispositions, targets, group, until)
@@ -130,11 +142,12 @@ def run_report(project: Project, questionnaire: Questionnaire, *, until=None,
     data = ReportData(title=project.title, as_of=as_of, e_text=eligibility_text(float(rates["e"].iloc[0]), proportional),
                       progress=prog, over_time=over, rates=rates, interviewers=checks.table,
                       backcheck_count=len(checks.backcheck), backcheck_seed=checks.seed,
-                      z_threshold=checks.z_threshold, weights=weights, notes=notes)
+                      z_threshold=checks.z_threshold, weights=weights, notes=notes, phases=design)
     disp = dispositions.assign(date=dispositions["date"].dt.strftime("%Y-%m-%d"))
     workdir.write_csv(disp, out / "disposities.csv", encoding="utf-8-sig")  # one row per sample unit: CSV only
     write_report(rates, out / "respons", "respons")
     write_report(prog, out / "voortgang", "voortgang")
+    write_report(design, out / "fasen", "fasen")
     workdir.write_csv(over.assign(datum=over["datum"].astype(str)), out / "voortgang_per_dag.csv", encoding="utf-8-sig")
     write_report(checks.table, out / "interviewers", "interviewers")
     write_report(checks.backcheck.assign(datum=checks.backcheck["datum"].astype(str)), out / "backcheck", "backcheck")

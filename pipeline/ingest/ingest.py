@@ -10,17 +10,32 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from rapidfuzz.distance import Levenshtein
 
 from pipeline.errors import ErrorCode, SidError
+from pipeline.ingest.declared import apply_declarations
+from pipeline.ingest.fidelity import (
+    PROBLEM_COLUMNS,
+    SET_MISSING,
+    no_problems,
+    parse_numbers,
+    problem_rows,
+    repeated_header_rows,
+)
+from pipeline.ingest.keys import nearest_key_problems, normalise_keys, normalised_key_problems
+from pipeline.ingest.labels import names_from_labels
 from pipeline.ingest.sources import ColumnMap, RawTable, assemble_multiple, map_columns, read_table
+from pipeline.ingest.structure import (
+    METADATA,
+    refuse_missing_key,
+    refuse_missing_questions,
+    refuse_misspelt,
+    refuse_same_file,
+)
 from pipeline.survey.expressions import ExpressionError, evaluate
-from pipeline.survey.project import Project, Source
+from pipeline.survey.project import SID_MISSING, MissingScheme, Project, Source
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.survey.syntax import compile_regex, regex_matches
 
-# Frozen report columns.
-PROBLEM_COLUMNS = ["source", "row", "column", "value", "expected"]
 # The form types a respondent key may have (a number or a code typed in); any other question
 # (a choice, a date, a calculate) holds answers that respondents share.
 KEY_TYPES = ("text", "integer", "barcode")
@@ -38,6 +53,14 @@ class Reason:
     NOT_IN_SAMPLE = "not_in_sample"
     DOUBLE = "double_submission"
     CROSS_MODE = "duplicate_cross_mode"
+    HEADER = "repeated_header"
+    REJECTED = "rejected_in_review"  # ODK Central ReviewState = rejected
+    NOT_APPROVED = "not_approved"  # KoboToolbox _validation_status = validation_status_not_approved
+
+
+# Columns in which the data platforms record a reviewer's verdict, and the verdicts that exclude.
+REVIEW_COLUMNS = {"ReviewState": ({"rejected"}, Reason.REJECTED),
+                  "_validation_status": ({"validation_status_not_approved", "not approved"}, Reason.NOT_APPROVED)}
 
 
 @dataclass(frozen=True)
@@ -48,7 +71,7 @@ class SourceSummary:
     kept: int
     merged: int
     excluded: int
-    type_problems: int
+    problems: int  # rows of work/ingest_problems.csv
     encoding: str | None
     delimiter: str | None
     unmapped: tuple[str, ...]
@@ -57,7 +80,7 @@ class SourceSummary:
 @dataclass(frozen=True)
 class IngestResult:
     sources: tuple[SourceSummary, ...]
-    problems: pd.DataFrame  # PROBLEM_COLUMNS: cells that did not fit the form's type
+    problems: pd.DataFrame  # PROBLEM_COLUMNS: cells that did not arrive as written, and why
     reconciliation: pd.DataFrame  # RECONCILIATION_COLUMNS: one row per raw record
     complete_if: str
 
@@ -79,29 +102,35 @@ def ingest(project: Project, questionnaire: Questionnaire,
                        f"{questionnaire[key].type} in the form, not a respondent number: respondents with "
                        "the same answer would be merged", file=project.file,
                        fix="Set survey.key to the column that identifies the respondent (e.g. sample_id).")
+    refuse_same_file(project)
     frames, problems, tables = [], [], {}
     for order, source in enumerate(project.sources):
         if progress:
             progress(f"reading {source.path.name}")
         table = read_table(source)
         source, table = _key_renamed(source, table, key, questionnaire)
-        columns = map_columns(list(table.frame.columns), questionnaire, source)
-        _refuse_misspelt(columns, questionnaire, source)
-        if key not in columns.variables.values() and key not in table.frame.columns:
-            found = list(table.frame.columns)
-            if len(found) == 1 and any(d in found[0] for d in ",;\t|"):
-                raise SidError(ErrorCode.SOURCE_COLUMNS, f"respondent key column {key!r} is missing: the header "
-                               f"was read as one column with delimiter {table.delimiter!r}",
-                               file=source.path, row=1,
-                               fix="Check the delimiter of this source in sid.toml (or leave it out).")
-            raise SidError(ErrorCode.SOURCE_COLUMNS, f"respondent key column {key!r} is missing", file=source.path,
-                           row=1, fix="Map it with rename in sid.toml, or check survey.key.")
-        typed, found = typed_frame(table, columns, questionnaire, source, key)
+        columns = map_columns(list(table.frame.columns), questionnaire, source, table.mr_sets)
+        refuse_misspelt(columns, questionnaire, source, table.frame)
+        refuse_missing_key(table, columns, source, key)
+        if table.problems is not None:
+            problems.append(table.problems)
+        header = repeated_header_rows(table.frame)
+        if header.any():  # not a record: its cells are not answers, the line is excluded as what it is
+            table = replace(table, frame=table.frame.mask(pd.Series(header, index=table.frame.index), axis=0))
+            problems.append(problem_rows(source.name, header, "", "(the header)", "a record", "record excluded",
+                                         "the header line repeated inside the data (concatenated exports?)"))
+        if table.frame.empty:
+            problems.append(pd.DataFrame([[source.name, 0, "", "", "records", "none read",
+                                           "the export has a header but no rows"]], columns=PROBLEM_COLUMNS))
+        table, declared = apply_declarations(table, columns, questionnaire, source, project.missing, key)
+        typed, found = typed_frame(table, columns, questionnaire, source, key, project.ingest.key_case,
+                                   project.missing)
         typed["_order"] = order
+        typed["_header"] = header
         frames.append(typed)
-        problems.append(found)
+        problems.extend([*declared, found])
         tables[source.name] = (table, columns)
-    _refuse_missing_questions(tables, questionnaire, project)
+    refuse_missing_questions(tables, questionnaire, project)
     if progress:
         progress("resolving duplicates")
     records = pd.concat(frames, ignore_index=True)
@@ -111,7 +140,7 @@ def ingest(project: Project, questionnaire: Questionnaire,
                        "no records in any source", file=project.sources[0].path if one else project.file,
                        fix="Export the data again once interviews are in.")
     for var in questionnaire:  # an optional question no source has: asked of no one, all missing
-        if var.type not in _METADATA and var.name not in records.columns:
+        if var.type not in METADATA and var.name not in records.columns:
             records[var.name] = pd.Series(np.nan, index=records.index, dtype={
                 "numeric": "float64", "datetime": "datetime64[ns]"}.get(var.kind, object))
     complete_if = project.ingest.complete_if or default_complete_if(questionnaire, key)
@@ -121,6 +150,14 @@ def ingest(project: Project, questionnaire: Questionnaire,
     except ExpressionError as exc:
         raise SidError(ErrorCode.CONFIG_INVALID, f"ingest.complete_if: {exc}", file=project.file) from None
     status, respondent, reason = resolve(records, project, questionnaire)
+    header = records.pop("_header").to_numpy(dtype=bool)
+    status[header], respondent[header], reason[header] = "excluded", "", Reason.HEADER
+    outside = reason == Reason.NOT_IN_SAMPLE
+    if outside.any():
+        key_columns = {s.name: next((c for c, v in tables[s.name][1].variables.items() if v == key), key)
+                       for s in project.sources}
+        problems.append(nearest_key_problems(records, outside, _sample(project)[project.sample.key], key,
+                                             key_columns))
     reconciliation = pd.DataFrame({
         "source": records["_source"], "row": records["_row"], "record": records["_record"],
         "key": records[key], "status": status, "respondent": respondent, "reason": reason,
@@ -128,7 +165,7 @@ def ingest(project: Project, questionnaire: Questionnaire,
     kept = records[status == "kept"]
     frame = join_sample(kept, project)
     ordered = [c for c in dict.fromkeys([key, *questionnaire.names]) if c in frame.columns]
-    extra = [c for c in frame.columns if c not in ordered and c not in PROVENANCE and c != "_order"]
+    extra = [c for c in frame.columns if c not in ordered and c not in PROVENANCE and c not in ("_order", "_review")]
     frame = frame[ordered + extra + PROVENANCE].sort_values(key, kind="stable").reset_index(drop=True)
     summaries = []
     for source in project.sources:
@@ -147,9 +184,6 @@ def ingest(project: Project, questionnaire: Questionnaire,
     return frame, IngestResult(tuple(summaries), report, reconciliation.reset_index(drop=True), complete_if)
 
 
-_METADATA = ("calculate", "start", "end", "today", "deviceid", "username")
-
-
 def _key_renamed(source: Source, table: RawTable, key: str, questionnaire: Questionnaire
                  ) -> tuple[Source, RawTable]:
     """A rename entry that names the respondent key, when the key is no question of the form (a
@@ -160,38 +194,6 @@ def _key_renamed(source: Source, table: RawTable, key: str, questionnaire: Quest
     frame = table.frame.rename(columns={named[0]: key})
     rename = tuple((col, target) for col, target in source.rename if col != named[0])
     return replace(source, rename=rename), replace(table, frame=frame)
-
-
-def _refuse_misspelt(columns: ColumnMap, questionnaire: Questionnaire, source: Source) -> None:
-    """A column that is not in the form but is one or two letters away from a question this source
-    has no column for is a misspelt header: an error, not a column silently left out."""
-    have = set(columns.variables.values()) | {var for var, _ in columns.options.values()}
-    wanted = {v.name.lower(): v.name for v in questionnaire if v.name not in have}
-    for col in columns.unmapped:
-        last = (col.split(source.separator)[-1] if source.separator else col).strip().lower()
-        if len(last) < 4 or last.startswith(("_", "unnamed:")):
-            continue
-        for lower, name in wanted.items():
-            if len(lower) >= 4 and Levenshtein.distance(last, lower) <= (1 if len(lower) <= 6 else 2):
-                raise SidError(ErrorCode.SOURCE_COLUMNS, f"column {col!r} is not in the form (did you mean "
-                               f"{name!r}?)", file=source.path, row=1, column=col,
-                               fix=f'Correct the header, or add rename = {{ "{col}" = "{name}" }} to this '
-                               "source in sid.toml.")
-
-
-def _refuse_missing_questions(tables: dict, questionnaire: Questionnaire, project: Project) -> None:
-    """A required question with no column in any source would be delivered empty: an error."""
-    have = set()
-    for _, columns in tables.values():
-        have |= set(columns.variables.values()) | {var for var, _ in columns.options.values()}
-    for v in questionnaire:
-        if v.required and v.type not in _METADATA and v.name not in have and v.name != project.key:
-            one = len(project.sources) == 1
-            raise SidError(ErrorCode.SOURCE_COLUMNS, f"required question {v.name!r} has no column"
-                           + ("" if one else " in any source"),
-                           file=project.sources[0].path if one else project.file, row=1 if one else None,
-                           fix="Export the data again with every question, or map its column with "
-                           "rename in sid.toml.")
 
 
 def default_complete_if(questionnaire: Questionnaire, key: str) -> str:
@@ -206,7 +208,8 @@ def default_complete_if(questionnaire: Questionnaire, key: str) -> str:
 
 
 def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnaire, source: Source,
-                key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+                key: str, key_case: str = "keep", project_missing: MissingScheme = SID_MISSING
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The source's columns as form variables, converted to the form's kinds (vectorised per
     column); cells that do not convert become missing and are listed as problems."""
     raw = table.frame
@@ -222,59 +225,82 @@ def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnair
             column = raw[by_var[name]]
         elif name in options:
             order = {c: i for i, c in enumerate(var.choices.names)}
-            column = assemble_multiple(raw, sorted(options[name], key=lambda oc: order[oc[1]]))
+            column, unreadable = assemble_multiple(raw, sorted(options[name], key=lambda oc: order[oc[1]]))
+            for col, bad in unreadable.items():
+                problems.append(problem_rows(source.name, bad, col, raw[col], "1 or 0 (chosen or not)", "not counted",
+                                             "an option column holds neither 1/0 nor True/False"))
+        elif name in source.absent:  # this mode does not ask it: "niet van toepassing" for its records
+            na = project_missing.code("not_applicable")
+            out[name] = pd.Series(float(na) if var.kind == "numeric" else str(na) if var.choices else np.nan,
+                                  index=raw.index, dtype="float64" if var.kind == "numeric" else object)
+            continue
         else:
             continue
-        values, bad = _convert(column, var.kind, source.dayfirst)
+        if var.type in ("select_one", "select_multiple"):
+            column, label_action, label_reason = names_from_labels(column, var)
+            told = label_action.notna().to_numpy()
+            if told.any():
+                problems.append(problem_rows(source.name, told, by_var.get(name, name), raw[by_var[name]]
+                                             if name in by_var else column, var.kind, label_action, label_reason))
+        values, action, reason = _convert(column, var, source)
         if var.type in ("select_one", "select_multiple") and var.kind != "numeric":
             values = _names_from_codes(values, var)
-        if bad.any():
-            problems.append(pd.DataFrame({
-                "source": source.name, "row": np.flatnonzero(bad.to_numpy()) + 1, "column": by_var.get(name, name),
-                "value": column[bad].astype(str).to_numpy(), "expected": var.kind}))
+        told = action.notna().to_numpy()
+        if told.any():
+            problems.append(problem_rows(source.name, told, by_var.get(name, name), column, var.kind, action, reason))
         out[name] = values
     if key not in out:
         out[key] = raw[key].astype("string").str.strip()
     # Columns that are not in the form (platform metadata) stay in the raw file and are listed in
     # the summary; the record id is kept as _record.
     frame = pd.DataFrame(out, index=raw.index)
-    frame[key] = frame[key].astype(object).where(frame[key].notna(), None)
+    key_column = by_var.get(key, key)
+    frame[key] = normalise_keys(frame[key], key_case)
+    problems.append(normalised_key_problems(raw[key_column], frame[key], source.name, key_column))
     frame["_source"] = source.name
     frame["_row"] = np.arange(1, len(raw) + 1)
     frame["_record"] = (raw[source.instance].astype(str) if source.instance in raw.columns
                         else source.name + ":" + frame["_row"].astype(str))
     frame["_mode"] = source.mode or ""
+    frame["_review"] = ""
+    for column, (verdicts, reason) in REVIEW_COLUMNS.items():
+        if column in raw.columns:
+            said = raw[column].astype("string").str.strip().str.casefold()
+            frame["_review"] = frame["_review"].mask(said.isin(verdicts).fillna(False).to_numpy(), reason)
     frame["_submitted"] = (_datetimes(raw[source.submitted].astype("string"), source.dayfirst)
                            if source.submitted in raw.columns else pd.NaT)
-    found = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
+    found = pd.concat(problems, ignore_index=True) if problems else no_problems()
     return frame, found
 
 
-def _convert(column: pd.Series, kind: str, dayfirst: bool) -> tuple[pd.Series, pd.Series]:
-    if kind == "numeric":
+def _convert(column: pd.Series, var, source: Source) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(values, action, reason): the column in the variable's kind; action and reason say what
+    was done to each cell that did not arrive as written (NA for the others)."""
+    untold = pd.Series(pd.NA, index=column.index, dtype=object)
+    if var.kind == "numeric":
         if pd.api.types.is_numeric_dtype(column):
-            values = column.astype("float64")
-            return values, pd.Series(False, index=column.index)
-        fast = _arrow_numbers(column)
-        if fast is not None:
-            return fast, pd.Series(False, index=column.index)
-        text = column.astype("string").str.strip()
-        values = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").astype("float64")
-    elif kind == "datetime":
+            return column.astype("float64"), untold, untold
+        whole = var.type in ("integer", "select_one")
+        fast = _arrow_numbers(column) if source.decimal == "." else None
+        # A whole number written "2.500" casts to 2.5: only the careful path sees the ambiguity.
+        if fast is not None and not (whole and column.astype("string").str.contains(".", regex=False).any()):
+            return fast, untold, untold
+        return parse_numbers(column, source.decimal, whole)
+    if var.kind == "datetime":
         if pd.api.types.is_datetime64_any_dtype(column):
             values = _ns(column)  # a SAV/Parquet date before 1677 or after 2262: missing, reported
-            return values, (column.notna() & values.isna()).astype(bool)
-        text = column.astype("string").str.strip()
-        values = _datetimes(text, dayfirst)
-    else:
-        if pd.api.types.is_numeric_dtype(column):  # e.g. a SAV string question stored as numbers
-            text = column.astype("string").str.replace(r"\.0$", "", regex=True)
+            bad = column.notna() & values.isna()
         else:
             text = column.astype("string").str.strip()
-        values = text.mask(text == "").astype(object).where(text.notna() & (text != ""), np.nan)
-        return values, pd.Series(False, index=column.index)
-    bad = (text.notna() & (text != "") & values.isna()).fillna(False).astype(bool)
-    return values, bad
+            values = _datetimes(text, source.dayfirst)
+            bad = (text.notna() & (text != "") & values.isna()).fillna(False).astype(bool)
+        return values, untold.mask(bad, SET_MISSING), untold.mask(bad, "not a date or time")
+    if pd.api.types.is_numeric_dtype(column):  # e.g. a SAV string question stored as numbers
+        text = column.astype("string").str.replace(r"\.0$", "", regex=True)
+    else:
+        text = column.astype("string").str.strip()
+    values = text.mask(text == "").astype(object).where(text.notna() & (text != ""), np.nan)
+    return values, untold, untold
 
 
 def _arrow_numbers(column: pd.Series) -> pd.Series | None:
@@ -356,11 +382,15 @@ def resolve(records: pd.DataFrame, project: Project, questionnaire: Questionnair
     test = ~no_key & regex_matches(compile_regex(project.ingest.test_key_pattern), keys.astype(str))
     status[test.to_numpy()] = "excluded"
     reason[test.to_numpy()] = Reason.TEST
+    if "_review" in records.columns:  # a reviewer rejected it on the platform: never a candidate
+        review = records["_review"].fillna("").to_numpy(dtype=object)
+        rejected = (status == "kept") & (review != "")
+        status[rejected], reason[rejected] = "excluded", review[rejected]
     if project.sample is not None:
         sample_keys = _sample(project)[project.sample.key]
-        outside = ~no_key & ~test & ~keys.isin(set(sample_keys))
-        status[outside.to_numpy()] = "excluded"
-        reason[outside.to_numpy()] = Reason.NOT_IN_SAMPLE
+        outside = (status == "kept") & ~keys.isin(set(sample_keys)).to_numpy()
+        status[outside] = "excluded"
+        reason[outside] = Reason.NOT_IN_SAMPLE
     respondent = np.where(status == "kept", keys.astype(object), "")
 
     form_vars = [v for v in questionnaire.names if v in records.columns and v != key]
@@ -391,7 +421,7 @@ def _sample(project: Project) -> pd.DataFrame:
     if sample.key not in table.columns:
         raise SidError(ErrorCode.SOURCE_COLUMNS, f"sample key column {sample.key!r} is missing",
                        file=sample.source.path, row=1, fix="Check sample.key in sid.toml.")
-    table[sample.key] = table[sample.key].astype(str).str.strip()
+    table[sample.key] = normalise_keys(table[sample.key].astype(str), project.ingest.key_case)
     dup = table[sample.key][table[sample.key].duplicated()]
     if len(dup):
         raise SidError(ErrorCode.KEY_DUPLICATE, f"{len(dup)} duplicate value(s) of {sample.key} in the sample, "

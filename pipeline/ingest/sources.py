@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +15,8 @@ import pyreadstat
 
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import zip_bomb
+from pipeline.ingest.labels import header_to_variable, label_headers, norm
+from pipeline.ingest.workbook import read_xlsx
 from pipeline.survey.project import Source
 from pipeline.survey.questionnaire import Questionnaire
 
@@ -29,6 +31,10 @@ class RawTable:
     encoding: str | None
     delimiter: str | None
     value_labels: dict  # SAV: variable → {code: label}
+    missing: dict = field(default_factory=dict)  # SAV: variable → declared user-missing [{lo, hi}, ...]
+    problems: pd.DataFrame | None = None  # XLSX: merged cells and formulas without a value (PROBLEM_COLUMNS)
+    sheet: str | None = None  # XLSX: the sheet read
+    mr_sets: dict = field(default_factory=dict)  # SAV: dichotomy sets → {"variables": [...], "labels": [...]}
 
 
 def detect_encoding(path: Path, max_line: int | None = None) -> str:
@@ -111,18 +117,20 @@ def _decode_error_row(path: Path, encoding: str) -> tuple[int | None, int | None
     return None, None
 
 
-def _header_duplicates(path: Path, source: Source, encoding: str | None, delimiter: str | None) -> list[str]:
+def _header_duplicates(path: Path, source: Source, encoding: str | None, delimiter: str | None,
+                       sheet: str | None) -> list[str]:
     """Column names given more than once in the file's header (pandas would rename them x.1)."""
     names: list = []
     try:
         if source.format == "csv":
             with open(path, encoding=encoding, errors="replace", newline="") as fh:
-                names = next(csv.reader(fh, delimiter=delimiter), [])
+                lines = csv.reader(fh, delimiter=delimiter)
+                names = next((line for i, line in enumerate(lines, start=1) if i == source.header_row), [])
         elif source.format == "xlsx":
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
             try:
-                ws = wb[source.sheet] if source.sheet else wb.worksheets[0]
-                names = next(ws.iter_rows(max_row=1, values_only=True), ())
+                names = next(wb[sheet].iter_rows(min_row=source.header_row, max_row=source.header_row,
+                                                 values_only=True), ())
             finally:
                 wb.close()
     except Exception:  # the header was read by pandas already; this is only a second look
@@ -150,11 +158,13 @@ def detect_delimiter(path: Path, encoding: str) -> str:
         return best if counts[best] else ","
 
 
-def _read_csv(path: Path, encoding: str, delimiter: str) -> pd.DataFrame:
+def _read_csv(path: Path, encoding: str, delimiter: str, header_row: int = 1) -> pd.DataFrame:
     """Every cell as text. Arrow's multi-threaded reader first (4-5× faster on wide exports,
     the same frame); anything it does not take (a quoted line break, a ragged row ...) is read
     again by pandas' C parser, which also gives the precise error with its line number."""
     options = dict(dtype=str, keep_default_na=False, na_values=[""], encoding=encoding, sep=delimiter)
+    if header_row > 1:  # title lines above the header
+        options["skiprows"] = header_row - 1
     try:
         return pd.read_csv(path, engine="pyarrow", **options)
     except Exception:  # noqa: BLE001 - the C parser below decides what the problem is
@@ -177,6 +187,8 @@ def read_table(source: Source) -> RawTable:
     encoding = delimiter = None
     labels: dict = {}
     max_line = source.max_line_kb << 10
+    declared: dict = {}
+    sheet, found, mr_sets = None, None, {}
     try:
         if source.format == "csv":
             encoding = source.encoding or detect_encoding(path, max_line)
@@ -184,17 +196,21 @@ def read_table(source: Source) -> RawTable:
                     ("utf16", "utf32")):
                 _scan(path, detect=False, max_line=max_line)  # a configured encoding: still refuse binary files
             delimiter = source.delimiter or detect_delimiter(path, encoding)
-            frame = _read_csv(path, encoding, delimiter)
+            frame = _read_csv(path, encoding, delimiter, source.header_row)
         elif source.format == "xlsx":
             bomb = zip_bomb(path, source.max_unpacked_mb << 20, source.max_ratio)
             if bomb:
                 raise SidError(ErrorCode.SOURCE_TOO_LARGE, f"not read: {bomb}", file=path,
                                fix="Export the workbook again; if it is right, raise max_unpacked_mb or max_ratio "
                                    "for this source in sid.toml.")
-            frame = pd.read_excel(path, sheet_name=source.sheet or 0, dtype=str, engine="openpyxl")
+            frame, sheet, found = read_xlsx(path, source.sheet, source.header_row, source.name)
         elif source.format == "sav":
-            frame, meta = pyreadstat.read_sav(str(path), encoding=source.encoding)
+            # user_missing=True: a declared missing value (-1 "weet niet") is read as the value it
+            # is, not as empty; ingest maps it to the project's missing codes (ingest/declared.py).
+            frame, meta = pyreadstat.read_sav(str(path), encoding=source.encoding, user_missing=True)
             labels = meta.variable_value_labels
+            declared = meta.missing_ranges
+            frame, mr_sets = _dichotomies(frame, meta)
         else:
             frame = pd.read_parquet(path)
     except SidError:
@@ -215,9 +231,6 @@ def read_table(source: Source) -> RawTable:
                        f"({' '.join(str(exc).split())})", file=path, row=row,
                        fix="Check the delimiter and quoting (set delimiter in sid.toml).") from None
     except ValueError as exc:
-        if source.format == "xlsx" and "Worksheet" in str(exc):
-            raise SidError(ErrorCode.SOURCE_UNREADABLE, f"no sheet {source.sheet!r}", file=path,
-                           fix="Set sheet for this source in sid.toml.") from None
         raise SidError(ErrorCode.SOURCE_UNREADABLE, f"cannot read as {source.format} "
                        f"({' '.join(str(exc).split())})", file=path,
                        fix="Check the file and its format in sid.toml.") from None
@@ -227,17 +240,32 @@ def read_table(source: Source) -> RawTable:
                        fix="The file looks damaged: export it again.") from None
     if len(frame.columns) == 0:
         raise SidError(ErrorCode.SOURCE_EMPTY, "the sheet is empty" if source.format == "xlsx" else "no header row",
-                       file=path, sheet=(source.sheet or "1") if source.format == "xlsx" else None,
+                       file=path, sheet=sheet,
                        fix="Export the data again.")
     frame.columns = [str(c).strip() for c in frame.columns]
     duplicated = list(frame.columns[frame.columns.duplicated()])
     if not duplicated and any(re.search(r"\.\d+$", c) for c in frame.columns):
-        duplicated = _header_duplicates(path, source, encoding, delimiter)  # pandas renamed x to x.1
+        duplicated = _header_duplicates(path, source, encoding, delimiter, sheet)  # pandas renamed x to x.1
     if len(duplicated):
         raise SidError(ErrorCode.SOURCE_COLUMNS, f"column {duplicated[0]!r} appears more than once", file=path,
-                       sheet=source.sheet if source.format == "xlsx" else None, row=1,
-                       column=duplicated[0], fix="Give every column its own name.")
-    return RawTable(frame.reset_index(drop=True), encoding, delimiter, labels)
+                       sheet=sheet, row=source.header_row, column=duplicated[0], fix="Give every column its own name.")
+    return RawTable(frame.reset_index(drop=True), encoding, delimiter, labels, declared, found, sheet, mr_sets)
+
+
+def _dichotomies(frame: pd.DataFrame, meta) -> tuple[pd.DataFrame, dict]:
+    """The .sav's multiple-dichotomy sets (MRSETS /MDGROUP): their variables, with the counted
+    value read as 1 (chosen) and any other value as 0, and the variables' labels."""
+    found = {}
+    for name, mr in (getattr(meta, "mr_sets", None) or {}).items():
+        if not mr.get("is_dichotomy"):
+            continue
+        members = [v for v in mr["variable_list"] if v in frame.columns]
+        counted = mr.get("counted_value")
+        for v in members:
+            if counted is not None and pd.api.types.is_numeric_dtype(frame[v]):
+                frame[v] = (frame[v] == float(counted)).astype("float64").where(frame[v].notna())
+        found[name] = {"variables": members, "labels": [meta.column_names_to_labels.get(v) or "" for v in members]}
+    return frame, found
 
 
 @dataclass(frozen=True)
@@ -255,18 +283,25 @@ def option_column_name(variable: str, choice: str) -> str:
     return f"{variable}_{'m' + choice[1:] if choice.startswith('-') else choice}"
 
 
-def map_columns(columns: list[str], questionnaire: Questionnaire, source: Source) -> ColumnMap:
-    """Group prefixes (`persoon/geboortejaar`), the rename map, case differences and both
-    select_multiple layouts (`group/q/option` columns, or `q_option` indicators)."""
+def map_columns(columns: list[str], questionnaire: Questionnaire, source: Source,
+                mr_sets: dict | None = None) -> ColumnMap:
+    """Group prefixes (`persoon/geboortejaar`), the rename map, case differences, question labels
+    (Labels exports) and the select_multiple layouts (`group/q/option` columns, `q_option`
+    indicators, or an SPSS multiple-dichotomy set named after the question)."""
     by_name = {v.name.lower(): v.name for v in questionnaire}
     multi = {v.name: v for v in questionnaire if v.type == "select_multiple"}
     indicator = {option_column_name(m, c).lower(): (m, c)
                  for m, v in multi.items() for c in v.choices.names}
     rename = dict(source.rename)
+    by_label = label_headers(questionnaire)
     variables: dict[str, str] = {}
     options: dict[str, tuple[str, str]] = {}
     unmapped = []
+    in_sets = _set_options(mr_sets or {}, questionnaire, source)
     for col in columns:
+        if col in in_sets:
+            options[col] = in_sets[col]
+            continue
         if col in rename:
             target = by_name.get(rename[col].lower())
             if target is None:
@@ -276,6 +311,8 @@ def map_columns(columns: list[str], questionnaire: Questionnaire, source: Source
             variables[col] = target
             continue
         parts = col.split(source.separator) if source.separator else [col]
+        if source.separator != "/" and "/" in parts[-1]:  # ODK Central: persoon-talen/nl
+            parts = [*parts[:-1], *parts[-1].split("/")]
         last = parts[-1].strip().lower()
         if last in by_name:
             variables[col] = by_name[last]
@@ -283,8 +320,14 @@ def map_columns(columns: list[str], questionnaire: Questionnaire, source: Source
             options[col] = (parts[-2].strip(), parts[-1].strip())
         elif last in indicator:
             options[col] = indicator[last]
-        else:
-            unmapped.append(col)
+        else:  # a Labels export: the header is the question's label (or question/option labels)
+            variable, option = header_to_variable(col, source.separator, by_label, questionnaire)
+            if variable is not None:
+                variables[col] = variable
+            elif option is not None:
+                options[col] = option
+            else:
+                unmapped.append(col)
     taken: dict[str, str] = {}
     for col, var in variables.items():
         if var in taken:
@@ -295,12 +338,54 @@ def map_columns(columns: list[str], questionnaire: Questionnaire, source: Source
     return ColumnMap(variables, options, tuple(unmapped))
 
 
-def assemble_multiple(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> pd.Series:
-    """Space-separated choice names from 0/1 option columns, in the order given; all-missing → NaN."""
+# Option-column cells and what they say: 0/1 (Kobo, SPSS), True/False (legacy KoboCAT exports),
+# 1/empty (ODK Central, which writes nothing for an option not chosen).
+_CHOSEN = {"1": 1.0, "0": 0.0, "true": 1.0, "false": 0.0, "1.0": 1.0, "0.0": 0.0}
+
+
+def _set_options(mr_sets: dict, questionnaire: Questionnaire, source: Source) -> dict[str, tuple[str, str]]:
+    """Each variable of a dichotomy set named after a select_multiple → (question, choice): the
+    choice whose label (any language) is the variable's label, or its part after the last ":",
+    or whose name ends the variable's name. A variable that matches no choice, or two, is an error:
+    mapping by position would be a guess."""
+    found = {}
+    for name, mr in mr_sets.items():
+        var = next((v for v in questionnaire if v.name.lower() == name.lower() and v.type == "select_multiple"), None)
+        if var is None or var.choices is None:
+            continue
+        for col, label in zip(mr["variables"], mr["labels"]):
+            wanted = {norm(label), norm(label.rsplit(":", 1)[-1])} - {""}
+            hits = [c.name for c in var.choices.choices
+                    if wanted & {norm(t) for t in c.labels.values()}
+                    or col.lower() == option_column_name(var.name, c.name).lower()]
+            if len(hits) != 1:
+                raise SidError(ErrorCode.SOURCE_COLUMNS, f"multiple-response set ${name}: variable {col!r} "
+                               f"(label {label!r}) matches {'no choice' if not hits else 'several choices'} of "
+                               f"{var.name!r}", file=source.path, column=col,
+                               fix="Give each variable of the set the label of its choice (as in the form), or "
+                               f"name it {option_column_name(var.name, var.choices.names[0])} and so on.")
+            found[col] = (var.name, hits[0])
+    return found
+
+
+def assemble_multiple(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> tuple[pd.Series, dict[str, np.ndarray]]:
+    """Space-separated choice names from option columns, in the order given; all-missing → NaN.
+    Also, per option column, the cells that are neither chosen nor not chosen (then not counted)."""
     text = pd.Series("", index=frame.index, dtype=object)
     seen = pd.Series(False, index=frame.index)
+    unreadable = {}
     for col, choice in columns:
-        values = pd.to_numeric(frame[col], errors="coerce")
+        column = frame[col]
+        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            values = column.astype("float64")
+            bad = values.notna() & ~values.isin([0.0, 1.0])
+        else:
+            cells = column.astype("string").str.strip().str.lower()
+            values = cells.map(_CHOSEN).astype("float64")
+            bad = cells.notna() & (cells != "") & values.isna()
+        values = values.where(~bad)
+        if bad.any():
+            unreadable[col] = bad.to_numpy(dtype=bool)
         seen |= values.notna()
         text = text + np.where(values.to_numpy() == 1, choice + " ", "")
-    return text.str.rstrip().where(seen).astype(object)
+    return text.str.rstrip().where(seen).astype(object), unreadable

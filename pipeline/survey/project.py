@@ -25,9 +25,13 @@ from pipeline.survey.project_file import (
 )
 
 # The standard classifications a [coding.variables] entry may name (pipeline/coding/classifications.py).
+MODES = ("web", "capi", "papi")  # modes of collection of a fieldwork export (DESIGN.md)
+UI_LANGUAGES = ("nl", "en")  # what sid's terminal speaks
 KINDS = ("country", "language", "municipality", "occupation", "education")
 
 SOURCE_FORMATS = ("csv", "xlsx", "sav", "parquet")
+KEY_CASES = ("keep", "upper")  # ingest.key_case
+FORMAT_OF_SUFFIX = {"zsav": "sav", "pq": "parquet"}  # other suffixes are their format
 
 # The tables of the keys that are not read from a table of their own dataclass (setting(tables=...)).
 SURVEY = ("survey",)
@@ -78,25 +82,41 @@ def _at_least_one(value: float) -> bool:
     return value >= 1
 
 
+def _format_of(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    return FORMAT_OF_SUFFIX.get(suffix, suffix)
+
+
 @dataclass(frozen=True)
 class Source:
     """One input file named in sid.toml: a fieldwork export, the sample frame or the contact log."""
 
     name: str = setting(derive=lambda values: values["path"].stem, tables=EXPORT)  # [sample] is "sample"
     path: Path = setting()
-    format: str = setting(derive=lambda values: values["path"].suffix.lower().lstrip("."),
+    format: str = setting(derive=lambda values: _format_of(values["path"]),
                           test=lambda fmt: fmt in SOURCE_FORMATS, expect="{value!r} is not a supported format",
                           fix=f"Use one of: {', '.join(SOURCE_FORMATS)}.")
-    mode: str | None = setting(None, tables=EXPORT)
+    mode: str | None = setting(None, tables=EXPORT, test=lambda mode: mode in MODES,
+                               expect="{value!r} is not a mode of collection", fix=f"Use one of: {', '.join(MODES)}.")
     encoding: str | None = setting(None, read=known_encoding)  # None: detected (BOM, else UTF-8, else Windows-1252)
     delimiter: str | None = setting(None, read=verbatim)  # None: detected
-    sheet: str | None = setting(None)  # xlsx: sheet name (default: the first)
+    sheet: str | None = setting(None)  # xlsx: sheet name (default: the first visible one; hidden ones only by name)
+    header_row: int = setting(1, test=lambda row: row >= 1,  # the header's line: title lines above it are skipped
+                              expect="must be a whole number >= 1 (the line of the header)")
     rename: tuple[tuple[str, str], ...] = setting(  # source column → form variable
         (), expect='must be a table of "source column" = "variable"', tables=EXPORT)
     separator: str = setting("/", read=verbatim, tables=EXPORT)  # between group names and the question name in headers
     instance: str | None = setting(None, tables=EXPORT)  # column identifying the record (e.g. meta/instanceID)
     submitted: str | None = setting(None, tables=EXPORT)  # column with the submission time (latest wins among equals)
     dayfirst: bool = setting(True, tables=EXPORT)  # dates like 02/03/2026 are 2 March
+    decimal: str = setting(".", test=lambda mark: mark in (".", ","), expect='must be "." or ","',
+                           tables=EXPORT)  # decimal mark of numbers written as text
+    empty: tuple[str, ...] = setting(  # texts that mean an empty cell, e.g. ["n/a"] (legacy KoboCAT exports)
+        (), expect='must be a list of texts, e.g. ["n/a"]', tables=EXPORT)
+    absent: tuple[str, ...] = setting(  # required questions this mode does not ask: -3 for its records
+        (), expect="must be a list of variable names", tables=EXPORT)
+    recode: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = setting(  # variable → { "file code" = "form code" }
+        (), expect='must be a table of variable = {{ "file code" = "form code" }}', tables=EXPORT)
     # Bounds (docs/robustness.md): a garbage or hostile file fails in seconds, not after hours.
     max_size_mb: int = setting(2048, test=_at_least_one, expect="must be a whole number of MB >= 1")
     max_line_kb: int = setting(  # text exports: the longest line (a record) in KB
@@ -123,8 +143,11 @@ class IngestSettings:
 
     complete_if: str | None = setting(None)  # expression; default: the form's last required, unrouted question answered
     mode_priority: tuple[str, ...] = setting(
-        ("capi", "papi", "web"), expect='must be a list of modes, e.g. ["capi", "papi", "web"]')
+        ("capi", "papi", "web"), expect='must be a list of modes, e.g. ["capi", "papi", "web"]',
+        test=lambda modes: set(modes) <= set(MODES))
     test_key_pattern: str = setting(r"^(?i:test)", read=regex)
+    key_case: str = setting("keep", test=lambda case: case in KEY_CASES,  # keys: NFKC, trimmed, then this
+                            expect='must be "keep" or "upper"')
 
 
 # A speeder: an interview shorter than this share of the median duration of all interviews.
@@ -146,6 +169,8 @@ class ValidateSettings:
     straightline_min_items: int = _threshold(4)
     max_item_nonresponse: float = _threshold(0.30)
     max_dont_know: float = _threshold(0.30)
+    # 'weet niet' is judged only for respondents asked at least this many questions that offer it
+    min_dont_know_questions: int = _threshold(10)
     accept: tuple[tuple[str, str], ...] = setting(  # rule name → written reason for accepting its failures
         (), expect='must be a table of rule = "written reason"')
 
@@ -232,11 +257,14 @@ class CodingSettings:
     codeframes: Path = _inside(Path("schemas/codeframes"))  # one code frame per variable: <variable>.csv
     fuzzy_threshold: float = setting(  # 0-100: rapidfuzz score from which a match is coded automatically
         75.0, test=lambda score: 0 < score <= 100, expect="must be a number above 0 and at most 100")
-    reference_date: date = setting(date(2026, 1, 1))  # municipality names point to the NIS code valid then
+    reference_date: date = setting(date(2026, 1, 1))  # date of answers without an interview date (NIS codes valid then)
     countries: Path | None = _inside()  # aliases for country names (Belgian usage, nationalities)
     languages: Path | None = _inside()  # aliases for language names
     municipalities: Path | None = _inside()  # Statbel REFNIS file (or a subset in its format)
+    successors: Path | None = _inside()  # ended NIS code -> the municipality that replaced it, and since when
+    postcodes: Path | None = _inside()  # bpost postcodes and deelgemeenten with the NIS code of their municipality
     occupations: Path | None = _inside()  # ILO ISCO-08 structure file (.xlsx or .csv)
+    occupation_names: Path | None = _inside()  # occupation titles (name, code) -> their ISCO-08 unit group
     education: Path | None = _inside()  # table of degrees -> ISCED 2011 level
     variables: tuple[tuple[str, str], ...] = setting(  # text variable -> classification
         (), test=lambda variables: all(kind in KINDS for _, kind in variables),
@@ -262,6 +290,9 @@ class Project:
     title: str = setting(derive=lambda values: values["name"], tables=SURVEY)
     form: Path = setting(read=xlsform, tables=SURVEY)
     language: str | None = setting(None, tables=SURVEY, kw_only=True)  # None: the form's default
+    ui_language: str = setting("nl", tables=SURVEY, kw_only=True, test=lambda v: v in UI_LANGUAGES,
+                               expect="{value!r} is not a language of sid's terminal",
+                               fix=f"Use one of: {', '.join(UI_LANGUAGES)}.")  # terminal text and numbers
     key: str = setting(tables=SURVEY)
     missing: MissingScheme
     sources: tuple[Source, ...]

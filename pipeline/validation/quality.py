@@ -92,4 +92,5 @@ def indicators(frame: pd.DataFrame, questionnaire: Questionnaire, asked: dict[st
     with np.errstate(invalid="ignore", divide="ignore"):
         out["item_nonresponse"] = np.where(asked_total > 0, empty_total / asked_total, np.nan)
         out["dont_know"] = np.where(dk_base > 0, dk_total / dk_base, np.nan)
+    out["dont_know_questions"] = dk_base.astype(np.int64)  # the share's base (validate.py judges it)
     return out

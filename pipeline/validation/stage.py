@@ -14,6 +14,7 @@ from pipeline.privacy import delivery_privacy, scrub_cells, scrub_table
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.tables import write_report
+from pipeline.validation.people import for_people
 from pipeline.validation.validate import ValidationReport, load_rules, validate
 
 
@@ -28,17 +29,19 @@ def run_validate(project: Project, questionnaire: Questionnaire,
                       accepted=dict(settings.accept))
     check_accepted(project, report)
     report = replace(report, notes=project.unconfigured())
-    write_report(report.failures, project.work / workdir.VALIDATION_FAILURES, "failures")
-    write_report(report.summary, project.work / workdir.VALIDATION_SUMMARY, "summary")
+    people = for_people(project.ui_language, questionnaire, project.language)
+    write_report(report.failures, project.work / workdir.VALIDATION_FAILURES, "failures", people=people)
+    write_report(report.summary, project.work / workdir.VALIDATION_SUMMARY, "summary", people=people)
     # Per respondent: every row in the CSV; in the workbook only the respondents flagged by a
     # quality check (a person reviews those; a million-row workbook helps nobody).
     flagged = report.failures.loc[report.failures["rule"].str.startswith("quality:"), "respondent"]
     write_report(report.quality, project.work / workdir.QUALITY, "quality",
-                 xlsx_rows=report.quality["respondent"].isin(flagged))
-    write_report(scrub_table(report.summary), project.cleaned / workdir.VALIDATION_SUMMARY, "summary")
+                 xlsx_rows=report.quality["respondent"].isin(flagged), people=people)
+    write_report(scrub_table(report.summary), project.cleaned / workdir.VALIDATION_SUMMARY, "summary", people=people)
     # The failures name respondents: as the delivery names them, their values scrubbed.
     failures = report.failures.assign(respondent=privacy.ids(report.failures["respondent"]))
-    write_report(scrub_cells(failures, ["value"]), project.cleaned / workdir.VALIDATION_FAILURES, "failures")
+    write_report(scrub_cells(failures, ["value"]), project.cleaned / workdir.VALIDATION_FAILURES, "failures",
+                 people=people)
     return report
 
 

@@ -75,13 +75,16 @@ def load_rules(path: Path, questionnaire: Questionnaire) -> tuple[Rule, ...]:
     rules, names = [], set()
     for i, item in enumerate(data, start=1):
         where = dict(file=path, column=f"rule {i}")
-        if not isinstance(item, dict) or not {"name", "expression"} <= set(item):
-            raise SidError(ErrorCode.RULES_INVALID, "each rule needs at least name and expression", **where)
+        if not isinstance(item, dict) or not {"name", "expression", "severity"} <= set(item):
+            # severity too: a rule that silently became an error (or a warning) is the wrong rule
+            lacking = sorted({"name", "expression", "severity"} - set(item)) if isinstance(item, dict) else ["name"]
+            raise SidError(ErrorCode.RULES_INVALID, f"each rule needs name, expression and severity "
+                           f"(error or warning); {lacking[0]} is missing", **where)
         unknown = set(item) - {"name", "description", "expression", "severity", "when"}
         if unknown:
             raise SidError(ErrorCode.RULES_INVALID, f"unknown key {sorted(unknown)[0]!r} in rule {item['name']!r}", **where)
         rule = Rule(str(item["name"]), str(item.get("description", "")), str(item["expression"]),
-                    str(item.get("severity", "")), item.get("when"))
+                    str(item["severity"]), item.get("when"))
         if rule.name in names:
             raise SidError(ErrorCode.RULES_INVALID, f"rule name {rule.name!r} is used twice", **where)
         names.add(rule.name)
@@ -174,7 +177,8 @@ def validate(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, rul
     checks += [_rule_check(derived, rule) for rule in rules]
     checks += _pii_checks(frame, questionnaire, key)
     quality_table = indicators(frame, questionnaire, asked, quality.straightline_min_items)
-    checks += _quality_checks(quality_table, quality)
+    dont_know_questions = quality_table.pop("dont_know_questions")
+    checks += _quality_checks(quality_table, quality, dont_know_questions)
     report = _report(frame, key, checks, accepted or {})
     quality_table.insert(0, "respondent", report_keys(frame, key))
     return ValidationReport(report.failures, report.summary, report.accepted, quality_table.reset_index(drop=True))
@@ -202,7 +206,7 @@ def report_keys(frame: pd.DataFrame, key: str) -> np.ndarray:
     return frame[key].astype(str).to_numpy() if key in frame.columns else np.arange(len(frame)).astype(str)
 
 
-def _quality_checks(table: pd.DataFrame, settings: ValidateSettings) -> list[Check]:
+def _quality_checks(table: pd.DataFrame, settings: ValidateSettings, dont_know_questions: pd.Series) -> list[Check]:
     checks = []
     n = len(table)
     if "duration_ratio" in table.columns:
@@ -223,8 +227,13 @@ def _quality_checks(table: pd.DataFrame, settings: ValidateSettings) -> list[Che
              "aandeel gestelde vragen zonder antwoord of geweigerd"),
             ("dont_know", settings.max_dont_know, "quality:dont_know", "aandeel antwoorden 'weet niet'")):
         share = table[column]
-        checks.append(Check(rule, f"{text} hoogstens {limit:.0%}", f"{column} <= {limit:g}", "warning", column,
-                            share.notna().to_numpy(), (share > limit).fillna(False).to_numpy(),
+        judged = share.notna().to_numpy(copy=True)
+        description = f"{text} hoogstens {limit:.0%}"
+        if column == "dont_know":  # one 'weet niet' out of three questions says nothing about a respondent
+            description += f", bij wie minstens {settings.min_dont_know_questions} vragen met 'weet niet' kreeg"
+            judged = judged & (dont_know_questions.to_numpy() >= settings.min_dont_know_questions)
+        checks.append(Check(rule, description, f"{column} <= {limit:g}", "warning", column,
+                            judged, judged & (share > limit).fillna(False).to_numpy(),
                             n_na=int(share.isna().sum()), message={"item_nonresponse": "veel vragen zonder antwoord", "dont_know": "veel 'weet niet'"}[column],
                             values=share.round(3).astype("string")))
     return checks

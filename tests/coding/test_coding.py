@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.coding.classifications import municipalities, normalise, sound_key
-from pipeline.coding.worklist import FRAME_COLUMNS, cohen_kappa
+from pipeline.coding.worklist import FRAME_COLUMNS, HEADERS, cohen_kappa
 from pipeline.errors import SidError
 from pipeline.survey.project import load_project
 from pipeline.survey.questionnaire import load_questionnaire
@@ -161,9 +161,9 @@ def _fill(path: Path, sheet: str, values: dict[str, dict[str, str]]) -> None:
     ws = wb[sheet]
     header = [cell.value for cell in ws[1]]
     for row in ws.iter_rows(min_row=2):
-        verbatim = row[header.index("verbatim")].value
+        verbatim = row[header.index(HEADERS["verbatim"])].value
         for col, value in values.get(verbatim, {}).items():
-            row[header.index(col)].value = value
+            row[header.index(HEADERS[col])].value = value
     wb.save(path)
 
 
@@ -172,12 +172,12 @@ def test_worklist_round_trip_through_excel(project):
     worklist = project / "work" / "coding_worklist.xlsx"
     sheets = pd.read_excel(worklist, sheet_name=None, dtype=str, keep_default_na=False)
     assert {"coderen", "nakijken", "codes", "uitleg"} <= set(sheets)
-    todo = sheets["coderen"].set_index("verbatim")
+    todo = sheets["coderen"].set_index("antwoord")
     assert {"Mordor", "Klingon", "vrijwilliger"} <= set(todo.index)
     assert todo.loc["Mordor", "context"] == "R5: geboorteland=other"
-    assert todo.loc["Mordor", "suggestion_1"] != ""
-    assert "Marrokko" in set(sheets["nakijken"]["verbatim"])  # fuzzy: to review
-    _fill(worklist, "coderen", {"Mordor": {"code": "-4", "coder": "An"},
+    assert todo.loc["Mordor", "suggestie 1"] != ""
+    assert "Marrokko" in set(sheets["nakijken"]["antwoord"])  # fuzzy: to review
+    _fill(worklist, "coderen", {"Mordor": {"code": "-4 (ongeldig)", "coder": "An"},  # chosen from the dropdown
                                 "Klingon": {"code": "tlh", "coder": "An"},
                                 "vrijwilliger": {"code": "96", "coder": "An"}})
     _fill(worklist, "nakijken", {"Marrokko": {"code": "MA", "coder": "Bo"}})
@@ -211,7 +211,7 @@ def test_worklist_with_bad_codes_is_refused_whole(project):
     assert result.exit_code == 2
     text = " ".join(result.output.split())
     assert "3 row(s) refused" in text and "nothing imported" in text
-    for column in ("code", "coder"):
+    for column in ("code", "codeur"):  # as the coder sees the columns
         assert re.search(rf"coderen │\s+\d+ │ {column}\b", result.output), result.output
     assert "'ZZ' is not a code of ISO 3166-1 alpha-2" in text
     assert (frames / "talen_anders.csv").read_bytes() == before
@@ -227,7 +227,7 @@ def test_two_coders_give_kappa_per_variable(project):
     result = runner.invoke(_app(), ["--project", str(project), "code", "--import", str(worklist)])
     assert result.exit_code == 0, result.output
     assert "Cohen's kappa" in result.output
-    assert re.search(r"werk_anders\s+│\s+1 │\s+0\.0%", result.output), result.output
+    assert re.search(r"werk_anders\s+│\s+1 │\s+0,0%", result.output), result.output
 
 
 def test_cohen_kappa_by_hand():
@@ -297,7 +297,7 @@ def test_demo_planted_misspellings_are_coded(demo_project):
     run_ingest(proj, questionnaire)
     result = runner.invoke(_app(), ["--project", str(demo_project), "code"])
     assert result.exit_code == 0, result.output
-    assert "Coding: answers per variable" in result.output and "vorige_gemeente" in result.output
+    assert "Codering: antwoorden per variabele" in result.output and "vorige_gemeente" in result.output
     coded = pd.read_parquet(demo_project / "work" / "coded.parquet").set_index("sample_id")
     truth = pd.read_csv(demo_project / "raw" / "demo_truth.csv", dtype=str)
     truth = truth[truth["defect"] == "misspelt_place"]
@@ -326,7 +326,7 @@ def test_code_frames_never_hold_personal_data(project):
     proj = load_project(project)
     run_code(proj, questionnaire_of(proj), answers)
     worklist = project / "work" / "coding_worklist.xlsx"
-    verbatims = set(pd.read_excel(worklist, sheet_name="coderen", dtype=str)["verbatim"])
+    verbatims = set(pd.read_excel(worklist, sheet_name="coderen", dtype=str)["antwoord"])
     assert "vrijwilliger, bel [TEL]" in verbatims
     _fill(worklist, "coderen", {"vrijwilliger, bel [TEL]": {"code": "96", "coder": "An"}})
     result = runner.invoke(_app(), ["--project", str(project), "code", "--import", str(worklist)])

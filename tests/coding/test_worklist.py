@@ -4,6 +4,7 @@ one bad cell refuses the whole file and leaves every code frame as it was."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import zipfile
 from datetime import date
@@ -15,13 +16,20 @@ import pytest
 from conftest import write_xlsform
 from test_coding import ANSWERS, CHOICES, REFNIS, SURVEY, _fill
 
-from pipeline.coding.coding import code
+from pipeline.coding.classifications import normalise
+from pipeline.coding.coding import candidate_names, code
 from pipeline.coding.frames import FrameEntry
 from pipeline.coding.plan import plan
+from pipeline.coding.stage import coding_settings
+from pipeline.coding.suggest import suggest
 from pipeline.coding.worklist import (
+    CODES_COLUMNS,
+    CODES_HEADERS,
     FRAME_COLUMNS,
+    HEADERS,
     KAPPA_COLUMNS,
     PROBLEM_COLUMNS,
+    SHEETS,
     WORKLIST_COLUMNS,
     ImportRefused,
     allowed_codes,
@@ -31,11 +39,14 @@ from pipeline.coding.worklist import (
     write_codeframe,
     write_worklist,
 )
+from pipeline.demo.tables import MUNICIPALITIES
 from pipeline.errors import SidError
-from pipeline.survey.project import CodingSettings
-from pipeline.survey.questionnaire import load_questionnaire
+from pipeline.survey.project import SID_MISSING, CodingSettings, load_project
+from pipeline.survey.questionnaire import load_questionnaire, questionnaire_of
 
+REPO = Path(__file__).resolve().parents[2]  # the repository is the bundled demo project
 TODAY = "2026-04-01"
+MISSING = SID_MISSING.labels
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +59,7 @@ def coding(tmp_path_factory):
                        reference_date=date(2026, 3, 1), variables=(("woonplaats", "municipality"),))
     targets = plan(form, s)
     _, result = code(ANSWERS, form, key="resp_id", targets=targets, frames={}, threshold=75)
-    master = write_worklist(result.worklist, allowed_codes(targets), folder / "coding_worklist.xlsx")
+    master = write_worklist(result.worklist, allowed_codes(targets, MISSING), folder / "coding_worklist.xlsx")
     return targets, result.worklist, master
 
 
@@ -63,10 +74,12 @@ def targets(coding):
 
 
 def sheet_rows(path: Path, sheet: str) -> list[dict]:
+    """The rows of a sheet, keyed by the machine names of its (Dutch) headers."""
     wb = openpyxl.load_workbook(path, read_only=True)
     rows = list(wb[sheet].iter_rows(values_only=True))
     wb.close()
-    return [dict(zip(rows[0], r)) for r in rows[1:]]
+    names = {v: k for k, v in (CODES_HEADERS if sheet == "codes" else HEADERS).items()}
+    return [dict(zip([names.get(h, h) for h in rows[0]], r)) for r in rows[1:]]
 
 
 def frame_csv(folder: Path, variable: str) -> pd.DataFrame:
@@ -81,43 +94,102 @@ def test_worklist_sheets_columns_and_rows(coding, worklist):
     wb = openpyxl.load_workbook(worklist)
     assert wb.sheetnames == ["coderen", "nakijken", "codes", "uitleg"]
     for sheet in ("coderen", "nakijken"):
-        assert [c.value for c in wb[sheet][1]] == WORKLIST_COLUMNS[1:]  # status is the sheet
-        assert wb[sheet].freeze_panes == "D2"
+        assert [c.value for c in wb[sheet][1]] == [HEADERS[c] for c in WORKLIST_COLUMNS[1:]]  # status: the sheet
+        assert wb[sheet].freeze_panes == "C2"
     open_ = {r["verbatim"]: r for r in sheet_rows(worklist, "coderen")}
     assert set(open_) == {"Mordor", "Berbers", "Klingon", "vrijwilliger"}
     assert open_["Mordor"]["variable"] == "geboorteland_anders"
     assert open_["Mordor"]["question"] == "Ander geboorteland, namelijk:"
     assert open_["Mordor"]["context"] == "R5: geboorteland=other"
     assert open_["vrijwilliger"]["context"] == "R3: werk=96"
-    assert open_["Mordor"]["suggestion_1"].startswith("MA Marokko (")
+    assert all(re.fullmatch(r"\S+ \(.+\) \[\d+\]", r["suggestion_1"]) for r in open_.values())
+    assert open_["vrijwilliger"]["backcoding"] == "code 1, 2: het antwoord gaat terug naar die keuze van werk"
     assert all(r["code"] is None and r["coder"] is None for r in open_.values())  # left for the coder
     review = {(r["variable"], r["verbatim"]): r for r in sheet_rows(worklist, "nakijken")}
     # fuzzy matches: sid's code shown for review; one row per distinct answer, with its frequency
-    assert review[("geboorteland_anders", "Morokko")]["automatic_code"] == "MA Marokko"
+    assert review[("geboorteland_anders", "Morokko")]["automatic_code"] == "MA (Marokko)"
     assert review[("geboorteland_anders", "Morokko")]["frequency"] == 2
-    assert review[("woonplaats", "Gend")]["automatic_code"] == "44021 Gent"
-    assert review[("werk_anders", "Studente")]["automatic_code"] == "2 Student"
+    assert review[("woonplaats", "Gend")]["automatic_code"] == "44021 (Gent)"
+    assert review[("werk_anders", "Studente")]["automatic_code"] == "2 (Student)"
 
 
 def test_codes_sheet_lists_every_classification_with_its_users(worklist):
     codes = pd.DataFrame(sheet_rows(worklist, "codes"))
-    assert list(codes.columns) == ["variables", "classification", "code", "label"]
+    assert list(codes.columns) == CODES_COLUMNS
     by = codes.set_index(["classification", "code"])
     assert by.loc[("ISO 3166-1 alpha-2", "MA"), "label"] == "Marokko"
     assert by.loc[("ISO 3166-1 alpha-2", "MA"), "variables"] == "geboorteland_anders"
     assert by.loc[("NIS-code (REFNIS)", "44021"), "label"] == "Gent"
-    assert set(codes.loc[codes["classification"] == "keuzelijst werk", "code"]) == {"1", "2", "96"}
+    assert by.loc[("ISO 3166-1 alpha-2", "MA"), "choice"] == "MA (Marokko)"
+    # every valid code and every missing value, for each classification
+    assert codes.loc[codes["classification"] == "keuzelijst werk", "code"].tolist() == [
+        "1", "2", "96", "-1", "-2", "-3", "-4", "-9"]
+    assert by.loc[("NIS-code (REFNIS)", "-4"), "choice"] == "-4 (ongeldig)"
     assert "uitleg" in sheet_rows(worklist, "uitleg")[0]
+
+
+def test_a_coder_can_work_in_the_workbook(worklist):
+    """A dropdown on every code cell over its variable's codes, the code within the first four
+    columns, bold Dutch headers with a filter, frozen panes, no quote-prefixed text."""
+    wb = openpyxl.load_workbook(worklist)
+    codes = wb["codes"]
+    choices = {}  # range on the codes sheet -> (classifications, choices) it covers
+    for sheet in SHEETS.values():
+        ws = wb[sheet]
+        header = [c.value for c in ws[1]]
+        assert header.index("code") < 4
+        assert all(c.font.b for c in ws[1]) and ws.auto_filter.ref == f"A1:{ws.cell(1, len(header)).column_letter}{ws.max_row}"
+        validated = {}
+        for dv in ws.data_validations.dataValidation:
+            assert dv.type == "list" and dv.formula1.startswith("codes!")
+            for ref in dv.sqref.ranges:
+                for row in ws[ref.coord] if ":" in ref.coord else [[ws[ref.coord]]]:
+                    for cell in row:
+                        validated[cell.coordinate] = dv.formula1
+        for column in ("code", "code 2"):
+            letter = ws.cell(1, header.index(column) + 1).column_letter
+            for r in range(2, ws.max_row + 1):
+                formula = validated[f"{letter}{r}"]  # every code cell has its dropdown
+                first, last = (int(x) for x in re.findall(r"\$(\d+)", formula))
+                covered = {codes.cell(i, 2).value for i in range(first, last + 1)}
+                listed = [codes.cell(i, 5).value for i in range(first, last + 1)]
+                variable = ws.cell(r, header.index("variabele") + 1).value
+                users = {codes.cell(i, 1).value for i in range(first, last + 1)}
+                assert len(covered) == 1 and any(variable in u.split(", ") for u in users)
+                choices[formula] = listed
+    assert any("MA (Marokko)" in listed and "-4 (ongeldig)" in listed for listed in choices.values())
+    assert codes.freeze_panes == "A2" and codes.auto_filter.ref and all(c.font.b for c in codes[1])
+    assert codes.column_dimensions["D"].width >= 20
+    quoted = [c.coordinate for ws in wb.worksheets for row in ws.iter_rows() for c in row
+              if isinstance(c.value, str) and c.value.startswith("'")]
+    assert quoted == []
+    assert wb["coderen"].cell(2, 1).data_type == "n"  # frequencies are numbers
+
+
+def test_a_choice_or_pasted_suggestion_is_its_code_and_a_wrong_label_is_refused(targets, worklist, tmp_path):
+    _fill(worklist, "coderen", {"Mordor": {"code": "MA (Marokko) [92]", "coder": "An"},  # a pasted suggestion
+                                "Klingon": {"code": "-4 (ongeldig)", "coder": "An"}})
+    _fill(worklist, "nakijken", {"Gend": {"code": "44021 (Gent)", "coder": "Bo"}})
+    result = import_worklist(worklist, targets, {}, tmp_path / "frames", TODAY)
+    assert result.rows == {"geboorteland_anders": 1, "talen_anders": 1, "woonplaats": 1}
+    assert frame_csv(tmp_path / "frames", "geboorteland_anders")["code"].tolist() == ["MA"]
+    assert frame_csv(tmp_path / "frames", "woonplaats")["code"].tolist() == ["44021"]
+    _fill(worklist, "coderen", {"Mordor": {"code": "MA (Turkije)", "coder": "An"}})
+    with pytest.raises(ImportRefused) as info:
+        import_worklist(worklist, targets, {}, tmp_path / "other", TODAY)
+    assert info.value.problems["problem"].tolist() == [
+        "'MA (Turkije)': the label is not that of code MA (Marokko); keep one of the two"]
 
 
 def test_formula_like_answers_are_text_in_the_workbook_and_come_back_unchanged(coding, targets, tmp_path):
     _, rows, _ = coding
     rows = rows.copy()
     rows.loc[rows["verbatim"] == "Klingon", "verbatim"] = "=SOM(1;2)+1"
-    path = write_worklist(rows, allowed_codes(targets), tmp_path / "wl.xlsx")
+    path = write_worklist(rows, allowed_codes(targets, MISSING), tmp_path / "wl.xlsx")
     wb = openpyxl.load_workbook(path)
     assert not [c.coordinate for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
-    _fill(path, "coderen", {"'=SOM(1;2)+1": {"code": "-4", "coder": "An"}})
+    assert "=SOM(1;2)+1" in {r["verbatim"] for r in sheet_rows(path, "coderen")}  # a text cell, no quote
+    _fill(path, "coderen", {"=SOM(1;2)+1": {"code": "-4", "coder": "An"}})
     result = import_worklist(path, targets, {}, tmp_path / "frames", TODAY)
     assert result.rows == {"talen_anders": 1}
     assert frame_csv(tmp_path / "frames", "talen_anders")["verbatim"].tolist() == ["=SOM(1;2)+1"]
@@ -178,7 +250,7 @@ def test_one_bad_cell_refuses_the_whole_file_and_changes_no_code_frame(targets, 
     problems = error.problems
     assert list(problems.columns) == PROBLEM_COLUMNS
     assert sorted(zip(problems["sheet"], problems["column"])) == [
-        ("coderen", "code"), ("coderen", "coder"), ("nakijken", "code")]
+        ("coderen", "code"), ("coderen", "codeur"), ("nakijken", "code")]
     assert "'ZZ' is not a code of ISO 3166-1 alpha-2" in " ".join(problems["problem"])
     assert "'99999' is not a code of NIS-code (REFNIS)" in " ".join(problems["problem"])
     rows = {r["verbatim"]: i for i, r in enumerate(sheet_rows(worklist, "coderen"), start=2)}
@@ -193,16 +265,16 @@ def test_unknown_variable_and_missing_column_are_refused(targets, worklist, tmp_
     wb = openpyxl.load_workbook(worklist)
     ws = wb["coderen"]
     header = [c.value for c in ws[1]]
-    ws.cell(row=2, column=header.index("variable") + 1, value="beroep_anders")
+    ws.cell(row=2, column=header.index("variabele") + 1, value="beroep_anders")
     ws.cell(row=2, column=header.index("code") + 1, value="1")
-    ws.cell(row=2, column=header.index("coder") + 1, value="An")
-    wb["nakijken"].delete_cols(header.index("coder") + 1)  # a coder removed a column
+    ws.cell(row=2, column=header.index("codeur") + 1, value="An")
+    wb["nakijken"].delete_cols(header.index("codeur") + 1)  # a coder removed a column
     wb.save(worklist)
     with pytest.raises(ImportRefused) as info:
         import_worklist(worklist, targets, {}, tmp_path / "frames", TODAY)
     problems = info.value.problems.set_index("sheet")
     assert problems.loc["coderen", "problem"] == "'beroep_anders' is not a coded variable"
-    assert problems.loc["nakijken", ["row", "column"]].tolist() == [1, "coder"]
+    assert problems.loc["nakijken", ["row", "column"]].tolist() == [1, "codeur"]
     assert not (tmp_path / "frames").exists()
 
 
@@ -247,7 +319,7 @@ def test_a_verbatim_starting_with_an_apostrophe_is_kept(coding, targets, tmp_pat
     _, rows, _ = coding
     rows = rows.copy()
     rows.loc[rows["verbatim"] == "Mordor", "verbatim"] = "'s-Hertogenbosch"
-    path = write_worklist(rows, allowed_codes(targets), tmp_path / "wl.xlsx")
+    path = write_worklist(rows, allowed_codes(targets, MISSING), tmp_path / "wl.xlsx")
     assert "'s-Hertogenbosch" in {r["verbatim"] for r in sheet_rows(path, "coderen")}
     _fill(path, "coderen", {"'s-Hertogenbosch": {"code": "NL", "coder": "An"}})
     import_worklist(path, targets, {}, tmp_path / "frames", TODAY)
@@ -309,3 +381,36 @@ def test_a_worklist_that_is_a_zip_bomb_is_refused_before_reading(targets, workli
     with pytest.raises(SidError, match=r"not read: its part xl/worksheets/sheet1.xml unpacks [\d,]+ times"):
         import_worklist(bomb, targets, {}, tmp_path / "frames", TODAY)
     assert not (tmp_path / "frames").exists()
+
+
+# --- suggestions ---------------------------------------------------------------------------------
+
+def test_suggestions_find_the_meant_code_of_the_demos_planted_misspellings():
+    """The demo generator plants misspelt countries and municipalities (raw/demo_truth.csv, with
+    the meant country code or municipality). Even with the misspelling itself taken out of the
+    names (so no exact alias helps), the meant code is among the top 3 suggestions for >= 80 %;
+    and 'Familie' (a synonym, ×7 in the demo) gets 'Gezinshereniging of huwelijk'."""
+    project = load_project(REPO)
+    questionnaire = questionnaire_of(project)
+    settings = coding_settings(project)
+    targets = plan(questionnaire, settings)
+    names = candidate_names(questionnaire, targets, read_codeframes(settings.codeframes, targets))
+    nis = {name: code for code, name, *_ in MUNICIPALITIES} | {"Hasselt": "71072"}  # merged 2025
+    truth = pd.read_csv(REPO / "raw" / "demo_truth.csv", dtype=str)
+    truth = truth[truth["defect"] == "misspelt_place"]
+    planted = [(r.variable, re.match(r"'(.*?)' typed", r.detail).group(1),
+                re.search(r"\(([^()]*)\)\s*$", r.detail).group(1)) for r in truth.itertuples()]
+    planted = [(v, typed, nis[meant] if v == "vorige_gemeente" else meant) for v, typed, meant in planted]
+    planted.append(("migratiereden_anders", "Familie", "2"))
+    assert len(planted) > 40
+    found = []
+    for variable, typed, meant in planted:
+        query = normalise(pd.Series([typed])).iloc[0]
+        candidates = names[variable][names[variable]["normalised"] != query]
+        codes, scores = suggest([query], candidates)
+        assert list(scores[0]) == sorted(scores[0], reverse=True)
+        found.append(meant in codes[0])
+    assert sum(found) / len(found) >= 0.8, [p for p, f in zip(planted, found) if not f]
+    assert found[-1]
+    codes, _ = suggest(["familie"], names["migratiereden_anders"])
+    assert codes[0][0] == "2"

@@ -240,20 +240,25 @@ def test_response_and_modes_as_configured(fw):
 # --- the three exports --------------------------------------------------------------------------
 
 def test_kobo_export_layout(raw, fw, form):
+    """As formpack's to_csv writes it with the export dialog's defaults: `;`, every field quoted,
+    CRLF, UTF-8 without BOM, XML names without group names."""
     data = (raw / FILES["web"]).read_bytes()
-    assert data.startswith(b"\xef\xbb\xbf")
-    web = read_csv(raw / FILES["web"], encoding="utf-8-sig")
+    assert not data.startswith(b"\xef\xbb\xbf") and data.startswith(b'"start";"end";')
+    lines = data.split(b"\r\n")
+    assert lines[-1] == b"" and all(line.startswith(b'"') and line.endswith(b'"') for line in lines[:-1])
+    web = read_csv(raw / FILES["web"], encoding="utf-8", sep=";")
     cols = list(web.columns)
-    assert cols[:4] == ["start", "end", "metadata/sample_id", "metadata/modus"]
-    assert "persoon/geboortejaar" in cols and "opmerkingen" in cols and "leeftijd" in cols
-    options = [f"taal_g/talen/{o}" for o in form["talen"].choices.names]
-    at = cols.index("taal_g/talen")
+    assert cols[:4] == ["start", "end", "sample_id", "modus"]
+    assert "geboortejaar" in cols and "opmerkingen" in cols and "leeftijd" in cols
+    assert not [c for c in cols if "/" in c and c.split("/")[0] not in form.names]  # no group names
+    options = [f"talen/{o}" for o in form["talen"].choices.names]
+    at = cols.index("talen")
     assert cols[at + 1: at + 1 + len(options)] == options
-    assert cols[-11:] == ["meta/instanceID", "_id", "_uuid", "_submission_time", "_validation_status", "_notes",
+    assert cols[-10:] == ["_id", "_uuid", "_submission_time", "_validation_status", "_notes",
                           "_status", "_submitted_by", "__version__", "_tags", "_index"]
-    assert (web["metadata/modus"] == "1").all() and (web["metadata/interviewer_id"] == "").all()
+    assert (web["modus"] == "1").all() and (web["interviewer_id"] == "").all()
     assert web["_index"].tolist() == [str(i) for i in range(1, len(web) + 1)]
-    assert (web["meta/instanceID"] == "uuid:" + web["_uuid"]).all() and web["_uuid"].is_unique
+    assert web["_uuid"].is_unique
     assert web["_uuid"].str.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}").all()
     assert web["_submission_time"].str.fullmatch(r"2026-\d\d-\d\dT\d\d:\d\d:\d\d").all()
     assert list(web["_submission_time"]) == sorted(web["_submission_time"])
@@ -263,13 +268,13 @@ def test_kobo_export_layout(raw, fw, form):
     summer = pd.to_datetime(web["start"].str[:19]) >= pd.Timestamp("2026-03-29 03:00")
     assert (web.loc[summer, "start"].str.endswith("+02:00")).all()
     assert (web.loc[~summer, "start"].str.endswith("+01:00")).all()
-    answered = web["taal_g/talen"] != ""
+    answered = web["talen"] != ""
     for option in form["talen"].choices.names:
-        flag = web[f"taal_g/talen/{option}"]
+        flag = web[f"talen/{option}"]
         assert (flag[~answered] == "").all()
-        chosen = (" " + web["taal_g/talen"] + " ").str.contains(f" {option} ", regex=False)
+        chosen = (" " + web["talen"] + " ").str.contains(f" {option} ", regex=False)
         assert (flag[answered] == np.where(chosen[answered], "1", "0")).all()
-    assert web["persoon/geboortejaar"].str.fullmatch(r"\d{4}|").all()
+    assert web["geboortejaar"].str.fullmatch(r"\d{4}|").all()
     assert len(web) == (fw.records["_source"] == "web").sum()
 
 
@@ -291,6 +296,10 @@ def test_capi_sav_readable_with_labels(raw, fw):
     assert meta.column_names_to_labels["geboortejaar"] == "Geboortejaar"
     assert meta.variable_measure["tevreden"] == "ordinal"
     assert list(frame["start"]) == sorted(frame["start"])
+    # the tablets declare the SID missing codes user-missing: read with them kept, -1 stays -1
+    kept, declared = pyreadstat.read_sav(str(raw / FILES["capi"]), user_missing=True, usecols=["tevreden"])
+    assert declared.missing_ranges["tevreden"] == [{"lo": -9.0, "hi": -1.0}]
+    assert (kept["tevreden"] == -1).sum() > 0 and not (frame["tevreden"] < 0).any()
 
 
 @pytest.mark.pspp
@@ -331,7 +340,7 @@ def test_papi_workbook_layout(raw, fw, form):
 # --- the planted defects ------------------------------------------------------------------------
 
 def source_rows(raw):
-    web = read_csv(raw / FILES["web"], encoding="utf-8-sig")["metadata/sample_id"]
+    web = read_csv(raw / FILES["web"], encoding="utf-8", sep=";")["sample_id"]
     capi = pyreadstat.read_sav(str(raw / FILES["capi"]), usecols=["sample_id"])[0]["sample_id"]
     papi = pd.read_excel(raw / FILES["papi"], sheet_name="invoer", dtype=str)["Steekproefnr"]
     return {"web": list(web), "capi": list(capi), "papi": list(papi)}

@@ -1,6 +1,8 @@
 """The sid command as a user runs it: exit codes, one-line errors, nothing written on failure."""
 
+import json
 import os
+import re
 import subprocess
 import sys
 
@@ -10,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from conftest import TINY_TOML
+from conftest import REPO, TINY_TOML
 
 runner = CliRunner()
 
@@ -23,7 +25,7 @@ def test_run_on_another_project(tiny_project):
     result = sid("--project", str(tiny_project), "run")
     assert result.exit_code == 0, result.output
     sav = tiny_project / "cleaned" / "tiny.sav"
-    assert "3 respondents" in result.output
+    assert "3 respondenten" in result.output
     data, meta = pyreadstat.read_sav(str(sav))
     crosswalk = pd.read_csv(tiny_project / "work" / "crosswalk.csv", dtype=str)  # the ids stay in work/
     assert data["respondent_id"].map(dict(crosswalk.values)).tolist() == ["R1", "R2", "R3"]
@@ -94,10 +96,74 @@ def test_missing_project_folder(tmp_path):
     assert "does not exist" in result.output
 
 
-def test_form_command(tiny_project):
-    result = sid("--project", str(tiny_project), "form")
+def test_form_command_lists_the_variables_per_module(tiny_project):
+    result = sid("form", "--project", str(tiny_project))
     assert result.exit_code == 0, result.output
-    assert "10 variables" in result.output
+    assert "Module persoon: 6 variabelen" in result.output
+    assert re.search(r"│ tevreden\s+│ select_one tevr\s+│ Hoe tevreden bent u met uw werk\?\s+│ \$\{werk\} = 1\s+│",
+                     result.output), result.output
+    assert "10 variabelen; 2 met routing" in result.output
+    result = sid("form", "--json", "-p", str(tiny_project))
+    assert result.exit_code == 0, result.output
+    variables = {v["name"]: v for v in json.loads(result.output)["variables"]}
+    assert len(variables) == 10
+    assert variables["talen_anders"] == {"module": "persoon", "name": "talen_anders", "type": "text",
+                                         "label": "Andere taal", "routing": "selected(${talen}, 'other')",
+                                         "choices": ""}
+    assert variables["leeftijd"]["module"] == "" and variables["werk"]["choices"] == "jn"
+
+
+def test_project_and_debug_before_or_after_the_command(tiny_project):
+    after = sid("run", "-p", str(tiny_project))
+    assert after.exit_code == 0, after.output
+    before = sid("-p", str(tiny_project), "run")
+    assert before.exit_code == 0, before.output
+    assert sid("ingest", f"--project={tiny_project}").exit_code == 0
+    assert "-p/--project DIR" in sid("run", "--help").output
+    (tiny_project / "sid.toml").write_text(TINY_TOML.replace('key = "resp_id"', ""))
+    result = sid("run", "--project", str(tiny_project), "--debug")
+    assert result.exit_code != 0 and result.exception is not None  # --debug: the traceback
+
+
+def test_run_prints_a_line_per_stage_and_a_closing_line(tiny_project):
+    result = sid("run", "-p", str(tiny_project))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert re.fullmatch(r"inlezen\s+3 interviews behouden  \(\d+,\d s\)", lines[0]), lines[0]
+    assert re.fullmatch(r"levering\s+\d+ variabelen in het SPSS-bestand  \(\d+,\d s\)", lines[2]), lines[:3]
+    assert re.fullmatch(rf"klaar in \d+,\d s; levering: {re.escape(str(tiny_project / 'cleaned'))} \(tiny\.sav\)",
+                        lines[-2]), lines[-2:]
+    assert lines[-1] == "exitcode 0: geen fouten na het opschonen"
+
+
+def test_ui_language_english(tiny_project):
+    (tiny_project / "sid.toml").write_text(TINY_TOML.replace('language = "nl"', 'language = "nl"\nui_language = "en"'))
+    result = sid("run", "-p", str(tiny_project))
+    assert result.exit_code == 0, result.output
+    assert "3 respondents" in result.output and result.output.splitlines()[-1] == "exit code 0: no errors after cleaning"
+    assert re.search(r"done in \d+\.\d s", result.output)
+
+
+@pytest.mark.parametrize("change, words", [
+    (('path = "raw/answers.csv"', 'path = "raw/answers.csv"\nmode = "paper"'),
+     "sources[1].mode: 'paper' is not a mode of collection. Use one of: web, capi, papi."),
+    (('language = "nl"', 'language = "nl"\nui_language = "fr"'), "survey.ui_language: 'fr' is not a language"),
+    (('key = "resp_id"', ""), "survey.key"),
+])
+def test_unknown_setting_values_and_missing_keys_are_refused(tiny_project, change, words):
+    (tiny_project / "sid.toml").write_text(TINY_TOML.replace(*change))
+    line = _fails_cleanly(tiny_project, "run")
+    assert words in line
+
+
+def test_piped_output_is_full_width_without_colour(tiny_project):
+    env = dict(os.environ, COLUMNS="40", PYTHONPATH=str(REPO))  # even a narrow COLUMNS cuts nothing off
+    out = subprocess.run([sys.executable, "-m", "cli", "run", "-p", str(tiny_project)], capture_output=True,
+                         text=True, env=env, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    assert "…" not in out.stdout and "\x1b[" not in out.stdout
+    assert "klaar in" in out.stdout
+    assert max(len(line) for line in out.stdout.splitlines()) > 40
 
 
 def test_console_script_help_is_quick_to_import():

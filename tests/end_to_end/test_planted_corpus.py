@@ -9,6 +9,7 @@ full-width character cannot hide a core from the scan."""
 
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
 import zipfile
@@ -75,14 +76,14 @@ def readable(path: Path) -> str:
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory):
     root = copy_demo_project(tmp_path_factory.mktemp("planted") / "demo")
-    web = pd.read_csv(root / "raw" / "web_kobo.csv", dtype=str, keep_default_na=False)
+    web = pd.read_csv(root / "raw" / "web_kobo.csv", dtype=str, keep_default_na=False, sep=";")
     rows = list(range(0, 2 * len(OPEN), 2))  # every other row: most are kept, complete interviews
-    web.loc[rows, "afsluiting/opmerkingen"] = OPEN
+    web.loc[rows, "opmerkingen"] = OPEN
     numeric_rows = [r + 1 for r in rows[:len(NUMERIC) * 4]]
-    web.loc[numeric_rows, "contacten/aantal_vrienden"] = NUMERIC * 4
-    web.to_csv(root / "raw" / "web_kobo.csv", index=False)
+    web.loc[numeric_rows, "aantal_vrienden"] = NUMERIC * 4
+    web.to_csv(root / "raw" / "web_kobo.csv", index=False, sep=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     sample = pd.read_csv(root / "raw" / "steekproef.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    respondents = sample["sample_id"].isin(web["meta_interview/sample_id"].iloc[rows])
+    respondents = sample["sample_id"].isin(web["sample_id"].iloc[rows])
     where = sample.index[respondents][:len(MUNICIPALITY) * 3]
     sample.loc[where, "gemeente"] = MUNICIPALITY * 3
     sample.to_csv(root / "raw" / "steekproef.csv", index=False, encoding="utf-8-sig")

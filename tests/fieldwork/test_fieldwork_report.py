@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from pipeline.fieldwork.report import ReportData, render_html
+from pipeline.fieldwork.report import ReportData, line_chart, nice_ticks, render_html
 
 runner = CliRunner()
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -49,6 +49,9 @@ def test_report_on_half_finished_fieldwork(demo_project):
     assert (progress.set_index("groep").drop(index="totaal")["nog_te_doen"] > 0).all()
     html = (demo_project / "work" / "fieldwork_report.html").read_text(encoding="utf-8")
     assert "Voortgang per herkomstgroep" in html and "<svg" in html
+    assert "Voortgang per fase van het design" in html and "per modus (modus van de finale dispositie)" not in html
+    fasen = pd.read_csv(demo_project / "work" / "fieldwork" / "fasen.csv", encoding="utf-8-sig")
+    assert fasen["fase"].iloc[0] == "web: uitnodiging" and fasen["volledig"].sum() == total["volledig"]
     assert "Nog geen interviewgegevens" in html             # no ingest yet: no interviewer checks
     assert _external_references(html) == []
     assert not (demo_project / "cleaned" / "fieldwork_report.html").exists()   # delivery only by sid run
@@ -119,6 +122,25 @@ def _data(**changes) -> ReportData:
     return data
 
 
+@pytest.mark.parametrize("top, ticks", [(518, [0, 200, 400, 600]), (7, [0, 2, 4, 6, 8]),
+                                         (4500, [0, 1000, 2000, 3000, 4000, 5000]), (0, [0, 1])])
+def test_axis_ticks_are_round_numbers(top, ticks):
+    assert nice_ticks(top) == ticks
+
+
+def test_charts_have_no_legend_entry_without_a_line_and_ids_sort_as_numbers():
+    with_targets = line_chart({"BE": pd.Series([1, 4], index=pd.to_datetime(["2026-03-02", "2026-03-03"]))},
+                              {"BE": 10.0}, title="t")
+    without = line_chart({"web": pd.Series([1, 4], index=pd.to_datetime(["2026-03-02", "2026-03-03"]))}, {},
+                         title="t")
+    assert "doel" in with_targets and "doel" not in without
+    html = render_html(_data(interviewers=pd.DataFrame({"interviewer_id": ["1038", "101"], "interviews": [7, 9],
+                                                        "gemarkeerd": [False, False], "redenen": ["", ""]})),
+                       internal=True)
+    assert '<tr><td data-sort="1038">1038</td>' in html  # (the row's class is its own, not its last cell's) and '<td data-sort="101">101</td>' in html
+    assert "<th>interviews (n)</th>" in html
+
+
 def test_delivery_version_leaves_out_interviewers_and_text_is_escaped():
     internal = render_html(_data(), internal=True)
     delivered = render_html(_data(), internal=False)
@@ -170,6 +192,23 @@ def test_report_renders_in_headless_chromium_without_console_errors(ran_demo, tm
     dom = _chromium(report, tmp_path, "--dump-dom")
     assert 'data-ready="1"' in dom.stdout          # the inline script ran to its end
     assert _console_errors(dom.stderr) == []
+    # at 1280 px nothing scrolls sideways: not the page, not a table's own box (details opened)
+    measured = tmp_path / "measured.html"
+    measured.write_text(html.replace("</body>", "<script>document.querySelectorAll('details').forEach("
+                                     "function(d){d.open=true;});document.body.setAttribute('data-width',"
+                                     "document.documentElement.scrollWidth+' '+window.innerWidth+' '+"
+                                     "Array.prototype.filter.call(document.querySelectorAll('.wide,.scroll'),"
+                                     "function(e){return e.scrollWidth>e.clientWidth+1;}).length);</script></body>"),
+                        encoding="utf-8")
+    wide = _chromium(measured, tmp_path, "--dump-dom", "--window-size=1280,2000")
+    page, viewport, boxes = (int(x) for x in re.search(r'data-width="(\d+) (\d+) (\d+)"', wide.stdout).groups())
+    assert viewport == 1280 and page <= viewport and boxes == 0, (page, viewport, boxes)
+    # one group order everywhere: the progress table's, the line chart's legend, the bar chart's groups
+    table = re.findall(r"<tr><td>([A-Z]{2})</td>", html.split("Volledige interviews tegenover het doel")[1])[:6]
+    assert '<tr class="flag">' in html  # flagged interviewers stand out
+    legend = re.findall(r'<g class="legend" data-name="([^"]+)"', html.split("</svg>")[0])
+    bars = re.findall(r'class="ax group" data-name="([^"]+)"', html.split("contactgraad per herkomstgroep</text>")[1].split("</svg>")[0])
+    assert len(table) == 6 and legend == table and bars == table, (table, legend, bars)
     # the check itself sees a script error when there is one
     broken = tmp_path / "broken.html"
     broken.write_text("<!DOCTYPE html><html><body><script>undefinedFunction();</script></body></html>",

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.fieldwork.monitor import interviewer_checks, progress, progress_over_time, robust_z
+from pipeline.fieldwork.monitor import interviewer_checks, phases, progress, progress_over_time, robust_z
 from pipeline.survey.project import SID_MISSING
 from pipeline.survey.questionnaire import load_questionnaire
 
@@ -51,6 +51,29 @@ def test_progress_against_targets_per_group_and_mode():
     assert table.loc["MA", "volledig_papi"] == 1
     assert table.loc["totaal", "volledig"] == 4 and table.loc["totaal", "doel"] == 9
     assert table.loc["totaal", "pct_doel"] == pytest.approx(400 / 9)
+
+
+def test_progress_counts_completes_as_collected_and_usable():
+    # S0 (a complete web interview) was excluded by cleaning as a speeder: collected, not usable
+    table = progress(DISPOSITIONS, {"BE": 4, "MA": 2, "TR": 3}, unusable=frozenset({"S0", "S3"})).set_index("groep")
+    assert table.loc["BE", ["volledig", "bruikbaar", "nog_te_doen"]].tolist() == [3, 2, 2]
+    assert table.loc["BE", "pct_doel"] == pytest.approx(50.0)
+    assert table.loc["totaal", ["volledig", "bruikbaar"]].tolist() == [4, 3]
+    assert table.loc["totaal", "pct_doel"] == pytest.approx(300 / 9)
+
+
+def test_phases_follow_each_units_attempt_sequence_not_its_final_mode():
+    log = pd.DataFrame({
+        "sample_id": ["A", "B", "B", "C", "C", "C", "D", "D"],
+        "attempt": [1, 1, 2, 1, 2, 3, 1, 2],
+        "mode": ["web", "web", "web", "web", "web", "capi", "web", "capi"],
+        "category": ["I", "NC", "I", "NC", "NC", "I", "NC", "R"]})
+    table = phases(log, sample_size=5).set_index("fase")
+    assert list(table.index) == ["web: uitnodiging", "web: herinnering", "face-to-face"]
+    assert table["eenheden"].tolist() == [4, 2, 2] and table["volledig"].tolist() == [1, 1, 1]
+    assert table.loc["face-to-face", "pct_volledig"] == pytest.approx(50.0)
+    assert table["volledig_cumulatief"].tolist() == [1, 2, 3]
+    assert table.loc["face-to-face", "pct_steekproef_cumulatief"] == pytest.approx(60.0)
 
 
 def test_progress_over_time_is_cumulative_per_day():

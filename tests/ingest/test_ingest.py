@@ -150,7 +150,9 @@ def test_sample_frame_joined_without_identifiers(ingested):
 def test_type_problems_name_source_row_and_column(ingested):
     _, result = ingested
     assert list(result.problems.columns) == PROBLEM_COLUMNS
-    assert result.problems.values.tolist() == [["web", 6, "persoon/geboortejaar", "19x8", "numeric"]]
+    assert result.problems.values.tolist() == [
+        ["web", 6, "persoon/geboortejaar", "19x8", "numeric", "set missing", "not a number"],
+        ["web", 6, "resp_id", "R9", "a key of the sample", "record excluded", "not in the sample; nearest sample key 'R1'"]]
 
 
 def test_cli_ingest_writes_work_files_and_summary(multi):
@@ -235,7 +237,7 @@ def test_reconciliation_invariant_over_random_splits(tmp_path_factory, records):
                            "talen": "nl" if complete else ""})
     for mode, found in rows.items():
         pd.DataFrame(found, columns=["resp_id", "geboortejaar", "werk", "geboorteland", "talen"]).to_csv(
-            root / "raw" / f"{mode}.csv", index=False)
+            root / "raw" / f"{mode}.csv", index=False, sep="," if mode == "web" else ";")  # never the same file
     (root / "sid.toml").write_text(
         '[survey]\nname = "p"\nform = "schemas/form.xlsx"\nkey = "resp_id"\n'
         '[ingest]\ncomplete_if = "${talen} != \'\'"\n'

@@ -110,7 +110,7 @@ def test_kobotoolbox_export_is_read_as_text_and_mapped_to_the_form(tmp_path, for
     assert mapping.unmapped == ("_id", "_uuid", "_submission_time", "_validation_status", "_notes",
                                 "_status", "_submitted_by", "__version__", "_tags", "_index")
     # the 0/1 option columns give back the space-separated answer Kobo also wrote
-    rebuilt = assemble_multiple(frame, [(c, choice) for c, (_, choice) in mapping.options.items()])
+    rebuilt, _ = assemble_multiple(frame, [(c, choice) for c, (_, choice) in mapping.options.items()])
     assert rebuilt.tolist() == frame["persoon/talen"].tolist()
 
 
@@ -318,7 +318,7 @@ def test_xlsx_missing_sheet_is_named(papi):
 
 def test_xlsx_empty_first_sheet_is_refused_naming_the_sheet(papi):
     error = _error(Source("papi", papi, "xlsx"))  # no sheet given: the first, which is empty
-    assert error.code == "source_empty" and error.sheet == "1"
+    assert error.code == "source_empty" and error.sheet == "Blad1"
 
 
 def test_xlsx_duplicate_header_is_refused(tmp_path):
@@ -360,9 +360,9 @@ def test_map_columns_case_indicators_rename_and_conflicts(tmp_path, form):
 
 def test_odk_central_separator(tmp_path, form):
     source = Source("web", tmp_path / "central.csv", "csv", separator="-")
-    mapping = map_columns(["persoon-werk", "persoon-talen-ar", "meta-instanceID"], form, source)
+    mapping = map_columns(["persoon-werk", "persoon-talen-ar", "persoon-talen/nl", "meta-instanceID"], form, source)
     assert mapping.variables == {"persoon-werk": "werk"}
-    assert mapping.options == {"persoon-talen-ar": ("talen", "ar")}
+    assert mapping.options == {"persoon-talen-ar": ("talen", "ar"), "persoon-talen/nl": ("talen", "nl")}
     assert mapping.unmapped == ("meta-instanceID",)
 
 
@@ -371,7 +371,8 @@ def test_option_columns_and_assembling_a_multiple_answer():
     assert option_column_name("talen", "-1") == "talen_m1"  # SPSS names cannot hold '-'
     frame = pd.DataFrame({"nl": ["1", "0", None, "1", "0"], "ar": ["0", "1", None, "1.0", "0"],
                           "other": ["0", "1", None, "0", None]})
-    got = assemble_multiple(frame, [("nl", "nl"), ("ar", "ar"), ("other", "other")])
+    got, unreadable = assemble_multiple(frame, [("nl", "nl"), ("ar", "ar"), ("other", "other")])
+    assert unreadable == {}
     assert got.iloc[:2].tolist() == ["nl", "ar other"]
     assert pd.isna(got.iloc[2])  # nothing answered: missing, not ''
     assert got.iloc[3] == "nl ar"
@@ -439,3 +440,10 @@ def test_an_xlsx_zip_bomb_is_refused_before_reading(tmp_path):
 def test_an_ordinary_workbook_passes_the_zip_check(tmp_path):
     frame = read_table(Source("papi", _xlsx_with_padded_sheet(tmp_path, 10), "xlsx")).frame
     assert frame.to_dict("list") == {"resp_id": ["R1"], "werk": ["1"]}
+
+
+def test_legacy_kobocat_true_false_option_columns_and_unreadable_cells():
+    frame = pd.DataFrame({"nl": ["True", "False", "TRUE", "ja"], "ar": ["False", "True", "false", "False"]})
+    got, unreadable = assemble_multiple(frame, [("nl", "nl"), ("ar", "ar")])
+    assert got.tolist() == ["nl", "ar", "nl", ""]
+    assert {col: bad.tolist() for col, bad in unreadable.items()} == {"nl": [False, False, False, True]}

@@ -68,7 +68,9 @@ def test_summary_counts_items_passes_fails(report):
     assert (row["items"], row["passes"], row["fails"], row["severity"]) == (2, 1, 1, "error")
     assert row["expression"] == "${werk} = 1"
     assert report.summary["severity"].iloc[0] == "error"  # worst first
-    assert report.errors == 10 and report.warnings == 2
+    # warnings: 1; a "weet niet" share is no longer judged on a form with fewer than 10 such questions
+    assert report.errors == 10 and report.warnings == 1
+    assert "quality:dont_know" not in set(report.failures["rule"])
 
 
 def test_accepted_rule_is_shown_with_its_reason(tiny_form):
@@ -89,11 +91,17 @@ def test_straightlining_item_nonresponse_and_dont_know(tmp_path):
                                             [c("s", str(i), str(i)) for i in range(1, 6)] + [c("s", "-1", "wn")]))
     data = pd.DataFrame({"id": ["a", "b", "c"], "v0": [3.0, 1.0, -1.0], "v1": [3.0, 2.0, -1.0],
                          "v2": [3.0, 1.0, -1.0], "v3": [3.0, np.nan, 2.0]})
-    report = validate(data, form, key="id", quality=ValidateSettings(max_item_nonresponse=0.2, max_dont_know=0.5))
+    report = validate(data, form, key="id", quality=ValidateSettings(max_item_nonresponse=0.2, max_dont_know=0.5,
+                                                                     min_dont_know_questions=4))
     assert ["a", "quality:straightlining", "vertrouwen", "warning"] in failures(report)
     assert ["b", "quality:item_nonresponse", "0.25", "warning"] in failures(report)
     assert ["c", "quality:dont_know", "0.75", "warning"] in failures(report)
     assert report.quality.columns.tolist() == ["respondent", "straightlined", "item_nonresponse", "dont_know"]
+    # four questions with 'weet niet' are too few by default (10): the share is shown, nobody flagged
+    report = validate(data, form, key="id", quality=ValidateSettings(max_item_nonresponse=0.2, max_dont_know=0.5))
+    assert "quality:dont_know" not in {f[1] for f in failures(report)}
+    assert report.summary.set_index("rule").loc["quality:dont_know", "items"] == 0
+    assert report.quality.set_index("respondent").loc["c", "dont_know"] == 0.75
 
 
 def test_rules_from_yaml(tiny_form, tmp_path):
@@ -106,11 +114,14 @@ def test_rules_from_yaml(tiny_form, tmp_path):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("- name: a\n  expression: ${x} >\n", "rule 'a': unexpected end of expression"),
+    ("- name: a\n  expression: ${x} >\n  severity: error\n", "rule 'a': unexpected end of expression"),
     ("- name: a\n  expression: '1'\n  severity: fatal\n", "severity must be error or warning"),
-    ("- name: a\n  expression: '1'\n  severity: error\n- name: a\n  expression: '1'\n", "rule name 'a' is used twice"),
-    ("- name: a\n  expression: '1'\n", "rule 'a' has no severity"),
-    ("- name: a\n  expresion: '1'\n", "each rule needs at least name and expression"),
+    ("- name: a\n  expression: '1'\n  severity: error\n- name: a\n  expression: '1'\n  severity: error\n",
+     "rule name 'a' is used twice"),
+    ("- name: a\n  expresion: '1'\n  severity: error\n", "each rule needs name, expression and severity "
+                                                           "(error or warning); expression is missing"),
+    ("- name: a\n  expression: '1'\n", "each rule needs name, expression and severity (error or warning); "
+                                         "severity is missing"),
     ("- name: [a\n", "not valid YAML"),
 ])
 def test_bad_rules_file(tiny_form, tmp_path, text, message):

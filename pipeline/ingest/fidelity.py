@@ -1,0 +1,104 @@
+"""What ingest does to a raw cell beyond reading it (numbers, keys, recodes), and the problem rows that say so."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+# Frozen columns of work/ingest_problems.csv: where, the raw value, what the form expects, what
+# ingest did with the cell and why.
+PROBLEM_COLUMNS = ["source", "row", "column", "value", "expected", "action", "reason"]
+
+SET_MISSING = "set missing"
+
+
+def problem_rows(source: str, mask, column: str, values, expected: str, action, reason) -> pd.DataFrame:
+    """One problem row per True in `mask` (rows are 1-based data rows); `values`, `action` and
+    `reason` are per row (aligned with `mask`) or one for all."""
+    mask = np.asarray(mask, dtype=bool)
+    where = np.flatnonzero(mask)
+
+    def pick(item):
+        if isinstance(item, (pd.Series, np.ndarray, list)):
+            return np.asarray(pd.Series(item).astype(object).to_numpy())[where]
+        return item
+
+    return pd.DataFrame({"source": source, "row": where + 1, "column": column,
+                         "value": pd.Series(pick(values), dtype=object).astype(str).to_numpy(),
+                         "expected": expected, "action": pick(action), "reason": pick(reason)},
+                        index=range(len(where)))[PROBLEM_COLUMNS]
+
+
+def no_problems() -> pd.DataFrame:
+    return pd.DataFrame(columns=PROBLEM_COLUMNS)
+
+
+# A number written with a thousands separator: 1 to 3 digits, then groups of 3 ("2.500", "1,234").
+_GROUPED = r"[+-]?[1-9]\d{{0,2}}{mark}\d{{3}}"
+_PLAIN = r"[+-]?(?:\d+(?:{mark}\d*)?|{mark}\d+)(?:[eE][+-]?\d+)?"
+
+
+def parse_numbers(text: pd.Series, decimal: str, whole: bool) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Text cells read as numbers under the source's decimal mark ("." or ",").
+
+    Returns (values, action, reason): action/reason are NA for a cell read as it is written and
+    say what was done for any other non-empty cell. A number grouped in thousands with either mark
+    ("2.500", "1,234") where the other reading gives a different number is ambiguous: missing,
+    never silently scaled. (For a decimal question, "2.500" under decimal "." is 2.5: the
+    declared mark decides; for a whole-number question it cannot be 2.5, so it is ambiguous.)
+    """
+    other = "," if decimal == "." else "."
+    t = text.astype("string").str.strip()
+    esc_d, esc_o = "\\" + decimal, "\\" + other
+    plain = t.str.fullmatch(_PLAIN.format(mark=esc_d)).fillna(False).astype(bool)
+    values = pd.to_numeric(t.where(plain).str.replace(decimal, ".", regex=False), errors="coerce").astype("float64")
+    given = t.notna() & (t != "")
+    action = pd.Series(pd.NA, index=t.index, dtype=object)
+    reason = pd.Series(pd.NA, index=t.index, dtype=object)
+    grouped_other = t.str.fullmatch(_GROUPED.format(mark=esc_o)).fillna(False).astype(bool)
+    ambiguous = grouped_other.copy()
+    if whole:
+        ambiguous |= plain & t.str.fullmatch(_GROUPED.format(mark=esc_d)).fillna(False).astype(bool)
+    # Thousands groups with the other mark and a decimal part with this one ("1.234,5" under ","),
+    # or several groups ("1.234.567"): one reading only.
+    groups = r"[+-]?[1-9]\d{0,2}(?:" + esc_o + r"\d{3})"
+    separated = t.str.fullmatch(f"{groups}+{esc_d}\\d+|{groups}{{2,}}").fillna(False).astype(bool)
+    other_mark = ~plain & ~grouped_other & ~separated & t.str.fullmatch(_PLAIN.format(mark=esc_o)).fillna(False).astype(bool)
+    if separated.any():
+        values[separated] = pd.to_numeric(t[separated].str.replace(other, "", regex=False)
+                                          .str.replace(decimal, ".", regex=False), errors="coerce")
+        action[separated] = "read as " + values[separated].map(_number_text)
+        reason[separated] = f"thousands separator '{other}' dropped (decimal mark '{decimal}')"
+    if other_mark.any():
+        values[other_mark] = pd.to_numeric(t[other_mark].str.replace(other, ".", regex=False), errors="coerce")
+        action[other_mark] = "read as " + values[other_mark].map(_number_text)
+        reason[other_mark] = f"decimal mark '{other}' in a source whose decimal mark is '{decimal}'"
+    if ambiguous.any():
+        values[ambiguous] = np.nan
+        action[ambiguous] = SET_MISSING
+        grouped = t[ambiguous]
+        as_thousands = grouped.str.replace(r"[.,]", "", regex=True)
+        as_decimal = grouped.str.replace(",", ".", regex=False)
+        reason[ambiguous] = ("ambiguous: " + as_thousands + " with a thousands separator or " + as_decimal
+                             + f" with a decimal mark (this source's decimal mark is '{decimal}'); "
+                             "correct the value or set decimal for this source in sid.toml")
+    bad = given & values.isna() & action.isna()
+    action[bad] = SET_MISSING
+    reason[bad] = "not a number"
+    return values, action, reason
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def repeated_header_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows that repeat the header (exports concatenated with their headers): at least half of the
+    columns, and two or more, hold their own column name."""
+    if frame.empty:
+        return np.zeros(len(frame), dtype=bool)
+    same = np.zeros(len(frame), dtype=int)
+    for col in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_datetime64_any_dtype(frame[col]):
+            same += (frame[col].astype("string").str.strip() == str(col)).fillna(False).to_numpy(dtype=int)
+    return same >= max(2, (len(frame.columns) + 1) // 2)

@@ -1,0 +1,89 @@
+"""Reading an .xlsx export: which sheet (hidden sheets only when named), where the header is, and
+the cells Excel shows but does not store where pandas reads them (merged cells, formulas without
+a saved value), reported instead of silently left empty."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from pipeline.errors import ErrorCode, SidError
+from pipeline.ingest.fidelity import PROBLEM_COLUMNS
+
+LEFT_EMPTY = "left empty"
+
+
+def sheets_present(workbook) -> str:
+    """'invoer', 'oud' (hidden): for an error that lists what there is."""
+    return ", ".join(repr(ws.title) + ("" if ws.sheet_state == "visible" else f" ({ws.sheet_state})")
+                     for ws in workbook.worksheets)
+
+
+def choose_sheet(workbook, wanted: str | None, path: Path) -> str:
+    """The named sheet (hidden ones too: naming it is the choice), else the first visible one."""
+    names = [ws.title for ws in workbook.worksheets]
+    if wanted is not None:
+        if wanted in names:
+            return wanted
+        near = [n for n in names if n.strip().casefold() == wanted.strip().casefold()]
+        raise SidError(ErrorCode.SOURCE_UNREADABLE, f"no sheet {wanted!r}; the workbook has {sheets_present(workbook)}",
+                       file=path, fix=f"Set sheet = {near[0]!r} for this source in sid.toml." if near else
+                       "Set sheet for this source in sid.toml to one of those.")
+    visible = [ws.title for ws in workbook.worksheets if ws.sheet_state == "visible"]
+    if not visible:
+        raise SidError(ErrorCode.SOURCE_UNREADABLE, f"no visible sheet; the workbook has {sheets_present(workbook)}",
+                       file=path, fix="Name the sheet with the data: set sheet for this source in sid.toml.")
+    return visible[0]
+
+
+def read_xlsx(path: Path, sheet: str | None, header_row: int, source: str) -> tuple[pd.DataFrame, str, pd.DataFrame]:
+    """(cells as text, the sheet read, problem rows for merged cells and formulas without a saved value)."""
+    workbook = openpyxl.load_workbook(path, data_only=True)
+    try:
+        chosen = choose_sheet(workbook, sheet, path)
+        ws = workbook[chosen]
+        frame = pd.read_excel(path, sheet_name=chosen, dtype=str, engine="openpyxl", header=header_row - 1)
+        header = {c: str(ws.cell(header_row, c).value).strip() for c in range(1, ws.max_column + 1)
+                  if ws.cell(header_row, c).value is not None}
+        found = _merged(ws, header_row, header, source) + _formulas(path, chosen, ws, header_row, header, source)
+    finally:
+        workbook.close()
+    problems = pd.DataFrame(found, columns=PROBLEM_COLUMNS).sort_values(["row", "column"], kind="stable")
+    return frame, chosen, problems.reset_index(drop=True)
+
+
+def _merged(ws, header_row: int, header: dict[int, str], source: str) -> list[list]:
+    """A merged range shows its first cell's value across it; only that cell holds it."""
+    rows = []
+    for cells in ws.merged_cells.ranges:
+        first = ws.cell(cells.min_row, cells.min_col).value
+        for r in range(max(cells.min_row, header_row + 1), cells.max_row + 1):
+            for c in range(cells.min_col, cells.max_col + 1):
+                if (r, c) == (cells.min_row, cells.min_col) or c not in header:
+                    continue
+                rows.append([source, r - header_row, header[c], "", "a value", LEFT_EMPTY,
+                             f"merged cell {cells.coord}: Excel shows {first!r} here, but only "
+                             f"{get_column_letter(cells.min_col)}{cells.min_row} holds it; unmerge and fill in"])
+    return rows
+
+
+def _formulas(path: Path, sheet: str, values, header_row: int, header: dict[int, str], source: str) -> list[list]:
+    """A formula whose result the workbook does not store (written by a program, never opened in
+    Excel) reads as empty."""
+    formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    rows = []
+    try:
+        for line in formulas[sheet].iter_rows(min_row=header_row + 1):
+            for cell in line:
+                if cell.data_type != "f" or getattr(cell, "column", None) not in header:
+                    continue
+                if values.cell(cell.row, cell.column).value is None:
+                    rows.append([source, cell.row - header_row, header[cell.column], str(cell.value), "a value",
+                                 LEFT_EMPTY, "formula without a saved result (the workbook was not recalculated); "
+                                 "open and save it in Excel, or type the value"])
+    finally:
+        formulas.close()
+    return rows
