@@ -73,8 +73,9 @@ class CodingResult:
 
 def code(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, targets: tuple[Target, ...],
          frames: Mapping[str, Mapping[str, FrameEntry]], threshold: float = 75.0,
-         reference: date | None = None) -> tuple[pd.DataFrame, CodingResult]:
-    """Code every target variable of `frame`; pure (the frame is not changed).
+         reference: date | None = None, progress=None) -> tuple[pd.DataFrame, CodingResult]:
+    """Code every target variable of `frame`; pure (the frame is not changed). `progress` hears
+    each variable as it starts (its name, how many are done, of how many).
 
     `frames` holds each variable's code frame: normalised verbatim -> entry. Matching runs on the
     distinct normalised verbatims only; the codes reach respondents through one vectorised map.
@@ -86,7 +87,9 @@ def code(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, targets
     matches, coverage, work, variables, touched = [], [], [], [], set()
     shared = _shared_frames(targets, frames)
     when = answer_dates(out, questionnaire, reference) if reference is not None else None
-    for target in targets:
+    for done, target in enumerate(targets):
+        if progress:
+            progress(f"coding {target.source}", done, len(targets))
         if target.source not in out.columns:
             continue
         text = out[target.source].astype("string")

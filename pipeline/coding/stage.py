@@ -30,12 +30,10 @@ def run_code(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame
     if frame is None:
         frame = workdir.read_stage(project, workdir.INGESTED, "sid ingest")
     settings = coding_settings(project)
-    if progress:
-        progress("coding open answers")
     targets = plan(questionnaire, settings)
     frames = read_codeframes(settings.codeframes, targets)
     coded, result = code(frame, questionnaire, key=project.key, targets=targets, frames=frames,
-                         threshold=settings.fuzzy_threshold, reference=settings.reference_date)
+                         threshold=settings.fuzzy_threshold, reference=settings.reference_date, progress=progress)
     workdir.write_parquet(coded, project.work / workdir.CODED)
     workdir.write_csv(result.log, project.work / workdir.CODING_LOG)
     workdir.write_csv(result.matches, project.work / workdir.CODING_MATCHES)

@@ -106,7 +106,7 @@ def ingest(project: Project, questionnaire: Questionnaire,
     frames, problems, tables = [], [], {}
     for order, source in enumerate(project.sources):
         if progress:
-            progress(f"reading {source.path.name}")
+            progress(f"reading {source.path.name}", order, len(project.sources))
         table = read_table(source)
         source, table = _key_renamed(source, table, key, questionnaire)
         columns = map_columns(list(table.frame.columns), questionnaire, source, table.mr_sets)

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from pipeline.terminal.words import WORDS
 
+BAR_WIDTH = 24  # characters of the progress bar on the spinner line
 _LOG_WIDTH = 1000  # piped or in a log: lines as long as they are, nothing cut off with '…'
 _language = {"ui": "nl"}
 
@@ -59,9 +60,14 @@ class Steps:
         self.status, self.title, self.started = status, title, time.perf_counter()
         self.pending: list[str] = []
 
-    def __call__(self, step: str) -> None:
-        if self.status is not None:
-            self.status.update(f"{self.title}: {step}")
+    def __call__(self, step: str, done: int | None = None, total: int | None = None) -> None:
+        """The current step; with `done` of `total` (files read, variables coded) a bar and the counts."""
+        if self.status is None:
+            return
+        if total:
+            filled = round(BAR_WIDTH * done / total)
+            step = f"{step}  {'━' * filled}{'╺' * (BAR_WIDTH - filled)}  {num(done)}/{num(total)}"
+        self.status.update(f"{self.title}: {step}")
 
     def done(self, stage) -> None:
         """A pipeline.run.StageDone: 'inlezen          4.590 interviews behouden  (1,2 s)'."""
