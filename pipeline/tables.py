@@ -10,6 +10,70 @@ import pandas as pd
 
 from pipeline.files import atomic_path
 
+# The column headers of every report for people (the CSV keeps these machine names; the workbook
+# shows them in the UI language): column -> (nl, en). Unlisted columns keep their name.
+HEADERS: dict[str, tuple[str, str]] = {
+    # validation and quality
+    "respondent": ("respondent", "respondent"), "variable": ("variabele", "variable"),
+    "rule": ("regel", "rule"), "value": ("waarde", "value"), "severity": ("ernst", "severity"),
+    "message": ("melding", "message"), "description": ("omschrijving", "description"),
+    "items": ("gecontroleerd (n)", "checked (n)"), "passes": ("in orde (n)", "passed (n)"),
+    "fails": ("fout (n)", "failed (n)"), "n_na": ("niet te beoordelen (n)", "not assessable (n)"),
+    "expression": ("expressie", "expression"), "duration_min": ("duur (min)", "duration (min)"),
+    "duration_ratio": ("duur / mediaan", "duration / median"),
+    "straightlined": ("zelfde antwoord in batterij", "straightlined grids"),
+    "item_nonresponse": ("zonder antwoord (%)", "item nonresponse (%)"),
+    "dont_know": ("weet niet (%)", "don't know (%)"),
+    # coding coverage
+    "classification": ("classificatie", "classification"), "answers": ("antwoorden (n)", "answers (n)"),
+    "distinct": ("verschillende antwoorden (n)", "distinct answers (n)"), "exact": ("exact gecodeerd (n)", "coded exactly (n)"),
+    "fuzzy": ("bij benadering gecodeerd (n)", "coded by approximation (n)"),
+    "back_coded": ("teruggecodeerd (n)", "back-coded (n)"), "open": ("nog te coderen (n)", "still to code (n)"),
+    "open_distinct": ("nog te coderen, verschillend (n)", "still to code, distinct (n)"),
+    # fieldwork
+    "breakdown": ("uitsplitsing", "breakdown"), "group": ("groep", "group"), "units": ("eenheden (n)", "units (n)"),
+    "groep": ("groep", "group"), "doel": ("doel (n)", "target (n)"), "steekproef": ("steekproef (n)", "sample (n)"),
+    "volledig": ("volledig (n)", "complete (n)"), "bruikbaar": ("bruikbaar (n)", "usable (n)"),
+    "gedeeltelijk": ("gedeeltelijk (n)", "partial (n)"), "pct_doel": ("% van doel", "% of target"),
+    "nog_te_doen": ("nog te doen (n)", "still to do (n)"), "volledig_web": ("volledig web (n)", "complete web (n)"),
+    "volledig_capi": ("volledig face-to-face (n)", "complete face to face (n)"),
+    "volledig_papi": ("volledig papier (n)", "complete paper (n)"),
+    "fase": ("fase", "phase"), "eenheden": ("eenheden (n)", "units (n)"), "pct_volledig": ("% volledig", "% complete"),
+    "volledig_cumulatief": ("volledig, cumulatief (n)", "complete, cumulative (n)"),
+    "pct_steekproef_cumulatief": ("% van de steekproef, cumulatief", "% of sample, cumulative"),
+    "interviewer_id": ("interviewer", "interviewer"), "gemarkeerd": ("gemarkeerd", "flagged"),
+    "redenen": ("redenen", "reasons"), "interviews": ("interviews (n)", "interviews (n)"),
+    "duur_mediaan_min": ("mediane duur (min)", "median duration (min)"), "weet_niet": ("weet niet", "don't know"),
+    "weigering": ("weigering", "refusal"), "straightlining": ("zelfde antwoord", "straightlining"),
+    "instemming": ("instemming", "acquiescence"), "extreem": ("extreme antwoorden", "extreme responding"),
+    "seed": ("seed", "seed"), "sample_id": ("steekproefnummer", "sample number"), "datum": ("datum", "date"),
+    "reden": ("reden", "reason"),
+    # weights
+    "cyclus": ("cyclus", "cycle"), "max_margefout": ("grootste margefout", "largest margin error"),
+    "gewichten_boven_grens": ("gewichten boven de grens (n)", "weights above the cap (n)"),
+    "max_verhouding_tot_grens": ("grootste verhouding tot de grens", "largest ratio to the cap"),
+    "stap": ("stap", "step"), "som": ("som", "sum"), "gemiddelde": ("gemiddelde", "mean"),
+    "efficientie": ("efficiëntie", "efficiency"), "n_effectief": ("effectieve n", "effective n"),
+    "marge": ("marge", "margin"), "categorie": ("categorie", "category"), "bereikt": ("bereikt", "achieved"),
+    "relatieve_fout": ("relatieve fout", "relative error"), "respondenten": ("respondenten (n)", "respondents (n)"),
+}
+
+
+def headers_in(language: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """write_report(people=...): the workbook's headers in `language` (nl or en); z-scores of the
+    interviewer checks as 'z <header>'."""
+    which = 0 if language == "nl" else 1
+
+    def name(column: str) -> str:
+        if column in HEADERS:
+            return HEADERS[column][which]
+        if column.startswith("z_") and column[2:] in HEADERS:
+            return "z " + HEADERS[column[2:]][which]
+        return column
+
+    return lambda frame: frame.rename(columns={c: name(c) for c in frame.columns})
+
+
 # Text that Excel would run as a formula if a respondent typed it.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")

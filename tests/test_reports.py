@@ -2,6 +2,8 @@
 
 import openpyxl
 import pandas as pd
+import pytest
+from conftest import demo_delivery
 
 from pipeline.survey.questionnaire import load_questionnaire
 from pipeline.tables import excel_safe, write_report
@@ -50,3 +52,32 @@ def test_validation_workbooks_speak_the_ui_language_with_labels_and_rounding(tin
     rows = [list(r) for r in openpyxl.load_workbook(xlsx_path)["quality"].iter_rows(values_only=True)]
     assert rows == [["respondent", "duration (min)", "duration / median", "straightlined grids",
                      "item nonresponse (%)", "don't know (%)"], ["R1", 41.5, 0.9, None, 2.3, 33.3]]
+
+
+@pytest.fixture(scope="module")
+def delivered(tmp_path_factory):
+    return demo_delivery(tmp_path_factory)
+
+
+def test_every_work_report_has_its_headers_in_both_ui_languages(delivered):
+    """Each workbook sid writes into work/ for the agency (validation, quality, coding coverage,
+    fieldwork tables, weights) shows its columns in the UI language: every column of the demo's
+    reports is in the header table, and the workbook's header row is the Dutch one (nl is the
+    demo's ui_language); the CSV beside it keeps the machine names."""
+    from pipeline.tables import HEADERS, headers_in
+
+    work = delivered / "work"
+    books = [work / "coding_coverage.xlsx", work / "validation_summary.xlsx", work / "quality.xlsx",
+             *(work / "fieldwork" / f"{stem}.xlsx" for stem in ("respons", "voortgang", "fasen", "interviewers",
+                                                                  "backcheck", "weging_marges", "weging_diagnostiek",
+                                                                  "weging_convergentie"))]
+    aapor = {"I", "P", "R", "NC", "O", "UH", "UO", "NE", "e", "n", "min", "max", "cv", "deff_kish", "stratum"}
+    for book in books:
+        columns = list(pd.read_csv(book.with_suffix(".csv"), encoding="utf-8-sig", nrows=0).columns)
+        unknown = [c for c in columns if c not in HEADERS and c.removeprefix("z_") not in HEADERS
+                   and c not in aapor and not c[:2] in ("RR", "CO", "RE")]
+        assert not unknown, (book.name, unknown)
+        header = [c.value for c in next(openpyxl.load_workbook(book, read_only=True).active.iter_rows(max_row=1))]
+        assert header == list(headers_in("nl")(pd.DataFrame(columns=columns)).columns), book.name
+    english = headers_in("en")(pd.DataFrame(columns=["groep", "doel", "bruikbaar", "z_weet_niet", "RR1"]))
+    assert list(english.columns) == ["group", "target (n)", "usable (n)", "z don't know", "RR1"]

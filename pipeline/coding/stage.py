@@ -14,7 +14,7 @@ from pipeline.coding.plan import plan
 from pipeline.coding.worklist import ImportResult, allowed_codes, import_worklist, read_codeframes, write_worklist
 from pipeline.survey.project import CodingSettings, Project
 from pipeline.survey.questionnaire import Questionnaire
-from pipeline.tables import write_report
+from pipeline.tables import headers_in, write_report
 
 
 def coding_settings(project: Project) -> CodingSettings:
@@ -37,7 +37,8 @@ def run_code(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame
     workdir.write_parquet(coded, project.work / workdir.CODED)
     workdir.write_csv(result.log, project.work / workdir.CODING_LOG)
     workdir.write_csv(result.matches, project.work / workdir.CODING_MATCHES)
-    write_report(result.coverage, project.work / workdir.CODING_COVERAGE, "coverage")
+    write_report(result.coverage, project.work / workdir.CODING_COVERAGE, "coverage",
+                 people=headers_in(project.ui_language))
     write_worklist(result.worklist, allowed_codes(targets, questionnaire.missing.labels),
                    project.work / workdir.CODING_WORKLIST)
     return coded, result

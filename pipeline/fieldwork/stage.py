@@ -27,7 +27,7 @@ from pipeline.ingest.sources import read_table
 from pipeline.privacy import scrub_table
 from pipeline.survey.project import FieldworkSettings, Project
 from pipeline.survey.questionnaire import Questionnaire
-from pipeline.tables import write_report
+from pipeline.tables import headers_in, write_report
 
 
 @dataclass(frozen=True)
@@ -145,12 +145,14 @@ def run_report(project: Project, questionnaire: Questionnaire, *, until=None,
                       z_threshold=checks.z_threshold, weights=weights, notes=notes, phases=design)
     disp = dispositions.assign(date=dispositions["date"].dt.strftime("%Y-%m-%d"))
     workdir.write_csv(disp, out / "disposities.csv", encoding="utf-8-sig")  # one row per sample unit: CSV only
-    write_report(rates, out / "respons", "respons")
-    write_report(prog, out / "voortgang", "voortgang")
-    write_report(design, out / "fasen", "fasen")
+    people = headers_in(project.ui_language)  # the workbooks' headers; the CSVs keep the machine names
+    write_report(rates, out / "respons", "respons", people=people)
+    write_report(prog, out / "voortgang", "voortgang", people=people)
+    write_report(design, out / "fasen", "fasen", people=people)
     workdir.write_csv(over.assign(datum=over["datum"].astype(str)), out / "voortgang_per_dag.csv", encoding="utf-8-sig")
-    write_report(checks.table, out / "interviewers", "interviewers")
-    write_report(checks.backcheck.assign(datum=checks.backcheck["datum"].astype(str)), out / "backcheck", "backcheck")
+    write_report(checks.table, out / "interviewers", "interviewers", people=people)
+    write_report(checks.backcheck.assign(datum=checks.backcheck["datum"].astype(str)), out / "backcheck", "backcheck",
+                 people=people)
     internal = project.work / workdir.FIELDWORK_REPORT
     write_text_atomic(internal, render_html(data, internal=True))
     delivered = None

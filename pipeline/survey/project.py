@@ -318,9 +318,9 @@ class Project:
     def unconfigured(self) -> tuple[str, ...]:
         """Warnings about rule files in schemas/ that sid.toml does not name (so they are not used)."""
         found = []
-        for key, setting, name in (("validate.rules", self.validate.rules, "rules.yaml"),
+        for key, configured, name in (("validate.rules", self.validate.rules, "rules.yaml"),
                                    ("clean.corrections", self.clean.corrections, "corrections.yaml")):
-            if setting is None and (self.schemas / name).is_file():
+            if configured is None and (self.schemas / name).is_file():
                 section, field_name = key.split(".")
                 found.append(f"schemas/{name} is not used: set {field_name} = \"schemas/{name}\" under "
                              f"[{section}] in sid.toml ({key})")

@@ -10,19 +10,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline.survey.questionnaire import Questionnaire
+from pipeline.tables import headers_in
 
-HEADERS = {  # column -> (nl, en)
-    "respondent": ("respondent", "respondent"), "variable": ("variabele", "variable"),
-    "rule": ("regel", "rule"), "value": ("waarde", "value"), "severity": ("ernst", "severity"),
-    "message": ("melding", "message"), "description": ("omschrijving", "description"),
-    "items": ("gecontroleerd (n)", "checked (n)"), "passes": ("in orde (n)", "passed (n)"),
-    "fails": ("fout (n)", "failed (n)"), "n_na": ("niet te beoordelen (n)", "not assessable (n)"),
-    "expression": ("expressie", "expression"), "duration_min": ("duur (min)", "duration (min)"),
-    "duration_ratio": ("duur / mediaan", "duration / median"),
-    "straightlined": ("zelfde antwoord in batterij", "straightlined grids"),
-    "item_nonresponse": ("zonder antwoord (%)", "item nonresponse (%)"),
-    "dont_know": ("weet niet (%)", "don't know (%)"),
-}
 SEVERITIES = {"error": ("fout", "error"), "warning": ("waarschuwing", "warning"),
               "accepted": ("aanvaard", "accepted")}
 _PAIR = re.compile(r"(\w+)=([^;,\s]+)")
@@ -46,7 +35,7 @@ def for_people(language: str, questionnaire: Questionnaire | None = None,
         for col, digits in (("duration_min", 1), ("duration_ratio", 2)):
             if col in out.columns:
                 out[col] = out[col].astype(float).round(digits)
-        return out.rename(columns={c: HEADERS[c][which] for c in out.columns if c in HEADERS})
+        return headers_in(language)(out)
 
     return view
 

@@ -11,7 +11,7 @@ from pipeline.fieldwork.stage import sample_and_dispositions
 from pipeline.privacy import scrub_table
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire
-from pipeline.tables import write_report
+from pipeline.tables import headers_in, write_report
 from pipeline.weighting.weights import WeightResult, read_population, weight
 
 
@@ -31,6 +31,6 @@ def run_weight(project: Project, questionnaire: Questionnaire,
     workdir.write_csv(result.weights, project.work / workdir.WEIGHTS)
     tables = {"diagnostics": result.diagnostics, "margins": result.margins, "convergence": result.convergence}
     for name, stem in workdir.WEIGHT_REPORTS.items():
-        write_report(tables[name], workdir.fieldwork_dir(project) / stem, stem[:31])
+        write_report(tables[name], workdir.fieldwork_dir(project) / stem, stem[:31], people=headers_in(project.ui_language))
         write_report(scrub_table(tables[name]), project.cleaned / stem, stem[:31])  # through the gate
     return weighted, result
