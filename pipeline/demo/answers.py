@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from pipeline.survey.choice_filter import offered
 from pipeline.survey.expressions import ExpressionError, evaluate
 from pipeline.survey.questionnaire import Questionnaire, Variable
 
@@ -40,6 +41,8 @@ def demo_responses(questionnaire: Questionnaire, *, respondents: int, seed: int,
         frame[var.name] = _answers(var, frame, rng, origin, n)
         if var.constraint and var.type != "calculate":
             frame[var.name] = _within_constraint(var, frame, rng, origin, n)
+        if var.choice_filter and var.type == "select_one":
+            frame[var.name] = _within_filter(var, frame, rng, origin, n)
         routing = var.routing
         try:
             asked = evaluate(routing, frame).astype(bool) if routing else pd.Series(True, index=frame.index)
@@ -105,6 +108,23 @@ def _within_constraint(var: Variable, frame: pd.DataFrame, rng: np.random.Genera
             return values
         redrawn = _answers(var, frame, rng, origin, n, wide=attempt >= 3)
         values = values.where(~bad, redrawn)
+    return values.mask(bad)
+
+
+def _within_filter(var: Variable, frame: pd.DataFrame, rng: np.random.Generator, origin: np.ndarray,
+                   n: int) -> pd.Series:
+    """A filtered select's answers redrawn until each is one the filter offers (cascading selects:
+    a municipality of the province answered); still outside after 30 tries: left unanswered."""
+    values = frame[var.name]
+    for _ in range(30):
+        try:
+            applies, ok = offered(var, frame.assign(**{var.name: values}), [])
+        except ExpressionError:
+            return values
+        bad = applies & ~ok
+        if not bad.any():
+            return values
+        values = values.where(~bad, _answers(var, frame, rng, origin, n))
     return values.mask(bad)
 
 

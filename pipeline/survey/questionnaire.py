@@ -57,6 +57,7 @@ class Language:
 class Choice:
     name: str
     labels: Mapping[str, str]
+    columns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # other columns (choice_filter)
 
     def label(self, language: str) -> str:
         return self.labels.get(language) or next(iter(self.labels.values()), self.name)
@@ -118,6 +119,7 @@ class Variable:
     # (for a calculate without one: "string" when its expression gives text, see survey/types.py)
     keep_collected: bool = False  # a calculate over questions sid does not hold (in a repeat)
     bounds: tuple[float, float, float] | None = None  # a range question's start, end and step
+    choice_filter: str | None = None  # which choices are offered, from the answers (e.g. `${provincie}=prov`)
 
     @property
     def routing(self) -> str | None:
@@ -318,7 +320,9 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
             choices = None
             if "choices" in item:
                 choices = ChoiceList(item.get("list_name", ""), tuple(
-                    Choice(str(c["name"]), labels(c.get("label"))) for c in item["choices"]))
+                    Choice(str(c["name"]), labels(c.get("label")), _frozen(
+                        {str(k): str(v) for k, v in c.items() if k not in ("name", "label") and not isinstance(v, dict)}))
+                    for c in item["choices"]))
             elif xls_type == "acknowledge":  # ODK stores "OK" when acknowledged: a one-choice select
                 xls_type = "select_one"
                 choices = ChoiceList("acknowledge", (Choice("OK", _frozen({default_language: "OK"})),))
@@ -334,6 +338,7 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
             bounds = _range_bounds(path, row, name, item.get("parameters") or {}) if xls_type == "range" else None
             variables.append(Variable(
                 name=name, type=xls_type, row=row, group=group, bounds=bounds,
+                choice_filter=str(item["choice_filter"]) if item.get("choice_filter") and choices else None,
                 labels=labels(item.get("label")), hints=labels(item.get("hint")),
                 choices=choices,
                 relevant=bind.get("relevant") or None,

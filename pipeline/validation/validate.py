@@ -13,6 +13,7 @@ from pipeline.cleaning.clean import derive_calculates
 from pipeline.errors import ErrorCode, SidError
 from pipeline.privacy import scrub_values
 from pipeline.survey import routing
+from pipeline.survey.choice_filter import offered
 from pipeline.survey.expressions import ExpressionError, evaluate, parse, references
 from pipeline.survey.project import ValidateSettings
 from pipeline.survey.questionnaire import Questionnaire, Variable
@@ -174,6 +175,7 @@ def validate(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, rul
     checks += _schema_checks(frame, questionnaire, key)
     checks += _cross_constraints(frame, questionnaire, key)
     checks += _routing_checks(frame, questionnaire, key, asked)
+    checks += _choice_filter_checks(frame, questionnaire)
     checks += [_rule_check(derived, rule) for rule in rules]
     checks += _pii_checks(frame, questionnaire, key)
     quality_table = indicators(frame, questionnaire, asked, quality.straightline_min_items)
@@ -316,6 +318,23 @@ def _cross_constraints(frame: pd.DataFrame, questionnaire: Questionnaire, key: s
         checks.append(Check(f"constraint:{var.name}", var.constraint_message.get(questionnaire.default_language)
                             or f"{var.name}: {var.constraint}", var.constraint, "error", var.name,
                             items, items & ~ok, message="waarde buiten de grenzen van de vragenlijst", values=values))
+    return checks
+
+
+def _choice_filter_checks(frame: pd.DataFrame, questionnaire: Questionnaire) -> list[Check]:
+    """A select with a choice_filter: the answer is one of the choices the form offered."""
+    missing = [float(c) for c in questionnaire.missing.values]
+    checks = []
+    for var in questionnaire:
+        if var.choice_filter is None or var.type != "select_one" or var.name not in frame.columns:
+            continue
+        try:
+            items, ok = offered(var, frame, missing)
+        except ExpressionError as exc:
+            raise _form_error(var, "choice_filter", exc, questionnaire) from None
+        checks.append(Check(f"choice_filter:{var.name}", f"{var.name}: een keuze die de vragenlijst aanbood "
+                            f"({var.choice_filter})", var.choice_filter, "error", var.name, items, items & ~ok,
+                            message="keuze niet aangeboden bij de eerdere antwoorden", values=frame[var.name]))
     return checks
 
 

@@ -181,3 +181,37 @@ def test_cli_validate_exit_codes(tiny_project):
     (tiny_project / "sid.toml").write_text(
         TINY_TOML + '\n[validate.accept]\n"constraint:geboortejaar" = "geverifieerd bij respondent"\n')
     assert runner.invoke(app, ["--project", str(tiny_project), "validate"]).exit_code == 0
+
+
+def test_an_answer_outside_the_choices_the_filter_offered_fails():
+    """pyxform's own choice_filter_test form: county filtered by ${state}=cf, city by ${county}=cf
+    (the same choice name 'king' twice, once per state)."""
+    from pathlib import Path
+
+    form = load_questionnaire(Path(__file__).parents[1] / "forms" / "pyxform" / "choice_filter_test.xlsx")
+    assert form["county"].choice_filter == "${state}=cf"
+    data = pd.DataFrame({"id": list("abcde"),
+                         "state": ["washington", "texas", "texas", "washington", None],
+                         "county": ["king", "king", "pierce", None, "king"],
+                         "city": ["dumont", "dumont", None, None, None]})
+    report = validate(data, form, key="id")
+    found = sorted(f[:2] for f in failures(report) if f[1].startswith("choice_filter:"))
+    # c: pierce is no county of texas; b: texas has a 'king' too, and dumont's filter names king only
+    assert found == [["c", "choice_filter:county"]]
+    summary = report.summary.set_index("rule")
+    assert summary.loc["choice_filter:county", "items"] == 3  # e has no state: not judged; d no county
+
+
+def test_choice_filter_with_numeric_codes_and_missing_codes(tmp_path):
+    from conftest import c, q, write_xlsform
+
+    survey = [q("text", "id", "Id"), q("select_one prov", "provincie", "Provincie"),
+              {**q("select_one gem", "gemeente", "Gemeente"), "choice_filter": "prov = ${provincie}"}]
+    choices = [c("prov", "1", "Antwerpen"), c("prov", "2", "Limburg"), c("prov", "-1", "weet niet"),
+               {**c("gem", "11002", "Antwerpen"), "prov": "1"}, {**c("gem", "71072", "Hasselt"), "prov": "2"},
+               {**c("gem", "-1", "weet niet"), "prov": "1"}]
+    form = load_questionnaire(write_xlsform(tmp_path / "f.xlsx", survey, choices))
+    data = pd.DataFrame({"id": list("abcd"), "provincie": [1.0, 1.0, -1.0, 2.0],
+                         "gemeente": [11002.0, 71072.0, 71072.0, -1.0]})
+    found = [f[:2] for f in failures(validate(data, form, key="id")) if f[1].startswith("choice_filter:")]
+    assert found == [["b", "choice_filter:gemeente"]]  # c: province unknown; d: answer 'weet niet'
