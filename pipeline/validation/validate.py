@@ -76,11 +76,13 @@ def load_rules(path: Path, questionnaire: Questionnaire) -> tuple[Rule, ...]:
     rules, names = [], set()
     for i, item in enumerate(data, start=1):
         where = dict(file=path, column=f"rule {i}")
-        if not isinstance(item, dict) or not {"name", "expression", "severity"} <= set(item):
-            # severity too: a rule that silently became an error (or a warning) is the wrong rule
-            lacking = sorted({"name", "expression", "severity"} - set(item)) if isinstance(item, dict) else ["name"]
+        if not isinstance(item, dict) or not {"name", "expression"} <= set(item):
+            lacking = sorted({"name", "expression"} - set(item)) if isinstance(item, dict) else ["name"]
             raise SidError(ErrorCode.RULES_INVALID, f"each rule needs name, expression and severity "
                            f"(error or warning); {lacking[0]} is missing", **where)
+        if "severity" not in item:  # no silent default: a rule that silently became an error (or a warning) is wrong
+            raise SidError(ErrorCode.RULES_INVALID, f"rule {item['name']!r} has no severity", **where,
+                           fix="Add severity: error (must be corrected) or severity: warning (to review).")
         unknown = set(item) - {"name", "description", "expression", "severity", "when"}
         if unknown:
             raise SidError(ErrorCode.RULES_INVALID, f"unknown key {sorted(unknown)[0]!r} in rule {item['name']!r}", **where)
@@ -94,9 +96,6 @@ def load_rules(path: Path, questionnaire: Questionnaire) -> tuple[Rule, ...]:
                 parse(text)
             except ExpressionError as exc:
                 raise SidError(ErrorCode.RULES_INVALID, f"rule {rule.name!r}: {exc}", **where) from None
-        if "severity" not in item:  # no silent default: the author says how bad a failure is
-            raise SidError(ErrorCode.RULES_INVALID, f"rule {rule.name!r} has no severity", **where,
-                           fix="Add severity: error (must be corrected) or severity: warning (to review).")
         if rule.severity not in SEVERITIES:
             raise SidError(ErrorCode.RULES_INVALID, f"rule {rule.name!r}: severity must be error or warning", **where)
         rules.append(rule)

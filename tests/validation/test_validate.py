@@ -120,8 +120,7 @@ def test_rules_from_yaml(tiny_form, tmp_path):
      "rule name 'a' is used twice"),
     ("- name: a\n  expresion: '1'\n  severity: error\n", "each rule needs name, expression and severity "
                                                            "(error or warning); expression is missing"),
-    ("- name: a\n  expression: '1'\n", "each rule needs name, expression and severity (error or warning); "
-                                         "severity is missing"),
+    ("- name: a\n  expression: '1'\n", "rule 'a' has no severity"),
     ("- name: [a\n", "not valid YAML"),
 ])
 def test_bad_rules_file(tiny_form, tmp_path, text, message):
