@@ -81,6 +81,9 @@ def _answers(var: Variable, frame: pd.DataFrame, rng: np.random.Generator,
         return _select_one(var, rng, origin, n, index)
     if var.type == "select_multiple":
         return _select_multiple(var, rng, n, index)
+    if var.part_of is not None:  # a geopoint's part: somewhere in Belgium, as a phone measures it
+        low, high = ((50.7, 51.3), (2.6, 5.9), (0.0, 150.0), (3.0, 20.0))[var.part_of[1]]
+        return pd.Series(np.round(low + rng.random(n) * (high - low), 6), index=index)
     if var.type == "range" and var.bounds is not None:
         start, end, step = var.bounds
         steps = int(np.floor(abs(end - start) / step + 1e-9))

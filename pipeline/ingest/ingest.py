@@ -32,6 +32,7 @@ from pipeline.ingest.structure import (
     refuse_same_file,
 )
 from pipeline.survey.expressions import ExpressionError, evaluate
+from pipeline.survey.parts import split_geopoint
 from pipeline.survey.project import SID_MISSING, MissingScheme, Project, Source
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.survey.syntax import compile_regex, regex_matches
@@ -196,6 +197,15 @@ def _key_renamed(source: Source, table: RawTable, key: str, questionnaire: Quest
     return replace(source, rename=rename), replace(table, frame=frame)
 
 
+def _geopoint_column(raw: pd.DataFrame, question: str, source: Source) -> str | None:
+    """The column holding geopoint `question` as one text ('50.85 4.35 12.0 5.0'), if the export has one."""
+    for col in raw.columns:
+        last = str(col).split(source.separator)[-1] if source.separator else str(col)
+        if last.strip().lower() == question.lower():
+            return col
+    return None
+
+
 def default_complete_if(questionnaire: Questionnaire, key: str) -> str:
     """Complete = the last required question that everyone is asked has an answer; without one,
     the form's `end` (the moment the form app finalised the interview) is filled; else every record."""
@@ -229,6 +239,8 @@ def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnair
             for col, bad in unreadable.items():
                 problems.append(problem_rows(source.name, bad, col, raw[col], "1 or 0 (chosen or not)", "not counted",
                                              "an option column holds neither 1/0 nor True/False"))
+        elif var.part_of is not None and (combined := _geopoint_column(raw, var.part_of[0], source)) is not None:
+            column = raw[combined].map(lambda text, i=var.part_of[1]: split_geopoint(text, i))  # 'lat lon alt acc'
         elif name in source.absent:  # this mode does not ask it: "niet van toepassing" for its records
             na = project_missing.code("not_applicable")
             out[name] = pd.Series(float(na) if var.kind == "numeric" else str(na) if var.choices else np.nan,

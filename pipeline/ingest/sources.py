@@ -17,6 +17,7 @@ from pipeline.errors import ErrorCode, SidError
 from pipeline.files import zip_bomb
 from pipeline.ingest.labels import header_to_variable, label_headers, norm
 from pipeline.ingest.workbook import read_xlsx
+from pipeline.survey.parts import GEOPOINT_PARTS, export_names
 from pipeline.survey.project import Source
 from pipeline.survey.questionnaire import Questionnaire
 
@@ -289,6 +290,9 @@ def map_columns(columns: list[str], questionnaire: Questionnaire, source: Source
     (Labels exports) and the select_multiple layouts (`group/q/option` columns, `q_option`
     indicators, or an SPSS multiple-dichotomy set named after the question)."""
     by_name = {v.name.lower(): v.name for v in questionnaire}
+    for v in questionnaire:  # a geopoint's parts as KoboToolbox and ODK Central name them (survey/parts.py)
+        if v.part_of is not None:
+            by_name.update(dict.fromkeys(export_names(v.part_of[0], GEOPOINT_PARTS[v.part_of[1]]), v.name))
     multi = {v.name: v for v in questionnaire if v.type == "select_multiple"}
     indicator = {option_column_name(m, c).lower(): (m, c)
                  for m, v in multi.items() for c in v.choices.names}

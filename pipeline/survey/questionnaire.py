@@ -19,6 +19,7 @@ from pipeline.errors import ErrorCode, SidError
 from pipeline.files import zip_bomb
 from pipeline.survey.choice_files import read_choice_file
 from pipeline.survey.expressions import ExpressionError, parse, references
+from pipeline.survey.parts import geopoint_parts
 from pipeline.survey.project import SID_MISSING, MissingScheme, Project
 from pipeline.survey.syntax import COLLECTED_FUNCTIONS, functions
 from pipeline.survey.types import (
@@ -120,6 +121,7 @@ class Variable:
     keep_collected: bool = False  # a calculate over questions sid does not hold (in a repeat)
     bounds: tuple[float, float, float] | None = None  # a range question's start, end and step
     choice_filter: str | None = None  # which choices are offered, from the answers (e.g. `${provincie}=prov`)
+    part_of: tuple[str, int] | None = None  # one of a geopoint's four variables: (question, part index)
 
     @property
     def routing(self) -> str | None:
@@ -354,6 +356,10 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
             ))
 
     walk(form.get("children", []), (), ())
+    for v in [v for v in variables if v.type == "geopoint"]:  # four numeric variables (survey/parts.py)
+        at = variables.index(v)
+        variables[at:at + 1] = geopoint_parts(v)
+        skipped[v.name] = "(a geopoint, delivered as its four parts)"
     if skipped or any(uses_any(t, (), COLLECTED_FUNCTIONS) for v in variables for t in conditions_of(v)):
         warned: set[str] = set()
         variables = [without_unjudgeable(path, v, skipped, warnings, warned) for v in variables]

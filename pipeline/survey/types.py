@@ -36,6 +36,7 @@ TYPES = {
     "geotrace": "geotrace",
     "geoshape": "geoshape",
     "start-geopoint": "start-geopoint",
+    "geopoint": "geopoint",  # four numeric variables (survey/parts.py)
     "phone number": "text",  # a text question (the `phonenumber` type is metadata)
     "imei": "deviceid",
     **{f"uri:{name}": name for name in ("deviceid", "username", "email", "phonenumber", "simserial",

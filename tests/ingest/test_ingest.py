@@ -6,14 +6,15 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
+from conftest import TINY_CHOICES, TINY_PRIVACY_TOML, TINY_SURVEY, write_xlsform
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cli import app
-from conftest import TINY_CHOICES, TINY_PRIVACY_TOML, TINY_SURVEY, write_xlsform
-from pipeline.ingest.ingest import PROBLEM_COLUMNS, RECONCILIATION_COLUMNS, ingest
-from pipeline.survey.project import load_project
+from pipeline.ingest.ingest import PROBLEM_COLUMNS, RECONCILIATION_COLUMNS, ingest, typed_frame
+from pipeline.ingest.sources import map_columns, read_table
+from pipeline.survey.project import Source, load_project
 from pipeline.survey.questionnaire import load_questionnaire
 
 TOML = """[survey]
@@ -256,3 +257,30 @@ def test_reconciliation_invariant_over_random_splits(tmp_path_factory, records):
         complete_any = any(p and f"R{p}" == person and c for p, _, c in records)
         kept = frame.set_index("resp_id").loc[person]
         assert bool(kept["_complete"]) == complete_any
+
+
+def test_a_geopoint_arrives_as_four_numbers_from_every_export_layout(tmp_path):
+    """KoboToolbox writes `_<q>_latitude` … `_<q>_precision` beside the combined text, ODK Central
+    `<q>-Latitude` … `<q>-Accuracy`, a tablet or keyed-in file perhaps only the text 'lat lon alt acc'."""
+    from conftest import c, q, write_xlsform
+
+    survey = [q("text", "resp_id", "Nummer"), q("geopoint", "plek", "Waar woont u?", required="yes")]
+    form = load_questionnaire(write_xlsform(tmp_path / "f.xlsx", survey, [c("x", "1", "x")]))
+    assert [(v.name, v.kind, v.required) for v in form][1:] == [
+        ("plek_latitude", "numeric", True), ("plek_longitude", "numeric", True),
+        ("plek_altitude", "numeric", False), ("plek_accuracy", "numeric", False)]
+    assert form["plek_accuracy"].label("nl") == "Waar woont u?: nauwkeurigheid (m)"
+    layouts = {
+        "kobo": "resp_id;plek;_plek_latitude;_plek_longitude;_plek_altitude;_plek_precision\n"
+                "R1;50.85 4.35 12.0 5.0;50.85;4.35;12.0;5.0\n",
+        "odk": "resp_id,plek-Latitude,plek-Longitude,plek-Altitude,plek-Accuracy\nR1,50.85,4.35,12.0,5.0\n",
+        "text": "resp_id,plek\nR1,50.85 4.35 12.0 5.0\n",
+    }
+    for name, text in layouts.items():
+        path = tmp_path / f"{name}.csv"
+        path.write_text(text, encoding="utf-8")
+        source = Source(name, path, "csv")
+        table = read_table(source)
+        typed, _ = typed_frame(table, map_columns(list(table.frame.columns), form, source), form, source, "resp_id")
+        got = typed[["plek_latitude", "plek_longitude", "plek_altitude", "plek_accuracy"]].iloc[0].tolist()
+        assert got == [50.85, 4.35, 12.0, 5.0], (name, got)

@@ -55,18 +55,19 @@ def test_the_form_loads_with_its_types(tmp_path):
     assert kinds["state"][1] == "string"  # a calculate giving words is text, not an empty number
     assert form.language().column == "English (en)"
     assert (form["ok"].type, form["ok"].choices.names) == ("select_one", ("OK",))  # acknowledge
-    assert form.warnings == (
-        "form.xlsx, survey row 4: question type 'geopoint' of 'where' has no representation in sid; "
-        "delivered as text",)
+    assert kinds["where_latitude"] == ("decimal", "numeric", 4) and kinds["where_accuracy"][1] == "numeric"
+    assert "where" not in kinds and form.warnings == ()
 
 
 def test_sid_run_delivers_it_and_pspp_opens_it(tmp_path):
     root = project(tmp_path / "p")
     result = CliRunner().invoke(app, ["--project", str(root), "run"])
     assert result.exit_code == 0, result.output
-    assert "question type 'geopoint' of 'where'" in " ".join(result.output.split())
     data, meta = pyreadstat.read_sav(root / "cleaned" / "t.sav", user_missing=True)
-    assert data["where"].tolist() == ["50.85 4.35 10 5", "", ""]
+    # the geopoint as four numbers; B and C gave none (not required: -9 "geen antwoord")
+    assert [data[f"where_{p}"].tolist()[0] for p in ("latitude", "longitude", "altitude", "accuracy")] == [
+        50.85, 4.35, 10.0, 5.0]
+    assert data["where_latitude"].tolist()[1:] == [-9.0, -9.0]
     assert data["photo"].tolist() == ["a.jpg", "b.jpg", ""]
     # B and C were not asked n; C's typed 5 is removed, so the app's calculate said "few" and
     # `more` was not asked either: the chain runs through the calculate.
@@ -77,7 +78,8 @@ def test_sid_run_delivers_it_and_pspp_opens_it(tmp_path):
     assert meta.variable_value_labels["ok"][1.0] == "OK"
     assert meta.variable_value_labels["pet"][3.0] == "Other"
     variables, _, _, _ = pspp_dictionary(root / "cleaned" / "t.sav", tmp_path)
-    assert {"where", "photo", "code", "ok", "when", "state", "pet_other"} <= set(variables)
+    assert {"where_latitude", "photo", "code", "ok", "when", "state", "pet_other"} <= set(variables)
+    assert variables["where_latitude"]["Measurement Level"] == "Scale"
 
 
 def test_calculates_of_the_collection_moment_are_kept_as_collected(tmp_path):
