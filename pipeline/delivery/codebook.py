@@ -16,7 +16,7 @@ import pandas as pd
 
 from pipeline.delivery import spss
 from pipeline.delivery.export import SpssDictionary, SpssVariable
-from pipeline.delivery.labels import SELECTED_LABELS
+from pipeline.delivery.labels import label_texts
 from pipeline.files import atomic_path, write_text_atomic
 from pipeline.survey.questionnaire import Language, Questionnaire, Variable
 from pipeline.tables import excel_safe
@@ -161,7 +161,7 @@ def _choice_labels(form_var: Variable | None) -> dict[float, dict[str, str]]:
 
 def _code_label(v, choice, choice_labels, code, full, lc) -> str:
     if choice is not None and code in (0.0, 1.0):
-        return SELECTED_LABELS.get(lc, SELECTED_LABELS["en"])[int(code)]
+        return label_texts(lc).selected[int(code)]
     if code in choice_labels:
         return choice_labels[code].get(full, "")
     return v.value_labels.get(code, "")  # missing codes: one label (sid.toml), every language

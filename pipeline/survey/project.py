@@ -244,6 +244,18 @@ class CodingSettings:
 
 
 @dataclass(frozen=True)
+class ExportSettings:
+    """The delivery's label languages and sid's own labels per language (docs/spss.md)."""
+
+    languages: tuple[str, ...] = setting(  # the .sav in the first, a label syntax file per other
+        (), test=lambda langs: len(set(langs)) == len(langs), expect="must be a list of language codes, each once",
+        fix='e.g. languages = ["nl", "fr", "en"]')
+    labels: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = setting(  # [export.labels.<lang>] key = text
+        (), expect="must be a table per language of label key = text",
+        fix='e.g. [export.labels.en] dont_know = "don\'t know" (keys: pipeline/delivery/labels.py)')
+
+
+@dataclass(frozen=True)
 class DemoSettings:
     """`sid demo`: the random seed and the size of the sample it generates."""
 
@@ -278,6 +290,7 @@ class Project:
     fieldwork: FieldworkSettings | None = None
     weight: WeightSettings | None = None
     coding: CodingSettings | None = None
+    export: ExportSettings = field(default_factory=ExportSettings)
 
     @property
     def schemas(self) -> Path:
