@@ -42,9 +42,15 @@ class DeliveryFiles:
     files: tuple[Path, ...]
 
 
+def codebook_names(lang: str) -> tuple[str, str]:
+    """The codebook's files in another label language: codebook_<lang>.html and .xlsx."""
+    return f"codebook_{lang}.html", f"codebook_{lang}.xlsx"
+
+
 def write_delivery(project: Project, questionnaire: Questionnaire, exported, language: Language,
-                   privacy: DeliveryPrivacy) -> DeliveryFiles:
-    """`exported` is the ExportResult (with the dictionary and the frame the .sav holds)."""
+                   privacy: DeliveryPrivacy, others: tuple = ()) -> DeliveryFiles:
+    """`exported` is the ExportResult (with the dictionary and the frame the .sav holds); `others`
+    the (language, dictionary) of each other label language: a codebook each."""
     folder = project.cleaned
     data, dictionary = exported.data, exported.dictionary
     codebook = build_codebook(dictionary, questionnaire, data, language=language,
@@ -55,6 +61,12 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
     write_codebook_xlsx(codebook, folder / CODEBOOK_XLSX)
     write_ddi(codebook, folder / ddi_name(project), study_id=project.name, sav_sha256=sha256(project.sav_path))
     written += [folder / CODEBOOK_HTML, folder / CODEBOOK_XLSX, folder / ddi_name(project)]
+    for other, other_dictionary in others:
+        book = build_codebook(other_dictionary, questionnaire, data, language=other, sav_name=project.sav_path.name)
+        html, xlsx = codebook_names(other.code)
+        write_codebook_html(book, folder / html)
+        write_codebook_xlsx(book, folder / xlsx)
+        written += [folder / html, folder / xlsx]
     written += write_reconciliation_summary(project)
     write_text_atomic(folder / README, readme_text(project, codebook, privacy))
     written.append(folder / README)

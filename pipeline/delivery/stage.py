@@ -9,6 +9,7 @@ from pipeline import workdir
 from pipeline.coding.coding import export_metadata
 from pipeline.coding.plan import Target, plan
 from pipeline.delivery import conventions as spss_conventions
+from pipeline.delivery import translations
 from pipeline.delivery.companions import write_delivery
 from pipeline.delivery.export import ExportResult, mrsets_syntax, spss_frame, write_sav
 from pipeline.delivery.labels import LabelTexts, added_labels, coded_label, label_texts
@@ -49,7 +50,18 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
     targets = plan(questionnaire, project.coding) if project.coding is not None else ()
     conventions = _conventions(project, targets, delivered, key, privacy.notices)
     exported = _export(project, questionnaire, delivered, key, privacy, language, texts, conventions, targets)
-    write_delivery(project, questionnaire, exported, language, privacy)
+    others = []
+    for code in project.export.languages[1:]:  # the same file, relabelled: one syntax file per language
+        other = questionnaire.language(code)
+        other_texts = label_texts(other.code, project.export.labels)
+        data, dictionary, _ = labelled_dictionary(project, questionnaire, delivered, key, privacy, other,
+                                                  other_texts, conventions, targets)
+        translations.same_data(exported.data, data, other.code)
+        text = translations.label_syntax(exported.dictionary, dictionary, lang=other.code, language=other.column,
+                                         sav_name=project.sav_path.name, sps_name=project.sps_path.name)
+        translations.write_label_syntax(project.cleaned / translations.labels_name(project.name, other.code), text)
+        others.append((other, dictionary))
+    write_delivery(project, questionnaire, exported, language, privacy, others=tuple(others))
     return exported
 
 
