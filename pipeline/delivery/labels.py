@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from pipeline.errors import ErrorCode, SidError
 from pipeline.ingest.ingest import SAMPLE_PREFIX
 from pipeline.survey.project import MissingScheme
 from pipeline.survey.questionnaire import Questionnaire, Variable
@@ -129,6 +130,10 @@ def label_texts(code: str, overrides: Iterable[tuple[str, Iterable[tuple[str, st
     of sid.toml's [export.labels.<code>] (pairs of key, text)."""
     texts = {key: _table_text(key, code) for key in TEXTS}
     for lang, pairs in overrides:
+        unknown = sorted(set(dict(pairs)) - set(TEXTS))
+        if unknown:
+            raise SidError(ErrorCode.CONFIG_INVALID, f"export.labels.{lang}.{unknown[0]} is not a label of sid",
+                           fix=f"Use one of: {', '.join(TEXTS)}.")
         if lang == code:
             texts.update(dict(pairs))
     return LabelTexts(code, texts)

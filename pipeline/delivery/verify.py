@@ -219,6 +219,10 @@ def _agreement(sav: Path, files: dict[str, Path]) -> list[Check]:
             except Exception as exc:
                 out.append(Check(".sav = kopie", False, name, f"onleesbaar ({type(exc).__name__})"))
                 continue
+            if path.suffix.lower() == ".parquet":  # companion `<name>_code` columns hold the missing codes
+                names = set(sav_dict["names"])
+                columns = [c for c in columns if not (c.endswith("_code") and c not in names
+                                                      and c.removesuffix("_code") in names)]
             same = columns == sav_dict["names"]
             out.append(Check(".sav = kopie", same, name, "zelfde variabelen als het .sav" if same
                              else "andere variabelen dan het .sav"))
