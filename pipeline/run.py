@@ -27,6 +27,7 @@ from pipeline.lock import new_run_id
 from pipeline.privacy import delivery_privacy
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire, questionnaire_of
+from pipeline.tabulation.stage import run_tables
 from pipeline.weighting.stage import run_weight
 from pipeline.weighting.weights import WeightResult
 
@@ -74,6 +75,9 @@ def run_all(project: Project, progress=None, run_id: str | None = None) -> RunRe
         _say(progress, "writing the SPSS file")
         exported = run_export(staged, questionnaire, cleaned)
         checkpoint("export")
+        if project.tables is not None:  # weighted tables of the delivery, delivered with it
+            _say(progress, "weighted tables")
+            run_tables(staged, questionnaire, folder=staged.cleaned)
     remove_parts(project)  # this delivery supersedes what single stages left for `sid export`
     exported = replace(exported, sav=project.sav_path, sps=project.sps_path)
     if fieldwork is not None:

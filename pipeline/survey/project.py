@@ -256,6 +256,17 @@ class ExportSettings:
 
 
 @dataclass(frozen=True)
+class TablesSettings:
+    """`sid report tables` (and part of `sid run`): weighted tables of the delivery (docs/delivery.md)."""
+
+    breakdowns: tuple[str, ...] = setting(  # labelled variables of the .sav to split every question by
+        ("stratum",), expect='must be a list of variable names, e.g. ["stratum", "modus", "geslacht"]')
+    weight: str = setting("gewicht", expect="must be a variable of the delivery (the weight)")
+    strata: str = setting("stratum", expect="must be a variable of the delivery (the weights' strata)")
+    min_n: int = setting(30, test=lambda n: n >= 1, expect="must be a whole number >= 1")  # smaller base: suppressed
+
+
+@dataclass(frozen=True)
 class DemoSettings:
     """`sid demo`: the random seed and the size of the sample it generates."""
 
@@ -291,6 +302,7 @@ class Project:
     weight: WeightSettings | None = None
     coding: CodingSettings | None = None
     export: ExportSettings = field(default_factory=ExportSettings)
+    tables: TablesSettings | None = None
 
     @property
     def schemas(self) -> Path:
