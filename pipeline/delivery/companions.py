@@ -192,10 +192,14 @@ def readme_text(project: Project, codebook: Codebook, privacy: DeliveryPrivacy) 
     name = project.name
     missing = ", ".join(f"{c.code} {c.label}" for c in project.missing.codes)
     files = [
-        (f"{name}.sav", "De data voor SPSS, met Nederlandse variabele- en waardelabels."),
+        (f"{name}.sav", "De data voor SPSS, met variabele- en waardelabels in de eerste taal van de levering; "
+                        "de documenten (DISPLAY DOCUMENTS) zeggen welk gewicht en hoe te gebruiken."),
         (f"{name}.sps", "Syntax bij het .sav-bestand: de meerkeuzevragen als multiple-response sets."),
+        (f"{name}_labels_", "Per andere taal: syntax die hetzelfde .sav-bestand van labels in die taal voorziet."),
+        ("codebook_", "Per andere taal: het codeboek met de labels in die taal (.html en .xlsx)."),
         (f"{name}.csv", "Dezelfde data als tekst (UTF-8, komma, codes zoals in het .sav)."),
-        (f"{name}.parquet", "Dezelfde data voor R (arrow) en Python (pandas), met de labels als metadata."),
+        (f"{name}.parquet", "Dezelfde data voor R (arrow) en Python (pandas): labels als categorieën, "
+                            "ontbrekende codes als null (de codes in <variabele>_code)."),
         (CODEBOOK_HTML, "Het codeboek om te lezen: elke variabele met de vraagtekst in elke taal van de "
                         "vragenlijst, type, codes en labels, frequenties (ook van de ontbrekende codes), "
                         "de routing en de berekening van afgeleide variabelen."),

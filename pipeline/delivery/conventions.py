@@ -5,6 +5,7 @@ variable labels, display widths from the data, weights F w.4, and the file's doc
 
 from __future__ import annotations
 
+import functools
 import gettext
 import re
 import textwrap
@@ -76,6 +77,7 @@ def language_name(alpha3: str, lang: str) -> str | None:
     return _translation(domain, lang).gettext(item.name)
 
 
+@functools.lru_cache(maxsize=None)
 def _translation(domain: str, lang: str) -> gettext.NullTranslations:
     return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[lang], fallback=True)
 
@@ -125,9 +127,10 @@ def apply(data: pd.DataFrame, dictionary: SpssDictionary, questionnaire: Questio
         text = data[v.name].astype("string").fillna("").str.strip()
         codes = text[(text != "") & ~text.isin([str(c) for c in missing.values])]
         kind = conventions.coded.get(v.name)
-        if kind is None and len(codes) and codes.map(lambda c: pycountry.countries.get(alpha_2=c) is not None).all():
+        found = set(codes)  # each distinct code is looked up once, not each respondent's
+        if kind is None and found and all(pycountry.countries.get(alpha_2=c) is not None for c in found):
             kind = "country"
-        if kind == "country" and codes.map(lambda c: country_number(c) is not None).all():
+        if kind == "country" and all(country_number(c) is not None for c in found):
             distinct = sorted(set(codes))
             to_number = {c: float(country_number(c)) for c in distinct}
             labels = {to_number[c]: country_name(c, texts.code, v.value_labels) for c in distinct}
