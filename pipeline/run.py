@@ -98,8 +98,12 @@ def export_alone(project: Project, questionnaire: Questionnaire, run_id: str | N
         parts = project.work / workdir.DELIVERY_PARTS
         for path in visible_files(parts) if parts.is_dir() else ():
             copy_into(path, parts, staged.cleaned)
+        for stale in staged.cleaned.glob(f"{workdir.TABLES}.*"):  # tables of the previous .sav
+            stale.unlink()
         exported = run_export(staged, questionnaire)
         checkpoint("export")
+        if project.tables is not None:  # the tables of this delivery's .sav
+            run_tables(staged, questionnaire, folder=staged.cleaned)
     remove_parts(project)
     return replace(exported, sav=project.sav_path, sps=project.sps_path)
 

@@ -49,13 +49,18 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
     texts = label_texts(language.code, project.export.labels)
     targets = plan(questionnaire, project.coding) if project.coding is not None else ()
     conventions = _conventions(project, targets, delivered, key, privacy.notices)
-    exported = _export(project, questionnaire, delivered, key, privacy, language, texts, conventions, targets)
+    # the coded columns' codes (and their classification's labels, relabelled per language): found once
+    coded = export_metadata(project.coding, questionnaire, delivered)[1] if project.coding is not None else None
+    exported = _export(project, questionnaire, delivered, key, privacy, language, texts, conventions, targets, coded)
+    # label files and codebooks of other languages are made anew (a previous delivery's are not kept)
+    for stale in [*project.cleaned.glob(f"{project.name}_labels_*.sps"), *project.cleaned.glob("codebook_*.*")]:
+        stale.unlink()
     others = []
     for code in project.export.languages[1:]:  # the same file, relabelled: one syntax file per language
         other = questionnaire.language(code)
         other_texts = label_texts(other.code, project.export.labels)
         data, dictionary, _ = labelled_dictionary(project, questionnaire, delivered, key, privacy, other,
-                                                  other_texts, conventions, targets)
+                                                  other_texts, conventions, targets, coded)
         translations.same_data(exported.data, data, other.code)
         text = translations.label_syntax(exported.dictionary, dictionary, lang=other.code, language=other.column,
                                          sav_name=project.sav_path.name, sps_name=project.sps_path.name)
@@ -94,10 +99,11 @@ def _occupation_titles(project: Project) -> dict[str, dict[int, str]]:
 
 def _export(project: Project, questionnaire: Questionnaire, delivered: pd.DataFrame, key: str,
             privacy: DeliveryPrivacy, language: Language, texts: LabelTexts,
-            conventions: spss_conventions.Conventions, targets: tuple[Target, ...]) -> ExportResult:
+            conventions: spss_conventions.Conventions, targets: tuple[Target, ...], coded: dict | None
+            ) -> ExportResult:
     """The .sav (and its .sps) in `language` with the SPSS conventions."""
     data, dictionary, warnings = labelled_dictionary(project, questionnaire, delivered, key, privacy,
-                                                     language, texts, conventions, targets)
+                                                     language, texts, conventions, targets, coded)
     write_sav(data, dictionary, project.sav_path)
     title = privacy.label_prefix + project.title
     write_text_atomic(project.sps_path, mrsets_syntax(dictionary, project.sav_path.name, title), encoding="utf-8")
@@ -107,17 +113,15 @@ def _export(project: Project, questionnaire: Questionnaire, delivered: pd.DataFr
 
 def labelled_dictionary(project: Project, questionnaire: Questionnaire, delivered: pd.DataFrame, key: str,
                         privacy: DeliveryPrivacy, language: Language, texts: LabelTexts,
-                        conventions: spss_conventions.Conventions, targets: tuple[Target, ...]):
+                        conventions: spss_conventions.Conventions, targets: tuple[Target, ...],
+                        value_labels: dict | None):
     """The frame as the .sav holds it and its dictionary in one label language."""
     labels = added_labels(delivered.columns, questionnaire, pseudonym=key if privacy.pseudonymised else None,
                           texts=texts)
-    value_labels = None
-    if project.coding is not None:  # coded columns: the classification's codes, labelled below
-        _, value_labels = export_metadata(project.coding, questionnaire, delivered)
-        for target in targets:
-            if target.column and target.column in delivered.columns:
-                question = questionnaire[target.parent or target.source].label(language.column)
-                labels[target.column] = coded_label(question, target.kind, texts)
+    for target in targets:  # coded columns: labelled in this language (conventions.apply)
+        if target.column and target.column in delivered.columns:
+            question = questionnaire[target.parent or target.source].label(language.column)
+            labels[target.column] = coded_label(question, target.kind, texts)
     data, dictionary, warnings = spss_frame(delivered, questionnaire, language=language, key=key,
                                             title=privacy.label_prefix + project.title, labels=labels,
                                             value_labels=value_labels, notes=privacy.notices, texts=texts)
