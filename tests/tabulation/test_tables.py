@@ -3,6 +3,7 @@ around them, small bases suppressed, an XLSX sheet per module, HTML that renders
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -25,8 +26,9 @@ def tabled(tmp_path_factory):
     """A copy of the demo delivery, tables with a base of at least 700 per cell."""
     root = tmp_path_factory.mktemp("tables") / "demo"
     shutil.copytree(demo_delivery(tmp_path_factory), root, ignore=shutil.ignore_patterns("*.lock"))
-    with (root / "sid.toml").open("a", encoding="utf-8") as toml:
-        toml.write('\n[tables]\nbreakdowns = ["stratum", "modus"]\nmin_n = 700\n')
+    toml = root / "sid.toml"
+    text = re.sub(r"(?ms)^\[tables\].*?(?=^\[)", "", toml.read_text(encoding="utf-8"))  # the demo's own
+    toml.write_text(text + '\n[tables]\nbreakdowns = ["stratum", "modus"]\nmin_n = 700\n', encoding="utf-8")
     result = CliRunner().invoke(app, ["--project", str(root), "report", "tables"])
     assert result.exit_code == 0, result.output
     return root
