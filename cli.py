@@ -306,7 +306,7 @@ def key_new(
     typer.echo(f'key_file = "{written}"')
 
 
-report_app = typer.Typer(help="Reports for people: the fieldwork report.", no_args_is_help=True)
+report_app = typer.Typer(help="Reports for people: the fieldwork report, weighted tables.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 
 
@@ -336,6 +336,26 @@ def report_fieldwork(
             raise SidError(ErrorCode.USAGE, f"--until {until!r} is not a date", fix="Use e.g. 2026-04-15.")
     project = _project()
     render.fieldwork_summary(run_report(project, questionnaire_of(project), until=day))
+
+
+@report_app.command("tables")
+@command
+def report_tables() -> None:
+    """Weighted tables of the delivery: every labelled question by the breakdowns of [tables]
+    (default the origin group), weighted valid % with unweighted n and 95 % intervals, as
+    work/tabellen.html and work/tabellen.xlsx (one sheet per module).
+
+    Example: sid report tables
+    """
+    from pipeline.survey.questionnaire import questionnaire_of
+    from pipeline.tabulation.stage import run_tables
+
+    project = _project()
+    result = run_tables(project, questionnaire_of(project))
+    frame = result.tables.frame
+    typer.echo(f"{frame['variabele'].nunique()} questions by {', '.join(result.tables.breakdowns) or 'total'}; "
+               f"{int(frame['onderdrukt'].sum())} cells suppressed (base < {result.tables.min_n})")
+    typer.echo(f"Tables {result.html}\n       {result.xlsx}")
 
 
 @app.command()

@@ -29,6 +29,7 @@ from pipeline.lock import new_run_id
 from pipeline.privacy import delivery_privacy
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire, questionnaire_of
+from pipeline.tabulation.stage import run_tables
 from pipeline.weighting.stage import run_weight
 from pipeline.weighting.weights import WeightResult
 
@@ -103,6 +104,9 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
         _say(progress, "writing the SPSS file")
         exported = run_export(staged, questionnaire, cleaned)
         checkpoint("export")
+        if project.tables is not None:  # weighted tables of the delivery, delivered with it
+            _say(progress, "weighted tables")
+            run_tables(staged, questionnaire, folder=staged.cleaned)
     remove_parts(project)  # this delivery supersedes what single stages left for `sid export`
     done("export", exported.columns, "variables")
     exported = replace(exported, sav=project.sav_path, sps=project.sps_path)
@@ -124,8 +128,12 @@ def export_alone(project: Project, questionnaire: Questionnaire, run_id: str | N
         parts = project.work / workdir.DELIVERY_PARTS
         for path in visible_files(parts) if parts.is_dir() else ():
             copy_into(path, parts, staged.cleaned)
+        for stale in staged.cleaned.glob(f"{workdir.TABLES}.*"):  # tables of the previous .sav
+            stale.unlink()
         exported = run_export(staged, questionnaire)
         checkpoint("export")
+        if project.tables is not None:  # the tables of this delivery's .sav
+            run_tables(staged, questionnaire, folder=staged.cleaned)
     remove_parts(project)
     return replace(exported, sav=project.sav_path, sps=project.sps_path)
 

@@ -46,6 +46,7 @@ OUTSIDE_SAMPLE = "buiten_steekproef.csv"
 FIELDWORK_RATES = "fieldwork_respons"  # cleaned/, .csv and .xlsx
 FIELDWORK_PROGRESS = "fieldwork_voortgang"  # cleaned/, .csv and .xlsx
 # Delivery
+TABLES = "tabellen"  # work/ (sid report tables) and cleaned/ (sid run with [tables]): .html and .xlsx
 DELIVERY_PARTS = "delivery"  # work/delivery/: what single stages would deliver, until `sid export` takes it
 CROSSWALK = "crosswalk.csv"  # work/: pseudonym → respondent key
 PII_SCRUBBED = "pii_scrubbed.csv"

@@ -16,7 +16,7 @@ import pandas as pd
 
 from pipeline.delivery import spss
 from pipeline.delivery.export import SpssDictionary, SpssVariable
-from pipeline.delivery.labels import SELECTED_LABELS
+from pipeline.delivery.labels import label_texts
 from pipeline.files import atomic_path, write_text_atomic
 from pipeline.survey.questionnaire import Language, Questionnaire, Variable
 from pipeline.tables import excel_safe
@@ -26,7 +26,8 @@ from pipeline.tables import excel_safe
 VARIABLE_COLUMNS = ["positie", "variabele", "bron", "label", "type", "formaat", "meetniveau",
                     "ontbrekende_codes", "routing", "afleiding", "module", "geldig", "ontbrekend",
                     "leeg", "verschillend", "minimum", "maximum", "gemiddelde"]
-VALUE_COLUMNS = ["variabele", "code", "label", "ontbrekend", "aantal", "procent"]
+# procent: of all respondents; geldig_procent: of the valid answers (no missing code), empty for a missing code
+VALUE_COLUMNS = ["variabele", "code", "label", "ontbrekend", "aantal", "procent", "geldig_procent"]
 MRSET_COLUMNS = ["set", "label", "variabelen"]
 KIND_NL = {"numeric": "numeriek", "string": "tekst", "datetime": "datum/tijd"}
 
@@ -96,6 +97,7 @@ def build_codebook(dictionary: SpssDictionary, questionnaire: Questionnaire, dat
         if _categorical(v):  # unlabelled values of a coded variable are listed too
             codes += sorted(c for c in counts if c not in v.value_labels)
         choice_labels = _choice_labels(form_var)
+        n_valid = sum(int(c) for code, c in counts.items() if not is_missing(code, v.missing))
         for code in sorted(codes, key=lambda c: (is_missing(c, v.missing), c if c >= 0 else -c)):
             count = int(counts.get(code, 0))
             other = {f"label_{lc}": _code_label(v, choice, choice_labels, code, full, lc)
@@ -103,7 +105,9 @@ def build_codebook(dictionary: SpssDictionary, questionnaire: Questionnaire, dat
             value_rows.append({"variabele": v.name, "code": _code_text(code),
                                "label": v.value_labels.get(code, ""), **other,
                                "ontbrekend": "ja" if is_missing(code, v.missing) else "nee",
-                               "aantal": count, "procent": round(100 * count / n, 1) if n else 0.0})
+                               "aantal": count, "procent": round(100 * count / n, 1) if n else 0.0,
+                               "geldig_procent": (None if is_missing(code, v.missing) else
+                                                  round(100 * count / n_valid, 1) if n_valid else 0.0)})
     q_cols = [f"vraag_{c}" for c, _ in langs]
     l_cols = [f"label_{c}" for c, _ in langs]
     var_cols = VARIABLE_COLUMNS[:4] + q_cols + VARIABLE_COLUMNS[4:]
@@ -117,19 +121,25 @@ def build_codebook(dictionary: SpssDictionary, questionnaire: Questionnaire, dat
         values=pd.DataFrame(value_rows, columns=val_cols), mrsets=mrsets)
 
 
+def _percent(value) -> str:
+    return "" if value is None or pd.isna(value) else f"{value:.1f}"
+
+
 def _text_codes(v: SpssVariable, column: pd.Series, n: int, langs, value_rows: list) -> None:
     """Value rows of a string variable with value labels: each labelled code and each other
     code found, with its frequency (the label is the same in every language)."""
     found = column.astype("string").fillna("").value_counts()
     counts = {str(k): int(c) for k, c in found.items() if str(k) != ""}
     codes = list(dict.fromkeys([*map(str, v.value_labels), *sorted(counts)]))
+    n_valid = sum(counts.values())
     for code in codes:
         count = counts.get(code, 0)
         label = v.value_labels.get(code, "")
         value_rows.append({"variabele": v.name, "code": code, "label": label,
                            **{f"label_{lc}": label for lc, _ in langs},
                            "ontbrekend": "nee", "aantal": count,
-                           "procent": round(100 * count / n, 1) if n else 0.0})
+                           "procent": round(100 * count / n, 1) if n else 0.0,
+                           "geldig_procent": round(100 * count / n_valid, 1) if n_valid else 0.0})
 
 
 def _indicator_choice(v: SpssVariable, form_var: Variable | None, dictionary: SpssDictionary):
@@ -161,7 +171,7 @@ def _choice_labels(form_var: Variable | None) -> dict[float, dict[str, str]]:
 
 def _code_label(v, choice, choice_labels, code, full, lc) -> str:
     if choice is not None and code in (0.0, 1.0):
-        return SELECTED_LABELS.get(lc, SELECTED_LABELS["en"])[int(code)]
+        return label_texts(lc).selected[int(code)]
     if code in choice_labels:
         return choice_labels[code].get(full, "")
     return v.value_labels.get(code, "")  # missing codes: one label (sid.toml), every language
@@ -326,14 +336,15 @@ def write_codebook_html(codebook: Codebook, target: Path) -> None:
             head = "".join(f"<th>Label ({e(lc)})</th>" for lc in codebook.languages
                            if lc != codebook.language)
             out.append(f'<table class="waarden"><thead><tr><th>Code</th><th>Label</th>{head}'
-                       "<th>Ontbrekend</th><th>Aantal</th><th>%</th></tr></thead><tbody>")
+                       "<th>Ontbrekend</th><th>Aantal</th><th>% van allen</th><th>Geldig %</th></tr></thead><tbody>")
             for val in values[name]:
                 others = "".join(f"<td>{e(val[f'label_{lc}'])}</td>" for lc in codebook.languages
                                  if lc != codebook.language)
                 cls = ' class="ontbrekend"' if val["ontbrekend"] == "ja" else ""
                 out.append(f'<tr{cls}><td class="n">{e(val["code"])}</td><td>{e(val["label"])}</td>'
                            f'{others}<td>{val["ontbrekend"]}</td><td class="n">{val["aantal"]}</td>'
-                           f'<td class="n">{val["procent"]:.1f}</td></tr>')
+                           f'<td class="n">{val["procent"]:.1f}</td>'
+                           f'<td class="n">{_percent(val["geldig_procent"])}</td></tr>')
             out.append("</tbody></table>")
         out.append("</section>")
     out.append("</body></html>")

@@ -125,7 +125,7 @@ def codebook_from_html(path: Path) -> dict:
     for name, rows in parser.values.items():
         labelled = [r for r in rows if r[1] != ""]
         value_labels[name] = {code_text(r[0]): r[1] for r in labelled}
-        missing[name] = {code_text(r[0]) for r in labelled if r[-3] == "ja"}
+        missing[name] = {code_text(r[0]) for r in labelled if r[-4] == "ja"}  # ..., ontbrekend, aantal, %, geldig %
     return {"names": names, "labels": {row[1]: row[2] for row in parser.overview},
             "formats": {row[1]: row[4] for row in parser.overview},
             "value_labels": value_labels, "missing": missing}

@@ -42,9 +42,15 @@ class DeliveryFiles:
     files: tuple[Path, ...]
 
 
+def codebook_names(lang: str) -> tuple[str, str]:
+    """The codebook's files in another label language: codebook_<lang>.html and .xlsx."""
+    return f"codebook_{lang}.html", f"codebook_{lang}.xlsx"
+
+
 def write_delivery(project: Project, questionnaire: Questionnaire, exported, language: Language,
-                   privacy: DeliveryPrivacy) -> DeliveryFiles:
-    """`exported` is the ExportResult (with the dictionary and the frame the .sav holds)."""
+                   privacy: DeliveryPrivacy, others: tuple = ()) -> DeliveryFiles:
+    """`exported` is the ExportResult (with the dictionary and the frame the .sav holds); `others`
+    the (language, dictionary) of each other label language: a codebook each."""
     folder = project.cleaned
     data, dictionary = exported.data, exported.dictionary
     codebook = build_codebook(dictionary, questionnaire, data, language=language,
@@ -55,6 +61,12 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
     write_codebook_xlsx(codebook, folder / CODEBOOK_XLSX)
     write_ddi(codebook, folder / ddi_name(project), study_id=project.name, sav_sha256=sha256(project.sav_path))
     written += [folder / CODEBOOK_HTML, folder / CODEBOOK_XLSX, folder / ddi_name(project)]
+    for other, other_dictionary in others:
+        book = build_codebook(other_dictionary, questionnaire, data, language=other, sav_name=project.sav_path.name)
+        html, xlsx = codebook_names(other.code)
+        write_codebook_html(book, folder / html)
+        write_codebook_xlsx(book, folder / xlsx)
+        written += [folder / html, folder / xlsx]
     written += write_reconciliation_summary(project)
     write_text_atomic(folder / README, readme_text(project, codebook, privacy))
     written.append(folder / README)
@@ -88,18 +100,68 @@ def write_data_csv(data: pd.DataFrame, target: Path) -> Path:
     return target
 
 
+def parquet_frame(data: pd.DataFrame, dictionary) -> pd.DataFrame:
+    """The data as Python and R users want them: missing codes as nulls; a labelled variable as a
+    categorical of its labels (ordered when ordinal, the categories in code order); where a column
+    held missing codes, the codes themselves in a companion column `<name>_code` right after it."""
+    columns: dict[str, pd.Series] = {}
+    for v in dictionary.variables:
+        column = data[v.name]
+        if v.kind != "numeric":
+            columns[v.name] = column
+            continue
+        missing = _missing_mask(column, v.missing)
+        valid_labels = {c: t for c, t in v.value_labels.items() if not _is_missing_code(c, v.missing)}
+        values = column.mask(missing)
+        if valid_labels and v.measure != "scale" and values.dropna().isin(list(valid_labels)).all():
+            codes = sorted(valid_labels)
+            labels = [valid_labels[c] for c in codes]
+            if len(set(labels)) == len(labels):
+                columns[v.name] = pd.Categorical(values.map(valid_labels), categories=labels,
+                                                 ordered=v.measure == "ordinal")
+            else:  # two codes with one label: a categorical would merge them, keep the numbers
+                columns[v.name] = values
+        else:
+            columns[v.name] = values
+        if missing.any():
+            columns[f"{v.name}_code"] = column.astype("Int64") if (column.dropna() % 1 == 0).all() else column
+    return pd.DataFrame(columns, index=data.index)
+
+
+def _is_missing_code(code, ranges: list) -> bool:
+    if isinstance(code, str):
+        return False
+    return any((float(r["lo"]) <= code <= float(r["hi"])) if isinstance(r, dict) else code == float(r)
+               for r in ranges)
+
+
+def _missing_mask(column: pd.Series, ranges: list) -> pd.Series:
+    mask = pd.Series(False, index=column.index)
+    for r in ranges:
+        if isinstance(r, dict):
+            mask |= column.between(float(r["lo"]), float(r["hi"]))
+        else:
+            mask |= column == float(r)
+    return mask
+
+
 def write_data_parquet(data: pd.DataFrame, dictionary, target: Path) -> Path:
-    """The same columns as the .sav; each field carries its label, value labels and missing codes
-    as metadata (`sid` key, JSON), so R (arrow) and Python users have the labels too."""
-    table = pa.Table.from_pandas(data, preserve_index=False)
+    """The .sav's variables as `parquet_frame` gives them (categoricals, missing codes as nulls,
+    companion `<name>_code` columns); each .sav field also carries its label, value labels and
+    missing codes as metadata (`sid` key, JSON)."""
+    table = pa.Table.from_pandas(parquet_frame(data, dictionary), preserve_index=False)
     fields = []
     for f in table.schema:
+        if f.name not in {v.name for v in dictionary.variables}:
+            fields.append(f)
+            continue
         v = dictionary[f.name]
         meta = {"label": v.label, "value_labels": {(k if isinstance(k, str) else code_text(k)): t
                                                   for k, t in v.value_labels.items()},
                 "missing": v.missing, "spss_format": v.format, "measure": v.measure}
         fields.append(f.with_metadata({"sid": json.dumps(meta, ensure_ascii=False)}))
-    table = table.cast(pa.schema(fields, metadata={"sid_file_label": dictionary.file_label}))
+    table = table.cast(pa.schema(fields, metadata={**(table.schema.metadata or {}),
+                                                   b"sid_file_label": dictionary.file_label.encode()}))
     with atomic_path(target) as tmp:
         pq.write_table(table, tmp)
     return target
@@ -130,10 +192,14 @@ def readme_text(project: Project, codebook: Codebook, privacy: DeliveryPrivacy) 
     name = project.name
     missing = ", ".join(f"{c.code} {c.label}" for c in project.missing.codes)
     files = [
-        (f"{name}.sav", "De data voor SPSS, met Nederlandse variabele- en waardelabels."),
+        (f"{name}.sav", "De data voor SPSS, met variabele- en waardelabels in de eerste taal van de levering; "
+                        "de documenten (DISPLAY DOCUMENTS) zeggen welk gewicht en hoe te gebruiken."),
         (f"{name}.sps", "Syntax bij het .sav-bestand: de meerkeuzevragen als multiple-response sets."),
+        (f"{name}_labels_", "Per andere taal: syntax die hetzelfde .sav-bestand van labels in die taal voorziet."),
+        ("codebook_", "Per andere taal: het codeboek met de labels in die taal (.html en .xlsx)."),
         (f"{name}.csv", "Dezelfde data als tekst (UTF-8, komma, codes zoals in het .sav)."),
-        (f"{name}.parquet", "Dezelfde data voor R (arrow) en Python (pandas), met de labels als metadata."),
+        (f"{name}.parquet", "Dezelfde data voor R (arrow) en Python (pandas): labels als categorieën, "
+                            "ontbrekende codes als null (de codes in <variabele>_code)."),
         (CODEBOOK_HTML, "Het codeboek om te lezen: elke variabele met de vraagtekst in elke taal van de "
                         "vragenlijst, type, codes en labels, frequenties (ook van de ontbrekende codes), "
                         "de routing en de berekening van afgeleide variabelen."),

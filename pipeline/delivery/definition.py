@@ -20,6 +20,10 @@ def required_files(survey: str, config: dict) -> list[str]:
         files += _report(workdir.VALIDATION_FAILURES)
     if "weight" in config:
         files += [name for stem in workdir.WEIGHT_REPORTS.values() for name in _report(stem)]
+    for lang in config.get("export", {}).get("languages", [])[1:]:  # the other label languages
+        files += [f"{survey}_labels_{lang}.sps", f"codebook_{lang}.html", f"codebook_{lang}.xlsx"]
+    if "tables" in config:
+        files += [f"{workdir.TABLES}.html", f"{workdir.TABLES}.xlsx"]
     if "fieldwork" in config:
         files += [workdir.FIELDWORK_REPORT, *_report(workdir.FIELDWORK_RATES), *_report(workdir.FIELDWORK_PROGRESS)]
     return files

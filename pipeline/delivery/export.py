@@ -15,7 +15,7 @@ import pyreadstat
 
 from pipeline import __version__
 from pipeline.delivery import spss
-from pipeline.delivery.labels import SELECTED_LABELS, variable_label
+from pipeline.delivery.labels import LabelTexts, label_texts, variable_label
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import atomic_path, write_text_atomic
 from pipeline.survey.questionnaire import Language, Questionnaire, Variable
@@ -34,6 +34,7 @@ class SpssVariable:
     measure: str
     value_labels: dict[float, str] = field(default_factory=dict)
     missing: list = field(default_factory=list)
+    display_width: int = 0  # Data View column width; 0: SPSS's default
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ class ExportResult:
 
 def spss_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *, language: str | Language, key: str,
                title: str, labels: dict[str, str] | None = None, value_labels: dict[str, dict] | None = None,
-               notes: tuple[str, ...] = ()) -> tuple[pd.DataFrame, SpssDictionary, tuple[str, ...]]:
+               notes: tuple[str, ...] = (), texts: LabelTexts | None = None
+               ) -> tuple[pd.DataFrame, SpssDictionary, tuple[str, ...]]:
     """The frame as SPSS will hold it (numeric codes, 0/1 indicators) and its dictionary.
 
     Pure: `frame` (answers in the form's own terms) is not changed. Returns also the warnings
@@ -80,8 +82,10 @@ def spss_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *, language: s
     extra_labels = dict(labels or {})  # `labels` is reused below for value labels
     language = questionnaire.language(language)
     lang = language.column
-    not_selected, selected = SELECTED_LABELS.get(language.code, SELECTED_LABELS["en"])
+    texts = texts or label_texts(language.code)
+    not_selected, selected = texts.selected
     missing = questionnaire.missing
+    missing_labels = texts.missing_labels(missing)
     warnings: list[str] = list(questionnaire.warnings)  # form constructs delivered as text
 
     # Column plan: the key first, then form variables in form order, then any other columns.
@@ -129,7 +133,7 @@ def spss_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *, language: s
                               "scale" if kind != "string" else "nominal",
                               value_labels={str(c): t for c, t in coded.items()} if coded else {}, missing=[]))
             continue
-        label = label_of(variable_label(var, lang), name)
+        label = label_of(variable_label(var, lang, texts), name)
         if var.type == "select_multiple":
             codes = var.choices.codes
             start = len(specs)
@@ -144,28 +148,32 @@ def spss_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *, language: s
                 col = np.where(answered, col, np.nan)
                 col = np.where(lone_missing.notna(), lone_missing, col)
                 columns[f"{name}\x00{choice.name}"] = pd.Series(col, index=frame.index)
-                labels = {0.0: not_selected, 1.0: selected} | {float(c): t for c, t in missing.labels.items()}
+                labels = {0.0: not_selected, 1.0: selected} | {float(c): t for c, t in missing_labels.items()}
                 specs.append(dict(
                     wanted=f"{name}_{'m' + choice.name[1:] if choice.name.startswith('-') else choice.name}",
                     source=name,
-                    label=label_of(f"{variable_label(var, lang)}: {choice.label(lang)}", f"{name}/{choice.name}"),
+                    label=label_of(f"{variable_label(var, lang, texts)}: {choice.label(lang)}", f"{name}/{choice.name}"),
                     kind="numeric", measure="nominal", indicator=True,
                     value_labels=value_labels_of(labels, name),
                     missing=spss.missing_declaration(missing.values, [0, 1]),
                 ))
-            mr_specs.append((name, label, list(range(start, len(specs)))))
+            # The set counts answers: the don't-know and refusal dummies are not among its categories.
+            missing_names = {str(c) for c in missing.values}
+            counted = [start + i for i, c in enumerate(var.choices.choices) if c.name not in missing_names]
+            if len(counted) >= 2:  # a set holds at least two variables (MRSETS)
+                mr_specs.append((name, label, counted))
             continue
         if var.kind == "numeric" or (var.type == "select_one"):
             if var.type == "select_one":
                 codes = dict(var.choices.codes)
                 codes.update({str(c): c for c in missing.values})
                 values = _codes_of(series, codes, var)
-                labels = {float(c): t for c, t in missing.labels.items()}
+                labels = {float(c): t for c, t in missing_labels.items()}
                 labels |= {float(codes[c.name]): c.label(lang) for c in var.choices.choices}
                 valid = [float(codes[c.name]) for c in var.choices.choices]
             else:
                 values = pd.to_numeric(series, errors="coerce").astype("float64")
-                labels = {float(c): t for c, t in missing.labels.items()}
+                labels = {float(c): t for c, t in missing_labels.items()}
                 valid = []
             columns[name] = values
             specs.append(dict(wanted=name, source=name, label=label, kind="numeric",
@@ -236,6 +244,7 @@ def write_sav(data: pd.DataFrame, dictionary: SpssDictionary, target: Path) -> N
             missing_ranges={v.name: v.missing for v in dictionary.variables if v.missing},
             variable_measure={v.name: v.measure for v in dictionary.variables},
             variable_format={v.name: v.format for v in dictionary.variables},
+            variable_display_width={v.name: v.display_width for v in dictionary.variables if v.display_width},
             note=list(dictionary.documents),
         )
         try:
@@ -272,6 +281,8 @@ def check_sav(path: Path, dictionary: SpssDictionary) -> list[str]:
             problems.append(f"{v.name}: missing values {meta.missing_ranges.get(v.name)} != {v.missing}")
         if meta.variable_measure.get(v.name) != v.measure:
             problems.append(f"{v.name}: measure {meta.variable_measure.get(v.name)} != {v.measure}")
+        if v.display_width and meta.variable_display_width.get(v.name) != v.display_width:
+            problems.append(f"{v.name}: display width {meta.variable_display_width.get(v.name)} != {v.display_width}")
         if meta.original_variable_types.get(v.name) != v.format:
             problems.append(f"{v.name}: format {meta.original_variable_types.get(v.name)} != {v.format}")
     return problems

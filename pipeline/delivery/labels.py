@@ -1,44 +1,173 @@
-"""Every variable label of the delivery that the form does not give: the pseudonymous id, the
-sample-frame columns, the weights. (The form's own labels come from the questionnaire.)"""
+"""Every label of the delivery that the form does not give, in each label language: the missing
+codes, the pseudonymous id, the sample-frame columns, the weights, the coded variables, the
+documents. One table (nl, fr, en), overridable per language in sid.toml ([export.labels.<lang>])."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
+from pipeline.errors import ErrorCode, SidError
 from pipeline.ingest.ingest import SAMPLE_PREFIX
+from pipeline.survey.project import MissingScheme
 from pipeline.survey.questionnaire import Questionnaire, Variable
-from pipeline.weighting.weights import WEIGHT_LABELS
+from pipeline.weighting.weights import WEIGHT, WEIGHT_POPULATION
 
-UNLABELLED = {"start": "Starttijd van het interview", "end": "Eindtijd van het interview",
-               "today": "Datum van het interview", "deviceid": "Toestel-id"}
-SELECTED_LABELS = {"nl": ("niet gekozen", "gekozen"), "fr": ("non choisi", "choisi"),
-                   "en": ("not selected", "selected")}
-PSEUDONYM_LABEL = "Respondentnummer (pseudoniem)"
+LANGUAGES = ("nl", "fr", "en")
+
+# key → {language: text}; `{…}` fields are filled in by `LabelTexts.text`.
+TEXTS: dict[str, dict[str, str]] = {
+    # missing-value codes, by their role in [missing]
+    "dont_know": {"nl": "weet niet", "fr": "ne sait pas", "en": "don't know"},
+    "refused": {"nl": "wil niet antwoorden", "fr": "refuse de répondre", "en": "refused"},
+    "not_applicable": {"nl": "niet van toepassing", "fr": "sans objet", "en": "not applicable"},
+    "invalid": {"nl": "ongeldig", "fr": "non valide", "en": "invalid"},
+    "no_answer": {"nl": "geen antwoord", "fr": "pas de réponse", "en": "no answer"},
+    # value labels sid gives
+    "not_selected": {"nl": "niet gekozen", "fr": "non choisi", "en": "not selected"},
+    "selected": {"nl": "gekozen", "fr": "choisi", "en": "selected"},
+    "no": {"nl": "nee", "fr": "non", "en": "no"},
+    "yes": {"nl": "ja", "fr": "oui", "en": "yes"},
+    # variable labels sid gives
+    "pseudonym": {"nl": "Respondentnummer (pseudoniem)", "fr": "Numéro de répondant (pseudonyme)",
+                  "en": "Respondent number (pseudonym)"},
+    "start": {"nl": "Starttijd van het interview", "fr": "Heure de début de l'entretien",
+              "en": "Start time of the interview"},
+    "end": {"nl": "Eindtijd van het interview", "fr": "Heure de fin de l'entretien",
+            "en": "End time of the interview"},
+    "today": {"nl": "Datum van het interview", "fr": "Date de l'entretien", "en": "Date of the interview"},
+    "deviceid": {"nl": "Toestel-id", "fr": "Identifiant de l'appareil", "en": "Device id"},
+    "calculated": {"nl": "berekend: {expression}", "fr": "calculé : {expression}",
+                   "en": "calculated: {expression}"},
+    "sample": {"nl": "Uit de steekproef: {column}", "fr": "De l'échantillon : {column}",
+               "en": "From the sample: {column}"},
+    WEIGHT: {"nl": "Gewicht (design × non-respons × raking, getrimd; gemiddelde 1)",
+             "fr": "Pondération (plan × non-réponse × calage, écrêtée ; moyenne 1)",
+             "en": "Weight (design × nonresponse × raking, trimmed; mean 1)"},
+    WEIGHT_POPULATION: {"nl": "Gewicht (design × non-respons × raking, getrimd; som = populatie)",
+                        "fr": "Pondération (plan × non-réponse × calage, écrêtée ; somme = population)",
+                        "en": "Weight (design × nonresponse × raking, trimmed; sum = population)"},
+    # coded variables: '<question> – <classification>'
+    "country": {"nl": "land (ISO 3166-1)", "fr": "pays (ISO 3166-1)", "en": "country (ISO 3166-1)"},
+    "language": {"nl": "taal (ISO 639-3)", "fr": "langue (ISO 639-3)", "en": "language (ISO 639-3)"},
+    "municipality": {"nl": "gemeente (NIS-code)", "fr": "commune (code INS)", "en": "municipality (NIS code)"},
+    "occupation": {"nl": "beroep (ISCO-08)", "fr": "profession (CITP-08)", "en": "occupation (ISCO-08)"},
+    "education": {"nl": "onderwijsniveau (ISCED 2011)", "fr": "niveau d'éducation (CITE 2011)",
+                  "en": "level of education (ISCED 2011)"},
+    # documents of the .sav
+    "doc_form": {"nl": "Vragenlijst {form} versie {version}", "fr": "Questionnaire {form} version {version}",
+                 "en": "Questionnaire {form} version {version}"},
+    "doc_period": {"nl": "Veldwerk van {first} tot {last}", "fr": "Terrain du {first} au {last}",
+                   "en": "Fieldwork from {first} to {last}"},
+    "doc_language": {"nl": "Labels in taal: {language}", "fr": "Étiquettes en langue : {language}",
+                     "en": "Labels in language: {language}"},
+    "doc_made": {"nl": "Gemaakt met sid {version}", "fr": "Produit avec sid {version}",
+                 "en": "Made with sid {version}"},
+    "doc_weight": {"nl": "Weging: WEIGHT BY {weight}. (percentages en gemiddelden voor de populatie);",
+                   "fr": "Pondération : WEIGHT BY {weight}. (pourcentages et moyennes de la population) ;",
+                   "en": "Weighting: WEIGHT BY {weight}. (population percentages and means);"},
+    "doc_weight_total": {"nl": "{weight} geeft populatietotalen. Ongewogen n: WEIGHT OFF.",
+                         "fr": "{weight} donne des totaux de population. n non pondéré : WEIGHT OFF.",
+                         "en": "{weight} gives population totals. Unweighted n: WEIGHT OFF."},
+    "doc_round": {"nl": "Gewogen aantallen als gehele getallen: CROSSTABS ... /COUNT=ROUND CELL.",
+                  "fr": "Effectifs pondérés entiers : CROSSTABS ... /COUNT=ROUND CELL.",
+                  "en": "Weighted counts as whole numbers: CROSSTABS ... /COUNT=ROUND CELL."},
+    "doc_missing": {"nl": "Ontbrekende waarden (user-missing):", "fr": "Valeurs manquantes (user-missing) :",
+                    "en": "Missing values (user-missing):"},
+    "doc_mrsets": {"nl": "Meerkeuzevragen: run {sps} voor de MR-sets.",
+                   "fr": "Questions à choix multiple : exécutez {sps} pour les ensembles MR.",
+                   "en": "Multiple-choice questions: run {sps} for the MR sets."},
+}
+
+# ISCED 2011 levels (UNESCO), for the ISCED variable's value labels in every language.
+ISCED_LEVELS: dict[int, dict[str, str]] = {
+    0: {"nl": "Onderwijs voor jonge kinderen", "fr": "Éducation de la petite enfance", "en": "Early childhood education"},
+    1: {"nl": "Lager onderwijs", "fr": "Enseignement primaire", "en": "Primary education"},
+    2: {"nl": "Lager secundair onderwijs", "fr": "Premier cycle du secondaire", "en": "Lower secondary education"},
+    3: {"nl": "Hoger secundair onderwijs", "fr": "Deuxième cycle du secondaire", "en": "Upper secondary education"},
+    4: {"nl": "Postsecundair niet-tertiair onderwijs", "fr": "Post-secondaire non supérieur",
+        "en": "Post-secondary non-tertiary education"},
+    5: {"nl": "Kort hoger onderwijs", "fr": "Enseignement supérieur de cycle court", "en": "Short-cycle tertiary education"},
+    6: {"nl": "Bachelor of gelijkwaardig", "fr": "Licence ou équivalent", "en": "Bachelor's or equivalent"},
+    7: {"nl": "Master of gelijkwaardig", "fr": "Master ou équivalent", "en": "Master's or equivalent"},
+    8: {"nl": "Doctoraat of gelijkwaardig", "fr": "Doctorat ou équivalent", "en": "Doctoral or equivalent"},
+}
+
+UNLABELLED = ("start", "end", "today", "deviceid")
 
 
-def sample_label(column: str) -> str:
-    return f"Uit de steekproef: {column.removeprefix(SAMPLE_PREFIX)}"
+@dataclass(frozen=True)
+class LabelTexts:
+    """sid's own texts in one language (`code`), with the project's overrides applied."""
+
+    code: str
+    texts: Mapping[str, str]
+
+    def text(self, key: str, **fields: str) -> str:
+        return self.texts[key].format(**fields)
+
+    def missing_labels(self, missing: MissingScheme) -> dict[int, str]:
+        """Missing code → label: [missing] gives the Dutch label, the table the others."""
+        return {c.code: (c.label if self.code == "nl" and c.role not in self.overridden
+                         else self.texts.get(c.role, c.label)) for c in missing.codes}
+
+    @property
+    def overridden(self) -> frozenset[str]:
+        return frozenset(k for k in self.texts if self.texts[k] != _table_text(k, self.code))
+
+    @property
+    def selected(self) -> tuple[str, str]:
+        return self.texts["not_selected"], self.texts["selected"]
 
 
-def added_labels(columns: Iterable[str], questionnaire: Questionnaire, *, pseudonym: str | None) -> dict[str, str]:
+def _table_text(key: str, code: str) -> str:
+    row = TEXTS[key]
+    return row.get(code, row["en"])
+
+
+def label_texts(code: str, overrides: Iterable[tuple[str, Iterable[tuple[str, str]]]] = ()) -> LabelTexts:
+    """The table in language `code` (a language sid has no row for: English), then the overrides
+    of sid.toml's [export.labels.<code>] (pairs of key, text)."""
+    texts = {key: _table_text(key, code) for key in TEXTS}
+    for lang, pairs in overrides:
+        unknown = sorted(set(dict(pairs)) - set(TEXTS))
+        if unknown:
+            raise SidError(ErrorCode.CONFIG_INVALID, f"export.labels.{lang}.{unknown[0]} is not a label of sid",
+                           fix=f"Use one of: {', '.join(TEXTS)}.")
+        if lang == code:
+            texts.update(dict(pairs))
+    return LabelTexts(code, texts)
+
+
+def sample_label(column: str, texts: LabelTexts) -> str:
+    return texts.text("sample", column=column.removeprefix(SAMPLE_PREFIX))
+
+
+def added_labels(columns: Iterable[str], questionnaire: Questionnaire, *, pseudonym: str | None,
+                 texts: LabelTexts) -> dict[str, str]:
     """Labels for the delivered columns that are not questions of the form. `pseudonym` names the
     pseudonymous id column (None when the key is delivered as it is)."""
     columns = list(columns)
-    labels = {c: sample_label(c) for c in columns if c not in questionnaire and not c.startswith("_")}
+    labels = {c: sample_label(c, texts) for c in columns if c not in questionnaire and not c.startswith("_")}
     if pseudonym is not None:
-        labels[pseudonym] = PSEUDONYM_LABEL
-    labels.update({c: text for c, text in WEIGHT_LABELS.items() if c in columns})
+        labels[pseudonym] = texts.text("pseudonym")
+    labels.update({c: texts.text(c) for c in (WEIGHT, WEIGHT_POPULATION) if c in columns})
     return labels
 
 
-def variable_label(var: Variable, lang: str) -> str:
-    """A form variable's label in `lang`; for a question the form leaves unlabelled, what it is
-    (the interview's start, a calculation) or at least its name."""
+def variable_label(var: Variable, lang: str, texts: LabelTexts) -> str:
+    """A form variable's label in `lang` (the form's label column); for a question the form leaves
+    unlabelled, what it is (the interview's start, a calculation) or at least its name."""
     text = var.label(lang)
     if text:
         return text
     if var.type in UNLABELLED:
-        return UNLABELLED[var.type]
+        return texts.text(var.type)
     if var.calculate:
-        return f"berekend: {var.calculate}"
+        return texts.text("calculated", expression=var.calculate)
     return var.name
+
+
+def coded_label(question: str, kind: str, texts: LabelTexts) -> str:
+    """A coded variable's label: its question, then what it is coded in."""
+    return f"{question} – {texts.text(kind)}"

@@ -7,12 +7,17 @@ import pandas as pd
 
 from pipeline import workdir
 from pipeline.coding.coding import export_metadata
+from pipeline.coding.plan import Target, plan
+from pipeline.delivery import conventions as spss_conventions
+from pipeline.delivery import translations
 from pipeline.delivery.companions import write_delivery
-from pipeline.delivery.export import ExportResult, export
-from pipeline.delivery.labels import added_labels
+from pipeline.delivery.export import ExportResult, mrsets_syntax, spss_frame, write_sav
+from pipeline.delivery.labels import LabelTexts, added_labels, coded_label, label_texts
+from pipeline.files import write_text_atomic
 from pipeline.privacy import DeliveryPrivacy, delivery_privacy, free_text_columns, scrub_frame
 from pipeline.survey.project import Project
-from pipeline.survey.questionnaire import Questionnaire
+from pipeline.survey.questionnaire import Language, Questionnaire
+from pipeline.weighting.weights import WEIGHT, WEIGHT_POPULATION
 
 
 def delivery_frame(project: Project, frame: pd.DataFrame, privacy: DeliveryPrivacy) -> tuple[pd.DataFrame, str]:
@@ -39,15 +44,86 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
     scrubbed = scrub_frame(delivered, free_text_columns(delivered, questionnaire, exclude=[key]))
     delivered = scrubbed.frame
     workdir.write_csv(scrubbed.counts, project.cleaned / workdir.PII_SCRUBBED)
-    labels = added_labels(delivered.columns, questionnaire, pseudonym=key if privacy.pseudonymised else None)
-    value_labels = None
-    if project.coding is not None:  # coded columns: Dutch labels and the classification's codes
-        coded_labels, value_labels = export_metadata(project.coding, questionnaire, delivered)
-        labels.update(coded_labels)
-    language = questionnaire.language(project.language)  # resolved once: the .sav, codebook, DDI
-    exported = export(delivered, questionnaire, sav=project.sav_path, sps=project.sps_path,
-                      language=language, key=key, title=privacy.label_prefix + project.title, labels=labels,
-                      value_labels=value_labels, notes=privacy.notices)
-    write_delivery(project, questionnaire, exported, language, privacy)
+    # resolved once: the .sav, codebook, DDI ([export] languages: the first; the others relabel it)
+    language = questionnaire.language(project.export.languages[0] if project.export.languages else project.language)
+    texts = label_texts(language.code, project.export.labels)
+    targets = plan(questionnaire, project.coding) if project.coding is not None else ()
+    conventions = _conventions(project, targets, delivered, key, privacy.notices)
+    # the coded columns' codes (and their classification's labels, relabelled per language): found once
+    coded = export_metadata(project.coding, questionnaire, delivered)[1] if project.coding is not None else None
+    exported = _export(project, questionnaire, delivered, key, privacy, language, texts, conventions, targets, coded)
+    # label files and codebooks of other languages are made anew (a previous delivery's are not kept)
+    for stale in [*project.cleaned.glob(f"{project.name}_labels_*.sps"), *project.cleaned.glob("codebook_*.*")]:
+        stale.unlink()
+    others = []
+    for code in project.export.languages[1:]:  # the same file, relabelled: one syntax file per language
+        other = questionnaire.language(code)
+        other_texts = label_texts(other.code, project.export.labels)
+        data, dictionary, _ = labelled_dictionary(project, questionnaire, delivered, key, privacy, other,
+                                                  other_texts, conventions, targets, coded)
+        translations.same_data(exported.data, data, other.code)
+        text = translations.label_syntax(exported.dictionary, dictionary, lang=other.code, language=other.column,
+                                         sav_name=project.sav_path.name, sps_name=project.sps_path.name)
+        translations.write_label_syntax(project.cleaned / translations.labels_name(project.name, other.code), text)
+        others.append((other, dictionary))
+    write_delivery(project, questionnaire, exported, language, privacy, others=tuple(others))
     return exported
 
+
+def _conventions(project: Project, targets: tuple[Target, ...], delivered: pd.DataFrame, key: str,
+                 notes: tuple[str, ...]) -> spss_conventions.Conventions:
+    """The coded columns (kind, the column each follows), the weights and the documents' notes."""
+    coded, anchors = {}, {}
+    for target in targets:
+        if target.column and target.column in delivered.columns:
+            coded[target.column] = target.kind
+            anchors[target.column] = target.source if target.source in delivered.columns else target.parent
+    return spss_conventions.Conventions(
+        key=key, coded=coded, anchors={c: a for c, a in anchors.items() if a},
+        weights=tuple(w for w in (WEIGHT, WEIGHT_POPULATION) if w in delivered.columns),
+        occupation_titles=_occupation_titles(project), notes=notes, sps_name=project.sps_path.name)
+
+
+def _occupation_titles(project: Project) -> dict[str, dict[int, str]]:
+    """ISCO-08 titles in English from the ILO structure file (its 'Title EN' column), for the
+    English and French labels (ILO publishes no French titles in that file)."""
+    path = project.coding.occupations if project.coding is not None else None
+    if path is None or path.suffix.lower() != ".csv" or not path.is_file():
+        return {}
+    table = pd.read_csv(path, dtype=str)
+    if not {"ISCO 08 Code", "Title EN"} <= set(table.columns):
+        return {}
+    titles = dict(zip(table["ISCO 08 Code"].astype(int), table["Title EN"]))
+    return {"en": titles, "fr": titles}
+
+
+def _export(project: Project, questionnaire: Questionnaire, delivered: pd.DataFrame, key: str,
+            privacy: DeliveryPrivacy, language: Language, texts: LabelTexts,
+            conventions: spss_conventions.Conventions, targets: tuple[Target, ...], coded: dict | None
+            ) -> ExportResult:
+    """The .sav (and its .sps) in `language` with the SPSS conventions."""
+    data, dictionary, warnings = labelled_dictionary(project, questionnaire, delivered, key, privacy,
+                                                     language, texts, conventions, targets, coded)
+    write_sav(data, dictionary, project.sav_path)
+    title = privacy.label_prefix + project.title
+    write_text_atomic(project.sps_path, mrsets_syntax(dictionary, project.sav_path.name, title), encoding="utf-8")
+    return ExportResult(sav=project.sav_path, sps=project.sps_path, rows=len(data), columns=data.shape[1],
+                        renamed=dictionary.renamed, warnings=warnings, dictionary=dictionary, data=data)
+
+
+def labelled_dictionary(project: Project, questionnaire: Questionnaire, delivered: pd.DataFrame, key: str,
+                        privacy: DeliveryPrivacy, language: Language, texts: LabelTexts,
+                        conventions: spss_conventions.Conventions, targets: tuple[Target, ...],
+                        value_labels: dict | None):
+    """The frame as the .sav holds it and its dictionary in one label language."""
+    labels = added_labels(delivered.columns, questionnaire, pseudonym=key if privacy.pseudonymised else None,
+                          texts=texts)
+    for target in targets:  # coded columns: labelled in this language (conventions.apply)
+        if target.column and target.column in delivered.columns:
+            question = questionnaire[target.parent or target.source].label(language.column)
+            labels[target.column] = coded_label(question, target.kind, texts)
+    data, dictionary, warnings = spss_frame(delivered, questionnaire, language=language, key=key,
+                                            title=privacy.label_prefix + project.title, labels=labels,
+                                            value_labels=value_labels, notes=privacy.notices, texts=texts)
+    data, dictionary = spss_conventions.apply(data, dictionary, questionnaire, conventions, texts)
+    return data, dictionary, warnings

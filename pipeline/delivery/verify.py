@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -203,7 +204,8 @@ def _agreement(sav: Path, files: dict[str, Path]) -> list[Check]:
         except Exception as exc:
             out.append(Check(".sav = codeboek", False, name, f"onleesbaar ({type(exc).__name__})"))
             continue
-        problems = _compare(sav_dict, book)
+        # codebook_<lang>: another label language of the same file (its labels are in <survey>_labels_<lang>.sps)
+        problems = _compare(sav_dict, book, labels=not re.match(r"codebook_[a-z]{2,3}\.", name))
         out.append(Check(".sav = codeboek", not problems, name,
                          "; ".join(problems[:3]) + (f" (en {len(problems) - 3} meer)" if len(problems) > 3 else "")
                          if problems else f"{len(sav_dict['names'])} variabelen, labels en codes gelijk"))
@@ -217,6 +219,10 @@ def _agreement(sav: Path, files: dict[str, Path]) -> list[Check]:
             except Exception as exc:
                 out.append(Check(".sav = kopie", False, name, f"onleesbaar ({type(exc).__name__})"))
                 continue
+            if path.suffix.lower() == ".parquet":  # companion `<name>_code` columns hold the missing codes
+                names = set(sav_dict["names"])
+                columns = [c for c in columns if not (c.endswith("_code") and c not in names
+                                                      and c.removesuffix("_code") in names)]
             same = columns == sav_dict["names"]
             out.append(Check(".sav = kopie", same, name, "zelfde variabelen als het .sav" if same
                              else "andere variabelen dan het .sav"))
@@ -227,7 +233,7 @@ def _parquet_columns(path: Path) -> list[str]:
     return list(pq.read_schema(path).names)
 
 
-def _compare(sav: dict, book: dict) -> list[str]:
+def _compare(sav: dict, book: dict, labels: bool = True) -> list[str]:
     problems = []
     if book["names"] != sav["names"]:
         extra = [n for n in book["names"] if n not in sav["names"]][:3]
@@ -238,12 +244,12 @@ def _compare(sav: dict, book: dict) -> list[str]:
     if book.get("rows") is not None and int(book["rows"]) != sav["rows"]:
         problems.append(f"{book['rows']} respondenten in het codeboek, {sav['rows']} in het .sav")
     for name in sav["names"]:
-        if book["labels"].get(name, "") != sav["labels"][name]:
+        if labels and book["labels"].get(name, "") != sav["labels"][name]:
             problems.append(f"{name}: ander label")
         if "formats" in book and book["formats"].get(name) != sav["formats"].get(name):
             problems.append(f"{name}: ander formaat")
         got = book["value_labels"].get(name, {})
-        if got != sav["value_labels"][name]:
+        if (got if labels else set(got)) != (sav["value_labels"][name] if labels else set(sav["value_labels"][name])):
             problems.append(f"{name}: andere codes of waardelabels")
         if "missing" in book:
             flagged = book["missing"].get(name, set())

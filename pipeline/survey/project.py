@@ -272,6 +272,29 @@ class CodingSettings:
 
 
 @dataclass(frozen=True)
+class ExportSettings:
+    """The delivery's label languages and sid's own labels per language (docs/spss.md)."""
+
+    languages: tuple[str, ...] = setting(  # the .sav in the first, a label syntax file per other
+        (), test=lambda langs: len(set(langs)) == len(langs), expect="must be a list of language codes, each once",
+        fix='e.g. languages = ["nl", "fr", "en"]')
+    labels: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = setting(  # [export.labels.<lang>] key = text
+        (), expect="must be a table per language of label key = text",
+        fix='e.g. [export.labels.en] dont_know = "don\'t know" (keys: pipeline/delivery/labels.py)')
+
+
+@dataclass(frozen=True)
+class TablesSettings:
+    """`sid report tables` (and part of `sid run`): weighted tables of the delivery (docs/delivery.md)."""
+
+    breakdowns: tuple[str, ...] = setting(  # labelled variables of the .sav to split every question by
+        ("stratum",), expect='must be a list of variable names, e.g. ["stratum", "modus", "geslacht"]')
+    weight: str = setting("gewicht", expect="must be a variable of the delivery (the weight)")
+    strata: str = setting("stratum", expect="must be a variable of the delivery (the weights' strata)")
+    min_n: int = setting(30, test=lambda n: n >= 1, expect="must be a whole number >= 1")  # smaller base: suppressed
+
+
+@dataclass(frozen=True)
 class DemoSettings:
     """`sid demo`: the random seed and the size of the sample it generates."""
 
@@ -309,6 +332,8 @@ class Project:
     fieldwork: FieldworkSettings | None = None
     weight: WeightSettings | None = None
     coding: CodingSettings | None = None
+    export: ExportSettings = field(default_factory=ExportSettings)
+    tables: TablesSettings | None = None
 
     @property
     def schemas(self) -> Path:

@@ -96,6 +96,7 @@ def test_value_rows_have_labels_in_every_language_and_frequencies(book):
     assert werk.loc["0", ["label", "label_nl", "label_en", "ontbrekend", "aantal", "procent"]].tolist() == \
         ["nee", "nee", "no", "nee", 1, 33.3]
     assert werk.loc["1", ["aantal", "procent"]].tolist() == [2, 66.7]
+
     assert werk.loc["-2", ["label", "label_en", "ontbrekend"]].tolist() == ["wil niet antwoorden", "refused", "ja"]
     tevreden = values_of(book, "tevreden")
     assert tevreden.loc[["4", "-1", "-3"], "aantal"].tolist() == [1, 1, 1]
@@ -242,3 +243,14 @@ def test_html_is_self_contained_escaped_and_has_every_variable(form, tmp_path):
     # the routing is shown as code, the Dutch label and the English one both in the value table
     assert re.search(r"Routing \(gesteld als\)</dt><dd><code>\$\{werk\} = 1</code>", text)
     assert "<th>Label (en)</th>" in text and "<td>refused</td>" in text
+
+
+def test_valid_percent_stands_beside_the_percent_of_all(book):
+    numeric = book.values[book.values["code"].str.fullmatch(r"-?\d+(\.\d+)?")]
+    for name, rows in numeric.groupby("variabele"):
+        valid = rows[rows["ontbrekend"] == "nee"]
+        assert rows.loc[rows["ontbrekend"] == "ja", "geldig_procent"].isna().all(), name
+        if valid["aantal"].sum():
+            assert valid["geldig_procent"].sum() == pytest.approx(100, abs=0.3), name
+            total = rows["aantal"].sum()
+            assert (valid["geldig_procent"] >= valid["procent"]).all() or total == 0, name

@@ -65,7 +65,8 @@ def test_fresh_delivery_passes(fresh):
                                                 ".sav = kopie", "geen identificatie", "geen persoonsgegevens",
                                                 "geen demo", "pseudoniemen"}
     compared = {c.file for c in report.checks if c.check == ".sav = codeboek"}
-    assert compared == {"codebook.xlsx", "codebook.html", "sid2026_ddi.xml"}
+    assert compared == {"codebook.xlsx", "codebook.html", "sid2026_ddi.xml",  # and per other label language
+                        "codebook_fr.html", "codebook_fr.xlsx", "codebook_en.html", "codebook_en.xlsx"}
 
 
 @pytest.mark.slow

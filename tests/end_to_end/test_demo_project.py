@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from cli import app
 from conftest import copy_demo_project, pspp_dictionary
+from pipeline.delivery.conventions import short_label
 
 NL = "label::Nederlands (nl)"
 MISSING = {-1.0: "weet niet", -2.0: "wil niet antwoorden", -3.0: "niet van toepassing",
@@ -75,23 +76,29 @@ def test_pspp_dictionary_is_what_the_form_says(delivered, tmp_path):
             continue  # the sample id is replaced by the pseudonymous respondent_id
         label = row.get(NL)
         if kind == "select_multiple":
-            members = []
+            members = []  # the set counts answers: not the don't-know and refusal dummies
             for c in lists[list_name]:
                 choice = str(c["name"])
                 var = f"{name}_{'m' + choice[1:] if choice.startswith('-') else choice}"
                 assert var in variables, var
-                assert variables[var]["Label"] == f"{label}: {c[NL]}"
+                assert variables[var]["Label"] == short_label(f"{label}: {c[NL]}")
                 assert variables[var]["Measurement Level"] == "Nominal"
                 assert variables[var]["Missing Values"] == "-9 THRU -1"
                 assert value_labels[var] == {0.0: "niet gekozen", 1.0: "gekozen", **MISSING}
-                members.append(var)
+                if not choice.startswith("-"):
+                    members.append(var)
             multi_sets[f"${name}"] = (label, members)
             checked += 1
             continue
         got = variables[name]
         if label:
-            assert got["Label"] == label, name
+            assert got["Label"] == short_label(label), name
+        if name in ("herkomst_buitenl", "herkomstgroep"):
+            checked += 1  # derived codes and 0/1 flags: test_spss_conventions.py
+            continue
         measure = (row.get("measure") or "").capitalize() or DEFAULT_MEASURE[kind]
+        if name.endswith("_id"):
+            measure = "Nominal"  # ids are nominal (docs/spss.md)
         assert got["Measurement Level"] == measure, name
         if kind == "text" or row.get("bind::type") == "string":
             assert got["Missing Values"] == "" and got["Print Format"].startswith("A"), name
@@ -114,6 +121,7 @@ def test_pspp_dictionary_is_what_the_form_says(delivered, tmp_path):
     assert variables["respondent_id"]["Print Format"] == "A17"
     assert variables["respondent_id"]["Label"] == "Respondentnummer (pseudoniem)"
     assert variables["stratum"]["Label"] == "Uit de steekproef: stratum"
+    assert variables["stratum"]["Print Format"] == "F3.0"
     sets = {row[0]: (row[1], row[4].split()) for row in mrsets[1:]}
     assert sets == multi_sets
 

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pandas as pd
+import pycountry
 import pytest
 from typer.testing import CliRunner
 
@@ -235,7 +236,10 @@ def test_sid_run_weights_labelled_in_the_sav_and_report_delivered(ran_demo, tmp_
     assert margins["relatieve_fout"].max() < 1e-6
     population = pd.read_csv(ran_demo / "schemas" / "populatie.csv")
     strata = population[population["variabele"] == "stratum"].set_index("categorie")["populatie"]
+    # the delivered stratum is the ISO 3166-1 numeric code (docs/spss.md): BE = 56, ...
     achieved = data.groupby("stratum")["gewicht_populatie"].sum()
+    achieved.index = [next(c.alpha_2 for c in pycountry.countries if int(c.numeric) == code)
+                      for code in achieved.index]
     pd.testing.assert_series_equal(achieved.reindex(strata.index), strata.astype(float), rtol=1e-6,
                                    check_names=False, check_index_type=False)
     # the delivery's report: no interviewer detail, no sample ids

@@ -14,6 +14,7 @@ from pipeline.survey.project import (
     CleanSettings,
     CodingSettings,
     DemoSettings,
+    ExportSettings,
     FieldworkSettings,
     IngestSettings,
     MissingCode,
@@ -21,6 +22,7 @@ from pipeline.survey.project import (
     Project,
     SampleFrame,
     Source,
+    TablesSettings,
     ValidateSettings,
     WeightSettings,
     load_project,
@@ -135,10 +137,12 @@ EVERY_KEY = {
     "coding": {"codeframes": "schemas/kaders", "fuzzy_threshold": 80, "reference_date": date(2025, 1, 1),
                "countries": "a.csv", "languages": "b.csv", "municipalities": "c.txt", "successors": "c2.csv",
                "postcodes": "c3.csv", "occupations": "d.csv", "occupation_names": "d2.csv", "education": "e.csv", "variables": {"beroep": "occupation"}},
+    "export": {"languages": ["fr", "nl"], "labels": {"en": {"dont_know": "DK"}}},
+    "tables": {"breakdowns": ["modus"], "weight": "w", "strata": "s", "min_n": 5},
 }
 SECTIONS = {"demo": DemoSettings, "ingest": IngestSettings, "validate": ValidateSettings, "clean": CleanSettings,
             "privacy": PrivacySettings, "fieldwork": FieldworkSettings, "weight": WeightSettings,
-            "coding": CodingSettings}
+            "coding": CodingSettings, "export": ExportSettings, "tables": TablesSettings}
 
 
 def _toml(value) -> str:

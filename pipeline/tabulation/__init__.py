@@ -1,0 +1,1 @@
+"""Weighted tables of the delivery (`sid report tables`)."""

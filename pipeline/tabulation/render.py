@@ -1,0 +1,103 @@
+"""The weighted tables for people: one self-contained HTML page (sortable columns, a bar per row,
+no scripts or styles from outside) and an XLSX workbook with one sheet per module."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.files import atomic_path, write_text_atomic
+from pipeline.tabulation.tabulate import TOTAL, Tables
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
+table{border-collapse:collapse;margin:0 0 2em;font-size:13px}
+th,td{border-bottom:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
+th{background:#f3f3f3;cursor:pointer;user-select:none;position:sticky;top:0}
+th:after{content:" \\2195";color:#999}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.bar{display:inline-block;height:10px;background:#4a7ab5;margin-right:4px;vertical-align:middle}
+.sup{color:#999}
+"""
+
+_SCRIPT = """
+document.querySelectorAll('table.sortable th').forEach(function(th){
+  th.addEventListener('click',function(){
+    var table=th.closest('table'),body=table.tBodies[0],i=Array.prototype.indexOf.call(th.parentNode.children,th);
+    var up=th.dataset.order!=='asc';th.dataset.order=up?'asc':'desc';
+    var rows=Array.prototype.slice.call(body.rows);
+    rows.sort(function(a,b){
+      var x=a.cells[i].dataset.v!==undefined?a.cells[i].dataset.v:a.cells[i].textContent;
+      var y=b.cells[i].dataset.v!==undefined?b.cells[i].dataset.v:b.cells[i].textContent;
+      var p=parseFloat(x),q=parseFloat(y);
+      var c=(!isNaN(p)&&!isNaN(q))?p-q:String(x).localeCompare(String(y));
+      return up?c:-c;});
+    rows.forEach(function(r){body.appendChild(r);});
+  });
+});
+document.body.dataset.ready='1';
+"""
+
+
+def _cell(row) -> str:
+    if row.onderdrukt:
+        return '<td class="n sup" data-v="-1" title="basis te klein">–</td>'
+    tip = f"95%-interval {row.ondergrens:.1f}–{row.bovengrens:.1f}; n = {row.n} van {row.basis}"
+    return f'<td class="n" data-v="{row.procent}" title="{html.escape(tip)}">{row.procent:.1f}</td>'
+
+
+def render_html(tables: Tables, title: str) -> str:
+    """One table per module: a row per question and answer, the total (with a bar) and each group."""
+    e = html.escape
+    frame = tables.frame
+    out = [f"<!DOCTYPE html><html lang=\"nl\"><head><meta charset=\"utf-8\"><title>{e(title)}</title>",
+           f"<style>{_STYLE}</style></head><body><h1>{e(title)}</h1>",
+           f"<p>Gewogen geldige percentages (weging <code>{e(tables.weight)}</code>, strata "
+           f"<code>{e(tables.strata)}</code>); in elke cel het 95%-betrouwbaarheidsinterval (design-based) en n "
+           f"als tooltip; cellen met een basis onder {tables.min_n} respondenten zijn onderdrukt (–). "
+           "Klik op een kolomkop om te sorteren.</p>"]
+    for breakdown in tables.breakdowns or (TOTAL,):
+        part = frame[frame["uitsplitsing"].isin([TOTAL, breakdown])]
+        groups = [g for g in part.loc[part["uitsplitsing"] == breakdown, "groep"].drop_duplicates()]
+        out.append(f"<h2>Naar <code>{e(breakdown)}</code></h2>")
+        for module, rows in part.groupby("module", sort=False):
+            total = rows[rows["uitsplitsing"] == TOTAL].set_index(["variabele", "code"])
+            by = rows[rows["uitsplitsing"] == breakdown].set_index(["variabele", "code", "groep"])
+            out.append(f"<h3>{e(module or '-')}</h3><table class=\"sortable\"><thead><tr><th>Variabele</th>"
+                       "<th>Vraag</th><th>Antwoord</th><th>Totaal %</th><th>n</th>"
+                       + "".join(f"<th>{e(str(g))} %</th>" for g in groups) + "</tr></thead><tbody>")
+            for (name, code), row in total.iterrows():
+                width = 0 if row.onderdrukt else max(0.0, min(100.0, row.procent))
+                out.append(f"<tr><td><code>{e(name)}</code></td><td>{e(row.vraag)}</td><td>{e(str(row.label))}</td>"
+                           f'<td class="n" data-v="{row.procent}"><span class="bar" style="width:{width:.0f}px">'
+                           f"</span>{'' if row.onderdrukt else f'{row.procent:.1f}'}</td>"
+                           f'<td class="n">{row.n}</td>'
+                           + "".join(_cell(by.loc[(name, code, g)]) if (name, code, g) in by.index
+                                     else '<td class="n sup">–</td>' for g in groups) + "</tr>")
+            out.append("</tbody></table>")
+    out.append(f"<script>{_SCRIPT}</script></body></html>")
+    return "\n".join(out)
+
+
+def write_html(tables: Tables, title: str, target: Path) -> Path:
+    write_text_atomic(target, render_html(tables, title), encoding="utf-8")
+    return target
+
+
+def write_xlsx(tables: Tables, target: Path) -> Path:
+    """One sheet per module (names cut to Excel's 31 characters, made unique), the long table."""
+    used: set[str] = set()
+    with atomic_path(target) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for module, rows in tables.frame.groupby("module", sort=False):
+                base = re.sub(r"[\[\]:*?/\\]", "_", str(module or "algemeen"))[:28] or "module"
+                name, n = base, 1
+                while name.lower() in used:
+                    n += 1
+                    name = f"{base[:28 - len(str(n))]}_{n}"
+                used.add(name.lower())
+                rows.to_excel(writer, sheet_name=name, index=False)
+    return target
