@@ -394,7 +394,7 @@ def build() -> None:
          {t: BASE_TOML + '\n[clean]\ncorrections = "schemas/corrections.yaml"\n',
           "schemas/corrections.yaml": "- name: tekst\n  condition: ${werk} = 1\n  assign:\n"
                                       "    geboortejaar: \"'onbekend'\"\n"},
-         expect=["correction 'tekst' assigns 'onbekend' to the numeric variable 'geboortejaar'",
+         expect=["tekst: assigns text ('onbekend') to 'geboortejaar', which holds numbers",
                  "Assign a number"], file="corrections.yaml")
     # --- the pseudonymisation key ----------------------------------------------------------------
     case("key_missing", "a real (non-demo) project without key: no env variable, no key file",
