@@ -64,18 +64,19 @@ def render_html(tables: Tables, title: str) -> str:
         groups = [g for g in part.loc[part["uitsplitsing"] == breakdown, "groep"].drop_duplicates()]
         out.append(f"<h2>Naar <code>{e(breakdown)}</code></h2>")
         for module, rows in part.groupby("module", sort=False):
-            total = rows[rows["uitsplitsing"] == TOTAL].set_index(["variabele", "code"])
-            by = rows[rows["uitsplitsing"] == breakdown].set_index(["variabele", "code", "groep"])
+            total = rows[rows["uitsplitsing"] == TOTAL]
+            by = {(r.variabele, r.code, r.groep): r for r in rows[rows["uitsplitsing"] == breakdown].itertuples()}
             out.append(f"<h3>{e(module or '-')}</h3><table class=\"sortable\"><thead><tr><th>Variabele</th>"
                        "<th>Vraag</th><th>Antwoord</th><th>Totaal %</th><th>n</th>"
                        + "".join(f"<th>{e(str(g))} %</th>" for g in groups) + "</tr></thead><tbody>")
-            for (name, code), row in total.iterrows():
+            for row in total.itertuples():  # tuples, not iterrows/loc per cell: ~500 questions × groups
+                name, code = row.variabele, row.code
                 width = 0 if row.onderdrukt else max(0.0, min(100.0, row.procent))
                 out.append(f"<tr><td><code>{e(name)}</code></td><td>{e(row.vraag)}</td><td>{e(str(row.label))}</td>"
                            f'<td class="n" data-v="{row.procent}"><span class="bar" style="width:{width:.0f}px">'
                            f"</span>{'' if row.onderdrukt else f'{row.procent:.1f}'}</td>"
                            f'<td class="n">{row.n}</td>'
-                           + "".join(_cell(by.loc[(name, code, g)]) if (name, code, g) in by.index
+                           + "".join(_cell(by[(name, code, g)]) if (name, code, g) in by
                                      else '<td class="n sup">–</td>' for g in groups) + "</tr>")
             out.append("</tbody></table>")
     out.append(f"<script>{_SCRIPT}</script></body></html>")
