@@ -22,7 +22,7 @@ from pipeline.validation.stage import run_validate
 def test_run_all_writes_every_stage_artifact_and_swaps_the_delivery_in(tiny_project: Path):
     project = load_project(tiny_project)
     steps: list[str] = []
-    result = run_all(project, steps.append)
+    result = run_all(project, lambda step, *counts: steps.append(step))
     assert result.exit_code == 0 and result.ingest.reconciliation["status"].eq("kept").sum() == 3
     for name in (workdir.INGESTED, workdir.CLEANED, workdir.INGEST_PROBLEMS, workdir.RECONCILIATION,
                  workdir.CLEANING_LOG_PRIVATE, workdir.EXCLUSIONS, "validation_summary.csv"):

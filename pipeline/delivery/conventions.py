@@ -151,6 +151,8 @@ def apply(data: pd.DataFrame, dictionary: SpssDictionary, questionnaire: Questio
 
     # 2. A text column that names the codes of another (gemeente beside nis_code) becomes its labels.
     for v in dictionary.variables:
+        if v.name == conventions.key:  # the respondent id is never a label of anything
+            continue
         target = _names_of_codes(variables[v.name], data, variables, form, missing.values)
         if target is None:
             continue
@@ -248,6 +250,8 @@ def _names_of_codes(v: SpssVariable, data: pd.DataFrame, variables: Mapping[str,
         pairs = pairs[pairs["code"].notna() & (pairs["name"] != "")]
         if not len(pairs) or not (pairs["code"] == pairs["code"].round()).all():
             continue
+        if pairs["code"].nunique() == len(pairs):  # no code shared by two respondents: no classification,
+            continue  # just two columns that happen to be one to one (a handful of respondents)
         if pairs.groupby("code")["name"].nunique().max() == 1 and pairs.groupby("name")["code"].nunique().max() == 1:
             return other.name
     return None
