@@ -47,6 +47,18 @@ class Target:
         return self.classification.kind
 
     @property
+    def companions(self) -> tuple[tuple[str, str], ...]:
+        """The columns coding adds beside `column`, as (name, label key): the NIS code as named
+        before a merger (`<column>_historisch`), the ISCO-08 major group (`<column>1`)."""
+        if not self.column:
+            return ()
+        if self.kind == "municipality":
+            return ((f"{self.column}_historisch", "municipality_historic"),)
+        if self.kind == "occupation":
+            return ((f"{self.column}1", "occupation_major"),)
+        return ()
+
+    @property
     def backcodes(self) -> dict[str, str]:
         """Classification code -> the parent choice it back-codes to (not 'other', not missing)."""
         out: dict[str, str] = {}

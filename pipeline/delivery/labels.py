@@ -52,6 +52,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "language": {"nl": "taal (ISO 639-3)", "fr": "langue (ISO 639-3)", "en": "language (ISO 639-3)"},
     "municipality": {"nl": "gemeente (NIS-code)", "fr": "commune (code INS)", "en": "municipality (NIS code)"},
     "occupation": {"nl": "beroep (ISCO-08)", "fr": "profession (CITP-08)", "en": "occupation (ISCO-08)"},
+    "municipality_historic": {"nl": "NIS-code vóór een fusie",
+                              "fr": "code INS avant une fusion",
+                              "en": "NIS code before a merger"},
+    "occupation_major": {"nl": "beroep, hoofdgroep (ISCO-08, 1 cijfer)", "fr": "profession, grand groupe (CITP-08, 1 chiffre)",
+                         "en": "occupation, major group (ISCO-08, 1 digit)"},
     "education": {"nl": "onderwijsniveau (ISCED 2011)", "fr": "niveau d'éducation (CITE 2011)",
                   "en": "level of education (ISCED 2011)"},
     # documents of the .sav

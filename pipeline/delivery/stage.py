@@ -78,6 +78,9 @@ def _conventions(project: Project, targets: tuple[Target, ...], delivered: pd.Da
         if target.column and target.column in delivered.columns:
             coded[target.column] = target.kind
             anchors[target.column] = target.source if target.source in delivered.columns else target.parent
+            for name, _ in target.companions:  # after the coded column, in the order coding adds them
+                if name in delivered.columns:
+                    coded[name], anchors[name] = target.kind, target.column
     return spss_conventions.Conventions(
         key=key, coded=coded, anchors={c: a for c, a in anchors.items() if a},
         weights=tuple(w for w in (WEIGHT, WEIGHT_POPULATION) if w in delivered.columns),
@@ -93,6 +96,9 @@ def _occupation_titles(project: Project) -> dict[str, dict[int, str]]:
     table = pd.read_csv(path, dtype=str)
     if not {"ISCO 08 Code", "Title EN"} <= set(table.columns):
         return {}
+    # the unit groups (4 digits) and the major groups (1 digit) that coding delivers; as numbers
+    # the other levels would collide with them ('01' and '1')
+    table = table[table["ISCO 08 Code"].str.len().isin([1, 4])]
     titles = dict(zip(table["ISCO 08 Code"].astype(int), table["Title EN"]))
     return {"en": titles, "fr": titles}
 
@@ -122,6 +128,8 @@ def labelled_dictionary(project: Project, questionnaire: Questionnaire, delivere
         if target.column and target.column in delivered.columns:
             question = questionnaire[target.parent or target.source].label(language.column)
             labels[target.column] = coded_label(question, target.kind, texts)
+            labels.update({name: coded_label(question, kind, texts)
+                           for name, kind in target.companions if name in delivered.columns})
     data, dictionary, warnings = spss_frame(delivered, questionnaire, language=language, key=key,
                                             title=privacy.label_prefix + project.title, labels=labels,
                                             value_labels=value_labels, notes=privacy.notices, texts=texts)
