@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from pipeline.delivery.codebook import Codebook, build_codebook, write_codebook_html, write_codebook_xlsx
 from pipeline.delivery.ddi import write_ddi
-from pipeline.delivery.spss import code_text
+from pipeline.delivery.spss import code_text, missing_mask
 from pipeline.files import atomic_path, sha256, write_text_atomic
 from pipeline.privacy import DeliveryPrivacy, scrub_table
 from pipeline.survey.project import Project
@@ -110,7 +110,7 @@ def parquet_frame(data: pd.DataFrame, dictionary) -> pd.DataFrame:
         if v.kind != "numeric":
             columns[v.name] = column
             continue
-        missing = _missing_mask(column, v.missing)
+        missing = missing_mask(column, v.missing)
         valid_labels = {c: t for c, t in v.value_labels.items() if not _is_missing_code(c, v.missing)}
         values = column.mask(missing)
         if valid_labels and v.measure != "scale" and values.dropna().isin(list(valid_labels)).all():
@@ -133,16 +133,6 @@ def _is_missing_code(code, ranges: list) -> bool:
         return False
     return any((float(r["lo"]) <= code <= float(r["hi"])) if isinstance(r, dict) else code == float(r)
                for r in ranges)
-
-
-def _missing_mask(column: pd.Series, ranges: list) -> pd.Series:
-    mask = pd.Series(False, index=column.index)
-    for r in ranges:
-        if isinstance(r, dict):
-            mask |= column.between(float(r["lo"]), float(r["hi"]))
-        else:
-            mask |= column == float(r)
-    return mask
 
 
 def write_data_parquet(data: pd.DataFrame, dictionary, target: Path) -> Path:

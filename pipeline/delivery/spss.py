@@ -84,6 +84,17 @@ def missing_declaration(codes: Iterable[int], valid_codes: Iterable[float] = ())
     return [{"lo": float(lo), "hi": float(hi)}]
 
 
+def missing_mask(column: pd.Series, declaration: list) -> pd.Series:
+    """True where `column` holds a user-missing code of its `missing_declaration` (values, ranges)."""
+    mask = pd.Series(False, index=column.index)
+    for r in declaration:
+        if isinstance(r, dict):
+            mask |= column.between(float(r["lo"]), float(r["hi"]))
+        else:
+            mask |= column == float(r)
+    return mask
+
+
 def numeric_format(values: pd.Series, extra: Iterable[float] = ()) -> str:
     """F w.d that shows every value in `values` (and the declared codes in `extra`) exactly."""
     data = values.to_numpy(dtype="float64", na_value=np.nan)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pipeline.delivery.spss import missing_mask
 from pipeline.errors import ErrorCode, SidError
 
 TABLE_COLUMNS = ["module", "variabele", "vraag", "uitsplitsing", "groep", "code", "label", "n", "basis",
@@ -37,13 +38,7 @@ class Tables:
 
 def valid_values(column: pd.Series, missing: list) -> pd.Series:
     """The column with its declared missing codes as NaN (valid answers only)."""
-    mask = pd.Series(False, index=column.index)
-    for r in missing:
-        if isinstance(r, dict):
-            mask |= column.between(float(r["lo"]), float(r["hi"]))
-        else:
-            mask |= column == float(r)
-    return column.mask(mask)
+    return column.mask(missing_mask(column, missing))
 
 
 def tabulate(data: pd.DataFrame, questions: list[Question], breakdowns: dict[str, pd.Series], *, weight: str,
