@@ -60,6 +60,11 @@ def test_occupations_have_four_levels_and_esco_names():
     # French titles (ESCO) code as their unit group; a Dutch title wins over the same word in French
     assert names.loc["plombier", "code"] == "7126" and names.loc["chauffeur de taxi", "code"] == "8322"
     assert names.loc["cuisiniers", "code"] == "5120"  # the unit group's French title
+    # French titles are matched exactly only (no fuzzy false friends across languages); Dutch and
+    # English titles stay fuzzy
+    assert names.loc["assistants medicaux", ["code", "method"]].tolist() == ["3256", "occupation name"]
+    assert names.loc["cooks", "method"] == names.loc["koks", "method"] == "classification"
+    assert "occupation name" in C.EXACT_ONLY
     assert names.loc["verpleegkundige oncologie", ["code", "method"]].tolist() == ["2221", "occupation name"]  # CBS
 
 
