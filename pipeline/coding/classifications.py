@@ -264,10 +264,12 @@ def _successors(path: Path | None) -> dict[str, tuple[str, date]]:
 
 def occupations(path: Path, synonyms: Path | None = None) -> Classification:
     """ISCO-08 unit groups (four digits) from the ILO structure file (.xlsx or .csv with the
-    columns 'ISCO 08 Code' and 'Title EN'; an optional 'Title NL' gives the Dutch labels). The
-    groups above them (1-3 digits) label the parents; `synonyms` (name, code) adds occupation
-    titles (ESCO's Dutch occupations; an optional column label, preferred or alternative) as names
-    of their unit group."""
+    columns 'ISCO 08 Code' and 'Title EN'; an optional 'Title NL' gives the Dutch labels, an
+    optional 'Title FR' more names). The groups above them (1-3 digits) label the parents;
+    `synonyms` (name, code) adds occupation titles (ESCO's Dutch and French occupations, the CBS's
+    Dutch index) as names of their unit group. Optional columns: label (preferred, alternative or
+    index: a preferred title is trusted before the others) and language (Dutch titles are trusted
+    before those of other languages, so a word of two languages codes as the Dutch one)."""
     frame = _read_table(path, "occupation")
     _require(frame, ("ISCO 08 Code", "Title EN"), path)
     code = frame["ISCO 08 Code"].astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
@@ -278,8 +280,15 @@ def occupations(path: Path, synonyms: Path | None = None) -> Classification:
     frame = frame[frame["code"].str.fullmatch(r"\d{4}")]
     labels = dict(zip(frame["code"], frame["dutch"]))
     names = [(n, c, 0) for n, c in zip(frame["dutch"], frame["code"])]
-    names += [(n, c, 1) for n, c in zip(frame["Title EN"].astype(str), frame["code"])]
+    for column in ("Title EN", "Title FR"):
+        if column in frame.columns:
+            names += [(n, c, 1) for n, c in zip(frame[column].astype(str), frame["code"]) if n.strip()]
     names += [(c, c, 0) for c in frame["code"]]
+    # the Dutch and English titles are matched fuzzily too; every other name only exactly: across
+    # languages a near spelling is a false friend (Romanian 'asistentă medicală', a nurse, is close
+    # to French 'assistants médicaux', 3256), and 39,000 occupation titles give chance matches
+    fuzzy = set().union(*(normalise(frame[c]) for c in ("dutch", "Title EN")))
+    exact = [(n, c) for n, c in zip(frame.get("Title FR", pd.Series(dtype=str)).astype(str), frame["code"])]
     if synonyms is not None:
         extra = _read_table(synonyms, "occupation")
         _require(extra, ("name", "code"), synonyms)
@@ -287,13 +296,14 @@ def occupations(path: Path, synonyms: Path | None = None) -> Classification:
         extra = extra[extra["code"].isin(list(labels))]
         # an occupation's preferred title before its alternative ones ('boekhouder' is preferred
         # for 3313 and an alternative title in 1211)
-        tier = extra["label"].map({"alternative": 2}).fillna(1).astype(int) if "label" in extra else 1
-        names += [(n, c, t) for n, c, t in zip(extra["name"], extra["code"], pd.Series(tier, index=extra.index))]
-        via = dict.fromkeys(normalise(extra["name"]) + "\t" + extra["code"].to_numpy(dtype=object), "occupation name")
-        titles = set(normalise(frame["dutch"])) | set(normalise(frame["Title EN"]))  # those stay fuzzy
-        via = {k: v for k, v in via.items() if k.split("\t")[0] not in titles}
-    else:
-        via = {}
+        tier = extra["label"].map({"alternative": 2, "index": 2}).fillna(1) if "label" in extra else 1
+        tier = pd.Series(tier, index=extra.index).astype(int)
+        if "language" in extra:
+            tier += extra["language"].str.strip().str.lower().isin(["", "nl"]).map({True: 0, False: 2})
+        names += [(n, c, t) for n, c, t in zip(extra["name"], extra["code"], tier)]
+        exact += list(zip(extra["name"], extra["code"]))
+    exact = pd.DataFrame(exact, columns=["name", "code"], dtype=object)
+    via = {f"{n}\t{c}": "occupation name" for n, c in zip(normalise(exact["name"]), exact["code"]) if n not in fuzzy}
     return Classification("occupation", "ISCO-08", MappingProxyType(labels), tuple(names), numeric=True,
                           groups=MappingProxyType(groups), via=MappingProxyType(via))
 

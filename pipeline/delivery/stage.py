@@ -88,8 +88,8 @@ def _conventions(project: Project, targets: tuple[Target, ...], delivered: pd.Da
 
 
 def _occupation_titles(project: Project) -> dict[str, dict[int, str]]:
-    """ISCO-08 titles in English from the ILO structure file (its 'Title EN' column), for the
-    English and French labels (ILO publishes no French titles in that file)."""
+    """ISCO-08 titles from the structure file for the English and French labels: its 'Title EN'
+    (ILO) and 'Title FR' (ESCO) columns; French falls back to English where a title is missing."""
     path = project.coding.occupations if project.coding is not None else None
     if path is None or path.suffix.lower() != ".csv" or not path.is_file():
         return {}
@@ -99,8 +99,10 @@ def _occupation_titles(project: Project) -> dict[str, dict[int, str]]:
     # the unit groups (4 digits) and the major groups (1 digit) that coding delivers; as numbers
     # the other levels would collide with them ('01' and '1')
     table = table[table["ISCO 08 Code"].str.len().isin([1, 4])]
-    titles = dict(zip(table["ISCO 08 Code"].astype(int), table["Title EN"]))
-    return {"en": titles, "fr": titles}
+    codes = table["ISCO 08 Code"].astype(int)
+    english = dict(zip(codes, table["Title EN"]))
+    french = table["Title FR"].fillna(table["Title EN"]) if "Title FR" in table.columns else table["Title EN"]
+    return {"en": english, "fr": dict(zip(codes, french))}
 
 
 def _export(project: Project, questionnaire: Questionnaire, delivered: pd.DataFrame, key: str,

@@ -267,7 +267,7 @@ MISSPELLINGS: dict[str, tuple[str, ...]] = {
 }
 # Typed for a municipality or a job, with the code coding should give on an interview date in 2026
 # ('worklist: a|b' where the name belongs to two municipalities or unit groups). Names and codes
-# are those of schemas/classifications/ (postcodes.csv, refnis_successors.csv, isco08_esco_names_nl.csv).
+# are those of schemas/classifications/ (postcodes.csv, refnis_successors.csv, isco08_names.csv).
 PLACE_VARIANTS: tuple[tuple[str, str, str], ...] = (
     ("Borgerhout", "deelgemeente typed for the municipality", "11002"),
     ("Wilrijk", "deelgemeente typed for the municipality", "11002"),

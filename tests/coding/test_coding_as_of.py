@@ -51,12 +51,21 @@ def test_deelgemeenten_and_postcodes_name_their_municipality_and_say_so(nis):
 
 
 def test_occupations_have_four_levels_and_esco_names():
-    isco = C.occupations(TABLES / "isco08.csv", TABLES / "isco08_esco_names_nl.csv")
+    isco = C.occupations(TABLES / "isco08.csv", TABLES / "isco08_names.csv")
     assert len(isco.labels) == 436 and isco.label("5120") == "Koks"
     assert [c for c, _ in isco.parents("2221")] == ["2", "22", "222"]
     names = isco.name_frame().set_index("normalised")
     assert names.loc["loodgieter", "code"] == "7126" and names.loc["metselaar", "code"] == "7112"  # preferred
     assert names.loc["chef kok", ["code", "candidates"]].tolist() == ["", "3434|5120"]  # two alternatives
+    # French titles (ESCO) code as their unit group; a Dutch title wins over the same word in French
+    assert names.loc["plombier", "code"] == "7126" and names.loc["chauffeur de taxi", "code"] == "8322"
+    assert names.loc["cuisiniers", "code"] == "5120"  # the unit group's French title
+    # French titles are matched exactly only (no fuzzy false friends across languages); Dutch and
+    # English titles stay fuzzy
+    assert names.loc["assistants medicaux", ["code", "method"]].tolist() == ["3256", "occupation name"]
+    assert names.loc["cooks", "method"] == names.loc["koks", "method"] == "classification"
+    assert "occupation name" in C.EXACT_ONLY
+    assert names.loc["verpleegkundige oncologie", ["code", "method"]].tolist() == ["2221", "occupation name"]  # CBS
 
 
 @pytest.mark.slow

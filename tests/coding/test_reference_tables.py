@@ -69,15 +69,39 @@ def test_postcodes_and_deelgemeenten_point_to_their_municipality():
 def test_isco08_has_all_four_levels_with_esco_titles():
     isco = read(TABLES / "isco08.csv")
     assert isco["Level"].value_counts().to_dict() == {"4": 436, "3": 130, "2": 43, "1": 10}
-    en = read(SOURCES / "esco_ISCOGroups_en.csv").set_index("code")["preferredLabel"]
-    nl = read(SOURCES / "esco_ISCOGroups_nl.csv").set_index("code")["preferredLabel"]
     table = isco.set_index("ISCO 08 Code")
-    assert (table["Title EN"] == en.reindex(table.index)).all() and (table["Title NL"] == nl.reindex(table.index)).all()
-    assert table.loc["2221", ["Title EN", "Title NL"]].tolist() == ["Nursing professionals",
-                                                                  "Verpleegkundigen met hogere opleiding"]
-    assert table.loc["5120", "Title NL"] == "Koks"
-    names = read(TABLES / "isco08_esco_names_nl.csv")
+    for lang in ("en", "nl", "fr"):
+        titles = read(SOURCES / f"esco_ISCOGroups_{lang}.csv").set_index("code")["preferredLabel"]
+        assert len(titles) == 619 and (table[f"Title {lang.upper()}"] == titles.reindex(table.index)).all()
+    assert table.loc["2221", ["Title EN", "Title NL", "Title FR"]].tolist() == [
+        "Nursing professionals", "Verpleegkundigen met hogere opleiding", "Cadres infirmiers"]
+    assert table.loc["5120", ["Title NL", "Title FR"]].tolist() == ["Koks", "Cuisiniers"]
+
+
+def test_occupation_titles_in_dutch_and_french_point_to_their_unit_group():
+    isco = read(TABLES / "isco08.csv")
+    names = read(TABLES / "isco08_names.csv")
     assert set(names["code"]) <= set(isco.loc[isco["Level"] == "4", "ISCO 08 Code"])
+    rows = set(zip(names["name"], names["code"], names["label"], names["language"], names["source"]))
+    # ESCO, Dutch: 3,039 occupations (one without a title of its own)
     occupations = read(SOURCES / "esco_occupations_nl.csv")
-    assert len(occupations) == 3039 and len(names) == 21679
-    assert ("inspiciënt", "2654", "preferred") in set(zip(names["name"], names["code"], names["label"]))
+    assert len(occupations) == 3039 and ("inspiciënt", "2654", "preferred", "nl", "ESCO") in rows
+    # ESCO, French (v1.0): 2,942 occupations; the unit group is v1.2's where the Dutch file has the concept
+    french = read(SOURCES / "esco_occupations_fr.csv")
+    assert len(french) == 2942
+    assert ("plombier/plombière", "7126", "preferred", "fr", "ESCO") in rows
+    assert ("directeur technique/directrice technique", "2654", "preferred", "fr", "ESCO") in rows  # v1.0: 2166
+    assert french.set_index("preferredLabel").loc["directeur technique/directrice technique", "iscoGroup"] == "2166"
+    # CBS's Dutch coding index (ISCO 2008): 4,715 titles, each with its unit group
+    cbs = read(SOURCES / "cbs_isco08_index.csv")
+    assert len(cbs) == 4715 and cbs["actuele code ISCO-08 unitgroup"].str.fullmatch(r"\d{4}").all()
+    index = dict(zip(cbs["Voorbeeldberoepen_CBS"], cbs["actuele code ISCO-08 unitgroup"]))
+    assert index["verpleegkundige oncologie"] == "2221"
+    assert ("verpleegkundige oncologie", "2221", "index", "nl", "CBS") in rows
+    assert ("admiraal", "0110", "preferred", "nl", "ESCO") in rows and index["admiraal"] == "0110"  # in both: ESCO's
+    kept = {(n, c) for n, c, _, lang, _ in rows if lang == "nl"}
+    assert all((n.strip(), c) in kept for n, c in index.items())
+    counts = names.groupby(["language", "source", "label"]).size().to_dict()
+    assert counts == {("fr", "ESCO", "alternative"): 11380, ("fr", "ESCO", "preferred"): 2942,
+                      ("nl", "CBS", "index"): 4249, ("nl", "ESCO", "alternative"): 17944,
+                      ("nl", "ESCO", "preferred"): 3038}

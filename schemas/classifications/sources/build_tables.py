@@ -115,22 +115,33 @@ def successors(refnis: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
 
 
 def isco() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """ISCO-08 at its four levels with ESCO's English and Dutch titles; ESCO's Dutch occupation
-    titles (preferred and alternative) as names of their unit group."""
-    en = pd.read_csv(SOURCES / "esco_ISCOGroups_en.csv", dtype=str, keep_default_na=False)
-    nl = pd.read_csv(SOURCES / "esco_ISCOGroups_nl.csv", dtype=str, keep_default_na=False)
-    table = en.merge(nl, on=["conceptUri", "code"], suffixes=("_en", "_nl"), validate="one_to_one")
-    table = pd.DataFrame({"Level": table["code"].str.len(), "ISCO 08 Code": table["code"],
-                          "Title EN": table["preferredLabel_en"], "Title NL": table["preferredLabel_nl"]})
+    """ISCO-08 at its four levels with ESCO's English, Dutch and French titles; occupation titles
+    as names of their unit group: ESCO's Dutch and French occupations (preferred and alternative
+    titles) and the CBS's Dutch coding index. A French occupation takes the unit group the Dutch
+    file (ESCO v1.2) gives the same concept, its own (v1.0) where the concept left ESCO."""
+    groups = {lang: pd.read_csv(SOURCES / f"esco_ISCOGroups_{lang}.csv", dtype=str, keep_default_na=False)
+              .set_index(["conceptUri", "code"])["preferredLabel"] for lang in ("en", "nl", "fr")}
+    table = pd.concat(groups, axis=1, join="inner").reset_index()
+    if not len(table) == len(groups["en"]) == len(groups["nl"]) == len(groups["fr"]):
+        raise SystemExit("the ESCO ISCO-08 groups differ between languages")
+    table = pd.DataFrame({"Level": table["code"].str.len(), "ISCO 08 Code": table["code"], "Title EN": table["en"],
+                          "Title NL": table["nl"], "Title FR": table["fr"]})
     table = table.sort_values(["ISCO 08 Code"], key=lambda c: c.str.ljust(4, " ")).reset_index(drop=True)
-    occ = pd.read_csv(SOURCES / "esco_occupations_nl.csv", dtype=str, keep_default_na=False)
-    names = [(label.strip(), group, "preferred" if i == 0 else "alternative")
+    nl = pd.read_csv(SOURCES / "esco_occupations_nl.csv", dtype=str, keep_default_na=False)
+    fr = pd.read_csv(SOURCES / "esco_occupations_fr.csv", dtype=str, keep_default_na=False)
+    fr = fr.assign(iscoGroup=fr["conceptUri"].map(dict(zip(nl["conceptUri"], nl["iscoGroup"]))).fillna(fr["iscoGroup"]))
+    names = [(label.strip(), group, "preferred" if i == 0 else "alternative", lang, "ESCO")
+             for lang, occ in (("nl", nl), ("fr", fr))
              for group, pref, alt in zip(occ["iscoGroup"], occ["preferredLabel"], occ["altLabels"])
              for i, label in enumerate([pref, *alt.split("|")]) if label.strip()]
-    names = pd.DataFrame(names, columns=["name", "code", "label"])
-    names = names.sort_values(["code", "name", "label"], key=lambda c: c.map({"preferred": 0}).fillna(1)
-                              if c.name == "label" else c).drop_duplicates(["name", "code"])
-    return table, names.sort_values(["code", "name"]).reset_index(drop=True)
+    cbs = pd.read_csv(SOURCES / "cbs_isco08_index.csv", dtype=str, keep_default_na=False)
+    names += [(n.strip(), c.strip(), "index", "nl", "CBS")
+              for n, c in zip(cbs["Voorbeeldberoepen_CBS"], cbs["actuele code ISCO-08 unitgroup"]) if n.strip()]
+    names = pd.DataFrame(names, columns=["name", "code", "label", "language", "source"])
+    rank = {"preferred": 0, "index": 1, "alternative": 2}
+    names = names.sort_values(["language", "code", "name", "label"], key=lambda c: c.map(rank) if c.name == "label" else c)
+    names = names.drop_duplicates(["name", "code", "language"])
+    return table, names.sort_values(["language", "code", "name"], ascending=[False, True, True]).reset_index(drop=True)
 
 
 def main() -> None:
@@ -141,7 +152,7 @@ def main() -> None:
     successors(refnis, places).to_csv(OUT / "refnis_successors.csv", index=False)
     table, names = isco()
     table.to_csv(OUT / "isco08.csv", index=False)
-    names.to_csv(OUT / "isco08_esco_names_nl.csv", index=False)
+    names.to_csv(OUT / "isco08_names.csv", index=False)
 
 
 if __name__ == "__main__":
