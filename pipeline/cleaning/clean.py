@@ -232,7 +232,8 @@ def derive_calculates(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.D
 
 
 def _routing(frame: pd.DataFrame, questionnaire: Questionnaire, key: str, settings: CleanSettings) -> pd.DataFrame:
-    """Missing reasons from the routing: not asked → -3; asked, required-or-not, but empty → -9.
+    """Missing reasons from the routing: not asked → -3; asked, required-or-not, but empty (or
+    holding -3, which only the routing can give) → -9.
     Text answers stay empty strings (SID convention); calculates and metadata are left alone.
 
     Whether a question was asked comes from `routing.asked`, which settles a parent before its
@@ -259,16 +260,19 @@ def _routing(frame: pd.DataFrame, questionnaire: Questionnaire, key: str, settin
         values = out[var.name]
         if var.kind == "numeric":
             empty = values.isna().to_numpy()
-            answered_na = (~empty) & (values != not_applicable).to_numpy()
+            marked_na = (values == not_applicable).to_numpy()
         else:
             text = values.astype("string").str.strip()
             empty = (text.isna() | (text == "")).to_numpy(dtype=bool)
-            answered_na = (~empty) & (text != str(not_applicable)).fillna(False).to_numpy(dtype=bool)
+            marked_na = (text == str(not_applicable)).fillna(False).to_numpy(dtype=bool)
+        answered_na = ~empty & ~marked_na
         code = (lambda c: c) if var.kind == "numeric" else str
         _set(out, var, ~asked & empty, code(not_applicable))
         if settings.not_asked_answered == "not_applicable":
             _set(out, var, ~asked & answered_na, code(not_applicable))
-        _set(out, var, asked & empty, code(no_answer))
+        # Asked, yet empty or marked -3 (typed in, or written by a system with other routing): the
+        # routing says it was asked, so -3 is no reason here and it is no answer: -9.
+        _set(out, var, asked & (empty | marked_na), code(no_answer))
     return out
 
 

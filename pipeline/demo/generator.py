@@ -95,6 +95,7 @@ and the sample frame, and no clean respondent straight-lines a grid by chance.
 
 from __future__ import annotations
 
+from pipeline.demo.chains import plant_chain_violations
 from pipeline.demo.contacts import OUTCOMES, contact_log
 from pipeline.demo.defects import DEFECT_RATES, DEFECTS, plant_break_offs, plant_double_submissions, plant_tests
 from pipeline.demo.defects_records import plant_coding_variants, plant_record_defects
@@ -137,6 +138,7 @@ def demo_fieldwork(questionnaire: Questionnaire, *, sampled: int = 12000, seed: 
     plant_tests(b)
     plant_double_submissions(b)
     plant_coding_variants(b)
+    plant_chain_violations(b)
     contacts = contact_log(b)
     number_rows(b)
     web, (capi, capi_meta), papi = render_web(b), render_capi(b), render_papi(b)
