@@ -139,6 +139,31 @@ def plan(questionnaire: Questionnaire, settings: CodingSettings) -> tuple[Target
     return tuple(targets)
 
 
+def coded_columns(questionnaire: Questionnaire, settings: CodingSettings) -> dict[str, str]:
+    """The columns coding adds (as `plan` names them, with their companions `<column>1` and
+    `<column>_historisch`) → the question whose routing they follow: the select question for a
+    column that holds its choices with the coded other answers, else the coded text. No
+    classification is read: cleaning uses this to empty a code whose question was not asked."""
+    configured = dict(settings.variables)
+    out: dict[str, str] = {}
+    for var in questionnaire:
+        if var.type != "text":
+            continue
+        parent = specified_by(var, questionnaire)
+        kind = configured.get(var.name) or (_list_kind(parent) if parent is not None else None)
+        if kind not in SUFFIX:
+            continue
+        if parent is None or parent.type == "select_multiple":
+            column, follows = f"{var.name}_{SUFFIX[kind]}", var.name
+        else:
+            column, follows = f"{parent.name}_{SUFFIX[kind]}", parent.name
+        out[column] = follows
+        companion = {"occupation": "1", "municipality": "_historisch"}.get(kind)
+        if companion:
+            out[column + companion] = follows
+    return out
+
+
 def specified_by(var: Variable, questionnaire: Questionnaire) -> Variable | None:
     """The select question an other-specify text belongs to: `q_anders` (or `q_other` ...) after
     `q` (the longest such name, preferring one its relevant refers to), or the one select

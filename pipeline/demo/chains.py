@@ -132,7 +132,8 @@ def _chains(b: Build, k: int, rng: np.random.Generator) -> int:
         for d in tree:
             ups = [m for m in _refs(f.vars[d].routing or "") if m in reached]
             if d != v.name and ups and d in questions:
-                reached[d] = np.where(pd.notna(R[d].to_numpy()[donors]), np.max([reached[m] for m in ups], axis=0) + 1, 0)
+                answered = pd.notna(R[d].to_numpy()[donors])
+                reached[d] = np.where(answered, np.max([reached[m] for m in ups], axis=0) + 1, 0)
         deepest = np.max(list(reached.values()), axis=0)
         deep = int(rng.choice(donors[deepest == deepest.max()]))
         # ... into a slip to a neighbouring code (werkstatus 3 keyed for 2); the others anywhere.
@@ -154,7 +155,8 @@ def _chains(b: Build, k: int, rng: np.random.Generator) -> int:
         recalculated = f.recalc(after.copy())
         if v.constraint:
             try:
-                ok &= values_of(v.constraint, recalculated, current=v.name).astype(bool) | after[v.name].isna().to_numpy()
+                kept = values_of(v.constraint, recalculated, current=v.name).astype(bool)
+                ok &= kept | after[v.name].isna().to_numpy()
             except ExpressionError:
                 return 0
         cells = not_asked(b, after)
@@ -197,7 +199,8 @@ def _follow_ups_of_invalid(b: Build) -> None:
     def detail(var: str, parent: str | None, i: int) -> str:
         cause, defect = source[recs[i]]
         if parent is None:
-            return f"{var} answered, but its relevant ({b.form.vars[var].routing}) is false once cleaning makes {cause} -4 ({defect})"
+            return (f"{var} answered, but its relevant ({b.form.vars[var].routing}) is false once cleaning "
+                    f"makes {cause} -4 ({defect})")
         return f"{var} answered under {parent}, which was not asked once {cause} is -4 ({defect})"
     _record(b, rows, cells, frame, detail, per_row=True)
 
