@@ -277,20 +277,26 @@ def _routing(frame: pd.DataFrame, questionnaire: Questionnaire, key: str, settin
         # Asked, yet empty or marked -3 (typed in, or written by a system with other routing): the
         # routing says it was asked, so -3 is no reason here and it is no answer: -9.
         _set(out, var, asked & (empty | marked_na), code(no_answer))
-    # A code that coding gave an answer which was not asked (land_partner 'other' with an
-    # other-specify text, under partner = 3) goes with that answer: empty, as for everyone not asked.
+    # A code that coding gave an answer this step removes as not asked (land_partner 'other' with
+    # an other-specify text, under partner = 3) goes with that answer: empty, as for everyone not
+    # asked. (A text that coding itself emptied by back-coding is no answer removed here.)
     if settings.not_asked_answered == "not_applicable":
         for column, follows in coded.items():
             if column not in frame.columns or follows not in was_asked:
                 continue
             values = frame[column]
             numeric = pd.api.types.is_numeric_dtype(values)
-            present = values.notna().to_numpy() if numeric else \
-                (values.notna() & (values.astype("string").str.strip() != "")).fillna(False).to_numpy(dtype=bool)
-            stale = present & ~was_asked[follows]
+            stale = _present(values) & _present(frame[follows]) & ~was_asked[follows]
             if stale.any():
                 out[column] = values.mask(stale) if numeric else values.astype(object).mask(stale, "")
     return out
+
+
+def _present(values: pd.Series) -> np.ndarray:
+    """True where a cell holds something: a number (a code too) or a non-blank text."""
+    if pd.api.types.is_numeric_dtype(values):
+        return values.notna().to_numpy()
+    return (values.notna() & (values.astype("string").str.strip() != "")).fillna(False).to_numpy(dtype=bool)
 
 
 def diff_log(before: pd.DataFrame, after: pd.DataFrame, key: str, step: str, rule: str) -> pd.DataFrame:

@@ -133,24 +133,26 @@ def test_a_code_of_an_answer_that_was_not_asked_goes_with_it(tmp_path):
     ], [c("partner", "1", "ja"), c("partner", "3", "nee"), c("land", "BE", "België"), c("land", "MA", "Marokko"),
         c("land", "other", "Ander land")]))
     coded = coded_columns(form, CodingSettings(variables=(("beroep", "occupation"),)))
+    # D: answers that were asked keep their codes
     assert coded == {"land_partner_iso": "land_partner", "beroep_isco": "beroep", "beroep_isco1": "beroep"}
-    frame = pd.DataFrame({"id": ["A", "B", "C"], "partner": [3.0, 1.0, 3.0],
-                          "land_partner": ["other", "other", None], "land_partner_anders": ["Albanië", "Albanië", None],
-                          "beroep": ["kok", "kok", None],
-                          "land_partner_iso": ["AL", "AL", ""], "beroep_isco": [5120.0, 5120.0, np.nan],
-                          "beroep_isco1": [5.0, 5.0, np.nan]})
+    frame = pd.DataFrame({"id": ["A", "B", "C", "D"], "partner": [3.0, 1.0, 3.0, 1.0],
+                          "land_partner": ["other", "other", None, "MA"],
+                          "land_partner_anders": ["Albanië", "Albanië", None, None],
+                          "beroep": ["kok", "kok", None, "kok"],
+                          "land_partner_iso": ["AL", "AL", "", "MA"], "beroep_isco": [5120.0, 5120.0, np.nan, 5120.0],
+                          "beroep_isco1": [5.0, 5.0, np.nan, 5.0]})
     cleaned, result = clean(frame, form, key="id", coded=coded)
-    assert cleaned["land_partner"].tolist() == ["-3", "other", "-3"]
-    assert cleaned["land_partner_anders"].fillna("").tolist() == ["", "Albanië", ""]
-    assert cleaned["land_partner_iso"].tolist() == ["", "AL", ""]
-    assert cleaned["beroep_isco"].fillna(0).tolist() == [0, 5120.0, 0]
-    assert cleaned["beroep_isco1"].fillna(0).tolist() == [0, 5.0, 0]
+    assert cleaned["land_partner"].tolist() == ["-3", "other", "-3", "MA"]
+    assert cleaned["land_partner_anders"].fillna("").tolist() == ["", "Albanië", "", ""]
+    assert cleaned["land_partner_iso"].tolist() == ["", "AL", "", "MA"]
+    assert cleaned["beroep_isco"].fillna(0).tolist() == [0, 5120.0, 0, 5120.0]
+    assert cleaned["beroep_isco1"].fillna(0).tolist() == [0, 5.0, 0, 5.0]
     log = result.log[result.log["variable"].str.contains("_is")]
     assert sorted(log[["step", "respondent", "variable", "old", "new"]].values.tolist()) == [
         ["routing", "A", "beroep_isco", "5120.0", ""], ["routing", "A", "beroep_isco1", "5.0", ""],
         ["routing", "A", "land_partner_iso", "AL", ""]]
     kept, _ = clean(frame, form, key="id", coded=coded, settings=CleanSettings(not_asked_answered="keep"))
-    assert kept["land_partner_iso"].tolist() == ["AL", "AL", ""]
+    assert kept["land_partner_iso"].tolist() == ["AL", "AL", "", "MA"]
 
 
 # --- The property: random answers on forms with chains of 3-4 levels and group relevance ---
