@@ -23,6 +23,17 @@ INVALIDATED = ("out_of_range", "impossible_value", "unknown_code")
 MAX_SUBTREE = 8   # a question with more dependents than this is no chain to copy whole
 
 
+def invalidated(b: Build, truth: pd.DataFrame) -> np.ndarray:
+    """The truth rows whose cell cleaning makes -4: an out-of-range or unknown code, and an
+    impossible value where the form's constraint says so (not a year before birth the form
+    does not forbid)."""
+    hit = truth["defect"].isin(INVALIDATED).to_numpy() & (truth["variable"] != "").to_numpy()
+    judged = [truth["defect"].iloc[i] != "impossible_value"
+              or "${" in (b.form.vars[truth["variable"].iloc[i]].constraint or "") for i in np.flatnonzero(hit)]
+    hit[np.flatnonzero(hit)] = judged
+    return hit
+
+
 def cleaning_action(var: Variable) -> str:
     """What cleaning does with an answer to `var` that was not asked: -3, or a text cleared."""
     return "cleared" if var.kind == "string" and var.type != "select_one" else "-3"
@@ -178,7 +189,7 @@ def _follow_ups_of_invalid(b: Build) -> None:
     if not b.truth:
         return
     truth = pd.concat(b.truth, ignore_index=True)
-    bad = truth[truth["defect"].isin(INVALIDATED) & (truth["variable"] != "")]
+    bad = truth[invalidated(b, truth)]
     if not len(bad):
         return
     R = b.R

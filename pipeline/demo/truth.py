@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.demo.chains import INVALIDATED, cleaning_action
+from pipeline.demo.chains import cleaning_action, invalidated
 from pipeline.demo.defects import DEFECTS
 from pipeline.demo.state import SOURCES, Build
 
@@ -63,7 +63,7 @@ def _cleaning(b: Build, truth: pd.DataFrame) -> np.ndarray:
     the cell as it is (the record is excluded, merged or only reported, or the text is coded)."""
     given = truth["cleaning"] if "cleaning" in truth.columns else pd.Series(np.nan, index=truth.index)
     out = given.astype(object).where(given.notna(), "").to_numpy().copy()
-    out[truth["defect"].isin(INVALIDATED).to_numpy() & (truth["variable"] != "").to_numpy()] = "-4"
+    out[invalidated(b, truth)] = "-4"
     routed = (truth["defect"] == "routing_violation").to_numpy()
     out[routed] = [cleaning_action(b.form.vars[v]) for v in truth["variable"].to_numpy()[routed]]
     return out
