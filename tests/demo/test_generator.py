@@ -582,3 +582,29 @@ def test_bundled_questionnaire_when_present(tmp_path):
     check_defects(fw, form)
     check_chains(fw, form)
     check_clean(fw, form)
+
+
+def test_demo_for_a_project_without_sources_says_what_to_add(tmp_path):
+    """A new project names no fieldwork files yet: `sid demo` writes its files and says in one line
+    that the sid.toml tables that read them are missing, then prints them; pasted, they name
+    exactly the files written."""
+    from typer.testing import CliRunner
+
+    from cli import app
+    from conftest import TEST_KEY_ENV
+    from pipeline.survey.project import load_project
+
+    write_xlsform(tmp_path / "schemas" / "form.xlsx", SURVEY, CHOICES,
+                  {"form_id": "sidmini", "form_title": "SID mini", "version": "1", "default_language": NL})
+    toml = (f'[survey]\nname = "mini"\nform = "schemas/form.xlsx"\nkey = "sample_id"\n\n'
+            f'[privacy]\nkey_env = "{TEST_KEY_ENV}"\n')
+    (tmp_path / "sid.toml").write_text(toml, encoding="utf-8")
+    result = CliRunner().invoke(app, ["--project", str(tmp_path), "demo", "--size", "60"])
+    assert result.exit_code == 0, result.output
+    said, hint = result.output.split("\n\n", 1)[1].split("\n\n", 1)
+    assert said == "sid.toml names no fieldwork files ([[sources]]); to run on the demo's, use:"
+    (tmp_path / "sid.toml").write_text(toml + "\n" + hint, encoding="utf-8")
+    project = load_project(tmp_path)
+    written = {tmp_path / "raw" / name for name in FILES.values()}
+    assert {s.path for s in project.sources} | {project.sample.source.path, project.contacts.path} <= written
+    assert len(project.sources) == 3
