@@ -354,12 +354,15 @@ def replay(frame: pd.DataFrame, log: pd.DataFrame, questionnaire: Questionnaire,
         last = rows.drop_duplicates(subset=["respondent"], keep="last")
         pos = position.loc[last["respondent"].astype(str)].to_numpy()
         new = last["new"].fillna("").astype(str).to_numpy()
-        kind = questionnaire[variable].kind if variable in questionnaire else "string"
+        if variable in questionnaire:
+            kind = questionnaire[variable].kind
+        else:  # a column coding added: numbers, or texts whose empty value is ""
+            kind = "numeric" if pd.api.types.is_numeric_dtype(out[variable]) else "coded"
         if kind == "numeric":
             column = out[variable].to_numpy(dtype="float64", copy=True)
             column[pos] = pd.to_numeric(pd.Series(new).replace("", np.nan)).to_numpy(dtype="float64")
         else:
             column = out[variable].astype(object).to_numpy(copy=True)
-            column[pos] = np.where(new == "", None, new)
+            column[pos] = new if kind == "coded" else np.where(new == "", None, new)
         out[variable] = column
     return out

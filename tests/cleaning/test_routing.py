@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import c, q, write_xlsform
-from pipeline.cleaning.clean import clean
+from pipeline.cleaning.clean import clean, replay
 from pipeline.survey import routing
 from pipeline.survey.project import CleanSettings
 from pipeline.survey.questionnaire import load_questionnaire
@@ -151,6 +151,8 @@ def test_a_code_of_an_answer_that_was_not_asked_goes_with_it(tmp_path):
     assert sorted(log[["step", "respondent", "variable", "old", "new"]].values.tolist()) == [
         ["routing", "A", "beroep_isco", "5120.0", ""], ["routing", "A", "beroep_isco1", "5.0", ""],
         ["routing", "A", "land_partner_iso", "AL", ""]]
+    again = replay(frame, result.log, form, "id")
+    pd.testing.assert_frame_equal(again[cleaned.columns], cleaned, check_dtype=False)
     kept, _ = clean(frame, form, key="id", coded=coded, settings=CleanSettings(not_asked_answered="keep"))
     assert kept["land_partner_iso"].tolist() == ["AL", "AL", "", "MA"]
 
