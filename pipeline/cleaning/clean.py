@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -70,10 +70,13 @@ def load_corrections(path: Path, questionnaire: Questionnaire, key: str | None =
 
 def clean(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str,
           corrections: tuple[Correction, ...] = (), settings: CleanSettings = CleanSettings(),
-          exclusions: pd.DataFrame | None = None) -> tuple[pd.DataFrame, CleanResult]:
+          exclusions: pd.DataFrame | None = None, coded: Mapping[str, str] | None = None
+          ) -> tuple[pd.DataFrame, CleanResult]:
     """Exclusions first, then correction rules, invalid values, calculates and routing codes.
 
     `exclusions` (respondent, reason) come from outside, e.g. speeders found by validation.
+    `coded` maps the columns coding added to the question they follow (`coding.plan.coded_columns`):
+    where that question was not asked, the routing step empties the code too.
     Each step returns a new frame; the log is the cell-by-cell difference of each step.
     """
     frame = frame.reset_index(drop=True)
@@ -90,7 +93,7 @@ def clean(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str,
     if settings.derive:
         steps.append(("derive", "calculate", lambda f: derive_calculates(f, questionnaire)))
     if settings.routing:
-        steps.append(("routing", "missing_reasons", lambda f: _routing(f, questionnaire, key, settings)))
+        steps.append(("routing", "missing_reasons", lambda f: _routing(f, questionnaire, key, settings, coded or {})))
     for step, rule, func in steps:
         after = func(current)
         # A step replaces whole columns and never changes one in place, so only the columns it
@@ -231,8 +234,10 @@ def derive_calculates(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.D
     return out
 
 
-def _routing(frame: pd.DataFrame, questionnaire: Questionnaire, key: str, settings: CleanSettings) -> pd.DataFrame:
-    """Missing reasons from the routing: not asked → -3; asked, required-or-not, but empty → -9.
+def _routing(frame: pd.DataFrame, questionnaire: Questionnaire, key: str, settings: CleanSettings,
+             coded: Mapping[str, str]) -> pd.DataFrame:
+    """Missing reasons from the routing: not asked → -3; asked, required-or-not, but empty (or
+    holding -3, which only the routing can give) → -9.
     Text answers stay empty strings (SID convention); calculates and metadata are left alone.
 
     Whether a question was asked comes from `routing.asked`, which settles a parent before its
@@ -259,17 +264,39 @@ def _routing(frame: pd.DataFrame, questionnaire: Questionnaire, key: str, settin
         values = out[var.name]
         if var.kind == "numeric":
             empty = values.isna().to_numpy()
-            answered_na = (~empty) & (values != not_applicable).to_numpy()
+            marked_na = (values == not_applicable).to_numpy()
         else:
             text = values.astype("string").str.strip()
             empty = (text.isna() | (text == "")).to_numpy(dtype=bool)
-            answered_na = (~empty) & (text != str(not_applicable)).fillna(False).to_numpy(dtype=bool)
+            marked_na = (text == str(not_applicable)).fillna(False).to_numpy(dtype=bool)
+        answered_na = ~empty & ~marked_na
         code = (lambda c: c) if var.kind == "numeric" else str
         _set(out, var, ~asked & empty, code(not_applicable))
         if settings.not_asked_answered == "not_applicable":
             _set(out, var, ~asked & answered_na, code(not_applicable))
-        _set(out, var, asked & empty, code(no_answer))
+        # Asked, yet empty or marked -3 (typed in, or written by a system with other routing): the
+        # routing says it was asked, so -3 is no reason here and it is no answer: -9.
+        _set(out, var, asked & (empty | marked_na), code(no_answer))
+    # A code that coding gave an answer this step removes as not asked (land_partner 'other' with
+    # an other-specify text, under partner = 3) goes with that answer: empty, as for everyone not
+    # asked. (A text that coding itself emptied by back-coding is no answer removed here.)
+    if settings.not_asked_answered == "not_applicable":
+        for column, follows in coded.items():
+            if column not in frame.columns or follows not in was_asked:
+                continue
+            values = frame[column]
+            numeric = pd.api.types.is_numeric_dtype(values)
+            stale = _present(values) & _present(frame[follows]) & ~was_asked[follows]
+            if stale.any():
+                out[column] = values.mask(stale) if numeric else values.astype(object).mask(stale, "")
     return out
+
+
+def _present(values: pd.Series) -> np.ndarray:
+    """True where a cell holds something: a number (a code too) or a non-blank text."""
+    if pd.api.types.is_numeric_dtype(values):
+        return values.notna().to_numpy()
+    return (values.notna() & (values.astype("string").str.strip() != "")).fillna(False).to_numpy(dtype=bool)
 
 
 def diff_log(before: pd.DataFrame, after: pd.DataFrame, key: str, step: str, rule: str) -> pd.DataFrame:
@@ -327,12 +354,15 @@ def replay(frame: pd.DataFrame, log: pd.DataFrame, questionnaire: Questionnaire,
         last = rows.drop_duplicates(subset=["respondent"], keep="last")
         pos = position.loc[last["respondent"].astype(str)].to_numpy()
         new = last["new"].fillna("").astype(str).to_numpy()
-        kind = questionnaire[variable].kind if variable in questionnaire else "string"
+        if variable in questionnaire:
+            kind = questionnaire[variable].kind
+        else:  # a column coding added: numbers, or texts whose empty value is ""
+            kind = "numeric" if pd.api.types.is_numeric_dtype(out[variable]) else "coded"
         if kind == "numeric":
             column = out[variable].to_numpy(dtype="float64", copy=True)
             column[pos] = pd.to_numeric(pd.Series(new).replace("", np.nan)).to_numpy(dtype="float64")
         else:
             column = out[variable].astype(object).to_numpy(copy=True)
-            column[pos] = np.where(new == "", None, new)
+            column[pos] = new if kind == "coded" else np.where(new == "", None, new)
         out[variable] = column
     return out

@@ -10,6 +10,8 @@ import pandas as pd
 
 from pipeline import workdir
 from pipeline.cleaning.clean import CleanResult, clean, load_corrections
+from pipeline.coding.plan import coded_columns
+from pipeline.coding.stage import coding_settings
 from pipeline.privacy import delivery_privacy, scrub_cells
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire
@@ -40,7 +42,9 @@ def run_clean(project: Project, questionnaire: Questionnaire, frame: pd.DataFram
     corrections = load_corrections(settings.corrections, questionnaire, project.key) if settings.corrections else ()
     if progress:
         progress("cleaning")
-    cleaned, result = clean(frame, questionnaire, key=project.key, corrections=corrections, settings=settings)
+    coded = coded_columns(questionnaire, coding_settings(project))
+    cleaned, result = clean(frame, questionnaire, key=project.key, corrections=corrections, settings=settings,
+                            coded=coded)
     workdir.write_parquet(cleaned, project.work / workdir.CLEANED)
     workdir.write_csv(result.log, project.work / workdir.CLEANING_LOG_PRIVATE)
     workdir.write_csv(result.excluded, project.work / workdir.EXCLUSIONS)

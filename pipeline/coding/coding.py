@@ -330,11 +330,11 @@ def _companions(target: Target, column: pd.Series, when: pd.Series | None) -> tu
     cls, extra = target.classification, []
     if cls.kind == "municipality" and when is not None:
         column, historic = as_of(column, when, cls)
-        extra.append((f"{target.column}_historisch", historic,
+        extra.append((target.companions[0][0], historic,
                       f"{target.label} – historische NIS-code zoals genoemd (vóór een fusie)", cls.label))
     if cls.kind == "occupation" and cls.groups.get("1"):
         major = column.where(column < 0, np.floor(column / 1000))
-        extra.append((f"{target.column}1", major, f"{target.label} – hoofdgroep (1 cijfer)",
+        extra.append((target.companions[0][0], major, f"{target.label} – hoofdgroep (1 cijfer)",
                       lambda c: cls.groups["1"].get(c, c)))
     return column, extra
 
@@ -370,7 +370,7 @@ def export_metadata(settings: CodingSettings, questionnaire: Questionnaire,
             variables += [_metadata(t, frame[name], questionnaire, name, label, labeller)
                           for name, _, label, labeller in _companions(t, frame[t.column], None)[1]
                           if name in frame.columns]
-            historic = f"{t.column}_historisch"
+            historic = t.companions[0][0] if t.kind == "municipality" else None
             if t.kind == "municipality" and historic in frame.columns:
                 variables.append(_metadata(t, frame[historic], questionnaire, historic,
                                            f"{t.label} – historische NIS-code zoals genoemd (vóór een fusie)"))

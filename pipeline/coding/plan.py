@@ -26,6 +26,14 @@ TITLE_NL = {"country": "land (ISO 3166-1)", "language": "taal (ISO 639-3)",
 _OTHER_NAMES = ("other", "96", "97", "99")
 
 
+# classification kind → the companion columns coding adds beside the coded one: (suffix, the key
+# of their label in delivery/labels.py). The NIS code as named before a merger; ISCO's major group.
+COMPANIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "municipality": (("_historisch", "municipality_historic"),),
+    "occupation": (("1", "occupation_major"),),
+}
+
+
 @dataclass(frozen=True)
 class Target:
     """One text variable to code: its classification, the select question it specifies (if
@@ -52,11 +60,7 @@ class Target:
         before a merger (`<column>_historisch`), the ISCO-08 major group (`<column>1`)."""
         if not self.column:
             return ()
-        if self.kind == "municipality":
-            return ((f"{self.column}_historisch", "municipality_historic"),)
-        if self.kind == "occupation":
-            return ((f"{self.column}1", "occupation_major"),)
-        return ()
+        return tuple((self.column + suffix, key) for suffix, key in COMPANIONS.get(self.kind, ()))
 
     @property
     def backcodes(self) -> dict[str, str]:
@@ -149,6 +153,29 @@ def plan(questionnaire: Questionnaire, settings: CodingSettings) -> tuple[Target
                            file=questionnaire.path, sheet="survey", row=questionnaire[target.column].row,
                            fix="Rename that variable in the form.")
     return tuple(targets)
+
+
+def coded_columns(questionnaire: Questionnaire, settings: CodingSettings) -> dict[str, str]:
+    """The columns coding adds (as `plan` names them, with their companions `<column>1` and
+    `<column>_historisch`) → the question whose routing they follow: the select question for a
+    column that holds its choices with the coded other answers, else the coded text. No
+    classification is read: cleaning uses this to empty a code whose question was not asked."""
+    configured = dict(settings.variables)
+    out: dict[str, str] = {}
+    for var in questionnaire:
+        if var.type != "text":
+            continue
+        parent = specified_by(var, questionnaire)
+        kind = configured.get(var.name) or (_list_kind(parent) if parent is not None else None)
+        if kind not in SUFFIX:
+            continue
+        if parent is None or parent.type == "select_multiple":
+            column, follows = f"{var.name}_{SUFFIX[kind]}", var.name
+        else:
+            column, follows = f"{parent.name}_{SUFFIX[kind]}", parent.name
+        out[column] = follows
+        out |= {column + suffix: follows for suffix, _ in COMPANIONS.get(kind, ())}
+    return out
 
 
 def specified_by(var: Variable, questionnaire: Questionnaire) -> Variable | None:

@@ -19,7 +19,7 @@ from pipeline.survey.expressions import ExpressionError
 # Planted defects and their share of the completed interviews (at least 3 each where possible).
 DEFECT_RATES = MappingProxyType({
     "duplicate_cross_mode": 0.012, "double_submission": 0.010, "test_interview": 0.004,
-    "break_off": 0.020, "routing_violation": 0.015, "out_of_range": 0.012,
+    "break_off": 0.020, "routing_violation": 0.015, "chain_violation": 0.010, "out_of_range": 0.012,
     "impossible_value": 0.010, "inconsistent_answer": 0.015, "speeder": 0.015,
     "straightliner": 0.015, "pii_in_open_answer": 0.010, "unknown_code": 0.012,
     "misspelt_place": 0.012, "coding_variant": 0.012,

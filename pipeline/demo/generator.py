@@ -16,6 +16,8 @@ its own module, a function of one shared ``state.Build``, in this order:
                         interviews, double submissions
     contacts.py         the contact log
     exports.py          the web, face-to-face and paper exports; writing the seven files
+    chains.py           chain violations (a routed question and its follow-ups answered
+                        under a parent that does not ask it), and the follow-ups of invalid answers
     truth.py            the ground truth of the planted defects
     form.py             the form's roles (key, mode, nationalities, grids ...) and small helpers
 
@@ -59,7 +61,10 @@ Files (``write_fieldwork``), the contract ingest is written against:
     Numbers are number cells, texts inline-string cells, empty answers empty. Rows ordered by key.
 ``demo_truth.csv`` — the planted defects, UTF-8: defect, sample_id, source (web|capi|papi),
     row (1-based data row in that source's file), variable (the form's name; empty when not
-    applicable), detail. One row per planted instance.
+    applicable), detail, cleaning (what cleaning must do with that cell: ``-4`` for an invalid
+    answer, ``-3`` for an answer that was not asked, ``cleared`` for a text that was not asked;
+    empty where cleaning leaves the cell: the record is excluded or merged, or only reported).
+    One row per planted instance (a chain violation: one row per cell of the chain).
 ``demo_truth_summary.csv`` — per defect kind: defect, instances, note (why a kind was skipped or
     reduced, for a form that lacks what it needs).
 
@@ -73,6 +78,15 @@ enforces routing and constraints, so those defects sit in the face-to-face and p
                           junk texts ("test", "asdf")
     break_off             web record with every question from some point on empty and end empty
     routing_violation     a question answered while its relevant (with its groups') is false
+                          (a question nothing else depends on)
+    chain_violation       a routed question answered although its parent's answer does not ask it,
+                          with its follow-ups answered as if it had been (werkstatus 3, yet
+                          leidinggevend 1 and n_ondergeschikten 3454; contract 96 and a
+                          contract_anders text): one row per cell, with its level; planted last with
+                          a stream of its own (chains.py). Also listed under this kind: the
+                          answered follow-ups of an out_of_range, impossible_value or unknown_code
+                          answer, which cleaning makes -4 (aantal_kinderen 30 → kinderen_thuis).
+                          Cleaning makes each cell -3, or clears a text (docs/routing.md).
     out_of_range          a number breaking its range constraint (1890 for a birth year, a 3-digit
                           interviewer number, 10× typos)
     impossible_value      a number breaking a constraint on another answer (arrival before birth,
@@ -95,6 +109,7 @@ and the sample frame, and no clean respondent straight-lines a grid by chance.
 
 from __future__ import annotations
 
+from pipeline.demo.chains import plant_chain_violations
 from pipeline.demo.contacts import OUTCOMES, contact_log
 from pipeline.demo.defects import DEFECT_RATES, DEFECTS, plant_break_offs, plant_double_submissions, plant_tests
 from pipeline.demo.defects_records import plant_coding_variants, plant_record_defects
@@ -137,6 +152,7 @@ def demo_fieldwork(questionnaire: Questionnaire, *, sampled: int = 12000, seed: 
     plant_tests(b)
     plant_double_submissions(b)
     plant_coding_variants(b)
+    plant_chain_violations(b)
     contacts = contact_log(b)
     number_rows(b)
     web, (capi, capi_meta), papi = render_web(b), render_capi(b), render_papi(b)

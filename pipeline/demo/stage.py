@@ -46,7 +46,9 @@ def configuration_hint(project: Project, questionnaire: Questionnaire, written: 
     papi_rename = {"Steekproefnr": project.key, **({"Datum invulling": started} if started else {})}
     capi = f"\nrename = {_inline(capi_renamed)}" if capi_renamed else ""
     identifiers = ", ".join(json.dumps(c) for c in IDENTIFIERS)
-    return (f"sid.toml names other files than the demo wrote; to run on the demo's, use:\n\n"
+    said = ("sid.toml names other files than the demo wrote" if named
+            else "sid.toml names no fieldwork files ([[sources]])")
+    return (f"{said}; to run on the demo's, use:\n\n"
             f'[[sources]]\nname = "web"\npath = "{raw}/{FILES["web"]}"\nmode = "web"\n'
             f'instance = "meta/instanceID"\nsubmitted = "_submission_time"\n\n'
             f'[[sources]]\nname = "capi"\npath = "{raw}/{FILES["capi"]}"\nmode = "capi"{capi}\n\n'

@@ -7,10 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.demo.chains import cleaning_action, invalidated
 from pipeline.demo.defects import DEFECTS
 from pipeline.demo.state import SOURCES, Build
 
-TRUTH_COLUMNS = ("defect", "sample_id", "source", "row", "variable", "detail")
+TRUTH_COLUMNS = ("defect", "sample_id", "source", "row", "variable", "detail", "cleaning")
 
 
 def ground_truth(b: Build) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -45,6 +46,7 @@ def ground_truth(b: Build) -> tuple[pd.DataFrame, pd.DataFrame]:
     truth["defect"] = truth["defect"].astype(str)
     truth["source"] = truth["source"].astype(str)
     truth["variable"] = truth["variable"].fillna("").astype(str)
+    truth["cleaning"] = _cleaning(b, truth)
     truth = truth[list(TRUTH_COLUMNS)].reset_index(drop=True)
     counts = truth["defect"].value_counts()
     summary = pd.DataFrame({
@@ -53,3 +55,15 @@ def ground_truth(b: Build) -> tuple[pd.DataFrame, pd.DataFrame]:
         "note": ["; ".join(b.notes[d]) for d in DEFECTS],
     })
     return truth, summary
+
+
+def _cleaning(b: Build, truth: pd.DataFrame) -> np.ndarray:
+    """What cleaning must do with each planted cell: -4 (ongeldig) for an invalid answer; -3, or a
+    text cleared, for an answer that was not asked (docs/routing.md); empty where cleaning leaves
+    the cell as it is (the record is excluded, merged or only reported, or the text is coded)."""
+    given = truth["cleaning"] if "cleaning" in truth.columns else pd.Series(np.nan, index=truth.index)
+    out = given.astype(object).where(given.notna(), "").to_numpy().copy()
+    out[invalidated(b, truth)] = "-4"
+    routed = (truth["defect"] == "routing_violation").to_numpy()
+    out[routed] = [cleaning_action(b.form.vars[v]) for v in truth["variable"].to_numpy()[routed]]
+    return out

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import c, q, write_xlsform
-from pipeline.cleaning.clean import clean
+from pipeline.cleaning.clean import clean, replay
 from pipeline.survey import routing
 from pipeline.survey.project import CleanSettings
 from pipeline.survey.questionnaire import load_questionnaire
@@ -86,6 +86,75 @@ def test_group_relevance_and_sid_codes_count_as_empty(tmp_path):
     assert asked["a"].tolist() == [False, True, True]
     # A: a was not asked, so it is empty for b's routing (empty != 1); C: -9 is sid's, empty too.
     assert asked["b"].tolist() == [True, False, True]
+
+
+def test_a_not_applicable_code_in_an_asked_question_is_no_answer(tmp_path):
+    """-3 is the routing's reason: typed into a question that was asked (on paper, or by a system
+    with other routing) it is empty for the routing and validation (`required:`), and cleaning
+    makes it -9 (geen antwoord), logged, so validation after cleaning finds nothing."""
+    form = load_questionnaire(write_xlsform(tmp_path / "form.xlsx", [
+        q("text", "id", "Nummer", required="yes"),
+        q("select_one jn", "werk", "Betaald werk?", required="yes"),
+        q("integer", "uren", "Uren per week", relevant="${werk} = 1", required="yes"),
+        q("select_one land", "land", "Land van de werkgever", relevant="${uren} >= 1"),
+        q("integer", "kinderen", "Aantal kinderen"),
+    ], [*JN, c("land", "BE", "België"), c("land", "NL", "Nederland")]))
+    frame = pd.DataFrame({"id": ["A", "B", "C"], "werk": [1.0, 1.0, 2.0], "uren": [-3.0, 38.0, -3.0],
+                          "land": ["BE", "-3", np.nan], "kinderen": [-3.0, 2.0, 1.0]})
+    # A: uren asked, -3 is no answer, so land (uren >= 1) was not asked: its 'BE' is a routing error.
+    assert rules(validate(frame, form, key="id")) == [("A", "required:uren"), ("A", "routing:land")]
+    cleaned, result = clean(frame, form, key="id")
+    assert cleaned["uren"].tolist() == [-9.0, 38.0, -3.0]
+    assert cleaned["land"].tolist() == ["-3", "-9", "-3"]
+    assert cleaned["kinderen"].tolist() == [-9.0, 2.0, 1.0]
+    log = result.log[result.log["step"] == "routing"]
+    assert sorted(log[["respondent", "variable", "old", "new"]].values.tolist()) == [
+        ["A", "kinderen", "-3.0", "-9.0"], ["A", "land", "BE", "-3"], ["A", "uren", "-3.0", "-9.0"],
+        ["B", "land", "-3", "-9"], ["C", "land", "", "-3"]]
+    after = rules(validate(cleaned, form, key="id"))
+    assert after == [("A", "quality:item_nonresponse")]  # two of its three answers are -9: a warning
+    again, result = clean(cleaned, form, key="id")
+    assert result.log.empty and again.equals(cleaned)
+
+
+def test_a_code_of_an_answer_that_was_not_asked_goes_with_it(tmp_path):
+    """Coding runs before cleaning: land_partner 'other' with 'Albanië' typed under partner = 3 was
+    coded AL; when the routing step makes land_partner -3 and clears the text, the coded column
+    (land_partner_iso, as coding.plan names it) is emptied too, in the same logged step."""
+    from pipeline.coding.plan import coded_columns
+    from pipeline.survey.project import CodingSettings
+
+    form = load_questionnaire(write_xlsform(tmp_path / "form.xlsx", [
+        q("text", "id", "Nummer", required="yes"),
+        q("select_one partner", "partner", "Partner?", required="yes"),
+        q("select_one land", "land_partner", "Land van de partner", relevant="${partner} = 1"),
+        q("text", "land_partner_anders", "Ander land", relevant="${land_partner} = 'other'"),
+        q("text", "beroep", "Beroep", relevant="${partner} = 1"),
+    ], [c("partner", "1", "ja"), c("partner", "3", "nee"), c("land", "BE", "België"), c("land", "MA", "Marokko"),
+        c("land", "other", "Ander land")]))
+    coded = coded_columns(form, CodingSettings(variables=(("beroep", "occupation"),)))
+    # D: answers that were asked keep their codes
+    assert coded == {"land_partner_iso": "land_partner", "beroep_isco": "beroep", "beroep_isco1": "beroep"}
+    frame = pd.DataFrame({"id": ["A", "B", "C", "D"], "partner": [3.0, 1.0, 3.0, 1.0],
+                          "land_partner": ["other", "other", None, "MA"],
+                          "land_partner_anders": ["Albanië", "Albanië", None, None],
+                          "beroep": ["kok", "kok", None, "kok"],
+                          "land_partner_iso": ["AL", "AL", "", "MA"], "beroep_isco": [5120.0, 5120.0, np.nan, 5120.0],
+                          "beroep_isco1": [5.0, 5.0, np.nan, 5.0]})
+    cleaned, result = clean(frame, form, key="id", coded=coded)
+    assert cleaned["land_partner"].tolist() == ["-3", "other", "-3", "MA"]
+    assert cleaned["land_partner_anders"].fillna("").tolist() == ["", "Albanië", "", ""]
+    assert cleaned["land_partner_iso"].tolist() == ["", "AL", "", "MA"]
+    assert cleaned["beroep_isco"].fillna(0).tolist() == [0, 5120.0, 0, 5120.0]
+    assert cleaned["beroep_isco1"].fillna(0).tolist() == [0, 5.0, 0, 5.0]
+    log = result.log[result.log["variable"].str.contains("_is")]
+    assert sorted(log[["step", "respondent", "variable", "old", "new"]].values.tolist()) == [
+        ["routing", "A", "beroep_isco", "5120.0", ""], ["routing", "A", "beroep_isco1", "5.0", ""],
+        ["routing", "A", "land_partner_iso", "AL", ""]]
+    again = replay(frame, result.log, form, "id")
+    pd.testing.assert_frame_equal(again[cleaned.columns], cleaned, check_dtype=False)
+    kept, _ = clean(frame, form, key="id", coded=coded, settings=CleanSettings(not_asked_answered="keep"))
+    assert kept["land_partner_iso"].tolist() == ["AL", "AL", "", "MA"]
 
 
 # --- The property: random answers on forms with chains of 3-4 levels and group relevance ---
@@ -173,10 +242,11 @@ def test_cleaning_never_makes_a_routing_error(forms_folder, survey):
     cleaned, _ = clean(frame, form, key="id")
     failures = validate(cleaned, form, key="id").failures
     assert not failures["rule"].str.startswith("routing:").any(), failures
-    # Asked, required and empty becomes -9; what stays (an empty text, a -3 typed where the
-    # question was asked) was an error before cleaning: cleaning never makes one.
-    required = set(rules(failures[failures["rule"].str.startswith("required:")]))
-    assert not required or required <= set(rules(validate(frame, form, key="id")))
+    # Asked, required and empty (or -3, no reason where the question was asked) becomes -9; only
+    # an empty text stays, and it was an error before cleaning: cleaning never makes one.
+    required = failures[failures["rule"].str.startswith("required:")]
+    assert set(required["variable"]) <= {v.name for v in form if v.type == "text"}, required
+    assert set(rules(required)) <= set(rules(validate(frame, form, key="id")))
     # The routing step keeps the routing it judged by (the frame it gets has invalid codes as -4,
     # empty for the routing), and cleaning again changes nothing.
     entering, _ = clean(frame, form, key="id", settings=CleanSettings(routing=False))

@@ -15,12 +15,12 @@ import openpyxl
 import pandas as pd
 import pyreadstat
 import pytest
-
 from conftest import EN, NL, REPO, c, pspp_dictionary, q, write_xlsform
-from pipeline.errors import ErrorCode, SidError
+
 from pipeline.demo import tables as T
+from pipeline.demo.generator import DEFECTS, FILES, OUTCOMES, STRATA, demo_fieldwork, write_fieldwork
+from pipeline.errors import ErrorCode, SidError
 from pipeline.survey.expressions import evaluate
-from pipeline.demo.generator import (DEFECTS, FILES, OUTCOMES, STRATA, demo_fieldwork, write_fieldwork)
 from pipeline.survey.questionnaire import load_questionnaire
 
 SAMPLED, SEED = 480, 7
@@ -60,6 +60,12 @@ SURVEY = [
     q("text", "beroep", "Beroep", relevant="${werk} = 1"),
     q("select_one tevr", "tevreden", "Tevreden", relevant="${werk} = 1", measure="ordinal"),
     q("decimal", "uren", "Uren per week", relevant="${werk} = 1", constraint=". >= 1 and . <= 80"),
+    q("select_one contract", "contract", "Contract", relevant="${werk} = 1"),
+    q("text", "contract_anders", "Ander contract", relevant="${contract} = 96"),
+    q("select_one jn", "leiding", "Leidinggevend?", relevant="${werk} = 1"),
+    q("integer", "n_ondergeschikten", "Hoeveel mensen?", relevant="${leiding} = 1",
+      constraint=". >= 1 and . <= 500"),
+    q("select_one jn", "budget", "Eigen budget?", relevant="${n_ondergeschikten} >= 10"),
     END,
     group("taal_g", "Taal"),
     q("select_multiple taal", "talen", "Thuistalen"),
@@ -82,6 +88,7 @@ CHOICES = [
     c("geslacht", "1", "man"), c("geslacht", "2", "vrouw"),
     *[c("land", k, v) for k, v in LANDS],
     c("jn", "1", "ja"), c("jn", "0", "nee"), c("jn", "-2", "wil niet antwoorden"),
+    c("contract", "1", "vast"), c("contract", "2", "tijdelijk"), c("contract", "96", "ander"),
     *[c("tevr", str(i), t) for i, t in enumerate(["zeer ontevreden", "ontevreden", "neutraal", "tevreden",
                                                    "zeer tevreden"], 1)],
     c("tevr", "-1", "weet niet"),
@@ -138,7 +145,7 @@ def test_same_seed_same_bytes_other_seed_other_data(form, raw, tmp_path):
 # --- the sample frame ---------------------------------------------------------------------------
 
 def test_sample_frame_layout_and_identifiers(raw):
-    from stdnum.be import nn   # python-stdnum: the reference check of national register numbers
+    from stdnum.be import nn  # python-stdnum: the reference check of national register numbers
 
     data = (raw / FILES["sample"]).read_bytes()
     assert data.startswith(b"\xef\xbb\xbfsample_id,nis_code,gemeente,stratum,geslacht,geboortejaar,voornaam,"
@@ -348,7 +355,7 @@ def source_rows(raw):
 
 def test_every_defect_planted_and_pointing_at_its_record(raw, fw):
     truth = read_csv(raw / FILES["truth"])
-    assert list(truth.columns) == ["defect", "sample_id", "source", "row", "variable", "detail"]
+    assert list(truth.columns) == ["defect", "sample_id", "source", "row", "variable", "detail", "cleaning"]
     counts = truth["defect"].value_counts()
     assert set(counts.index) == set(DEFECTS)
     assert counts.min() >= 3
@@ -358,8 +365,10 @@ def test_every_defect_planted_and_pointing_at_its_record(raw, fw):
     summary = read_csv(raw / FILES["summary"])
     assert dict(zip(summary["defect"], summary["instances"].astype(int))) == counts.to_dict()
     completes = (fw.contacts.groupby("sample_id")["uitkomst"].last() == "1.1").sum()
-    for defect in DEFECTS:
-        assert counts[defect] <= max(3, 0.04 * completes) + (counts["duplicate_cross_mode"] if defect == "break_off" else 0)
+    records = truth.groupby("defect")[["source", "row"]].apply(lambda t: len(t.drop_duplicates()))
+    for defect in DEFECTS:  # a chain violation has a row per cell: count its records
+        n = records[defect] if defect == "chain_violation" else counts[defect]
+        assert n <= max(3, 0.04 * completes) + (counts["duplicate_cross_mode"] if defect == "break_off" else 0)
 
 
 def planted(fw, defect):
@@ -492,8 +501,53 @@ def check_clean(fw, form):
             assert not clean[v.name].dropna().str.lower().isin(wrong).any(), v.name
 
 
+def not_asked_answers(row: pd.DataFrame, form, emptied=()) -> set[str]:
+    """ODK's routing spelled out for one record: in form order, a question whose relevant is false
+    on the answers so far (not-asked answers and `emptied` cells removed) was not asked; the
+    answered ones of those."""
+    row = row.copy()
+    for var in emptied:
+        row[var] = np.nan
+    found = set()
+    for v in form:
+        if v.type == "calculate":
+            row[v.name] = evaluate(v.calculate, row).to_numpy()
+            continue
+        if v.name in row and v.routing and not evaluate(v.routing, row).iloc[0]:
+            if row[v.name].notna().iloc[0]:
+                found.add(v.name)
+            row[v.name] = np.nan
+    return found
+
+
+def check_chains(fw, form):
+    """Every planted chain violation (and every follow-up of an answer cleaning makes -4) is a
+    cell answered though not asked once the answers above it are empty; the truth lists exactly
+    those cells of its record, each with -3 (a text: cleared)."""
+    truth = fw.truth
+    t = truth[truth["defect"] == "chain_violation"]
+    rec = fw.records.set_index(["_source", "_row"])
+    levels = t["detail"].str.extract(r"^level (\d+):")[0].astype(int)
+    assert levels.max() >= 3 and (levels == 2).any()
+    assert (t.loc[levels > 1, "detail"].str.contains("answered under")).all()
+    invalidated = truth[truth["cleaning"] == "-4"]
+    assert set(invalidated["defect"]) <= {"out_of_range", "impossible_value", "unknown_code"}
+    assert (truth.loc[truth["defect"].isin(["out_of_range", "unknown_code"]), "cleaning"] == "-4").all()
+    for (source, row), cells in t.groupby(["source", "row"]):
+        record = rec.loc[[(source, int(row))]].reset_index(drop=True)
+        emptied = invalidated.loc[(invalidated["source"] == source) & (invalidated["row"] == row), "variable"]
+        assert not_asked_answers(record, form, emptied) == set(cells["variable"]), (source, row)
+        for var, action in zip(cells["variable"], cells["cleaning"]):
+            assert record[var].notna().iloc[0], var
+            assert action == ("cleared" if form[var].type == "text" else "-3"), var
+    chains = t[~t["detail"].str.contains("once cleaning makes")]
+    assert chains.groupby(["source", "row"]).ngroups >= 3 and (chains["cleaning"] == "cleared").any()
+    assert set(truth.loc[truth["defect"] == "routing_violation", "cleaning"]) <= {"-3", "cleared"}
+
+
 def test_defects_are_what_they_say(fw, form):
     check_defects(fw, form)
+    check_chains(fw, form)
 
 
 def test_clean_records_stay_clean(fw, form):
@@ -526,4 +580,31 @@ def test_bundled_questionnaire_when_present(tmp_path):
     assert (missing["note"] != "").all(), missing
     assert set(fw.truth["defect"]) == set(DEFECTS), fw.summary
     check_defects(fw, form)
+    check_chains(fw, form)
     check_clean(fw, form)
+
+
+def test_demo_for_a_project_without_sources_says_what_to_add(tmp_path):
+    """A new project names no fieldwork files yet: `sid demo` writes its files and says in one line
+    that the sid.toml tables that read them are missing, then prints them; pasted, they name
+    exactly the files written."""
+    from typer.testing import CliRunner
+
+    from cli import app
+    from conftest import TEST_KEY_ENV
+    from pipeline.survey.project import load_project
+
+    write_xlsform(tmp_path / "schemas" / "form.xlsx", SURVEY, CHOICES,
+                  {"form_id": "sidmini", "form_title": "SID mini", "version": "1", "default_language": NL})
+    toml = (f'[survey]\nname = "mini"\nform = "schemas/form.xlsx"\nkey = "sample_id"\n\n'
+            f'[privacy]\nkey_env = "{TEST_KEY_ENV}"\n')
+    (tmp_path / "sid.toml").write_text(toml, encoding="utf-8")
+    result = CliRunner().invoke(app, ["--project", str(tmp_path), "demo", "--size", "60"])
+    assert result.exit_code == 0, result.output
+    said, hint = result.output.split("\n\n", 1)[1].split("\n\n", 1)
+    assert said == "sid.toml names no fieldwork files ([[sources]]); to run on the demo's, use:"
+    (tmp_path / "sid.toml").write_text(toml + "\n" + hint, encoding="utf-8")
+    project = load_project(tmp_path)
+    written = {tmp_path / "raw" / name for name in FILES.values()}
+    assert {s.path for s in project.sources} | {project.sample.source.path, project.contacts.path} <= written
+    assert len(project.sources) == 3

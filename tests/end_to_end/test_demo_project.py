@@ -142,7 +142,7 @@ def test_demo_data_is_bundled_and_reproducible(tmp_path):
     assert "raw fieldwork data is never overwritten" in again.output
 
 
-VALIDATION_KINDS = ("routing_violation", "out_of_range", "impossible_value", "inconsistent_answer",
+VALIDATION_KINDS = ("routing_violation", "chain_violation", "out_of_range", "impossible_value", "inconsistent_answer",
                     "speeder", "straightliner", "unknown_code", "pii_in_open_answer")
 INGEST_KINDS = {"double_submission": "double_submission", "duplicate_cross_mode": "duplicate_cross_mode",
                 "test_interview": "test_interview"}
@@ -198,7 +198,7 @@ def test_every_planted_defect_corrected_or_excluded(delivered):
     log = pd.read_csv(root / "work" / "cleaning_log_private.csv", dtype=str, keep_default_na=False)
     excluded = set(pd.read_csv(root / "work" / "exclusions.csv", dtype=str)["respondent"])
     changed = set(zip(log["respondent"], log["variable"]))
-    for kind in ("out_of_range", "impossible_value", "unknown_code", "routing_violation"):
+    for kind in ("out_of_range", "impossible_value", "unknown_code", "routing_violation", "chain_violation"):
         for row in truth[truth["defect"] == kind].itertuples():
             assert (row.sample_id, row.variable) in changed or row.sample_id in excluded, (kind, row)
     for kind in ("speeder", "break_off"):
@@ -206,6 +206,84 @@ def test_every_planted_defect_corrected_or_excluded(delivered):
         rec = pd.read_csv(root / "work" / "reconciliation.csv", dtype=str, keep_default_na=False)
         gone = set(rec.loc[rec["status"] != "kept", "key"])
         assert planted["sample_id"].isin(excluded | gone).all(), kind
+
+
+@pytest.mark.slow
+def test_chain_violations_cleaned_level_by_level(delivered):
+    """Every cell the ground truth says the routing clears (a planted routing or chain violation, or
+    the follow-up of an answer made -4) is in the cleaning log with the routing reason and
+    delivered as -3 or an empty text; the log recodes no other answer for the routing; and
+    validation after cleaning finds no routing or required failure."""
+    import pandas as pd
+    import pyreadstat
+
+    from pipeline.coding.plan import coded_columns
+    from pipeline.privacy import delivery_privacy, pseudonymise
+    from pipeline.survey.project import load_project
+    from pipeline.survey.questionnaire import questionnaire_of
+
+    root, sav, _ = delivered
+    truth = pd.read_csv(root / "raw" / "demo_truth.csv", dtype=str, keep_default_na=False)
+    log = pd.read_csv(root / "work" / "cleaning_log_private.csv", dtype=str, keep_default_na=False)
+    planted = truth[truth["cleaning"].isin(["-3", "cleared"])]
+    chains = truth[truth["defect"] == "chain_violation"]
+    levels = chains["detail"].str.extract(r"^level (\d+):")[0].astype(int)
+    assert chains["sample_id"].nunique() >= 40 and levels.max() >= 3 and (chains["cleaning"] == "cleared").any()
+    excluded = set(pd.read_csv(root / "work" / "exclusions.csv", dtype=str)["respondent"])
+    assert not planted["sample_id"].isin(excluded).any()
+
+    project = load_project(root)
+    form = questionnaire_of(project)
+    routed = log[(log["step"] == "routing") & (log["old"] != "") & log["variable"].isin(form.names)]
+    assert set(routed["rule"]) == {"missing_reasons"}
+    recoded = dict(zip(zip(routed["respondent"], routed["variable"]), routed["new"]))
+    for row in planted.itertuples():
+        new = recoded.get((row.sample_id, row.variable))
+        assert new in (("-3", "-3.0") if row.cleaning == "-3" else ("",)), (row, new)
+    assert len(routed) == len(planted) and set(recoded) == set(zip(planted["sample_id"], planted["variable"]))
+
+    data, _ = pyreadstat.read_sav(str(sav), user_missing=True)
+    ids = pseudonymise(planted["sample_id"], delivery_privacy(project).secret)
+    delivered_rows = data.set_index("respondent_id")
+    for rid, var, action in zip(ids, planted["variable"], planted["cleaning"]):
+        # a select_multiple is delivered as its 0/1 variables, each -3
+        columns = [var] if form[var].type != "select_multiple" else \
+            [f"{var}_{c if not c.startswith('-') else 'm' + c[1:]}" for c in form[var].choices.names]
+        for column in columns:
+            value = delivered_rows.at[rid, column]
+            assert (value == "" if action == "cleared" else value in (-3, "-3")), (rid, column, value)
+    # a code that coding gave a cleared answer (land_partner_iso from land_partner 'other' and its
+    # text) goes with it: empty, as for everyone not asked
+    coded = {column: follows for column, follows in coded_columns(form, project.coding).items()
+             if column in data.columns}
+    followed = planted[planted["variable"].isin(set(coded.values()))]
+    assert len(followed) > 0
+    for rid, var in zip(pseudonymise(followed["sample_id"], delivery_privacy(project).secret), followed["variable"]):
+        for column in (c for c, f in coded.items() if f == var):
+            value = delivered_rows.at[rid, column]
+            assert value == "" or pd.isna(value), (rid, column, value)
+
+    summary = pd.read_csv(root / "cleaned" / "validation_summary.csv")
+    judged = summary[summary["rule"].str.startswith(("routing:", "required:"))]
+    assert len(judged) > 100 and judged["fails"].sum() == 0
+
+
+@pytest.mark.slow
+def test_the_issue_example_werkstatus_3_with_leidinggevend_and_n_ondergeschikten(delivered):
+    """werkstatus = 3 (werkloos) with leidinggevend = 1 and n_ondergeschikten answered: planted,
+    and after cleaning both are -3."""
+    import pandas as pd
+
+    root, _, _ = delivered
+    truth = pd.read_csv(root / "raw" / "demo_truth.csv", dtype=str, keep_default_na=False)
+    ingested = pd.read_parquet(root / "work" / "ingested.parquet").set_index("sample_id")
+    cleaned = pd.read_parquet(root / "work" / "cleaned.parquet").set_index("sample_id")
+    chain = truth[(truth["defect"] == "chain_violation") & (truth["variable"] == "n_ondergeschikten")]
+    example = [s for s in chain["sample_id"] if ingested.at[s, "werkstatus"] == 3]
+    assert example
+    for s in example:
+        assert ingested.at[s, "leidinggevend"] == 1 and ingested.at[s, "n_ondergeschikten"] >= 1
+        assert cleaned.at[s, "leidinggevend"] == -3 and cleaned.at[s, "n_ondergeschikten"] == -3
 
 
 @pytest.mark.slow
