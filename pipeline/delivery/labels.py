@@ -118,6 +118,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "sps_sets": {"nl": "(select_multiple) als multiple-response sets: 1 = gekozen.",
                  "fr": "multiple (select_multiple) comme ensembles à réponses multiples : 1 = choisi.",
                  "en": "(select_multiple) as multiple-response sets: 1 = selected."},
+    # the label syntax of another language (<survey>_labels_<lang>.sps)
+    "labels_head": {"nl": "Labels in het {language} voor {sav}.", "fr": "Étiquettes en {language} pour {sav}.",
+                    "en": "Labels in {language} for {sav}."},
+    "labels_how": {"nl": "Open eerst het .sav-bestand (en {sps}), run dan deze syntax.",
+                   "fr": "Ouvrez d'abord le fichier .sav (et {sps}), puis exécutez cette syntaxe.",
+                   "en": "Open the .sav file first (and run {sps}), then run this syntax."},
     # README.txt
     "readme_rows": {"nl": "Levering van de opgeschoonde data: {rows} respondenten, {variables} variabelen.",
                     "fr": "Livraison des données nettoyées : {rows} répondants, {variables} variables.",

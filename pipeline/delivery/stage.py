@@ -65,7 +65,8 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
                                                   other_texts, conventions, targets, coded)
         translations.same_data(exported.data, data, other.code)
         text = translations.label_syntax(exported.dictionary, dictionary, lang=other.code, language=other.column,
-                                         sav_name=project.sav_path.name, sps_name=project.sps_path.name)
+                                         sav_name=project.sav_path.name, sps_name=project.sps_path.name,
+                                         texts=other_texts)
         translations.write_label_syntax(project.cleaned / translations.labels_name(project.name, other.code), text)
         others.append((other, dictionary, other_texts))
     write_delivery(project, questionnaire, exported, language, privacy, others=tuple(others), texts=texts)

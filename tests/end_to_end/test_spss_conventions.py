@@ -82,3 +82,17 @@ def test_the_sav_documents_say_how_to_weigh(delivery):
     _, meta = pyreadstat.read_sav(str(delivery[0]), metadataonly=True)
     assert any(line.startswith("Weging: WEIGHT BY gewicht.") for line in meta.notes)
     assert all(len(line.encode("utf-8")) <= 80 for line in meta.notes)
+
+
+def test_the_writer_still_cannot_store_mr_sets_as_the_docs_say():
+    """docs/spss.md says why the MR sets are in the .sps and not in the .sav: pyreadstat's
+    write_sav has no parameter for them. Should a pyreadstat release add one, this fails, so that
+    the sets move into the .sav (and the docs and the PSPP test above change with them)."""
+    import inspect
+    from pathlib import Path
+
+    parameters = set(inspect.signature(pyreadstat.write_sav).parameters)
+    assert not {p for p in parameters if "mr" in p.lower() or "multiple" in p.lower()}, parameters
+    assert {"variable_value_labels", "missing_ranges", "variable_measure", "note"} <= parameters
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "spss.md").read_text(encoding="utf-8")
+    assert "**Why not in the `.sav`**" in docs and "MRSETS /MDGROUP" in docs
