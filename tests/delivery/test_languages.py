@@ -72,8 +72,8 @@ def delivery_texts(folder, lang: str) -> tuple[dict[str, str], set[str]]:
         if name.endswith(".html"):
             texts[name] = re.sub(r'<(td|dd) lang="(?!' + lang + r'")[^"]*">.*?</\1>', "", texts[name], flags=re.S)
         if name.endswith(".xml"):
-            texts[name] = re.sub(r'<(\w+)[^>]*xml:lang="(?!' + lang + r'")[^"]*"[^>]*>.*?</\1>', "", texts[name],
-                                 flags=re.S)
+            texts[name] = re.sub(r'<(?!codeBook)(\w+)[^>]*xml:lang="(?!' + lang + r'")[^"]*"[^>]*>.*?</\1>', "",
+                                 texts[name], flags=re.S)
         if name.endswith((".html", ".xml")):  # what a reader sees: the texts, not the markup (class names)
             shown = [html.unescape(c).strip() for c in re.findall(r">([^<>]+)<", texts[name])]
             texts[name] = "\n".join(shown)
