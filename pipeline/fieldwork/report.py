@@ -247,7 +247,9 @@ def _in_group_order(rates: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     if not rank:
         return rates
     breakdowns = {b: i for i, b in enumerate(dict.fromkeys(rates["breakdown"]))}
-    within = np.where(rates["breakdown"] == "herkomstgroep", rates["group"].map(rank).fillna(len(rank)), 0)
+    first = {g: i for i, g in enumerate(dict.fromkeys(rates["group"]))}  # other breakdowns: as they come
+    within = np.where(rates["breakdown"] == "herkomstgroep", rates["group"].map(rank).fillna(len(rank)),
+                      rates["group"].map(first))  # a group's two bases (collected, usable) side by side
     return (rates.assign(_b=rates["breakdown"].map(breakdowns), _g=within)
             .sort_values(["_b", "_g"], kind="stable").drop(columns=["_b", "_g"]))
 
