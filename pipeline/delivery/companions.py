@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from pipeline import workdir
 from pipeline.delivery.codebook import Codebook, build_codebook, write_codebook_html, write_codebook_xlsx
 from pipeline.delivery.ddi import write_ddi
 from pipeline.delivery.labels import LabelTexts, label_texts
@@ -207,11 +208,12 @@ def readme_text(project: Project, codebook: Codebook, privacy: DeliveryPrivacy, 
         ("pii_scrubbed.csv", t("readme_pii")), ("manifest.json", t("readme_manifest")),
         ("fieldwork_report.html", t("readme_fieldwork")), ("fieldwork_respons", t("readme_rates")),
         ("fieldwork_voortgang", t("readme_progress")), ("weging_", t("readme_weights")),
-        ("tabellen", t("readme_tables")),
+        (workdir.TABLES, t("readme_tables")),
     ]
     present = {p.name for p in project.cleaned.iterdir() if p.is_file()}
+    # the weighted tables are made from the written .sav, after this README: named when configured
     files = [(f, text) for f, text in files if f in (CODEBOOK_HTML, CODEBOOK_XLSX, "manifest.json")
-             or any(name.startswith(f) for name in present)]
+             or any(name.startswith(f) for name in present) or (f == workdir.TABLES and project.tables is not None)]
     described = tuple(f for f, _ in files) + ("validation_failures",)
     others = sorted(p.name for p in project.cleaned.iterdir() if p.is_file() and not p.name.startswith(".")
                     and p.name != README and not p.name.startswith(described))
