@@ -52,6 +52,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "language": {"nl": "taal (ISO 639-3)", "fr": "langue (ISO 639-3)", "en": "language (ISO 639-3)"},
     "municipality": {"nl": "gemeente (NIS-code)", "fr": "commune (code INS)", "en": "municipality (NIS code)"},
     "occupation": {"nl": "beroep (ISCO-08)", "fr": "profession (CITP-08)", "en": "occupation (ISCO-08)"},
+    "occupation_major": {"nl": "beroep, hoofdgroep (ISCO-08, 1 cijfer)",
+                         "fr": "profession, grand groupe (CITP-08, 1 chiffre)",
+                         "en": "occupation, major group (ISCO-08, 1 digit)"},
+    "municipality_historic": {"nl": "NIS-code zoals genoemd (vóór een fusie)",
+                              "fr": "code INS tel que cité (avant une fusion)",
+                              "en": "NIS code as named (before a merger)"},
     "education": {"nl": "onderwijsniveau (ISCED 2011)", "fr": "niveau d'éducation (CITE 2011)",
                   "en": "level of education (ISCED 2011)"},
     # documents of the .sav
@@ -169,8 +175,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "readme_codebook_xlsx": {"nl": "Hetzelfde codeboek in Excel (bladen variabelen, waarden, meerkeuzesets, over).",
                              "fr": "Le même livre de codes dans Excel (une feuille pour les variables, les "
                                    "valeurs, les ensembles MR et la description du fichier).",
-                             "en": "The same codebook in Excel (a sheet each for the variables, the values, the MR sets "
-                                   "and what the file is)."},
+                             "en": "The same codebook in Excel (a sheet each for the variables, the values, the MR "
+                                   "sets and what the file is)."},
     "readme_ddi": {"nl": "Hetzelfde codeboek als DDI-Codebook 2.5 (voor archivering).",
                    "fr": "Le même livre de codes en DDI-Codebook 2.5 (pour l'archivage).",
                    "en": "The same codebook as DDI-Codebook 2.5 (for archiving)."},

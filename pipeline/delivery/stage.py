@@ -82,10 +82,22 @@ def _conventions(project: Project, targets: tuple[Target, ...], delivered: pd.Da
         if target.column and target.column in delivered.columns:
             coded[target.column] = target.kind
             anchors[target.column] = target.source if target.source in delivered.columns else target.parent
+            for companion, _ in _companions(target, delivered):  # right after the coded column
+                coded[companion], anchors[companion] = target.kind, target.column
     return spss_conventions.Conventions(
         key=key, coded=coded, anchors={c: a for c, a in anchors.items() if a},
         weights=tuple(w for w in (WEIGHT, WEIGHT_POPULATION) if w in delivered.columns),
         occupation_titles=_occupation_titles(project), sps_name=project.sps_path.name)
+
+
+def _companions(target: Target, delivered: pd.DataFrame) -> list[tuple[str, str]]:
+    """The columns coding delivers with a coded column (coding/coding.py `_companions`), each with
+    the key of its label in sid's table: the ISCO-08 major group `<column>1`, the NIS code as named
+    before a merger `<column>_historisch`."""
+    pairs = {"occupation": (f"{target.column}1", "occupation_major"),
+             "municipality": (f"{target.column}_historisch", "municipality_historic")}
+    name, key = pairs.get(target.kind, ("", ""))
+    return [(name, key)] if name in delivered.columns else []
 
 
 def _occupation_titles(project: Project) -> dict[str, dict[int, str]]:
@@ -97,6 +109,8 @@ def _occupation_titles(project: Project) -> dict[str, dict[int, str]]:
     table = pd.read_csv(path, dtype=str)
     if not {"ISCO 08 Code", "Title EN"} <= set(table.columns):
         return {}
+    if "Level" in table.columns:  # the delivered levels: unit groups (4 digits) and major groups (1 digit);
+        table = table[table["Level"].astype(str).isin(["1", "4"])]  # "01" and "1" are both 1 as numbers
     titles = dict(zip(table["ISCO 08 Code"].astype(int), table["Title EN"]))
     return {"en": titles, "fr": titles}
 
@@ -127,6 +141,8 @@ def labelled_dictionary(project: Project, questionnaire: Questionnaire, delivere
         if target.column and target.column in delivered.columns:
             question = questionnaire[target.parent or target.source].label(language.column)
             labels[target.column] = coded_label(question, target.kind, texts)
+            for companion, key in _companions(target, delivered):
+                labels[companion] = coded_label(question, key, texts)
     notes = privacy.notices(texts.text)  # in this label language
     data, dictionary, warnings = spss_frame(delivered, questionnaire, language=language, key=key,
                                             title=privacy.label_prefix(texts.text) + project.title, labels=labels,
