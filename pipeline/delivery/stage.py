@@ -141,8 +141,8 @@ def labelled_dictionary(project: Project, questionnaire: Questionnaire, delivere
         if target.column and target.column in delivered.columns:
             question = questionnaire[target.parent or target.source].label(language.column)
             labels[target.column] = coded_label(question, target.kind, texts)
-            for companion, key in _companions(target, delivered):
-                labels[companion] = coded_label(question, key, texts)
+            for companion, text_key in _companions(target, delivered):
+                labels[companion] = coded_label(question, text_key, texts)
     notes = privacy.notices(texts.text)  # in this label language
     data, dictionary, warnings = spss_frame(delivered, questionnaire, language=language, key=key,
                                             title=privacy.label_prefix(texts.text) + project.title, labels=labels,
