@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -84,35 +85,27 @@ class DeliveryPrivacy:
         """`keys` as the delivery names them."""
         return pseudonymise(keys, self.secret) if self.pseudonymised else keys.astype(str)
 
-    @property
-    def label_prefix(self) -> str:
-        """Put before the .sav's file label, so that nobody opens the file without seeing it."""
-        return ("DEMO: " if self.demo else "") + ("" if self.pseudonymised else "NIET GEPSEUDONIMISEERD: ")
+    def label_prefix(self, text: Callable[..., str]) -> str:
+        """Put before the .sav's file label, so that nobody opens the file without seeing it.
+        `text(key, **fields)` gives sid's texts in the delivery's language (delivery/labels.py)."""
+        return ("DEMO: " if self.demo else "") + ("" if self.pseudonymised else text("privacy_prefix") + ": ")
 
-    @property
-    def notices(self) -> tuple[str, ...]:
-        """Plain Dutch lines for the .sav's documents and README.txt (empty for a normal delivery)."""
+    def notices(self, text: Callable[..., str]) -> tuple[str, ...]:
+        """Plain lines for the .sav's documents and README.txt (empty for a normal delivery)."""
         lines = []
         if self.demo:
-            lines.append("DEMO-levering: gemaakt met demodata, niet voor analyse of archivering.")
+            lines.append(text("privacy_demo"))
         if self.key_source == "demo":
-            lines.append("DEMO-sleutel: de pseudoniemen zijn gemaakt met een publieke sleutel en dus "
-                         "terug te rekenen naar het steekproefnummer.")
+            lines.append(text("privacy_demo_key"))
         if not self.pseudonymised:
-            lines.append(f"Niet gepseudonimiseerd: {self.reason}")
+            lines.append(text("privacy_not_pseudonymised", reason=self.reason or ""))
         return tuple(lines)
 
-    @property
-    def id_text(self) -> str:
+    def id_text(self, text: Callable[..., str]) -> str:
         """What README.txt says about the id column."""
         if not self.pseudonymised:
-            return (f"{self.id_column}: het eigen respondentnummer van het veldwerkbureau, NIET "
-                    f"gepseudonimiseerd ({self.reason}).")
-        if self.key_source == "demo":
-            return (f"{self.id_column}: een pseudoniem respondentnummer (HMAC-SHA256 van het "
-                    "steekproefnummer) met de publieke DEMO-sleutel: niet geheim, dus omkeerbaar.")
-        return (f"{self.id_column}: een pseudoniem respondentnummer (HMAC-SHA256 van het "
-                "steekproefnummer met een geheime sleutel die bij het veldwerkbureau blijft).")
+            return text("privacy_id_own", column=self.id_column, reason=self.reason or "")
+        return text("privacy_id_demo" if self.key_source == "demo" else "privacy_id_secret", column=self.id_column)
 
     @property
     def manifest_entry(self) -> dict:

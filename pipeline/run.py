@@ -97,7 +97,7 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
         if project.fieldwork is not None:
             _say(progress, "fieldwork report")
             fieldwork = run_report(staged, questionnaire, interviews=frame, deliver=True,
-                                   unusable=frozenset(outcome.result.excluded["respondent"].astype(str)))
+                                   unusable=_reasons(outcome.result.excluded))
             checkpoint("report")
             done("report", fieldwork.interviewers, "interviewers")
         del frame  # the interviews before cleaning are not needed any more (peak memory of the export)
@@ -147,3 +147,8 @@ def stage_alone(project: Project) -> Project:
 def _say(progress, step: str) -> None:
     if progress:
         progress(step)
+
+
+def _reasons(excluded) -> dict[str, str]:
+    """The interviews cleaning excluded: respondent → reason (speeder, break_off ...)."""
+    return dict(zip(excluded["respondent"].astype(str), excluded["reason"].astype(str)))

@@ -34,6 +34,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "breakdown": ("uitsplitsing", "breakdown"), "group": ("groep", "group"), "units": ("eenheden (n)", "units (n)"),
     "groep": ("groep", "group"), "doel": ("doel (n)", "target (n)"), "steekproef": ("steekproef (n)", "sample (n)"),
     "volledig": ("volledig (n)", "complete (n)"), "bruikbaar": ("bruikbaar (n)", "usable (n)"),
+    "basis": ("basis (volledig)", "basis (completes)"),
     "gedeeltelijk": ("gedeeltelijk (n)", "partial (n)"), "pct_doel": ("% van doel", "% of target"),
     "nog_te_doen": ("nog te doen (n)", "still to do (n)"), "volledig_web": ("volledig web (n)", "complete web (n)"),
     "volledig_capi": ("volledig face-to-face (n)", "complete face to face (n)"),
@@ -59,6 +60,9 @@ HEADERS: dict[str, tuple[str, str]] = {
 }
 
 
+EXCLUDED_PREFIX = "uitgesloten_"
+
+
 def headers_in(language: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
     """write_report(people=...): the workbook's headers in `language` (nl or en); z-scores of the
     interviewer checks as 'z <header>'."""
@@ -69,6 +73,8 @@ def headers_in(language: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
             return HEADERS[column][which]
         if column.startswith("z_") and column[2:] in HEADERS:
             return "z " + HEADERS[column[2:]][which]
+        if column.startswith(EXCLUDED_PREFIX):  # completes cleaning excluded, per reason
+            return f"{('uitgesloten', 'excluded')[which]}: {column.removeprefix(EXCLUDED_PREFIX)} (n)"
         return column
 
     return lambda frame: frame.rename(columns={c: name(c) for c in frame.columns})

@@ -75,9 +75,42 @@ def test_every_work_report_has_its_headers_in_both_ui_languages(delivered):
     for book in books:
         columns = list(pd.read_csv(book.with_suffix(".csv"), encoding="utf-8-sig", nrows=0).columns)
         unknown = [c for c in columns if c not in HEADERS and c.removeprefix("z_") not in HEADERS
-                   and c not in aapor and not c[:2] in ("RR", "CO", "RE")]
+                   and not c.startswith("uitgesloten_") and c not in aapor and not c[:2] in ("RR", "CO", "RE")]
         assert not unknown, (book.name, unknown)
         header = [c.value for c in next(openpyxl.load_workbook(book, read_only=True).active.iter_rows(max_row=1))]
         assert header == list(headers_in("nl")(pd.DataFrame(columns=columns)).columns), book.name
     english = headers_in("en")(pd.DataFrame(columns=["groep", "doel", "bruikbaar", "z_weet_niet", "RR1"]))
     assert list(english.columns) == ["group", "target (n)", "usable (n)", "z don't know", "RR1"]
+
+
+def test_one_definition_of_a_complete_usable_completes_are_the_delivered_and_weighted_rows(delivered):
+    """The fieldwork report's usable completes, the AAPOR rates on the usable basis, the weights
+    and the delivered .sav count the same respondents; the collected completes less the ones
+    cleaning excluded (by reason) give the usable ones."""
+    import pyreadstat
+
+    cleaned, work = delivered / "cleaned", delivered / "work"
+    progress = pd.read_csv(cleaned / "fieldwork_voortgang.csv", encoding="utf-8-sig").set_index("groep")
+    rates = pd.read_csv(cleaned / "fieldwork_respons.csv", encoding="utf-8-sig")
+    total = rates[rates["breakdown"] == "totaal"].set_index("basis")
+    excluded = pd.read_csv(work / "exclusions.csv", dtype=str)
+    dispositions = pd.read_csv(work / "fieldwork" / "disposities.csv", encoding="utf-8-sig", dtype=str)
+    completes = set(dispositions.loc[dispositions["category"] == "I", "sample_id"])
+    speeders = excluded[excluded["respondent"].isin(completes)]
+    _, meta = pyreadstat.read_sav(str(cleaned / "sid2026.sav"), metadataonly=True)
+    weights = pd.read_csv(work / "weights.csv")
+    diagnostics = pd.read_csv(cleaned / "weging_diagnostiek.csv", encoding="utf-8-sig")
+    weighted_n = diagnostics[(diagnostics["stap"] == diagnostics["stap"].iloc[-1])
+                             & (diagnostics["stratum"] == "totaal")]["n"]
+
+    usable = int(progress.loc["totaal", "bruikbaar"])
+    assert usable == meta.number_rows == len(weights) == int(weighted_n.iloc[0]) == int(total.loc["bruikbaar", "I"])
+    assert int(progress.loc["totaal", "volledig"]) == int(total.loc["verzameld", "I"]) == len(completes)
+    by_reason = [c for c in progress.columns if c.startswith("uitgesloten_")]
+    assert by_reason and int(progress.loc["totaal", by_reason].sum()) == len(speeders) > 0
+    assert {c.removeprefix("uitgesloten_") for c in by_reason} == set(speeders["reason"])
+    assert int(progress.loc["totaal", "volledig"]) - len(speeders) == usable
+    # the usable basis moves the excluded completes to O; RR1 falls accordingly, e stays
+    assert int(total.loc["bruikbaar", "O"]) == int(total.loc["verzameld", "O"]) + len(speeders)
+    assert total.loc["bruikbaar", "RR1"] < total.loc["verzameld", "RR1"]
+    assert total.loc["bruikbaar", "e"] == total.loc["verzameld", "e"]

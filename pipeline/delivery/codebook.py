@@ -16,7 +16,7 @@ import pandas as pd
 
 from pipeline.delivery import spss
 from pipeline.delivery.export import SpssDictionary, SpssVariable
-from pipeline.delivery.labels import label_texts
+from pipeline.delivery.labels import YES, LabelTexts, label_texts
 from pipeline.files import atomic_path, write_text_atomic
 from pipeline.survey.questionnaire import Language, Questionnaire, Variable
 from pipeline.tables import excel_safe
@@ -29,7 +29,6 @@ VARIABLE_COLUMNS = ["positie", "variabele", "bron", "label", "type", "formaat", 
 # procent: of all respondents; geldig_procent: of the valid answers (no missing code), empty for a missing code
 VALUE_COLUMNS = ["variabele", "code", "label", "ontbrekend", "aantal", "procent", "geldig_procent"]
 MRSET_COLUMNS = ["set", "label", "variabelen"]
-KIND_NL = {"numeric": "numeriek", "string": "tekst", "datetime": "datum/tijd"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +42,10 @@ class Codebook:
     variables: pd.DataFrame  # VARIABLE_COLUMNS + vraag_<taal> after "label"
     values: pd.DataFrame  # VALUE_COLUMNS + label_<taal> after "label"
     mrsets: pd.DataFrame  # MRSET_COLUMNS
+    texts: LabelTexts | None = None  # sid's own words in the codebook's language (headings, yes/no, types)
+
+    def text(self, key: str, **fields: str) -> str:
+        return (self.texts or label_texts(self.language)).text(key, **fields)
 
 
 def is_missing(code: float, declared: list) -> bool:
@@ -55,21 +58,24 @@ def is_missing(code: float, declared: list) -> bool:
     return False
 
 
-def missing_text(declared: list) -> str:
+def missing_text(declared: list, texts: LabelTexts | None = None) -> str:
     parts = []
     for entry in declared:
         if isinstance(entry, dict):
-            parts.append(f"{spss.code_text(entry['lo'])} t/m {spss.code_text(entry['hi'])}")
+            parts.append((texts or label_texts("nl")).text("range", lo=spss.code_text(entry["lo"]),
+                                                           hi=spss.code_text(entry["hi"])))
         else:
             parts.append(spss.code_text(float(entry)))
     return ", ".join(parts)
 
 
 def build_codebook(dictionary: SpssDictionary, questionnaire: Questionnaire, data: pd.DataFrame, *,
-                   language: str | Language, sav_name: str) -> Codebook:
+                   language: str | Language, sav_name: str, texts: LabelTexts | None = None) -> Codebook:
     """One row per .sav variable (in .sav order) and one per code; frequencies from `data`
     (the frame the .sav was written from). Loops over variables and codes, never over rows."""
     form_lang = questionnaire.language(language)
+    texts = texts or label_texts(form_lang.code)
+    yes, no = texts.text("yes"), texts.text("no")
     langs = [(lang.code, lang.column) for lang in questionnaire.label_languages]
     n = len(data)
     var_rows, value_rows = [], []
@@ -80,8 +86,8 @@ def build_codebook(dictionary: SpssDictionary, questionnaire: Questionnaire, dat
         choice = _indicator_choice(v, form_var, dictionary)
         questions = {f"vraag_{code}": _question(form_var, choice, full) for code, full in langs}
         row = {"positie": pos, "variabele": v.name, "bron": v.source, "label": v.label, **questions,
-               "type": _type_text(v, form_var), "formaat": v.format, "meetniveau": v.measure,
-               "ontbrekende_codes": missing_text(v.missing),
+               "type": _type_text(v, form_var, texts), "formaat": v.format, "meetniveau": v.measure,
+               "ontbrekende_codes": missing_text(v.missing, texts),
                "routing": (form_var.routing or "") if form_var else "",
                "afleiding": (form_var.calculate or "") if form_var else "",
                "module": "/".join(form_var.group) if form_var else ""}
@@ -89,7 +95,7 @@ def build_codebook(dictionary: SpssDictionary, questionnaire: Questionnaire, dat
         var_rows.append(row)
         if v.kind != "numeric":
             if v.value_labels:  # a text-coded variable (e.g. ISO country codes from coding)
-                _text_codes(v, column, n, langs, value_rows)
+                _text_codes(v, column, n, langs, value_rows, no)
             continue
         found = column.value_counts(dropna=True)
         counts = dict(zip(found.index.astype(float), found.to_numpy()))
@@ -104,7 +110,7 @@ def build_codebook(dictionary: SpssDictionary, questionnaire: Questionnaire, dat
                      for lc, full in langs}
             value_rows.append({"variabele": v.name, "code": _code_text(code),
                                "label": v.value_labels.get(code, ""), **other,
-                               "ontbrekend": "ja" if is_missing(code, v.missing) else "nee",
+                               "ontbrekend": yes if is_missing(code, v.missing) else no,
                                "aantal": count, "procent": round(100 * count / n, 1) if n else 0.0,
                                "geldig_procent": (None if is_missing(code, v.missing) else
                                                   round(100 * count / n_valid, 1) if n_valid else 0.0)})
@@ -118,14 +124,14 @@ def build_codebook(dictionary: SpssDictionary, questionnaire: Questionnaire, dat
         title=dictionary.file_label, sav_name=sav_name, rows=n, language=form_lang.code,
         languages=tuple(c for c, _ in langs), documents=dictionary.documents,
         variables=pd.DataFrame(var_rows, columns=var_cols),
-        values=pd.DataFrame(value_rows, columns=val_cols), mrsets=mrsets)
+        values=pd.DataFrame(value_rows, columns=val_cols), mrsets=mrsets, texts=texts)
 
 
 def _percent(value) -> str:
     return "" if value is None or pd.isna(value) else f"{value:.1f}"
 
 
-def _text_codes(v: SpssVariable, column: pd.Series, n: int, langs, value_rows: list) -> None:
+def _text_codes(v: SpssVariable, column: pd.Series, n: int, langs, value_rows: list, no: str) -> None:
     """Value rows of a string variable with value labels: each labelled code and each other
     code found, with its frequency (the label is the same in every language)."""
     found = column.astype("string").fillna("").value_counts()
@@ -137,7 +143,7 @@ def _text_codes(v: SpssVariable, column: pd.Series, n: int, langs, value_rows: l
         label = v.value_labels.get(code, "")
         value_rows.append({"variabele": v.name, "code": code, "label": label,
                            **{f"label_{lc}": label for lc, _ in langs},
-                           "ontbrekend": "nee", "aantal": count,
+                           "ontbrekend": no, "aantal": count,
                            "procent": round(100 * count / n, 1) if n else 0.0,
                            "geldig_procent": round(100 * count / n_valid, 1) if n_valid else 0.0})
 
@@ -177,17 +183,17 @@ def _code_label(v, choice, choice_labels, code, full, lc) -> str:
     return v.value_labels.get(code, "")  # missing codes: one label (sid.toml), every language
 
 
-def _type_text(v: SpssVariable, form_var: Variable | None) -> str:
-    kind = KIND_NL.get(v.kind, v.kind)
+def _type_text(v: SpssVariable, form_var: Variable | None, texts: LabelTexts) -> str:
+    kind = texts.text(f"kind_{v.kind}") if v.kind in ("numeric", "string", "datetime") else v.kind
     if form_var is None:
-        return f"{kind} (buiten de vragenlijst)"
+        return texts.text("type_outside", kind=kind)
     if form_var.type == "select_multiple":
-        return f"{kind} (0/1-indicator van meerkeuzevraag {form_var.name})"
+        return texts.text("type_indicator", kind=kind, question=form_var.name)
     if form_var.type == "select_one":
-        return f"{kind} (enkele keuze, lijst {form_var.choices.name})"
+        return texts.text("type_single", kind=kind, list=form_var.choices.name)
     if form_var.calculate:
-        return f"{kind} (afgeleid)"
-    return f"{kind} ({form_var.type})"
+        return texts.text("type_derived", kind=kind)
+    return texts.text("type_form", kind=kind, type=form_var.type)
 
 
 def _categorical(v: SpssVariable) -> bool:
@@ -239,12 +245,13 @@ def _code_text(code: float) -> str:
 def write_codebook_xlsx(codebook: Codebook, target: Path) -> None:
     """Sheets `variabelen`, `waarden`, `meerkeuzesets`, `over`; text cells are Excel-safe and never
     formulas."""
-    about = pd.DataFrame([("titel", codebook.title), ("bestand", codebook.sav_name),
-                          ("respondenten", codebook.rows), ("variabelen", len(codebook.variables)),
-                          ("taal van de labels", codebook.language),
-                          ("talen van de vragenlijst", ", ".join(codebook.languages)),
-                          *[("document", d) for d in codebook.documents]],
-                         columns=["gegeven", "waarde"]).astype({"waarde": str})
+    t = codebook.text
+    about = pd.DataFrame([(t("about_title"), codebook.title), (t("about_file"), codebook.sav_name),
+                          (t("about_rows"), codebook.rows), (t("about_variables"), len(codebook.variables)),
+                          (t("about_language"), codebook.language),
+                          (t("about_languages"), ", ".join(codebook.languages)),
+                          *[(t("about_document"), d) for d in codebook.documents]],
+                         columns=[t("about_item"), t("about_value")]).astype({t("about_value"): str})
     sheets = [("variabelen", codebook.variables), ("waarden", codebook.values),
               ("meerkeuzesets", codebook.mrsets), ("over", about)]
     with atomic_path(target) as tmp:
@@ -287,62 +294,67 @@ by_variable = _by_variable
 
 
 def write_codebook_html(codebook: Codebook, target: Path) -> None:
-    """One self-contained HTML file (inline CSS, no scripts, no links out), Dutch headings."""
+    """One self-contained HTML file (inline CSS, no scripts, no links out), headings in the codebook's
+    language (delivery/labels.py)."""
     e = html.escape
     vars_ = codebook.variables
     values = _by_variable(codebook.values)
     q_cols = [f"vraag_{c}" for c in codebook.languages]
+    t = codebook.text
     out = ["<!DOCTYPE html>", f'<html lang="{e(codebook.language)}"><head><meta charset="utf-8">',
-           f"<title>Codeboek {e(codebook.title)}</title><style>{_CSS}</style></head><body>",
-           f"<h1>Codeboek: {e(codebook.title)}</h1>",
-           f'<p>Bestand <code>{e(codebook.sav_name)}</code>: {codebook.rows} respondenten, '
-           f'{len(vars_)} variabelen. Labels in taal <code>{e(codebook.language)}</code>; '
-           f'vraagteksten in {", ".join(e(c) for c in codebook.languages)}.</p>',
-           "<h2>Overzicht</h2>", '<table id="overzicht"><thead><tr><th>#</th><th>Variabele</th>'
-           "<th>Label</th><th>Type</th><th>Formaat</th></tr></thead><tbody>"]
+           f"<title>{e(t('cb_title'))} {e(codebook.title)}</title><style>{_CSS}</style></head><body>",
+           f"<h1>{e(t('cb_title'))}: {e(codebook.title)}</h1>",
+           "<p>" + e(t("cb_intro", file="\x00", rows=str(codebook.rows), variables=str(len(vars_)),
+                       language="\x01", languages=", ".join(codebook.languages))).replace(
+               "\x00", f"<code>{e(codebook.sav_name)}</code>").replace(
+               "\x01", f"<code>{e(codebook.language)}</code>") + "</p>",
+           f"<h2>{e(t('cb_overview'))}</h2>", f'<table id="overzicht"><thead><tr><th>#</th><th>{e(t("cb_variable"))}</th>'
+           f"<th>{e(t('cb_label'))}</th><th>{e(t('cb_type'))}</th><th>{e(t('cb_format'))}</th></tr></thead><tbody>"]
     for row in vars_.itertuples(index=False):
         out.append(f'<tr><td class="n">{row.positie}</td><td><a href="#var-{e(row.variabele)}">'
                    f"<code>{e(row.variabele)}</code></a></td><td>{e(row.label)}</td>"
                    f"<td>{e(row.type)}</td><td>{e(row.formaat)}</td></tr>")
     out.append("</tbody></table>")
     if len(codebook.mrsets):
-        out.append('<h2>Meerkeuzesets</h2><table id="meerkeuzesets"><thead><tr><th>Set</th>'
-                   "<th>Label</th><th>Variabelen</th></tr></thead><tbody>")
+        out.append(f'<h2>{e(t("cb_mrsets"))}</h2><table id="meerkeuzesets"><thead><tr><th>{e(t("cb_set"))}</th>'
+                   f"<th>{e(t('cb_label'))}</th><th>{e(t('cb_variables'))}</th></tr></thead><tbody>")
         for s in codebook.mrsets.itertuples(index=False):
             out.append(f"<tr><td><code>{e(s.set)}</code></td><td>{e(s.label)}</td>"
                        f"<td><code>{e(s.variabelen)}</code></td></tr>")
         out.append("</tbody></table>")
-    out.append("<h2>Variabelen</h2>")
+    out.append(f"<h2>{e(t('cb_variables'))}</h2>")
     records = vars_.to_dict("records")
+    code_facts = ("routing", "afleiding")
     for rec in records:
         name = rec["variabele"]
         out.append(f'<section class="variabele" id="var-{e(name)}" data-variabele="{e(name)}">')
         out.append(f'<h3><code>{e(name)}</code> <span class="label">{e(rec["label"])}</span></h3><dl>')
         for col, lc in zip(q_cols, codebook.languages):
             if rec[col]:
-                out.append(f'<dt>Vraag ({e(lc)})</dt><dd lang="{e(lc)}">{e(rec[col])}</dd>')
-        facts = [("Type", rec["type"]), ("Formaat", rec["formaat"]), ("Meetniveau", rec["meetniveau"]),
-                 ("Ontbrekende codes", rec["ontbrekende_codes"]), ("Routing (gesteld als)", rec["routing"]),
-                 ("Afleiding (berekening)", rec["afleiding"]), ("Module", rec["module"]),
-                 ("Geldig", rec["geldig"]), ("Ontbrekend (codes)", rec["ontbrekend"]),
-                 ("Leeg", rec["leeg"]), ("Verschillende antwoorden", rec["verschillend"]),
-                 ("Minimum", rec["minimum"]), ("Maximum", rec["maximum"]), ("Gemiddelde", rec["gemiddelde"])]
-        for label, value in facts:
+                out.append(f'<dt>{e(t("cb_question", language=lc))}</dt><dd lang="{e(lc)}">{e(rec[col])}</dd>')
+        facts = [("type", "cb_type"), ("formaat", "cb_format"), ("meetniveau", "cb_measure"),
+                 ("ontbrekende_codes", "cb_missing_codes"), ("routing", "cb_routing"), ("afleiding", "cb_derived"),
+                 ("module", "cb_module"), ("geldig", "cb_valid"), ("ontbrekend", "cb_missing_n"),
+                 ("leeg", "cb_empty"), ("verschillend", "cb_distinct"), ("minimum", "cb_minimum"),
+                 ("maximum", "cb_maximum"), ("gemiddelde", "cb_mean")]
+        for column, key in facts:
+            value = rec[column]
             if value not in ("", None) and not (isinstance(value, float) and np.isnan(value)):
-                tag = "code" if label in ("Routing (gesteld als)", "Afleiding (berekening)") else "span"
-                out.append(f"<dt>{label}</dt><dd><{tag}>{e(str(value))}</{tag}></dd>")
+                tag = "code" if column in code_facts else "span"
+                out.append(f"<dt>{e(t(key))}</dt><dd><{tag}>{e(str(value))}</{tag}></dd>")
         out.append("</dl>")
         if name in values:
-            head = "".join(f"<th>Label ({e(lc)})</th>" for lc in codebook.languages
+            head = "".join(f"<th>{e(t('cb_label'))} ({e(lc)})</th>" for lc in codebook.languages
                            if lc != codebook.language)
-            out.append(f'<table class="waarden"><thead><tr><th>Code</th><th>Label</th>{head}'
-                       "<th>Ontbrekend</th><th>Aantal</th><th>% van allen</th><th>Geldig %</th></tr></thead><tbody>")
+            out.append(f'<table class="waarden"><thead><tr><th>{e(t("cb_code"))}</th><th>{e(t("cb_label"))}</th>{head}'
+                       f"<th>{e(t('cb_missing'))}</th><th>{e(t('cb_count'))}</th><th>{e(t('cb_pct_all'))}</th>"
+                       f"<th>{e(t('cb_pct_valid'))}</th></tr></thead><tbody>")
             for val in values[name]:
-                others = "".join(f"<td>{e(val[f'label_{lc}'])}</td>" for lc in codebook.languages
+                others = "".join(f'<td lang="{e(lc)}">{e(val[f"label_{lc}"])}</td>' for lc in codebook.languages
                                  if lc != codebook.language)
-                cls = ' class="ontbrekend"' if val["ontbrekend"] == "ja" else ""
+                cls = ' class="ontbrekend"' if val["ontbrekend"] in YES else ""
                 out.append(f'<tr{cls}><td class="n">{e(val["code"])}</td><td>{e(val["label"])}</td>'
-                           f'{others}<td>{val["ontbrekend"]}</td><td class="n">{val["aantal"]}</td>'
+                           f'{others}<td>{e(val["ontbrekend"])}</td><td class="n">{val["aantal"]}</td>'
                            f'<td class="n">{val["procent"]:.1f}</td>'
                            f'<td class="n">{_percent(val["geldig_procent"])}</td></tr>')
             out.append("</tbody></table>")

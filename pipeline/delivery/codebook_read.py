@@ -13,6 +13,7 @@ import pandas as pd
 
 from pipeline.delivery import spss
 from pipeline.delivery.ddi import NS, XML_LANG
+from pipeline.delivery.labels import YES
 
 
 def code_text(value) -> str:
@@ -52,7 +53,7 @@ def codebook_from_xlsx(path: Path) -> dict:
     value_labels, missing = {}, {}
     for name, group in labelled.groupby("variabele", sort=False):
         value_labels[name] = dict(zip(group["code"].map(code_text), group["label"]))
-        missing[name] = set(group.loc[group["ontbrekend"] == "ja", "code"].map(code_text))
+        missing[name] = set(group.loc[group["ontbrekend"].isin(YES), "code"].map(code_text))
     return {"names": list(variables["variabele"]), "labels": dict(zip(variables["variabele"], variables["label"])),
             "formats": dict(zip(variables["variabele"], variables["formaat"])),
             "value_labels": value_labels, "missing": missing}
@@ -125,7 +126,7 @@ def codebook_from_html(path: Path) -> dict:
     for name, rows in parser.values.items():
         labelled = [r for r in rows if r[1] != ""]
         value_labels[name] = {code_text(r[0]): r[1] for r in labelled}
-        missing[name] = {code_text(r[0]) for r in labelled if r[-4] == "ja"}  # ..., ontbrekend, aantal, %, geldig %
+        missing[name] = {code_text(r[0]) for r in labelled if r[-4] in YES}  # ..., ontbrekend, aantal, %, geldig %
     return {"names": names, "labels": {row[1]: row[2] for row in parser.overview},
             "formats": {row[1]: row[4] for row in parser.overview},
             "value_labels": value_labels, "missing": missing}

@@ -16,8 +16,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from pipeline import workdir
 from pipeline.delivery.codebook import Codebook, build_codebook, write_codebook_html, write_codebook_xlsx
 from pipeline.delivery.ddi import write_ddi
+from pipeline.delivery.labels import LabelTexts, label_texts
 from pipeline.delivery.spss import code_text, missing_mask
 from pipeline.files import atomic_path, sha256, write_text_atomic
 from pipeline.privacy import DeliveryPrivacy, scrub_table
@@ -48,27 +50,30 @@ def codebook_names(lang: str) -> tuple[str, str]:
 
 
 def write_delivery(project: Project, questionnaire: Questionnaire, exported, language: Language,
-                   privacy: DeliveryPrivacy, others: tuple = ()) -> DeliveryFiles:
+                   privacy: DeliveryPrivacy, others: tuple = (), texts: LabelTexts | None = None) -> DeliveryFiles:
     """`exported` is the ExportResult (with the dictionary and the frame the .sav holds); `others`
-    the (language, dictionary) of each other label language: a codebook each."""
+    the (language, dictionary, texts) of each other label language: a codebook each. `texts`: sid's
+    own words in the delivery's first language (README, codebook headings)."""
+    texts = texts or label_texts(language.code)
     folder = project.cleaned
     data, dictionary = exported.data, exported.dictionary
     codebook = build_codebook(dictionary, questionnaire, data, language=language,
-                              sav_name=project.sav_path.name)
+                              sav_name=project.sav_path.name, texts=texts)
     written = [write_data_csv(data, folder / f"{project.name}.csv"),
                write_data_parquet(data, dictionary, folder / f"{project.name}.parquet")]
     write_codebook_html(codebook, folder / CODEBOOK_HTML)
     write_codebook_xlsx(codebook, folder / CODEBOOK_XLSX)
     write_ddi(codebook, folder / ddi_name(project), study_id=project.name, sav_sha256=sha256(project.sav_path))
     written += [folder / CODEBOOK_HTML, folder / CODEBOOK_XLSX, folder / ddi_name(project)]
-    for other, other_dictionary in others:
-        book = build_codebook(other_dictionary, questionnaire, data, language=other, sav_name=project.sav_path.name)
+    for other, other_dictionary, other_texts in others:
+        book = build_codebook(other_dictionary, questionnaire, data, language=other, sav_name=project.sav_path.name,
+                              texts=other_texts)
         html, xlsx = codebook_names(other.code)
         write_codebook_html(book, folder / html)
         write_codebook_xlsx(book, folder / xlsx)
         written += [folder / html, folder / xlsx]
     written += write_reconciliation_summary(project)
-    write_text_atomic(folder / README, readme_text(project, codebook, privacy))
+    write_text_atomic(folder / README, readme_text(project, codebook, privacy, texts))
     written.append(folder / README)
     return DeliveryFiles(codebook, tuple(written))
 
@@ -176,87 +181,58 @@ def write_reconciliation_summary(project: Project) -> list[Path]:
     return write_report(scrub_table(reconciliation_summary(rec)), project.cleaned / RECONCILIATION, "afstemming")
 
 
-def readme_text(project: Project, codebook: Codebook, privacy: DeliveryPrivacy) -> str:
-    """A short README in Dutch for ABB: what each file is, how to check the delivery; what it says
-    about ids comes from what the run did (`privacy`)."""
+def readme_text(project: Project, codebook: Codebook, privacy: DeliveryPrivacy, texts: LabelTexts | None = None) -> str:
+    """A short README for ABB in the delivery's first language (sid's label table): what each file
+    is, how to check the delivery; what it says about ids comes from what the run did (`privacy`)."""
+    texts = texts or label_texts(codebook.language)
+    t = texts.text
     name = project.name
-    missing = ", ".join(f"{c.code} {c.label}" for c in project.missing.codes)
+    missing = ", ".join(f"{code} {label}" for code, label in texts.missing_labels(project.missing).items())
     files = [
-        (f"{name}.sav", "De data voor SPSS, met variabele- en waardelabels in de eerste taal van de levering; "
-                        "de documenten (DISPLAY DOCUMENTS) zeggen welk gewicht en hoe te gebruiken."),
-        (f"{name}.sps", "Syntax bij het .sav-bestand: de meerkeuzevragen als multiple-response sets."),
-        (f"{name}_labels_", "Per andere taal: syntax die hetzelfde .sav-bestand van labels in die taal voorziet."),
-        ("codebook_", "Per andere taal: het codeboek met de labels in die taal (.html en .xlsx)."),
-        (f"{name}.csv", "Dezelfde data als tekst (UTF-8, komma, codes zoals in het .sav)."),
-        (f"{name}.parquet", "Dezelfde data voor R (arrow) en Python (pandas): labels als categorieën, "
-                            "ontbrekende codes als null (de codes in <variabele>_code)."),
-        (CODEBOOK_HTML, "Het codeboek om te lezen: elke variabele met de vraagtekst in elke taal van de "
-                        "vragenlijst, type, codes en labels, frequenties (ook van de ontbrekende codes), "
-                        "de routing en de berekening van afgeleide variabelen."),
-        (CODEBOOK_XLSX, "Hetzelfde codeboek in Excel (bladen variabelen, waarden, meerkeuzesets, over)."),
-        (ddi_name(project), "Hetzelfde codeboek als DDI-Codebook 2.5 (voor archivering)."),
-        ("cleaning_log.csv", "Elke cel die bij het opschonen veranderde (stap, regel, respondent, "
-                             "variabele, oud, nieuw)."),
-        ("validation_summary", "Het validatierapport per regel (.csv en .xlsx); validation_failures: "
-                               "elke resterende fout of waarschuwing."),
-        (RECONCILIATION, "Hoeveel records per bron behouden, samengevoegd of uitgesloten werden en "
-                         "waarom (.csv en .xlsx; aantallen, geen steekproefnummers)."),
-        ("pii_scrubbed.csv", "Per variabele hoeveel open antwoorden persoonsgegevens bevatten die "
-                             "vervangen werden (aantallen, nooit de gegevens zelf)."),
-        ("manifest.json", "De sha256-controlesom van elk bestand van deze levering."),
-        ("fieldwork_report.html", "Het veldwerkrapport (één bestand, zonder interviewerdetails): "
-                                  "voortgang per herkomstgroep, AAPOR-responscijfers per groep en modus, "
-                                  "de weging."),
-        ("fieldwork_respons", "De AAPOR-responscijfers (RR1-RR6, COOP, REF, CON) per herkomstgroep, "
-                              "gemeente en modus (.csv en .xlsx)."),
-        ("fieldwork_voortgang", "De voortgang per herkomstgroep tegenover de doelen (.csv en .xlsx)."),
-        ("weging_", "De weging: diagnostiek (design-effect van Kish, efficiëntie, min/max/CV), de "
-                    "marges tegenover de populatie en de convergentie (.csv en .xlsx)."),
+        (f"{name}.sav", t("readme_sav")), (f"{name}.sps", t("readme_sps")),
+        (f"{name}_labels_", t("readme_labels")), ("codebook_", t("readme_codebooks")),
+        (f"{name}.csv", t("readme_csv")), (f"{name}.parquet", t("readme_parquet")),
+        (CODEBOOK_HTML, t("readme_codebook")), (CODEBOOK_XLSX, t("readme_codebook_xlsx")),
+        (ddi_name(project), t("readme_ddi")), ("cleaning_log.csv", t("readme_cleaning_log")),
+        ("validation_summary", t("readme_validation")), (RECONCILIATION, t("readme_reconciliation")),
+        ("pii_scrubbed.csv", t("readme_pii")), ("manifest.json", t("readme_manifest")),
+        ("fieldwork_report.html", t("readme_fieldwork")), ("fieldwork_respons", t("readme_rates")),
+        ("fieldwork_voortgang", t("readme_progress")), ("weging_", t("readme_weights")),
+        (workdir.TABLES, t("readme_tables")),
     ]
     present = {p.name for p in project.cleaned.iterdir() if p.is_file()}
-    files = [(f, t) for f, t in files if f in (CODEBOOK_HTML, CODEBOOK_XLSX, "manifest.json")
-             or any(name.startswith(f) for name in present)]
+    # the weighted tables are made from the written .sav, after this README: named when configured
+    files = [(f, text) for f, text in files if f in (CODEBOOK_HTML, CODEBOOK_XLSX, "manifest.json")
+             or any(name.startswith(f) for name in present) or (f == workdir.TABLES and project.tables is not None)]
     described = tuple(f for f, _ in files) + ("validation_failures",)
     others = sorted(p.name for p in project.cleaned.iterdir() if p.is_file() and not p.name.startswith(".")
                     and p.name != README and not p.name.startswith(described))
     width = max(len(f) for f, _ in files) + 2
+
+    def heading(text: str) -> list[str]:
+        return [text, "-" * len(text)]
+
     lines = [codebook.title, "=" * len(codebook.title), ""]
-    for notice in privacy.notices:  # first, before anything else: a demo, ids not pseudonymised
+    for notice in privacy.notices(t):  # first, before anything else: a demo, ids not pseudonymised
         lines += textwrap.wrap(notice, 100) + [""]
-    lines += [f"Levering van de opgeschoonde data: {codebook.rows} respondenten, "
-              f"{len(codebook.variables)} variabelen.", "", "Bestanden", "---------"]
+    lines += [t("readme_rows", rows=str(codebook.rows), variables=str(len(codebook.variables))), "",
+              *heading(t("readme_files"))]
     for file, text in files:
         wrapped = textwrap.wrap(text, 100 - width)
         lines.append(file.ljust(width) + wrapped[0])
         lines += [" " * width + more for more in wrapped[1:]]
     if others:
-        lines += ["", "Verder: " + ", ".join(others) + "."]
+        lines += ["", t("readme_more", files=", ".join(others))]
     lines += [
-        "",
-        "Privacy",
-        "-------",
-        *textwrap.wrap(privacy.id_text, 100),
-        *textwrap.wrap("Namen, adressen, rijksregisternummers, telefoonnummers, e-mailadressen"
-                       + (" en steekproefnummers zitten niet in deze levering; de koppeltabel blijft bij "
-                          "het veldwerkbureau." if privacy.pseudonymised else " zitten niet in deze levering."), 100),
-        "In open antwoorden zijn persoonsgegevens vervangen door een label: [RRN] rijksregisternummer,",
-        "[BIS] BIS-nummer, [IBAN] bankrekeningnummer, [TEL] telefoonnummer, [E-MAIL] e-mailadres,",
-        "[URL] webadres. Een telefoon- of rijksregisternummer dat als getal in een numerieke vraag",
-        "werd ingevuld, is bij het opschonen ongeldig (-4) gemaakt (stap personal_data in cleaning_log.csv).",
-        "",
-        "Ontbrekende waarden",
-        "-------------------",
+        "", *heading(t("readme_privacy")),
+        *textwrap.wrap(privacy.id_text(t), 100),
+        *textwrap.wrap(t("readme_no_ids" if privacy.pseudonymised else "readme_no_ids_plain"), 100),
+        *textwrap.wrap(t("readme_scrubbed"), 100),
+        "", *heading(t("readme_missing")),
         f"{missing}.",
-        "In SPSS gedeclareerd als user-missing; tekstvariabelen zijn leeg als er geen antwoord is.",
-        "In de CSV-bestanden begint een open antwoord dat met = + - of @ begint met een ' (zodat Excel",
-        "het niet als formule uitvoert); het .sav en het Parquet-bestand bevatten het ongewijzigd.",
-        "",
-        "Controle bij ontvangst",
-        "----------------------",
-        "    sid verify <deze map>",
-        "controleert de controlesommen uit manifest.json, dat er geen bestanden ontbreken of bij",
-        "gekomen zijn, dat het .sav overeenkomt met het codeboek (variabelen, labels, codes), en dat",
-        "er geen identificerende kolom en geen persoonsgegeven (rijksregister-, BIS-, telefoon-,",
-        "rekeningnummer, e-mail- of webadres) in een bestand staat. Exitcode 0 = in orde, 1 = niet in orde.",
+        *textwrap.wrap(t("readme_missing_how"), 100),
+        "", *heading(t("readme_check")),
+        "    " + t("readme_verify"),
+        *textwrap.wrap(t("readme_verify_what"), 100),
     ]
     return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.delivery.codebook import Codebook, by_variable
+from pipeline.delivery.labels import KINDS, NO, YES
 from pipeline.files import atomic_path
 
 NS = "ddi:codebook:2_5"
@@ -40,7 +41,7 @@ def ddi_tree(codebook: Codebook, *, study_id: str, sav_sha256: str | None = None
                                        XML_LANG: codebook.language})
     doc = _sub(root, "docDscr")
     cit = _sub(doc, "citation")
-    _sub(_sub(cit, "titlStmt"), "titl", f"Codeboek: {codebook.title}")
+    _sub(_sub(cit, "titlStmt"), "titl", f"{codebook.text('cb_title')}: {codebook.title}")
     _sub(_sub(cit, "prodStmt"), "software", "sid", version=__version__)
 
     stdy = _sub(root, "stdyDscr")
@@ -77,13 +78,13 @@ def ddi_tree(codebook: Codebook, *, study_id: str, sav_sha256: str | None = None
 
 
 def _var(parent: ET.Element, rec: dict, vid: str, codebook: Codebook, values) -> None:
-    kind = rec["type"].split(" ", 1)[0]
-    categorical = values is not None and any(val["ontbrekend"] == "nee" for val in values)
+    kind = KINDS.get(rec["type"].split(" (", 1)[0], "other")
+    categorical = values is not None and any(val["ontbrekend"] in NO for val in values)
     attrs = {"ID": vid, "name": rec["variabele"], "files": "F1",
              "intrvl": "contin" if rec["meetniveau"] == "scale" and not categorical else "discrete",
              "nature": {"nominal": "nominal", "ordinal": "ordinal", "scale": "interval"}[rec["meetniveau"]],
              "representationType": "code" if categorical else
-             {"numeriek": "numeric", "tekst": "text", "datum/tijd": "datetime"}.get(kind, "other")}
+             {"numeric": "numeric", "string": "text", "datetime": "datetime"}.get(kind, "other")}
     var = _sub(parent, "var", **attrs)
     _sub(var, "labl", rec["label"], level="variable")
     for lc in codebook.languages:
@@ -92,22 +93,22 @@ def _var(parent: ET.Element, rec: dict, vid: str, codebook: Codebook, values) ->
             qstn = _sub(var, "qstn", **{"ID": f"{vid}Q{lc}"})
             qstn.set(XML_LANG, lc)
             _sub(qstn, "qstnLit", text)
-    missing = [val["code"] for val in values or () if val["ontbrekend"] == "ja"]
+    missing = [val["code"] for val in values or () if val["ontbrekend"] in YES]
     if missing:
         inv = _sub(var, "invalrng")
         for code in missing:
             _sub(inv, "item", VALUE=code)
     if rec["routing"]:
         _sub(var, "universe", rec["routing"], clusion="I")
-    if kind in ("numeriek", "tekst", "datum/tijd"):
+    if kind in ("numeric", "string", "datetime"):
         _sub(var, "sumStat", rec["geldig"], type="vald")
         _sub(var, "sumStat", int(rec["ontbrekend"] or 0) + int(rec["leeg"] or 0), type="invd")
     for stat, ddi_type in (("minimum", "min"), ("maximum", "max"), ("gemiddelde", "mean")):
-        if rec[stat] not in ("", None) and kind == "numeriek":
+        if rec[stat] not in ("", None) and kind == "numeric":
             _sub(var, "sumStat", rec[stat], type=ddi_type)
     if values is not None:
         for val in values:
-            cat = _sub(var, "catgry", missing="Y" if val["ontbrekend"] == "ja" else "N")
+            cat = _sub(var, "catgry", missing="Y" if val["ontbrekend"] in YES else "N")
             _sub(cat, "catValu", val["code"])
             _sub(cat, "labl", val["label"], level="category")
             for lc in codebook.languages:
@@ -118,12 +119,12 @@ def _var(parent: ET.Element, rec: dict, vid: str, codebook: Codebook, values) ->
             _sub(cat, "catStat", val["aantal"], type="freq")
     if rec["afleiding"]:
         der = _sub(var, "derivation")
-        _sub(der, "drvdesc", "Berekend in de vragenlijst (XLSForm calculate).")
+        _sub(der, "drvdesc", codebook.text("ddi_derived"))
         _sub(der, "drvcmd", rec["afleiding"], syntax="XLSForm")
     fmt = rec["formaat"]
     _sub(var, "varFormat", fmt, type="character" if fmt.startswith("A") else "numeric",
          formatname=fmt.rstrip("0123456789."), schema="SPSS",
-         category="date" if kind == "datum/tijd" else "other")
+         category="date" if kind == "datetime" else "other")
     if rec["module"]:
         _sub(var, "notes", f"Module: {rec['module']}")
 

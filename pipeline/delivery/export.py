@@ -223,9 +223,9 @@ def spss_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *, language: s
     documents = tuple(spss.clip_bytes(line, spss.MAX_DOCUMENT_LINE_BYTES) for line in (
         f"{title}",
         *(line for note in notes for line in textwrap.wrap(note, 76)),  # whole, over several lines
-        f"Vragenlijst {questionnaire.form_id} versie {questionnaire.version}",
-        f"Labels in taal: {lang}",
-        f"Gemaakt met sid {__version__}",
+        texts.text("doc_form", form=questionnaire.form_id, version=str(questionnaire.version)),
+        texts.text("doc_language", language=lang),
+        texts.text("doc_made", version=__version__),
     ))
     renamed = {s["wanted"]: n for s, n in zip(specs, names) if s["wanted"] != n}
     dictionary = SpssDictionary(tuple(variables), title_cut, documents, mrsets, renamed)
@@ -288,13 +288,15 @@ def check_sav(path: Path, dictionary: SpssDictionary) -> list[str]:
     return problems
 
 
-def mrsets_syntax(dictionary: SpssDictionary, sav_name: str, title: str) -> str:
-    """Companion syntax: a short header and the MRSETS definitions of the select_multiple questions."""
+def mrsets_syntax(dictionary: SpssDictionary, sav_name: str, title: str, texts: LabelTexts | None = None) -> str:
+    """Companion syntax: a short header (in the delivery's language) and the MRSETS definitions of
+    the select_multiple questions."""
+    texts = texts or label_texts("nl")
     lines = [
         f"* {title}.",
-        f"* Syntax bij {sav_name} (gemaakt met sid {__version__}).",
-        "* Open eerst het .sav-bestand; deze syntax definieert de meerkeuzevragen",
-        "* (select_multiple) als multiple-response sets: 1 = gekozen.",
+        f"* {texts.text('sps_made', sav=sav_name, version=__version__)}",
+        f"* {texts.text('sps_how')}",
+        f"* {texts.text('sps_sets')}",
         f"* GET FILE={spss.syntax_quote(sav_name)}.",
         "",
     ]

@@ -3,6 +3,8 @@ the labelled .sav and .sps, CSV and Parquet copies, codebook, DDI, README for AB
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from pipeline import workdir
@@ -48,7 +50,7 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
     language = questionnaire.language(project.export.languages[0] if project.export.languages else project.language)
     texts = label_texts(language.code, project.export.labels)
     targets = plan(questionnaire, project.coding) if project.coding is not None else ()
-    conventions = _conventions(project, targets, delivered, key, privacy.notices)
+    conventions = _conventions(project, targets, delivered, key)
     # the coded columns' codes (and their classification's labels, relabelled per language): found once
     coded = export_metadata(project.coding, questionnaire, delivered)[1] if project.coding is not None else None
     exported = _export(project, questionnaire, delivered, key, privacy, language, texts, conventions, targets, coded)
@@ -63,16 +65,18 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
                                                   other_texts, conventions, targets, coded)
         translations.same_data(exported.data, data, other.code)
         text = translations.label_syntax(exported.dictionary, dictionary, lang=other.code, language=other.column,
-                                         sav_name=project.sav_path.name, sps_name=project.sps_path.name)
+                                         sav_name=project.sav_path.name, sps_name=project.sps_path.name,
+                                         texts=other_texts)
         translations.write_label_syntax(project.cleaned / translations.labels_name(project.name, other.code), text)
-        others.append((other, dictionary))
-    write_delivery(project, questionnaire, exported, language, privacy, others=tuple(others))
+        others.append((other, dictionary, other_texts))
+    write_delivery(project, questionnaire, exported, language, privacy, others=tuple(others), texts=texts)
     return exported
 
 
-def _conventions(project: Project, targets: tuple[Target, ...], delivered: pd.DataFrame, key: str,
-                 notes: tuple[str, ...]) -> spss_conventions.Conventions:
-    """The coded columns (kind, the column each follows), the weights and the documents' notes."""
+def _conventions(project: Project, targets: tuple[Target, ...], delivered: pd.DataFrame, key: str
+                 ) -> spss_conventions.Conventions:
+    """The coded columns (kind, the column each follows) and the weights (the documents' notes are
+    added per label language)."""
     coded, anchors = {}, {}
     for target in targets:
         if target.column and target.column in delivered.columns:
@@ -84,7 +88,7 @@ def _conventions(project: Project, targets: tuple[Target, ...], delivered: pd.Da
     return spss_conventions.Conventions(
         key=key, coded=coded, anchors={c: a for c, a in anchors.items() if a},
         weights=tuple(w for w in (WEIGHT, WEIGHT_POPULATION) if w in delivered.columns),
-        occupation_titles=_occupation_titles(project), notes=notes, sps_name=project.sps_path.name)
+        occupation_titles=_occupation_titles(project), sps_name=project.sps_path.name)
 
 
 def _occupation_titles(project: Project) -> dict[str, dict[int, str]]:
@@ -113,8 +117,9 @@ def _export(project: Project, questionnaire: Questionnaire, delivered: pd.DataFr
     data, dictionary, warnings = labelled_dictionary(project, questionnaire, delivered, key, privacy,
                                                      language, texts, conventions, targets, coded)
     write_sav(data, dictionary, project.sav_path)
-    title = privacy.label_prefix + project.title
-    write_text_atomic(project.sps_path, mrsets_syntax(dictionary, project.sav_path.name, title), encoding="utf-8")
+    title = privacy.label_prefix(texts.text) + project.title
+    write_text_atomic(project.sps_path, mrsets_syntax(dictionary, project.sav_path.name, title, texts),
+                      encoding="utf-8")
     return ExportResult(sav=project.sav_path, sps=project.sps_path, rows=len(data), columns=data.shape[1],
                         renamed=dictionary.renamed, warnings=warnings, dictionary=dictionary, data=data)
 
@@ -132,8 +137,10 @@ def labelled_dictionary(project: Project, questionnaire: Questionnaire, delivere
             labels[target.column] = coded_label(question, target.kind, texts)
             labels.update({name: coded_label(question, kind, texts)
                            for name, kind in target.companions if name in delivered.columns})
+    notes = privacy.notices(texts.text)  # in this label language
     data, dictionary, warnings = spss_frame(delivered, questionnaire, language=language, key=key,
-                                            title=privacy.label_prefix + project.title, labels=labels,
-                                            value_labels=value_labels, notes=privacy.notices, texts=texts)
-    data, dictionary = spss_conventions.apply(data, dictionary, questionnaire, conventions, texts)
+                                            title=privacy.label_prefix(texts.text) + project.title, labels=labels,
+                                            value_labels=value_labels, notes=notes, texts=texts)
+    data, dictionary = spss_conventions.apply(data, dictionary, questionnaire, replace(conventions, notes=notes),
+                                              texts)
     return data, dictionary, warnings

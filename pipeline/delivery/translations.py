@@ -10,14 +10,9 @@ import pandas as pd
 from pipeline import __version__
 from pipeline.delivery import spss
 from pipeline.delivery.export import SpssDictionary
+from pipeline.delivery.labels import LabelTexts, label_texts
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import write_text_atomic
-
-_HEADER = {
-    "nl": ("Labels in het {language} voor {sav}.", "Open eerst het .sav-bestand (en {sps}), run dan deze syntax."),
-    "fr": ("Étiquettes en {language} pour {sav}.", "Ouvrez d'abord le fichier .sav (et {sps}), puis exécutez cette syntaxe."),
-    "en": ("Labels in {language} for {sav}.", "Open the .sav file first (and run {sps}), then run this syntax."),
-}
 
 
 def labels_name(survey: str, lang: str) -> str:
@@ -32,15 +27,15 @@ def same_data(main: pd.DataFrame, other: pd.DataFrame, lang: str) -> None:
 
 
 def label_syntax(main: SpssDictionary, other: SpssDictionary, *, lang: str, language: str, sav_name: str,
-                 sps_name: str) -> str:
+                 sps_name: str, texts: LabelTexts | None = None) -> str:
     """SPSS syntax that gives the .sav written with `main` the labels of `other` (same variables)."""
     if [v.name for v in main.variables] != [v.name for v in other.variables]:
         raise SidError(ErrorCode.EXPORT_MISMATCH, f"the variables in label language {lang!r} differ from the main .sav",
                        fix="This is a bug in sid; please report it with the form.")
-    head, how = _HEADER.get(lang, _HEADER["en"])
+    texts = texts or label_texts(lang)  # sid's words in that language, with the project's overrides
     q = spss.syntax_quote
-    lines = [f"* {head.format(language=language, sav=sav_name)}",
-             f"* {how.format(sps=sps_name)}",
+    lines = [f"* {texts.text('labels_head', language=language, sav=sav_name)}",
+             f"* {texts.text('labels_how', sps=sps_name)}",
              f"* sid {__version__}.",
              f"* GET FILE={q(sav_name)}.", "",
              f"FILE LABEL {q(other.file_label)}.", "", "VARIABLE LABELS"]

@@ -19,6 +19,7 @@ stated in every table.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -180,6 +181,36 @@ def rates(counts: pd.Series | dict, e: float) -> dict[str, float]:
 
 
 RATE_COLUMNS = ("breakdown", "group", "units", *CATEGORIES, "e", *RATES)
+EXCLUDED_CODE = "2.30"  # a complete whose interview cleaning excluded: an eligible non-interview, other (O)
+BASES = ("verzameld", "bruikbaar")  # completes as collected; usable completes after cleaning
+
+
+def usable_dispositions(dispositions: pd.DataFrame, excluded: Mapping[str, str]) -> pd.DataFrame:
+    """The dispositions after cleaning: a complete (I) whose interview cleaning excluded
+    (`excluded`: sample id → reason, e.g. a speeder) gave no usable interview, so it counts as an
+    eligible non-interview of category O (code 2.30), its reason in `uitgesloten`. Other units
+    are as collected: a partial or break-off that cleaning excluded was no complete anyway."""
+    out = dispositions.copy()
+    reason = out["sample_id"].astype(str).map(dict(excluded))
+    hit = (out["category"] == "I") & reason.notna()
+    out["uitgesloten"] = reason.where(hit)
+    out.loc[hit, "category"] = "O"
+    out.loc[hit, "code"] = EXCLUDED_CODE
+    if "label" in out.columns:
+        out.loc[hit, "label"] = "volledig interview, uitgesloten bij het opschonen"
+    return out
+
+
+def rates_on_both(dispositions: pd.DataFrame, excluded: Mapping[str, str], eligibility: Eligibility,
+                  by: dict[str, str] | None = None) -> pd.DataFrame:
+    """The rate table twice, column `basis`: on the completes as collected ("verzameld") and on the
+    usable completes after cleaning ("bruikbaar", the interviews the data and the weights hold).
+    One `e` for both (reclassifying a complete as O leaves the eligible share unchanged)."""
+    e = Eligibility("fixed", eligibility.estimate(counts_of(dispositions["category"])))
+    tables = [rate_table(d, e, by).assign(basis=basis) for basis, d in
+              zip(BASES, (dispositions, usable_dispositions(dispositions, excluded)))]
+    table = pd.concat(tables, ignore_index=True)
+    return table[["basis", *RATE_COLUMNS]]
 
 
 def rate_table(dispositions: pd.DataFrame, eligibility: Eligibility,

@@ -3,6 +3,7 @@ with robust z-scores and a random back-check list. Pure functions over frames.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,10 +28,12 @@ METRICS = {
 
 
 def progress(dispositions: pd.DataFrame, targets: dict[str, int], group: str = "stratum",
-             unusable: frozenset = frozenset()) -> pd.DataFrame:
-    """Per origin group: target, completes as collected (I) and usable (less the interviews that
-    cleaning excluded, `unusable` sample ids: speeders ...), partials (P), % of target and still
-    to do (of the usable ones), and the completes per mode. The last row is the total."""
+             unusable: Mapping[str, str] | frozenset = frozenset()) -> pd.DataFrame:
+    """Per origin group: target, completes as collected (I), the completes cleaning excluded by
+    reason (`unusable`: sample id → reason, e.g. speeder: `uitgesloten_speeder`) and the usable
+    completes left (what the data and the weights hold), partials (P), % of target and still to do
+    (of the usable ones), and the completes per mode. The last row is the total."""
+    reasons = dict(unusable) if isinstance(unusable, Mapping) else dict.fromkeys(unusable, "onbekend")
     d = dispositions.assign(_group=dispositions[group].fillna("").astype(str))
     complete = d[d["category"] == "I"]
     groups = list(dict.fromkeys([*targets, *sorted(d["_group"].unique())]))
@@ -39,7 +42,12 @@ def progress(dispositions: pd.DataFrame, targets: dict[str, int], group: str = "
     out["doel"] = [targets.get(g, np.nan) for g in groups]
     out["steekproef"] = d.groupby("_group").size().reindex(groups, fill_value=0).to_numpy()
     out["volledig"] = complete.groupby("_group").size().reindex(groups, fill_value=0).to_numpy()
-    usable = complete[~complete["sample_id"].isin(unusable)] if "sample_id" in complete.columns else complete
+    why = (complete["sample_id"].astype(str).map(reasons) if "sample_id" in complete.columns
+           else pd.Series(np.nan, index=complete.index, dtype=object))
+    for reason in sorted(why.dropna().unique()):
+        out[f"uitgesloten_{reason}"] = complete[why == reason].groupby("_group").size().reindex(
+            groups, fill_value=0).to_numpy()
+    usable = complete[why.isna()]
     out["bruikbaar"] = usable.groupby("_group").size().reindex(groups, fill_value=0).to_numpy()
     out["gedeeltelijk"] = d[d["category"] == "P"].groupby("_group").size().reindex(groups, fill_value=0).to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -247,19 +247,21 @@ def _in_group_order(rates: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     if not rank:
         return rates
     breakdowns = {b: i for i, b in enumerate(dict.fromkeys(rates["breakdown"]))}
-    within = np.where(rates["breakdown"] == "herkomstgroep", rates["group"].map(rank).fillna(len(rank)), 0)
+    first = {g: i for i, g in enumerate(dict.fromkeys(rates["group"]))}  # other breakdowns: as they come
+    within = np.where(rates["breakdown"] == "herkomstgroep", rates["group"].map(rank).fillna(len(rank)),
+                      rates["group"].map(first))  # a group's two bases (collected, usable) side by side
     return (rates.assign(_b=rates["breakdown"].map(breakdowns), _g=within)
             .sort_values(["_b", "_g"], kind="stable").drop(columns=["_b", "_g"]))
 
 
 def _outcomes(rates: pd.DataFrame) -> pd.DataFrame:
-    cols = ["breakdown", "group", "units", *CATEGORIES, "e"]
+    cols = [*(["basis"] if "basis" in rates.columns else []), "breakdown", "group", "units", *CATEGORIES, "e"]
     return rates[cols].rename(columns={"breakdown": "indeling", "group": "groep", "units": "eenheden (n)"})
 
 
 def _rates_pct(rates: pd.DataFrame) -> pd.DataFrame:
     names = [c for c in rates.columns if c[:2] in ("RR", "CO", "RE") and c[-1].isdigit()]
-    out = rates[["breakdown", "group", *names]].copy()
+    out = rates[[*(["basis"] if "basis" in rates.columns else []), "breakdown", "group", *names]].copy()
     out[names] = 100 * out[names].astype(float)
     return out.rename(columns={"breakdown": "indeling", "group": "groep"})
 
@@ -326,7 +328,8 @@ def render_html(data: ReportData, *, internal: bool) -> str:
             targets[g] = float(groups.loc[groups["groep"] == g, "doel"].iloc[0])
     sections.append("<h2>Voortgang per herkomstgroep</h2>")
     sections.append(line_chart(series, targets, title="Volledige interviews (cumulatief) per herkomstgroep"))
-    shown = prog.rename(columns={"groep": "herkomstgroep", "volledig": "volledig (verzameld)",
+    excluded = {c: f"uitgesloten: {c.removeprefix('uitgesloten_')}" for c in prog.columns if c.startswith("uitgesloten_")}
+    shown = prog.rename(columns={**excluded, "groep": "herkomstgroep", "volledig": "volledig (verzameld)",
                                  "bruikbaar": "bruikbaar (na opschonen)", "pct_doel": "% van doel (bruikbaar)",
                                  "nog_te_doen": "nog te doen",
                                  "volledig_web": "web", "volledig_capi": "capi", "volledig_papi": "papi"})
@@ -353,8 +356,16 @@ def render_html(data: ReportData, *, internal: bool) -> str:
     sections.append("<h2>Respons (AAPOR)</h2>")
     sections.append(f'<p>{_esc(data.e_text)} Definities: AAPOR Standard Definitions; de finale dispositie van '
                     'elke eenheid volgt de prioriteitsregels in docs/fieldwork.md.</p>')
-    by_group = rates[rates["breakdown"] == "herkomstgroep"]
-    by_mode = rates[rates["breakdown"] == "modus"]
+    both = "basis" in rates.columns
+    if both:  # on the completes as collected and on the usable ones (what the data and weights hold)
+        sections.append("<p>Elke graad staat er twee keer: <b>verzameld</b> telt elk volledig interview van het "
+                        "contactbestand (I); <b>bruikbaar</b> telt alleen de volledige interviews die na het opschonen "
+                        "in de gegevens blijven (dezelfde respondenten als de weging en het SPSS-bestand): een volledig "
+                        "interview dat het opschonen uitsloot (te snel ingevuld …) telt daar als niet-interview van een "
+                        "in aanmerking komende eenheid (O, code 2.30). De grafieken tonen de bruikbare.</p>")
+    shown_rates = rates[rates["basis"] == "bruikbaar"] if both else rates
+    by_group = shown_rates[shown_rates["breakdown"] == "herkomstgroep"]
+    by_mode = shown_rates[shown_rates["breakdown"] == "modus"]
     sections.append(bar_chart(by_group, "group", ["RR1", "RR3", "COOP1", "CON1"],
                               title="Respons-, coöperatie- en contactgraad per herkomstgroep"))
     if data.phases is None or not len(data.phases):  # per phase (above) says it better when known

@@ -11,7 +11,7 @@ import pandas as pd
 
 from pipeline import workdir
 from pipeline.errors import ErrorCode, SidError
-from pipeline.fieldwork.dispositions import Eligibility, final_dispositions, parse_contacts, rate_table
+from pipeline.fieldwork.dispositions import Eligibility, final_dispositions, parse_contacts, rates_on_both
 from pipeline.fieldwork.monitor import interviewer_checks, phases, progress, progress_over_time
 from pipeline.fieldwork.report import (
     NO_INTERVIEWS_NOTE,
@@ -85,11 +85,13 @@ def contacts_outside_sample(log: pd.DataFrame, sample: pd.DataFrame) -> pd.DataF
 
 def run_report(project: Project, questionnaire: Questionnaire, *, until=None,
                interviews: pd.DataFrame | None = None, deliver: bool = False,
-               unusable: frozenset | None = None) -> FieldworkReport:
+               unusable: dict[str, str] | None = None) -> FieldworkReport:
     """The fieldwork report from the contact log (as it was on `until`, or all of it) and the
     interview data (work/ingested.parquet unless given): work/fieldwork_report.html and the tables
     in work/fieldwork/; with `deliver`, the version without interviewer detail in cleaned/.
-    `unusable`: the interviews cleaning excluded (default: work/exclusions.csv, if cleaned)."""
+    `unusable`: the interviews cleaning excluded, sample id → reason (default: work/exclusions.csv,
+    if cleaned). Progress and the AAPOR rates are given on the completes as collected and on the
+    usable completes that the data and the weights hold (docs/fieldwork.md)."""
     settings = project.fieldwork or FieldworkSettings()
     until = pd.Timestamp(until) if until is not None else None
     sample, log = read_sample(project), read_contacts(project, until)
@@ -104,12 +106,12 @@ def run_report(project: Project, questionnaire: Questionnaire, *, until=None,
     targets = dict(settings.targets)
     proportional = settings.e == "proportional"
     eligibility = Eligibility("proportional") if proportional else Eligibility("fixed", settings.e)
-    rates = rate_table(dispositions, eligibility,
-                       {"herkomstgroep": group, "modus": "mode", "gemeente": settings.municipality})
     if unusable is None:
         path = project.work / workdir.EXCLUSIONS
-        unusable = (frozenset(pd.read_csv(path, dtype=str, keep_default_na=False)["respondent"])
-                    if path.is_file() else frozenset())
+        table = pd.read_csv(path, dtype=str, keep_default_na=False) if path.is_file() else None
+        unusable = dict(zip(table["respondent"], table["reason"])) if table is not None else {}
+    rates = rates_on_both(dispositions, unusable, eligibility,
+                          {"herkomstgroep": group, "modus": "mode", "gemeente": settings.municipality})
     prog = progress(dispositions, targets, group, unusable)
     design = phases(log[log["sample_id"].isin(set(sample["sample_id"]))], len(sample))
     dated = dispositions["date"].dropna()

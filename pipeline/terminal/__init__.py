@@ -263,9 +263,11 @@ def fieldwork_summary(report) -> None:
                       num(row.nog_te_doen),
                       *(num(getattr(row, f"volledig_{m}", 0)) for m in ("web", "capi", "papi")))
     console.print(table)
-    total = report.rates.iloc[0]
-    console.print("  ".join(f"{r} {pct(total[r])}" for r in ("RR1", "RR3", "COOP1", "REF1", "CON1"))
-                  + f"  (e = {num(total['e'], 3)})")
+    rates = report.rates[report.rates["breakdown"] == "totaal"]
+    for total in rates.to_dict("records"):  # on the completes as collected, then on the usable ones
+        basis = f"{t('basis.' + total['basis'])}: " if "basis" in total else ""
+        console.print(basis + "  ".join(f"{r} {pct(total[r])}" for r in ("RR1", "RR3", "COOP1", "REF1", "CON1"))
+                      + f"  (e = {num(total['e'], 3)})")
     console.print(t("fieldwork.interviewers", n=num(report.interviewers), flagged=num(report.flagged),
                     backcheck=num(report.backcheck), seed=report.seed))
     console.print(f"[green]{escape(t('fieldwork.report', path=report.internal))}[/green]")

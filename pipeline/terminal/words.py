@@ -83,6 +83,7 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "fieldwork.title": ("Veldwerk: stand op {day}", "Fieldwork: as of {day}"),
     "col.group": ("groep", "group"), "col.target": ("doel", "target"), "col.complete": ("volledig", "complete"),
     "col.usable": ("bruikbaar", "usable"),
+    "basis.verzameld": ("verzameld", "as collected"), "basis.bruikbaar": ("bruikbaar", "usable"),
     "col.pct_target": ("% doel", "% target"), "col.to_do": ("nog te doen", "to do"),
     "fieldwork.interviewers": ("interviewers: {n}, gemarkeerd: {flagged}; controlelijst: {backcheck} "
                                "respondenten (seed {seed})", "interviewers: {n}, flagged: {flagged}; back-check "

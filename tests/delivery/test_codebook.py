@@ -10,13 +10,20 @@ from html.parser import HTMLParser
 import openpyxl
 import pandas as pd
 import pytest
-
 from conftest import TINY_CHOICES, TINY_SURVEY, write_xlsform
-from pipeline.delivery.codebook import (MRSET_COLUMNS, VALUE_COLUMNS, VARIABLE_COLUMNS, build_codebook,
-                                        missing_text, write_codebook_html, write_codebook_xlsx)
+from test_export import tiny_frame
+
+from pipeline.delivery.codebook import (
+    MRSET_COLUMNS,
+    VALUE_COLUMNS,
+    VARIABLE_COLUMNS,
+    build_codebook,
+    missing_text,
+    write_codebook_html,
+    write_codebook_xlsx,
+)
 from pipeline.delivery.export import spss_frame
 from pipeline.survey.questionnaire import Language, load_questionnaire
-from test_export import tiny_frame
 
 SAV_ORDER = ["resp_id", "start", "end", "geboortejaar", "werk", "tevreden", "geboorteland", "talen_nl",
              "talen_ar", "talen_other", "talen_anders", "leeftijd"]
@@ -242,7 +249,7 @@ def test_html_is_self_contained_escaped_and_has_every_variable(form, tmp_path):
     assert '<html lang="nl">' in text and "3 respondenten, 13 variabelen" in text
     # the routing is shown as code, the Dutch label and the English one both in the value table
     assert re.search(r"Routing \(gesteld als\)</dt><dd><code>\$\{werk\} = 1</code>", text)
-    assert "<th>Label (en)</th>" in text and "<td>refused</td>" in text
+    assert "<th>Label (en)</th>" in text and "<td lang=\"en\">refused</td>" in text
 
 
 def test_valid_percent_stands_beside_the_percent_of_all(book):

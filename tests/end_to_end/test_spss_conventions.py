@@ -7,8 +7,8 @@ import re
 
 import pyreadstat
 import pytest
-
 from conftest import demo_delivery, pspp_dictionary, run_pspp
+
 from pipeline.delivery.conventions import country_number, language_number, short_label
 
 # Strings a researcher may see without value labels: the id, open answers and the names of media.
@@ -90,3 +90,44 @@ def test_the_sav_documents_say_how_to_weigh(delivery):
     _, meta = pyreadstat.read_sav(str(delivery[0]), metadataonly=True)
     assert any(line.startswith("Weging: WEIGHT BY gewicht.") for line in meta.notes)
     assert all(len(line.encode("utf-8")) <= 80 for line in meta.notes)
+
+
+def test_the_writer_still_cannot_store_mr_sets_as_the_docs_say():
+    """docs/spss.md says why the MR sets are in the .sps and not in the .sav: pyreadstat's
+    write_sav has no parameter for them. Should a pyreadstat release add one, this fails, so that
+    the sets move into the .sav (and the docs and the PSPP test above change with them)."""
+    import inspect
+    from pathlib import Path
+
+    parameters = set(inspect.signature(pyreadstat.write_sav).parameters)
+    assert not {p for p in parameters if "mr" in p.lower() or "multiple" in p.lower()}, parameters
+    assert {"variable_value_labels", "missing_ranges", "variable_measure", "note"} <= parameters
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "spss.md").read_text(encoding="utf-8")
+    assert "**Why not in the `.sav`**" in docs and "MRSETS /MDGROUP" in docs
+
+
+@pytest.mark.slow
+def test_only_sample_frame_columns_are_labelled_as_from_the_sample(delivery):
+    """A column that coding adds beside a coded variable (the ISCO major group, the NIS code as
+    named before a merger) gets its own label and sits right after the coded variable; the label
+    "Uit de steekproef: …" is only for columns of the sample frame."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from pipeline.ingest.ingest import SAMPLE_PREFIX
+
+    _, meta = pyreadstat.read_sav(str(delivery[0]), metadataonly=True)
+    labels = dict(zip(meta.column_names, meta.column_labels))
+    frame = pd.read_csv(Path(__file__).resolve().parents[2] / "raw" / "steekproef.csv", nrows=0, sep=None,
+                        engine="python", encoding="utf-8-sig")
+    sample = set(frame.columns)
+    from_sample = {n for n, label in labels.items() if (label or "").startswith("Uit de steekproef: ")}
+    assert from_sample and all(n in sample or n.removeprefix(SAMPLE_PREFIX) in sample for n in from_sample), \
+        sorted(n for n in from_sample if n not in sample and n.removeprefix(SAMPLE_PREFIX) not in sample)
+    names = list(meta.column_names)
+    assert names.index("beroep_isco1") == names.index("beroep_isco") + 1
+    assert labels["beroep_isco1"].endswith("beroep, hoofdgroep (ISCO-08, 1 cijfer)")
+    assert names.index("vorige_gemeente_nis_historisch") == names.index("vorige_gemeente_nis") + 1
+    assert "NIS-code zoals genoemd" in labels["vorige_gemeente_nis_historisch"]  # its remark cut at 80 characters
+    assert meta.variable_value_labels["beroep_isco1"][2.0]  # the major groups labelled

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from pipeline.fieldwork.dispositions import (Eligibility, category_of, counts_of, final_dispositions, parse_contacts,
-                                   rate_table, rates)
+                                   rate_table, rates, rates_on_both, usable_dispositions)
 from pipeline.errors import SidError
 
 # A hand-made final distribution: I=40, P=10, R=20, NC=15, O=5, UH=6, UO=4, NE=10; e = 0.5.
@@ -116,6 +116,29 @@ def test_rate_table_overall_and_by_group():
     assert x["units"] == 4 and x["RR1"] == pytest.approx(0.25) and x["COOP1"] == pytest.approx(1 / 3)
     assert set(table["breakdown"]) == {"totaal", "herkomstgroep", "modus"}
     assert counts_of(final["category"]).sum() == len(SAMPLE)
+
+
+def test_rates_on_both_bases_a_speeder_is_no_usable_complete():
+    final = final_dispositions(parse_contacts(LOG), SAMPLE)
+    # A (complete) was a speeder, B (a refusal with a few answers) a break-off: only A changes
+    excluded = {"A": "speeder", "B": "break_off"}
+    usable = usable_dispositions(final, excluded).set_index("sample_id")
+    assert usable.loc["A", ["category", "code", "uitgesloten"]].tolist() == ["O", "2.30", "speeder"]
+    assert usable.loc["B", "category"] == "R" and pd.isna(usable.loc["B", "uitgesloten"])
+    assert final.set_index("sample_id").loc["A", "category"] == "I"  # the collected ones unchanged
+    table = rates_on_both(final, excluded, Eligibility("proportional"), {"herkomstgroep": "stratum"})
+    total = table[table["breakdown"] == "totaal"].set_index("basis")
+    # collected: I=2 (A, D), R=2, O=1, UH=2, NE=1; usable: I=1 (D), O=2 (F, A)
+    assert (total.loc["verzameld", "I"], total.loc["bruikbaar", "I"]) == (2, 1)
+    assert (total.loc["verzameld", "O"], total.loc["bruikbaar", "O"]) == (1, 2)
+    e = 5 / 6  # (I+P+R+NC+O) / (... + NE) = 5 / 6, the same on both bases
+    assert total["e"].tolist() == pytest.approx([e, e])
+    assert total.loc["verzameld", "RR1"] == pytest.approx(2 / 7) and total.loc["bruikbaar", "RR1"] == pytest.approx(1 / 7)
+    assert total.loc["bruikbaar", "RR3"] == pytest.approx(1 / (5 + e * 2))
+    assert total.loc["bruikbaar", "RR5"] == pytest.approx(1 / 5)
+    # A's group X: I=1 → 0, O 0 → 1; COOP1 = I / (I+P+R+O) = 0 / 3
+    x = table[(table["breakdown"] == "herkomstgroep") & (table["group"] == "X")].set_index("basis")
+    assert x.loc["verzameld", "COOP1"] == pytest.approx(1 / 3) and x.loc["bruikbaar", "COOP1"] == 0
 
 
 def test_unknown_outcome_code_names_row_and_column():

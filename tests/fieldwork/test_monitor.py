@@ -55,8 +55,12 @@ def test_progress_against_targets_per_group_and_mode():
 
 def test_progress_counts_completes_as_collected_and_usable():
     # S0 (a complete web interview) was excluded by cleaning as a speeder: collected, not usable
-    table = progress(DISPOSITIONS, {"BE": 4, "MA": 2, "TR": 3}, unusable=frozenset({"S0", "S3"})).set_index("groep")
-    assert table.loc["BE", ["volledig", "bruikbaar", "nog_te_doen"]].tolist() == [3, 2, 2]
+    # S3 (a refusal) excluded as a break-off was no complete: it changes nothing
+    table = progress(DISPOSITIONS, {"BE": 4, "MA": 2, "TR": 3},
+                     unusable={"S0": "speeder", "S3": "break_off"}).set_index("groep")
+    assert table.loc["BE", ["volledig", "uitgesloten_speeder", "bruikbaar", "nog_te_doen"]].tolist() == [3, 1, 2, 2]
+    assert "uitgesloten_break_off" not in table.columns
+    assert list(table.columns[:5]) == ["doel", "steekproef", "volledig", "uitgesloten_speeder", "bruikbaar"]
     assert table.loc["BE", "pct_doel"] == pytest.approx(50.0)
     assert table.loc["totaal", ["volledig", "bruikbaar"]].tolist() == [4, 3]
     assert table.loc["totaal", "pct_doel"] == pytest.approx(300 / 9)
