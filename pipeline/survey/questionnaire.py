@@ -17,9 +17,9 @@ from pyxform.xls2xform import convert
 
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import zip_bomb
-from pipeline.survey.choice_files import read_choice_file
+from pipeline.survey.choice_files import external_choices, read_choice_file
 from pipeline.survey.expressions import ExpressionError, parse, references
-from pipeline.survey.parts import geopoint_parts
+from pipeline.survey.parts import geopoint_parts, rank_parts
 from pipeline.survey.project import SID_MISSING, MissingScheme, Project
 from pipeline.survey.syntax import COLLECTED_FUNCTIONS, functions
 from pipeline.survey.types import (
@@ -121,7 +121,7 @@ class Variable:
     keep_collected: bool = False  # a calculate over questions sid does not hold (in a repeat)
     bounds: tuple[float, float, float] | None = None  # a range question's start, end and step
     choice_filter: str | None = None  # which choices are offered, from the answers (e.g. `${provincie}=prov`)
-    part_of: tuple[str, int] | None = None  # one of a geopoint's four variables: (question, part index)
+    part_of: tuple[str, int] | None = None  # one of a geopoint's or a rank's variables: (question, part index)
 
     @property
     def routing(self) -> str | None:
@@ -256,7 +256,7 @@ def load_questionnaire(path: str | Path, missing: MissingScheme = SID_MISSING) -
         raise SidError(ErrorCode.FORM_UNREADABLE, f"cannot read the workbook ({type(exc).__name__}: {exc})",
                        file=path, fix="Save the questionnaire as an .xlsx XLSForm.") from None
     return _model(path, result._pyxform, {"survey": sheets.survey, "survey_header": sheets.survey_header,
-                                          "settings": sheets.settings}, missing)
+                                          "external_choices": sheets.external_choices}, missing)
 
 
 def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: MissingScheme) -> Questionnaire:
@@ -328,15 +328,20 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
             elif xls_type == "acknowledge":  # ODK stores "OK" when acknowledged: a one-choice select
                 xls_type = "select_one"
                 choices = ChoiceList("acknowledge", (Choice("OK", _frozen({default_language: "OK"})),))
-            elif xls_type in ("select_one", "select_multiple"):  # select_..._from_file
-                listed = read_choice_file(path, str(item.get("itemset", "")), item.get("parameters") or {})
+            elif xls_type in ("select_one", "select_multiple"):  # ..._from_file, select_one_external
+                itemset, external = str(item.get("itemset", "")), kind == "select one external"
+                listed = (external_choices(path, itemset, sheets.get("external_choices"), default_language)
+                          if external else read_choice_file(path, itemset, item.get("parameters") or {},
+                                                            default_language))
                 if listed is None:
-                    warnings.append(f"{path.name}, survey row {row}: the choices of {name!r} "
-                                    f"({item.get('itemset')!r} beside the form) cannot be read; delivered as text")
+                    where = (f"list {itemset!r} of the external_choices sheet or itemsets.csv" if external
+                             else f"{itemset!r} beside the form")
+                    warnings.append(f"{path.name}, survey row {row}: the choices of {name!r} ({where}) cannot "
+                                    "be read; delivered as text")
                     xls_type = "text"
                 else:
-                    choices = ChoiceList(Path(str(item["itemset"])).stem, tuple(
-                        Choice(n, labels(text)) for n, text in listed))
+                    choices = ChoiceList(Path(itemset).stem, tuple(
+                        Choice(n, _frozen(text), _frozen(columns)) for n, text, columns in listed))
             bounds = _range_bounds(path, row, name, item.get("parameters") or {}) if xls_type == "range" else None
             variables.append(Variable(
                 name=name, type=xls_type, row=row, group=group, bounds=bounds,
@@ -356,10 +361,11 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
             ))
 
     walk(form.get("children", []), (), ())
-    for v in [v for v in variables if v.type == "geopoint"]:  # four numeric variables (survey/parts.py)
+    for v in [v for v in variables if v.type in ("geopoint", "rank")]:  # several variables (survey/parts.py)
         at = variables.index(v)
-        variables[at:at + 1] = geopoint_parts(v)
-        skipped[v.name] = "(a geopoint, delivered as its four parts)"
+        variables[at:at + 1] = geopoint_parts(v) if v.type == "geopoint" else rank_parts(v)
+        skipped[v.name] = ("(a geopoint, delivered as its four parts)" if v.type == "geopoint"
+                           else "(a rank, delivered as one variable per position)")
     if skipped or any(uses_any(t, (), COLLECTED_FUNCTIONS) for v in variables for t in conditions_of(v)):
         warned: set[str] = set()
         variables = [without_unjudgeable(path, v, skipped, warnings, warned) for v in variables]

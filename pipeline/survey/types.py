@@ -12,6 +12,7 @@ from pipeline.survey.syntax import BinOp, Call, Current, ExpressionError, Litera
 TYPES = {
     "select one": "select_one",
     "select all that apply": "select_multiple",
+    "select one external": "select_one",  # choices from the external_choices sheet (survey/choice_files.py)
     "integer": "integer",
     "decimal": "decimal",
     "range": "range",
@@ -37,6 +38,7 @@ TYPES = {
     "geoshape": "geoshape",
     "start-geopoint": "start-geopoint",
     "geopoint": "geopoint",  # four numeric variables (survey/parts.py)
+    "rank": "rank",  # one coded variable per position (survey/parts.py)
     "phone number": "text",  # a text question (the `phonenumber` type is metadata)
     "imei": "deviceid",
     **{f"uri:{name}": name for name in ("deviceid", "username", "email", "phonenumber", "simserial",
