@@ -30,6 +30,7 @@ VARIABLE_COLUMNS = ["positie", "variabele", "bron", "label", "type", "formaat", 
 VALUE_COLUMNS = ["variabele", "code", "label", "ontbrekend", "aantal", "procent", "geldig_procent"]
 MRSET_COLUMNS = ["set", "label", "variabelen"]
 KIND_NL = {"numeric": "numeriek", "string": "tekst", "datetime": "datum/tijd"}
+MEDIA_NL = "media, bestandsnaam"  # a media question's type says so: `tekst (media, bestandsnaam: image)`
 
 
 @dataclass(frozen=True)
@@ -183,8 +184,12 @@ def _type_text(v: SpssVariable, form_var: Variable | None) -> str:
         return f"{kind} (buiten de vragenlijst)"
     if form_var.type == "select_multiple":
         return f"{kind} (0/1-indicator van meerkeuzevraag {form_var.name})"
+    if form_var.part_of is not None and form_var.choices is not None:
+        return f"{kind} (rangschikking {form_var.part_of[0]}: plaats {form_var.part_of[1] + 1}, lijst {form_var.choices.name})"
     if form_var.type == "select_one":
         return f"{kind} (enkele keuze, lijst {form_var.choices.name})"
+    if form_var.media:  # the file stays with the fieldwork agency; the delivery names it
+        return f"{kind} ({MEDIA_NL}: {form_var.type})"
     if form_var.calculate:
         return f"{kind} (afgeleid)"
     return f"{kind} ({form_var.type})"

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.delivery.codebook import Codebook, by_variable
+from pipeline.delivery.codebook import MEDIA_NL, Codebook, by_variable
 from pipeline.files import atomic_path
 
 NS = "ddi:codebook:2_5"
@@ -126,6 +126,9 @@ def _var(parent: ET.Element, rec: dict, vid: str, codebook: Codebook, values) ->
          category="date" if kind == "datum/tijd" else "other")
     if rec["module"]:
         _sub(var, "notes", f"Module: {rec['module']}")
+    if f"({MEDIA_NL}:" in rec["type"]:  # a media question: the name of the file, not the file
+        _sub(var, "notes", "Media: de naam van het bestand dat de vragenlijst-app bewaarde "
+             f"({rec['type'].rsplit(': ', 1)[1].rstrip(')')}); het bestand zelf is niet geleverd.", type="media")
 
 
 def write_ddi(codebook: Codebook, target: Path, *, study_id: str, sav_sha256: str | None = None) -> None:

@@ -26,6 +26,7 @@ from pipeline.survey.types import (
     DATETIME_TYPES,
     DEFAULT_MEASURE,
     MEASURES,
+    MEDIA_TYPES,
     NUMERIC_TYPES,
     calculate_type,
     sid_type,
@@ -130,6 +131,11 @@ class Variable:
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else " and ".join(f"({p})" for p in parts)
+
+    @property
+    def media(self) -> bool:
+        """The answer is the name of a file the form app saved (a photo, signature, recording, upload)."""
+        return self.type in MEDIA_TYPES
 
     @property
     def kind(self) -> str:
