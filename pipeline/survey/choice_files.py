@@ -1,7 +1,6 @@
 """Choices that are not on the choices sheet: select_one_from_file / select_multiple_from_file read
 the CSV or XML file beside the form; select_one_external reads its list from the form's
-`external_choices` sheet, else from `itemsets.csv` beside the form (the file pyxform writes from
-that sheet, and the one ODK Collect reads)."""
+`external_choices` sheet (the one pyxform requires and writes to itemsets.csv for the form app)."""
 
 from __future__ import annotations
 
@@ -12,7 +11,6 @@ from typing import Any, Mapping, Sequence
 
 # (name, labels by language, the other columns: what a choice_filter's bare names refer to)
 Listed = tuple[str, dict[str, str], dict[str, str]]
-ITEMSETS = "itemsets.csv"
 
 
 def read_choice_file(form: Path, itemset: str, parameters: Mapping[str, str],
@@ -34,13 +32,11 @@ def read_choice_file(form: Path, itemset: str, parameters: Mapping[str, str],
     return _listed(rows, value, label, default_language)
 
 
-def external_choices(form: Path, list_name: str, sheet: Sequence[Mapping[str, Any]] | None,
+def external_choices(list_name: str, sheet: Sequence[Mapping[str, Any]] | None,
                      default_language: str = "default") -> list[Listed] | None:
-    """The choices of select_one_external list `list_name`: the form's external_choices sheet, else
-    itemsets.csv beside the form; None when neither holds the list."""
+    """The choices of select_one_external list `list_name` on the form's external_choices sheet; None
+    when the sheet does not hold it (pyxform refuses such a form, so this is a safeguard)."""
     rows = [{str(k).strip(): ("" if v is None else str(v)) for k, v in row.items()} for row in sheet or []]
-    if not rows and (form.parent / ITEMSETS).is_file():
-        rows = _csv_rows(form.parent / ITEMSETS)
     mine = [row for row in rows if _list_name(row) == list_name]
     return _listed(mine, "name", "label", default_language) if mine else None
 

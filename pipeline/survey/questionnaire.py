@@ -336,11 +336,11 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
                 choices = ChoiceList("acknowledge", (Choice("OK", _frozen({default_language: "OK"})),))
             elif xls_type in ("select_one", "select_multiple"):  # ..._from_file, select_one_external
                 itemset, external = str(item.get("itemset", "")), kind == "select one external"
-                listed = (external_choices(path, itemset, sheets.get("external_choices"), default_language)
+                listed = (external_choices(itemset, sheets.get("external_choices"), default_language)
                           if external else read_choice_file(path, itemset, item.get("parameters") or {},
                                                             default_language))
                 if listed is None:
-                    where = (f"list {itemset!r} of the external_choices sheet or itemsets.csv" if external
+                    where = (f"list {itemset!r} of the external_choices sheet" if external
                              else f"{itemset!r} beside the form")
                     warnings.append(f"{path.name}, survey row {row}: the choices of {name!r} ({where}) cannot "
                                     "be read; delivered as text")

@@ -29,8 +29,8 @@ SURVEY = [
 ]
 CHOICES = [{"list_name": "yn", "name": "yes", EN: "Yes"}, {"list_name": "yn", "name": "no", EN: "No"}]
 ANSWERS = """id,pet,pet_other,where,photo,code,ok,when,n,state,more
-A,yes,,50.85 4.35 10 5,a.jpg,123,OK,2026-03-02T10:00:00,3,many,lots
-B,other,hamster,,b.jpg,,OK,2026-03-02T11:00:00,,,
+A,yes,,50.85 4.35 10 5,1772438400000.jpg,123,OK,2026-03-02T10:00:00,3,many,lots
+B,other,hamster,,IMG Jan.jpg,,OK,2026-03-02T11:00:00,,,
 C,no,,,,,,2026-03-02T12:00:00,5,many,typed anyway
 """
 
@@ -68,7 +68,7 @@ def test_sid_run_delivers_it_and_pspp_opens_it(tmp_path):
     assert [data[f"where_{p}"].tolist()[0] for p in ("latitude", "longitude", "altitude", "accuracy")] == [
         50.85, 4.35, 10.0, 5.0]
     assert data["where_latitude"].tolist()[1:] == [-9.0, -9.0]
-    assert data["photo"].tolist() == ["a.jpg", "b.jpg", ""]
+    assert data["photo"].tolist() == ["1772438400000.jpg", "[BESTAND].jpg", ""]  # a name a person chose: tagged
     # B and C were not asked n; C's typed 5 is removed, so the app's calculate said "few" and
     # `more` was not asked either: the chain runs through the calculate.
     assert data["n"].tolist() == [3.0, -3.0, -3.0]
