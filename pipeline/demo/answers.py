@@ -144,7 +144,7 @@ def _texts(var: Variable, rng: np.random.Generator, n: int) -> np.ndarray:
     if var.type in ("image", "audio", "video", "file", "background-audio", "osm"):
         ext = {"image": "jpg", "audio": "m4a", "video": "mp4", "osm": "osm"}.get(var.type, "bin")
         return np.array([f"{1772438400000 + d * 997}.{ext}" for d in rng.integers(0, 10**6, size=n)], dtype=object)
-    if var.type in ("geopoint", "start-geopoint", "geotrace", "geoshape"):
+    if var.type in ("geopoint", "start-geopoint", "background-geopoint", "geotrace", "geoshape"):
         return np.array([f"{50.7 + (d % 5000) / 10000:.6f} {4.2 + (d % 7000) / 10000:.6f} 0.0 {5 + d % 20}.0"
                          for d in rng.integers(0, 10**6, size=n)], dtype=object)
     if var.type in ("barcode", "deviceid", "simserial", "subscriberid", "username") or var.collected:

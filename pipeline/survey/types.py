@@ -7,6 +7,7 @@ from typing import Mapping
 from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
 
 from pipeline.survey.syntax import BinOp, Call, Current, ExpressionError, Literal, Neg, Node, Var, parse
+from pipeline.survey.unjudgeable import uses_instance
 
 # pyxform's JSON type names → the XLSForm names sid uses everywhere else; None: holds no answer.
 TYPES = {
@@ -37,6 +38,7 @@ TYPES = {
     "geotrace": "geotrace",
     "geoshape": "geoshape",
     "start-geopoint": "start-geopoint",
+    "background-geopoint": "background-geopoint",  # a geopoint taken in the background: text as collected
     "geopoint": "geopoint",  # four numeric variables (survey/parts.py)
     "rank": "rank",  # one coded variable per position (survey/parts.py)
     "phone number": "text",  # a text question (the `phonenumber` type is metadata)
@@ -55,6 +57,8 @@ TYPES = {
     "trigger": "acknowledge",
     "audit": None,
     "note": None,
+    "csv-external": None,  # declares a file for pulldata()/instance(); holds no answer
+    "xml-external": None,
 }
 MEDIA_TYPES = frozenset({"image", "audio", "video", "file", "background-audio", "osm"})
 NUMERIC_TYPES = frozenset({"integer", "decimal", "range", "calculate"})
@@ -82,6 +86,7 @@ def sid_type(pyxform_type: str) -> str | None:
 _TEXT_FUNCTIONS = frozenset({"concat", "string", "substr", "substring-before", "substring-after",
                              "join", "translate", "normalize-space", "lower-case", "upper-case",
                              "jr:choice-name", "format-date", "uuid", "selected-at",
+                             "digest", "base64-decode",
                              "pulldata", "indexed-repeat"})  # these two: text keeps whatever they gave
 
 
@@ -92,8 +97,8 @@ def calculate_type(expression: str, text_variables: Mapping[str, bool]) -> str |
     left to the form's expression check."""
     try:
         node = parse(expression)
-    except ExpressionError:
-        return None
+    except ExpressionError:  # a lookup in an instance() gives a label or a column: text
+        return "string" if uses_instance(expression) else None
     while isinstance(node, Call) and node.name == "once":
         node = node.args[0]
     if isinstance(node, Call) and node.name == "now":
