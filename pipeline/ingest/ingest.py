@@ -299,6 +299,8 @@ def _convert(column: pd.Series, var, source: Source) -> tuple[pd.Series, pd.Seri
     if var.kind == "numeric":
         if pd.api.types.is_numeric_dtype(column):
             return column.astype("float64"), untold, untold
+        if var.type == "calculate":  # a true/false calculate: the form app stores the words (XPath string())
+            column = column.astype("string").str.strip().replace({"true": "1", "false": "0"})
         whole = var.type in ("integer", "select_one")
         fast = _arrow_numbers(column) if source.decimal == "." else None
         # A whole number written "2.500" casts to 2.5: only the careful path sees the ambiguity.

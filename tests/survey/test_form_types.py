@@ -125,3 +125,25 @@ def test_choices_from_a_file_beside_the_form(tmp_path):
                           "gone": ["x", None]})
     failures = validate(frame, form, key="id").failures
     assert failures[failures["severity"] == "error"][["respondent", "rule"]].values.tolist() == [["b", "codes:fruit"]]
+
+
+def test_a_true_false_calculate_is_1_or_0(tmp_path):
+    """`selected(${m}, 'a')` as a calculate: the form app stores 'true'/'false'; sid holds 1/0, and
+    cleaning's recomputed value (a boolean) is a number as well, so validation finds no type error."""
+    from pipeline.ingest.ingest import typed_frame
+    from pipeline.ingest.sources import map_columns, read_table
+    from pipeline.survey.project import Source
+
+    form = load_questionnaire(write_xlsform(tmp_path / "form.xlsx", [
+        {"type": "text", "name": "id", EN: "Id"},
+        {"type": "select_multiple yn", "name": "m", EN: "Which?"},
+        {"type": "calculate", "name": "has_yes", "calculation": "selected(${m}, 'yes')"},
+    ], CHOICES, {"form_id": "b"}))
+    (tmp_path / "a.csv").write_text("id,m,has_yes\nA,yes,true\nB,no,false\nC,,\n", encoding="utf-8")
+    source = Source("a", tmp_path / "a.csv", "csv")
+    table = read_table(source)
+    typed, problems = typed_frame(table, map_columns(list(table.frame.columns), form, source), form, source, "id")
+    assert typed["has_yes"].tolist()[:2] == [1.0, 0.0] and problems.empty
+    cleaned, _ = clean(typed[["id", "m", "has_yes"]], form, key="id")
+    assert cleaned["has_yes"].dtype == "float64" and cleaned["has_yes"].tolist()[:2] == [1.0, 0.0]
+    assert validate(cleaned, form, key="id").errors == 0
