@@ -93,7 +93,7 @@ _TEXT_FUNCTIONS = frozenset({"concat", "string", "substr", "substring-before", "
 def calculate_type(expression: str, text_variables: Mapping[str, bool]) -> str | None:
     """The bind::type a calculate without one has: "string" when it gives text (a quoted word that
     is no number, a string function, or the value of a text question; `text_variables`: name →
-    gives text), "dateTime" for now(), else None (a number). An expression that does not parse is
+    gives text), "dateTime" for now() and date-time(), "date" for today() and date(), else None (a number). An expression that does not parse is
     left to the form's expression check."""
     try:
         node = parse(expression)
@@ -101,8 +101,10 @@ def calculate_type(expression: str, text_variables: Mapping[str, bool]) -> str |
         return "string" if uses_instance(expression) else None
     while isinstance(node, Call) and node.name == "once":
         node = node.args[0]
-    if isinstance(node, Call) and node.name == "now":
+    if isinstance(node, Call) and node.name in ("now", "date-time"):
         return "dateTime"
+    if isinstance(node, Call) and node.name in ("today", "date"):  # the app stores the date's text
+        return "date"
     return "string" if _is_text(node, text_variables) else None
 
 
