@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 import pyreadstat
+from conftest import TINY_PRIVACY_TOML, pspp_dictionary, write_xlsform
 from typer.testing import CliRunner
 
 from cli import app
-from conftest import TINY_PRIVACY_TOML, pspp_dictionary, write_xlsform
 from pipeline.cleaning.clean import clean
 from pipeline.survey.questionnaire import load_questionnaire
 from pipeline.validation.validate import validate
