@@ -333,8 +333,8 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
             elif xls_type == "acknowledge":  # ODK stores "OK" when acknowledged: a one-choice select
                 xls_type = "select_one"
                 choices = ChoiceList("acknowledge", (Choice("OK", _frozen({default_language: "OK"})),))
-            elif xls_type in ("select_one", "select_multiple") and isinstance(form.get("choices"), dict) \
-                    and str(item.get("itemset", "")) in form["choices"]:  # randomize=true: choices left out
+            elif xls_type in ("select_one", "select_multiple") and kind != "select one external" \
+                    and str(item.get("itemset", "")) in (form.get("choices") or {}):  # randomize=true: left out
                 choices = ChoiceList(str(item["itemset"]), tuple(
                     Choice(str(c["name"]), labels(c.get("label"))) for c in form["choices"][str(item["itemset"])]))
             elif xls_type in ("select_one", "select_multiple"):  # ..._from_file, select_one_external
