@@ -36,9 +36,19 @@ def external_choices(list_name: str, sheet: Sequence[Mapping[str, Any]] | None,
                      default_language: str = "default") -> list[Listed] | None:
     """The choices of select_one_external list `list_name` on the form's external_choices sheet; None
     when the sheet does not hold it (pyxform refuses such a form, so this is a safeguard)."""
-    rows = [{str(k).strip(): ("" if v is None else str(v)) for k, v in row.items()} for row in sheet or []]
+    rows = [{_header(k): ("" if v is None else str(v)) for k, v in row.items()} for row in sheet or []]
     mine = [row for row in rows if _list_name(row) == list_name]
     return _listed(mine, "name", "label", default_language) if mine else None
+
+
+def _header(key: Any) -> str:
+    """XLSForm's own headers in any case (pyxform reads `NAME`, `LABEL::EN` alike); others as written
+    (a choice_filter names them)."""
+    key = str(key).strip()
+    own, _, language = key.partition("::")
+    if own.lower() in ("list_name", "list name", "name", "label"):
+        return own.lower() + (f"::{language}" if language else "")
+    return key
 
 
 def _list_name(row: Mapping[str, str]) -> str:
