@@ -269,3 +269,31 @@ def free_text_columns(frame: pd.DataFrame, questionnaire, exclude: Iterable[str]
         if pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):
             cols.append(col)
     return cols
+
+
+# --- media file names ---------------------------------------------------------------------------
+# A name the form app made: ODK Collect names a capture after its moment (`1772438400000.jpg`),
+# Enketo adds the time to it (`-10_15_30`); only digits, separators and the extension.
+_DEVICE_NAME = r"[\d_.\- ]+\.[A-Za-z0-9]{1,5}"
+MEDIA_TAG = "[BESTAND]"
+MEDIA_DESCRIPTION = "bestandsnaam gekozen door een persoon (niet door de app gemaakt)"
+
+
+def scrub_media(frame: pd.DataFrame, questionnaire) -> ScrubResult:
+    """Media answers (image, signature, audio, video, file, background-audio, osm) keep the file name
+    the form app made; a name a person chose (an uploaded `cv_jan_peeters.pdf`) may name someone and
+    becomes `[BESTAND].pdf` (the extension kept, so ABB still sees what kind of file it was). The
+    counts say how many answers per variable, never what they held."""
+    out, rows, totals = frame.copy(), [], {}
+    for v in questionnaire:
+        if not v.media or v.name not in out.columns:
+            continue
+        text = out[v.name].astype("string").str.strip()
+        chosen = (text.notna() & (text != "") & ~text.str.fullmatch(_DEVICE_NAME)).fillna(False).astype(bool)
+        if not chosen.any():
+            continue
+        extension = text.str.extract(r"(\.[A-Za-z0-9]{1,5})$", expand=False).fillna("")
+        out[v.name] = out[v.name].astype(object).where(~chosen, (MEDIA_TAG + extension).astype(object))
+        totals[v.name] = int(chosen.sum())
+        rows.append((v.name, MEDIA_TAG, MEDIA_DESCRIPTION, totals[v.name]))
+    return ScrubResult(out, pd.DataFrame(rows, columns=SCRUB_COLUMNS), totals)

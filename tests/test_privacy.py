@@ -8,15 +8,14 @@ from pathlib import Path
 import pandas as pd
 import pyreadstat
 import pytest
+from conftest import TINY_SURVEY_TOML
 from stdnum.be import bis, nn
 from typer.testing import CliRunner
 
 from cli import app
-from conftest import TINY_SURVEY_TOML
 from pipeline.delivery.verify import verify_delivery
 from pipeline.errors import SidError
-from pipeline.privacy import (find_pii, pseudonym_secret, pseudonymise, scrub, scrub_cells, scrub_frame,
-                              scrub_table)
+from pipeline.privacy import find_pii, pseudonym_secret, pseudonymise, scrub, scrub_cells, scrub_frame, scrub_table
 from pipeline.survey.project import PrivacySettings, load_project
 
 REAL_KEY = "a-real-secret-key-0123456789abcdef"

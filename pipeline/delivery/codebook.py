@@ -189,8 +189,13 @@ def _type_text(v: SpssVariable, form_var: Variable | None, texts: LabelTexts) ->
         return texts.text("type_outside", kind=kind)
     if form_var.type == "select_multiple":
         return texts.text("type_indicator", kind=kind, question=form_var.name)
+    if form_var.part_of is not None and form_var.choices is not None:
+        return texts.text("type_rank", kind=kind, question=form_var.part_of[0], position=form_var.part_of[1] + 1,
+                          list=form_var.choices.name)
     if form_var.type == "select_one":
         return texts.text("type_single", kind=kind, list=form_var.choices.name)
+    if form_var.media:  # the file stays with the fieldwork agency; the delivery names it
+        return texts.text("type_media", kind=kind, type=form_var.type)
     if form_var.calculate:
         return texts.text("type_derived", kind=kind)
     return texts.text("type_form", kind=kind, type=form_var.type)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.delivery.codebook import Codebook, by_variable
-from pipeline.delivery.labels import KINDS, NO, YES
+from pipeline.delivery.labels import KINDS, NO, YES, media_type
 from pipeline.files import atomic_path
 
 NS = "ddi:codebook:2_5"
@@ -127,6 +127,9 @@ def _var(parent: ET.Element, rec: dict, vid: str, codebook: Codebook, values) ->
          category="date" if kind == "datetime" else "other")
     if rec["module"]:
         _sub(var, "notes", f"Module: {rec['module']}")
+    media = media_type(rec["type"])
+    if media:  # a media question: the name of the file, not the file
+        _sub(var, "notes", codebook.text("ddi_media", type=media), type="media")
 
 
 def write_ddi(codebook: Codebook, target: Path, *, study_id: str, sav_sha256: str | None = None) -> None:

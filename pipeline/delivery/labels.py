@@ -349,11 +349,21 @@ TEXTS: dict[str, dict[str, str]] = {
                        "en": "{kind} (0/1 indicator of multiple-choice question {question})"},
     "type_single": {"nl": "{kind} (enkele keuze, lijst {list})", "fr": "{kind} (choix unique, liste {list})",
                     "en": "{kind} (single choice, list {list})"},
+    "type_rank": {"nl": "{kind} (rangschikking {question}: plaats {position}, lijst {list})",
+                  "fr": "{kind} (classement {question} : position {position}, liste {list})",
+                  "en": "{kind} (ranking {question}: position {position}, list {list})"},
+    "type_media": {"nl": "{kind} (media, bestandsnaam: {type})", "fr": "{kind} (média, nom de fichier : {type})",
+                   "en": "{kind} (media, file name: {type})"},
     "type_derived": {"nl": "{kind} (afgeleid)", "fr": "{kind} (dérivée)", "en": "{kind} (derived)"},
     "type_form": {"nl": "{kind} ({type})", "fr": "{kind} ({type})", "en": "{kind} ({type})"},
     "ddi_derived": {"nl": "Berekend in de vragenlijst (XLSForm calculate).",
                     "fr": "Calculé dans le questionnaire (XLSForm calculate).",
                     "en": "Calculated in the questionnaire (XLSForm calculate)."},
+    "ddi_media": {"nl": "Media: de naam van het bestand dat de vragenlijst-app bewaarde ({type}); "
+                        "het bestand zelf is niet geleverd.",
+                  "fr": "Média : le nom du fichier que l'application du questionnaire a enregistré ({type}) ; "
+                        "le fichier lui-même n'est pas livré.",
+                  "en": "Media: the name of the file the form app saved ({type}); the file itself is not delivered."},
 }
 
 # ISCED 2011 levels (UNESCO), for the ISCED variable's value labels in every language.
@@ -375,6 +385,16 @@ UNLABELLED = ("start", "end", "today", "deviceid")
 YES = frozenset(TEXTS["yes"].values())
 NO = frozenset(TEXTS["no"].values())
 KINDS = {text: kind for kind in ("numeric", "string", "datetime") for text in TEXTS[f"kind_{kind}"].values()}
+
+
+def media_type(type_text: str) -> str | None:
+    """The media type (image, audio, …) a codebook type names in any language, else None."""
+    for template in TEXTS["type_media"].values():
+        head, tail = template.split("{type}")
+        head = head.replace("{kind} ", "")  # "(media, bestandsnaam: "
+        if head in type_text and type_text.endswith(tail):
+            return type_text.rsplit(head, 1)[1].removesuffix(tail)
+    return None
 
 
 @dataclass(frozen=True)

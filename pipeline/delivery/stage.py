@@ -16,7 +16,7 @@ from pipeline.delivery.companions import write_delivery
 from pipeline.delivery.export import ExportResult, mrsets_syntax, spss_frame, write_sav
 from pipeline.delivery.labels import LabelTexts, added_labels, coded_label, label_texts
 from pipeline.files import write_text_atomic
-from pipeline.privacy import DeliveryPrivacy, delivery_privacy, free_text_columns, scrub_frame
+from pipeline.privacy import DeliveryPrivacy, delivery_privacy, free_text_columns, scrub_frame, scrub_media
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Language, Questionnaire
 from pipeline.weighting.weights import WEIGHT, WEIGHT_POPULATION
@@ -43,9 +43,11 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
     delivered, key = delivery_frame(project, frame, privacy)
     if project.sample is not None:  # identifiers are never joined; never delivered either way
         delivered = delivered.drop(columns=[c for c in project.sample.identifiers if c in delivered.columns])
-    scrubbed = scrub_frame(delivered, free_text_columns(delivered, questionnaire, exclude=[key]))
+    media = scrub_media(delivered, questionnaire)  # a file name a person chose may name someone
+    scrubbed = scrub_frame(media.frame, free_text_columns(delivered, questionnaire, exclude=[key]))
     delivered = scrubbed.frame
-    workdir.write_csv(scrubbed.counts, project.cleaned / workdir.PII_SCRUBBED)
+    counts = pd.concat([scrubbed.counts, media.counts], ignore_index=True) if len(media.counts) else scrubbed.counts
+    workdir.write_csv(counts, project.cleaned / workdir.PII_SCRUBBED)
     # resolved once: the .sav, codebook, DDI ([export] languages: the first; the others relabel it)
     language = questionnaire.language(project.export.languages[0] if project.export.languages else project.language)
     texts = label_texts(language.code, project.export.labels)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from pipeline.survey.choice_filter import offered
 from pipeline.survey.expressions import ExpressionError, evaluate
+from pipeline.survey.parts import is_rank_part
 from pipeline.survey.questionnaire import Questionnaire, Variable
 
 ORIGIN_GROUPS = ("BE", "MA", "TR", "PL", "RO", "CD")
@@ -49,7 +50,9 @@ def demo_responses(questionnaire: Questionnaire, *, respondents: int, seed: int,
         except ExpressionError:  # e.g. jr:choice-name on the demo's draft: asked of everyone
             asked = pd.Series(True, index=frame.index)
         frame[var.name] = frame[var.name].where(asked)
-        if not var.required and var.type not in ("calculate", "start", "end", "today") and var.name != key:
+        later_rank = is_rank_part(var) and var.part_of[1] > 0  # a ranking is skipped whole (its first position)
+        if not var.required and var.type not in ("calculate", "start", "end", "today") and var.name != key \
+                and not later_rank:
             blank = pd.Series(rng.random(n) < 0.05, index=frame.index)
             frame[var.name] = frame[var.name].mask(blank & asked)
         if frame.shape[1] % 64 == 0:
@@ -77,6 +80,8 @@ def _answers(var: Variable, frame: pd.DataFrame, rng: np.random.Generator,
             result = None
         if result is not None:
             return pd.to_numeric(result, errors="coerce") if var.kind == "numeric" else result
+    if is_rank_part(var):
+        return _rank_position(var, frame, rng, n)
     if var.type == "select_one":
         return _select_one(var, rng, origin, n, index)
     if var.type == "select_multiple":
@@ -139,7 +144,7 @@ def _texts(var: Variable, rng: np.random.Generator, n: int) -> np.ndarray:
     if var.type in ("image", "audio", "video", "file", "background-audio", "osm"):
         ext = {"image": "jpg", "audio": "m4a", "video": "mp4", "osm": "osm"}.get(var.type, "bin")
         return np.array([f"{1772438400000 + d * 997}.{ext}" for d in rng.integers(0, 10**6, size=n)], dtype=object)
-    if var.type in ("geopoint", "start-geopoint", "geotrace", "geoshape"):
+    if var.type in ("geopoint", "start-geopoint", "background-geopoint", "geotrace", "geoshape"):
         return np.array([f"{50.7 + (d % 5000) / 10000:.6f} {4.2 + (d % 7000) / 10000:.6f} 0.0 {5 + d % 20}.0"
                          for d in rng.integers(0, 10**6, size=n)], dtype=object)
     if var.type in ("barcode", "deviceid", "simserial", "subscriberid", "username") or var.collected:
@@ -166,6 +171,23 @@ def _select_one(var: Variable, rng, origin, n, index) -> pd.Series:
     if var.choices.numeric:
         return pd.Series(picked.astype(float), index=index)
     return pd.Series(picked, index=index, dtype="string")
+
+
+def _rank_position(var: Variable, frame: pd.DataFrame, rng: np.random.Generator, n: int) -> pd.Series:
+    """Position i of a rank: a choice no earlier position took, so the positions order every choice
+    once; a respondent whose first position is empty (skipped, not asked) leaves every position empty."""
+    names = np.asarray(var.choices.names, dtype=object)
+    question, i = var.part_of
+    scores = rng.random((n, len(names)))
+    earlier = [frame[f"{question}_{j + 1}"] for j in range(i)]
+    for taken in earlier:
+        text = (taken.astype("Float64").astype("Int64").astype("string") if var.choices.numeric
+                else taken.astype("string")).fillna("").to_numpy(dtype=object)
+        scores[text[:, None] == names[None, :]] = 2.0
+    picked = pd.Series(names[scores.argmin(axis=1)], index=frame.index)
+    if earlier:
+        picked = picked.where(earlier[0].notna().to_numpy())
+    return picked.astype(float) if var.choices.numeric else picked.astype("string")
 
 
 def _select_multiple(var: Variable, rng, n, index) -> pd.Series:

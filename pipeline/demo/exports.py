@@ -23,6 +23,7 @@ from pipeline.delivery.spss import MAX_VALUE_LABEL_BYTES, MAX_VARIABLE_LABEL_BYT
 from pipeline.demo.form import TODAY, num_text
 from pipeline.demo.state import SOURCES, Build
 from pipeline.files import atomic_path
+from pipeline.survey.parts import is_rank_part
 from pipeline.survey.questionnaire import Questionnaire
 
 FILES = MappingProxyType({
@@ -153,6 +154,16 @@ def render_web(b: Build) -> pd.DataFrame:
     for v in f.q:
         path = v.name
         s = R[v.name]
+        if is_rank_part(v):  # a rank: the ordered choices in one column, 'b a c', as ODK stores it
+            if v.part_of[1] == 0:
+                ranked = [R[f"{v.part_of[0]}_{i + 1}"] for i in range(len(v.choices.names))]
+                texts = [num_text(pd.to_numeric(p_, errors="coerce")) if v.kind == "numeric" else _text(p_)
+                         for p_ in ranked]
+                joined = texts[0]
+                for text in texts[1:]:
+                    joined = np.where(text != "", joined + " " + text, joined)
+                cols[v.part_of[0]] = pd.Series(joined, dtype=object).str.strip().to_numpy()
+            continue
         if v.type in ("start", "end", "datetime"):
             cols[path] = _brussels_iso(s)
         elif v.type in ("date", "today"):

@@ -105,6 +105,7 @@ class Form:
 
         def scale(v):
             return (v is not None and v.type == "select_one" and v.choices is not None and v.choices.numeric
+                    and v.part_of is None  # a rank's positions are no scale
                     and sum(not c.startswith("-") for c in v.choices.names) >= 3)
 
         for v in self.questions + [None]:

@@ -32,7 +32,7 @@ from pipeline.ingest.structure import (
     refuse_same_file,
 )
 from pipeline.survey.expressions import ExpressionError, evaluate
-from pipeline.survey.parts import split_geopoint
+from pipeline.survey.parts import is_rank_part, split_geopoint
 from pipeline.survey.project import SID_MISSING, MissingScheme, Project, Source
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.survey.syntax import compile_regex, regex_matches
@@ -241,6 +241,13 @@ def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnair
                                              "an option column holds neither 1/0 nor True/False"))
         elif var.part_of is not None and (combined := _geopoint_column(raw, var.part_of[0], source)) is not None:
             column = raw[combined].map(lambda text, i=var.part_of[1]: split_geopoint(text, i))  # 'lat lon alt acc'
+            if is_rank_part(var) and var.part_of[1] == 0:  # a ranked list longer than the choices: said, not hidden
+                longer = (raw[combined].astype("string").str.split().str.len() > len(var.choices.names)).fillna(False)
+                if longer.any():
+                    problems.append(problem_rows(source.name, longer.to_numpy(), combined, raw[combined],
+                                                 f"at most {len(var.choices.names)} ranked choices",
+                                                 "the positions after the last choice are not kept",
+                                                 "the ranked list holds more items than the question has choices"))
         elif name in source.absent:  # this mode does not ask it: "niet van toepassing" for its records
             na = project_missing.code("not_applicable")
             out[name] = pd.Series(float(na) if var.kind == "numeric" else str(na) if var.choices else np.nan,
@@ -292,6 +299,8 @@ def _convert(column: pd.Series, var, source: Source) -> tuple[pd.Series, pd.Seri
     if var.kind == "numeric":
         if pd.api.types.is_numeric_dtype(column):
             return column.astype("float64"), untold, untold
+        if var.type == "calculate":  # a true/false calculate: the form app stores the words (XPath string())
+            column = column.astype("string").str.strip().replace({"true": "1", "false": "0"})
         whole = var.type in ("integer", "select_one")
         fast = _arrow_numbers(column) if source.decimal == "." else None
         # A whole number written "2.500" casts to 2.5: only the careful path sees the ambiguity.

@@ -17,7 +17,7 @@ from pipeline.errors import ErrorCode, SidError
 from pipeline.files import zip_bomb
 from pipeline.ingest.labels import header_to_variable, label_headers, norm
 from pipeline.ingest.workbook import read_xlsx
-from pipeline.survey.parts import GEOPOINT_PARTS, export_names
+from pipeline.survey.parts import GEOPOINT_PARTS, export_names, is_rank_part
 from pipeline.survey.project import Source
 from pipeline.survey.questionnaire import Questionnaire
 
@@ -291,7 +291,7 @@ def map_columns(columns: list[str], questionnaire: Questionnaire, source: Source
     indicators, or an SPSS multiple-dichotomy set named after the question)."""
     by_name = {v.name.lower(): v.name for v in questionnaire}
     for v in questionnaire:  # a geopoint's parts as KoboToolbox and ODK Central name them (survey/parts.py)
-        if v.part_of is not None:
+        if v.part_of is not None and not is_rank_part(v):
             by_name.update(dict.fromkeys(export_names(v.part_of[0], GEOPOINT_PARTS[v.part_of[1]]), v.name))
     multi = {v.name: v for v in questionnaire if v.type == "select_multiple"}
     indicator = {option_column_name(m, c).lower(): (m, c)

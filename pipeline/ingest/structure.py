@@ -27,8 +27,8 @@ def refuse_misspelt(columns: ColumnMap, questionnaire: Questionnaire, source: So
     wanted = {v.name.lower(): v.name for v in questionnaire if v.name not in have}
     for col in columns.unmapped:
         last = (col.split(source.separator)[-1] if source.separator else col).strip().lower()
-        if len(last) < 4 or last.startswith(("_", "unnamed:")):
-            continue
+        if len(last) < 4 or last.startswith(("_", "unnamed:")) or last in _wholes(questionnaire):
+            continue  # a geopoint's or a rank's own column: ingest splits it into the parts
         for lower, name in wanted.items():
             if len(lower) >= 4 and Levenshtein.distance(last, lower) <= (1 if len(lower) <= 6 else 2):
                 var = questionnaire[name]
@@ -42,6 +42,11 @@ def refuse_misspelt(columns: ColumnMap, questionnaire: Questionnaire, source: So
                                f"{name!r}?)", file=source.path, row=1, column=col,
                                fix=f'Correct the header, or add rename = {{ "{col}" = "{name}" }} to this '
                                "source in sid.toml.")
+
+
+def _wholes(questionnaire: Questionnaire) -> set[str]:
+    """The questions delivered as parts (a geopoint, a rank), lower case."""
+    return {v.part_of[0].lower() for v in questionnaire if v.part_of is not None}
 
 
 def _dichotomy(column: pd.Series) -> bool:
@@ -67,6 +72,8 @@ def refuse_missing_questions(tables: dict, questionnaire: Questionnaire, project
     for source in project.sources:
         _, columns = tables[source.name]
         have = set(columns.variables.values()) | {var for var, _ in columns.options.values()}
+        whole = {(c.split(source.separator)[-1] if source.separator else c).strip().lower() for c in columns.unmapped}
+        have |= {v.name for v in questionnaire if v.part_of is not None and v.part_of[0].lower() in whole}
         for name in source.absent:
             if name not in questionnaire:
                 raise SidError(ErrorCode.CONFIG_INVALID, f"absent names {name!r}, which is not a variable of the "

@@ -44,6 +44,8 @@ def offered(var: Variable, frame: pd.DataFrame, missing: list[float]) -> tuple[n
         else:
             given[col] = given[col].mask(given[col].astype("string").str.strip().isin([f"{m:g}" for m in missing]))
     applies = given.notna().all(axis=1).to_numpy()
+    if not applies.any():  # nobody gave the answers the filter needs: nothing to check
+        return applies, applies.copy()
     combos = given.loc[applies, answers].drop_duplicates().reset_index(drop=True)
     if not len(combos):
         combos = pd.DataFrame(index=[0])

@@ -13,6 +13,7 @@ import pandas as pd
 
 from pipeline.survey.syntax import (
     COLLECTED_FUNCTIONS,
+    DEVICE_FUNCTIONS,
     BinOp,
     Call,
     Current,
@@ -290,11 +291,24 @@ def _moment(name: str) -> Callable[..., _V]:
     return call
 
 
-def _collected(name: str) -> Callable[..., _V]:
+def _collected(name: str, source: str = "from a repeat's instances or a file on the device") -> Callable[..., _V]:
     def call(ctx: _Context, *args: _V) -> _V:
-        raise ExpressionError(f"{name}() is computed by the form app from a repeat's instances or a file on "
-                              "the device: sid keeps the collected value and does not compute it")
+        raise ExpressionError(f"{name}() is computed by the form app {source}: sid keeps the collected "
+                              "value and does not compute it")
     return call
+
+
+def _checklist(ctx: _Context, low: _V, high: _V, *args: _V, weighted: bool = False) -> _V:
+    """checklist(min, max, v, …) / weighted-checklist(min, max, v, w, …): the number of v that hold (the
+    sum of their weights) lies between min and max; -1 leaves a bound open (ODK)."""
+    pairs = list(zip(args[::2], args[1::2])) if weighted else [(a, _V("num", 1.0)) for a in args]
+    total = sum(np.where(_bool(v), _num(w), 0.0) for v, w in pairs)
+    lo, hi = _num(low), _num(high)
+    return _V("bool", np.broadcast_to(((lo == -1) | (total >= lo)) & ((hi == -1) | (total <= hi)), (ctx.n,)))
+
+
+_MATH = {"sqrt": np.sqrt, "exp": np.exp, "exp10": lambda a: np.power(10.0, a), "log": np.log, "log10": np.log10,
+         "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan}
 
 
 def _join(ctx: _Context, sep: _V, *parts: _V) -> _V:
@@ -446,6 +460,15 @@ _CALLS: dict[str, Callable[..., _V]] = {
     "date-time": lambda ctx, x: _V("date", _date(x)),
     "decimal-date-time": lambda ctx, x: _V("num", _num(_V("date", _date(x)))),
     "selected-at": lambda ctx, m, i: _text(ctx, m, _nth(int(_num(_V(i.kind, _constant("selected-at", i)[0]))))),
+    **{name: (lambda f: lambda ctx, x: _V("num", f(_num(x))))(fn) for name, fn in _MATH.items()},
+    "atan2": lambda ctx, y, x: _V("num", np.arctan2(_num(y), _num(x))),
+    "pi": lambda ctx: _V("num", np.float64(np.pi)),
+    "boolean-from-string": lambda ctx, x: _V("bool", _full(x, ctx.n).str.strip().isin(["true", "1"]).to_numpy(bool)),
+    "count-non-empty": lambda ctx, *args: _V("num", sum(np.broadcast_to(~_missing(a), (ctx.n,)).astype("float64")
+                                                        for a in args)),
+    "checklist": _checklist,
+    "weighted-checklist": lambda ctx, low, high, *args: _checklist(ctx, low, high, *args, weighted=True),
+    **{name: _collected(name, "on the device") for name in DEVICE_FUNCTIONS},
 }
 
 

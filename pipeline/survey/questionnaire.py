@@ -10,22 +10,22 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterator, Mapping
 
-import openpyxl
 from pyxform.errors import PyXFormError
 from pyxform.xls2json_backends import get_xlsform
 from pyxform.xls2xform import convert
 
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import zip_bomb
-from pipeline.survey.choice_files import read_choice_file
-from pipeline.survey.expressions import ExpressionError, parse, references
-from pipeline.survey.parts import geopoint_parts
+from pipeline.survey.choice_files import external_choices, read_choice_file
+from pipeline.survey.form_checks import check_cycles, check_expressions, row_of_value
+from pipeline.survey.parts import geopoint_parts, rank_parts
 from pipeline.survey.project import SID_MISSING, MissingScheme, Project
 from pipeline.survey.syntax import COLLECTED_FUNCTIONS, functions
 from pipeline.survey.types import (
     DATETIME_TYPES,
     DEFAULT_MEASURE,
     MEASURES,
+    MEDIA_TYPES,
     NUMERIC_TYPES,
     calculate_type,
     sid_type,
@@ -121,7 +121,7 @@ class Variable:
     keep_collected: bool = False  # a calculate over questions sid does not hold (in a repeat)
     bounds: tuple[float, float, float] | None = None  # a range question's start, end and step
     choice_filter: str | None = None  # which choices are offered, from the answers (e.g. `${provincie}=prov`)
-    part_of: tuple[str, int] | None = None  # one of a geopoint's four variables: (question, part index)
+    part_of: tuple[str, int] | None = None  # one of a geopoint's or a rank's variables: (question, part index)
 
     @property
     def routing(self) -> str | None:
@@ -130,6 +130,11 @@ class Variable:
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else " and ".join(f"({p})" for p in parts)
+
+    @property
+    def media(self) -> bool:
+        """The answer is the name of a file the form app saved (a photo, signature, recording, upload)."""
+        return self.type in MEDIA_TYPES
 
     @property
     def kind(self) -> str:
@@ -249,14 +254,14 @@ def load_questionnaire(path: str | Path, missing: MissingScheme = SID_MISSING) -
         row = int(match.group(1)) if match else None
         sheet = next((s for s in ("survey", "choices", "settings") if f"'{s}' sheet" in message), None)
         if row is None:  # e.g. "Unknown question type 'integr'.": find the row that says it
-            row, sheet = _row_of_value(path, message, sheet)
+            row, sheet = row_of_value(path, message, sheet)
         raise SidError(ErrorCode.FORM_INVALID, _ROW.sub("", message), file=path, sheet=sheet, row=row,
                        fix="Correct the form and run again.") from None
     except Exception as exc:  # openpyxl/zipfile errors for files that are no workbook at all
         raise SidError(ErrorCode.FORM_UNREADABLE, f"cannot read the workbook ({type(exc).__name__}: {exc})",
                        file=path, fix="Save the questionnaire as an .xlsx XLSForm.") from None
     return _model(path, result._pyxform, {"survey": sheets.survey, "survey_header": sheets.survey_header,
-                                          "settings": sheets.settings}, missing)
+                                          "external_choices": sheets.external_choices}, missing)
 
 
 def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: MissingScheme) -> Questionnaire:
@@ -302,7 +307,7 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
             row = rows.get(name) or rows.get(name.removesuffix("_other")) or rows.get(name.removesuffix("_count"), 0)
             xls_type = sid_type(kind) if isinstance(kind, str) else ""
             if xls_type is None:  # notes and audits hold no answers
-                skipped[name] = "(a note: no answer is held)"
+                skipped[name] = f"(a {kind}: no answer is held)"
                 continue
             if not xls_type:
                 warnings.append(f"{path.name}, survey row {row}: question type {kind!r} of {name!r} has no "
@@ -328,15 +333,25 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
             elif xls_type == "acknowledge":  # ODK stores "OK" when acknowledged: a one-choice select
                 xls_type = "select_one"
                 choices = ChoiceList("acknowledge", (Choice("OK", _frozen({default_language: "OK"})),))
-            elif xls_type in ("select_one", "select_multiple"):  # select_..._from_file
-                listed = read_choice_file(path, str(item.get("itemset", "")), item.get("parameters") or {})
+            elif xls_type in ("select_one", "select_multiple") and kind != "select one external" \
+                    and str(item.get("itemset", "")) in (form.get("choices") or {}):  # randomize=true: left out
+                choices = ChoiceList(str(item["itemset"]), tuple(
+                    Choice(str(c["name"]), labels(c.get("label"))) for c in form["choices"][str(item["itemset"])]))
+            elif xls_type in ("select_one", "select_multiple"):  # ..._from_file, select_one_external
+                itemset, external = str(item.get("itemset", "")), kind == "select one external"
+                listed = (external_choices(itemset, sheets.get("external_choices"), default_language)
+                          if external else read_choice_file(path, itemset, item.get("parameters") or {},
+                                                            default_language))
                 if listed is None:
-                    warnings.append(f"{path.name}, survey row {row}: the choices of {name!r} "
-                                    f"({item.get('itemset')!r} beside the form) cannot be read; delivered as text")
+                    where = (f"list {itemset!r} of the external_choices sheet" if external else
+                             f"the answers to {itemset}, in a repeat" if itemset.startswith("${")
+                             else f"{itemset!r} beside the form")
+                    warnings.append(f"{path.name}, survey row {row}: the choices of {name!r} ({where}) cannot "
+                                    "be read; delivered as text")
                     xls_type = "text"
                 else:
-                    choices = ChoiceList(Path(str(item["itemset"])).stem, tuple(
-                        Choice(n, labels(text)) for n, text in listed))
+                    choices = ChoiceList(Path(itemset).stem, tuple(
+                        Choice(n, _frozen(text), _frozen(columns)) for n, text, columns in listed))
             bounds = _range_bounds(path, row, name, item.get("parameters") or {}) if xls_type == "range" else None
             variables.append(Variable(
                 name=name, type=xls_type, row=row, group=group, bounds=bounds,
@@ -356,10 +371,11 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
             ))
 
     walk(form.get("children", []), (), ())
-    for v in [v for v in variables if v.type == "geopoint"]:  # four numeric variables (survey/parts.py)
+    for v in [v for v in variables if v.type in ("geopoint", "rank")]:  # several variables (survey/parts.py)
         at = variables.index(v)
-        variables[at:at + 1] = geopoint_parts(v)
-        skipped[v.name] = "(a geopoint, delivered as its four parts)"
+        variables[at:at + 1] = geopoint_parts(v) if v.type == "geopoint" else rank_parts(v)
+        skipped[v.name] = ("(a geopoint, delivered as its four parts)" if v.type == "geopoint"
+                           else "(a rank, delivered as one variable per position)")
     if skipped or any(uses_any(t, (), COLLECTED_FUNCTIONS) for v in variables for t in conditions_of(v)):
         warned: set[str] = set()
         variables = [without_unjudgeable(path, v, skipped, warnings, warned) for v in variables]
@@ -372,8 +388,8 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
                            file=path, sheet="survey", row=v.row, column="name",
                            fix="Rename one of them in the form.")
         seen[v.name.lower()] = v
-    _check_expressions(path, variables)
-    _check_cycles(path, variables)
+    check_expressions(path, variables)
+    check_cycles(path, variables)
     return Questionnaire(
         path=path, form_id=str(form.get("id_string", "")), title=str(form.get("title", "")),
         version=str(form.get("version", "")), default_language=default_language,
@@ -411,76 +427,6 @@ def _label_languages(form: dict[str, Any], in_header: list[str]) -> list[str]:
         stack += reversed([c for c in [*item.get("children", []), *choices] if isinstance(c, dict)])
     order = {lang: i for i, lang in enumerate(in_header)}
     return sorted(found, key=lambda lang: order.get(lang, len(order)))
-
-
-def _check_expressions(path: Path, variables: list[Variable]) -> None:
-    """Every relevant, constraint and calculate must parse with sid's evaluator."""
-    for v in variables:
-        for column, text in (("relevant", v.relevant), ("constraint", v.constraint),
-                             ("calculate", v.calculate)):
-            if not text:
-                continue
-            try:
-                parse(text)
-            except ExpressionError as exc:
-                raise SidError(ErrorCode.FORM_EXPRESSION, f"{v.name}: {exc}", file=path, sheet="survey",
-                               row=v.row, column=column, fix="Correct the expression in the form.") from None
-
-
-def _check_cycles(path: Path, variables: list[Variable]) -> None:
-    """Calculates that depend on each other in a circle can never be computed: name their rows."""
-    calcs = {v.name: v for v in variables if v.calculate}
-    uses = {name: sorted(references(v.calculate) & calcs.keys()) for name, v in calcs.items()}
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-    for start in calcs:
-        if state.get(start):
-            continue
-        path_: list[str] = []
-        stack = [(start, iter(uses[start]))]
-        state[start] = 1
-        path_.append(start)
-        while stack:
-            name, todo = stack[-1]
-            nxt = next(todo, None)
-            if nxt is None:
-                state[name] = 2
-                stack.pop()
-                path_.pop()
-                continue
-            if state.get(nxt) == 1:
-                cycle = path_[path_.index(nxt):]
-                rows = [calcs[n].row for n in cycle]
-                described = " → ".join(cycle + [nxt])
-                raise SidError(ErrorCode.FORM_CYCLE, f"circular calculates: {described} (rows "
-                               f"{', '.join(str(r) for r in rows)})", file=path, sheet="survey",
-                               row=rows[0], column="calculate",
-                               fix="Break the circle: one of these calculates must not use the others.")
-            if not state.get(nxt):
-                state[nxt] = 1
-                path_.append(nxt)
-                stack.append((nxt, iter(uses[nxt])))
-
-
-def _row_of_value(path: Path, message: str, sheet: str | None) -> tuple[int | None, str | None]:
-    """The first row of the survey (or choices) sheet with a cell equal to a value quoted in
-    pyxform's message, when the message itself gives no row."""
-    quoted = re.findall(r"'([^']+)'", message)
-    if not quoted:
-        return None, sheet
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        try:
-            for title in ([sheet] if sheet else ["survey", "choices"]):
-                if title not in wb.sheetnames:
-                    continue
-                for i, cells in enumerate(wb[title].iter_rows(values_only=True), start=1):
-                    if any(str(c).strip() in quoted for c in cells if c is not None) and i > 1:
-                        return i, title
-        finally:
-            wb.close()
-    except Exception:
-        pass
-    return None, sheet
 
 
 def _is_int(text: str) -> bool:

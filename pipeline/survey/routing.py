@@ -80,8 +80,10 @@ def route(frame: pd.DataFrame, questionnaire: Questionnaire) -> Routing:
                                  choice_labels=choice_labels)
             except ExpressionError as exc:
                 raise fail(var, "calculate", exc) from None
-            if var.kind == "numeric":
-                value = pd.to_numeric(value, errors="coerce")
+            if var.kind == "numeric":  # true/false as 1/0
+                value = pd.to_numeric(value, errors="coerce").astype("float64")
+            elif var.kind == "datetime":  # bind::type date or dateTime over a text ('2026-03-02')
+                value = pd.to_datetime(value, errors="coerce")
             calculated[var.name] = value.where(where) if not where.all() else value
             view[var.name] = calculated[var.name].to_numpy()
         elif var.name in referenced and not where.all():

@@ -70,13 +70,20 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "jr:choice-name": (2, 2), "format-date": (2, 2), "format-date-time": (2, 2), "date-time": (1, 1),
     "decimal-date-time": (1, 1), "join": (2, None), "count": (1, 1), "position": (0, 1),
     "indexed-repeat": (3, None), "pulldata": (4, 4),
+    **dict.fromkeys(("sqrt", "exp", "exp10", "log", "log10", "sin", "cos", "tan", "asin", "acos", "atan"), (1, 1)),
+    "atan2": (2, 2), "pi": (0, 0), "boolean-from-string": (1, 1), "count-non-empty": (1, None),
+    "checklist": (2, None), "weighted-checklist": (2, None), "decimal-time": (1, 1), "digest": (2, 3),
+    "base64-decode": (1, 1), "area": (1, 1), "distance": (1, None),
 }
 # Their value is the moment of collection (or chance): sid keeps what was collected, never computes it.
 MOMENT_FUNCTIONS = frozenset({"now", "once", "uuid", "random"})
 # Computed by the form app from what sid does not hold (a repeat's instances, a file beside the
 # form on the device): a calculate using one keeps its collected value too; in a relevant or a
 # constraint the condition cannot be judged (survey/questionnaire.py drops it with a warning).
-COLLECTED_FUNCTIONS = MOMENT_FUNCTIONS | {"count", "position", "indexed-repeat", "pulldata"}
+# Computed by the form app and not (yet) by sid: a hash, base64, a time's fraction of the day, a
+# geoshape's area or a geotrace's length; the collected value is kept the same way.
+DEVICE_FUNCTIONS = frozenset({"digest", "base64-decode", "decimal-time", "area", "distance"})
+COLLECTED_FUNCTIONS = MOMENT_FUNCTIONS | DEVICE_FUNCTIONS | {"count", "position", "indexed-repeat", "pulldata"}
 _LEVELS = (("or",), ("and",), ("=", "!="), ("<", "<=", ">", ">="), ("+", "-"), ("*", "div", "mod"))
 _TOKEN = re.compile(r"""(?P<ws>\s+)
     | (?P<path>(?:current\(\)|\.\.|\.)?(?:/(?:\.\.|[A-Za-z_][\w\-]*))*/[A-Za-z_][\w\-]*)

@@ -7,11 +7,13 @@ from typing import Mapping
 from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
 
 from pipeline.survey.syntax import BinOp, Call, Current, ExpressionError, Literal, Neg, Node, Var, parse
+from pipeline.survey.unjudgeable import uses_instance
 
 # pyxform's JSON type names → the XLSForm names sid uses everywhere else; None: holds no answer.
 TYPES = {
     "select one": "select_one",
     "select all that apply": "select_multiple",
+    "select one external": "select_one",  # choices from the external_choices sheet (survey/choice_files.py)
     "integer": "integer",
     "decimal": "decimal",
     "range": "range",
@@ -36,7 +38,9 @@ TYPES = {
     "geotrace": "geotrace",
     "geoshape": "geoshape",
     "start-geopoint": "start-geopoint",
+    "background-geopoint": "background-geopoint",  # a geopoint taken in the background: text as collected
     "geopoint": "geopoint",  # four numeric variables (survey/parts.py)
+    "rank": "rank",  # one coded variable per position (survey/parts.py)
     "phone number": "text",  # a text question (the `phonenumber` type is metadata)
     "imei": "deviceid",
     **{f"uri:{name}": name for name in ("deviceid", "username", "email", "phonenumber", "simserial",
@@ -53,6 +57,8 @@ TYPES = {
     "trigger": "acknowledge",
     "audit": None,
     "note": None,
+    "csv-external": None,  # declares a file for pulldata()/instance(); holds no answer
+    "xml-external": None,
 }
 MEDIA_TYPES = frozenset({"image", "audio", "video", "file", "background-audio", "osm"})
 NUMERIC_TYPES = frozenset({"integer", "decimal", "range", "calculate"})
@@ -80,22 +86,25 @@ def sid_type(pyxform_type: str) -> str | None:
 _TEXT_FUNCTIONS = frozenset({"concat", "string", "substr", "substring-before", "substring-after",
                              "join", "translate", "normalize-space", "lower-case", "upper-case",
                              "jr:choice-name", "format-date", "uuid", "selected-at",
+                             "digest", "base64-decode",
                              "pulldata", "indexed-repeat"})  # these two: text keeps whatever they gave
 
 
 def calculate_type(expression: str, text_variables: Mapping[str, bool]) -> str | None:
     """The bind::type a calculate without one has: "string" when it gives text (a quoted word that
     is no number, a string function, or the value of a text question; `text_variables`: name →
-    gives text), "dateTime" for now(), else None (a number). An expression that does not parse is
+    gives text), "dateTime" for now() and date-time(), "date" for today() and date(), else None (a number). An expression that does not parse is
     left to the form's expression check."""
     try:
         node = parse(expression)
-    except ExpressionError:
-        return None
+    except ExpressionError:  # a lookup in an instance() gives a label or a column: text
+        return "string" if uses_instance(expression) else None
     while isinstance(node, Call) and node.name == "once":
         node = node.args[0]
-    if isinstance(node, Call) and node.name == "now":
+    if isinstance(node, Call) and node.name in ("now", "date-time"):
         return "dateTime"
+    if isinstance(node, Call) and node.name in ("today", "date"):  # the app stores the date's text
+        return "date"
     return "string" if _is_text(node, text_variables) else None
 
 

@@ -1,10 +1,12 @@
 """What sid cannot judge in a form, and how the rest still loads: the questions of a repeat
 (rosters are not held yet) and conditions that refer to them or call a function the form app
-computes on the device (count, position, indexed-repeat, pulldata). Each is dropped with a
-warning naming its row; a calculate over them keeps its collected value."""
+computes on the device (count, position, indexed-repeat, pulldata, digest, area …, a lookup in an
+instance()). Each is dropped with a warning naming its row; a calculate over them keeps its
+collected value."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,13 @@ from typing import Any
 from pipeline.survey.syntax import COLLECTED_FUNCTIONS, ExpressionError, functions, references
 
 Variable = Any  # survey/questionnaire.py's Variable (which imports this module)
+_INSTANCE = re.compile(r"\binstance\s*\(")
+
+
+def uses_instance(text: str | None) -> bool:
+    """A lookup in a secondary instance (`instance('towns')/root/item[name = ${q}]/label`): an XPath
+    path with a predicate, which sid's expressions do not hold; computed by the form app."""
+    return bool(text and _INSTANCE.search(text))
 
 
 def question_names(children: list[dict[str, Any]]) -> list[str]:
@@ -37,8 +46,8 @@ def without_unjudgeable(path: Path, v: Variable, skipped: dict[str, str], warnin
     referring to a repeat's question keeps its collected value."""
     def judgeable(text: str, column: str, group: bool = False) -> bool:
         try:
-            in_repeat = sorted(references(text) & skipped.keys())
-            calls = sorted(functions(text) & COLLECTED_FUNCTIONS)
+            in_repeat = [] if uses_instance(text) else sorted(references(text) & skipped.keys())
+            calls = ["instance"] if uses_instance(text) else sorted(functions(text) & COLLECTED_FUNCTIONS)
         except ExpressionError:  # the form's expression check names it with its row
             return True
         if not in_repeat and not calls:
@@ -71,7 +80,9 @@ def without_unjudgeable(path: Path, v: Variable, skipped: dict[str, str], warnin
 
 def uses_any(text: str, names, calls=frozenset()) -> bool:
     """The expression refers to one of `names` or calls one of `calls` (False when it does not parse:
-    the form's expression check reports that with its row)."""
+    the form's expression check reports that with its row); a lookup in an instance() counts as both."""
+    if uses_instance(text):
+        return True
     try:
         return bool(references(text) & set(names) or functions(text) & calls)
     except ExpressionError:

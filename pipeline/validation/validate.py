@@ -15,6 +15,7 @@ from pipeline.privacy import scrub_values
 from pipeline.survey import routing
 from pipeline.survey.choice_filter import offered
 from pipeline.survey.expressions import ExpressionError, evaluate, parse, references
+from pipeline.survey.parts import is_rank_part
 from pipeline.survey.project import ValidateSettings
 from pipeline.survey.questionnaire import Questionnaire, Variable
 from pipeline.survey.rulebook import read_rule_list
@@ -175,6 +176,7 @@ def validate(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, rul
     checks += _cross_constraints(frame, questionnaire, key)
     checks += _routing_checks(frame, questionnaire, key, asked)
     checks += _choice_filter_checks(frame, questionnaire)
+    checks += _rank_checks(frame, questionnaire)
     checks += [_rule_check(derived, rule) for rule in rules]
     checks += _pii_checks(frame, questionnaire, key)
     quality_table = indicators(frame, questionnaire, asked, quality.straightline_min_items)
@@ -334,6 +336,35 @@ def _choice_filter_checks(frame: pd.DataFrame, questionnaire: Questionnaire) -> 
         checks.append(Check(f"choice_filter:{var.name}", f"{var.name}: een keuze die de vragenlijst aanbood "
                             f"({var.choice_filter})", var.choice_filter, "error", var.name, items, items & ~ok,
                             message="keuze niet aangeboden bij de eerdere antwoorden", values=frame[var.name]))
+    return checks
+
+
+def _rank_checks(frame: pd.DataFrame, questionnaire: Questionnaire) -> list[Check]:
+    """A rank's positions order the choices: a choice given at an earlier position cannot come again."""
+    missing = [float(c) for c in questionnaire.missing.values]
+    checks = []
+    earlier: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    for var in questionnaire:
+        if not is_rank_part(var) or var.name not in frame.columns:
+            continue
+        values = frame[var.name]
+        if var.kind == "numeric":
+            number = pd.to_numeric(values, errors="coerce")
+            items, answer = (number.notna() & ~number.isin(missing)).to_numpy(bool), number.to_numpy(dtype=float)
+        else:
+            text = values.astype("string").str.strip()
+            items = (text.notna() & (text != "") & ~text.isin([f"{m:g}" for m in missing])).fillna(False)
+            items, answer = items.to_numpy(bool), text.fillna("").to_numpy(dtype=object)
+        before = earlier.setdefault(var.part_of[0], [])
+        if before:
+            again = np.zeros(len(values), dtype=bool)
+            for other, given in before:
+                again |= given & (answer == other)
+            checks.append(Check(f"rank:{var.name}", f"{var.name}: a choice not ranked at an earlier position of "
+                                f"{var.part_of[0]}", f"rank({var.part_of[0]})", "error", var.name, items,
+                                items & again, message="keuze al gerangschikt op een eerdere plaats",
+                                values=values))
+        before.append((answer, items))
     return checks
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import c, q, write_xlsform
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import c, q, write_xlsform
 from pipeline.cleaning.clean import clean, replay
 from pipeline.survey import routing
 from pipeline.survey.project import CleanSettings

@@ -20,8 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from conftest import (NL, TEST_KEY_ENV, TINY_CHOICES, TINY_CSV, TINY_SURVEY, TINY_SURVEY_TOML, c, q,  # noqa: E402
-                      write_xlsform)
+from conftest import TEST_KEY_ENV, TINY_CHOICES, TINY_CSV, TINY_SURVEY, TINY_SURVEY_TOML, q, write_xlsform  # noqa: E402
 
 BASE_TOML = TINY_SURVEY_TOML + f"""
 [sample]

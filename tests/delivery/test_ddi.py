@@ -7,12 +7,12 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from conftest import TINY_CHOICES, TINY_SURVEY, q, write_xlsform
-from pipeline.delivery.ddi import write_ddi
-from pipeline.survey.questionnaire import load_questionnaire
 from test_codebook import SAV_ORDER, codebook_of
 from test_delivery import CATGRY_SEQUENCE, CODEBOOK_SEQUENCE, NS, VAR_SEQUENCE, in_schema_order
+
+from pipeline.delivery.ddi import write_ddi
+from pipeline.survey.questionnaire import load_questionnaire
 
 LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SHA = "0123456789abcdef" * 4

@@ -14,10 +14,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pyreadstat
 import pytest
+from conftest import demo_delivery
 from typer.testing import CliRunner
 
 from cli import app
-from conftest import demo_delivery
 
 DEMO_KEY = "DEMO-KEY-not-secret-sid2026"
 

@@ -1,13 +1,12 @@
 """The .sav and .sps written from a form and a frame: data and metadata, read back and in PSPP."""
 
-import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
-
 from conftest import run_pspp
-from pipeline.errors import SidError
+
 from pipeline.delivery.export import check_sav, export, spss_frame
+from pipeline.errors import SidError
 from pipeline.survey.questionnaire import load_questionnaire
 
 MISSING_LABELS = {-9.0: "geen antwoord", -4.0: "ongeldig", -3.0: "niet van toepassing",

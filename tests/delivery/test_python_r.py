@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
-
 from conftest import REPO, demo_delivery
 
 

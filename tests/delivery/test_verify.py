@@ -13,13 +13,13 @@ import openpyxl
 import pandas as pd
 import pyreadstat
 import pytest
+from conftest import demo_delivery
 from stdnum.be import nn
 from typer.testing import CliRunner
 
 from cli import app
-from pipeline.files import sha256
 from pipeline.delivery.verify import identifier_numbers, manifest_digest, verify_delivery
-from conftest import demo_delivery
+from pipeline.files import sha256
 
 # One file of each kind in the delivery.
 KINDS = ["sid2026.sav", "sid2026.sps", "sid2026.csv", "sid2026.parquet", "codebook.html",

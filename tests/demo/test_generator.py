@@ -588,10 +588,10 @@ def test_demo_for_a_project_without_sources_says_what_to_add(tmp_path):
     """A new project names no fieldwork files yet: `sid demo` writes its files and says in one line
     that the sid.toml tables that read them are missing, then prints them; pasted, they name
     exactly the files written."""
+    from conftest import TEST_KEY_ENV
     from typer.testing import CliRunner
 
     from cli import app
-    from conftest import TEST_KEY_ENV
     from pipeline.survey.project import load_project
 
     write_xlsform(tmp_path / "schemas" / "form.xlsx", SURVEY, CHOICES,

@@ -9,10 +9,10 @@ import sys
 import pandas as pd
 import pyreadstat
 import pytest
+from conftest import REPO, TINY_TOML
 from typer.testing import CliRunner
 
 from cli import app
-from conftest import REPO, TINY_TOML
 
 runner = CliRunner()
 

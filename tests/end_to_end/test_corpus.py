@@ -112,8 +112,8 @@ def test_corpus_case(name, delivered_base, tmp_path):
         if "value" in expected:
             assert hit["value"].iloc[0] == expected["value"]
     rec = pd.read_csv(work / "reconciliation.csv", dtype=str, keep_default_na=False)
-    from pipeline.survey.project import load_project
     from pipeline.ingest.sources import read_table
+    from pipeline.survey.project import load_project
 
     records = sum(len(read_table(source).frame) for source in load_project(project).sources)
     assert sorted(rec["row"].astype(int)) == list(range(1, records + 1)), "a record was lost"

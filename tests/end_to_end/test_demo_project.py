@@ -7,10 +7,10 @@ import re
 
 import openpyxl
 import pytest
+from conftest import copy_demo_project, pspp_dictionary
 from typer.testing import CliRunner
 
 from cli import app
-from conftest import copy_demo_project, pspp_dictionary
 from pipeline.delivery.conventions import short_label
 
 NL = "label::Nederlands (nl)"
@@ -130,6 +130,7 @@ def test_pspp_dictionary_is_what_the_form_says(delivered, tmp_path):
 def test_demo_data_is_bundled_and_reproducible(tmp_path):
     """raw/ holds exactly what `sid demo` makes from the form with the configured seed."""
     from conftest import REPO
+
     from pipeline.demo.generator import FILES
 
     root = copy_demo_project(tmp_path / "p", raw=False)

@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from conftest import TINY_CHOICES, TINY_CSV, TINY_SURVEY, TINY_TOML, write_xlsform
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import TINY_CHOICES, TINY_CSV, TINY_SURVEY, TINY_TOML, write_xlsform
 from pipeline.errors import SidError
 from pipeline.survey.expressions import ExpressionError, evaluate, parse
 

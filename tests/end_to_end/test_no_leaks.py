@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import copy_demo_project
 from typer.testing import CliRunner
 
 from cli import app
-from conftest import copy_demo_project
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "leak-test-secret-7f3a9c2e41b0d5"  # set as SID_PSEUDONYM_KEY for the run
@@ -52,9 +52,9 @@ def planted(run):
     typed into open answers (from the demo's ground truth), and both keys."""
     import tomllib
 
+    from pipeline.ingest.sources import map_columns, read_table
     from pipeline.survey.project import load_project
     from pipeline.survey.questionnaire import questionnaire_of
-    from pipeline.ingest.sources import map_columns, read_table
 
     root, _ = run
     sample = pd.read_csv(root / "raw" / "steekproef.csv", dtype=str, keep_default_na=False)

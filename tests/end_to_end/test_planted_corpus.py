@@ -19,11 +19,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pyreadstat
 import pytest
+from conftest import copy_demo_project
+from test_pii import LEAKS
 from typer.testing import CliRunner
 
 from cli import app
-from conftest import copy_demo_project
-from test_pii import LEAKS
 
 NUMBER_TAGS = ("[RRN]", "[BIS]", "[IBAN]", "[TEL]")
 # Open answers: every number-based variant of the corpus, and the text ones with a marker.

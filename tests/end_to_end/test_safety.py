@@ -16,11 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from conftest import TEST_KEY_ENV
 from typer.testing import CliRunner
 
 import pipeline.workdir
 from cli import app
-from conftest import TEST_KEY_ENV
 from pipeline import __version__
 from pipeline.delivery.manifest import write_manifest
 from pipeline.delivery.verify import verify_delivery

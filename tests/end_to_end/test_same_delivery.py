@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import demo_delivery
 from delivery_fingerprint import delivery_fingerprint
 

@@ -7,9 +7,18 @@ import math
 import pandas as pd
 import pytest
 
-from pipeline.fieldwork.dispositions import (Eligibility, category_of, counts_of, final_dispositions, parse_contacts,
-                                   rate_table, rates, rates_on_both, usable_dispositions)
 from pipeline.errors import SidError
+from pipeline.fieldwork.dispositions import (
+    Eligibility,
+    category_of,
+    counts_of,
+    final_dispositions,
+    parse_contacts,
+    rate_table,
+    rates,
+    rates_on_both,
+    usable_dispositions,
+)
 
 # A hand-made final distribution: I=40, P=10, R=20, NC=15, O=5, UH=6, UO=4, NE=10; e = 0.5.
 COUNTS = {"I": 40, "P": 10, "R": 20, "NC": 15, "O": 5, "UH": 6, "UO": 4, "NE": 10}
@@ -156,8 +165,8 @@ def test_bad_date_is_an_error():
 
 
 def test_demo_contact_log_gives_every_sample_unit_one_disposition(demo_project):
-    from pipeline.survey.project import load_project
     from pipeline.fieldwork.stage import sample_and_dispositions
+    from pipeline.survey.project import load_project
 
     project = load_project(demo_project)
     sample, final = sample_and_dispositions(project)

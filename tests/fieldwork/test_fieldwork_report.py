@@ -220,7 +220,6 @@ def test_report_renders_in_headless_chromium_without_console_errors(ran_demo, tm
 @pytest.mark.slow
 def test_sid_run_weights_labelled_in_the_sav_and_report_delivered(ran_demo, tmp_path):
     import pyreadstat
-
     from conftest import pspp_dictionary
 
     cleaned = ran_demo / "cleaned"

@@ -10,8 +10,8 @@ import openpyxl
 import pandas as pd
 import pyreadstat
 import pytest
-
 from conftest import TINY_CHOICES, TINY_PRIVACY_TOML, TINY_SURVEY, run_pspp, write_xlsform
+
 from pipeline.errors import SidError
 from pipeline.fieldwork.stage import read_contacts, read_sample
 from pipeline.ingest.ingest import ingest

@@ -10,10 +10,10 @@ import openpyxl
 import pandas as pd
 import pyreadstat
 import pytest
+from conftest import TINY_CHOICES, TINY_SURVEY, write_xlsform
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import TINY_CHOICES, TINY_SURVEY, write_xlsform
 from pipeline.ingest.declared import apply_declarations
 from pipeline.ingest.ingest import typed_frame
 from pipeline.ingest.sources import map_columns, read_table

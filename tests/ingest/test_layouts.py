@@ -11,10 +11,10 @@ from __future__ import annotations
 import openpyxl
 import pandas as pd
 import pytest
+from test_fidelity import project, run
 
 from pipeline.ingest.labels import names_from_labels
 from pipeline.survey.questionnaire import Choice, ChoiceList, Variable
-from test_fidelity import project, run
 
 SAMPLE = "resp_id,stratum\nR1,BE\nR2,MA\nR3,TR\n"
 SAMPLE_TOML = '\n[sample]\npath = "raw/sample.csv"\nkey = "resp_id"\n'

@@ -15,11 +15,17 @@ import openpyxl
 import pandas as pd
 import pyreadstat
 import pytest
-
 from conftest import TINY_CHOICES, TINY_SURVEY, write_xlsform
+
 from pipeline.errors import SidError
-from pipeline.ingest.sources import (assemble_multiple, detect_delimiter, detect_encoding, map_columns,
-                                     option_column_name, read_table)
+from pipeline.ingest.sources import (
+    assemble_multiple,
+    detect_delimiter,
+    detect_encoding,
+    map_columns,
+    option_column_name,
+    read_table,
+)
 from pipeline.survey.project import Source
 from pipeline.survey.questionnaire import load_questionnaire
 

@@ -17,8 +17,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.survey import expressions
-from pipeline.survey.expressions import (BinOp, Call, Current, ExpressionError, Literal, Neg, Var, evaluate,
-                                  parse, references)
+from pipeline.survey.expressions import (
+    BinOp,
+    Call,
+    Current,
+    ExpressionError,
+    Literal,
+    Neg,
+    Var,
+    evaluate,
+    parse,
+    references,
+)
 
 NAN = np.nan
 DAY = pd.Timestamp("2026-03-10")
@@ -109,7 +119,7 @@ def test_syntax_errors_say_what_and_where():
         "concat(1,)": "unexpected ')' at position 9",
         "1 / 2": "unexpected character '/' at position 2",  # XPath divides with div
         "1 + foo(2)": "unknown function 'foo()' at position 4",
-        "distance(${a})": "unknown function 'distance()' at position 0",
+        "distanse(${a})": "unknown function 'distanse()' at position 0",
         "pulldata('f', 'a', ${a})": "wrong number of arguments for 'pulldata()' at position 0: expected 4, got 3",
         "if(1, 2)": "wrong number of arguments for 'if()' at position 0: expected 3, got 2",
         "1 + round(1, 2, 3)": "wrong number of arguments for 'round()' at position 4: expected 1 to 2, got 3",
@@ -495,3 +505,21 @@ def test_join_and_the_functions_the_form_app_computes_on_the_device():
     for text in ("count(${a})", "position(..)", "indexed-repeat(${a}, ${a}, 1)", "pulldata('f', 'a', 'b', ${a})"):
         with pytest.raises(ExpressionError, match="sid keeps the collected value"):
             evaluate(text, answers)
+
+
+def test_the_odk_math_and_checklist_functions():
+    """sqrt … atan2, pi(), boolean-from-string, count-non-empty, checklist and weighted-checklist as
+    the ODK XForms specification defines them (-1: an open bound)."""
+    frame = pd.DataFrame({"n": [4.0, 100.0, np.nan], "x": [2.0, 30.0, 5.0], "t": ["true", "0", None]})
+    cases = {
+        "sqrt(${n})": [2.0, 10.0, np.nan], "log10(${n})": [np.log10(4), 2.0, np.nan],
+        "exp10(${x} div 10)": [10 ** 0.2, 1000.0, 10 ** 0.5], "round(atan2(1, 1) * 4, 6)": [3.141593] * 3,
+        "round(pi(), 2)": [3.14] * 3, "boolean-from-string(${t})": [True, False, False],
+        "count-non-empty(${n}, ${t})": [2.0, 2.0, 0.0],
+        "checklist(1, 1, ${n} > 10, ${x} > 10)": [False, False, False],
+        "checklist(2, -1, ${n} > 1, ${x} > 1)": [True, True, False],
+        "weighted-checklist(3, -1, ${n} > 10, 2, ${x} > 3, 1)": [False, True, False],
+    }
+    for text, expected in cases.items():
+        got = evaluate(text, frame).tolist()
+        assert np.allclose(np.asarray(got, dtype=float), np.asarray(expected, dtype=float), equal_nan=True), (text, got)

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 import pyreadstat
+from conftest import TINY_PRIVACY_TOML, pspp_dictionary, write_xlsform
 from typer.testing import CliRunner
 
 from cli import app
-from conftest import TINY_PRIVACY_TOML, pspp_dictionary, write_xlsform
 from pipeline.cleaning.clean import clean
 from pipeline.survey.questionnaire import load_questionnaire
 from pipeline.validation.validate import validate
@@ -29,8 +29,8 @@ SURVEY = [
 ]
 CHOICES = [{"list_name": "yn", "name": "yes", EN: "Yes"}, {"list_name": "yn", "name": "no", EN: "No"}]
 ANSWERS = """id,pet,pet_other,where,photo,code,ok,when,n,state,more
-A,yes,,50.85 4.35 10 5,a.jpg,123,OK,2026-03-02T10:00:00,3,many,lots
-B,other,hamster,,b.jpg,,OK,2026-03-02T11:00:00,,,
+A,yes,,50.85 4.35 10 5,1772438400000.jpg,123,OK,2026-03-02T10:00:00,3,many,lots
+B,other,hamster,,IMG Jan.jpg,,OK,2026-03-02T11:00:00,,,
 C,no,,,,,,2026-03-02T12:00:00,5,many,typed anyway
 """
 
@@ -68,7 +68,7 @@ def test_sid_run_delivers_it_and_pspp_opens_it(tmp_path):
     assert [data[f"where_{p}"].tolist()[0] for p in ("latitude", "longitude", "altitude", "accuracy")] == [
         50.85, 4.35, 10.0, 5.0]
     assert data["where_latitude"].tolist()[1:] == [-9.0, -9.0]
-    assert data["photo"].tolist() == ["a.jpg", "b.jpg", ""]
+    assert data["photo"].tolist() == ["1772438400000.jpg", "[BESTAND].jpg", ""]  # a name a person chose: tagged
     # B and C were not asked n; C's typed 5 is removed, so the app's calculate said "few" and
     # `more` was not asked either: the chain runs through the calculate.
     assert data["n"].tolist() == [3.0, -3.0, -3.0]
@@ -125,3 +125,25 @@ def test_choices_from_a_file_beside_the_form(tmp_path):
                           "gone": ["x", None]})
     failures = validate(frame, form, key="id").failures
     assert failures[failures["severity"] == "error"][["respondent", "rule"]].values.tolist() == [["b", "codes:fruit"]]
+
+
+def test_a_true_false_calculate_is_1_or_0(tmp_path):
+    """`selected(${m}, 'a')` as a calculate: the form app stores 'true'/'false'; sid holds 1/0, and
+    cleaning's recomputed value (a boolean) is a number as well, so validation finds no type error."""
+    from pipeline.ingest.ingest import typed_frame
+    from pipeline.ingest.sources import map_columns, read_table
+    from pipeline.survey.project import Source
+
+    form = load_questionnaire(write_xlsform(tmp_path / "form.xlsx", [
+        {"type": "text", "name": "id", EN: "Id"},
+        {"type": "select_multiple yn", "name": "m", EN: "Which?"},
+        {"type": "calculate", "name": "has_yes", "calculation": "selected(${m}, 'yes')"},
+    ], CHOICES, {"form_id": "b"}))
+    (tmp_path / "a.csv").write_text("id,m,has_yes\nA,yes,true\nB,no,false\nC,,\n", encoding="utf-8")
+    source = Source("a", tmp_path / "a.csv", "csv")
+    table = read_table(source)
+    typed, problems = typed_frame(table, map_columns(list(table.frame.columns), form, source), form, source, "id")
+    assert typed["has_yes"].tolist()[:2] == [1.0, 0.0] and problems.empty
+    cleaned, _ = clean(typed[["id", "m", "has_yes"]], form, key="id")
+    assert cleaned["has_yes"].dtype == "float64" and cleaned["has_yes"].tolist()[:2] == [1.0, 0.0]
+    assert validate(cleaned, form, key="id").errors == 0

@@ -3,8 +3,8 @@
 from dataclasses import FrozenInstanceError
 
 import pytest
-
 from conftest import EN, NL, TINY_CHOICES, TINY_SURVEY, c, q, write_xlsform
+
 from pipeline.errors import SidError
 from pipeline.survey.questionnaire import Language, load_questionnaire
 

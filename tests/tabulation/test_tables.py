@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
+from conftest import demo_delivery
 from typer.testing import CliRunner
 
 from cli import app
-from conftest import demo_delivery
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 QUESTIONS = ("geslacht", "religie", "diploma_isced")
