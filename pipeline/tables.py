@@ -131,16 +131,15 @@ def write_report(frame: pd.DataFrame, target_stem: Path, sheet: str,
 
 def write_workbook(target: Path, sheets: Iterable[tuple[str, pd.DataFrame]], *, freeze: bool = True,
                    widths: bool = True) -> Path:
-    """An XLSX workbook, atomically, a sheet per frame: the header row as pandas writes it (bold,
-    bordered, centred), then the cells — numbers as numbers, text always as text (never a formula,
-    URL or number), NaN/None as an empty cell, dates and times with their format. `freeze` keeps the
+    """An XLSX workbook, atomically, a sheet per frame: the header row as pandas writes it (plain
+    text), then the cells — numbers as numbers, text always as text (never a formula,
+    URL or number), NaN/None and empty text as an empty cell, dates and times with their format. `freeze` keeps the
     header in view, `widths` sets each column's width from its 90th-percentile text length (at most
     60). Written with xlsxwriter, row by row (constant memory)."""
     with atomic_path(target) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False,
                                               "strings_to_urls": False, "strings_to_numbers": False,
                                               "nan_inf_to_errors": True, "remove_timezone": True})
-        header = book.add_format({"bold": True, "border": 1, "align": "center", "valign": "top"})
         stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         day = book.add_format({"num_format": "yyyy-mm-dd"})
         for name, frame in sheets:
@@ -152,11 +151,11 @@ def write_workbook(target: Path, sheets: Iterable[tuple[str, pd.DataFrame]], *, 
                     lengths = frame[col].astype(str).str.len().fillna(0)
                     ws.set_column(i, i, min(max(len(str(col)), int(lengths.quantile(0.9)) if len(frame) else 0) + 2, 60))
             for i, col in enumerate(frame.columns):
-                ws.write_string(0, i, str(col), header)
+                ws.write_string(0, i, str(col))
             columns = [_cells(frame.iloc[:, i]) for i in range(frame.shape[1])]
             for r, row in enumerate(zip(*columns), start=1):
                 for i, value in enumerate(row):
-                    if value is None:
+                    if value is None or value == "":  # an empty cell, as pandas leaves it
                         continue
                     if isinstance(value, str):
                         ws.write_string(r, i, value)
