@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
-
-import pyxform
 
 from pipeline.files import write_text_atomic
 
@@ -22,7 +21,7 @@ _IN_PROCESS: dict[str, str] = {}  # key → the converted form as JSON (parsed a
 def form_key(path: Path) -> str:
     """The cache key of a form file: its bytes' SHA-256, pyxform's version and this cache's format."""
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return f"{digest}:pyxform-{pyxform.__version__}:{FORMAT}"
+    return f"{digest}:pyxform-{version('pyxform')}:{FORMAT}"  # its version without importing it (~0.5 s)
 
 
 def cached_form(key: str, cache: Path | None) -> dict[str, Any] | None:

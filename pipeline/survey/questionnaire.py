@@ -11,9 +11,6 @@ from types import MappingProxyType
 from typing import Any, Iterator, Mapping
 
 import openpyxl
-from pyxform.errors import PyXFormError
-from pyxform.xls2json_backends import get_xlsform
-from pyxform.xls2xform import convert
 
 from pipeline import workdir
 from pipeline.errors import ErrorCode, SidError
@@ -251,6 +248,9 @@ def load_questionnaire(path: str | Path, missing: MissingScheme = SID_MISSING, c
 
 def _convert(path: Path) -> dict[str, Any]:
     """pyxform's reading of the form: its JSON form and the survey and settings sheets."""
+    from pyxform.errors import PyXFormError  # pyxform takes ~0.5 s to import: only when a form
+    from pyxform.xls2json_backends import get_xlsform  # is not in the cache (survey/converted.py)
+    from pyxform.xls2xform import convert  # (as above)
     try:
         # pyxform's own reader for .xlsx, .xlsm and .xls alike (it keeps empty rows, so a row's
         # position is its row in the workbook); convert() runs all of pyxform's checks.
