@@ -51,7 +51,8 @@ def measure(root: Path) -> dict:
             pd.read_excel(source.path, sheet_name=source.sheet or 0, dtype=str)
         else:
             _read_csv(source.path)
-    for path in (project.sample.path if project.sample else None, project.contacts.path if project.contacts else None):
+    for path in (project.sample.source.path if project.sample else None,
+                 project.contacts.path if project.contacts else None):
         if path is not None:
             _read_csv(path)
     out["floor_read"] = time.perf_counter() - t

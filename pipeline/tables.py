@@ -135,7 +135,8 @@ def write_workbook(target: Path, sheets: Iterable[tuple[str, pd.DataFrame]], *, 
     text), then the cells — numbers as numbers, text always as text (never a formula,
     URL or number), NaN/None and empty text as an empty cell, dates and times with their format. `freeze` keeps the
     header in view, `widths` sets each column's width from its 90th-percentile text length (at most
-    60). Written with xlsxwriter, row by row (constant memory)."""
+    60). Written with xlsxwriter, row by row (constant memory); a text longer than Excel's 32,767
+    characters a cell holds is cut there (the CSV beside a report keeps it whole)."""
     with atomic_path(target) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False,
                                               "strings_to_urls": False, "strings_to_numbers": False,
