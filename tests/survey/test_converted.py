@@ -94,3 +94,19 @@ def test_pyxforms_own_forms_load_the_same_from_the_cache(name, tmp_path, no_pyxf
     fresh = load_questionnaire(form, cache=cache)
     no_pyxform()
     assert _summary(load_questionnaire(form, cache=cache)) == _summary(fresh)
+
+
+def test_a_read_only_work_folder_costs_only_the_conversion(tiny_project, monkeypatch):
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders")
+    project = load_project(tiny_project)
+    project.work.mkdir()
+    project.work.chmod(0o500)
+    try:
+        monkeypatch.setattr(converted, "_IN_PROCESS", {})
+        assert len(questionnaire_of(project)) > 5
+        assert not (project.work / workdir.FORM_CACHE).exists()
+    finally:
+        project.work.chmod(0o700)
