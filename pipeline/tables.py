@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xlsxwriter
+import xlsxwriter.exceptions
 
 from pipeline.files import atomic_path
 
@@ -168,7 +169,10 @@ def write_workbook(target: Path, sheets: Iterable[tuple[str, pd.DataFrame]], *, 
                         ws.write_datetime(r, i, value, day)
                     else:
                         ws.write_number(r, i, value)
-        book.close()
+        try:
+            book.close()
+        except xlsxwriter.exceptions.FileCreateError as exc:  # xlsxwriter wraps the OSError (disk full ...)
+            raise (exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))) from None
     return target
 
 
