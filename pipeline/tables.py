@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import xlsxwriter
+import xlsxwriter.exceptions
 
 from pipeline.files import atomic_path
 
@@ -127,12 +132,74 @@ def write_report(frame: pd.DataFrame, target_stem: Path, sheet: str,
     if xlsx_rows is not None:
         frame = frame.loc[xlsx_rows.to_numpy(dtype=bool)]
     safe = excel_safe(people(frame) if people is not None else frame)
-    with atomic_path(xlsx_path) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            safe.to_excel(writer, sheet_name=sheet[:31], index=False)
-            ws = writer.sheets[sheet[:31]]
-            ws.freeze_panes = "A2"
-            for i, col in enumerate(safe.columns, start=1):
-                width = min(max(len(str(col)), int(safe[col].astype(str).str.len().fillna(0).quantile(0.9)) if len(safe) else 0) + 2, 60)
-                ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
+    write_workbook(xlsx_path, [(sheet[:31], safe)])
     return [csv_path, xlsx_path]
+
+
+def write_workbook(target: Path, sheets: Iterable[tuple[str, pd.DataFrame]], *, freeze: bool = True,
+                   widths: bool = True) -> Path:
+    """An XLSX workbook, atomically, a sheet per frame: the header row as pandas writes it (plain
+    text), then the cells — numbers as numbers, text always as text (never a formula,
+    URL or number), NaN/None and empty text as an empty cell, dates and times with their format. `freeze` keeps the
+    header in view, `widths` sets each column's width from its 90th-percentile text length (at most
+    60). Written with xlsxwriter, row by row (constant memory); a text longer than Excel's 32,767
+    characters a cell holds is cut there (the CSV beside a report keeps it whole)."""
+    with atomic_path(target) as tmp:
+        book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False,
+                                              "strings_to_urls": False, "strings_to_numbers": False,
+                                              "nan_inf_to_errors": True, "remove_timezone": True})
+        stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        day = book.add_format({"num_format": "yyyy-mm-dd"})
+        for name, frame in sheets:
+            ws = book.add_worksheet(name)
+            if freeze:
+                ws.freeze_panes(1, 0)
+            if widths:
+                for i, col in enumerate(frame.columns):
+                    lengths = frame[col].astype(str).str.len().fillna(0)
+                    ws.set_column(i, i, min(max(len(str(col)), int(lengths.quantile(0.9)) if len(frame) else 0) + 2, 60))
+            for i, col in enumerate(frame.columns):
+                ws.write_string(0, i, str(col))
+            columns = [_cells(frame.iloc[:, i]) for i in range(frame.shape[1])]
+            for r, row in enumerate(zip(*columns), start=1):
+                for i, value in enumerate(row):
+                    if value is None or value == "":  # an empty cell, as pandas leaves it
+                        continue
+                    if isinstance(value, str):
+                        ws.write_string(r, i, value)
+                    elif isinstance(value, bool):
+                        ws.write_boolean(r, i, value)
+                    elif isinstance(value, datetime):
+                        ws.write_datetime(r, i, value, stamp)
+                    elif isinstance(value, date):
+                        ws.write_datetime(r, i, value, day)
+                    else:
+                        ws.write_number(r, i, value)
+        try:
+            book.close()
+        except xlsxwriter.exceptions.FileCreateError as exc:  # xlsxwriter wraps the OSError (disk full ...)
+            raise (exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))) from None
+    return target
+
+
+def _cells(series: pd.Series) -> list:
+    """A column as Python values for the workbook: None for a missing cell, numbers, bools, text,
+    datetimes (timezone dropped, as Excel has none)."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        if getattr(series.dt, "tz", None) is not None:
+            series = series.dt.tz_localize(None)
+        return [None if pd.isna(v) else v.to_pydatetime() for v in series]
+    values = series.astype(object).tolist() if not pd.api.types.is_numeric_dtype(series) else series.tolist()
+    out = []
+    for v in values:
+        if isinstance(v, np.generic):  # a NumPy scalar in an object column: its Python value
+            v = v.item()
+        if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+            out.append(None)
+        elif isinstance(v, (str, bool, int, float, datetime, date)):
+            out.append(v)
+        elif isinstance(v, pd.Timestamp):
+            out.append(v.to_pydatetime())
+        else:
+            out.append(str(v))
+    return out

@@ -13,6 +13,9 @@ from pipeline.errors import ErrorCode, SidError
 from pipeline.files import atomic_path
 from pipeline.survey.project import Project
 
+# pyxform's conversion of the form, kept by its checksum (pipeline.survey.converted)
+FORM_CACHE = "questionnaire_converted.json"
+
 # Stage artifacts in work/: the frame each stage hands to the next.
 INGESTED = "ingested.parquet"
 CODED = "coded.parquet"

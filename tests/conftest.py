@@ -151,18 +151,32 @@ def demo_project(tmp_path: Path) -> Path:
     return copy_demo_project(tmp_path / "demo")
 
 
-_SHARED: dict[str, Path] = {}
+_SHARED: dict[str, object] = {}
 
 
 def demo_delivery(tmp_path_factory) -> Path:
-    """One `sid run` of the bundled demo per test session, shared by the delivery, verify and
-    end-to-end tests (tests that change files work on copies)."""
+    """One `sid run` of the bundled demo per test session, shared by every test that only reads
+    its outputs (delivery, verify, tables, end-to-end, the cleaning replay); a test that changes
+    files works on a copy (`demo_copy`)."""
     if "root" not in _SHARED:
         root = copy_demo_project(tmp_path_factory.mktemp("delivery"))
         result = CliRunner().invoke(app, ["--project", str(root), "run"])
         assert result.exit_code in (0, 1), result.output
-        _SHARED["root"] = root
+        _SHARED["root"], _SHARED["exit_code"], _SHARED["output"] = root, result.exit_code, result.output
     return _SHARED["root"]
+
+
+def demo_run_result(tmp_path_factory) -> tuple[int, str]:
+    """The exit code and terminal output of the shared demo run."""
+    demo_delivery(tmp_path_factory)
+    return _SHARED["exit_code"], _SHARED["output"]
+
+
+def demo_copy(tmp_path_factory, target: Path) -> Path:
+    """A copy of the demo project as the shared run left it (sid.toml, schemas/, raw/, work/ and
+    cleaned/ — a project that has run once), for a test that changes it; returns `target`."""
+    shutil.copytree(demo_delivery(tmp_path_factory), target, ignore=shutil.ignore_patterns("*.lock"))
+    return target
 
 
 def run_pspp(syntax: str, workdir: Path) -> tuple[int, dict[str, list[list[str]]], str]:

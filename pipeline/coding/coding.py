@@ -359,12 +359,13 @@ def _coverage(target: Target, table: pd.DataFrame, status: pd.Series) -> tuple:
             *(int(counts.get(s, 0)) for s in STATUSES), int((table["status"] == "open").sum()))
 
 
-def export_metadata(settings: CodingSettings, questionnaire: Questionnaire,
-                    frame: pd.DataFrame) -> tuple[dict[str, str], dict[str, dict]]:
+def export_metadata(settings: CodingSettings, questionnaire: Questionnaire, frame: pd.DataFrame,
+                    targets: tuple[Target, ...] | None = None) -> tuple[dict[str, str], dict[str, dict]]:
     """Dutch variable labels and value labels of the coded columns present in `frame`, for
-    export(labels=..., value_labels=...) when the export runs on its own (sid export)."""
+    export(labels=..., value_labels=...) when the export runs on its own (sid export); `targets`:
+    the coding plan when the caller has it already (else it is made here)."""
     variables = []
-    for t in plan(questionnaire, settings):
+    for t in plan(questionnaire, settings) if targets is None else targets:
         if t.column and t.column in frame.columns:
             variables.append(_metadata(t, frame[t.column], questionnaire))
             variables += [_metadata(t, frame[name], questionnaire, name, label, labeller)

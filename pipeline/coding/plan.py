@@ -3,6 +3,7 @@ other-specify text relates to its select question (its 'other' choices, its choi
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -72,7 +73,26 @@ class Target:
         return out
 
 
+_LOADED: dict[tuple, Classification] = {}  # classifications read in this process, by their files' contents
+
+
 def load_classification(kind: str, settings: CodingSettings) -> Classification:
+    """The classification of `kind` as the project configures it, read once per process for the
+    same files (keyed by their SHA-256 and the reference date: a changed file is read again).
+    Classifications are immutable; their match tables are built once and shared."""
+    key = (kind, settings.reference_date, *(
+        (name, hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else str(path))
+        for name in _FILES if (path := getattr(settings, name)) is not None))
+    if key not in _LOADED:
+        _LOADED[key] = _read_classification(kind, settings)
+    return _LOADED[key]
+
+
+_FILES = ("countries", "languages", "municipalities", "successors", "postcodes", "occupations",
+          "occupation_names", "education")
+
+
+def _read_classification(kind: str, settings: CodingSettings) -> Classification:
     if kind == "country":
         return C.countries(settings.countries)
     if kind == "language":

@@ -17,9 +17,9 @@ import pandas as pd
 from pipeline.delivery import spss
 from pipeline.delivery.export import SpssDictionary, SpssVariable
 from pipeline.delivery.labels import YES, LabelTexts, label_texts
-from pipeline.files import atomic_path, write_text_atomic
+from pipeline.files import write_text_atomic
 from pipeline.survey.questionnaire import Language, Questionnaire, Variable
-from pipeline.tables import excel_safe
+from pipeline.tables import excel_safe, write_workbook
 
 # Frozen column names of the codebook tables (Dutch: ABB reads them). `vraag_<taal>` columns
 # follow `label`, one per form language.
@@ -259,21 +259,7 @@ def write_codebook_xlsx(codebook: Codebook, target: Path) -> None:
                          columns=[t("about_item"), t("about_value")]).astype({t("about_value"): str})
     sheets = [("variabelen", codebook.variables), ("waarden", codebook.values),
               ("meerkeuzesets", codebook.mrsets), ("over", about)]
-    with atomic_path(target) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for name, frame in sheets:
-                safe = excel_safe(frame)
-                safe.to_excel(writer, sheet_name=name, index=False)
-                ws = writer.sheets[name]
-                ws.freeze_panes = "A2"
-                for row in ws.iter_rows(min_row=2):
-                    for cell in row:
-                        if cell.data_type == "f":  # text that openpyxl took for a formula
-                            cell.data_type = "s"
-                for i, col in enumerate(safe.columns, start=1):
-                    lengths = safe[col].astype(str).str.len()
-                    width = min(max(len(str(col)), int(lengths.quantile(0.9)) if len(safe) else 0) + 2, 60)
-                    ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
+    write_workbook(target, [(name, excel_safe(frame)) for name, frame in sheets])
 
 
 _CSS = """

@@ -54,7 +54,8 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
     targets = plan(questionnaire, project.coding) if project.coding is not None else ()
     conventions = _conventions(project, targets, delivered, key)
     # the coded columns' codes (and their classification's labels, relabelled per language): found once
-    coded = export_metadata(project.coding, questionnaire, delivered)[1] if project.coding is not None else None
+    coded = (export_metadata(project.coding, questionnaire, delivered, targets)[1]
+             if project.coding is not None else None)
     exported = _export(project, questionnaire, delivered, key, privacy, language, texts, conventions, targets, coded)
     # label files and codebooks of other languages are made anew (a previous delivery's are not kept)
     for stale in [*project.cleaned.glob(f"{project.name}_labels_*.sps"), *project.cleaned.glob("codebook_*.*")]:

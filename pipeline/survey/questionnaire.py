@@ -10,13 +10,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterator, Mapping
 
-from pyxform.errors import PyXFormError
-from pyxform.xls2json_backends import get_xlsform
-from pyxform.xls2xform import convert
-
+from pipeline import workdir
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import zip_bomb
 from pipeline.survey.choice_files import external_choices, read_choice_file
+from pipeline.survey.converted import cached_form, form_key, keep_form
 from pipeline.survey.form_checks import check_cycles, check_expressions, row_of_value
 from pipeline.survey.parts import geopoint_parts, rank_parts
 from pipeline.survey.project import SID_MISSING, MissingScheme, Project
@@ -218,7 +216,7 @@ class Questionnaire:
 def questionnaire_of(project: Project) -> Questionnaire:
     """The project's questionnaire, with its label language checked (fails early when the form
     lacks the language sid.toml names)."""
-    questionnaire = load_questionnaire(project.form, project.missing)
+    questionnaire = load_questionnaire(project.form, project.missing, cache=project.work / workdir.FORM_CACHE)
     questionnaire.language(project.language)
     return questionnaire
 
@@ -227,8 +225,9 @@ def questionnaire_of(project: Project) -> Questionnaire:
 FORM_MAX_UNPACKED, FORM_MAX_RATIO = 64 << 20, 200
 
 
-def load_questionnaire(path: str | Path, missing: MissingScheme = SID_MISSING) -> Questionnaire:
-    """Parse and check an XLSForm with pyxform; a bad form is one SidError naming sheet and row."""
+def load_questionnaire(path: str | Path, missing: MissingScheme = SID_MISSING, cache: Path | None = None) -> Questionnaire:
+    """Parse and check an XLSForm with pyxform; a bad form is one SidError naming sheet and row.
+    pyxform's conversion is kept by checksum in the process and in `cache` (survey.converted)."""
     path = Path(path)
     if not path.is_file():
         raise SidError(ErrorCode.FORM_MISSING, "questionnaire file not found", file=path,
@@ -243,6 +242,19 @@ def load_questionnaire(path: str | Path, missing: MissingScheme = SID_MISSING) -
     if bomb:
         raise SidError(ErrorCode.FORM_UNREADABLE, f"not read: {bomb}", file=path,
                        fix="Open it in Excel and save it again as .xlsx (a questionnaire is a small workbook).")
+    key = form_key(path)
+    converted = cached_form(key, cache)
+    if converted is None:
+        converted = _convert(path)
+        keep_form(key, converted, cache)
+    return _model(path, converted["pyxform"], converted, missing)
+
+
+def _convert(path: Path) -> dict[str, Any]:
+    """pyxform's reading of the form: its JSON form and the survey and settings sheets."""
+    from pyxform.errors import PyXFormError  # pyxform takes ~0.5 s to import: only when a form
+    from pyxform.xls2json_backends import get_xlsform  # is not in the cache (survey/converted.py)
+    from pyxform.xls2xform import convert  # (as above)
     try:
         # pyxform's own reader for .xlsx, .xlsm and .xls alike (it keeps empty rows, so a row's
         # position is its row in the workbook); convert() runs all of pyxform's checks.
@@ -260,8 +272,8 @@ def load_questionnaire(path: str | Path, missing: MissingScheme = SID_MISSING) -
     except Exception as exc:  # openpyxl/zipfile errors for files that are no workbook at all
         raise SidError(ErrorCode.FORM_UNREADABLE, f"cannot read the workbook ({type(exc).__name__}: {exc})",
                        file=path, fix="Save the questionnaire as an .xlsx XLSForm.") from None
-    return _model(path, result._pyxform, {"survey": sheets.survey, "survey_header": sheets.survey_header,
-                                          "external_choices": sheets.external_choices}, missing)
+    return {"pyxform": result._pyxform, "survey": sheets.survey, "survey_header": sheets.survey_header,
+            "settings": sheets.settings, "external_choices": sheets.external_choices}
 
 
 def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: MissingScheme) -> Questionnaire:

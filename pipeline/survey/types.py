@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
-
 from pipeline.survey.syntax import BinOp, Call, Current, ExpressionError, Literal, Neg, Node, Var, parse
 from pipeline.survey.unjudgeable import uses_instance
 
@@ -75,6 +73,9 @@ def sid_type(pyxform_type: str) -> str | None:
     `q picture` are integer, geopoint, image); None: holds no answer; "": sid has none."""
     if pyxform_type in TYPES:
         return TYPES[pyxform_type]
+    # pyxform takes ~0.5 s to import: only for a type name sid does not list itself (an alias)
+    from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
+
     spec = QUESTION_TYPE_DICT.get(pyxform_type)
     for name, sid in TYPES.items():  # an alias: the same definition as a type sid knows
         if spec is not None and sid and QUESTION_TYPE_DICT.get(name) == spec:

@@ -7,9 +7,8 @@ import html
 import re
 from pathlib import Path
 
-import pandas as pd
-
-from pipeline.files import atomic_path, write_text_atomic
+from pipeline.files import write_text_atomic
+from pipeline.tables import write_workbook
 from pipeline.tabulation.tabulate import TOTAL, Tables
 
 _STYLE = """
@@ -91,14 +90,13 @@ def write_html(tables: Tables, title: str, target: Path) -> Path:
 def write_xlsx(tables: Tables, target: Path) -> Path:
     """One sheet per module (names cut to Excel's 31 characters, made unique), the long table."""
     used: set[str] = set()
-    with atomic_path(target) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for module, rows in tables.frame.groupby("module", sort=False):
-                base = re.sub(r"[\[\]:*?/\\]", "_", str(module or "algemeen"))[:28] or "module"
-                name, n = base, 1
-                while name.lower() in used:
-                    n += 1
-                    name = f"{base[:28 - len(str(n))]}_{n}"
-                used.add(name.lower())
-                rows.to_excel(writer, sheet_name=name, index=False)
-    return target
+    sheets = []
+    for module, rows in tables.frame.groupby("module", sort=False):
+        base = re.sub(r"[\[\]:*?/\\]", "_", str(module or "algemeen"))[:28] or "module"
+        name, n = base, 1
+        while name.lower() in used:
+            n += 1
+            name = f"{base[:28 - len(str(n))]}_{n}"
+        used.add(name.lower())
+        sheets.append((name, rows))
+    return write_workbook(target, sheets, freeze=False, widths=False)

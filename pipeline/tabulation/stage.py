@@ -32,8 +32,7 @@ def questions_of(meta, questionnaire: Questionnaire, exclude: set[str]) -> list[
     for name, label in zip(meta.column_names, meta.column_labels):
         labels = meta.variable_value_labels.get(name, {})
         missing = meta.missing_ranges.get(name, [])
-        valid = {float(c): t for c, t in labels.items() if not isinstance(c, str)
-                 and valid_values(pd.Series([float(c)]), missing).notna().all()}
+        valid = {float(c): t for c, t in labels.items() if not isinstance(c, str) and not _declared_missing(c, missing)}
         if name in exclude or not valid or meta.variable_measure.get(name) not in ("nominal", "ordinal"):
             continue
         source = next((name[:i] for i in range(len(name), 0, -1) if name[:i] in form), None)
@@ -43,6 +42,13 @@ def questions_of(meta, questionnaire: Questionnaire, exclude: set[str]) -> list[
             valid = {1.0: valid[1.0]}
         out.append(Question(name, label or name, module, valid))
     return out
+
+
+def _declared_missing(code, missing: list) -> bool:
+    """Whether a code is one of the declared missing values or ranges (as `valid_values` reads them)."""
+    code = float(code)
+    return any(float(r["lo"]) <= code <= float(r["hi"]) if isinstance(r, dict) else code == float(r)
+               for r in missing)
 
 
 def run_tables(project: Project, questionnaire: Questionnaire, *, folder: Path | None = None) -> TablesResult:

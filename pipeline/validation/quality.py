@@ -54,16 +54,15 @@ def indicators(frame: pd.DataFrame, questionnaire: Questionnaire, asked: dict[st
     missing = questionnaire.missing
     refused, no_answer, dont_know = (missing.code("refused"), missing.code("no_answer"),
                                      missing.code("dont_know"))
-    lines = []
+    lines = np.full(len(frame), "", dtype=object)  # the straightlined grids, space-separated, in form order
     for grid, names in grids(questionnaire, min_items).items():
         block = frame[[n for n in names if n in frame.columns]].to_numpy(dtype="float64")
         if block.shape[1] < min_items:
             continue
         valid = ~np.isnan(block).any(axis=1) & (block >= 0).all(axis=1)
         same = valid & (np.nanmax(block, axis=1, initial=-np.inf) == np.nanmin(block, axis=1, initial=np.inf))
-        lines.append(pd.Series(np.where(same, grid, ""), index=frame.index))
-    out["straightlined"] = (pd.concat(lines, axis=1).agg(" ".join, axis=1).str.split().str.join(" ")
-                            if lines else "")
+        lines = np.where(same, lines + (" " + grid), lines)  # whole columns, no per-respondent loop
+    out["straightlined"] = pd.Series(lines, index=frame.index, dtype=object).str.strip()
     asked_total = np.zeros(len(frame))
     empty_total = np.zeros(len(frame))
     dk_base = np.zeros(len(frame))

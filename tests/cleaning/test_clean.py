@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
+from conftest import demo_copy, demo_delivery, demo_run_result
 from typer.testing import CliRunner
 
 from cli import app
@@ -118,9 +119,10 @@ def test_input_frame_not_changed(form):
 
 
 @pytest.mark.slow
-def test_replay_on_demo_data(demo_project):
-    result = CliRunner().invoke(app, ["--project", str(demo_project), "run"])
-    assert result.exit_code == 0, result.output
+def test_replay_on_demo_data(tmp_path_factory):
+    demo_project = demo_delivery(tmp_path_factory)  # the session's shared run: only read here
+    exit_code, output = demo_run_result(tmp_path_factory)
+    assert exit_code == 0, output
     # cleaning starts from the coded frame when [coding] is configured (coding runs before it)
     coded = demo_project / "work" / "coded.parquet"
     ingested = pd.read_parquet(coded if coded.is_file() else demo_project / "work" / "ingested.parquet")
@@ -136,9 +138,10 @@ def test_replay_on_demo_data(demo_project):
 
 
 @pytest.mark.slow
-def test_two_runs_same_data_and_metadata(demo_project, tmp_path):
+def test_two_runs_same_data_and_metadata(tmp_path_factory, tmp_path):
     runner = CliRunner()
-    assert runner.invoke(app, ["--project", str(demo_project), "run"]).exit_code == 0
+    demo_project = demo_copy(tmp_path_factory, tmp_path / "demo")  # the shared first run, copied
+    assert demo_run_result(tmp_path_factory)[0] == 0
     first = pyreadstat.read_sav(str(demo_project / "cleaned" / "sid2026.sav"), user_missing=True)
     log1 = (demo_project / "cleaned" / "cleaning_log.csv").read_bytes()
     assert runner.invoke(app, ["--project", str(demo_project), "run"]).exit_code == 0
@@ -151,9 +154,10 @@ def test_two_runs_same_data_and_metadata(demo_project, tmp_path):
 
 
 @pytest.mark.slow
-def test_sigkill_during_export_leaves_previous_delivery(demo_project):
+def test_sigkill_during_export_leaves_previous_delivery(tmp_path_factory, tmp_path):
     runner = CliRunner()
-    assert runner.invoke(app, ["--project", str(demo_project), "run"]).exit_code == 0
+    demo_project = demo_copy(tmp_path_factory, tmp_path / "demo")  # a project after one good run
+    assert demo_run_result(tmp_path_factory)[0] == 0
     cleaned = demo_project / "cleaned"
     before = {p.name: p.read_bytes() for p in cleaned.iterdir()}
     data_before = pyreadstat.read_sav(str(cleaned / "sid2026.sav"))[0]

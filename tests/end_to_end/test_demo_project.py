@@ -48,11 +48,12 @@ def codes(choices):
 
 @pytest.fixture(scope="module")
 def delivered(tmp_path_factory):
-    from conftest import copy_demo_project
+    """The session's shared `sid run` of the demo (it only reads the delivery)."""
+    from conftest import demo_delivery, demo_run_result
 
-    root = copy_demo_project(tmp_path_factory.mktemp("demo"))
-    result = CliRunner().invoke(app, ["--project", str(root), "run"])
-    assert result.exit_code == 0, result.output
+    root = demo_delivery(tmp_path_factory)
+    exit_code, output = demo_run_result(tmp_path_factory)
+    assert exit_code == 0, output
     sav, sps = root / "cleaned" / "sid2026.sav", root / "cleaned" / "sid2026.sps"
     assert sav.is_file() and sps.is_file()
     return root, sav, sps

@@ -1,0 +1,113 @@
+"""Benchmark: the bundled demo's `sid run` (the survey's own size) against its I/O floor.
+
+    python benchmarks/bench_demo.py                      # this checkout, 3 runs
+    python benchmarks/bench_demo.py --code /other/checkout --runs 2   # another checkout's pipeline, same measure
+
+The demo project (sid.toml, schemas/, raw/ of this repository) is copied to a temporary folder;
+then, in ONE child process per run (a fresh Python, as a user's `sid run` is):
+
+* the I/O floor: reading every raw file sid.toml names (the three fieldwork exports, the sample
+  frame, the contact log) with plain pandas / pyreadstat, and writing the delivered frame with a bare
+  ``pyreadstat.write_sav`` (no labels, no checks);
+* the whole `sid run` (pipeline.run.run_all, every stage, the delivery swapped in), wall and CPU;
+* the second and later runs find the previous run's work/ (the converted form), as a data
+  manager's rerun does.
+
+It prints a Markdown row per run. Ratios are measured in the same process, so they are the figures
+to compare on a shared, noisy machine; CPU seconds are less disturbed by other jobs than wall seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def measure(root: Path) -> dict:
+    import pandas as pd
+    import pyreadstat
+
+    from pipeline.run import run_all
+    from pipeline.survey.project import load_project
+
+    start_cpu, start = time.process_time(), time.perf_counter()
+    project = load_project(root)
+    out: dict = {}
+    t = time.perf_counter()
+    for source in project.sources:
+        suffix = source.path.suffix.lower()
+        if suffix == ".sav":
+            pyreadstat.read_sav(str(source.path))
+        elif suffix in (".xlsx", ".xlsm"):
+            pd.read_excel(source.path, sheet_name=source.sheet or 0, dtype=str)
+        else:
+            _read_csv(source.path)
+    for path in (project.sample.source.path if project.sample else None,
+                 project.contacts.path if project.contacts else None):
+        if path is not None:
+            _read_csv(path)
+    out["floor_read"] = time.perf_counter() - t
+    t, c = time.perf_counter(), time.process_time()
+    result = run_all(project)
+    out["run"], out["run_cpu"] = time.perf_counter() - t, time.process_time() - c
+    out["exit_code"] = result.exit_code
+    final, _ = pyreadstat.read_sav(str(project.sav_path))
+    t = time.perf_counter()
+    pyreadstat.write_sav(final, str(root / "work" / "bare.sav"))
+    out["floor_write"] = time.perf_counter() - t
+    out["floor"] = out["floor_read"] + out["floor_write"]
+    out["shape"] = list(final.shape)
+    out["process"], out["process_cpu"] = time.perf_counter() - start, time.process_time() - start_cpu
+    return out
+
+
+def _read_csv(path: Path):
+    """Plain pandas (C parser) with the file's delimiter, as a person who knows the file reads it."""
+    import pandas as pd
+
+    first = path.read_bytes()[:4096].decode("utf-8", errors="replace").splitlines()[0]
+    sep = max(";,\t|", key=first.count)
+    return pd.read_csv(path, sep=sep, dtype=str, encoding_errors="replace", low_memory=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose pipeline runs")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(Path(args.child))))
+        return
+    env = dict(os.environ, PYTHONPATH=str(args.code.resolve()), SID_PSEUDONYM_KEY="benchmark-key-not-secret")
+    print("| run | I/O floor s (read + write) | sid run s | CPU s | run / floor | process s |")
+    print("|---|---:|---:|---:|---:|---:|")
+    with tempfile.TemporaryDirectory(prefix="sid-demo-bench-") as tmp:
+        root = Path(tmp) / "demo"
+        root.mkdir()
+        shutil.copy(ROOT / "sid.toml", root / "sid.toml")
+        shutil.copytree(ROOT / "schemas", root / "schemas")
+        shutil.copytree(ROOT / "raw", root / "raw")
+        for i in range(args.runs):
+            child = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", str(root)],
+                                   capture_output=True, text=True, env=env, cwd=tmp)
+            if child.returncode != 0:
+                sys.stderr.write(child.stderr)
+                raise SystemExit("the measuring process failed")
+            m = json.loads(child.stdout.strip().splitlines()[-1])
+            print(f"| {i + 1}{' (fresh work/)' if i == 0 else ''} | {m['floor']:.1f} ({m['floor_read']:.1f} + "
+                  f"{m['floor_write']:.1f}) | {m['run']:.1f} | {m['run_cpu']:.1f} | **{m['run'] / m['floor']:.1f}** | "
+                  f"{m['process']:.1f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
