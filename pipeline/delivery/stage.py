@@ -14,7 +14,14 @@ from pipeline.delivery import conventions as spss_conventions
 from pipeline.delivery import translations
 from pipeline.delivery.companions import write_delivery
 from pipeline.delivery.export import ExportResult, mrsets_syntax, spss_frame, write_sav
-from pipeline.delivery.labels import LabelTexts, added_labels, coded_label, label_texts
+from pipeline.delivery.labels import (
+    LabelTexts,
+    added_labels,
+    coded_label,
+    delivery_language,
+    delivery_texts,
+    label_texts,
+)
 from pipeline.files import write_text_atomic
 from pipeline.privacy import DeliveryPrivacy, delivery_privacy, free_text_columns, scrub_frame, scrub_media
 from pipeline.survey.project import Project
@@ -49,8 +56,8 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
     counts = pd.concat([scrubbed.counts, media.counts], ignore_index=True) if len(media.counts) else scrubbed.counts
     workdir.write_csv(counts, project.cleaned / workdir.PII_SCRUBBED)
     # resolved once: the .sav, codebook, DDI ([export] languages: the first; the others relabel it)
-    language = questionnaire.language(project.export.languages[0] if project.export.languages else project.language)
-    texts = label_texts(language.code, project.export.labels)
+    language = delivery_language(project, questionnaire)
+    texts = delivery_texts(project, questionnaire)
     targets = plan(questionnaire, project.coding) if project.coding is not None else ()
     conventions = _conventions(project, targets, delivered, key)
     # the coded columns' codes (and their classification's labels, relabelled per language): found once

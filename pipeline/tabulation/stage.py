@@ -10,6 +10,7 @@ import pandas as pd
 import pyreadstat
 
 from pipeline import workdir
+from pipeline.delivery.labels import delivery_texts
 from pipeline.errors import ErrorCode, SidError
 from pipeline.survey.project import Project, TablesSettings
 from pipeline.survey.questionnaire import Questionnaire
@@ -24,9 +25,10 @@ class TablesResult:
     xlsx: Path
 
 
-def questions_of(meta, questionnaire: Questionnaire, exclude: set[str]) -> list[Question]:
+def questions_of(meta, questionnaire: Questionnaire, exclude: set[str], other: str = "overige") -> list[Question]:
     """Every nominal or ordinal variable with labelled valid codes; a 0/1 indicator of a
-    multiple-choice question only as its 'selected' row."""
+    multiple-choice question only as its 'selected' row. `other`: the module of the variables
+    outside any group."""
     form = {v.name: v for v in questionnaire}
     out = []
     for name, label in zip(meta.column_names, meta.column_labels):
@@ -37,7 +39,7 @@ def questions_of(meta, questionnaire: Questionnaire, exclude: set[str]) -> list[
             continue
         source = next((name[:i] for i in range(len(name), 0, -1) if name[:i] in form), None)
         module = "/".join(form[source].group) if source else ""
-        module = module or "overige"  # sample-frame and coded columns outside any group
+        module = module or other  # sample-frame and coded columns outside any group
         if set(valid) == {0.0, 1.0} and source and form[source].type == "select_multiple":
             valid = {1.0: valid[1.0]}
         out.append(Question(name, label or name, module, valid))
@@ -68,7 +70,9 @@ def run_tables(project: Project, questionnaire: Questionnaire, *, folder: Path |
             raise SidError(ErrorCode.CONFIG_INVALID, f"tables.breakdowns: {name!r} is not a labelled variable "
                            f"of {source.name}", file=project.file, fix="Name labelled variables of the delivery.")
         breakdowns[name] = valid_values(data[name], missing.get(name, [])).map(labels)
-    questions = questions_of(meta, questionnaire, {settings.weight, settings.strata, *settings.breakdowns})
+    texts = delivery_texts(project, questionnaire)  # the language of the .sav's labels
+    questions = questions_of(meta, questionnaire, {settings.weight, settings.strata, *settings.breakdowns},
+                             texts.text("tab_other_module"))
     valid = pd.DataFrame({q.name: valid_values(data[q.name], missing.get(q.name, [])) for q in questions})
     for column in (settings.weight, settings.strata):
         if column in data.columns:
@@ -76,7 +80,7 @@ def run_tables(project: Project, questionnaire: Questionnaire, *, folder: Path |
     tables = tabulate(valid, questions, breakdowns, weight=settings.weight, strata=settings.strata,
                       min_n=settings.min_n)
     target = folder or project.work
-    title = f"Tabellen: {meta.file_label or project.title}"
-    html = write_html(tables, title, target / f"{workdir.TABLES}.html")
-    xlsx = write_xlsx(tables, target / f"{workdir.TABLES}.xlsx")
+    title = texts.text("tab_title", title=meta.file_label or project.title)
+    html = write_html(tables, title, target / f"{workdir.TABLES}.html", texts)
+    xlsx = write_xlsx(tables, target / f"{workdir.TABLES}.xlsx", texts)
     return TablesResult(tables, html, xlsx)

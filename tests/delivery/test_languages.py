@@ -130,6 +130,27 @@ def test_no_dutch_sid_text_anywhere_in_an_english_or_french_delivery(english):
 
 
 @pytest.mark.slow
+def test_the_weighted_tables_speak_the_delivery_language(english):
+    """`sid report tables` on the English delivery: headings, the note, tooltips and the module of
+    the sample's columns in English; the Dutch demo's tables hold the Dutch texts the scan looks for."""
+    result = CliRunner().invoke(app, ["--project", str(english.parent), "report", "tables"])
+    assert result.exit_code == 0, result.output
+    long, short = dutch_fragments("en")
+
+    def dutch(page: str) -> list[str]:
+        shown = [html.unescape(c).strip() for c in re.findall(r">([^<>]+)<", page)]
+        shown += re.findall(r'title="([^"]*)"', page)
+        text = "\n".join(shown)
+        return sorted({p for p in long if p in text} | (short & set(shown)))
+
+    page = (english.parent / "work" / "tabellen.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in page and "Weighted valid percentages" in page and ">Answer</th>" in page
+    assert dutch(page) == []
+    dutch_page = (DUTCH_DELIVERY["cleaned"] / "tabellen.html").read_text(encoding="utf-8")
+    assert {"Vraag", "Antwoord", "Totaal"} <= set(dutch(dutch_page))
+
+
+@pytest.mark.slow
 def test_the_scan_finds_the_dutch_it_looks_for(english):
     """The scan is no empty check: run on the Dutch demo delivery as if it were English, it finds
     the DEMO notice, the documents, README's headings, the codebook's headings and yes/no."""
