@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
@@ -18,6 +18,7 @@ from pipeline.survey.converted import cached_form, form_key, keep_form
 from pipeline.survey.form_checks import check_cycles, check_expressions, row_of_value
 from pipeline.survey.parts import geopoint_parts, rank_parts
 from pipeline.survey.project import SID_MISSING, MissingScheme, Project
+from pipeline.survey.rosters import Roster, repeat_count
 from pipeline.survey.syntax import COLLECTED_FUNCTIONS, functions
 from pipeline.survey.types import (
     DATETIME_TYPES,
@@ -172,6 +173,7 @@ class Questionnaire:
     variables: tuple[Variable, ...]
     missing: MissingScheme = SID_MISSING
     warnings: tuple[str, ...] = ()  # constructs loaded as text: one line each, naming the row
+    rosters: tuple[Roster, ...] = ()  # the repeats, each a level (survey/rosters.py); not in `variables`
 
     def __iter__(self) -> Iterator[Variable]:
         return iter(self.variables)
@@ -297,21 +299,37 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
     variables: list[Variable] = []
     warnings: list[str] = []
     skipped: dict[str, str] = {}  # name → where it is, for questions not delivered (in a repeat, a note)
+    rosters: list[Roster] = []
+    level_warnings: list[str] = []  # of the questions inside repeats: not the main questionnaire's
 
-    def walk(children: list[dict[str, Any]], group: tuple[str, ...], conditions: tuple[str, ...]) -> None:
+    def walk(children: list[dict[str, Any]], group: tuple[str, ...], conditions: tuple[str, ...],
+             variables: list[Variable] = variables, warnings: list[str] = warnings, roster: str | None = None
+             ) -> None:
         for item in children:
             kind = item.get("type")
             name = item.get("name", "")
             if kind == "group":
                 if not item.get("control", {}).get("bodyless"):  # pyxform's own meta/instanceID
                     own = item.get("bind", {}).get("relevant")
-                    walk(item.get("children", []), group + (name,), conditions + ((own,) if own else ()))
+                    walk(item.get("children", []), group + (name,), conditions + ((own,) if own else ()),
+                         variables, warnings, roster)
                 continue
-            if kind in ("repeat", "loop"):  # a roster: not held yet, the rest of the form is
+            if kind in ("repeat", "loop"):  # a roster: its own level, not in the main questionnaire
                 inside = question_names(item.get("children", []))
-                skipped.update(dict.fromkeys(inside, f"in repeat {name!r}"))
-                warnings.append(f"{path.name}, survey row {rows.get(name, 0)}: {kind} group {name!r} "
-                                f"({len(inside)} question{'s' if len(inside) != 1 else ''}) is not delivered: sid does not hold rosters yet")
+                if roster is None:
+                    skipped.update(dict.fromkeys(inside, f"in repeat {name!r}"))
+                    warnings.append(f"{path.name}, survey row {rows.get(name, 0)}: {kind} group {name!r} "
+                                    f"({len(inside)} question{'s' if len(inside) != 1 else ''}) is not delivered: sid does not hold rosters yet")
+                if kind == "repeat":
+                    own = item.get("bind", {}).get("relevant")
+                    level: list[Variable] = []
+                    at = len(rosters)
+                    walk(item.get("children", []), group + (name,), conditions + ((own,) if own else ()),
+                         level, level_warnings, name)
+                    calculates = {str(c.get("name")): str(c.get("bind", {}).get("calculate", ""))
+                                  for c in children if c.get("type") == "calculate"}
+                    rosters.insert(at, Roster(name, roster, repeat_count(item, calculates), tuple(level),
+                                              group + (name,), rows.get(name, 0), conditions + ((own,) if own else ())))
                 continue
             if name.startswith("reserved_name_for_field_list_labels_"):  # table-list header: no answer
                 continue
@@ -328,7 +346,7 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
             bind = item.get("bind", {})
             data_type = bind.get("type")
             if xls_type == "calculate" and data_type is None and bind.get("calculate"):
-                gives_text = {v.name: v.kind != "numeric" for v in variables}
+                gives_text = {v.name: v.kind != "numeric" for v in [*all_variables, *variables]}
                 data_type = calculate_type(bind["calculate"], gives_text)
             measure = item.get("measure") or (
                 "nominal" if data_type == "string" else DEFAULT_MEASURE.get(xls_type, "nominal"))
@@ -382,12 +400,10 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
                 data_type=data_type or None,
             ))
 
+    all_variables = variables  # the main level's, for a roster's calculate that refers to them
     walk(form.get("children", []), (), ())
-    for v in [v for v in variables if v.type in ("geopoint", "rank")]:  # several variables (survey/parts.py)
-        at = variables.index(v)
-        variables[at:at + 1] = geopoint_parts(v) if v.type == "geopoint" else rank_parts(v)
-        skipped[v.name] = ("(a geopoint, delivered as its four parts)" if v.type == "geopoint"
-                           else "(a rank, delivered as one variable per position)")
+    _expand_parts(variables, skipped)
+    rosters = [replace(r, variables=tuple(_expand_parts(list(r.variables), {}))) for r in rosters]
     if skipped or any(uses_any(t, (), COLLECTED_FUNCTIONS) for v in variables for t in conditions_of(v)):
         warned: set[str] = set()
         variables = [without_unjudgeable(path, v, skipped, warnings, warned) for v in variables]
@@ -406,7 +422,18 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
         path=path, form_id=str(form.get("id_string", "")), title=str(form.get("title", "")),
         version=str(form.get("version", "")), default_language=default_language,
         languages=tuple(languages), variables=tuple(variables), missing=missing, warnings=tuple(warnings),
+        rosters=tuple(rosters),
     )
+
+
+def _expand_parts(variables: list[Variable], skipped: dict[str, str]) -> list[Variable]:
+    """A geopoint or a rank as several variables (survey/parts.py), in place."""
+    for v in [v for v in variables if v.type in ("geopoint", "rank")]:
+        at = variables.index(v)
+        variables[at:at + 1] = geopoint_parts(v) if v.type == "geopoint" else rank_parts(v)
+        skipped[v.name] = ("(a geopoint, delivered as its four parts)" if v.type == "geopoint"
+                           else "(a rank, delivered as one variable per position)")
+    return variables
 
 
 def _range_bounds(path: Path, row: int, name: str, parameters: Mapping[str, Any]) -> tuple[float, float, float]:

@@ -1,0 +1,66 @@
+"""Rosters: the repeats of a form (household members, children, migration steps), each its own level.
+
+A roster level holds the variables asked once per instance (per household member, say); its
+parent is the level it is nested in (None: the main questionnaire, asked once per respondent).
+The variables are built by survey/questionnaire.py's reading of pyxform's JSON, the same type
+rules as the main questionnaire's; this module holds the level itself and how its repeat_count
+is read. Validation, cleaning and delivery per level are not built yet (issue 16): the main
+questionnaire still leaves the repeats' questions out, with its warning."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+Variable = Any  # survey/questionnaire.py's Variable (which imports this module)
+
+_REFERENCE = re.compile(r"^\s*\$\{([^}]+)\}\s*$")
+_WHOLE = re.compile(r"^\s*\d+\s*$")
+
+
+@dataclass(frozen=True)
+class Roster:
+    """One repeat of the form as a level of the data."""
+
+    name: str
+    parent: str | None  # the roster it is nested in; None = the main questionnaire
+    repeat_count: int | str | None  # a fixed number, the expression's text, or None (as many as entered)
+    variables: tuple[Variable, ...]
+    group: tuple[str, ...]  # the enclosing groups and repeats, outermost first, then the repeat's own name
+    row: int = 0  # the begin_repeat row of the survey sheet
+    relevant: tuple[str, ...] = ()  # the conditions of its enclosing groups and its own, outermost first
+
+    @property
+    def number_column(self) -> str:
+        """The instance number's column in the roster's frame: 1, 2, 3 … within its parent."""
+        return f"{self.name}_nr"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(v.name for v in self.variables)
+
+
+def repeat_count(item: dict[str, Any], calculates: dict[str, str]) -> int | str | None:
+    """The repeat_count of a repeat in pyxform's JSON (`control: {"jr:count": "${x}"}`). pyxform
+    turns any repeat_count that is not a plain reference (a number, an expression) into a
+    generated calculate `<repeat>_count` in the enclosing level and counts by it: that calculate's
+    text is the repeat_count; a whole number is returned as a number."""
+    count = str((item.get("control") or {}).get("jr:count") or "").strip()
+    if not count:
+        return None
+    ref = _REFERENCE.match(count)
+    if ref and ref.group(1) == f"{item.get('name')}_count" and ref.group(1) in calculates:
+        count = calculates[ref.group(1)].strip()
+    return int(count) if _WHOLE.match(count) else count
+
+
+def ancestry(rosters: tuple[Roster, ...], name: str) -> tuple[Roster, ...]:
+    """The roster `name` and the rosters it is nested in, outermost first."""
+    by_name = {r.name: r for r in rosters}
+    chain: list[Roster] = []
+    at: str | None = name
+    while at is not None:
+        chain.insert(0, by_name[at])
+        at = by_name[at].parent
+    return tuple(chain)
