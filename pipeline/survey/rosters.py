@@ -36,6 +36,12 @@ class Roster:
         """The instance number's column in the roster's frame: 1, 2, 3 … within its parent."""
         return f"{self.name}_nr"
 
+    def __getitem__(self, name: str) -> Variable:
+        for v in self.variables:
+            if v.name == name:
+                return v
+        raise KeyError(name)
+
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(v.name for v in self.variables)
