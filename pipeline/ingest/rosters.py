@@ -1,0 +1,235 @@
+"""A roster's rows from the layouts the fieldwork tools export, linked to their respondent.
+
+Three layouts (docs/sources.md, "Rosters"):
+- ``odk``: ODK Central's CSV export: the main CSV plus one CSV per repeat (`<form>-<repeat>.csv`),
+  each row with `KEY` (`uuid:…/group/repeat[2]`) and `PARENT_KEY` (the main record's `KEY`, or for
+  a nested repeat its parent repeat row's `KEY`); the instance number is the `[n]` that ends `KEY`.
+- ``kobo``: KoboToolbox's XLSX export (formpack): one sheet per repeat; `_index` numbers the rows
+  of a sheet, `_parent_index` names the parent sheet's `_index`; the instance number is the row's
+  place among its parent's rows.
+- ``wide``: one column per instance in the main file (a tablet .sav, a keyed-in workbook), named
+  `<roster>_<n>_<variable>`, for a nested roster `<parent>_<n>_<roster>_<m>_<variable>`; an
+  instance is there when any of its columns holds an answer.
+
+Out, per level: the respondent key, the instance numbers of the enclosing rosters (outermost
+first), the level's own (`<roster>_nr`, from 1), the roster's variables typed by the form, then
+`_source`, `_row` (the row in the roster's file) and `_main_row` (the respondent's row in the main
+file). A row whose parent is not there is excluded and listed in work/ingest_problems.csv.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import ErrorCode, SidError
+from pipeline.ingest.fidelity import PROBLEM_COLUMNS, no_problems, problem_rows
+from pipeline.ingest.sources import ColumnMap, RawTable, map_columns
+from pipeline.survey.project import SID_MISSING, MissingScheme, Source
+from pipeline.survey.questionnaire import Questionnaire
+from pipeline.survey.rosters import Roster, ancestry
+
+LAYOUTS = ("odk", "kobo", "wide")
+# The link columns of each layout: (own id, parent id) in a roster's file, and the main file's own id.
+LINKS = {"odk": ("KEY", "PARENT_KEY", "KEY"), "kobo": ("_index", "_parent_index", "_index")}
+PROVENANCE = ["_source", "_row", "_main_row"]
+_LAST_INSTANCE = re.compile(r"\[(\d+)\]\s*$")
+
+
+@dataclass(frozen=True)
+class RosterRows:
+    """One roster level as ingested: its frame and the problems found reading it."""
+
+    roster: Roster
+    frame: pd.DataFrame
+    problems: pd.DataFrame  # PROBLEM_COLUMNS
+
+
+def level_questionnaire(questionnaire: Questionnaire, roster: Roster) -> Questionnaire:
+    """The roster's variables as a questionnaire, so that ingest maps and types them by the same rules."""
+    return replace(questionnaire, variables=roster.variables, rosters=())
+
+
+def linked_rosters(layout: str, main: pd.DataFrame, main_keys: pd.Series, tables: dict[str, RawTable],
+                   questionnaire: Questionnaire, source: Source, key: str, key_case: str = "keep",
+                   missing: MissingScheme = SID_MISSING) -> dict[str, RosterRows]:
+    """Every roster of the form that `tables` holds (by roster name; `wide`: read from `main`),
+    parents before their children. `main` is the main file as read and `main_keys` its respondent
+    keys (as typed by ingest, aligned with `main`'s rows); `source` is the main file's entry."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"roster layout {layout!r} is not one of {', '.join(LAYOUTS)}")
+    clash = next((r for r in questionnaire.rosters if key.lower() in (n.lower() for n in r.names)), None)
+    if clash is not None:
+        raise SidError(ErrorCode.CONFIG_INVALID, f"roster {clash.name!r} has a question named {key!r}, like "
+                       "survey.key: its frame could not hold both", file=source.path,
+                       fix="Rename the roster's question in the form (or use another survey.key).")
+    main = main.reset_index(drop=True)
+    keys = pd.Series(main_keys).reset_index(drop=True)
+    found: dict[str, RosterRows] = {}
+    # the parents' ids: the main file's own id (or its row for `wide`) → respondent row, instance numbers
+    parents: dict[str | None, object] = {None: pd.DataFrame({
+        "_id": _ids(main[LINKS[layout][2]]) if layout != "wide" else pd.Series(np.arange(len(main))).astype(str),
+        "_main_row": np.arange(1, len(main) + 1)})}
+    for roster in questionnaire.rosters:
+        chain = ancestry(questionnaire.rosters, roster.name)
+        if roster.parent not in parents:
+            continue  # its parent level was not read: nothing to link it to
+        if layout == "wide":
+            rows = _wide(main, keys, chain, questionnaire, source, key, key_case, missing)
+            if rows is not None:
+                found[roster.name] = parents[roster.name] = rows
+            continue
+        if roster.name not in tables:
+            continue
+        table = tables[roster.name]
+        rows, own_ids = _linked(layout, table, parents[roster.parent], keys, chain, questionnaire, source, key,
+                                key_case, missing)
+        found[roster.name] = rows
+        parents[roster.name] = rows.frame.assign(_id=own_ids)
+    return found
+
+
+def _ids(column: pd.Series) -> pd.Series:
+    """Link ids as text ("3" for an _index read as 3.0 from a workbook)."""
+    if pd.api.types.is_numeric_dtype(column):
+        return column.map(lambda v: "" if pd.isna(v) else f"{v:g}").astype(str)
+    return column.astype("string").str.strip().fillna("").astype(str)
+
+
+def _linked(layout: str, table: RawTable, parent: pd.DataFrame, keys: pd.Series, chain: tuple[Roster, ...],
+            questionnaire: Questionnaire, source: Source, key: str, key_case: str, missing: MissingScheme
+            ) -> tuple[RosterRows, pd.Series]:
+    from pipeline.ingest.ingest import typed_frame  # ingest.py wires this module in
+
+    roster = chain[-1]
+    own_column, parent_column, _ = LINKS[layout]
+    raw = table.frame.reset_index(drop=True)
+    roster_source = replace(source, name=f"{source.name}:{roster.name}", instance=None, submitted=None,
+                            absent=())
+    nested = any(r.parent == roster.name for r in questionnaire.rosters)
+    for column in (own_column, parent_column):  # formpack writes `_index` only in a sheet with nested sheets
+        if column not in raw.columns and (column != own_column or layout != "kobo" or nested):
+            raise _missing_link(roster_source, table, column, layout)
+    own = _ids(raw[own_column]) if own_column in raw.columns else pd.Series("", index=raw.index)
+    parent_ids = _ids(raw[parent_column])
+    at = pd.Series(np.arange(len(parent)), index=parent["_id"].to_numpy())
+    at = at[~at.index.duplicated(keep="first")]
+    position = parent_ids.map(at)
+    orphan = position.isna().to_numpy()
+    pos = position.fillna(0).astype(int).to_numpy()
+    main_row = np.where(orphan, 0, parent["_main_row"].to_numpy()[pos])
+    level = level_questionnaire(questionnaire, roster)
+    columns = map_columns(list(raw.columns), level, roster_source, table.mr_sets)
+    columns = ColumnMap({c: v for c, v in columns.variables.items() if v != key}, columns.options, columns.unmapped)
+    with_key = raw.assign(**{key: pd.Series(keys.to_numpy()[np.maximum(main_row - 1, 0)]).where(~orphan)})
+    typed, problems = typed_frame(replace(table, frame=with_key), columns, level, roster_source, key, key_case, missing)
+    out = pd.DataFrame({key: typed[key]})
+    for r in chain[:-1]:
+        out[r.number_column] = np.where(orphan, 0, parent[r.number_column].to_numpy()[pos]) \
+            if r.number_column in parent.columns else 0
+    number = own.str.extract(_LAST_INSTANCE, expand=False) if layout == "odk" else pd.Series(np.nan, index=raw.index)
+    counted = pd.Series(np.arange(len(raw)), index=raw.index).groupby(parent_ids).cumcount() + 1
+    out[roster.number_column] = pd.to_numeric(number, errors="coerce").fillna(counted).astype("int64")
+    for var in roster.variables:
+        if var.name in typed.columns:
+            out[var.name] = typed[var.name]
+    out["_source"], out["_row"], out["_main_row"] = roster_source.name, np.arange(1, len(raw) + 1), main_row
+    problems = [problems]
+    if orphan.any():
+        where = f"the main file {source.path.name}" if len(chain) == 1 else f"roster {chain[-2].name!r}"
+        problems.append(problem_rows(roster_source.name, orphan, parent_column, raw[parent_column],
+                                     f"the {parent_column} of a row of {where}", "row excluded",
+                                     f"its parent is not in {where}"))
+    keep = ~orphan
+    frame = out[keep].reset_index(drop=True)
+    for r in chain[:-1]:
+        frame[r.number_column] = frame[r.number_column].astype("int64")
+    return RosterRows(roster, frame, pd.concat(problems, ignore_index=True)[PROBLEM_COLUMNS]), own[keep].reset_index(
+        drop=True)
+
+
+def _missing_link(source: Source, table: RawTable, column: str, layout: str):
+    where = f"sheet {table.sheet!r}" if table.sheet else "the file"
+    return SidError(ErrorCode.SOURCE_COLUMNS,
+                    f"{where} has no column {column!r}, which links a {layout} roster export to its parent",
+                    file=source.path, fix="Export the data again with the repeat groups in their own files/sheets.")
+
+
+def wide_column(chain: tuple[Roster, ...], variable: str) -> re.Pattern:
+    """The naming rule of the wide layout: `<roster>_<n>_` for each level (outermost first), then the variable."""
+    prefix = "".join(f"{re.escape(r.name)}_(\\d+)_" for r in chain)
+    return re.compile(f"^{prefix}{re.escape(variable)}$", re.IGNORECASE)
+
+
+def _wide(main: pd.DataFrame, keys: pd.Series, chain: tuple[Roster, ...], questionnaire: Questionnaire,
+          source: Source, key: str, key_case: str, missing: MissingScheme) -> RosterRows | None:
+    from pipeline.ingest.ingest import typed_frame  # ingest.py wires this module in
+
+    roster = chain[-1]
+    blocks: dict[tuple[int, ...], dict[str, str]] = {}  # instance numbers → {column: variable}
+    for var in roster.variables:
+        pattern = wide_column(chain, var.name)
+        for column in main.columns:
+            match = pattern.match(str(column))
+            if match:
+                blocks.setdefault(tuple(int(n) for n in match.groups()), {})[column] = var.name
+    if not blocks:
+        return None
+    level = level_questionnaire(questionnaire, roster)
+    roster_source = replace(source, instance=None, submitted=None, absent=())
+    frames, problems = [], []
+    for numbers in sorted(blocks):
+        columns = blocks[numbers]
+        given = main[list(columns)].astype("string").apply(lambda c: c.str.strip().ne("")).fillna(False)
+        there = given.any(axis=1).to_numpy()
+        table = RawTable(main[list(columns)].assign(**{key: keys.to_numpy()}), None, None, {})
+        typed, found = typed_frame(table, ColumnMap(columns, {}, ()), level, roster_source, key, key_case, missing)
+        problems.append(found[found["row"].isin(np.flatnonzero(there) + 1)] if len(found) else found)
+        block = pd.DataFrame({key: typed[key]})
+        for r, n in zip(chain, numbers):
+            block[r.number_column] = n
+        for var in roster.variables:
+            block[var.name] = typed[var.name] if var.name in typed.columns else pd.Series(
+                np.nan, index=typed.index, dtype="float64" if var.kind == "numeric" else object)
+        block["_source"], block["_row"] = source.name, np.arange(1, len(main) + 1)
+        block["_main_row"] = block["_row"]
+        frames.append(block[there])
+    frame = pd.concat(frames, ignore_index=True)
+    numbers = [r.number_column for r in chain]
+    frame = frame.sort_values(["_main_row", *numbers], kind="stable").reset_index(drop=True)
+    if len(chain) > 1:  # a nested instance whose parent instance has no answer: its parent is missing
+        frame = _drop_wide_orphans(frame, chain, main, source, problems)
+    frame[numbers] = frame[numbers].astype("int64")
+    return RosterRows(roster, frame, pd.concat(problems, ignore_index=True)[PROBLEM_COLUMNS]
+                      if problems else no_problems())
+
+
+def _drop_wide_orphans(frame: pd.DataFrame, chain: tuple[Roster, ...], main: pd.DataFrame, source: Source,
+                       problems: list) -> pd.DataFrame:
+    """Nested wide instances are kept when their parent instance holds an answer; the others are reported."""
+    parent, numbers = chain[-2], [r.number_column for r in chain[:-1]]
+    present = []  # (main row, the parent's instance numbers) of every parent instance with an answer
+    for var in parent.variables:
+        pattern = wide_column(chain[:-1], var.name)
+        for column in main.columns:
+            if (match := pattern.match(str(column))):
+                filled = main[column].astype("string").str.strip().ne("").fillna(False).to_numpy(dtype=bool)
+                present.append(pd.DataFrame({"_main_row": np.flatnonzero(filled) + 1, **{
+                    n: int(g) for n, g in zip(numbers, match.groups())}}))
+    there = (pd.concat(present, ignore_index=True).drop_duplicates() if present
+             else pd.DataFrame(columns=["_main_row", *numbers]))
+    merged = frame[["_main_row", *numbers]].astype("int64").merge(
+        there.astype("int64"), how="left", on=["_main_row", *numbers], indicator=True)
+    orphan = (merged["_merge"] == "left_only").to_numpy()
+    if orphan.any():
+        where = frame[orphan]
+        problems.append(pd.DataFrame({
+            "source": source.name, "row": where["_main_row"].to_numpy(), "column": "",
+            "value": where[[r.number_column for r in chain]].astype(str).agg("/".join, axis=1).to_numpy(),
+            "expected": f"an answer in its instance of roster {parent.name!r}", "action": "row excluded",
+            "reason": f"an instance of {chain[-1].name!r} whose parent instance of {parent.name!r} has no answer"},
+            columns=PROBLEM_COLUMNS))
+    return frame[~orphan].reset_index(drop=True)

@@ -1,0 +1,232 @@
+"""Roster rows from the layouts the tools export: ODK Central's CSV per repeat (KEY/PARENT_KEY),
+KoboToolbox's XLSX sheet per repeat (_index/_parent_index), and wide columns (`child_1_age`).
+
+The ODK fixture is the nested-repeat export of getodk/central-backend's own CSV test
+(test/unit/data/csv.js, "should handle nested repeats, with PARENT_KEY/KEY"): a main record
+with children, each child with toys. The Kobo fixture follows formpack's export
+(kobo/formpack, src/formpack/reporting/export.py: `_index` per section, `_parent_table_name`,
+`_parent_index` naming the parent sheet's `_index`; the main sheet's `_index` counts from 1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from conftest import q, write_xlsform
+
+from pipeline.ingest.rosters import linked_rosters, wide_column
+from pipeline.ingest.sources import read_table
+from pipeline.survey.project import Source
+from pipeline.survey.questionnaire import load_questionnaire
+
+ODK_MAIN = """SubmissionDate,meta-instanceID,name,age,KEY,SubmitterID,SubmitterName,AttachmentsPresent,AttachmentsExpected,Status,ReviewState,DeviceID,Edits,FormVersion
+2018-01-01T00:00:00.000Z,one,Alice,30,one,,,0,0,,,,0,version
+2018-01-01T00:00:00.000Z,two,Bob,34,two,,,0,0,,,,0,version
+2018-01-01T00:00:00.000Z,three,Chelsea,38,three,,,0,0,,,,0,version
+"""
+ODK_CHILD = """name,age,PARENT_KEY,KEY
+Billy,4,two,two/children/child[1]
+Blaine,6,two,two/children/child[2]
+Baker,7,two,two/children/child[3]
+Candace,2,three,three/children/child[1]
+"""
+ODK_TOY = """name,PARENT_KEY,KEY
+R2-D2,two/children/child[1],two/children/child[1]/toy[1]
+BB-8,two/children/child[2],two/children/child[2]/toy[1]
+Porg plushie,two/children/child[2],two/children/child[2]/toy[2]
+Millennium Falcon,three/children/child[1],three/children/child[1]/toy[1]
+X-Wing,three/children/child[1],three/children/child[1]/toy[2]
+Pod racer,three/children/child[1],three/children/child[1]/toy[3]
+"""
+
+
+@pytest.fixture
+def multirepeat(tmp_path) -> Path:
+    """central-backend's `multirepeat` form as an XLSForm: name, age; group children with repeat
+    child (name, age), nested repeat toy (name)."""
+    return write_xlsform(tmp_path / "multirepeat.xlsx", [
+        q("text", "name", "Naam"), q("integer", "age", "Leeftijd"),
+        {"type": "begin_group", "name": "children", "label::Nederlands (nl)": "Kinderen"},
+        q("begin_repeat", "child", "Kind"), q("text", "name", "Naam kind"), q("integer", "age", "Leeftijd kind"),
+        q("begin_repeat", "toy", "Speelgoed"), q("text", "name", "Naam speelgoed"), q("end_repeat", ""),
+        q("end_repeat", ""), {"type": "end_group", "name": ""},
+    ], [])
+
+
+def _csv(tmp_path: Path, name: str, text: str, separator: str = "-") -> tuple[Source, object]:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    source = Source(path.stem, path, "csv", separator=separator)
+    return source, read_table(source)
+
+
+def test_odk_central_nested_repeats(tmp_path, multirepeat):
+    form = load_questionnaire(multirepeat)
+    source, main = _csv(tmp_path, "multirepeat.csv", ODK_MAIN)
+    _, child = _csv(tmp_path, "multirepeat-child.csv", ODK_CHILD)
+    _, toy = _csv(tmp_path, "multirepeat-toy.csv", ODK_TOY)
+    rows = linked_rosters("odk", main.frame, main.frame["name"], {"child": child, "toy": toy}, form, source, "resp")
+    kids = rows["child"].frame
+    assert list(kids.columns) == ["resp", "child_nr", "name", "age", "_source", "_row", "_main_row"]
+    assert kids["resp"].tolist() == ["Bob", "Bob", "Bob", "Chelsea"]
+    assert kids["child_nr"].tolist() == [1, 2, 3, 1]
+    assert kids["age"].tolist() == [4.0, 6.0, 7.0, 2.0]
+    assert kids["_main_row"].tolist() == [2, 2, 2, 3]
+    assert rows["child"].problems.empty
+    toys = rows["toy"].frame
+    assert list(toys.columns[:4]) == ["resp", "child_nr", "toy_nr", "name"]
+    assert toys["child_nr"].tolist() == [1, 2, 2, 1, 1, 1]
+    assert toys["toy_nr"].tolist() == [1, 1, 2, 1, 2, 3]
+    assert toys["_main_row"].tolist() == [2, 2, 2, 3, 3, 3]
+    assert rows["toy"].problems.empty
+
+
+def test_roster_question_named_like_the_key_is_refused(tmp_path, multirepeat):
+    """The child's own `name` would overwrite the respondent key `name` in the child's frame: refused."""
+    from pipeline.errors import SidError
+
+    form = load_questionnaire(multirepeat)
+    source, main = _csv(tmp_path, "multirepeat.csv", ODK_MAIN)
+    _, child = _csv(tmp_path, "multirepeat-child.csv", ODK_CHILD)
+    with pytest.raises(SidError, match="survey.key"):
+        linked_rosters("odk", main.frame, main.frame["name"], {"child": child}, form, source, "name")
+
+
+def test_odk_key_from_the_main_file(tmp_path, multirepeat):
+    """The respondent key is the main file's (here derived from its KEY), the child's name is kept."""
+    form = load_questionnaire(multirepeat)
+    source, main = _csv(tmp_path, "multirepeat.csv", ODK_MAIN)
+    _, child = _csv(tmp_path, "multirepeat-child.csv", ODK_CHILD)
+    kids = linked_rosters("odk", main.frame, main.frame["SubmissionDate"].str[:4] + main.frame["KEY"],
+                          {"child": child}, form, source, "resp")["child"].frame
+    assert kids["resp"].tolist() == ["2018two"] * 3 + ["2018three"]
+    assert kids["name"].tolist() == ["Billy", "Blaine", "Baker", "Candace"]
+
+
+def test_odk_orphans_reported_not_dropped_silently(tmp_path, multirepeat):
+    form = load_questionnaire(multirepeat)
+    source, main = _csv(tmp_path, "multirepeat.csv", ODK_MAIN)
+    _, child = _csv(tmp_path, "multirepeat-child.csv", ODK_CHILD + "Dora,9,four,four/children/child[1]\n")
+    _, toy = _csv(tmp_path, "multirepeat-toy.csv", ODK_TOY + "Ball,four/children/child[1],four/children/child[1]/toy[1]\n")
+    rows = linked_rosters("odk", main.frame, main.frame["KEY"], {"child": child, "toy": toy}, form, source, "resp")
+    assert len(rows["child"].frame) == 4 and len(rows["toy"].frame) == 6
+    (orphan,) = rows["child"].problems.itertuples()
+    assert (orphan.source, orphan.row, orphan.column, orphan.value, orphan.action) == (
+        "multirepeat:child", 5, "PARENT_KEY", "four", "row excluded")
+    (toy_orphan,) = rows["toy"].problems.itertuples()  # its parent child row was excluded: reported too
+    assert (toy_orphan.row, toy_orphan.value) == (7, "four/children/child[1]")
+
+
+def test_odk_bad_cell_listed_with_the_roster_file_row(tmp_path, multirepeat):
+    form = load_questionnaire(multirepeat)
+    source, main = _csv(tmp_path, "multirepeat.csv", ODK_MAIN)
+    _, child = _csv(tmp_path, "multirepeat-child.csv", ODK_CHILD.replace("Blaine,6", "Blaine,zes"))
+    rows = linked_rosters("odk", main.frame, main.frame["KEY"], {"child": child}, form, source, "resp")
+    assert pd.isna(rows["child"].frame["age"][1])
+    problem = rows["child"].problems.iloc[0]
+    assert (problem["row"], problem["column"], problem["value"]) == (2, "age", "zes")
+
+
+def _kobo_workbook(path: Path, orphan: bool = False) -> Path:
+    """A KoboToolbox XLSX export of the multirepeat form (formpack's layout, group separator "/")."""
+    wb = openpyxl.Workbook()
+    main = wb.active
+    main.title = "multirepeat"
+    main.append(["name", "age", "_id", "_uuid", "_submission_time", "_index"])
+    for i, (name, age, uuid) in enumerate([("Alice", 30, "u-1"), ("Bob", 34, "u-2"), ("Chelsea", 38, "u-3")], 1):
+        main.append([name, age, 100 + i, uuid, "2018-01-01T00:00:00", i])
+    child = wb.create_sheet("child")
+    child.append(["children/child/name", "children/child/age", "_index", "_parent_table_name", "_parent_index",
+                  "_submission__id", "_submission__uuid"])
+    for i, (name, age, parent) in enumerate([("Billy", 4, 2), ("Blaine", 6, 2), ("Baker", 7, 2), ("Candace", 2, 3)]
+                                            + ([("Dora", 9, 4)] if orphan else []), 1):
+        child.append([name, age, i, "multirepeat", parent, 100 + parent, f"u-{parent}"])
+    toy = wb.create_sheet("toy")
+    toy.append(["children/child/toy/name", "_parent_table_name", "_parent_index", "_submission__id",
+                "_submission__uuid"])
+    for name, parent, sub in [("R2-D2", 1, 2), ("BB-8", 2, 2), ("Porg plushie", 2, 2), ("Millennium Falcon", 4, 3),
+                              ("X-Wing", 4, 3), ("Pod racer", 4, 3)]:
+        toy.append([name, "child", parent, 100 + sub, f"u-{sub}"])
+    wb.save(path)
+    return path
+
+
+def _kobo(path: Path):
+    source = Source("kobo", path, "xlsx", sheet="multirepeat")
+    return source, read_table(source), {name: read_table(Source("kobo", path, "xlsx", sheet=name))
+                                        for name in ("child", "toy")}
+
+
+def test_kobo_xlsx_sheets(tmp_path, multirepeat):
+    form = load_questionnaire(multirepeat)
+    source, main, tables = _kobo(_kobo_workbook(tmp_path / "kobo.xlsx"))
+    rows = linked_rosters("kobo", main.frame, main.frame["name"], tables, form, source, "resp")
+    kids, toys = rows["child"].frame, rows["toy"].frame
+    assert kids["resp"].tolist() == ["Bob", "Bob", "Bob", "Chelsea"]
+    assert kids["child_nr"].tolist() == [1, 2, 3, 1] and kids["age"].tolist() == [4.0, 6.0, 7.0, 2.0]
+    assert kids["name"].tolist() == ["Billy", "Blaine", "Baker", "Candace"]
+    assert toys[["resp", "child_nr", "toy_nr"]].values.tolist() == [
+        ["Bob", 1, 1], ["Bob", 2, 1], ["Bob", 2, 2], ["Chelsea", 1, 1], ["Chelsea", 1, 2], ["Chelsea", 1, 3]]
+    assert toys["name"].tolist()[3:] == ["Millennium Falcon", "X-Wing", "Pod racer"]
+
+
+def test_kobo_orphan_reported(tmp_path, multirepeat):
+    form = load_questionnaire(multirepeat)
+    source, main, tables = _kobo(_kobo_workbook(tmp_path / "kobo.xlsx", orphan=True))
+    rows = linked_rosters("kobo", main.frame, main.frame["name"], tables, form, source, "resp")
+    assert len(rows["child"].frame) == 4
+    (orphan,) = rows["child"].problems.itertuples()
+    assert (orphan.row, orphan.column, orphan.value, orphan.action) == (5, "_parent_index", "4", "row excluded")
+
+
+def test_kobo_sheet_without_link_column_is_refused(tmp_path, multirepeat):
+    from pipeline.errors import SidError
+
+    form = load_questionnaire(multirepeat)
+    path = _kobo_workbook(tmp_path / "kobo.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["child"].delete_cols(5)  # _parent_index
+    wb.save(path)
+    source, main, tables = _kobo(path)
+    with pytest.raises(SidError, match="_parent_index"):
+        linked_rosters("kobo", main.frame, main.frame["name"], tables, form, source, "resp")
+
+
+def test_wide_layout_nested(tmp_path, multirepeat):
+    """Keyed in wide: child_<n>_<variable>, child_<n>_toy_<m>_<variable>; empty instances are not rows."""
+    form = load_questionnaire(multirepeat)
+    path = tmp_path / "papi.csv"
+    path.write_text("resp,name,age,child_1_name,child_1_age,child_2_name,child_2_age,"
+                    "child_1_toy_1_name,child_1_toy_2_name,child_2_toy_1_name\n"
+                    "r1,Alice,30,,,,,,,\n"
+                    "r2,Bob,34,Billy,4,Blaine,6,R2-D2,,BB-8\n"
+                    "r3,Chelsea,38,Candace,2,,,Falcon,X-Wing,Ghost\n", encoding="utf-8")
+    source = Source("papi", path, "csv")
+    main = read_table(source)
+    rows = linked_rosters("wide", main.frame, main.frame["resp"], {}, form, source, "resp")
+    kids = rows["child"].frame
+    assert kids[["resp", "child_nr", "name", "age"]].values.tolist() == [
+        ["r2", 1, "Billy", 4.0], ["r2", 2, "Blaine", 6.0], ["r3", 1, "Candace", 2.0]]
+    toys = rows["toy"].frame
+    assert toys[["resp", "child_nr", "toy_nr", "name"]].values.tolist() == [
+        ["r2", 1, 1, "R2-D2"], ["r2", 2, 1, "BB-8"], ["r3", 1, 1, "Falcon"], ["r3", 1, 2, "X-Wing"]]
+    (orphan,) = rows["toy"].problems.itertuples()  # Ghost: toy of child 2 of r3, who has no answer
+    assert (orphan.row, orphan.value, orphan.action) == (3, "2/1", "row excluded")
+
+
+def test_wide_naming_rule():
+    from pipeline.survey.rosters import Roster
+
+    hh, kid = Roster("hh", None, None, (), ("hh",)), Roster("kid", "hh", 2, (), ("hh", "kid"))
+    assert wide_column((hh,), "age").match("HH_12_age").groups() == ("12",)
+    assert wide_column((hh, kid), "age").match("hh_1_kid_3_age").groups() == ("1", "3")
+    assert wide_column((hh,), "age").match("hh_1_kid_3_age") is None
+
+
+def test_unknown_layout(tmp_path, multirepeat):
+    form = load_questionnaire(multirepeat)
+    source, main = _csv(tmp_path, "multirepeat.csv", ODK_MAIN)
+    with pytest.raises(ValueError, match="layout"):
+        linked_rosters("csv", main.frame, main.frame["KEY"], {}, form, source, "resp")
