@@ -25,6 +25,13 @@ WEIGHTED = "weighted.parquet"
 # Ingest
 INGEST_PROBLEMS = "ingest_problems.csv"
 RECONCILIATION = "reconciliation.csv"
+
+
+def roster_file(roster: str) -> str:
+    """A roster's rows as ingested (pipeline.ingest.rosters): roster_<name>.parquet."""
+    return f"roster_{roster}.parquet"
+
+
 # Coding
 CODING_LOG = "coding_log.csv"
 CODING_MATCHES = "coding_matches.csv"

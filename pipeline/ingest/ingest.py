@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -84,6 +84,8 @@ class IngestResult:
     problems: pd.DataFrame  # PROBLEM_COLUMNS: cells that did not arrive as written, and why
     reconciliation: pd.DataFrame  # RECONCILIATION_COLUMNS: one row per raw record
     complete_if: str
+    # the sources as read, by name, for the rosters they hold (ingest/rosters.py): only those with a roster_layout
+    tables: dict = field(default_factory=dict, repr=False)
 
     @property
     def rows(self) -> int:
@@ -182,7 +184,9 @@ def ingest(project: Project, questionnaire: Questionnaire,
             raise AssertionError(f"reconciliation lost records of {source.name}")  # invariant
         summaries.append(summary)
     report = pd.concat(problems, ignore_index=True)[PROBLEM_COLUMNS]
-    return frame, IngestResult(tuple(summaries), report, reconciliation.reset_index(drop=True), complete_if)
+    with_rosters = {s.name: tables[s.name][0] for s in project.sources if s.roster_layout and questionnaire.rosters}
+    return frame, IngestResult(tuple(summaries), report, reconciliation.reset_index(drop=True), complete_if,
+                               with_rosters)
 
 
 def _key_renamed(source: Source, table: RawTable, key: str, questionnaire: Questionnaire

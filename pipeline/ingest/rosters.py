@@ -23,12 +23,14 @@ import re
 from dataclasses import dataclass, replace
 
 import numpy as np
+import openpyxl
 import pandas as pd
 
 from pipeline.errors import ErrorCode, SidError
 from pipeline.ingest.fidelity import PROBLEM_COLUMNS, no_problems, problem_rows
-from pipeline.ingest.sources import ColumnMap, RawTable, map_columns
-from pipeline.survey.project import SID_MISSING, MissingScheme, Source
+from pipeline.ingest.ingest import typed_frame
+from pipeline.ingest.sources import ColumnMap, RawTable, map_columns, read_table
+from pipeline.survey.project import SID_MISSING, MissingScheme, Project, Source
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.survey.rosters import Roster, ancestry
 
@@ -102,8 +104,6 @@ def _ids(column: pd.Series) -> pd.Series:
 def _linked(layout: str, table: RawTable, parent: pd.DataFrame, keys: pd.Series, chain: tuple[Roster, ...],
             questionnaire: Questionnaire, source: Source, key: str, key_case: str, missing: MissingScheme
             ) -> tuple[RosterRows, pd.Series]:
-    from pipeline.ingest.ingest import typed_frame  # ingest.py wires this module in
-
     roster = chain[-1]
     own_column, parent_column, _ = LINKS[layout]
     raw = table.frame.reset_index(drop=True)
@@ -166,8 +166,6 @@ def wide_column(chain: tuple[Roster, ...], variable: str) -> re.Pattern:
 
 def _wide(main: pd.DataFrame, keys: pd.Series, chain: tuple[Roster, ...], questionnaire: Questionnaire,
           source: Source, key: str, key_case: str, missing: MissingScheme) -> RosterRows | None:
-    from pipeline.ingest.ingest import typed_frame  # ingest.py wires this module in
-
     roster = chain[-1]
     blocks: dict[tuple[int, ...], dict[str, str]] = {}  # instance numbers → {column: variable}
     for var in roster.variables:
@@ -233,3 +231,78 @@ def _drop_wide_orphans(frame: pd.DataFrame, chain: tuple[Roster, ...], main: pd.
             "reason": f"an instance of {chain[-1].name!r} whose parent instance of {parent.name!r} has no answer"},
             columns=PROBLEM_COLUMNS))
     return frame[~orphan].reset_index(drop=True)
+
+
+def ingest_rosters(project: Project, questionnaire: Questionnaire, tables: dict[str, RawTable],
+                   reconciliation: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """The rosters of every source with a `roster_layout`, by roster name, and the problems found.
+    `tables` are those sources as read (by name), `reconciliation` what became of each of their
+    records (with its key as ingest read it): a roster row follows its respondent's record, so the
+    rows of a record that was merged or excluded are excluded and listed with its reason."""
+    if not questionnaire.rosters:
+        return {}, no_problems()
+    key = project.key
+    frames: dict[str, list[pd.DataFrame]] = {}
+    problems: list[pd.DataFrame] = []
+    for source in [s for s in project.sources if s.roster_layout]:
+        main = tables[source.name]
+        done = reconciliation[reconciliation["source"] == source.name].set_index("row")
+        keys = pd.Series(np.arange(1, len(main.frame) + 1)).map(done["key"])
+        read, missing = _roster_tables(source, questionnaire)
+        problems += missing
+        found = linked_rosters(source.roster_layout, main.frame, keys, read, questionnaire, source, key,
+                               project.ingest.key_case, project.missing)
+        for name, rows in found.items():
+            status = rows.frame["_main_row"].map(done["status"])
+            gone = (status != "kept").to_numpy()
+            problems.append(rows.problems)
+            if gone.any():
+                lost = rows.frame[gone]
+                problems.append(pd.DataFrame({
+                    "source": lost["_source"], "row": lost["_row"], "column": "", "value": lost[key].astype(str),
+                    "expected": "a row of a kept respondent", "action": "row excluded",
+                    "reason": "its respondent's record was " + status[gone].astype(str) + " (" +
+                    lost["_main_row"].map(done["reason"]).fillna("").astype(str) + ")"}, columns=PROBLEM_COLUMNS))
+            frames.setdefault(name, []).append(rows.frame[~gone])
+    out = {}
+    for roster in questionnaire.rosters:
+        if roster.name in frames:
+            numbers = [r.number_column for r in ancestry(questionnaire.rosters, roster.name)]
+            out[roster.name] = pd.concat(frames[roster.name], ignore_index=True).sort_values(
+                [key, *numbers], kind="stable").reset_index(drop=True)
+    return out, (pd.concat(problems, ignore_index=True)[PROBLEM_COLUMNS] if problems else no_problems())
+
+
+def _roster_tables(source: Source, questionnaire: Questionnaire) -> tuple[dict[str, RawTable], list[pd.DataFrame]]:
+    """The roster files (odk) or sheets (kobo) of a source: the configured ones, else those named by
+    the tool's default (`<main>-<roster>.csv` beside the main CSV; a sheet named after the repeat).
+    A roster without its file or sheet is a problem row, not a silent absence."""
+    if source.roster_layout == "wide":
+        return {}, []
+    files, sheets = dict(source.roster_files), dict(source.roster_sheets)
+    read, missing = {}, []
+    for roster in questionnaire.rosters:
+        if source.roster_layout == "odk":
+            path = files.get(roster.name) or source.path.with_name(f"{source.path.stem}-{roster.name}.csv")
+            entry = replace(source, name=f"{source.name}:{roster.name}", path=path, format="csv", sheet=None)
+            there = roster.name in files or path.is_file()
+        else:
+            sheet = sheets.get(roster.name) or roster.name[:31]  # Excel's limit on a sheet's name
+            entry = replace(source, name=f"{source.name}:{roster.name}", sheet=sheet)
+            there = roster.name in sheets or sheet in _sheet_names(source.path)
+        if there:
+            read[roster.name] = read_table(entry)
+        else:
+            where = f"file {entry.path.name}" if source.roster_layout == "odk" else f"sheet {entry.sheet!r}"
+            missing.append(pd.DataFrame([[entry.name, 0, "", "", f"the rows of roster {roster.name!r}", "none read",
+                                          f"no {where} holds them (name it in roster_files / roster_sheets)"]],
+                                        columns=PROBLEM_COLUMNS))
+    return read, missing
+
+
+def _sheet_names(path) -> list[str]:
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()

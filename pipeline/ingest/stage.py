@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from pipeline import workdir
 from pipeline.ingest.ingest import IngestResult, ingest
+from pipeline.ingest.rosters import ingest_rosters
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire
 
 
 def run_ingest(project: Project, questionnaire: Questionnaire, progress=None) -> tuple[pd.DataFrame, IngestResult]:
     frame, result = ingest(project, questionnaire, progress)
+    rosters, found = ingest_rosters(project, questionnaire, result.tables, result.reconciliation)
+    if rosters or len(found):  # a form with repeats and sources with a roster_layout; else nothing changes
+        result = replace(result, problems=pd.concat([result.problems, found], ignore_index=True))
     workdir.write_parquet(frame, project.work / workdir.INGESTED)
     workdir.write_csv(result.problems, project.work / workdir.INGEST_PROBLEMS)
     workdir.write_csv(result.reconciliation, project.work / workdir.RECONCILIATION)
+    for name, rows in rosters.items():
+        workdir.write_parquet(rows, project.work / workdir.roster_file(name))
     return frame, result

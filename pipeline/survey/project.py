@@ -36,6 +36,7 @@ FORMAT_OF_SUFFIX = {"zsav": "sav", "pq": "parquet"}  # other suffixes are their 
 # The tables of the keys that are not read from a table of their own dataclass (setting(tables=...)).
 SURVEY = ("survey",)
 PATHS = ("paths",)
+ROSTER_LAYOUTS = ("odk", "kobo", "wide")  # ingest/rosters.py
 EXPORT = ("sources",)  # the keys of a fieldwork export only: [sample] and [contacts] name a plain file
 
 
@@ -117,6 +118,14 @@ class Source:
         (), expect="must be a list of variable names", tables=EXPORT)
     recode: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = setting(  # variable → { "file code" = "form code" }
         (), expect='must be a table of variable = {{ "file code" = "form code" }}', tables=EXPORT)
+    # Rosters (docs/sources.md "Rosters"): how the repeats' rows come with this export, if at all.
+    roster_layout: str | None = setting(None, tables=EXPORT, test=lambda layout: layout in ROSTER_LAYOUTS,
+                                        expect="{value!r} is not a roster layout",
+                                        fix=f"Use one of: {', '.join(ROSTER_LAYOUTS)}.")
+    roster_files: tuple[tuple[str, Path], ...] = setting(  # odk: roster → its CSV (default <main>-<roster>.csv)
+        (), expect='must be a table of roster = "file"', tables=EXPORT)
+    roster_sheets: tuple[tuple[str, str], ...] = setting(  # kobo: roster → its sheet (default: the roster's name)
+        (), expect='must be a table of roster = "sheet"', tables=EXPORT)
     # Bounds (docs/robustness.md): a garbage or hostile file fails in seconds, not after hours.
     max_size_mb: int = setting(2048, test=_at_least_one, expect="must be a whole number of MB >= 1")
     max_line_kb: int = setting(  # text exports: the longest line (a record) in KB
@@ -423,6 +432,8 @@ def _check_inputs(doc: ProjectFile, project: Project) -> None:
     inputs = [("survey.form", project.form), ("validate.rules", project.validate.rules),
               ("clean.corrections", project.clean.corrections)]
     inputs += [(f"sources[{i}].path", s.path) for i, s in enumerate(project.sources, start=1)]
+    inputs += [(f"sources[{i}].roster_files.{r}", p) for i, s in enumerate(project.sources, start=1)
+               for r, p in s.roster_files]
     inputs += [(f"{name}.path", table.path) for name, table in
                (("sample", project.sample.source if project.sample else None), ("contacts", project.contacts))
                if table is not None]
