@@ -141,7 +141,7 @@ def _linked(layout: str, table: RawTable, parent: pd.DataFrame, keys: pd.Series,
     if orphan.any():
         where = f"the main file {source.path.name}" if len(chain) == 1 else f"roster {chain[-2].name!r}"
         problems.append(problem_rows(roster_source.name, orphan, parent_column, raw[parent_column],
-                                     f"the {parent_column} of a row of {where}", "row excluded",
+                                     f"the {own_column} of a row of {where}", "row excluded",
                                      f"its parent is not in {where}"))
     keep = ~orphan
     frame = out[keep].reset_index(drop=True)

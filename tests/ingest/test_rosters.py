@@ -230,3 +230,77 @@ def test_unknown_layout(tmp_path, multirepeat):
     source, main = _csv(tmp_path, "multirepeat.csv", ODK_MAIN)
     with pytest.raises(ValueError, match="layout"):
         linked_rosters("csv", main.frame, main.frame["KEY"], {}, form, source, "resp")
+
+
+def _roster_project(tmp_path: Path, layout: str, children: str, extra_toml: str = "") -> Path:
+    """The tiny project with a household roster (ODK Central's layout: KEY in the main CSV)."""
+    from conftest import TINY_CHOICES, TINY_SURVEY, TINY_TOML
+
+    root = tmp_path / "tiny"
+    write_xlsform(root / "schemas" / "form.xlsx", [
+        *TINY_SURVEY, q("begin_repeat", "lid", "Gezinslid"), q("text", "lid_naam", "Naam"),
+        q("integer", "lid_jaar", "Geboortejaar"), q("end_repeat", "")], TINY_CHOICES)
+    (root / "raw").mkdir()
+    (root / "raw" / "answers.csv").write_text(
+        "resp_id,start,end,geboortejaar,werk,tevreden,geboorteland,talen,talen_anders,leeftijd,KEY\n"
+        "R1,2026-03-02T10:00:00,2026-03-02T10:31:00,1980,1,4,BE,nl,,46,uuid:a\n"
+        "R2,2026-03-03T11:00:00,2026-03-03T11:25:10,1999,0,,MA,nl ar other,Berbers,27,uuid:b\n"
+        "R2,2026-03-03T11:00:00,2026-03-03T11:25:10,1999,0,,MA,nl ar other,Berbers,27,uuid:c\n", encoding="utf-8")
+    (root / "raw" / "answers-lid.csv").write_text(children, encoding="utf-8")
+    (root / "sid.toml").write_text(TINY_TOML.replace(
+        'path = "raw/answers.csv"\n', f'path = "raw/answers.csv"\ninstance = "KEY"\nroster_layout = "{layout}"\n'
+        + extra_toml), encoding="utf-8")
+    return root
+
+
+def test_sid_ingest_writes_the_roster(tmp_path):
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    root = _roster_project(tmp_path, "odk", "lid_naam,lid_jaar,PARENT_KEY,KEY\n"
+                           "Ann,1982,uuid:a,uuid:a/lid[1]\nBen,2010,uuid:a,uuid:a/lid[2]\n"
+                           "Cas,1999,uuid:b,uuid:b/lid[1]\nDirk,1960,uuid:c,uuid:c/lid[1]\n"
+                           "Els,1970,uuid:z,uuid:z/lid[1]\n")
+    result = CliRunner().invoke(app, ["--project", str(root), "ingest"])
+    assert result.exit_code == 0, result.output
+    lid = pd.read_parquet(root / "work" / "roster_lid.parquet")
+    reconciliation = pd.read_csv(root / "work" / "reconciliation.csv")
+    kept_b = reconciliation.loc[reconciliation["status"] == "kept", "record"].tolist()
+    assert set(kept_b) >= {"uuid:a"} and len(kept_b) == 2
+    kept_r2 = "Cas" if "uuid:b" in kept_b else "Dirk"  # the double submission's kept record brings its roster
+    assert lid[["resp_id", "lid_nr", "lid_naam"]].values.tolist() == [
+        ["R1", 1, "Ann"], ["R1", 2, "Ben"], ["R2", 1, kept_r2]]
+    assert lid["lid_jaar"].tolist()[:2] == [1982.0, 2010.0]
+    problems = pd.read_csv(root / "work" / "ingest_problems.csv").fillna("")
+    roster_problems = problems[problems["source"] == "answers:lid"]
+    assert sorted(roster_problems["row"].tolist()) == [3 if kept_r2 == "Dirk" else 4, 5]
+    assert set(roster_problems["action"]) == {"row excluded"}
+    assert roster_problems["reason"].str.contains("merged|excluded|not in the main file").all()
+
+
+def test_sid_ingest_without_roster_layout_writes_no_roster(tmp_path):
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    root = _roster_project(tmp_path, "odk", "lid_naam,lid_jaar,PARENT_KEY,KEY\n")
+    toml = (root / "sid.toml").read_text(encoding="utf-8").replace('roster_layout = "odk"\n', "")
+    (root / "sid.toml").write_text(toml, encoding="utf-8")
+    result = CliRunner().invoke(app, ["--project", str(root), "ingest"])
+    assert result.exit_code == 0, result.output
+    assert not list((root / "work").glob("roster_*"))
+
+
+def test_sid_ingest_missing_roster_file_is_reported(tmp_path):
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    root = _roster_project(tmp_path, "odk", "")
+    (root / "raw" / "answers-lid.csv").unlink()
+    result = CliRunner().invoke(app, ["--project", str(root), "ingest"])
+    assert result.exit_code == 0, result.output
+    problems = pd.read_csv(root / "work" / "ingest_problems.csv")
+    (row,) = problems[problems["source"] == "answers:lid"].itertuples()
+    assert row.action == "none read" and "answers-lid.csv" in row.reason
