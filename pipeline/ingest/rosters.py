@@ -72,7 +72,7 @@ def linked_rosters(layout: str, main: pd.DataFrame, main_keys: pd.Series, tables
     keys = pd.Series(main_keys).reset_index(drop=True)
     found: dict[str, RosterRows] = {}
     # the parents' ids: the main file's own id (or its row for `wide`) → respondent row, instance numbers
-    parents: dict[str | None, object] = {None: pd.DataFrame({
+    parents: dict[str | None, pd.DataFrame] = {None: pd.DataFrame({
         "_id": _ids(main[LINKS[layout][2]]) if layout != "wide" else pd.Series(np.arange(len(main))).astype(str),
         "_main_row": np.arange(1, len(main) + 1)})}
     for roster in questionnaire.rosters:
@@ -82,7 +82,7 @@ def linked_rosters(layout: str, main: pd.DataFrame, main_keys: pd.Series, tables
         if layout == "wide":
             rows = _wide(main, keys, chain, questionnaire, source, key, key_case, missing)
             if rows is not None:
-                found[roster.name] = parents[roster.name] = rows
+                found[roster.name], parents[roster.name] = rows, rows.frame
             continue
         if roster.name not in tables:
             continue
@@ -97,7 +97,9 @@ def linked_rosters(layout: str, main: pd.DataFrame, main_keys: pd.Series, tables
 def _ids(column: pd.Series) -> pd.Series:
     """Link ids as text ("3" for an _index read as 3.0 from a workbook)."""
     if pd.api.types.is_numeric_dtype(column):
-        return column.map(lambda v: "" if pd.isna(v) else f"{v:g}").astype(str)
+        numbers = column.astype("float64")
+        whole = (numbers.dropna() % 1 == 0).all()
+        return (numbers.astype("Int64") if whole else numbers).astype("string").fillna("").astype(str)
     return column.astype("string").str.strip().fillna("").astype(str)
 
 

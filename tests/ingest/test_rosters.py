@@ -304,3 +304,41 @@ def test_sid_ingest_missing_roster_file_is_reported(tmp_path):
     problems = pd.read_csv(root / "work" / "ingest_problems.csv")
     (row,) = problems[problems["source"] == "answers:lid"].itertuples()
     assert row.action == "none read" and "answers-lid.csv" in row.reason
+
+
+def test_sid_ingest_kobo_sheets(tmp_path):
+    """A KoboToolbox XLSX export: the main sheet first, the repeat's sheet named after it (default)."""
+    import csv
+    import io
+
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    root = _roster_project(tmp_path, "kobo", "")
+    lines = list(csv.reader(io.StringIO((root / "raw" / "answers.csv").read_text(encoding="utf-8"))))
+    wb = openpyxl.Workbook()
+    main = wb.active
+    main.title = "tiny"
+    main.append([*lines[0][:-1], "_uuid", "_index"])
+    for i, line in enumerate(lines[1:], 1):
+        main.append([*line[:-1], line[-1], i])
+    lid = wb.create_sheet("lid")
+    lid.append(["lid/lid_naam", "lid/lid_jaar", "_parent_table_name", "_parent_index", "_submission__uuid"])
+    uuids = {1: "uuid:a", 2: "uuid:b", 3: "uuid:c", 9: "uuid:z"}
+    for row in [("Ann", 1982, 1), ("Ben", 2010, 1), ("Cas", 1999, 2), ("Dirk", 1960, 3), ("Els", 1970, 9)]:
+        lid.append([*row[:2], "tiny", row[2], uuids[row[2]]])
+    wb.save(root / "raw" / "answers.xlsx")
+    toml = (root / "sid.toml").read_text(encoding="utf-8").replace("raw/answers.csv", "raw/answers.xlsx")
+    (root / "sid.toml").write_text(toml.replace('instance = "KEY"', 'instance = "_uuid"'), encoding="utf-8")
+    result = CliRunner().invoke(app, ["--project", str(root), "ingest"])
+    assert result.exit_code == 0, result.output
+    lid_rows = pd.read_parquet(root / "work" / "roster_lid.parquet")
+    assert lid_rows[["resp_id", "lid_nr", "lid_naam"]].values.tolist()[:2] == [["R1", 1, "Ann"], ["R1", 2, "Ben"]]
+    reconciliation = pd.read_csv(root / "work" / "reconciliation.csv")
+    kept = set(reconciliation.loc[reconciliation["status"] == "kept", "record"])
+    kept_r2 = "Cas" if "uuid:b" in kept else "Dirk"
+    assert lid_rows[["resp_id", "lid_naam"]].values.tolist()[2:] == [["R2", kept_r2]]
+    problems = pd.read_csv(root / "work" / "ingest_problems.csv")
+    excluded = problems[(problems["source"] == "answers:lid") & (problems["action"] == "row excluded")]
+    assert sorted(excluded["row"]) == [4 if kept_r2 == "Cas" else 3, 5]
