@@ -342,3 +342,14 @@ def test_sid_ingest_kobo_sheets(tmp_path):
     problems = pd.read_csv(root / "work" / "ingest_problems.csv")
     excluded = problems[(problems["source"] == "answers:lid") & (problems["action"] == "row excluded")]
     assert sorted(excluded["row"]) == [4 if kept_r2 == "Cas" else 3, 5]
+
+
+def test_unknown_roster_layout_in_sid_toml(tmp_path):
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    root = _roster_project(tmp_path, "sav", "lid_naam,lid_jaar,PARENT_KEY,KEY\n")
+    result = CliRunner().invoke(app, ["--project", str(root), "ingest"])
+    assert result.exit_code == 2 and "roster_layout" in result.output and "odk, kobo, wide" in result.output
+    assert not (root / "work" / "ingested.parquet").exists()
