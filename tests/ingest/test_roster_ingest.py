@@ -353,3 +353,33 @@ def test_unknown_roster_layout_in_sid_toml(tmp_path):
     result = CliRunner().invoke(app, ["--project", str(root), "ingest"])
     assert result.exit_code == 2 and "roster_layout" in result.output and "odk, kobo, wide" in result.output
     assert not (root / "work" / "ingested.parquet").exists()
+
+
+def test_odk_central_three_levels(tmp_path):
+    """central-backend's "briefcase replicated test: nested-repeats": repeats g1 > g2 > g3, one submission."""
+    form = load_questionnaire(write_xlsform(tmp_path / "nested-repeats.xlsx", [
+        q("begin_repeat", "g1", "G1"), q("text", "t1", "T1"), q("begin_repeat", "g2", "G2"), q("text", "t2", "T2"),
+        q("begin_repeat", "g3", "G3"), q("text", "t3", "T3"), q("end_repeat", ""), q("end_repeat", ""),
+        q("end_repeat", "")], []))
+    uuid = "uuid:0a1b861f-a5fd-4f49-846a-78dcf06cfc1b"
+    source, main = _csv(tmp_path, "nested-repeats.csv", "SubmissionDate,meta-instanceID,KEY,SubmitterID,SubmitterName,"
+                        "AttachmentsPresent,AttachmentsExpected,Status,ReviewState,DeviceID,Edits,FormVersion\n"
+                        f"2018-02-01T11:35:19.178Z,{uuid},{uuid},,,0,0,,,,0,\n")
+    _, g1 = _csv(tmp_path, "nested-repeats-g1.csv", "t1,PARENT_KEY,KEY\n" + "".join(
+        f"some text {i},{uuid},{uuid}/g1[{i}]\n" for i in (1, 2, 3)))
+    _, g2 = _csv(tmp_path, "nested-repeats-g2.csv", "t2,PARENT_KEY,KEY\n" + "".join(
+        f"some text {a}.{b},{uuid}/g1[{a}],{uuid}/g1[{a}]/g2[{b}]\n" for a, b in ((1, 1), (1, 2), (2, 1), (3, 1))))
+    _, g3 = _csv(tmp_path, "nested-repeats-g3.csv", "t3,PARENT_KEY,KEY\n" + "".join(
+        f"some text {a}.1.{c},{uuid}/g1[{a}]/g2[1],{uuid}/g1[{a}]/g2[1]/g3[{c}]\n"
+        for a, c in ((1, 1), (3, 1), (3, 2), (3, 3), (3, 4))))
+    rows = linked_rosters("odk", main.frame, main.frame["KEY"], {"g1": g1, "g2": g2, "g3": g3}, form, source, "resp")
+    assert rows["g2"].frame[["g1_nr", "g2_nr", "t2"]].values.tolist() == [
+        [1, 1, "some text 1.1"], [1, 2, "some text 1.2"], [2, 1, "some text 2.1"], [3, 1, "some text 3.1"]]
+    g3_rows = rows["g3"].frame
+    assert list(g3_rows.columns[:5]) == ["resp", "g1_nr", "g2_nr", "g3_nr", "t3"]
+    assert g3_rows[["g1_nr", "g2_nr", "g3_nr"]].values.tolist() == [[1, 1, 1], [3, 1, 1], [3, 1, 2], [3, 1, 3],
+                                                                    [3, 1, 4]]
+    # the text says where each row came from: "some text a.b.c" is instance (a, b, c)
+    assert (g3_rows["t3"] == "some text " + g3_rows["g1_nr"].astype(str) + "." + g3_rows["g2_nr"].astype(str)
+            + "." + g3_rows["g3_nr"].astype(str)).all()
+    assert set(g3_rows["resp"]) == {uuid} and all(r.problems.empty for r in rows.values())
