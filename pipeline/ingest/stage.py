@@ -17,7 +17,7 @@ def run_ingest(project: Project, questionnaire: Questionnaire, progress=None) ->
     frame, result = ingest(project, questionnaire, progress)
     rosters, found = ingest_rosters(project, questionnaire, result.tables, result.reconciliation)
     if rosters or len(found):  # a form with repeats and sources with a roster_layout; else nothing changes
-        result = replace(result, problems=pd.concat([result.problems, found], ignore_index=True))
+        result = replace(result, problems=pd.concat([result.problems, found], ignore_index=True), tables={})
     workdir.write_parquet(frame, project.work / workdir.INGESTED)
     workdir.write_csv(result.problems, project.work / workdir.INGEST_PROBLEMS)
     workdir.write_csv(result.reconciliation, project.work / workdir.RECONCILIATION)

@@ -383,3 +383,26 @@ def test_odk_central_three_levels(tmp_path):
     assert (g3_rows["t3"] == "some text " + g3_rows["g1_nr"].astype(str) + "." + g3_rows["g2_nr"].astype(str)
             + "." + g3_rows["g3_nr"].astype(str)).all()
     assert set(g3_rows["resp"]) == {uuid} and all(r.problems.empty for r in rows.values())
+
+
+def test_sid_ingest_wide_from_a_tablet_sav(tmp_path):
+    """A tablet .sav with the roster in wide columns (lid_<n>_<question>), numbers stored as numbers."""
+    import pyreadstat
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    root = _roster_project(tmp_path, "wide", "")
+    main = pd.read_csv(root / "raw" / "answers.csv").drop(columns=["KEY", "start", "end"]).iloc[:2]
+    main["lid_1_lid_naam"], main["lid_1_lid_jaar"] = ["Ann", ""], [1982.0, float("nan")]
+    main["lid_2_lid_naam"], main["lid_2_lid_jaar"] = ["", "Cas"], [float("nan"), 1999.0]
+    pyreadstat.write_sav(main, root / "raw" / "capi.sav")
+    toml = (root / "sid.toml").read_text(encoding="utf-8").replace("raw/answers.csv", "raw/capi.sav")
+    (root / "sid.toml").write_text(toml.replace('instance = "KEY"\n', 'absent = ["start", "end"]\n'),
+                                   encoding="utf-8")
+    result = CliRunner().invoke(app, ["--project", str(root), "ingest"])
+    assert result.exit_code == 0, result.output
+    lid = pd.read_parquet(root / "work" / "roster_lid.parquet")
+    assert lid[["resp_id", "lid_nr", "lid_naam", "lid_jaar"]].values.tolist() == [
+        ["R1", 1, "Ann", 1982.0], ["R2", 2, "Cas", 1999.0]]
+    assert lid["_row"].tolist() == [1, 2]  # the respondent's row in the .sav
