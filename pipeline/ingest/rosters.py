@@ -68,6 +68,10 @@ def linked_rosters(layout: str, main: pd.DataFrame, main_keys: pd.Series, tables
         raise SidError(ErrorCode.CONFIG_INVALID, f"roster {clash.name!r} has a question named {key!r}, like "
                        "survey.key: its frame could not hold both", file=source.path,
                        fix="Rename the roster's question in the form (or use another survey.key).")
+    if layout != "wide" and LINKS[layout][2] not in main.columns:
+        raise SidError(ErrorCode.SOURCE_COLUMNS, f"the main file has no column {LINKS[layout][2]!r}, which the "
+                       f"rows of its repeats ({layout} layout) name as their parent", file=source.path,
+                       fix="Export it again with all columns, or set roster_layout for this source to what it is.")
     main = main.reset_index(drop=True)
     keys = pd.Series(main_keys).reset_index(drop=True)
     found: dict[str, RosterRows] = {}
@@ -281,6 +285,10 @@ def _roster_tables(source: Source, questionnaire: Questionnaire) -> tuple[dict[s
     A roster without its file or sheet is a problem row, not a silent absence."""
     if source.roster_layout == "wide":
         return {}, []
+    if source.roster_layout == "kobo" and source.format != "xlsx":
+        raise SidError(ErrorCode.CONFIG_INVALID, f"roster_layout \"kobo\" of source {source.name!r} reads the "
+                       f"repeats' sheets of a KoboToolbox XLSX export; this source is {source.format}",
+                       file=source.path, fix="Export the data as XLSX from KoboToolbox, or set another roster_layout.")
     files, sheets = dict(source.roster_files), dict(source.roster_sheets)
     read, missing = {}, []
     for roster in questionnaire.rosters:

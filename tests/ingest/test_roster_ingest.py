@@ -109,7 +109,8 @@ def test_odk_orphans_reported_not_dropped_silently(tmp_path, multirepeat):
     form = load_questionnaire(multirepeat)
     source, main = _csv(tmp_path, "multirepeat.csv", ODK_MAIN)
     _, child = _csv(tmp_path, "multirepeat-child.csv", ODK_CHILD + "Dora,9,four,four/children/child[1]\n")
-    _, toy = _csv(tmp_path, "multirepeat-toy.csv", ODK_TOY + "Ball,four/children/child[1],four/children/child[1]/toy[1]\n")
+    _, toy = _csv(tmp_path, "multirepeat-toy.csv",
+                  ODK_TOY + "Ball,four/children/child[1],four/children/child[1]/toy[1]\n")
     rows = linked_rosters("odk", main.frame, main.frame["KEY"], {"child": child, "toy": toy}, form, source, "resp")
     assert len(rows["child"].frame) == 4 and len(rows["toy"].frame) == 6
     (orphan,) = rows["child"].problems.itertuples()
@@ -406,3 +407,28 @@ def test_sid_ingest_wide_from_a_tablet_sav(tmp_path):
     assert lid[["resp_id", "lid_nr", "lid_naam", "lid_jaar"]].values.tolist() == [
         ["R1", 1, "Ann", 1982.0], ["R2", 2, "Cas", 1999.0]]
     assert lid["_row"].tolist() == [1, 2]  # the respondent's row in the .sav
+
+
+def test_main_file_without_its_link_column_is_refused(tmp_path):
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    root = _roster_project(tmp_path, "odk", "lid_naam,lid_jaar,PARENT_KEY,KEY\n")
+    answers = root / "raw" / "answers.csv"
+    answers.write_text(answers.read_text(encoding="utf-8").replace(",KEY\n", ",ID\n"), encoding="utf-8")
+    toml = root / "sid.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('instance = "KEY"', 'instance = "ID"'), encoding="utf-8")
+    result = CliRunner().invoke(app, ["--project", str(root), "ingest"])
+    assert result.exit_code == 2 and "'KEY'" in result.output, result.output
+    assert not (root / "work" / "ingested.parquet").exists()
+
+
+def test_kobo_layout_needs_an_xlsx_export(tmp_path):
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    root = _roster_project(tmp_path, "kobo", "")
+    result = CliRunner().invoke(app, ["--project", str(root), "ingest"])
+    assert result.exit_code == 2 and "XLSX" in result.output, result.output
