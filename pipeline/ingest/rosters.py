@@ -270,6 +270,9 @@ def ingest_rosters(project: Project, questionnaire: Questionnaire, tables: dict[
                     "reason": "its respondent's record was " + status[gone].astype(str) + " (" +
                     lost["_main_row"].map(done["reason"]).fillna("").astype(str) + ")"}, columns=PROBLEM_COLUMNS))
             frames.setdefault(name, []).append(rows.frame[~gone])
+            excluded = int((rows.problems["action"] == "row excluded").sum()) + int(gone.sum())
+            if name in read and len(read[name].frame) != len(rows.frame) - int(gone.sum()) + excluded:
+                raise AssertionError(f"the rows of roster {name} of {source.name} are not all accounted for")  # invariant
     out = {}
     for roster in questionnaire.rosters:
         if roster.name in frames:

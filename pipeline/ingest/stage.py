@@ -23,4 +23,7 @@ def run_ingest(project: Project, questionnaire: Questionnaire, progress=None) ->
     workdir.write_csv(result.reconciliation, project.work / workdir.RECONCILIATION)
     for name, rows in rosters.items():
         workdir.write_parquet(rows, project.work / workdir.roster_file(name))
+    for stale in project.work.glob(workdir.roster_file("*")):  # of an earlier run: would be taken for this one's
+        if stale.name not in {workdir.roster_file(name) for name in rosters}:
+            stale.unlink()
     return frame, result

@@ -286,9 +286,11 @@ def test_sid_ingest_without_roster_layout_writes_no_roster(tmp_path):
     from cli import app
 
     root = _roster_project(tmp_path, "odk", "lid_naam,lid_jaar,PARENT_KEY,KEY\n")
+    assert CliRunner().invoke(app, ["--project", str(root), "ingest"]).exit_code == 0
+    assert (root / "work" / "roster_lid.parquet").is_file()
     toml = (root / "sid.toml").read_text(encoding="utf-8").replace('roster_layout = "odk"\n', "")
     (root / "sid.toml").write_text(toml, encoding="utf-8")
-    result = CliRunner().invoke(app, ["--project", str(root), "ingest"])
+    result = CliRunner().invoke(app, ["--project", str(root), "ingest"])  # the earlier run's roster is removed
     assert result.exit_code == 0, result.output
     assert not list((root / "work").glob("roster_*"))
 
