@@ -300,7 +300,6 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
     warnings: list[str] = []
     skipped: dict[str, str] = {}  # name → where it is, for questions not delivered (in a repeat, a note)
     rosters: list[Roster] = []
-    level_warnings: list[str] = []  # of the questions inside repeats: not the main questionnaire's
 
     def walk(children: list[dict[str, Any]], group: tuple[str, ...], conditions: tuple[str, ...],
              variables: list[Variable] = variables, warnings: list[str] = warnings, roster: str | None = None
@@ -323,13 +322,15 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
                 if kind == "repeat":
                     own = item.get("bind", {}).get("relevant")
                     level: list[Variable] = []
+                    notes: list[str] = []  # the level's own: not the main questionnaire's
                     at = len(rosters)
                     walk(item.get("children", []), group + (name,), conditions + ((own,) if own else ()),
-                         level, level_warnings, name)
+                         level, notes, name)
                     calculates = {str(c.get("name")): str(c.get("bind", {}).get("calculate", ""))
                                   for c in children if c.get("type") == "calculate"}
                     rosters.insert(at, Roster(name, roster, repeat_count(item, calculates), tuple(level),
-                                              group + (name,), rows.get(name, 0), conditions + ((own,) if own else ())))
+                                              group + (name,), rows.get(name, 0), conditions + ((own,) if own else ()),
+                                              tuple(notes)))
                 continue
             if name.startswith("reserved_name_for_field_list_labels_"):  # table-list header: no answer
                 continue

@@ -30,6 +30,7 @@ class Roster:
     group: tuple[str, ...]  # the enclosing groups and repeats, outermost first, then the repeat's own name
     row: int = 0  # the begin_repeat row of the survey sheet
     relevant: tuple[str, ...] = ()  # the conditions of its enclosing groups and its own, outermost first
+    warnings: tuple[str, ...] = ()  # its questions loaded as text (as the questionnaire's warnings), naming the row
 
     @property
     def number_column(self) -> str:

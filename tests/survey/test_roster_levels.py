@@ -52,7 +52,7 @@ def _nested(tmp_path: Path) -> Path:
         q("end_repeat", ""),
         {"type": "end_group", "name": ""},
         q("begin_repeat", "reis", "Reis", repeat_count="${n} + 1"),
-        q("text", "land", "Land"),
+        q("text", "land", "Land"), q("select_one_from_file landen.csv", "land_code", "Landcode"),
         q("end_repeat", ""),
         q("text", "opmerking", "Opmerking"),
     ], [])
@@ -76,6 +76,9 @@ def test_nested_repeats_levels(tmp_path):
     # the main level: unchanged (the repeats' questions out, pyxform's generated count of `reis` in)
     assert form.names == ("resp_id", "n", "reis_count", "opmerking")
     assert "kind_count" in lid.names  # the nested repeat's generated count is its parent level's
+    # a choice file that is not there: the question is text, said in the level's warnings (not the form's)
+    assert reis["land_code"].type == "text" and len(reis.warnings) == 1 and "land_code" in reis.warnings[0]
+    assert not any("land_code" in w for w in form.warnings) and not lid.warnings
 
 
 def test_form_without_repeats_has_no_rosters(tmp_path):
