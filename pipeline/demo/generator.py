@@ -125,9 +125,9 @@ from pipeline.demo.exports import (
 )
 from pipeline.demo.form import STRATA
 from pipeline.demo.interviews import make_records
-from pipeline.demo.sample import make_sample_frame, plan_units
 from pipeline.demo.roster import ROSTER_DEFECTS, make_roster, roster_form
 from pipeline.demo.roster_layouts import render_web_roster, roster_file, wide, with_capi_meta
+from pipeline.demo.sample import make_sample_frame, plan_units
 from pipeline.demo.state import SOURCES, Build
 from pipeline.demo.truth import TRUTH_COLUMNS, ground_truth, with_roster_truth
 from pipeline.errors import ErrorCode, SidError

@@ -51,8 +51,6 @@ PARTNER, CHILD, PARENT, SIBLING, RELATIVE, UNRELATED = range(6)
 _RELATIONS = ((PARTNER, r"partner|spouse|echtgeno|conjoint"), (CHILD, r"\bson\b|daughter|zoon|dochter|fils|fille"),
               (PARENT, r"father|mother|vader|moeder|père|mère"), (SIBLING, r"brother|sister|broer|zus|frère|sœur"),
               (UNRELATED, r"not related|niet verwant|sans lien"))
-KOBO_SUBMISSION = ("_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_status",
-                   "_submitted_by", "__version__", "_tags")
 
 
 @dataclass(frozen=True)

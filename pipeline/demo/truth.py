@@ -9,6 +9,7 @@ import pandas as pd
 
 from pipeline.demo.chains import cleaning_action, invalidated
 from pipeline.demo.defects import DEFECTS
+from pipeline.demo.roster import ROSTER_DEFECTS
 from pipeline.demo.state import SOURCES, Build
 
 TRUTH_COLUMNS = ("defect", "sample_id", "source", "row", "variable", "detail", "cleaning")
@@ -74,7 +75,6 @@ def with_roster_truth(b: Build, truth: pd.DataFrame, summary: pd.DataFrame, plan
     """The truth and summary with the planted roster defects after the other kinds
     (pipeline.demo.roster): each instance at its record's file and row; an orphan has no record
     (sample_id empty, row = its row in the repeat's CSV)."""
-    from pipeline.demo.roster import ROSTER_DEFECTS
     where = b.R.set_index("_rec")
     rows = pd.concat(planted, ignore_index=True)
     rows["sample_id"] = where[b.key].reindex(rows["_rec"]).astype(str).to_numpy()
