@@ -65,6 +65,10 @@ Files (``write_fieldwork``), the contract ingest is written against:
     answer, ``-3`` for an answer that was not asked, ``cleared`` for a text that was not asked;
     empty where cleaning leaves the cell: the record is excluded or merged, or only reported).
     One row per planted instance (a chain violation: one row per cell of the chain).
+``web_kobo_<repeat>.csv`` (a form with a household roster, as the bundled one) — the repeat's sheet
+    of Kobo's XLSX export in web_kobo.csv's dialect; the roster is also written wide into the .sav
+    and the paper sheet (``<question>_<k>``). Layouts and the roster defects (roster_orphan,
+    roster_count_mismatch, roster_child_older, listed after the other kinds): pipeline.demo.roster.
 ``demo_truth_summary.csv`` — per defect kind: defect, instances, note (why a kind was skipped or
     reduced, for a form that lacks what it needs).
 
