@@ -70,9 +70,13 @@ def test_pspp_dictionary_is_what_the_form_says(delivered, tmp_path):
         lists.setdefault(c["list_name"], []).append(c)
     checked = 0
     multi_sets = {}
+    in_repeat = 0   # a roster's questions are not in the main file (issue 16: a file of their own)
     for row in sheets["survey"]:
         kind, _, list_name = str(row.get("type") or "").partition(" ")
         name = row.get("name")
+        in_repeat += {"begin_repeat": 1, "end_repeat": -1}.get(kind, 0)
+        if in_repeat or kind == "end_repeat":
+            continue
         if kind not in DEFAULT_MEASURE and kind != "select_multiple" or name == "sample_id":
             continue  # the sample id is replaced by the pseudonymous respondent_id
         label = row.get(NL)
