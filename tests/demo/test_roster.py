@@ -150,3 +150,22 @@ def test_the_truth_summary_lists_the_roster_kinds(raw):
     summary = pd.read_csv(raw / FILES["summary"], keep_default_na=False)
     assert list(summary["defect"])[-3:] == list(ROSTER_DEFECTS)
     assert (summary.set_index("defect").loc[list(ROSTER_DEFECTS), "instances"] >= 3).all()
+
+
+def test_sid_demo_never_overwrites_a_roster_file(tmp_path):
+    from conftest import copy_demo_project
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    root = copy_demo_project(tmp_path / "p", raw=False)
+    (root / "raw").mkdir()
+    kept = root / "raw" / "web_kobo_huisgenoten.csv"
+    kept.write_text("fieldwork nobody may lose\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["--project", str(root), "demo", "--size", "600"])
+    assert result.exit_code == 2 and "never overwritten" in result.output, result.output
+    assert kept.read_text(encoding="utf-8") == "fieldwork nobody may lose\n"
+    assert not (root / "raw" / FILES["web"]).exists()
+    forced = CliRunner().invoke(app, ["--project", str(root), "demo", "--size", "600", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert pd.read_csv(kept, sep=";").columns[0] == "hg_relatie"
