@@ -237,7 +237,7 @@ def _plant(b: Build, rf: RosterForm, members: pd.DataFrame,
     size = members.groupby("_rec").size()
     # a count mismatch: the last member left out
     fit = clean[clean["_rec"].map(size).fillna(0).to_numpy() >= 2]
-    chosen = fit["_rec"].to_numpy()[rng.permutation(len(fit))[:k]]
+    chosen = _per_source(fit["_rec"].to_numpy(), fit["_source"].to_numpy(), k, rng)
     n = size.reindex(chosen).to_numpy()
     drop = members["_rec"].isin(chosen) & (members["instance"] == members["_rec"].map(size))
     members = members[~drop.to_numpy()].reset_index(drop=True)
@@ -250,7 +250,7 @@ def _plant(b: Build, rf: RosterForm, members: pd.DataFrame,
     birth = pd.to_numeric(R.set_index("_rec")[b.form.birth.name], errors="coerce")
     is_child &= members["_rec"].map(birth).between(1900, 2011).to_numpy()
     recs = pd.unique(members.loc[is_child, "_rec"])
-    recs = recs[rng.permutation(len(recs))[:k]]
+    recs = _per_source(recs, R.set_index("_rec")["_source"].reindex(recs).to_numpy(), k, rng)
     at = members.index[is_child & members["_rec"].isin(recs).to_numpy()]
     at = members.loc[at].drop_duplicates("_rec").index
     own = birth.reindex(members.loc[at, "_rec"]).to_numpy()
@@ -260,3 +260,11 @@ def _plant(b: Build, rf: RosterForm, members: pd.DataFrame,
         "detail": [f"{rf.name} member {i}: a son or daughter born in {int(y)}, before the respondent ({int(o)})"
                    for i, y, o in zip(members.loc[at, "instance"], members.loc[at, rf.birth], own)]}))
     return members, truth
+
+
+def _per_source(recs: np.ndarray, sources: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """k of `recs` at random, one of them on paper (the wide sheet) where paper has any."""
+    order = rng.permutation(len(recs))
+    recs, sources = recs[order], sources[order]
+    paper = recs[sources == "papi"][:1]
+    return np.concatenate([recs[sources != "papi"][: k - len(paper)], paper])
