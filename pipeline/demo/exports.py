@@ -67,6 +67,8 @@ class Fieldwork:
     capi_meta: CapiMeta
     key: str = "sample_id"
     seed: int = 2026
+    rosters: Mapping[str, pd.DataFrame] = field(default_factory=dict)   # file name → a roster's web file
+    members: pd.DataFrame | None = None   # the roster's rows (pipeline.demo.roster.make_roster), or None
 
 
 def _uuids(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -329,6 +331,8 @@ def write_fieldwork(fieldwork: Fieldwork, raw_dir: Path) -> list[Path]:
     csv(fieldwork.web, FILES["web"], encoding="utf-8", sep=";", quoting=QUOTE_ALL, lineterminator="\r\n")
     paths.append(_write_sav(fieldwork.capi, fieldwork.capi_meta, raw_dir / FILES["capi"]))
     paths.append(_write_xlsx(fieldwork.papi, raw_dir / FILES["papi"]))
+    for name, frame in fieldwork.rosters.items():   # a repeat sheet of Kobo's XLSX export, as CSV
+        csv(frame, name, encoding="utf-8", sep=";", quoting=QUOTE_ALL, lineterminator="\r\n")
     csv(fieldwork.truth, FILES["truth"], encoding="utf-8", lineterminator="\n")
     csv(fieldwork.summary, FILES["summary"], encoding="utf-8", lineterminator="\n")
     return paths

@@ -65,6 +65,10 @@ Files (``write_fieldwork``), the contract ingest is written against:
     answer, ``-3`` for an answer that was not asked, ``cleared`` for a text that was not asked;
     empty where cleaning leaves the cell: the record is excluded or merged, or only reported).
     One row per planted instance (a chain violation: one row per cell of the chain).
+``web_kobo_<repeat>.csv`` (a form with a household roster, as the bundled one) — the repeat's sheet
+    of Kobo's XLSX export in web_kobo.csv's dialect; the roster is also written wide into the .sav
+    and the paper sheet (``<question>_<k>``). Layouts and the roster defects (roster_orphan,
+    roster_count_mismatch, roster_child_older, listed after the other kinds): pipeline.demo.roster.
 ``demo_truth_summary.csv`` — per defect kind: defect, instances, note (why a kind was skipped or
     reduced, for a form that lacks what it needs).
 
@@ -125,13 +129,15 @@ from pipeline.demo.exports import (
 )
 from pipeline.demo.form import STRATA
 from pipeline.demo.interviews import make_records
+from pipeline.demo.roster import ROSTER_DEFECTS, make_roster, roster_form
+from pipeline.demo.roster_layouts import render_web_roster, roster_file, wide, with_capi_meta
 from pipeline.demo.sample import make_sample_frame, plan_units
 from pipeline.demo.state import SOURCES, Build
-from pipeline.demo.truth import TRUTH_COLUMNS, ground_truth
+from pipeline.demo.truth import TRUTH_COLUMNS, ground_truth, with_roster_truth
 from pipeline.errors import ErrorCode, SidError
 from pipeline.survey.questionnaire import Questionnaire
 
-__all__ = ["DEFECTS", "DEFECT_RATES", "FILES", "OUTCOMES", "SOURCES", "STRATA", "TRUTH_COLUMNS", "CapiMeta",
+__all__ = ["DEFECTS", "DEFECT_RATES", "ROSTER_DEFECTS", "FILES", "OUTCOMES", "SOURCES", "STRATA", "TRUTH_COLUMNS", "CapiMeta",
            "Fieldwork", "demo_fieldwork", "write_fieldwork"]
 
 
@@ -157,8 +163,18 @@ def demo_fieldwork(questionnaire: Questionnaire, *, sampled: int = 12000, seed: 
     number_rows(b)
     web, (capi, capi_meta), papi = render_web(b), render_capi(b), render_papi(b)
     truth, summary = ground_truth(b)
+    rosters, members = {}, None
+    rf = roster_form(questionnaire)
+    if rf is not None:
+        members, roster_truth = make_roster(b, rf)
+        sheet, orphans = render_web_roster(b, rf, members, web)
+        rosters[roster_file(rf)] = sheet
+        capi, extra = wide(b, rf, members, capi, "capi", paper=False)
+        capi_meta = with_capi_meta(capi_meta, extra)
+        papi, _ = wide(b, rf, members, papi, "papi", paper=True)
+        truth, summary = with_roster_truth(b, truth, summary, roster_truth, orphans)
     records = b.R.drop(columns=[c for c in b.R.columns if c.startswith("_")
                                 and c not in ("_source", "_row")]).reset_index(drop=True)
     return Fieldwork(sample=b.sample, contacts=contacts, web=web, capi=capi, papi=papi,
                      truth=truth, summary=summary, records=records, capi_meta=capi_meta,
-                     key=key, seed=seed)
+                     key=key, seed=seed, rosters=rosters, members=members)

@@ -29,6 +29,10 @@ def make_demo(project: Project, *, sampled: int, seed: int, force: bool) -> Demo
                        file=existing[0], fix="Pass --force to replace the demo files.")
     questionnaire = questionnaire_of(project)
     fieldwork = demo_fieldwork(questionnaire, sampled=sampled, seed=seed, key=project.key)
+    rosters = [project.raw / name for name in fieldwork.rosters if (project.raw / name).exists()]
+    if rosters and not force:   # a roster's file (web_kobo_<repeat>.csv): known once the form is read
+        raise SidError(ErrorCode.DEMO_EXISTS, "file exists; raw fieldwork data is never overwritten",
+                       file=rosters[0], fix="Pass --force to replace the demo files.")
     paths = write_fieldwork(fieldwork, project.raw)
     return DemoFiles(paths, configuration_hint(project, questionnaire, paths, fieldwork.capi_meta.renamed))
 

@@ -9,6 +9,7 @@ import pandas as pd
 
 from pipeline.demo.chains import cleaning_action, invalidated
 from pipeline.demo.defects import DEFECTS
+from pipeline.demo.roster import ROSTER_DEFECTS
 from pipeline.demo.state import SOURCES, Build
 
 TRUTH_COLUMNS = ("defect", "sample_id", "source", "row", "variable", "detail", "cleaning")
@@ -67,3 +68,24 @@ def _cleaning(b: Build, truth: pd.DataFrame) -> np.ndarray:
     routed = (truth["defect"] == "routing_violation").to_numpy()
     out[routed] = [cleaning_action(b.form.vars[v]) for v in truth["variable"].to_numpy()[routed]]
     return out
+
+
+def with_roster_truth(b: Build, truth: pd.DataFrame, summary: pd.DataFrame, planted: list[pd.DataFrame],
+                      orphans: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The truth and summary with the planted roster defects after the other kinds
+    (pipeline.demo.roster): each instance at its record's file and row; an orphan has no record
+    (sample_id empty, row = its row in the repeat's CSV)."""
+    where = b.R.set_index("_rec")
+    rows = pd.concat(planted, ignore_index=True)
+    rows["sample_id"] = where[b.key].reindex(rows["_rec"]).astype(str).to_numpy()
+    rows["source"] = where["_source"].reindex(rows["_rec"]).to_numpy()
+    rows["row"] = where["_row"].reindex(rows["_rec"]).to_numpy().astype(np.int64)
+    rows["cleaning"] = ""
+    rows = pd.concat([rows[list(TRUTH_COLUMNS)], orphans[list(TRUTH_COLUMNS)]], ignore_index=True)
+    order = pd.Categorical(rows["defect"], categories=ROSTER_DEFECTS)
+    rows = rows.assign(_order=order.codes).sort_values(["_order", "source", "row", "variable"], kind="stable")
+    truth = pd.concat([truth, rows[list(TRUTH_COLUMNS)]], ignore_index=True)
+    counts = rows["defect"].value_counts()
+    extra = pd.DataFrame({"defect": list(ROSTER_DEFECTS), "instances": [int(counts.get(d, 0)) for d in ROSTER_DEFECTS],
+                          "note": ""})
+    return truth, pd.concat([summary, extra], ignore_index=True)
