@@ -19,7 +19,9 @@ from pipeline.survey.questionnaire import Questionnaire, Variable
 from pipeline.survey.rulebook import read_rule_list
 from pipeline.validation.quality import speeders
 
-LOG_COLUMNS = ["step", "rule", "respondent", "variable", "old", "new"]
+# roster and instance: empty for the main questionnaire; a roster's name and its instance ("2", or
+# "1.3" for a nested roster's 3rd row in its parent's 1st) for a roster cell (cleaning/rosters.py)
+LOG_COLUMNS = ["step", "rule", "respondent", "roster", "instance", "variable", "old", "new"]
 EXCLUSION_COLUMNS = ["respondent", "reason"]
 
 
@@ -317,7 +319,8 @@ def diff_log(before: pd.DataFrame, after: pd.DataFrame, key: str, step: str, rul
         idx = np.flatnonzero(changed)  # only the changed cells are turned into text
         old_text = (_text(before[col].iloc[idx]) if col in before.columns
                     else np.full(len(idx), "", dtype=object))
-        parts.append(pd.DataFrame({"step": step, "rule": rule, "respondent": keys[idx], "variable": col,
+        parts.append(pd.DataFrame({"step": step, "rule": rule, "respondent": keys[idx], "roster": "", "instance": "",
+                                   "variable": col,
                                    "old": old_text, "new": _text(new.iloc[idx])}))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=LOG_COLUMNS)
 
@@ -344,7 +347,10 @@ def _text(series: pd.Series) -> np.ndarray:
 
 def replay(frame: pd.DataFrame, log: pd.DataFrame, questionnaire: Questionnaire, key: str,
            excluded: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Apply a cleaning log to the frame before cleaning: gives the cleaned frame back."""
+    """Apply a cleaning log to the frame before cleaning: gives the cleaned frame back. The log's
+    roster cells are left to `cleaning.rosters.replay_roster`."""
+    if "roster" in log.columns:
+        log = log[log["roster"].fillna("").astype(str) == ""]
     out = frame.reset_index(drop=True)
     if excluded is not None and len(excluded):
         out = out[~out[key].isin(excluded["respondent"])].reset_index(drop=True)
