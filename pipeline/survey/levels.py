@@ -64,7 +64,8 @@ def to_text(node: Node) -> str:
     """The expression written back as text (parenthesised: `parse(to_text(n)) == n` in meaning)."""
     if isinstance(node, Literal):
         if isinstance(node.value, float):
-            return repr(node.value) if node.value >= 0 else f"(0 - {-node.value!r})"
+            number = f"{abs(node.value):.17g}" if node.value == node.value else "(0 div 0)"
+            return number if node.value >= 0 else f"(0 - {number})"
         return "'" + node.value + "'" if "'" not in node.value else '"' + node.value + '"'
     if isinstance(node, Var):
         return "${" + node.name + "}"

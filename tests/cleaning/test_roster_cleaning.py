@@ -1,0 +1,212 @@
+"""Validation and cleaning per roster instance (issue 16, point 3), on each export layout (ODK
+Central's CSV per repeat, KoboToolbox's XLSX sheet per repeat, wide columns), read by ingest's
+own readers: a household with children (a nested repeat: each child's toys).
+
+The same households in each layout: r1 (30, no children), r2 (34, three children: Billy 4,
+Blaine typed 40, older than the parent, Baker 2 with a school answer though too young to be
+asked), r3 (38, said 2 children, one delivered: Candace 13, school empty though asked). Toys:
+Billy's R2-D2, Blaine's BB-8 (asked only of a child under 12), Candace's Falcon (not asked)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from conftest import c, q, write_xlsform
+
+from pipeline.cleaning.clean import LOG_COLUMNS, clean
+from pipeline.cleaning.rosters import clean_rosters, replay_roster
+from pipeline.ingest.rosters import linked_rosters
+from pipeline.ingest.sources import read_table
+from pipeline.survey.project import Source
+from pipeline.survey.questionnaire import load_questionnaire
+from pipeline.validation.rosters import validate_rosters
+from pipeline.validation.validate import Rule
+
+CHILDREN = [("r2", "Billy", 4, 1), ("r2", "Blaine", 40, 1), ("r2", "Baker", 2, 1), ("r3", "Candace", 13, None)]
+TOYS = [("r2", 1, "R2-D2"), ("r2", 2, "BB-8"), ("r3", 1, "Falcon")]
+MAIN = [("r1", 30, 0), ("r2", 34, 3), ("r3", 38, 2)]
+
+
+@pytest.fixture
+def form(tmp_path):
+    return load_questionnaire(write_xlsform(tmp_path / "gezin.xlsx", [
+        q("text", "naam", "Naam"), q("integer", "leeftijd", "Leeftijd"), q("integer", "kinderen", "Kinderen"),
+        q("begin_repeat", "child", "Kind", repeat_count="${kinderen}"),
+        q("text", "k_naam", "Naam kind"),
+        q("integer", "k_leeftijd", "Leeftijd kind", constraint=". >= 0 and . < ${leeftijd}"),  # the parent's age
+        q("select_one jn", "k_school", "Naar school", required="yes",
+          relevant="${k_leeftijd} >= 3 and position(..) <= 3"),
+        q("begin_repeat", "toy", "Speelgoed"), q("text", "s_naam", "Speelgoed", relevant="${k_leeftijd} < 12"),
+        q("end_repeat", ""), q("end_repeat", ""),
+    ], [c("jn", "1", "ja"), c("jn", "0", "nee")]))
+
+
+def _odk(tmp_path: Path):
+    main = "naam,leeftijd,kinderen,KEY\n" + "".join(f"{n},{a},{k},uuid:{n}\n" for n, a, k in MAIN)
+    kids, seen = "k_naam,k_leeftijd,k_school,PARENT_KEY,KEY\n", {}
+    for resp, name, age, school in CHILDREN:
+        seen[resp] = seen.get(resp, 0) + 1
+        kids += f"{name},{age},{'' if school is None else school},uuid:{resp},uuid:{resp}/child[{seen[resp]}]\n"
+    toys = "s_naam,PARENT_KEY,KEY\n" + "".join(
+        f"{t},uuid:{r}/child[{k}],uuid:{r}/child[{k}]/toy[1]\n" for r, k, t in TOYS)
+    tables = {}
+    for name, text in (("gezin", main), ("gezin-child", kids), ("gezin-toy", toys)):
+        (tmp_path / f"{name}.csv").write_text(text, encoding="utf-8")
+        tables[name] = read_table(Source(name, tmp_path / f"{name}.csv", "csv"))
+    return tables["gezin"], {"child": tables["gezin-child"], "toy": tables["gezin-toy"]}, \
+        Source("gezin", tmp_path / "gezin.csv", "csv")
+
+
+def _kobo(tmp_path: Path):
+    path = tmp_path / "kobo.xlsx"
+    wb = openpyxl.Workbook()
+    main = wb.active
+    main.title = "gezin"
+    main.append(["naam", "leeftijd", "kinderen", "_index"])
+    for i, row in enumerate(MAIN, 1):
+        main.append([*row, i])
+    child = wb.create_sheet("child")
+    child.append(["child/k_naam", "child/k_leeftijd", "child/k_school", "_index", "_parent_table_name",
+                  "_parent_index"])
+    for i, (resp, name, age, school) in enumerate(CHILDREN, 1):
+        child.append([name, age, school, i, "gezin", int(resp[1])])
+    toy = wb.create_sheet("toy")
+    toy.append(["child/toy/s_naam", "_index", "_parent_table_name", "_parent_index"])
+    for i, (resp, k, name) in enumerate(TOYS, 1):
+        toy.append([name, i, "child", {"r2": 0, "r3": 3}[resp] + k])
+    wb.save(path)
+    source = Source("kobo", path, "xlsx", sheet="gezin")
+    return read_table(source), {n: read_table(Source("kobo", path, "xlsx", sheet=n)) for n in ("child", "toy")}, \
+        source
+
+
+def _wide(tmp_path: Path):
+    header = ["naam", "leeftijd", "kinderen"]
+    for k in (1, 2, 3):
+        header += [f"child_{k}_k_naam", f"child_{k}_k_leeftijd", f"child_{k}_k_school", f"child_{k}_toy_1_s_naam"]
+    lines = [",".join(header)]
+    for name, age, n in MAIN:
+        cells = [name, str(age), str(n)]
+        kids = [row for row in CHILDREN if row[0] == name]
+        for k in (1, 2, 3):
+            kid = kids[k - 1] if k <= len(kids) else None
+            toy = next((t for r, i, t in TOYS if r == name and i == k), "")
+            cells += ([kid[1], str(kid[2]), "" if kid[3] is None else str(kid[3]), toy] if kid else ["", "", "", ""])
+        lines.append(",".join(cells))
+    path = tmp_path / "papi.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    source = Source("papi", path, "csv")
+    return read_table(source), {}, source
+
+
+LAYOUTS = {"odk": _odk, "kobo": _kobo, "wide": _wide}
+
+
+def _ingested(tmp_path, form, layout):
+    main, tables, source = LAYOUTS[layout](tmp_path)
+    rows = linked_rosters(layout, main.frame, main.frame["naam"], tables, form, source, "resp")
+    assert all(r.problems.empty for r in rows.values())
+    frame = pd.DataFrame({"resp": [m[0] for m in MAIN], "naam": [m[0] for m in MAIN],
+                          "leeftijd": [float(m[1]) for m in MAIN], "kinderen": [float(m[2]) for m in MAIN]})
+    return frame, {name: r.frame for name, r in rows.items()}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_cleaned_rosters_per_layout_and_the_log_replays_them(tmp_path, form, layout):
+    main, rosters = _ingested(tmp_path, form, layout)
+    cleaned, result = clean(main, form, key="resp")
+    out = clean_rosters(cleaned, rosters, form, key="resp", excluded=result.excluded)
+    kids, toys = out.frames["child"], out.frames["toy"]
+    assert list(kids.columns) == list(rosters["child"].columns)  # the ingested roster's columns
+    assert kids[["resp", "child_nr", "k_naam"]].values.tolist() == [
+        ["r2", 1, "Billy"], ["r2", 2, "Blaine"], ["r2", 3, "Baker"], ["r3", 1, "Candace"]]
+    assert kids["k_leeftijd"].tolist() == [4.0, -4.0, 2.0, 13.0]  # 40 is older than the parent (34): invalid
+    # Blaine: asked only for a valid age of 3 or more (its -4 counts as empty, the cascade), Baker too young,
+    # Candace asked and not answered
+    assert kids["k_school"].tolist() == [1.0, -3.0, -3.0, -9.0]
+    assert toys[["resp", "child_nr", "toy_nr"]].values.tolist() == [["r2", 1, 1], ["r2", 2, 1], ["r3", 1, 1]]
+    assert toys["s_naam"].fillna("").tolist() == ["R2-D2", "", ""]  # under 12 only: a -4 age is no age
+    log = out.log
+    assert list(log.columns) == LOG_COLUMNS
+    assert set(zip(log["roster"], log["instance"], log["variable"], log["new"])) == {
+        ("child", "2", "k_leeftijd", "-4.0"), ("child", "2", "k_school", "-3.0"), ("child", "3", "k_school", "-3.0"),
+        ("child", "1", "k_school", "-9.0"), ("toy", "2.1", "s_naam", ""), ("toy", "1.1", "s_naam", "")}
+    assert log.loc[log["instance"] == "1.1", "respondent"].tolist() == ["r3"]
+    for name in ("child", "toy"):
+        again = replay_roster(rosters[name], log, form, name, "resp", cleaned["resp"])
+        pd.testing.assert_frame_equal(again, out.frames[name], check_dtype=False)
+
+
+def test_an_excluded_respondent_takes_its_roster_rows(tmp_path, form):
+    main, rosters = _ingested(tmp_path, form, "odk")
+    cleaned, result = clean(main, form, key="resp", exclusions=pd.DataFrame({"respondent": ["r2"],
+                                                                             "reason": ["speeder"]}))
+    out = clean_rosters(cleaned, rosters, form, key="resp", excluded=result.excluded)
+    assert out.frames["child"]["resp"].tolist() == ["r3"] and out.frames["toy"]["resp"].tolist() == ["r3"]
+    assert out.removed.values.tolist() == [
+        ["child", "r2", "1", "speeder"], ["child", "r2", "2", "speeder"], ["child", "r2", "3", "speeder"],
+        ["toy", "r2", "1.1", "speeder"], ["toy", "r2", "2.1", "speeder"]]
+    assert "r2" not in set(out.log["respondent"])
+    again = replay_roster(rosters["toy"], out.log, form, "toy", "resp", cleaned["resp"])
+    pd.testing.assert_frame_equal(again, out.frames["toy"], check_dtype=False)
+
+
+def test_validation_per_instance(tmp_path, form):
+    main, rosters = _ingested(tmp_path, form, "kobo")
+    rules = (Rule("ouder_12_jaar_ouder", "de ouder is minstens 12 jaar ouder", "${k_leeftijd} <= ${leeftijd} - 12",
+                  "error", roster="child"),
+             Rule("minderjarige_kinderen", "het aantal minderjarige kinderen is het opgegeven aantal",
+                  "count(${child}, ${k_leeftijd} < 18) = ${kinderen}", "warning"),
+             Rule("leeftijden_som", "samen jonger dan de ouder", "sum(${k_leeftijd}) < ${leeftijd}", "warning"))
+    report, notes = validate_rosters(main, rosters, form, key="resp", rules=rules)
+    found = set(zip(report.failures["rule"], report.failures["respondent"], report.failures["roster"],
+                    report.failures["instance"]))
+    assert found == {
+        ("constraint:k_leeftijd", "r2", "child", "2"),  # parent reference: older than the parent
+        ("routing:k_school", "r2", "child", "3"),  # answered though too young to be asked
+        ("required:k_school", "r3", "child", "1"),
+        ("routing:s_naam", "r2", "toy", "2.1"), ("routing:s_naam", "r3", "toy", "1.1"),  # nested, parent's age
+        ("repeat_count:child", "r3", "", ""),  # 1 row, the form's count says 2
+        ("ouder_12_jaar_ouder", "r2", "child", "2"),
+        ("minderjarige_kinderen", "r2", "", ""), ("minderjarige_kinderen", "r3", "", ""),  # 2 of 3, 1 of 2
+        ("leeftijden_som", "r2", "", ""),  # 4 + 40 + 2 >= 34
+    }
+    summary = report.summary.set_index("rule")
+    assert summary.loc["repeat_count:child", ["items", "fails"]].tolist() == [3, 1]  # r1: 0 rows, none asked for
+    assert report.failures.set_index("rule").loc["repeat_count:child", "value"] == "1 rijen, verwacht 2"
+    assert summary.loc["minderjarige_kinderen", "expression"] == "count(${child}, ${k_leeftijd} < 18) = ${kinderen}"
+    assert notes == ()
+
+
+def test_cleaned_rosters_validate_clean(tmp_path, form):
+    """Cleaning and validation use one routing: after cleaning, no routing or required failure is left."""
+    main, rosters = _ingested(tmp_path, form, "wide")
+    cleaned, result = clean(main, form, key="resp")
+    out = clean_rosters(cleaned, rosters, form, key="resp", excluded=result.excluded)
+    report, _ = validate_rosters(cleaned, out.frames, form, key="resp")
+    assert set(report.failures["rule"]) == {"repeat_count:child"}
+
+
+def test_a_rule_over_a_roster_not_ingested_is_not_checked(form):
+    main = pd.DataFrame({"resp": ["r1"], "naam": ["r1"], "leeftijd": [30.0], "kinderen": [0.0]})
+    rule = Rule("n", "", "count(${child}) = ${kinderen}", "error")
+    report, notes = validate_rosters(main, {}, form, key="resp", rules=(rule,))
+    assert report.failures.empty and "roster_layout" in notes[0]
+
+
+def test_what_cannot_be_computed_is_dropped_with_a_warning(tmp_path):
+    form = load_questionnaire(write_xlsform(tmp_path / "f.xlsx", [
+        q("integer", "n", "N"), q("begin_repeat", "a", "A"), q("integer", "x", "X"), q("end_repeat", ""),
+        q("begin_repeat", "b", "B"), q("integer", "y", "Y", relevant="indexed-repeat(${x}, ${a}, 1, ${x}, 2) > 1"),
+        q("integer", "z", "Z", relevant="${x} > 1"), q("end_repeat", "")], []))
+    main = pd.DataFrame({"resp": ["r1"], "n": [1.0]})
+    b = pd.DataFrame({"resp": ["r1"], "b_nr": [1], "y": [5.0], "z": [np.nan], "_source": "s", "_row": [2],
+                      "_main_row": [2]})
+    out = clean_rosters(main, {"b": b}, form, key="resp")
+    assert out.frames["b"]["y"].tolist() == [5.0] and out.frames["b"]["z"].tolist() == [-9.0]
+    assert any("'y'" in w and "indexed-repeat" in w for w in out.warnings)
+    assert any("'z'" in w and "another repeat" in w for w in out.warnings)
