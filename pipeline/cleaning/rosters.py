@@ -43,10 +43,11 @@ class RosterCleanResult:
 
 
 def clean_rosters(main: pd.DataFrame, rosters: dict[str, pd.DataFrame], questionnaire: Questionnaire, *,
-                  key: str, settings: CleanSettings = CleanSettings(),
+                  key: str, settings: CleanSettings | None = None,
                   excluded: pd.DataFrame | None = None) -> RosterCleanResult:
     """Clean every roster in `rosters` (name → ingested rows) against the cleaned main frame `main`.
     `excluded` (respondent, reason) says why a respondent's rows were taken out."""
+    settings = settings or CleanSettings()
     levels = {r.name: level(questionnaire, r) for r in questionnaire.rosters}
     reasons = (dict(zip(excluded["respondent"].astype(str), excluded["reason"].astype(str)))
                if excluded is not None and len(excluded) else {})
@@ -71,13 +72,13 @@ def clean_rosters(main: pd.DataFrame, rosters: dict[str, pd.DataFrame], question
         view = framed(questionnaire, levels, {**rows, roster.name: frame}, roster.name, key)
         view[_POS] = np.arange(len(view))
         form = lv.questionnaire
-        steps = [("personal_data", "identifier_in_number", lambda f: _identifiers_in_numbers(f, form, key))]
+        steps = [("personal_data", "identifier_in_number", lambda f, form=form: _identifiers_in_numbers(f, form, key))]
         if settings.invalid:
-            steps.append(("invalid", "codes_and_constraints", lambda f: _invalid(f, form, key)))
+            steps.append(("invalid", "codes_and_constraints", lambda f, form=form: _invalid(f, form, key)))
         if settings.derive:
-            steps.append(("derive", "calculate", lambda f: derive_calculates(f, form)))
+            steps.append(("derive", "calculate", lambda f, form=form: derive_calculates(f, form)))
         if settings.routing:
-            steps.append(("routing", "missing_reasons", lambda f: _routing(f, form, key, settings, {})))
+            steps.append(("routing", "missing_reasons", lambda f, form=form: _routing(f, form, key, settings, {})))
         own = [c for c in lv.own if c in view.columns or form[c].type == "calculate"]
         instance = instance_text(frame, questionnaire.rosters, roster.name)
         for step, rule, func in steps:

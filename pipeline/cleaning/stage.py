@@ -61,12 +61,11 @@ def run_clean(project: Project, questionnaire: Questionnaire, frame: pd.DataFram
     return cleaned, CleanOutcome(result, report, rosters)
 
 
-def roster_frames(project: Project, questionnaire: Questionnaire, cleaned: bool = False) -> dict[str, pd.DataFrame]:
-    """The rosters ingest (or cleaning) left in work/, by name: none for a form without repeats or
-    a project whose sources have no roster_layout."""
-    name = workdir.cleaned_roster_file if cleaned else workdir.roster_file
-    return {r.name: pd.read_parquet(project.work / name(r.name)) for r in questionnaire.rosters
-            if (project.work / name(r.name)).is_file()}
+def roster_frames(project: Project, questionnaire: Questionnaire) -> dict[str, pd.DataFrame]:
+    """The rosters ingest left in work/, by name: none for a form without repeats or a project
+    whose sources have no roster_layout."""
+    return {r.name: pd.read_parquet(project.work / workdir.roster_file(r.name)) for r in questionnaire.rosters
+            if (project.work / workdir.roster_file(r.name)).is_file()}
 
 
 def _clean_rosters(project: Project, questionnaire: Questionnaire, cleaned: pd.DataFrame,

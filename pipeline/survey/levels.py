@@ -179,7 +179,7 @@ def level(questionnaire: Questionnaire, roster: Roster, texts: tuple[str, ...] =
             unknown = references(new) - own_names - available.keys() - {a.column for a in rewriter.aggregates} \
                 - {r.number_column for r in ancestry(questionnaire.rosters, roster.name)}
             if unknown:
-                raise Unsupported(f"refers to {sorted(unknown)[0]!r}, a question of another repeat")
+                raise Unsupported(f"refers to {min(unknown)!r}, a question of another repeat")
         except Unsupported as exc:
             effect = "keeps its collected value" if column == "calculate" else (
                 "treated as asked whenever its other conditions hold" if column == "relevant" else "not checked")
@@ -203,7 +203,7 @@ def level(questionnaire: Questionnaire, roster: Roster, texts: tuple[str, ...] =
         unknown = references(new) - own_names - available.keys() - {a.column for a in rewriter.aggregates} \
             - {r.number_column for r in ancestry(questionnaire.rosters, roster.name)}
         if unknown:
-            raise Unsupported(f"{text!r} refers to {sorted(unknown)[0]!r}, no question of {roster.name!r} "
+            raise Unsupported(f"{text!r} refers to {min(unknown)!r}, no question of {roster.name!r} "
                               "nor of the levels around it")
         used.update(references(new))
         rewritten.append((text, new))

@@ -162,8 +162,9 @@ def _repeat_count(questionnaire: Questionnaire, levels, rows, name: str, key: st
     index = pd.MultiIndex.from_frame(frame[join]) if len(join) > 1 else pd.Index(frame[join[0]])
     counted = delivered.reindex(index).fillna(0).to_numpy(dtype="float64")
     items = ~np.isnan(expected)
-    values = pd.Series([f"{n:g} rijen, verwacht {e:g}" if e == e else f"{n:g} rijen"
-                        for n, e in zip(counted, expected)], dtype="string")
+    rows_text = pd.Series(counted).astype("int64").astype(str) + " rijen"
+    values = rows_text.where(~items, rows_text + ", verwacht " + pd.Series(
+        np.nan_to_num(expected)).astype(str).str.removesuffix(".0")).astype("string")
     check = Check(f"repeat_count:{name}", f"het aantal rijen van {name} is het repeat_count van de vragenlijst "
                   f"({text}), 0 waar {name} niet gevraagd werd", text, "error", name, items,
                   items & (counted != np.nan_to_num(expected)), n_na=int((~items).sum()),
