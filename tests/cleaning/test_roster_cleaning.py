@@ -210,3 +210,58 @@ def test_what_cannot_be_computed_is_dropped_with_a_warning(tmp_path):
     assert out.frames["b"]["y"].tolist() == [5.0] and out.frames["b"]["z"].tolist() == [-9.0]
     assert any("'y'" in w and "indexed-repeat" in w for w in out.warnings)
     assert any("'z'" in w and "another repeat" in w for w in out.warnings)
+
+
+def test_sid_clean_and_validate_on_a_project_with_a_roster(tmp_path):
+    """The stages: `sid ingest` reads the roster (ODK Central's layout), `sid clean` writes
+    work/cleaned_roster_lid.parquet with the ingested roster's columns and logs its cells with
+    roster and instance (the delivered log pseudonymised); `sid validate` names roster rows."""
+    from conftest import TINY_CHOICES, TINY_SURVEY, TINY_TOML
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    root = tmp_path / "tiny"
+    write_xlsform(root / "schemas" / "form.xlsx", [
+        *TINY_SURVEY, q("begin_repeat", "lid", "Gezinslid"), q("text", "lid_naam", "Naam"),
+        q("integer", "lid_jaar", "Geboortejaar", constraint=". > 1900"),
+        q("select_one jn", "lid_werk", "Werkt samen met u", relevant="${werk} = 1"), q("end_repeat", "")],
+        TINY_CHOICES)
+    (root / "raw").mkdir()
+    (root / "raw" / "answers.csv").write_text(
+        "resp_id,start,end,geboortejaar,werk,tevreden,geboorteland,talen,talen_anders,leeftijd,KEY\n"
+        "R1,2026-03-02T10:00:00,2026-03-02T10:31:00,1980,1,4,BE,nl,,46,uuid:a\n"
+        "R2,2026-03-03T11:00:00,2026-03-03T11:25:10,1999,0,,MA,nl ar other,Berbers,27,uuid:b\n", encoding="utf-8")
+    (root / "raw" / "answers-lid.csv").write_text(
+        "lid_naam,lid_jaar,lid_werk,PARENT_KEY,KEY\nAnn,1982,1,uuid:a,uuid:a/lid[1]\nBen,1800,,uuid:a,uuid:a/lid[2]\n"
+        "Cas,1999,1,uuid:b,uuid:b/lid[1]\n", encoding="utf-8")
+    (root / "sid.toml").write_text(TINY_TOML.replace(
+        'path = "raw/answers.csv"\n', 'path = "raw/answers.csv"\ninstance = "KEY"\nroster_layout = "odk"\n'),
+        encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(app, ["--project", str(root), "ingest"]).exit_code == 0
+    result = runner.invoke(app, ["--project", str(root), "validate"])
+    failures = pd.read_csv(root / "work" / "validation_failures.csv", dtype=str, keep_default_na=False)
+    roster_rows = failures[failures["roster"] == "lid"]
+    assert set(zip(roster_rows["rule"], roster_rows["respondent"], roster_rows["instance"])) == {
+        ("constraint:lid_jaar", "R1", "2"), ("routing:lid_werk", "R2", "1")}  # R2 does not work: not asked
+    result = runner.invoke(app, ["--project", str(root), "clean"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    ingested = pd.read_parquet(root / "work" / "roster_lid.parquet")
+    cleaned = pd.read_parquet(root / "work" / "cleaned_roster_lid.parquet")
+    assert list(cleaned.columns) == list(ingested.columns)
+    assert cleaned["lid_jaar"].tolist() == [1982.0, -4.0, 1999.0]
+    assert cleaned["lid_werk"].tolist() == [1.0, -9.0, -3.0]  # R1 works: asked; R2 does not: not asked
+    log = pd.read_csv(root / "work" / "cleaning_log_private.csv", dtype=str, keep_default_na=False)
+    lid = log[log["roster"] == "lid"]
+    assert sorted(zip(lid["respondent"], lid["instance"], lid["variable"], lid["new"])) == [
+        ("R1", "2", "lid_jaar", "-4.0"), ("R1", "2", "lid_werk", "-9.0"), ("R2", "1", "lid_werk", "-3.0")]
+    delivered = next(root.rglob("cleaning_log.csv"))
+    shown = pd.read_csv(delivered, dtype=str, keep_default_na=False)
+    assert list(shown.columns) == LOG_COLUMNS
+    assert set(shown.loc[shown["roster"] == "lid", "instance"]) == {"1", "2"}
+    assert not set(shown["respondent"]) & {"R1", "R2"}  # pseudonymised
+    ingested_main = pd.read_parquet(root / "work" / "ingested.parquet")
+    again = replay_roster(ingested, log, load_questionnaire(root / "schemas" / "form.xlsx"), "lid", "resp_id",
+                          ingested_main["resp_id"])
+    pd.testing.assert_frame_equal(again, cleaned, check_dtype=False)
