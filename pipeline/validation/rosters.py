@@ -21,7 +21,17 @@ import pandas as pd
 
 from pipeline.survey import routing
 from pipeline.survey.expressions import ExpressionError, evaluate, references
-from pipeline.survey.levels import Unsupported, as_seen, framed, ids, instance_text, level, main_aggregates
+from pipeline.survey.levels import (
+    Rewriter,
+    Unsupported,
+    as_seen,
+    framed,
+    ids,
+    instance_text,
+    level,
+    main_aggregates,
+    with_aggregates,
+)
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.survey.rosters import ancestry
 from pipeline.validation.validate import (
@@ -110,6 +120,7 @@ def validate_rosters(main: pd.DataFrame, rosters: dict[str, pd.DataFrame], quest
                                           instance=instance_text(view, questionnaire.rosters, roster.name)[at])
         parts.append(replace(report, failures=failures))
         parts.append(_repeat_count(questionnaire, levels, rows, roster.name, key, cache, accepted, notes))
+    parts.append(_over_roster(main, questionnaire, levels, rows, key, accepted, notes))
     if main_rules:
         derived = _with_calculates(main, questionnaire)
         try:
@@ -126,6 +137,43 @@ def validate_rosters(main: pd.DataFrame, rosters: dict[str, pd.DataFrame], quest
                                       variable=", ".join(sorted(references(rule.expression)))))
             parts.append(_report(frame, key, checks, accepted))
     return combined(parts, accepted), tuple(dict.fromkeys(notes))
+
+
+def _over_roster(main: pd.DataFrame, questionnaire: Questionnaire, levels, rows, key: str,
+                 accepted: dict[str, str], notes: list[str]) -> ValidationReport:
+    """The main questionnaire's constraints over a roster's rows (`. = count(${kinderen})`), which
+    loading the form set aside (`Variable.over_roster`): judged where the roster was ingested."""
+    missing = [float(c) for c in questionnaire.missing.values]
+    checks = []
+    derived = None
+    for var in questionnaire:
+        if not var.over_roster or var.name not in main.columns:
+            continue
+        rewriter = Rewriter(questionnaire, None)
+        try:
+            text = rewriter.rewrite(var.over_roster)
+        except (Unsupported, ExpressionError) as exc:
+            notes.append(f"the constraint of {var.name!r}: {exc}; not checked")
+            continue
+        lacking = [a.roster for a in rewriter.aggregates if a.roster not in rows]
+        if lacking:
+            continue  # the form's warning said so: not checked without the roster's rows
+        derived = _with_calculates(main, questionnaire) if derived is None else derived
+        frame = with_aggregates(derived, questionnaire, levels, rows, None, rewriter.aggregates, key)
+        others = routing.without_missing(frame, questionnaire, references(text) - {var.name})
+        try:
+            ok = evaluate(text, others, current=var.name).to_numpy(dtype=bool)
+        except ExpressionError as exc:
+            notes.append(f"the constraint of {var.name!r} ({var.over_roster}): {exc}; not checked")
+            continue
+        values = main[var.name]
+        items = values.notna().to_numpy().copy()
+        if var.kind == "numeric":
+            items &= ~values.isin(missing).to_numpy()
+        checks.append(Check(f"constraint:{var.name}", var.constraint_message.get(questionnaire.default_language)
+                            or f"{var.name}: {var.over_roster}", var.over_roster, "error", var.name, items,
+                            items & ~ok, message="waarde buiten de grenzen van de vragenlijst", values=values))
+    return _report(main, key, checks, accepted)
 
 
 def _repeat_count(questionnaire: Questionnaire, levels, rows, name: str, key: str, cache,

@@ -323,3 +323,20 @@ def test_real_forms_with_repeats_clean_replay_and_validate_clean(path):
     if path.stem == "function_position":  # calc_in = position(..): the instance number
         kids = out.frames["kids"]
         assert kids["calc_in"].tolist() == kids["kids_nr"].astype(float).tolist()
+
+
+def test_a_main_constraint_counting_a_roster_is_judged_where_its_rows_are_ingested(tmp_path):
+    form = load_questionnaire(write_xlsform(tmp_path / "f.xlsx", [
+        q("integer", "kinderen", "Kinderen", constraint=". = count(${kind})"),
+        q("begin_repeat", "kind", "Kind"), q("integer", "k_jaar", "Jaar"), q("end_repeat", "")], []))
+    (warning,) = [w for w in form.warnings if "constraint" in w]
+    assert "checked per respondent only where the repeat's rows are ingested" in warning
+    assert form["kinderen"].constraint is None and form["kinderen"].over_roster == ". = count(${kind})"
+    main = pd.DataFrame({"resp": ["r1", "r2", "r3"], "kinderen": [2.0, 1.0, -1.0]})
+    kind = pd.DataFrame({"resp": ["r1", "r1", "r3"], "kind_nr": [1, 2, 1], "k_jaar": [2001.0, 2003.0, 1990.0],
+                         "_source": "s", "_row": [2, 3, 4], "_main_row": [2, 2, 4]})
+    report, _ = validate_rosters(main, {"kind": kind}, form, key="resp")
+    fails = report.failures[report.failures["rule"] == "constraint:kinderen"]
+    assert fails["respondent"].tolist() == ["r2"]  # 1 said, none delivered; r3's -1 (weet niet) not judged
+    report, _ = validate_rosters(main, {}, form, key="resp")  # no roster rows: not judged (the form's warning)
+    assert report.failures.empty
