@@ -292,8 +292,11 @@ def with_aggregates(frame: pd.DataFrame, questionnaire: Questionnaire, levels: d
             out[agg.column] = wanted.merge(table, on=join + [number], how="left", sort=False)[agg.column].to_numpy()
             continue
         if agg.kind == "count":
-            hits = (evaluate(agg.value, below).to_numpy(dtype=bool) if agg.value
-                    else np.ones(len(below), dtype=bool))
+            hits = np.ones(len(below), dtype=bool)
+            if agg.value:  # the condition, judged per row: the roster framed with what it refers to
+                counted = level(questionnaire, levels[agg.roster].roster, (agg.value,))
+                below = framed(questionnaire, {**levels, agg.roster: counted}, rows, agg.roster, key, {})
+                hits = evaluate(dict(counted.texts)[agg.value], below).to_numpy(dtype=bool)
             per = pd.Series(hits.astype("float64")).groupby([below[c] for c in join]).sum()
             fill = 0.0
         else:

@@ -340,3 +340,15 @@ def test_a_main_constraint_counting_a_roster_is_judged_where_its_rows_are_ingest
     assert fails["respondent"].tolist() == ["r2"]  # 1 said, none delivered; r3's -1 (weet niet) not judged
     report, _ = validate_rosters(main, {}, form, key="resp")  # no roster rows: not judged (the form's warning)
     assert report.failures.empty
+
+
+def test_a_count_condition_may_refer_to_the_main_level_and_position(tmp_path, form):
+    """count(${child}, condition): the condition per child, with the parent's answers and position(..)."""
+    main, rosters = _ingested(tmp_path, form, "odk")
+    rules = (Rule("jonger_dan_ouder", "", "count(${child}, ${k_leeftijd} >= ${leeftijd}) = 0", "error"),
+             Rule("eerste_kind_jong", "", "count(${child}, position(..) = 1 and ${k_leeftijd} < 10) = 1",
+                  "warning", when="count(${child}) > 0"))
+    report, notes = validate_rosters(main, rosters, form, key="resp", rules=rules)
+    fails = report.failures[report.failures["rule"].isin(["jonger_dan_ouder", "eerste_kind_jong"])]
+    assert sorted(zip(fails["rule"], fails["respondent"])) == [("eerste_kind_jong", "r3"), ("jonger_dan_ouder", "r2")]
+    assert report.summary.set_index("rule").loc["eerste_kind_jong", "items"] == 2  # r1 has no children
