@@ -556,3 +556,86 @@ def test_sid_ingest_kobo_csv(tmp_path):
     problems = pd.read_csv(root / "work" / "ingest_problems.csv", dtype=str)
     gone = problems[problems["source"] == "answers:lid"]
     assert sorted(gone["row"].astype(int)) == [4, 5]  # Dirk: his record was merged; Eva: no parent
+
+
+def test_wide_rule_variable_then_number_nested_any_case(tmp_path, multirepeat):
+    """`{variable}_{n}` as tablet systems and keyed-in sheets write it: NAME_2, nested name_2_1
+    (the instance numbers outermost first); the main questionnaire's name/age stay its own."""
+    form = load_questionnaire(multirepeat)
+    child, toy = form.rosters
+    assert wide_column((child,), "age", "{variable}_{n}").match("AGE_12").groups() == ("12",)
+    assert wide_column((child, toy), "name", "{variable}_{n}").match("name_2_1").groups() == ("2", "1")
+    assert wide_column((child,), "name", "{variable}_{n}").match("name_2_1") is None
+    assert wide_column((child,), "age", "{variable}__{n}").match("age__3").groups() == ("3",)  # another separator
+    path = tmp_path / "papi.csv"
+    path.write_text("resp,NAME,AGE,NAME_1,AGE_1,NAME_2,AGE_2,NAME_1_1,NAME_1_2,NAME_2_1\n"
+                    "r1,Alice,30,,,,,,,\n"
+                    "r2,Bob,34,Billy,4,Blaine,6,R2-D2,,BB-8\n"
+                    "r3,Chelsea,38,Candace,2,,,Falcon,X-Wing,Ghost\n", encoding="utf-8")
+    source = Source("papi", path, "csv", roster_wide="{variable}_{n}")
+    main = read_table(source)
+    rows = linked_rosters("wide", main.frame, main.frame["resp"], {}, form, source, "resp")
+    assert rows["child"].frame[["resp", "child_nr", "name", "age"]].values.tolist() == [
+        ["r2", 1, "Billy", 4.0], ["r2", 2, "Blaine", 6.0], ["r3", 1, "Candace", 2.0]]
+    assert rows["toy"].frame[["resp", "child_nr", "toy_nr", "name"]].values.tolist() == [
+        ["r2", 1, 1, "R2-D2"], ["r2", 2, 1, "BB-8"], ["r3", 1, 1, "Falcon"], ["r3", 1, 2, "X-Wing"]]
+    assert rows["toy"].problems["value"].tolist() == ["2/1"]  # Ghost: its child has no answer
+
+
+def test_wide_column_that_is_also_a_main_question_is_refused(tmp_path):
+    """With `{variable}_{n}`, a main question `lid_naam_1` would be read as member 1's lid_naam: an error."""
+    from pipeline.errors import SidError
+
+    path = write_xlsform(tmp_path / "form.xlsx", [
+        q("text", "lid_naam_1", "Naam eerste contact"),
+        q("begin_repeat", "lid", "Gezinslid"), q("text", "lid_naam", "Naam"), q("end_repeat", "")], [])
+    form = load_questionnaire(path)
+    data = tmp_path / "papi.csv"
+    data.write_text("resp,lid_naam_1,lid_naam_2\nr1,Ann,Bo\n", encoding="utf-8")
+    source = Source("papi", data, "csv", roster_wide="{variable}_{n}")
+    main = read_table(source)
+    with pytest.raises(SidError, match="lid_naam_1"):
+        linked_rosters("wide", main.frame, main.frame["resp"], {}, form, source, "resp")
+
+
+def test_wide_rule_in_sid_toml_is_checked(tmp_path):
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    root = _roster_project(tmp_path, "wide", "", 'roster_wide = "{variable}"\n')
+    result = CliRunner().invoke(app, ["--project", str(root), "ingest"])
+    assert result.exit_code == 2 and "roster_wide" in result.output, result.output
+
+
+def test_sid_ingest_wide_sav_declared_missing_like_a_main_column(tmp_path):
+    """A tablet .sav, roster columns `lid_jaar_<n>` (roster_wide), 99 'weet niet' declared user-missing
+    on a roster column and on a main column: both become the project's code for 'weet niet' (-1),
+    each listed; the wide columns are no longer 'not in the questionnaire'."""
+    import pyreadstat
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    root = _roster_project(tmp_path, "wide", "", 'roster_wide = "{variable}_{n}"\n')
+    main = pd.read_csv(root / "raw" / "answers.csv").drop(columns=["KEY", "start", "end"]).iloc[:2]
+    main["geboortejaar"] = [1980.0, 99.0]
+    main["lid_naam_1"], main["lid_jaar_1"] = ["Ann", ""], [99.0, float("nan")]
+    main["lid_naam_2"], main["lid_jaar_2"] = ["", "Cas"], [float("nan"), 1999.0]
+    labels = {c: {99.0: "weet niet"} for c in ("geboortejaar", "lid_jaar_1", "lid_jaar_2")}
+    pyreadstat.write_sav(main, root / "raw" / "capi.sav", variable_value_labels=labels,
+                         missing_ranges={c: [99.0] for c in labels})
+    toml = (root / "sid.toml").read_text(encoding="utf-8").replace("raw/answers.csv", "raw/capi.sav")
+    (root / "sid.toml").write_text(toml.replace('instance = "KEY"\n', 'absent = ["start", "end"]\n'),
+                                   encoding="utf-8")
+    result = CliRunner().invoke(app, ["--project", str(root), "ingest"])
+    assert result.exit_code == 0, result.output
+    assert "lid_" not in result.output  # no wide column listed as not in the questionnaire
+    lid = pd.read_parquet(root / "work" / "roster_lid.parquet")
+    assert lid[["resp_id", "lid_nr", "lid_naam", "lid_jaar"]].values.tolist() == [
+        ["R1", 1, "Ann", -1.0], ["R2", 2, "Cas", 1999.0]]
+    main_out = pd.read_parquet(root / "work" / "ingested.parquet").set_index("resp_id")
+    assert main_out.loc["R2", "geboortejaar"] == -1.0
+    problems = pd.read_csv(root / "work" / "ingest_problems.csv", dtype=str)
+    said = problems[problems["value"].isin(["99", "99.0"])]
+    assert sorted(said["column"]) == ["geboortejaar", "lid_jaar_1"] and (said["action"] == "recoded to -1").all()
