@@ -140,7 +140,10 @@ def _linked(layout: str, table: RawTable, parent: pd.DataFrame, keys: pd.Series,
     columns = map_columns(list(raw.columns), level, roster_source, table.mr_sets)
     columns = ColumnMap({c: v for c, v in columns.variables.items() if v != key}, columns.options, columns.unmapped)
     with_key = raw.assign(**{key: pd.Series(keys.to_numpy()[np.maximum(main_row - 1, 0)]).where(~orphan)})
-    typed, problems = typed_frame(replace(table, frame=with_key), columns, level, roster_source, key, key_case, missing)
+    recoding = replace(roster_source, recode=tuple((v, r) for v, r in source.recode
+                                                   if v in columns.variables.values()))
+    declared, said = apply_declarations(replace(table, frame=with_key), columns, level, recoding, missing, key)
+    typed, problems = typed_frame(declared, columns, level, roster_source, key, key_case, missing)
     out = pd.DataFrame({key: typed[key]})
     for r in chain[:-1]:
         out[r.number_column] = np.where(orphan, 0, parent[r.number_column].to_numpy()[pos]) \
@@ -152,7 +155,7 @@ def _linked(layout: str, table: RawTable, parent: pd.DataFrame, keys: pd.Series,
         if var.name in typed.columns:
             out[var.name] = typed[var.name]
     out["_source"], out["_row"], out["_main_row"] = roster_source.name, np.arange(1, len(raw) + 1), main_row
-    problems = [problems]
+    problems = [*said, problems]
     if orphan.any():
         where = f"the main file {source.path.name}" if len(chain) == 1 else f"roster {chain[-2].name!r}"
         problems.append(problem_rows(roster_source.name, orphan, parent_column, raw[parent_column],
