@@ -4,12 +4,15 @@ Three layouts (docs/sources.md, "Rosters"):
 - ``odk``: ODK Central's CSV export: the main CSV plus one CSV per repeat (`<form>-<repeat>.csv`),
   each row with `KEY` (`uuid:…/group/repeat[2]`) and `PARENT_KEY` (the main record's `KEY`, or for
   a nested repeat its parent repeat row's `KEY`); the instance number is the `[n]` that ends `KEY`.
-- ``kobo``: KoboToolbox's XLSX export (formpack): one sheet per repeat; `_index` numbers the rows
-  of a sheet, `_parent_index` names the parent sheet's `_index`; the instance number is the row's
-  place among its parent's rows.
+- ``kobo``: KoboToolbox's XLSX export (formpack): one sheet per repeat (or, beside a CSV main
+  file, a CSV per repeat); `_index` numbers the rows of a sheet, `_parent_index` names the parent
+  sheet's `_index` (a main CSV without `_index`: `_submission__uuid` names its `_uuid`); the
+  instance number is the row's place among its parent's rows.
 - ``wide``: one column per instance in the main file (a tablet .sav, a keyed-in workbook), named
-  `<roster>_<n>_<variable>`, for a nested roster `<parent>_<n>_<roster>_<m>_<variable>`; an
-  instance is there when any of its columns holds an answer.
+  by the source's `roster_wide` rule: `<roster>_<n>_<variable>` by default (nested
+  `<parent>_<n>_<roster>_<m>_<variable>`), or e.g. `<variable>_<n>`; an instance is there when any
+  of its columns holds an answer. Its columns' value labels and user-missing values (.sav) and the
+  source's recode are applied as for the main questionnaire's columns (ingest/declared.py).
 
 Out, per level: the respondent key, the instance numbers of the enclosing rosters (outermost
 first), the level's own (`<roster>_nr`, from 1), the roster's variables typed by the form, then
@@ -206,7 +209,8 @@ def _wide(main: pd.DataFrame, keys: pd.Series, chain: tuple[Roster, ...], questi
         given = main[list(columns)].astype("string").apply(lambda c: c.str.strip().ne("")).fillna(False)
         there = given.any(axis=1).to_numpy()
         table = RawTable(main[list(columns)].assign(**{key: keys.to_numpy()}), None, None,
-                         {c: labels[c] for c in columns if c in labels}, {c: declared[c] for c in columns if c in declared})
+                         {c: labels[c] for c in columns if c in labels},
+                         {c: declared[c] for c in columns if c in declared})
         by_instance = ColumnMap(dict(columns), {}, ())
         own = replace(roster_source, recode=tuple((v, r) for v, r in roster_source.recode if v in columns.values()))
         table, said = apply_declarations(table, by_instance, level, own, missing, key)
