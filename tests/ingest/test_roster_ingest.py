@@ -639,3 +639,22 @@ def test_sid_ingest_wide_sav_declared_missing_like_a_main_column(tmp_path):
     problems = pd.read_csv(root / "work" / "ingest_problems.csv", dtype=str)
     said = problems[problems["value"].isin(["99", "99.0"])]
     assert sorted(said["column"]) == ["geboortejaar", "lid_jaar_1"] and (said["action"] == "recoded to -1").all()
+
+
+def test_sid_ingest_recode_of_a_roster_question(tmp_path):
+    """A source's recode naming a roster question applies to its roster file's column (each cell
+    listed), and is no error for the main file, which has no such column."""
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    root = _roster_project(tmp_path, "odk", "lid_naam,lid_jaar,PARENT_KEY,KEY\n"
+                           "Ann,1982,uuid:a,uuid:a/lid[1]\nBen,1882,uuid:a,uuid:a/lid[2]\n",
+                           'recode = { lid_jaar = { "1882" = "1982" } }\n')
+    result = CliRunner().invoke(app, ["--project", str(root), "ingest"])
+    assert result.exit_code == 0, result.output
+    lid = pd.read_parquet(root / "work" / "roster_lid.parquet")
+    assert lid[["lid_naam", "lid_jaar"]].values.tolist() == [["Ann", 1982.0], ["Ben", 1982.0]]
+    problems = pd.read_csv(root / "work" / "ingest_problems.csv", dtype=str).fillna("")
+    (said,) = problems[problems["source"] == "answers:lid"].itertuples()
+    assert (said.row, said.column, said.value, said.action) == ("2", "lid_jaar", "1882", "recoded to 1982")
