@@ -216,7 +216,7 @@ def level(questionnaire: Questionnaire, roster: Roster, texts: tuple[str, ...] =
 def as_seen(frame: pd.DataFrame, questionnaire: Questionnaire, columns) -> pd.DataFrame:
     """`columns` of `frame` as the form app had them: an answer to a question not asked is empty,
     so are sid's own codes (-3, -4, -9); a calculate is the collected value, else computed."""
-    routed = routing.route(frame, questionnaire)
+    routed = routing.route(frame, replace(questionnaire, variables=_needed(questionnaire, columns)))
     out = {}
     for name in columns:
         if name not in questionnaire:
@@ -232,6 +232,23 @@ def as_seen(frame: pd.DataFrame, questionnaire: Questionnaire, columns) -> pd.Da
             asked = routed.asked.get(name)
             out[name] = values if asked is None or asked.all() else values.where(asked)
     return pd.DataFrame(out, index=frame.index)
+
+
+def _needed(questionnaire: Questionnaire, columns) -> tuple[Variable, ...]:
+    """The variables whose routing or value `columns` depend on (their conditions' and calculates'
+    references, and theirs): routing those alone gives the same answer, at a fraction of the cost."""
+    by_name = {v.name: v for v in questionnaire}
+    todo, seen = [c for c in columns if c in by_name], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        var = by_name[name]
+        texts = [*var.group_relevant, *(t for t in (var.relevant, var.calculate if var.type == "calculate" else None)
+                                       if t)]
+        todo += [r for t in texts for r in references(t) if r in by_name and r not in seen]
+    return tuple(v for v in questionnaire if v.name in seen)
 
 
 def framed(questionnaire: Questionnaire, levels: dict[str, Level], rows: dict[str | None, pd.DataFrame],
