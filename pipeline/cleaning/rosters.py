@@ -11,13 +11,15 @@ by respondent, roster and instance; `replay_roster` applies it to the ingested r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from pipeline.cleaning.clean import (
     LOG_COLUMNS,
+    Correction,
+    _correct,
     _identifiers_in_numbers,
     _invalid,
     _routing,
@@ -43,12 +45,15 @@ class RosterCleanResult:
 
 
 def clean_rosters(main: pd.DataFrame, rosters: dict[str, pd.DataFrame], questionnaire: Questionnaire, *,
-                  key: str, settings: CleanSettings | None = None,
-                  excluded: pd.DataFrame | None = None) -> RosterCleanResult:
+                  key: str, settings: CleanSettings | None = None, excluded: pd.DataFrame | None = None,
+                  corrections: tuple[Correction, ...] = ()) -> RosterCleanResult:
     """Clean every roster in `rosters` (name → ingested rows) against the cleaned main frame `main`.
-    `excluded` (respondent, reason) says why a respondent's rows were taken out."""
+    `excluded` (respondent, reason) says why a respondent's rows were taken out; the `corrections`
+    with a `roster` are applied to its rows first, in order (the others are the main level's)."""
     settings = settings or CleanSettings()
-    levels = {r.name: level(questionnaire, r) for r in questionnaire.rosters}
+    texts = {r.name: tuple(t for c in corrections if c.roster == r.name
+                           for t in (c.condition, *(e for _, e in c.assign))) for r in questionnaire.rosters}
+    levels = {r.name: level(questionnaire, r, texts[r.name]) for r in questionnaire.rosters}
     reasons = (dict(zip(excluded["respondent"].astype(str), excluded["reason"].astype(str)))
                if excluded is not None and len(excluded) else {})
     rows: dict[str | None, pd.DataFrame] = {None: main.reset_index(drop=True)}
@@ -73,6 +78,11 @@ def clean_rosters(main: pd.DataFrame, rosters: dict[str, pd.DataFrame], question
         view[_POS] = np.arange(len(view))
         form = lv.questionnaire
         steps = [("personal_data", "identifier_in_number", lambda f, form=form: _identifiers_in_numbers(f, form, key))]
+        rewritten = dict(lv.texts)
+        for rule in (c for c in corrections if c.roster == roster.name):
+            rule = replace(rule, condition=rewritten[rule.condition],
+                           assign=tuple((v, rewritten[e]) for v, e in rule.assign))
+            steps.append(("correction", rule.name, lambda f, r=rule, form=form: _correct(f, r, form)))
         if settings.invalid:
             steps.append(("invalid", "codes_and_constraints", lambda f, form=form: _invalid(f, form, key)))
         if settings.derive:

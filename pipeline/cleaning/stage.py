@@ -48,7 +48,7 @@ def run_clean(project: Project, questionnaire: Questionnaire, frame: pd.DataFram
     cleaned, result = clean(frame, questionnaire, key=project.key, corrections=corrections, settings=settings,
                             coded=coded)
     workdir.write_parquet(cleaned, project.work / workdir.CLEANED)
-    rosters = _clean_rosters(project, questionnaire, cleaned, result)
+    rosters = _clean_rosters(project, questionnaire, cleaned, result, corrections)
     if rosters is not None:
         result = replace(result, log=pd.concat([result.log, rosters.log], ignore_index=True))
     workdir.write_csv(result.log, project.work / workdir.CLEANING_LOG_PRIVATE)
@@ -69,7 +69,7 @@ def roster_frames(project: Project, questionnaire: Questionnaire) -> dict[str, p
 
 
 def _clean_rosters(project: Project, questionnaire: Questionnaire, cleaned: pd.DataFrame,
-                   result: CleanResult) -> RosterCleanResult | None:
+                   result: CleanResult, corrections=()) -> RosterCleanResult | None:
     """Each roster ingested cleaned per instance (cleaning/rosters.py) into work/cleaned_roster_<name>.parquet;
     the rows of excluded respondents listed in work/roster_exclusions.csv."""
     frames = roster_frames(project, questionnaire)
@@ -79,7 +79,7 @@ def _clean_rosters(project: Project, questionnaire: Questionnaire, cleaned: pd.D
     if not frames:
         return None
     out = clean_rosters(cleaned, frames, questionnaire, key=project.key, settings=project.clean,
-                        excluded=result.excluded)
+                        excluded=result.excluded, corrections=corrections)
     for name, frame in out.frames.items():
         workdir.write_parquet(frame, project.work / workdir.cleaned_roster_file(name))
     workdir.write_csv(out.removed, project.work / workdir.ROSTER_EXCLUSIONS)

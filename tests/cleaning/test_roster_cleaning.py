@@ -352,3 +352,33 @@ def test_a_count_condition_may_refer_to_the_main_level_and_position(tmp_path, fo
     fails = report.failures[report.failures["rule"].isin(["jonger_dan_ouder", "eerste_kind_jong"])]
     assert sorted(zip(fails["rule"], fails["respondent"])) == [("eerste_kind_jong", "r3"), ("jonger_dan_ouder", "r2")]
     assert report.summary.set_index("rule").loc["eerste_kind_jong", "items"] == 2  # r1 has no children
+
+
+def test_a_correction_per_instance_runs_before_the_other_steps(tmp_path, form):
+    """corrections.yaml with `roster: child`: per child, with the parent's answers and position(..);
+    the corrected age is then valid, so the child's school and toy stay asked."""
+    from pipeline.cleaning.clean import load_corrections
+    from pipeline.errors import SidError
+
+    path = tmp_path / "corrections.yaml"
+    path.write_text("- name: blaine_typo\n  description: 40 for 4 (the parent is 34)\n  roster: child\n"
+                    "  condition: ${k_leeftijd} = 40 and ${leeftijd} = 34 and position(..) = 2\n"
+                    "  assign:\n    k_leeftijd: 4\n", encoding="utf-8")
+    corrections = load_corrections(path, form, "resp")
+    assert corrections[0].roster == "child"
+    main, rosters = _ingested(tmp_path, form, "kobo")
+    cleaned, result = clean(main, form, key="resp", corrections=corrections)  # the main level: nothing to do
+    assert result.log.empty
+    out = clean_rosters(cleaned, rosters, form, key="resp", excluded=result.excluded, corrections=corrections)
+    assert out.frames["child"]["k_leeftijd"].tolist() == [4.0, 4.0, 2.0, 13.0]
+    assert out.frames["child"]["k_school"].tolist() == [1.0, 1.0, -3.0, -9.0]
+    assert out.frames["toy"]["s_naam"].fillna("").tolist() == ["R2-D2", "BB-8", ""]
+    first = out.log.iloc[0]
+    assert (first["step"], first["rule"], first["respondent"], first["roster"], first["instance"], first["old"],
+            first["new"]) == ("correction", "blaine_typo", "r2", "child", "2", "40.0", "4.0")
+    again = replay_roster(rosters["child"], out.log, form, "child", "resp", cleaned["resp"])
+    pd.testing.assert_frame_equal(again, out.frames["child"], check_dtype=False)
+    for text, message in (("  roster: kids\n", "no repeat"), ("  roster: toy\n", "not a variable of the roster")):
+        path.write_text("- name: x\n" + text + "  condition: true()\n  assign:\n    k_leeftijd: 4\n", encoding="utf-8")
+        with pytest.raises(SidError, match=message):
+            load_corrections(path, form, "resp")
