@@ -259,6 +259,9 @@ def framed(questionnaire: Questionnaire, levels: dict[str, Level], rows: dict[st
     frames = {} if frames is None else frames
     if name in frames:
         return frames[name]
+    building = f"{name}\0"  # its context is there, its aggregates are being computed: a nested roster
+    if building in frames:  # below it asks for its parent's answers, which need no aggregate
+        return frames[building]
     lv = levels[name]
     frame = rows[name].reset_index(drop=True)
     owners = {v.name: None for v in questionnaire.variables}
@@ -280,7 +283,9 @@ def framed(questionnaire: Questionnaire, levels: dict[str, Level], rows: dict[st
     for c in lv.context:  # a question its level's file lacks: empty, as for any missing column
         if c not in frame.columns:
             frame[c] = np.nan
+    frames[building] = frame
     frame = with_aggregates(frame, questionnaire, levels, rows, name, lv.aggregates, key, frames)
+    del frames[building]
     frames[name] = frame
     return frame
 
@@ -312,7 +317,8 @@ def with_aggregates(frame: pd.DataFrame, questionnaire: Questionnaire, levels: d
             hits = np.ones(len(below), dtype=bool)
             if agg.value:  # the condition, judged per row: the roster framed with what it refers to
                 counted = level(questionnaire, levels[agg.roster].roster, (agg.value,))
-                below = framed(questionnaire, {**levels, agg.roster: counted}, rows, agg.roster, key, {})
+                reuse = {k: v for k, v in frames.items() if k != agg.roster}  # the levels around it, as built
+                below = framed(questionnaire, {**levels, agg.roster: counted}, rows, agg.roster, key, reuse)
                 hits = evaluate(dict(counted.texts)[agg.value], below).to_numpy(dtype=bool)
             per = pd.Series(hits.astype("float64")).groupby([below[c] for c in join]).sum()
             fill = 0.0

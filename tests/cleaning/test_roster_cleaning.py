@@ -347,10 +347,24 @@ def test_a_count_condition_may_refer_to_the_main_level_and_position(tmp_path, fo
     main, rosters = _ingested(tmp_path, form, "odk")
     rules = (Rule("jonger_dan_ouder", "", "count(${child}, ${k_leeftijd} >= ${leeftijd}) = 0", "error"),
              Rule("eerste_kind_jong", "", "count(${child}, position(..) = 1 and ${k_leeftijd} < 10) = 1",
-                  "warning", when="count(${child}) > 0"))
+                  "warning", when="count(${child}) > 0"),
+             Rule("tweede_kind", "", "indexed-repeat(${k_naam}, ${child}, 2) != 'Blaine'", "warning"),
+             Rule("speelgoed_eerste_kind", "", "indexed-repeat(${s_naam}, ${toy}, 1) != 'R2-D2'", "warning",
+                  roster="child"),
+             Rule("speelgoed_van_jong_kind", "", "count(${toy}, ${k_leeftijd} < 12 and ${leeftijd} > 0) = 1",
+                  "warning", roster="child"))
     report, notes = validate_rosters(main, rosters, form, key="resp", rules=rules)
-    fails = report.failures[report.failures["rule"].isin(["jonger_dan_ouder", "eerste_kind_jong"])]
-    assert sorted(zip(fails["rule"], fails["respondent"])) == [("eerste_kind_jong", "r3"), ("jonger_dan_ouder", "r2")]
+    fails = report.failures[report.failures["rule"].isin(["jonger_dan_ouder", "eerste_kind_jong", "tweede_kind",
+                                                          "speelgoed_eerste_kind", "speelgoed_van_jong_kind"])]
+    assert sorted(zip(fails["rule"], fails["respondent"], fails["instance"])) == [
+        ("eerste_kind_jong", "r3", ""), ("jonger_dan_ouder", "r2", ""),
+        ("speelgoed_eerste_kind", "r2", "1"),  # a nested roster's first row, per child
+        # per child, its toys where the child (the toy's parent) is under 12 and the respondent has an age:
+        # Blaine (40) and Candace (13) have a toy but are not under 12; Baker has none
+        ("speelgoed_van_jong_kind", "r2", "2"), ("speelgoed_van_jong_kind", "r2", "3"),
+        ("speelgoed_van_jong_kind", "r3", "1"),
+        ("tweede_kind", "r2", "")]  # r1 and r3 have no second child: empty, not 'Blaine'
+    assert notes == ()
     assert report.summary.set_index("rule").loc["eerste_kind_jong", "items"] == 2  # r1 has no children
 
 
