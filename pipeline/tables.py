@@ -20,6 +20,7 @@ from pipeline.files import atomic_path
 HEADERS: dict[str, tuple[str, str]] = {
     # validation and quality
     "respondent": ("respondent", "respondent"), "variable": ("variabele", "variable"),
+    "roster": ("roster", "roster"), "instance": ("instantie", "instance"),
     "rule": ("regel", "rule"), "value": ("waarde", "value"), "severity": ("ernst", "severity"),
     "message": ("melding", "message"), "description": ("omschrijving", "description"),
     "items": ("gecontroleerd (n)", "checked (n)"), "passes": ("in orde (n)", "passed (n)"),

@@ -32,6 +32,12 @@ def roster_file(roster: str) -> str:
     return f"roster_{roster}.parquet"
 
 
+def cleaned_roster_file(roster: str) -> str:
+    """A roster's rows as cleaned (pipeline.cleaning.rosters): cleaned_roster_<name>.parquet, the
+    ingested roster's columns."""
+    return f"cleaned_roster_{roster}.parquet"
+
+
 # Coding
 CODING_LOG = "coding_log.csv"
 CODING_MATCHES = "coding_matches.csv"
@@ -41,6 +47,7 @@ CODING_WORKLIST = "coding_worklist.xlsx"
 CLEANING_LOG_PRIVATE = "cleaning_log_private.csv"  # work/: raw keys and unscrubbed values
 CLEANING_LOG = "cleaning_log.csv"  # cleaned/: pseudonymised and scrubbed
 EXCLUSIONS = "exclusions.csv"
+ROSTER_EXCLUSIONS = "roster_exclusions.csv"  # roster rows taken out with their excluded respondent
 # Validation (work/ and, pseudonymised, cleaned/)
 VALIDATION_FAILURES = "validation_failures"
 VALIDATION_SUMMARY = "validation_summary"

@@ -34,16 +34,17 @@ def test_validation_workbooks_speak_the_ui_language_with_labels_and_rounding(tin
     """The CSV keeps the frozen machine columns and values; the workbook shows Dutch (or English)
     headers, codes with their labels and rounded numbers."""
     form = load_questionnaire(tiny_form)
-    failures = pd.DataFrame({"respondent": ["R1", "R2", "R3"], "variable": ["werk", "tevreden", "werk"],
+    failures = pd.DataFrame({"respondent": ["R1", "R2", "R3"], "roster": "", "instance": "",
+                             "variable": ["werk", "tevreden", "werk"],
                              "rule": ["r", "r", "r"], "value": ["1.0", "tevreden=-1.0; werk=0.0", None],
                              "severity": ["error", "warning", "error"], "message": ["m", "m", "m"]})
     csv_path, xlsx_path = write_report(failures, tmp_path / "failures", "failures",
                                        people=for_people("nl", form, "nl"))
     rows = [list(r) for r in openpyxl.load_workbook(xlsx_path)["failures"].iter_rows(values_only=True)]
-    assert rows[0] == ["respondent", "variabele", "regel", "waarde", "ernst", "melding"]
-    assert rows[1][3:5] == ["1 (ja)", "fout"]
-    assert rows[2][3] == "tevreden=-1 (weet niet); werk=0 (nee)"
-    assert rows[3][3] is None
+    assert rows[0] == ["respondent", "roster", "instantie", "variabele", "regel", "waarde", "ernst", "melding"]
+    assert rows[1][5:7] == ["1 (ja)", "fout"]
+    assert rows[2][5] == "tevreden=-1 (weet niet); werk=0 (nee)"
+    assert rows[3][5] is None
     assert pd.read_csv(csv_path, dtype=str).columns.tolist() == FAILURE_COLUMNS
     assert pd.read_csv(csv_path, dtype=str)["value"].tolist()[:2] == ["1.0", "tevreden=-1.0; werk=0.0"]
     quality = pd.DataFrame({"respondent": ["R1"], "duration_min": [41.51666666666667], "duration_ratio": [0.8986],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -14,12 +14,15 @@ from pipeline.errors import ErrorCode, SidError
 from pipeline.pii import number_tags
 from pipeline.survey import routing
 from pipeline.survey.expressions import ExpressionError, evaluate, parse, references
+from pipeline.survey.levels import Unsupported, level
 from pipeline.survey.project import CleanSettings
 from pipeline.survey.questionnaire import Questionnaire, Variable
 from pipeline.survey.rulebook import read_rule_list
 from pipeline.validation.quality import speeders
 
-LOG_COLUMNS = ["step", "rule", "respondent", "variable", "old", "new"]
+# roster and instance: empty for the main questionnaire; a roster's name and its instance ("2", or
+# "1.3" for a nested roster's 3rd row in its parent's 1st) for a roster cell (cleaning/rosters.py)
+LOG_COLUMNS = ["step", "rule", "respondent", "roster", "instance", "variable", "old", "new"]
 EXCLUSION_COLUMNS = ["respondent", "reason"]
 
 
@@ -33,6 +36,7 @@ class Correction:
     condition: str
     assign: tuple[tuple[str, str], ...]
     file: Path | None = field(default=None, compare=False)  # the corrections file (named in errors)
+    roster: str | None = None  # applied per instance of this roster (cleaning/rosters.py), else per respondent
 
 
 @dataclass(frozen=True)
@@ -53,18 +57,33 @@ def load_corrections(path: Path, questionnaire: Questionnaire, key: str | None =
         assign = item["assign"]
         if not isinstance(assign, dict) or not assign:
             raise SidError(ErrorCode.CORRECTIONS_INVALID, f"{item['name']}: assign must map variables to expressions", **where)
+        roster = item.get("roster")
+        form = questionnaire
+        if roster is not None:  # per instance: the roster's own variables are assigned
+            found = next((r for r in questionnaire.rosters if r.name == roster), None)
+            if found is None:
+                raise SidError(ErrorCode.CORRECTIONS_INVALID, f"{item['name']}: roster {roster!r} is no repeat of "
+                               "the form", **where, fix="Name a begin_repeat of the form, or leave roster out.")
+            form = replace(questionnaire, variables=found.variables)
         for var, expr in assign.items():
-            if var not in questionnaire:
-                raise SidError(ErrorCode.CORRECTIONS_INVALID, f"{item['name']}: {var!r} is not a variable of the form", **where)
+            if var not in form:
+                raise SidError(ErrorCode.CORRECTIONS_INVALID, f"{item['name']}: {var!r} is not a variable of the "
+                               + (f"roster {roster!r}" if roster else "form"), **where)
         try:
             for text in [item["condition"], *map(str, assign.values())]:
                 parse(str(text))
         except ExpressionError as exc:
             raise SidError(ErrorCode.CORRECTIONS_INVALID, f"{item['name']}: {exc}", **where) from None
         for var, expr in assign.items():
-            check_assignment(str(item["name"]), var, str(expr), questionnaire, key, path, where["column"])
-        rules.append(Correction(str(item["name"]), str(item.get("description", "")), str(item["condition"]),
-                                tuple((k, str(v)) for k, v in assign.items()), path))
+            check_assignment(str(item["name"]), var, str(expr), form, key, path, where["column"])
+        rule = Correction(str(item["name"]), str(item.get("description", "")), str(item["condition"]),
+                          tuple((k, str(v)) for k, v in assign.items()), path, roster)
+        if roster is not None:
+            try:  # what it refers to is the roster's or its enclosing levels'
+                level(questionnaire, found, (rule.condition, *(e for _, e in rule.assign)))
+            except Unsupported as exc:
+                raise SidError(ErrorCode.CORRECTIONS_INVALID, f"{rule.name}: {exc}", **where) from None
+        rules.append(rule)
     return tuple(rules)
 
 
@@ -87,7 +106,8 @@ def clean(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str,
     steps: list[tuple[str, str, Callable[[pd.DataFrame], pd.DataFrame]]] = [
         ("personal_data", "identifier_in_number", lambda f: _identifiers_in_numbers(f, questionnaire, key))]
     for rule in corrections:
-        steps.append(("correction", rule.name, lambda f, r=rule: _correct(f, r, questionnaire)))
+        if rule.roster is None:  # a roster's: cleaning/rosters.py
+            steps.append(("correction", rule.name, lambda f, r=rule: _correct(f, r, questionnaire)))
     if settings.invalid:
         steps.append(("invalid", "codes_and_constraints", lambda f: _invalid(f, questionnaire, key)))
     if settings.derive:
@@ -317,7 +337,8 @@ def diff_log(before: pd.DataFrame, after: pd.DataFrame, key: str, step: str, rul
         idx = np.flatnonzero(changed)  # only the changed cells are turned into text
         old_text = (_text(before[col].iloc[idx]) if col in before.columns
                     else np.full(len(idx), "", dtype=object))
-        parts.append(pd.DataFrame({"step": step, "rule": rule, "respondent": keys[idx], "variable": col,
+        parts.append(pd.DataFrame({"step": step, "rule": rule, "respondent": keys[idx], "roster": "", "instance": "",
+                                   "variable": col,
                                    "old": old_text, "new": _text(new.iloc[idx])}))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=LOG_COLUMNS)
 
@@ -344,7 +365,10 @@ def _text(series: pd.Series) -> np.ndarray:
 
 def replay(frame: pd.DataFrame, log: pd.DataFrame, questionnaire: Questionnaire, key: str,
            excluded: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Apply a cleaning log to the frame before cleaning: gives the cleaned frame back."""
+    """Apply a cleaning log to the frame before cleaning: gives the cleaned frame back. The log's
+    roster cells are left to `cleaning.rosters.replay_roster`."""
+    if "roster" in log.columns:
+        log = log[log["roster"].fillna("").astype(str) == ""]
     out = frame.reset_index(drop=True)
     if excluded is not None and len(excluded):
         out = out[~out[key].isin(excluded["respondent"])].reset_index(drop=True)

@@ -4,12 +4,13 @@ then validation again."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from pipeline import workdir
 from pipeline.cleaning.clean import CleanResult, clean, load_corrections
+from pipeline.cleaning.rosters import RosterCleanResult, clean_rosters
 from pipeline.coding.plan import coded_columns
 from pipeline.coding.stage import coding_settings
 from pipeline.privacy import delivery_privacy, scrub_cells
@@ -24,6 +25,7 @@ from pipeline.validation.validate import ValidationReport
 class CleanOutcome:
     result: CleanResult
     validation: ValidationReport  # of the cleaned data
+    rosters: RosterCleanResult | None = None  # the rosters' cleaning (its log is in result.log too)
 
 
 def check_corrections(project: Project, questionnaire: Questionnaire) -> None:
@@ -46,14 +48,42 @@ def run_clean(project: Project, questionnaire: Questionnaire, frame: pd.DataFram
     cleaned, result = clean(frame, questionnaire, key=project.key, corrections=corrections, settings=settings,
                             coded=coded)
     workdir.write_parquet(cleaned, project.work / workdir.CLEANED)
+    rosters = _clean_rosters(project, questionnaire, cleaned, result, corrections)
+    if rosters is not None:
+        result = replace(result, log=pd.concat([result.log, rosters.log], ignore_index=True))
     workdir.write_csv(result.log, project.work / workdir.CLEANING_LOG_PRIVATE)
     workdir.write_csv(result.excluded, project.work / workdir.EXCLUSIONS)
     _update_reconciliation(project, result.excluded)
     workdir.write_csv(delivered_log(project, result.log), project.cleaned / workdir.CLEANING_LOG)
     if progress:
         progress("validating the cleaned data")
-    report = run_validate(project, questionnaire, cleaned)
-    return cleaned, CleanOutcome(result, report)
+    report = run_validate(project, questionnaire, cleaned, rosters.frames if rosters is not None else {})
+    return cleaned, CleanOutcome(result, report, rosters)
+
+
+def roster_frames(project: Project, questionnaire: Questionnaire) -> dict[str, pd.DataFrame]:
+    """The rosters ingest left in work/, by name: none for a form without repeats or a project
+    whose sources have no roster_layout."""
+    return {r.name: pd.read_parquet(project.work / workdir.roster_file(r.name)) for r in questionnaire.rosters
+            if (project.work / workdir.roster_file(r.name)).is_file()}
+
+
+def _clean_rosters(project: Project, questionnaire: Questionnaire, cleaned: pd.DataFrame,
+                   result: CleanResult, corrections=()) -> RosterCleanResult | None:
+    """Each roster ingested cleaned per instance (cleaning/rosters.py) into work/cleaned_roster_<name>.parquet;
+    the rows of excluded respondents listed in work/roster_exclusions.csv."""
+    frames = roster_frames(project, questionnaire)
+    for stale in project.work.glob(workdir.cleaned_roster_file("*")):  # of an earlier run
+        if stale.name not in {workdir.cleaned_roster_file(n) for n in frames}:
+            stale.unlink()
+    if not frames:
+        return None
+    out = clean_rosters(cleaned, frames, questionnaire, key=project.key, settings=project.clean,
+                        excluded=result.excluded, corrections=corrections)
+    for name, frame in out.frames.items():
+        workdir.write_parquet(frame, project.work / workdir.cleaned_roster_file(name))
+    workdir.write_csv(out.removed, project.work / workdir.ROSTER_EXCLUSIONS)
+    return out
 
 
 def delivered_log(project: Project, log: pd.DataFrame) -> pd.DataFrame:

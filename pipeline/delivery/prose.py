@@ -54,11 +54,14 @@ PROSE: dict[str, dict[str, str]] = {
     "readme_ddi": {"nl": "Hetzelfde codeboek als DDI-Codebook 2.5 (voor archivering).",
                    "fr": "Le même livre de codes en DDI-Codebook 2.5 (pour l'archivage).",
                    "en": "The same codebook as DDI-Codebook 2.5 (for archiving)."},
-    "readme_cleaning_log": {"nl": "Elke cel die bij het opschonen veranderde (stap, regel, respondent, variabele, "
-                                  "oud, nieuw).",
-                            "fr": "Chaque cellule modifiée au nettoyage (étape, règle, répondant, variable, ancien, "
-                                  "nouveau).",
-                            "en": "Every cell that cleaning changed (step, rule, respondent, variable, old, new)."},
+    "readme_cleaning_log": {"nl": "Elke cel die bij het opschonen veranderde (stap, regel, respondent, roster, "
+                                  "instantie, variabele, oud, nieuw); roster en instantie zijn leeg voor de "
+                                  "hoofdvragenlijst.",
+                            "fr": "Chaque cellule modifiée au nettoyage (étape, règle, répondant, roster, instance, "
+                                  "variable, ancien, nouveau) ; roster et instance sont vides pour le questionnaire "
+                                  "principal.",
+                            "en": "Every cell that cleaning changed (step, rule, respondent, roster, instance, "
+                                  "variable, old, new); roster and instance are empty for the main questionnaire."},
     "readme_validation": {"nl": "Het validatierapport per regel (.csv en .xlsx); validation_failures: elke "
                                 "resterende fout of waarschuwing.",
                           "fr": "Le rapport de validation par règle (.csv et .xlsx) ; validation_failures : chaque "

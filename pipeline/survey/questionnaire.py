@@ -121,6 +121,7 @@ class Variable:
     bounds: tuple[float, float, float] | None = None  # a range question's start, end and step
     choice_filter: str | None = None  # which choices are offered, from the answers (e.g. `${provincie}=prov`)
     part_of: tuple[str, int] | None = None  # one of a geopoint's or a rank's variables: (question, part index)
+    over_roster: str | None = None  # a constraint dropped for counting a roster: judged by validation/rosters.py
 
     @property
     def routing(self) -> str | None:

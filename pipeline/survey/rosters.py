@@ -4,9 +4,11 @@ A roster level holds the variables asked once per instance (per household member
 parent is the level it is nested in (None: the main questionnaire, asked once per respondent).
 The variables are built by survey/questionnaire.py's reading of pyxform's JSON, the same type
 rules as the main questionnaire's; this module holds the level itself and how its repeat_count
-is read, and the naming rule of its columns in a wide export. Validation, cleaning and delivery
-per level are not built yet (issue 16): the main questionnaire still leaves the repeats'
-questions out, with its warning."""
+is read, and the naming rule of its columns in a wide export. A level as the form app sees it
+(the enclosing levels as context, position(), count() …) is survey/levels.py; validation and
+cleaning per instance are validation/rosters.py and cleaning/rosters.py. Delivery per level is
+not built yet (issue 16): the main questionnaire still leaves the repeats' questions out, with
+its warning."""
 
 from __future__ import annotations
 

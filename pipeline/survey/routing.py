@@ -48,7 +48,7 @@ def route(frame: pd.DataFrame, questionnaire: Questionnaire) -> Routing:
     referenced = set().union(*(_uses(v) for v in present)) & by_name.keys()
     view = frame.copy(deep=False)  # columns are replaced, never changed in place
     for name in referenced & set(frame.columns):
-        view[name] = _without_sid_codes(view[name], by_name[name], questionnaire)
+        view[name] = without_sid_codes(view[name], by_name[name], questionnaire)
     language = questionnaire.language().column  # jr:choice-name gives labels in the delivery's default
     choice_labels = {v.name: {c.name: c.label(language) for c in v.choices.choices}
                      for v in questionnaire if v.choices is not None}
@@ -124,7 +124,7 @@ def _uses(var: Variable) -> set[str]:
     return used - {var.name}
 
 
-def _without_sid_codes(values: pd.Series, var: Variable, questionnaire: Questionnaire) -> pd.Series:
+def without_sid_codes(values: pd.Series, var: Variable, questionnaire: Questionnaire) -> pd.Series:
     codes = [c.code for c in questionnaire.missing.codes if c.role in SID_CODES]
     if var.kind == "numeric" and pd.api.types.is_numeric_dtype(values):
         return values.mask(values.isin([float(c) for c in codes]))

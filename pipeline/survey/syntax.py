@@ -68,7 +68,7 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "lower-case": (1, 1), "upper-case": (1, 1), "pow": (2, 2), "min": (1, None), "max": (1, None),
     "sum": (1, None), "selected-at": (2, 2), "now": (0, 0), "once": (1, 1), "uuid": (0, 1), "random": (0, 0),
     "jr:choice-name": (2, 2), "format-date": (2, 2), "format-date-time": (2, 2), "date-time": (1, 1),
-    "decimal-date-time": (1, 1), "join": (2, None), "count": (1, 1), "position": (0, 1),
+    "decimal-date-time": (1, 1), "join": (2, None), "count": (1, 2), "position": (0, 1),
     "indexed-repeat": (3, None), "pulldata": (4, 4),
     **dict.fromkeys(("sqrt", "exp", "exp10", "log", "log10", "sin", "cos", "tan", "asin", "acos", "atan"), (1, 1)),
     "atan2": (2, 2), "pi": (0, 0), "boolean-from-string": (1, 1), "count-non-empty": (1, None),

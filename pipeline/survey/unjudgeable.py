@@ -15,6 +15,7 @@ from pipeline.survey.syntax import COLLECTED_FUNCTIONS, ExpressionError, functio
 
 Variable = Any  # survey/questionnaire.py's Variable (which imports this module)
 _INSTANCE = re.compile(r"\binstance\s*\(")
+_OVER_ROSTER = {"count", "indexed-repeat"}  # over a repeat's rows: validation/rosters.py computes them
 
 
 def uses_instance(text: str | None) -> bool:
@@ -56,6 +57,10 @@ def without_unjudgeable(path: Path, v: Variable, skipped: dict[str, str], warnin
                else f"uses {calls[0]}()")
         effect = ("treated as asked whenever its other conditions hold" if column == "relevant"
                   else "not checked")
+        if column == "constraint" and set(calls) <= _OVER_ROSTER and all(
+                skipped[n].startswith("in repeat") for n in in_repeat):
+            effect = "checked per respondent only where the repeat's rows are ingested (roster_layout)"
+            over_roster.append(text)
         if group and text not in warned:  # a group's relevant: said once, for its first question
             warnings.append(f"{path.name}, survey row {v.row}: the relevant of the group around {v.name!r} {why}, "
                             f"which sid cannot judge; its questions are {effect}")
@@ -66,10 +71,12 @@ def without_unjudgeable(path: Path, v: Variable, skipped: dict[str, str], warnin
         return False
 
     changes: dict[str, Any] = {}
+    over_roster: list[str] = []
     if v.relevant and not judgeable(v.relevant, "relevant"):
         changes["relevant"] = None
     if v.constraint and not judgeable(v.constraint, "constraint"):
         changes["constraint"] = None
+        changes["over_roster"] = over_roster[0] if over_roster else None
     kept = tuple(c for c in v.group_relevant if judgeable(c, "relevant", group=True))
     if kept != v.group_relevant:
         changes["group_relevant"] = kept

@@ -152,6 +152,10 @@ def clean_summary(outcome) -> None:
     if len(excluded):
         console.print(t("clean.excluded", reasons=", ".join(
             f"{r} {num(n)}" for r, n in excluded["reason"].value_counts().items())))
+    rosters = getattr(outcome, "rosters", None)
+    if rosters is not None and len(rosters.removed):
+        console.print(t("clean.roster_excluded", rows=", ".join(
+            f"{r} {num(n)}" for r, n in rosters.removed["roster"].value_counts(sort=False).items())))
     validation_summary(outcome.validation)
 
 

@@ -46,6 +46,8 @@ WORDS: dict[str, tuple[str, str]] = {  # key: (nl, en)
     "clean.title": ("Opschonen: {n} cellen gewijzigd", "Cleaning: {n} cells changed"),
     "col.step": ("stap", "step"), "col.rule": ("regel", "rule"), "col.cells": ("cellen", "cells"),
     "clean.excluded": ("uitgesloten respondenten: {reasons}", "excluded respondents: {reasons}"),
+    "clean.roster_excluded": ("rosterrijen mee uitgesloten met hun respondent: {rows} (work/roster_exclusions.csv)",
+                              "roster rows excluded with their respondent: {rows} (work/roster_exclusions.csv)"),
     # form
     "form.head": ("{title}  formulier {form_id} versie {version}; talen: {languages}",
                   "{title}  form {form_id} version {version}; languages: {languages}"),

@@ -15,11 +15,13 @@ from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.tables import write_report
 from pipeline.validation.people import for_people
+from pipeline.validation.rosters import combined, validate_rosters
 from pipeline.validation.validate import ValidationReport, load_rules, validate
 
 
-def run_validate(project: Project, questionnaire: Questionnaire,
-                 frame: pd.DataFrame | None = None) -> ValidationReport:
+def run_validate(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None,
+                 rosters: dict[str, pd.DataFrame] | None = None) -> ValidationReport:
+    """`rosters`: the roster rows beside `frame` (name → frame); by default those ingest left in work/."""
     privacy = delivery_privacy(project)  # cleaned/ gets the failures: no key, nothing written
     if frame is None:
         frame = workdir.read_stage(project, workdir.newest(project, workdir.CODED, workdir.INGESTED), "sid ingest")
@@ -27,8 +29,17 @@ def run_validate(project: Project, questionnaire: Questionnaire,
     rules = load_rules(settings.rules, questionnaire) if settings.rules else ()
     report = validate(frame, questionnaire, key=project.key, rules=rules, quality=settings,
                       accepted=dict(settings.accept))
+    notes: tuple[str, ...] = ()
+    if questionnaire.rosters:
+        if rosters is None:
+            rosters = {r.name: pd.read_parquet(project.work / workdir.roster_file(r.name))
+                       for r in questionnaire.rosters if (project.work / workdir.roster_file(r.name)).is_file()}
+        extra, notes = validate_rosters(frame, rosters, questionnaire, key=project.key, rules=rules,
+                                        accepted=dict(settings.accept))
+        both = combined([report, extra], dict(settings.accept))
+        report = replace(report, failures=both.failures, summary=both.summary)
     check_accepted(project, report)
-    report = replace(report, notes=project.unconfigured())
+    report = replace(report, notes=project.unconfigured() + notes)
     people = for_people(project.ui_language, questionnaire, project.language)
     write_report(report.failures, project.work / workdir.VALIDATION_FAILURES, "failures", people=people)
     write_report(report.summary, project.work / workdir.VALIDATION_SUMMARY, "summary", people=people)

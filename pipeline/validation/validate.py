@@ -22,7 +22,9 @@ from pipeline.survey.rulebook import read_rule_list
 from pipeline.validation.quality import indicators
 
 # Frozen report columns.
-FAILURE_COLUMNS = ["respondent", "variable", "rule", "value", "severity", "message"]
+# roster and instance: empty for the main questionnaire; for a roster's row its name and instance
+# ("2", or "1.3" nested), validation/rosters.py
+FAILURE_COLUMNS = ["respondent", "roster", "instance", "variable", "rule", "value", "severity", "message"]
 SUMMARY_COLUMNS = ["rule", "description", "items", "passes", "fails", "n_na", "severity", "expression"]
 SEVERITIES = ("error", "warning")
 
@@ -36,6 +38,7 @@ class Rule:
     expression: str
     severity: str = "error"
     when: str | None = None  # the rule applies only where this holds (default: everywhere)
+    roster: str | None = None  # judged per instance of this roster (docs/expressions.md), else per respondent
 
 
 @dataclass(frozen=True)
@@ -84,11 +87,14 @@ def load_rules(path: Path, questionnaire: Questionnaire) -> tuple[Rule, ...]:
         if "severity" not in item:  # no silent default: a rule that silently became an error (or a warning) is wrong
             raise SidError(ErrorCode.RULES_INVALID, f"rule {item['name']!r} has no severity", **where,
                            fix="Add severity: error (must be corrected) or severity: warning (to review).")
-        unknown = set(item) - {"name", "description", "expression", "severity", "when"}
+        unknown = set(item) - {"name", "description", "expression", "severity", "when", "roster"}
         if unknown:
             raise SidError(ErrorCode.RULES_INVALID, f"unknown key {sorted(unknown)[0]!r} in rule {item['name']!r}", **where)
         rule = Rule(str(item["name"]), str(item.get("description", "")), str(item["expression"]),
-                    str(item["severity"]), item.get("when"))
+                    str(item["severity"]), item.get("when"), item.get("roster"))
+        if rule.roster is not None and rule.roster not in {r.name for r in questionnaire.rosters}:
+            raise SidError(ErrorCode.RULES_INVALID, f"rule {rule.name!r}: roster {rule.roster!r} is no repeat of "
+                           "the form", **where, fix="Name a begin_repeat of the form, or leave roster out.")
         if rule.name in names:
             raise SidError(ErrorCode.RULES_INVALID, f"rule name {rule.name!r} is used twice", **where)
         names.add(rule.name)
@@ -177,7 +183,7 @@ def validate(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, rul
     checks += _routing_checks(frame, questionnaire, key, asked)
     checks += _choice_filter_checks(frame, questionnaire)
     checks += _rank_checks(frame, questionnaire)
-    checks += [_rule_check(derived, rule) for rule in rules]
+    checks += [_rule_check(derived, rule) for rule in rules if not across_levels(rule, questionnaire)]
     checks += _pii_checks(frame, questionnaire, key)
     quality_table = indicators(frame, questionnaire, asked, quality.straightline_min_items)
     dont_know_questions = quality_table.pop("dont_know_questions")
@@ -427,6 +433,14 @@ def _rule_check(frame: pd.DataFrame, rule: Rule) -> Check:
                  values=_rule_values(frame, variables))
 
 
+def across_levels(rule: Rule, questionnaire: Questionnaire) -> bool:
+    """A rule judged per roster instance, or over a roster's rows (validation/rosters.py judges it)."""
+    inside = ({r.name for r in questionnaire.rosters} | {n for r in questionnaire.rosters for n in r.names}) \
+        - set(questionnaire.names)  # a main question's name, though a roster reuses it, is the main one's
+    return rule.roster is not None or bool(
+        inside & set().union(*(references(t) for t in (rule.expression, rule.when) if t)))
+
+
 def _rule_values(frame: pd.DataFrame, variables: list[str]) -> pd.Series | None:
     present = [v for v in variables if v in frame.columns]
     if not present:
@@ -449,7 +463,7 @@ def _report(frame: pd.DataFrame, key: str, checks: list[Check], accepted: dict[s
             values = (check.values.iloc[idx].astype("string").fillna("").to_numpy()
                       if check.values is not None else "")
             parts.append(pd.DataFrame({
-                "respondent": respondents[idx], "variable": check.variable, "rule": check.rule,
+                "respondent": respondents[idx], "roster": "", "instance": "", "variable": check.variable, "rule": check.rule,
                 "value": values, "severity": severity, "message": check.message}))
         items = int(check.items.sum())
         fails = int(check.fails.sum())

@@ -82,7 +82,8 @@ def test_corrections_from_yaml_applied_in_order(form, tmp_path):
     assert corrections == (Correction("typo_geboortejaar", "1890 is a typing error for 1980",
                                       "${geboortejaar} = 1890", (("geboortejaar", "1980"),)),)
     cleaned, result = clean(frame(), form, key="resp_id", corrections=corrections)
-    assert result.log.iloc[0].tolist() == ["correction", "typo_geboortejaar", "R2", "geboortejaar", "1890.0", "1980.0"]
+    assert result.log.iloc[0].tolist() == ["correction", "typo_geboortejaar", "R2", "", "", "geboortejaar", "1890.0",
+                                         "1980.0"]  # roster and instance empty: a main-level cell
     assert cleaned.loc[1, "leeftijd"] == 46.0
 
 

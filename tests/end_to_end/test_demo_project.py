@@ -319,3 +319,53 @@ def test_no_identifier_reaches_cleaned(delivered):
     scrubbed = pd.read_csv(root / "cleaned" / "pii_scrubbed.csv")
     assert scrubbed["answers_scrubbed"].sum() >= 45
     assert data["opmerkingen"].str.contains(r"\[(?:TEL|E-MAIL|RRN)\]").any()
+
+
+@pytest.mark.slow
+def test_the_household_roster_validated_and_cleaned_per_instance(delivered):
+    """The demo's roster (issue 16, point 3): validation finds every planted child older than the
+    respondent (the rule kind_niet_ouder_dan_respondent, per instance, with the respondent's birth
+    year) and every planted count mismatch (repeat_count:huisgenoten, after cleaning exactly those);
+    cleaning makes exactly the planted birth years -4; excluded respondents take their rows; the
+    log replays to work/cleaned_roster_huisgenoten.parquet."""
+    import re
+
+    import pandas as pd
+
+    from pipeline.cleaning.rosters import replay_roster
+    from pipeline.survey.project import load_project
+    from pipeline.survey.questionnaire import questionnaire_of
+    from pipeline.validation.rosters import validate_rosters
+    from pipeline.validation.validate import load_rules
+
+    root, _, _ = delivered
+    project = load_project(root)
+    form = questionnaire_of(project)
+    truth = pd.read_csv(root / "raw" / "demo_truth.csv", dtype=str, keep_default_na=False)
+    older = {(row.sample_id, re.search(r"member (\d+)", row.detail).group(1))
+             for row in truth[truth["defect"] == "roster_child_older"].itertuples()}
+    mismatch = set(truth.loc[truth["defect"] == "roster_count_mismatch", "sample_id"])
+    assert len(older) == 9 and len(mismatch) == 9
+    ingested = pd.read_parquet(root / "work" / "roster_huisgenoten.parquet")
+    main = pd.read_parquet(root / "work" / "ingested.parquet")
+    report, _ = validate_rosters(main, {"huisgenoten": ingested}, form, key=project.key,
+                                 rules=load_rules(project.validate.rules, form))
+    failures = report.failures
+    rule = failures[failures["rule"] == "kind_niet_ouder_dan_respondent"]
+    assert set(zip(rule["respondent"], rule["instance"])) == older
+    assert mismatch <= set(failures.loc[failures["rule"] == "repeat_count:huisgenoten", "respondent"])
+    after = pd.read_csv(root / "work" / "validation_failures.csv", dtype=str, keep_default_na=False)
+    counted = after[after["rule"] == "repeat_count:huisgenoten"]
+    assert set(counted["respondent"]) == mismatch and set(counted["severity"]) == {"accepted"}
+    assert not (after["roster"] != "").any()  # nothing else left in the roster after cleaning
+    log = pd.read_csv(root / "work" / "cleaning_log_private.csv", dtype=str, keep_default_na=False)
+    roster_log = log[log["roster"] == "huisgenoten"]
+    assert set(zip(roster_log["respondent"], roster_log["instance"], roster_log["variable"], roster_log["new"])) \
+        == {(s, i, "hg_geboortejaar", "-4.0") for s, i in older}
+    cleaned = pd.read_parquet(root / "work" / "cleaned_roster_huisgenoten.parquet")
+    removed = pd.read_csv(root / "work" / "roster_exclusions.csv", dtype=str)
+    assert list(cleaned.columns) == list(ingested.columns)
+    assert len(cleaned) + len(removed) == len(ingested) and set(removed["reason"]) <= {"speeder", "break_off"}
+    kept = pd.read_parquet(root / "work" / "cleaned.parquet")[project.key]
+    again = replay_roster(ingested, log, form, "huisgenoten", project.key, kept)
+    pd.testing.assert_frame_equal(again, cleaned, check_dtype=False)

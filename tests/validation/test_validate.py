@@ -42,7 +42,7 @@ def failures(report):
 
 def test_report_columns_are_frozen(report):
     assert list(report.failures.columns) == FAILURE_COLUMNS == [
-        "respondent", "variable", "rule", "value", "severity", "message"]
+        "respondent", "roster", "instance", "variable", "rule", "value", "severity", "message"]
     assert list(report.summary.columns) == SUMMARY_COLUMNS == [
         "rule", "description", "items", "passes", "fails", "n_na", "severity", "expression"]
 
