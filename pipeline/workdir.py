@@ -32,6 +32,11 @@ def roster_file(roster: str) -> str:
     return f"roster_{roster}.parquet"
 
 
+def cleaned_roster_file(roster: str) -> str:
+    """A roster's rows after cleaning, only those of delivered respondents: cleaned_roster_<name>.parquet."""
+    return f"cleaned_roster_{roster}.parquet"
+
+
 # Coding
 CODING_LOG = "coding_log.csv"
 CODING_MATCHES = "coding_matches.csv"
