@@ -33,7 +33,8 @@ def roster_file(roster: str) -> str:
 
 
 def cleaned_roster_file(roster: str) -> str:
-    """A roster's rows after cleaning, only those of delivered respondents: cleaned_roster_<name>.parquet."""
+    """A roster's rows as cleaned (pipeline.cleaning.rosters): cleaned_roster_<name>.parquet, the
+    ingested roster's columns."""
     return f"cleaned_roster_{roster}.parquet"
 
 

@@ -87,11 +87,18 @@ def delivered_rosters(project: Project, questionnaire: Questionnaire, frame: pd.
     warnings: list[str] = []
     for roster in questionnaire.rosters:
         path = project.work / workdir.cleaned_roster_file(roster.name)
+        ingested = project.work / workdir.roster_file(roster.name)
+        if not ingested.is_file():  # ingest read no rows of it (no roster_layout): nothing to deliver
+            if path.is_file():
+                warnings.append(f"roster {roster.name}: work/{path.name} is left from an earlier run "
+                                "(ingest read no rows of this roster now): not delivered")
+            continue
+        if path.is_file() and ingested.stat().st_mtime > path.stat().st_mtime:
+            raise SidError(ErrorCode.STAGE_MISSING, "the roster's cleaned rows are older than its ingested rows",
+                           file=path, fix="Run `sid clean` (or `sid run`) again.")
         fallback = not path.is_file()
         if fallback:  # FALLBACK (issue 16): until cleaning per instance writes the cleaned rows
-            path = project.work / workdir.roster_file(roster.name)
-            if not path.is_file():
-                continue
+            path = ingested
             warnings.append(f"roster {roster.name}: delivered as ingested, not cleaned "
                             f"(no work/{workdir.cleaned_roster_file(roster.name)})")
         rows = pd.read_parquet(path)
@@ -109,6 +116,9 @@ def delivered_rosters(project: Project, questionnaire: Questionnaire, frame: pd.
             link = [key, *parent.keys]
             known = pd.MultiIndex.from_frame(parent.frame[link].astype(str))
             kept &= pd.MultiIndex.from_frame(rows[link].astype(str)).isin(known)
+        if not kept.all():  # said, never silent: a dropped row is one of a respondent cleaning excluded
+            warnings.append(f"roster {roster.name}: {int((~kept).sum())} row(s) of respondents (or parent rows) "
+                            "not in the delivery left out")
         rows = rows[kept].copy()
         rows["\x00order"] = ids[kept].map(order).to_numpy()
         rows = rows.sort_values(["\x00order", *keys], kind="stable").drop(columns="\x00order")

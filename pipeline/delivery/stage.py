@@ -86,14 +86,16 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
                                          texts=other_texts)
         translations.write_label_syntax(project.cleaned / translations.labels_name(project.name, other.code), text)
         others.append((other, dictionary, other_texts))
-    exports, scrubbed = [], [counts]
+    exports, scrubbed, warnings = [], [counts], []
     for level in rosters:  # one .sav per roster level, by the same code as the main file
-        roster_export, roster_scrubbed = _export_roster(project, questionnaire, level, key, privacy, language, texts,
-                                                        conventions)
+        roster_export, roster_scrubbed, roster_warnings = _export_roster(project, questionnaire, level, key, privacy,
+                                                                         language, texts, conventions)
         exports.append(roster_export)
         scrubbed.append(roster_scrubbed)
+        warnings += [w for w in roster_warnings if w not in exported.warnings]
     if exports:
         workdir.write_csv(pd.concat(scrubbed, ignore_index=True), project.cleaned / workdir.PII_SCRUBBED)
+        exported = replace(exported, warnings=exported.warnings + tuple(dict.fromkeys(warnings)))
     write_delivery(project, questionnaire, exported, language, privacy, others=tuple(others), texts=texts,
                    rosters=tuple(exports))
     return exported
@@ -101,9 +103,11 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
 
 def _export_roster(project: Project, questionnaire: Questionnaire, level: roster_files.RosterRows, key: str,
                    privacy: DeliveryPrivacy, language: Language, texts: LabelTexts,
-                   conventions: spss_conventions.Conventions) -> tuple[roster_files.RosterExport, pd.DataFrame]:
+                   conventions: spss_conventions.Conventions
+                   ) -> tuple[roster_files.RosterExport, pd.DataFrame, tuple[str, ...]]:
     """A roster level's .sav (keys first: the id as in the main file, the instance numbers), its
-    .sps and its label syntax per other language; returns also what the scrub changed in it."""
+    .sps and its label syntax per other language; returns also what the scrub changed in it and
+    the warnings (labels cut, questions loaded as text)."""
     roster = level.roster
     form = roster_files.level_questionnaire(questionnaire, roster)
     rows = level.frame.drop(columns=[c for c in level.frame.columns if str(c).startswith("_")])
@@ -129,7 +133,7 @@ def _export_roster(project: Project, questionnaire: Questionnaire, level: roster
                                                          rules, (), None, extra=numbers, notes=(note,))
         return (*roster_files.ordered(data, dictionary, [dictionary.renamed.get(k, k) for k in keys]), warnings)
 
-    data, dictionary, _ = dictionary_in(language, texts)
+    data, dictionary, warnings = dictionary_in(language, texts)
     write_sav(data, dictionary, sav)
     title = privacy.label_prefix(texts.text) + named.title
     join = roster_files.join_syntax(project.sav_path.name, sav.name, keys)
@@ -148,7 +152,7 @@ def _export_roster(project: Project, questionnaire: Questionnaire, level: roster
     return roster_files.RosterExport(
         roster=roster, sav=sav, sps=sav.with_suffix(".sps"), keys=tuple(dictionary.renamed.get(k, k) for k in keys),
         parent=parent, count=roster_files.count_name(roster), data=data, dictionary=dictionary,
-        questionnaire=form, others=tuple(others)), counts
+        questionnaire=form, others=tuple(others)), counts, tuple(f"{sav.name}: {w}" for w in warnings)
 
 
 def _conventions(project: Project, targets: tuple[Target, ...], delivered: pd.DataFrame, key: str

@@ -315,3 +315,31 @@ def test_a_roster_no_longer_delivered_leaves_no_file_behind(tmp_path):
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (root / "cleaned").glob("gezin_*")) == ["gezin_ddi.xml", "gezin_labels_en.sps"]
     assert verify_delivery(root / "cleaned").passed
+
+
+def test_sid_export_removes_the_previous_deliverys_roster_files(tmp_path):
+    """`sid export` starts from the previous delivery's files: a roster not delivered now leaves none behind."""
+    root = family_project(tmp_path / "gezin")
+    assert CliRunner().invoke(app, ["--project", str(root), "run"]).exit_code == 0
+    for path in (root / "work").glob("roster_*.parquet"):
+        path.unlink()
+    result = CliRunner().invoke(app, ["--project", str(root), "export"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (root / "cleaned").glob("gezin_*")) == ["gezin_ddi.xml", "gezin_labels_en.sps"]
+    _, meta = pyreadstat.read_sav(str(root / "cleaned" / "gezin.sav"), metadataonly=True)
+    assert "kind_n" not in meta.column_names
+    assert verify_delivery(root / "cleaned").passed
+
+
+def test_a_roster_nobody_answered_is_an_empty_file_and_zero_counts(tmp_path):
+    root = family_project(tmp_path / "gezin")
+    answers = root / "raw" / "answers.csv"
+    lines = answers.read_text(encoding="utf-8").splitlines()
+    answers.write_text("\n".join([lines[0], lines[2]]) + "\n", encoding="utf-8")  # R2 only: no children
+    result = CliRunner().invoke(app, ["--project", str(root), "run"])
+    assert result.exit_code == 0, result.output
+    kids, _ = _sav(root / "cleaned" / "gezin_kind.sav")
+    assert len(kids) == 0 and list(kids.columns)[:2] == ["respondent_id", "kind_nr"]
+    main, _ = _sav(root / "cleaned" / "gezin.sav")
+    assert main["kind_n"].tolist() == [0] and main["school_n"].tolist() == [0]
+    assert verify_delivery(root / "cleaned").passed
