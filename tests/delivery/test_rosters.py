@@ -19,13 +19,14 @@ import openpyxl
 import pandas as pd
 import pyreadstat
 import pytest
-from conftest import TINY_PRIVACY_TOML, c, pspp_dictionary, q, run_pspp, write_xlsform
+from conftest import TINY_PRIVACY_TOML, c, demo_delivery, pspp_dictionary, q, run_pspp, write_xlsform
 from typer.testing import CliRunner
 
 from cli import app
 from pipeline.delivery.rosters import join_syntax
 from pipeline.delivery.verify import manifest_digest, verify_delivery
 from pipeline.files import sha256
+from pipeline.survey.project import load_project
 
 SURVEY = [
     {"type": "start", "name": "start"}, {"type": "end", "name": "end"},
@@ -343,3 +344,35 @@ def test_a_roster_nobody_answered_is_an_empty_file_and_zero_counts(tmp_path):
     main, _ = _sav(root / "cleaned" / "gezin.sav")
     assert main["kind_n"].tolist() == [0] and main["school_n"].tolist() == [0]
     assert verify_delivery(root / "cleaned").passed
+
+
+def test_the_demo_delivers_its_household_roster_and_the_documented_join_runs_in_pspp(tmp_path_factory, tmp_path):
+    """The bundled demo: its form's roster `huisgenoten` is delivered as sid2026_huisgenoten.sav when its
+    sources say how they hold it (roster_layout); README's MATCH FILES gives every roster row its
+    respondent's answers. A demo whose sources do not (yet) read the roster delivers as before."""
+    root = demo_delivery(tmp_path_factory)
+    cleaned = root / "cleaned"
+    _, meta = pyreadstat.read_sav(str(cleaned / "sid2026.sav"), metadataonly=True)
+    if not any(s.roster_layout for s in load_project(root).sources):
+        assert not list(cleaned.glob("sid2026_huisgenoten*")) and "huisgenoten_n" not in meta.column_names
+        return
+    rows, roster_meta = pyreadstat.read_sav(str(cleaned / "sid2026_huisgenoten.sav"), user_missing=True)
+    assert list(rows.columns[:2]) == ["respondent_id", "huisgenoten_nr"] and len(rows) > 0
+    main, _ = pyreadstat.read_sav(str(cleaned / "sid2026.sav"), usecols=["respondent_id", "huisgenoten_n",
+                                                                          "geboortejaar"])
+    assert rows["respondent_id"].isin(main["respondent_id"]).all()
+    counted = main["respondent_id"].map(rows["respondent_id"].value_counts()).fillna(0)
+    assert (counted == main["huisgenoten_n"]).all()
+    assert roster_meta.missing_ranges["hg_geboortejaar"] == [{"lo": -9.0, "hi": -1.0}]
+    work = tmp_path / "levering"
+    shutil.copytree(cleaned, work)
+    syntax = _documented_join(cleaned)
+    assert "MATCH FILES /FILE=* /TABLE=hoofdbestand /BY respondent_id." in syntax
+    code, tables, text = run_pspp(f"CD '{work}'.\n{syntax}\nSAVE OUTFILE='{tmp_path / 'joined.sav'}'.\n", work)
+    assert code == 0 and "error" not in text.lower(), text
+    joined, _ = pyreadstat.read_sav(str(tmp_path / "joined.sav"),
+                                    usecols=["respondent_id", "huisgenoten_nr", "geboortejaar", "huisgenoten_n"])
+    assert len(joined) == len(rows)
+    births = joined["respondent_id"].map(dict(zip(main["respondent_id"], main["geboortejaar"])))
+    assert joined["geboortejaar"].fillna(-99).tolist() == births.fillna(-99).tolist()
+    assert (joined.groupby("respondent_id").size() == joined.groupby("respondent_id")["huisgenoten_n"].first()).all()
