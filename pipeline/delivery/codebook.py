@@ -367,7 +367,8 @@ def _file_html(codebook: Codebook, prefix: str) -> list[str]:
     values = _by_variable(codebook.values)
     q_cols = [f"vraag_{c}" for c in codebook.languages]
     t = codebook.text
-    out = ["<p>" + e(t("cb_intro", file="\x00", rows=str(codebook.rows), variables=str(len(vars_)),
+    intro = "cb_intro_roster" if prefix else "cb_intro"  # a roster file counts rows, not respondents
+    out = ["<p>" + e(t(intro, file="\x00", rows=str(codebook.rows), variables=str(len(vars_)),
                        language="\x01", languages=", ".join(codebook.languages))).replace(
                "\x00", f"<code>{e(codebook.sav_name)}</code>").replace(
                "\x01", f"<code>{e(codebook.language)}</code>") + "</p>",
@@ -380,7 +381,8 @@ def _file_html(codebook: Codebook, prefix: str) -> list[str]:
                    f"<td>{e(row.type)}</td><td>{e(row.formaat)}</td></tr>")
     out.append("</tbody></table>")
     if len(codebook.mrsets):
-        out.append(f'<h2>{e(t("cb_mrsets"))}</h2><table id="meerkeuzesets{"-" + e(prefix[:-1]) if prefix else ""}"><thead><tr><th>{e(t("cb_set"))}</th>'
+        sets = "meerkeuzesets" + ("-" + e(prefix[:-1]) if prefix else "")
+        out.append(f'<h2>{e(t("cb_mrsets"))}</h2><table id="{sets}"><thead><tr><th>{e(t("cb_set"))}</th>'
                    f"<th>{e(t('cb_label'))}</th><th>{e(t('cb_variables'))}</th></tr></thead><tbody>")
         for s in codebook.mrsets.itertuples(index=False):
             out.append(f"<tr><td><code>{e(s.set)}</code></td><td>{e(s.label)}</td>"

@@ -76,8 +76,9 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
             out.append(LinkedFile(book, r.keys, r.parent, r.count, r.roster.name))  # keys: id, instance numbers
         return tuple(out)
 
-    codebook = replace(build_codebook(dictionary, questionnaire, data, language=language,
-                                      sav_name=project.sav_path.name, texts=texts), linked=linked(None, language, texts))
+    codebook = build_codebook(dictionary, questionnaire, data, language=language, sav_name=project.sav_path.name,
+                              texts=texts)
+    codebook = replace(codebook, linked=linked(None, language, texts))
     written = [write_data_csv(data, folder / f"{project.name}.csv"),
                write_data_parquet(data, dictionary, folder / f"{project.name}.parquet")]
     for r in rosters:

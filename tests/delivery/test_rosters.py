@@ -122,8 +122,9 @@ def test_each_roster_level_is_a_sav_keyed_by_the_main_files_id_and_its_instance_
     assert meta.variable_measure["kind_geslacht"] == "nominal"
     assert school_meta.variable_measure["school_niveau"] == "ordinal"
     assert meta.file_label == "Gezinstoets – kind"
-    assert "Eén rij per kind; koppel aan gezin.sav op respondent_id." in meta.notes
-    assert "Eén rij per school; koppel aan gezin_kind.sav op respondent_id kind_nr." in school_meta.notes
+    assert "Eén rij per instantie van kind; koppel aan gezin.sav op respondent_id." in meta.notes
+    assert ("Eén rij per instantie van school; koppel aan gezin_kind.sav op respondent_id kind_nr."
+            in " ".join(school_meta.notes))  # wrapped over document lines of at most 80 bytes
 
 
 def test_the_main_file_counts_the_delivered_rows_per_respondent(family):
@@ -208,7 +209,8 @@ def test_codebooks_and_ddi_describe_every_file_and_how_they_link(family):
     assert 'data-bestand="gezin_kind.sav"' in html and 'id="var-gezin_kind-kind_geslacht"' in html
     ns = {"d": "ddi:codebook:2_5"}
     root = ET.parse(cleaned / "gezin_ddi.xml").getroot()
-    described = {f.findtext("d:fileTxt/d:fileName", namespaces=ns): f.get("ID") for f in root.iterfind("d:fileDscr", ns)}
+    described = {f.findtext("d:fileTxt/d:fileName", namespaces=ns): f.get("ID")
+                 for f in root.iterfind("d:fileDscr", ns)}
     assert described == {"gezin.sav": "F1", "gezin_kind.sav": "F2", "gezin_school.sav": "F3"}
     by_file: dict[str, list[str]] = {}
     ids = {}
@@ -226,9 +228,11 @@ def test_codebooks_and_ddi_describe_every_file_and_how_they_link(family):
 def test_readme_and_manifest_list_the_roster_files(family):
     cleaned = family / "cleaned"
     readme = (cleaned / "README.txt").read_text(encoding="utf-8")
-    assert re.search(r"^gezin_kind\.sav +Eén rij per kind \(sleutels respondent_id kind_nr\)", readme, re.M)
+    assert re.search(r"^gezin_kind\.sav +Eén rij per instantie van kind \(sleutels respondent_id kind_nr\)",
+                     readme, re.M)
     outputs = {o["path"] for o in json.loads((cleaned / "manifest.json").read_text())["outputs"]}
-    assert {f"gezin_kind{ext}" for ext in (".sav", ".sps", ".csv", ".parquet")} | {"gezin_kind_labels_en.sps"} <= outputs
+    roster_files = {f"gezin_kind{ext}" for ext in (".sav", ".sps", ".csv", ".parquet", "_labels_en.sps")}
+    assert roster_files <= outputs
 
 
 def test_verify_passes_the_delivery_with_its_links(family):
