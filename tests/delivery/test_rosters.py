@@ -9,6 +9,7 @@ docs/sources.md's naming rule), delivered in Dutch and English."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import shutil
@@ -380,3 +381,44 @@ def test_the_demo_delivers_its_household_roster_and_the_documented_join_runs_in_
     births = joined["respondent_id"].map(dict(zip(main["respondent_id"], main["geboortejaar"])))
     assert joined["geboortejaar"].fillna(-99).tolist() == births.fillna(-99).tolist()
     assert (joined.groupby("respondent_id").size() == joined.groupby("respondent_id")["huisgenoten_n"].first()).all()
+
+
+def test_odk_centrals_nested_repeat_export_is_delivered_as_linked_files(tmp_path):
+    """Input nobody here wrote: the nested-repeat CSV export of getodk/central-backend's own test
+    (test/unit/data/csv.js, copied in tests/ingest/test_roster_ingest.py), through `sid run`: a
+    file per level, the toys keyed by child and toy number, every link checked by `sid verify`."""
+    spec = importlib.util.spec_from_file_location("roster_ingest", Path(__file__).parents[1] / "ingest"
+                                                  / "test_roster_ingest.py")
+    central = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(central)
+    ODK_MAIN, ODK_CHILD, ODK_TOY = central.ODK_MAIN, central.ODK_CHILD, central.ODK_TOY
+    root = tmp_path / "multirepeat"
+    write_xlsform(root / "schemas" / "form.xlsx", [
+        q("text", "name", "Naam"), q("integer", "age", "Leeftijd"),
+        {"type": "begin_group", "name": "children", "label::Nederlands (nl)": "Kinderen"},
+        q("begin_repeat", "child", "Kind"), q("text", "name", "Naam kind"), q("integer", "age", "Leeftijd kind"),
+        q("begin_repeat", "toy", "Speelgoed"), q("text", "name", "Naam speelgoed"), q("end_repeat", ""),
+        q("end_repeat", ""), {"type": "end_group", "name": ""}], [])
+    (root / "raw").mkdir()
+    for name, text in (("multirepeat", ODK_MAIN), ("multirepeat-child", ODK_CHILD), ("multirepeat-toy", ODK_TOY)):
+        (root / "raw" / f"{name}.csv").write_text(text, encoding="utf-8")
+    (root / "sid.toml").write_text(TOML.replace('"gezin"', '"multirepeat"').replace("raw/answers.csv",
+                                   "raw/multirepeat.csv").replace('"wide"', '"odk"\nseparator = "-"').replace(
+        '"resp_id"', '"KEY"').replace('languages = ["nl", "en"]', 'languages = ["nl"]'), encoding="utf-8")
+    result = CliRunner().invoke(app, ["--project", str(root), "run"])
+    assert result.exit_code == 0, result.output
+    cleaned = root / "cleaned"
+    main, _ = _sav(cleaned / "multirepeat.sav")
+    kids, _ = _sav(cleaned / "multirepeat_child.sav")
+    toys, _ = _sav(cleaned / "multirepeat_toy.sav")
+    who = dict(zip(main["respondent_id"], main["name"]))
+    assert [(who[r], n, name) for r, n, name in kids[["respondent_id", "child_nr", "name"]].values] == [
+        ("Chelsea", 1, "Candace"), ("Bob", 1, "Billy"), ("Bob", 2, "Blaine"), ("Bob", 3, "Baker")]
+    toy_rows = toys[["respondent_id", "child_nr", "toy_nr", "name"]].values
+    assert [(who[r], c, t, name) for r, c, t, name in toy_rows] == [
+        ("Chelsea", 1, 1, "Millennium Falcon"), ("Chelsea", 1, 2, "X-Wing"), ("Chelsea", 1, 3, "Pod racer"),
+        ("Bob", 1, 1, "R2-D2"), ("Bob", 2, 1, "BB-8"), ("Bob", 2, 2, "Porg plushie")]
+    assert dict(zip(main["name"], main["child_n"])) == {"Alice": 0, "Bob": 3, "Chelsea": 1}
+    assert dict(zip(main["name"], main["toy_n"])) == {"Alice": 0, "Bob": 3, "Chelsea": 3}
+    report = verify_delivery(cleaned)
+    assert report.passed, report.frame[report.frame["resultaat"] == "FOUT"].to_string()
