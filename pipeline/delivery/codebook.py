@@ -30,8 +30,8 @@ VARIABLE_COLUMNS = ["positie", "variabele", "bron", "label", "type", "formaat", 
 VALUE_COLUMNS = ["variabele", "code", "label", "ontbrekend", "aantal", "procent", "geldig_procent"]
 MRSET_COLUMNS = ["set", "label", "variabelen"]
 # the `bestanden` sheet: the data files and how they link (sleutels: the id, then the instance numbers)
-FILE_COLUMNS = ["bestand", "rijen", "variabelen", "sleutels", "gekoppeld_aan", "aantal_variabele",
-                "blad_variabelen", "blad_waarden"]
+# (a roster file's sheets are named by `file_sheets` from the rosters in this order, not written in cells)
+FILE_COLUMNS = ["bestand", "roster", "rijen", "variabelen", "sleutels", "gekoppeld_aan", "aantal_variabele"]
 
 
 @dataclass(frozen=True)
@@ -64,13 +64,14 @@ class LinkedFile:
     roster: str
 
 
-def file_sheets(linked: tuple[LinkedFile, ...]) -> list[tuple[str, str]]:
-    """The XLSX sheet names (variables, values) of each roster file: at most 31 characters, unique."""
+def file_sheets(rosters: list[str]) -> list[tuple[str, str]]:
+    """The XLSX sheet names (variables, values) of each roster file, in the order of `rosters` (the
+    `bestanden` sheet's): at most 31 characters, unique."""
     out, used = [], {"variabelen", "waarden", "meerkeuzesets", "over", "bestanden"}
-    for i, f in enumerate(linked, start=1):
+    for i, roster in enumerate(rosters, start=1):
         names = []
         for head in ("variabelen", "waarden"):
-            name = f"{head}_{f.roster}"[:31]
+            name = f"{head}_{roster}"[:31]
             if name in used:
                 name = f"{head}_{i}"
             used.add(name)
@@ -80,12 +81,12 @@ def file_sheets(linked: tuple[LinkedFile, ...]) -> list[tuple[str, str]]:
 
 
 def files_table(codebook: Codebook) -> pd.DataFrame:
-    """One row per delivered data file: its rows, keys, the file it links to, its count variable."""
-    rows = [(codebook.sav_name, codebook.rows, len(codebook.variables), codebook.variables["variabele"].iloc[0]
-             if len(codebook.variables) else "", "", "", "variabelen", "waarden")]
-    for f, (var_sheet, value_sheet) in zip(codebook.linked, file_sheets(codebook.linked)):
-        rows.append((f.codebook.sav_name, f.codebook.rows, len(f.codebook.variables), " ".join(f.keys), f.parent,
-                     f.count, var_sheet, value_sheet))
+    """One row per delivered data file: its roster, rows, keys, the file it links to, its count variable."""
+    rows = [(codebook.sav_name, "", codebook.rows, len(codebook.variables), codebook.variables["variabele"].iloc[0]
+             if len(codebook.variables) else "", "", "")]
+    for f in codebook.linked:
+        rows.append((f.codebook.sav_name, f.roster, f.codebook.rows, len(f.codebook.variables), " ".join(f.keys),
+                     f.parent, f.count))
     return pd.DataFrame(rows, columns=FILE_COLUMNS)
 
 
@@ -302,7 +303,7 @@ def write_codebook_xlsx(codebook: Codebook, target: Path) -> None:
               ("meerkeuzesets", codebook.mrsets), ("over", about)]
     if codebook.linked:  # a roster file: its variables and values on sheets of their own
         sheets.append(("bestanden", files_table(codebook)))
-        for f, (var_sheet, value_sheet) in zip(codebook.linked, file_sheets(codebook.linked)):
+        for f, (var_sheet, value_sheet) in zip(codebook.linked, file_sheets([f.roster for f in codebook.linked])):
             sheets += [(var_sheet, f.codebook.variables), (value_sheet, f.codebook.values)]
     write_workbook(target, [(name, excel_safe(frame)) for name, frame in sheets])
 

@@ -12,6 +12,7 @@ import openpyxl
 import pandas as pd
 
 from pipeline.delivery import spss
+from pipeline.delivery.codebook import file_sheets
 from pipeline.delivery.ddi import NS, XML_LANG
 from pipeline.delivery.labels import YES
 
@@ -59,10 +60,11 @@ def codebook_from_xlsx(path: Path, file: str = "") -> dict:
     names = ("variabelen", "waarden")
     if file:
         files = codebook_files(path)
-        row = files[files["bestand"] == file] if len(files) else files
-        if not len(row):
+        rosters = list(files["roster"].iloc[1:]) if len(files) else []
+        at = list(files["bestand"].iloc[1:]).index(file) if file in list(files["bestand"].iloc[1:]) else None
+        if at is None:
             raise KeyError(f"{file} not in the codebook")
-        names = (row["blad_variabelen"].iloc[0], row["blad_waarden"].iloc[0])
+        names = file_sheets(rosters)[at]
     variables, values = _sheet_frame(sheets[names[0]]), _sheet_frame(sheets[names[1]])
     labelled = values[values["label"] != ""]
     value_labels, missing = {}, {}

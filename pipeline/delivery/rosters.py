@@ -20,6 +20,7 @@ import pyreadstat
 
 from pipeline import workdir
 from pipeline.delivery.export import SpssDictionary
+from pipeline.delivery.spss import spss_name
 from pipeline.delivery.spss import syntax_quote as spss_quote
 from pipeline.errors import ErrorCode, SidError
 from pipeline.survey.project import Project
@@ -225,12 +226,13 @@ def link_problems(folder: Path, main: str, link: Link) -> list[str]:
     return problems
 
 
-def join_syntax(main_sav: str, roster_sav: str, keys: tuple[str, ...], dataset: str = "hoofdbestand") -> str:
+def join_syntax(main_sav: str, roster_sav: str, keys: tuple[str, ...]) -> str:
     """SPSS/PSPP syntax that gives each row of a roster file its respondent's variables from the
     main file: MATCH FILES with the main file as a table lookup (/TABLE), both sorted by the id.
     The sorted main file is kept as a dataset copy (DATASET COPY: the GET that follows replaces the
     active dataset, which DATASET NAME would have named); checked with GNU PSPP in the tests."""
     q = spss_quote
+    dataset = spss_name(Path(main_sav).stem)  # the main file's name: no word of any one language
     return "\n".join([
         f"GET FILE={q(main_sav)}.", f"SORT CASES BY {keys[0]}.", f"DATASET COPY {dataset}.",
         f"GET FILE={q(roster_sav)}.", f"SORT CASES BY {' '.join(keys)}.",

@@ -179,7 +179,7 @@ def _documented_join(cleaned: Path) -> str:
 def test_the_documented_match_files_joins_a_roster_to_the_main_file_in_pspp(family, tmp_path):
     cleaned = family / "cleaned"
     syntax = _documented_join(cleaned)
-    assert "MATCH FILES /FILE=* /TABLE=hoofdbestand /BY respondent_id." in syntax
+    assert "MATCH FILES /FILE=* /TABLE=gezin /BY respondent_id." in syntax
     assert syntax.strip() == join_syntax("gezin.sav", "gezin_kind.sav", ("respondent_id", "kind_nr")).strip()
     work = tmp_path / "join"
     shutil.copytree(cleaned, work)  # the syntax names the files as ABB has them: beside it
@@ -201,8 +201,9 @@ def test_codebooks_and_ddi_describe_every_file_and_how_they_link(family):
     assert {"bestanden", "variabelen_kind", "waarden_kind", "variabelen_school", "waarden_school"} <= set(
         book.sheetnames)
     files = list(book["bestanden"].iter_rows(values_only=True))
-    assert files[2][:6] == ("gezin_kind.sav", 4, 5, "respondent_id kind_nr", "gezin.sav", "kind_n")
-    assert files[3][3:5] == ("respondent_id kind_nr school_nr", "gezin_kind.sav")
+    assert files[0] == ("bestand", "roster", "rijen", "variabelen", "sleutels", "gekoppeld_aan", "aantal_variabele")
+    assert files[2] == ("gezin_kind.sav", "kind", 4, 5, "respondent_id kind_nr", "gezin.sav", "kind_n")
+    assert files[3][4:6] == ("respondent_id kind_nr school_nr", "gezin_kind.sav")
     english = openpyxl.load_workbook(cleaned / "codebook_en.xlsx", read_only=True)
     labels = {r[1]: r[3] for r in english["variabelen_kind"].iter_rows(min_row=2, values_only=True)}
     assert labels["kind_geslacht"] == "Child's sex" and labels["kind_nr"] == "Instance number within kind"
@@ -372,7 +373,7 @@ def test_the_demo_delivers_its_household_roster_and_the_documented_join_runs_in_
     work = tmp_path / "levering"
     shutil.copytree(cleaned, work)
     syntax = _documented_join(cleaned)
-    assert "MATCH FILES /FILE=* /TABLE=hoofdbestand /BY respondent_id." in syntax
+    assert "MATCH FILES /FILE=* /TABLE=sid2026 /BY respondent_id." in syntax
     code, tables, text = run_pspp(f"CD '{work}'.\n{syntax}\nSAVE OUTFILE='{tmp_path / 'joined.sav'}'.\n", work)
     assert code == 0 and "error" not in text.lower(), text
     joined, _ = pyreadstat.read_sav(str(tmp_path / "joined.sav"),
