@@ -16,6 +16,11 @@ ORIGIN_GROUPS = ("BE", "MA", "TR", "PL", "RO", "CD")
 FIELDWORK_START = pd.Timestamp("2026-03-02 08:00")
 FIELDWORK_DAYS = 120
 _BOUND = re.compile(r"\.\s*(>=|>|<=|<)\s*(\$\{\w+\}|-?\d+(?:\.\d+)?)")
+# The size of a household (a question asking how many people live in it): Belgian-like, 1-8 persons,
+# most 1-4; Statbel's household shares (1 person ~35 %, 2 ~31 %, 3 ~14 %, 4 ~12 %, 5+ ~8 %), average ~2.3.
+HOUSEHOLD_SIZES = np.array([0.35, 0.31, 0.14, 0.12, 0.05, 0.02, 0.007, 0.003])
+_HOUSEHOLD = re.compile(r"(how many people|hoeveel personen|combien de personnes).*(household|huishouden|ménage)",
+                        re.IGNORECASE)
 _TEXTS = {
     "beroep": ["verpleegkundige", "vrachtwagenchauffeur", "boekhouder", "leerkracht lager onderwijs",
                "schoonmaker", "kok", "IT-consultant", "winkelbediende", "bouwvakker", "arts",
@@ -93,6 +98,8 @@ def _answers(var: Variable, frame: pd.DataFrame, rng: np.random.Generator,
         start, end, step = var.bounds
         steps = int(np.floor(abs(end - start) / step + 1e-9))
         return pd.Series(min(start, end) + step * rng.integers(0, steps + 1, size=n), index=index, dtype="float64")
+    if var.type == "integer" and any(_HOUSEHOLD.search(text) for text in var.labels.values()):
+        return _household_size(var, frame, rng, n)
     if var.kind == "numeric":
         return _number(var, frame, rng, n)
     if var.kind == "datetime":
@@ -204,6 +211,22 @@ def _select_multiple(var: Variable, rng, n, index) -> pd.Series:
     if "-1" in names:  # a few respondents answer "weet niet" alone
         text = text.mask(rng.random(n) < 0.02, "-1")
     return text.astype("string")
+
+
+def _household_size(var: Variable, frame: pd.DataFrame, rng, n) -> pd.Series:
+    """1-8 persons by HOUSEHOLD_SIZES (one uniform draw per respondent, as _number takes), kept
+    within the question's own bounds."""
+    cumulative = np.cumsum(HOUSEHOLD_SIZES / HOUSEHOLD_SIZES.sum())
+    drawn = pd.Series(1.0 + np.searchsorted(cumulative, rng.random(n), side="right").clip(0, len(cumulative) - 1),
+                      index=frame.index)
+    lo = hi = None
+    for op, bound in _BOUND.findall(var.constraint or ""):
+        if not bound.startswith("${"):
+            if op in (">=", ">"):
+                lo = float(bound) + (op == ">")
+            else:
+                hi = float(bound) - (op == "<")
+    return drawn.clip(lower=lo, upper=hi)
 
 
 def _number(var: Variable, frame: pd.DataFrame, rng, n) -> pd.Series:

@@ -38,7 +38,10 @@ def apply_declarations(table: RawTable, columns: ColumnMap, questionnaire: Quest
     labels = {col: dict(found) for col, found in table.value_labels.items()}
     problems: list[pd.DataFrame] = []
     by_var = {var: col for col, var in columns.variables.items()}
+    in_rosters = {name for roster in questionnaire.rosters for name in roster.names}
     for var, recode in source.recode:
+        if var not in questionnaire and var in in_rosters:
+            continue  # a roster's question: recoded where its rows are read (ingest/rosters.py)
         if var not in questionnaire or var not in by_var:
             raise SidError(ErrorCode.CONFIG_INVALID, f"recode names {var!r}, which is not a column of this source "
                            "mapped to the form", file=source.path,

@@ -35,6 +35,7 @@ from pipeline.survey.expressions import ExpressionError, evaluate
 from pipeline.survey.parts import is_rank_part, split_geopoint
 from pipeline.survey.project import SID_MISSING, MissingScheme, Project, Source
 from pipeline.survey.questionnaire import Questionnaire
+from pipeline.survey.rosters import wide_columns
 from pipeline.survey.syntax import compile_regex, regex_matches
 
 # The form types a respondent key may have (a number or a code typed in); any other question
@@ -113,6 +114,9 @@ def ingest(project: Project, questionnaire: Questionnaire,
         table = read_table(source)
         source, table = _key_renamed(source, table, key, questionnaire)
         columns = map_columns(list(table.frame.columns), questionnaire, source, table.mr_sets)
+        if source.roster_layout == "wide" and questionnaire.rosters:  # a roster's instances: not unmapped
+            wide = wide_columns(table.frame.columns, questionnaire, source)
+            columns = replace(columns, unmapped=tuple(c for c in columns.unmapped if c not in wide))
         refuse_misspelt(columns, questionnaire, source, table.frame)
         refuse_missing_key(table, columns, source, key)
         if table.problems is not None:

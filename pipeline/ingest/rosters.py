@@ -4,12 +4,15 @@ Three layouts (docs/sources.md, "Rosters"):
 - ``odk``: ODK Central's CSV export: the main CSV plus one CSV per repeat (`<form>-<repeat>.csv`),
   each row with `KEY` (`uuid:…/group/repeat[2]`) and `PARENT_KEY` (the main record's `KEY`, or for
   a nested repeat its parent repeat row's `KEY`); the instance number is the `[n]` that ends `KEY`.
-- ``kobo``: KoboToolbox's XLSX export (formpack): one sheet per repeat; `_index` numbers the rows
-  of a sheet, `_parent_index` names the parent sheet's `_index`; the instance number is the row's
-  place among its parent's rows.
+- ``kobo``: KoboToolbox's XLSX export (formpack): one sheet per repeat (or, beside a CSV main
+  file, a CSV per repeat); `_index` numbers the rows of a sheet, `_parent_index` names the parent
+  sheet's `_index` (a main CSV without `_index`: `_submission__uuid` names its `_uuid`); the
+  instance number is the row's place among its parent's rows.
 - ``wide``: one column per instance in the main file (a tablet .sav, a keyed-in workbook), named
-  `<roster>_<n>_<variable>`, for a nested roster `<parent>_<n>_<roster>_<m>_<variable>`; an
-  instance is there when any of its columns holds an answer.
+  by the source's `roster_wide` rule: `<roster>_<n>_<variable>` by default (nested
+  `<parent>_<n>_<roster>_<m>_<variable>`), or e.g. `<variable>_<n>`; an instance is there when any
+  of its columns holds an answer. Its columns' value labels and user-missing values (.sav) and the
+  source's recode are applied as for the main questionnaire's columns (ingest/declared.py).
 
 Out, per level: the respondent key, the instance numbers of the enclosing rosters (outermost
 first), the level's own (`<roster>_nr`, from 1), the roster's variables typed by the form, then
@@ -27,12 +30,13 @@ import openpyxl
 import pandas as pd
 
 from pipeline.errors import ErrorCode, SidError
+from pipeline.ingest.declared import apply_declarations
 from pipeline.ingest.fidelity import PROBLEM_COLUMNS, no_problems, problem_rows
 from pipeline.ingest.ingest import typed_frame
 from pipeline.ingest.sources import ColumnMap, RawTable, map_columns, read_table
 from pipeline.survey.project import SID_MISSING, MissingScheme, Project, Source
 from pipeline.survey.questionnaire import Questionnaire
-from pipeline.survey.rosters import Roster, ancestry
+from pipeline.survey.rosters import WIDE_DEFAULT, Roster, ancestry, wide_columns, wide_pattern
 
 LAYOUTS = ("odk", "kobo", "wide")
 # The link columns of each layout: (own id, parent id) in a roster's file, and the main file's own id.
@@ -57,10 +61,14 @@ def level_questionnaire(questionnaire: Questionnaire, roster: Roster) -> Questio
 
 def linked_rosters(layout: str, main: pd.DataFrame, main_keys: pd.Series, tables: dict[str, RawTable],
                    questionnaire: Questionnaire, source: Source, key: str, key_case: str = "keep",
-                   missing: MissingScheme = SID_MISSING) -> dict[str, RosterRows]:
+                   missing: MissingScheme = SID_MISSING, main_table: RawTable | None = None
+                   ) -> dict[str, RosterRows]:
     """Every roster of the form that `tables` holds (by roster name; `wide`: read from `main`),
     parents before their children. `main` is the main file as read and `main_keys` its respondent
-    keys (as typed by ingest, aligned with `main`'s rows); `source` is the main file's entry."""
+    keys (as typed by ingest, aligned with `main`'s rows); `source` is the main file's entry;
+    `main_table` the main file as read, whose value labels and user-missing values (.sav) the wide
+    columns get like the main questionnaire's columns (kobo: a main file without `_index`, a CSV
+    export, links the first level by `_submission__uuid` to its `_uuid`)."""
     if layout not in LAYOUTS:
         raise ValueError(f"roster layout {layout!r} is not one of {', '.join(LAYOUTS)}")
     clash = next((r for r in questionnaire.rosters if key.lower() in (n.lower() for n in r.names)), None)
@@ -68,7 +76,8 @@ def linked_rosters(layout: str, main: pd.DataFrame, main_keys: pd.Series, tables
         raise SidError(ErrorCode.CONFIG_INVALID, f"roster {clash.name!r} has a question named {key!r}, like "
                        "survey.key: its frame could not hold both", file=source.path,
                        fix="Rename the roster's question in the form (or use another survey.key).")
-    if layout != "wide" and LINKS[layout][2] not in main.columns:
+    by_uuid = layout == "kobo" and "_index" not in main.columns and "_uuid" in main.columns
+    if layout != "wide" and LINKS[layout][2] not in main.columns and not by_uuid:
         raise SidError(ErrorCode.SOURCE_COLUMNS, f"the main file has no column {LINKS[layout][2]!r}, which the "
                        f"rows of its repeats ({layout} layout) name as their parent", file=source.path,
                        fix="Export it again with all columns, or set roster_layout for this source to what it is.")
@@ -77,14 +86,15 @@ def linked_rosters(layout: str, main: pd.DataFrame, main_keys: pd.Series, tables
     found: dict[str, RosterRows] = {}
     # the parents' ids: the main file's own id (or its row for `wide`) → respondent row, instance numbers
     parents: dict[str | None, pd.DataFrame] = {None: pd.DataFrame({
-        "_id": _ids(main[LINKS[layout][2]]) if layout != "wide" else pd.Series(np.arange(len(main))).astype(str),
+        "_id": _ids(main["_uuid" if by_uuid else LINKS[layout][2]]) if layout != "wide"
+        else pd.Series(np.arange(len(main))).astype(str),
         "_main_row": np.arange(1, len(main) + 1)})}
     for roster in questionnaire.rosters:
         chain = ancestry(questionnaire.rosters, roster.name)
         if roster.parent not in parents:
             continue  # its parent level was not read: nothing to link it to
         if layout == "wide":
-            rows = _wide(main, keys, chain, questionnaire, source, key, key_case, missing)
+            rows = _wide(main, keys, chain, questionnaire, source, key, key_case, missing, main_table)
             if rows is not None:
                 found[roster.name], parents[roster.name] = rows, rows.frame
             continue
@@ -92,7 +102,7 @@ def linked_rosters(layout: str, main: pd.DataFrame, main_keys: pd.Series, tables
             continue
         table = tables[roster.name]
         rows, own_ids = _linked(layout, table, parents[roster.parent], keys, chain, questionnaire, source, key,
-                                key_case, missing)
+                                key_case, missing, by_uuid and roster.parent is None)
         found[roster.name] = rows
         parents[roster.name] = rows.frame.assign(_id=own_ids)
     return found
@@ -108,10 +118,12 @@ def _ids(column: pd.Series) -> pd.Series:
 
 
 def _linked(layout: str, table: RawTable, parent: pd.DataFrame, keys: pd.Series, chain: tuple[Roster, ...],
-            questionnaire: Questionnaire, source: Source, key: str, key_case: str, missing: MissingScheme
-            ) -> tuple[RosterRows, pd.Series]:
+            questionnaire: Questionnaire, source: Source, key: str, key_case: str, missing: MissingScheme,
+            by_uuid: bool = False) -> tuple[RosterRows, pd.Series]:
     roster = chain[-1]
     own_column, parent_column, _ = LINKS[layout]
+    if by_uuid:  # a Kobo main CSV without `_index`: its `_uuid` is the repeat rows' `_submission__uuid`
+        parent_column = "_submission__uuid"
     raw = table.frame.reset_index(drop=True)
     roster_source = replace(source, name=f"{source.name}:{roster.name}", instance=None, submitted=None,
                             absent=())
@@ -131,7 +143,10 @@ def _linked(layout: str, table: RawTable, parent: pd.DataFrame, keys: pd.Series,
     columns = map_columns(list(raw.columns), level, roster_source, table.mr_sets)
     columns = ColumnMap({c: v for c, v in columns.variables.items() if v != key}, columns.options, columns.unmapped)
     with_key = raw.assign(**{key: pd.Series(keys.to_numpy()[np.maximum(main_row - 1, 0)]).where(~orphan)})
-    typed, problems = typed_frame(replace(table, frame=with_key), columns, level, roster_source, key, key_case, missing)
+    recoding = replace(roster_source, recode=tuple((v, r) for v, r in source.recode
+                                                   if v in columns.variables.values()))
+    declared, said = apply_declarations(replace(table, frame=with_key), columns, level, recoding, missing, key)
+    typed, problems = typed_frame(declared, columns, level, roster_source, key, key_case, missing)
     out = pd.DataFrame({key: typed[key]})
     for r in chain[:-1]:
         out[r.number_column] = np.where(orphan, 0, parent[r.number_column].to_numpy()[pos]) \
@@ -143,7 +158,7 @@ def _linked(layout: str, table: RawTable, parent: pd.DataFrame, keys: pd.Series,
         if var.name in typed.columns:
             out[var.name] = typed[var.name]
     out["_source"], out["_row"], out["_main_row"] = roster_source.name, np.arange(1, len(raw) + 1), main_row
-    problems = [problems]
+    problems = [*said, problems]
     if orphan.any():
         where = f"the main file {source.path.name}" if len(chain) == 1 else f"roster {chain[-2].name!r}"
         problems.append(problem_rows(roster_source.name, orphan, parent_column, raw[parent_column],
@@ -164,18 +179,19 @@ def _missing_link(source: Source, table: RawTable, column: str, layout: str):
                     file=source.path, fix="Export the data again with the repeat groups in their own files/sheets.")
 
 
-def wide_column(chain: tuple[Roster, ...], variable: str) -> re.Pattern:
-    """The naming rule of the wide layout: `<roster>_<n>_` for each level (outermost first), then the variable."""
-    prefix = "".join(f"{re.escape(r.name)}_(\\d+)_" for r in chain)
-    return re.compile(f"^{prefix}{re.escape(variable)}$", re.IGNORECASE)
+def wide_column(chain: tuple[Roster, ...], variable: str, rule: str = WIDE_DEFAULT) -> re.Pattern:
+    """The naming rule of the wide layout (a source's `roster_wide`, survey/rosters.py's wide_pattern)."""
+    return wide_pattern(chain, variable, rule)
 
 
 def _wide(main: pd.DataFrame, keys: pd.Series, chain: tuple[Roster, ...], questionnaire: Questionnaire,
-          source: Source, key: str, key_case: str, missing: MissingScheme) -> RosterRows | None:
+          source: Source, key: str, key_case: str, missing: MissingScheme,
+          main_table: RawTable | None = None) -> RosterRows | None:
     roster = chain[-1]
+    wide_columns(main.columns, questionnaire, source)  # a column both main and roster: an error, not a guess
     blocks: dict[tuple[int, ...], dict[str, str]] = {}  # instance numbers → {column: variable}
     for var in roster.variables:
-        pattern = wide_column(chain, var.name)
+        pattern = wide_column(chain, var.name, source.roster_wide)
         for column in main.columns:
             match = pattern.match(str(column))
             if match:
@@ -183,15 +199,24 @@ def _wide(main: pd.DataFrame, keys: pd.Series, chain: tuple[Roster, ...], questi
     if not blocks:
         return None
     level = level_questionnaire(questionnaire, roster)
-    roster_source = replace(source, instance=None, submitted=None, absent=())
+    roster_source = replace(source, instance=None, submitted=None, absent=(),
+                            recode=tuple((v, r) for v, r in source.recode if v in roster.names))
+    labels = main_table.value_labels if main_table is not None else {}
+    declared = main_table.missing if main_table is not None else {}
     frames, problems = [], []
     for numbers in sorted(blocks):
         columns = blocks[numbers]
         given = main[list(columns)].astype("string").apply(lambda c: c.str.strip().ne("")).fillna(False)
         there = given.any(axis=1).to_numpy()
-        table = RawTable(main[list(columns)].assign(**{key: keys.to_numpy()}), None, None, {})
-        typed, found = typed_frame(table, ColumnMap(columns, {}, ()), level, roster_source, key, key_case, missing)
-        problems.append(found[found["row"].isin(np.flatnonzero(there) + 1)] if len(found) else found)
+        table = RawTable(main[list(columns)].assign(**{key: keys.to_numpy()}), None, None,
+                         {c: labels[c] for c in columns if c in labels},
+                         {c: declared[c] for c in columns if c in declared})
+        by_instance = ColumnMap(dict(columns), {}, ())
+        own = replace(roster_source, recode=tuple((v, r) for v, r in roster_source.recode if v in columns.values()))
+        table, said = apply_declarations(table, by_instance, level, own, missing, key)
+        typed, found = typed_frame(table, by_instance, level, roster_source, key, key_case, missing)
+        for found in [*said, found]:
+            problems.append(found[found["row"].isin(np.flatnonzero(there) + 1)] if len(found) else found)
         block = pd.DataFrame({key: typed[key]})
         for r, n in zip(chain, numbers):
             block[r.number_column] = n
@@ -217,7 +242,7 @@ def _drop_wide_orphans(frame: pd.DataFrame, chain: tuple[Roster, ...], main: pd.
     parent, numbers = chain[-2], [r.number_column for r in chain[:-1]]
     present = []  # (main row, the parent's instance numbers) of every parent instance with an answer
     for var in parent.variables:
-        pattern = wide_column(chain[:-1], var.name)
+        pattern = wide_column(chain[:-1], var.name, source.roster_wide)
         for column in main.columns:
             if (match := pattern.match(str(column))):
                 filled = main[column].astype("string").str.strip().ne("").fillna(False).to_numpy(dtype=bool)
@@ -257,7 +282,7 @@ def ingest_rosters(project: Project, questionnaire: Questionnaire, tables: dict[
         read, missing = _roster_tables(source, questionnaire)
         problems += missing
         found = linked_rosters(source.roster_layout, main.frame, keys, read, questionnaire, source, key,
-                               project.ingest.key_case, project.missing)
+                               project.ingest.key_case, project.missing, main)
         for name, rows in found.items():
             status = rows.frame["_main_row"].map(done["status"])
             gone = (status != "kept").to_numpy()
@@ -288,14 +313,16 @@ def _roster_tables(source: Source, questionnaire: Questionnaire) -> tuple[dict[s
     A roster without its file or sheet is a problem row, not a silent absence."""
     if source.roster_layout == "wide":
         return {}, []
-    if source.roster_layout == "kobo" and source.format != "xlsx":
+    if source.roster_layout == "kobo" and source.format not in ("xlsx", "csv"):
         raise SidError(ErrorCode.CONFIG_INVALID, f"roster_layout \"kobo\" of source {source.name!r} reads the "
-                       f"repeats' sheets of a KoboToolbox XLSX export; this source is {source.format}",
-                       file=source.path, fix="Export the data as XLSX from KoboToolbox, or set another roster_layout.")
+                       f"repeats' sheets of a KoboToolbox XLSX export, or a CSV per repeat; this source is "
+                       f"{source.format}", file=source.path,
+                       fix="Export the data as XLSX or CSV from KoboToolbox, or set another roster_layout.")
     files, sheets = dict(source.roster_files), dict(source.roster_sheets)
+    by_file = source.roster_layout == "odk" or source.format == "csv"  # kobo CSV: a CSV per repeat
     read, missing = {}, []
     for roster in questionnaire.rosters:
-        if source.roster_layout == "odk":
+        if by_file:
             path = files.get(roster.name) or source.path.with_name(f"{source.path.stem}-{roster.name}.csv")
             entry = replace(source, name=f"{source.name}:{roster.name}", path=path, format="csv", sheet=None)
             there = roster.name in files or path.is_file()
@@ -306,7 +333,7 @@ def _roster_tables(source: Source, questionnaire: Questionnaire) -> tuple[dict[s
         if there:
             read[roster.name] = read_table(entry)
         else:
-            where = f"file {entry.path.name}" if source.roster_layout == "odk" else f"sheet {entry.sheet!r}"
+            where = f"file {entry.path.name}" if by_file else f"sheet {entry.sheet!r}"
             missing.append(pd.DataFrame([[entry.name, 0, "", "", f"the rows of roster {roster.name!r}", "none read",
                                           f"no {where} holds them (name it in roster_files / roster_sheets)"]],
                                         columns=PROBLEM_COLUMNS))

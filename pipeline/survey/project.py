@@ -23,6 +23,7 @@ from pipeline.survey.project_file import (
     verbatim,
     xlsform,
 )
+from pipeline.survey.rosters import WIDE_DEFAULT, wide_rule_ok
 
 # The standard classifications a [coding.variables] entry may name (pipeline/coding/classifications.py).
 MODES = ("web", "capi", "papi")  # modes of collection of a fieldwork export (DESIGN.md)
@@ -126,6 +127,10 @@ class Source:
         (), expect='must be a table of roster = "file"', tables=EXPORT)
     roster_sheets: tuple[tuple[str, str], ...] = setting(  # kobo: roster → its sheet (default: the roster's name)
         (), expect='must be a table of roster = "sheet"', tables=EXPORT)
+    roster_wide: str = setting(  # wide: how an instance's column is named (docs/sources.md "Rosters")
+        WIDE_DEFAULT, read=verbatim, tables=EXPORT, test=wide_rule_ok,
+        expect="{value!r} is not a wide naming rule",
+        fix='Write it with {variable} and {n} once each and {roster} at most once, e.g. "{variable}_{n}".')
     # Bounds (docs/robustness.md): a garbage or hostile file fails in seconds, not after hours.
     max_size_mb: int = setting(2048, test=_at_least_one, expect="must be a whole number of MB >= 1")
     max_line_kb: int = setting(  # text exports: the longest line (a record) in KB

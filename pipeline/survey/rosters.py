@@ -4,8 +4,9 @@ A roster level holds the variables asked once per instance (per household member
 parent is the level it is nested in (None: the main questionnaire, asked once per respondent).
 The variables are built by survey/questionnaire.py's reading of pyxform's JSON, the same type
 rules as the main questionnaire's; this module holds the level itself and how its repeat_count
-is read. Validation, cleaning and delivery per level are not built yet (issue 16): the main
-questionnaire still leaves the repeats' questions out, with its warning."""
+is read, and the naming rule of its columns in a wide export. Validation, cleaning and delivery
+per level are not built yet (issue 16): the main questionnaire still leaves the repeats'
+questions out, with its warning."""
 
 from __future__ import annotations
 
@@ -13,8 +14,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.errors import ErrorCode, SidError
+
 Variable = Any  # survey/questionnaire.py's Variable (which imports this module)
 
+WIDE_DEFAULT = "{roster}_{n}_{variable}"
+_PLACE = re.compile(r"(\{roster\}|\{n\}|\{variable\})")
 _REFERENCE = re.compile(r"^\s*\$\{([^}]+)\}\s*$")
 _WHOLE = re.compile(r"^\s*\d+\s*$")
 
@@ -71,3 +76,46 @@ def ancestry(rosters: tuple[Roster, ...], name: str) -> tuple[Roster, ...]:
         chain.insert(0, by_name[at])
         at = by_name[at].parent
     return tuple(chain)
+
+
+def wide_rule_ok(rule: str) -> bool:
+    """A wide naming rule holds `{variable}` and `{n}` once each, `{roster}` at most once, and no other braces."""
+    rest = _PLACE.sub("", rule)
+    return (rule.count("{variable}") == 1 and rule.count("{n}") == 1 and rule.count("{roster}") <= 1
+            and "{" not in rest and "}" not in rest)
+
+
+def wide_pattern(chain: tuple[Roster, ...], variable: str, rule: str = WIDE_DEFAULT) -> re.Pattern:
+    """The columns of `variable` of the innermost roster of `chain` in the wide layout, case ignored.
+    The rule's text before `{variable}` is written once per level, outermost first, and so is its
+    text after it: `{roster}_{n}_{variable}` → `hh_1_kid_3_age`, `{variable}_{n}` → `age_1_3`.
+    The groups of a match are the instance numbers, outermost first."""
+    head, tail = rule.split("{variable}")
+
+    def level(text: str, roster: Roster) -> str:
+        return "".join("(\\d+)" if part == "{n}" else re.escape(roster.name) if part == "{roster}"
+                       else re.escape(part) for part in _PLACE.split(text) if part)
+    return re.compile("^" + "".join(level(head, r) for r in chain) + re.escape(variable)
+                      + "".join(level(tail, r) for r in chain) + "$", re.IGNORECASE)
+
+
+def wide_columns(columns, questionnaire: Any, source: Any) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """Every column of a wide export that is an instance of a roster question: column → (roster,
+    instance numbers). A column that is also a question of the main questionnaire (by name, or by
+    the source's rename) is an error: it cannot be both."""
+    main = {v.name.lower() for v in questionnaire.variables} | {c.lower() for c, _ in source.rename}
+    found: dict[str, tuple[str, tuple[int, ...]]] = {}
+    for roster in questionnaire.rosters:
+        chain = ancestry(questionnaire.rosters, roster.name)
+        for var in roster.variables:
+            pattern = wide_pattern(chain, var.name, source.roster_wide)
+            for column in columns:
+                if (match := pattern.match(str(column))):
+                    if str(column).lower() in main:
+                        raise SidError(ErrorCode.SOURCE_COLUMNS, f"column {column!r} is a question of the main "
+                                       f"questionnaire and, by the wide naming rule {source.roster_wide!r}, "
+                                       f"question {var.name!r} of roster {roster.name!r}", file=source.path,
+                                       column=str(column), fix="Set roster_wide of this source to the rule its "
+                                       "roster columns follow, or rename the column (rename).")
+                    found[str(column)] = (roster.name, tuple(int(n) for n in match.groups()))
+    return found

@@ -169,3 +169,63 @@ def test_sid_demo_never_overwrites_a_roster_file(tmp_path):
     forced = CliRunner().invoke(app, ["--project", str(root), "demo", "--size", "600", "--force"])
     assert forced.exit_code == 0, forced.output
     assert pd.read_csv(kept, sep=";").columns[0] == "hg_relatie"
+
+
+def test_sid_ingest_reads_every_member_of_the_demo(raw, tmp_path):
+    """The demo project's sid.toml (web: Kobo's repeat sheet as CSV; capi/papi: wide `hg_relatie_<n>`)
+    on the demo's files: every member of a kept respondent is a row of roster_huisgenoten.parquet,
+    with the answers the file holds; every other member row is a line of ingest_problems.csv, the
+    planted orphans with 'its parent is not in the main file'; no wide column is 'not in the form'."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    root = tmp_path / "project"
+    shutil.copytree(raw, root / "raw")
+    shutil.copytree(REPO / "schemas", root / "schemas")
+    shutil.copy(REPO / "sid.toml", root / "sid.toml")
+    result = CliRunner().invoke(app, ["--project", str(root), "ingest"])
+    assert result.exit_code == 0, result.output
+    assert "hg_" not in result.output.lower()
+    web, sheet, capi, meta, papi, truth = read(raw)
+    roster = pd.read_parquet(root / "work" / "roster_huisgenoten.parquet")
+    problems = pd.read_csv(root / "work" / "ingest_problems.csv", dtype=str, keep_default_na=False)
+    rec = pd.read_csv(root / "work" / "reconciliation.csv", dtype=str, keep_default_na=False)
+    kept = {s: set(rows.loc[rows["status"] == "kept", "row"].astype(int)) for s, rows in rec.groupby("source")}
+    excluded = problems[problems["action"] == "row excluded"]
+
+    # web: the repeat sheet's rows, by their parent's row in web_kobo.csv
+    parent_row = sheet["_parent_index"].map(dict(zip(web["_index"], range(1, len(web) + 1))))
+    members = parent_row.dropna().astype(int)
+    expected = int(members.isin(kept["web"]).sum())
+    got = roster[roster["_source"] == "web:huisgenoten"]
+    assert len(got) == expected and expected > 0
+    gone = excluded[excluded["source"] == "web:huisgenoten"]
+    assert len(got) + len(gone) == len(sheet)  # every row of the sheet: delivered or listed
+    assert set(gone["row"].astype(int)) == set(range(1, len(sheet) + 1)) - set(got["_row"])
+    orphans = gone[gone["reason"].str.startswith("its parent is not in")]
+    assert set(orphans["row"].astype(int)) == planted(truth, "roster_orphan", "web")
+    row = got.iloc[0]
+    raw_row = sheet.iloc[int(row["_row"]) - 1]
+    assert (row["hg_relatie"], row["hg_geboortejaar"]) == (float(raw_row["hg_relatie"]),
+                                                           float(raw_row["hg_geboortejaar"]))
+
+    # capi and papi: a member is a filled slot of hg_<field>_<k>
+    for source, frame, case in (("capi", capi, str.lower), ("papi", papi, str.upper)):
+        slots, filled = wide_members(frame, case)
+        for field in FIELDS[1:]:  # a member with any answer, not only its relation
+            filled |= pd.DataFrame({k: frame[case(f"{field}_{k}")].notna() & frame[case(f"{field}_{k}")].astype(
+                str).str.strip().ne("") for k in slots})
+        per_row = filled.sum(axis=1).to_numpy()
+        got = roster[roster["_source"] == source]
+        rows = np.arange(1, len(frame) + 1)
+        assert len(got) == int(per_row[np.isin(rows, list(kept[source]))].sum()) and len(got) > 0
+        gone = excluded[excluded["source"] == source]
+        assert len(got) + len(gone) == int(per_row.sum())
+        sizes = got.groupby("_main_row").size()
+        assert sizes.to_dict() == dict(zip(sizes.index, per_row[sizes.index.to_numpy() - 1]))
+        first = got.iloc[0]
+        assert first["hg_geboortejaar"] == float(frame[case(f"hg_geboortejaar_{int(first['huisgenoten_nr'])}")]
+                                                 .iloc[int(first["_main_row"]) - 1])

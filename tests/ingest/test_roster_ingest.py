@@ -9,6 +9,7 @@ with children, each child with toys. The Kobo fixture follows formpack's export
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -426,11 +427,234 @@ def test_main_file_without_its_link_column_is_refused(tmp_path):
     assert not (root / "work" / "ingested.parquet").exists()
 
 
-def test_kobo_layout_needs_an_xlsx_export(tmp_path):
+def test_kobo_layout_refuses_a_sav(tmp_path):
+    import pyreadstat
     from typer.testing import CliRunner
 
     from cli import app
 
     root = _roster_project(tmp_path, "kobo", "")
+    main = pd.read_csv(root / "raw" / "answers.csv").drop(columns=["start", "end"])
+    pyreadstat.write_sav(main, root / "raw" / "answers.sav")
+    toml = root / "sid.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("raw/answers.csv", "raw/answers.sav")
+                    .replace('instance = "KEY"\n', 'absent = ["start", "end"]\n'), encoding="utf-8")
     result = CliRunner().invoke(app, ["--project", str(root), "ingest"])
-    assert result.exit_code == 2 and "XLSX" in result.output, result.output
+    assert result.exit_code == 2 and "XLSX or CSV" in result.output, result.output
+
+
+# formpack's own expectation for its nested_grouped_repeatable fixture (tests/test_exports.py,
+# test_nested_repeats_with_xls_types): the main section with `_index` (it has repeats), then a
+# section per repeat with `_index` when it has a nested repeat, `_parent_table_name`, `_parent_index`.
+BIRDS_MAIN = ('"start";"end";"_uuid";"_index"\n'
+              '"2017-12-27T15:53:26.000-05:00";"2017-12-27T15:58:20.000-05:00";"u-1";"1"\n'
+              '"2017-12-27T15:58:20.000-05:00";"2017-12-27T15:58:50.000-05:00";"u-2";"2"\n')
+BIRDS = {
+    "group_tree": ("What_kind_of_tree_is_this;_index;_parent_table_name;_parent_index;_submission__uuid",
+                   [("pine", 1, 1), ("spruce", 2, 1), ("maple", 3, 2)]),
+    "group_nest": ("How_high_above_the_ground_is_the_nest;How_many_eggs_are_in_the_nest;_index;_parent_table_name;"
+                   "_parent_index", [(13, 3, 1, 1), (15, 1, 2, 1), (10, 2, 3, 2), (23, 1, 4, 3)]),
+    "group_egg": ("Describe_the_egg;_parent_table_name;_parent_index",
+                  [("brown and speckled; medium", 1), ("brown and speckled; large; cracked", 1),
+                   ("light tan; small", 1), ("cream-colored", 2), ("reddish-brown; medium", 3),
+                   ("reddish-brown; small", 3), ("grey and speckled", 4)]),
+}
+PARENT_TABLE = {"group_tree": "Bird nest survey with nested repeatable groups", "group_nest": "group_tree",
+                "group_egg": "group_nest"}
+TREE_UUID = {1: "u-1", 2: "u-2"}
+
+
+@pytest.fixture
+def birds(tmp_path) -> Path:
+    """formpack's nested_grouped_repeatable form as an XLSForm: tree > nest > egg."""
+    return write_xlsform(tmp_path / "birds.xlsx", [
+        q("begin_repeat", "group_tree", "Tree"), q("text", "What_kind_of_tree_is_this", "Tree kind"),
+        q("begin_repeat", "group_nest", "Nest"), q("integer", "How_high_above_the_ground_is_the_nest", "High"),
+        q("integer", "How_many_eggs_are_in_the_nest", "Eggs"),
+        q("begin_repeat", "group_egg", "Egg"), q("text", "Describe_the_egg", "Egg"), q("end_repeat", ""),
+        q("end_repeat", ""), q("end_repeat", "")], [])
+
+
+def _bird_csvs(tmp_path: Path, main: str = BIRDS_MAIN) -> tuple[Source, object, dict]:
+    """formpack's expected sections written as Kobo CSV (`;`, every cell quoted), one per repeat."""
+    def cell(v):
+        return '"' + str(v).replace('"', '""') + '"'
+    source, table = _csv(tmp_path, "birds.csv", main)
+    tables = {}
+    for name, (header, rows) in BIRDS.items():
+        lines = [";".join(cell(h) for h in header.split(";"))]
+        for row in rows:
+            *values, parent = row
+            if name == "group_tree":
+                values = [values[0], values[1], PARENT_TABLE[name], parent, TREE_UUID[parent]]
+            else:
+                values = [*values, PARENT_TABLE[name], parent]
+            lines.append(";".join(cell(v) for v in values))
+        tables[name] = _csv(tmp_path, f"birds_{name}.csv", "\n".join(lines) + "\n")[1]
+    return source, table, tables
+
+
+def test_kobo_csv_per_repeat_nested(tmp_path, birds):
+    """Kobo's sections as CSV files (formpack's own expected rows): linked by _index/_parent_index."""
+    form = load_questionnaire(birds)
+    source, main, tables = _bird_csvs(tmp_path)
+    rows = linked_rosters("kobo", main.frame, main.frame["_uuid"], tables, form, source, "resp")
+    trees, nests, eggs = rows["group_tree"].frame, rows["group_nest"].frame, rows["group_egg"].frame
+    assert trees[["resp", "group_tree_nr", "What_kind_of_tree_is_this"]].values.tolist() == [
+        ["u-1", 1, "pine"], ["u-1", 2, "spruce"], ["u-2", 1, "maple"]]
+    assert nests[["resp", "group_tree_nr", "group_nest_nr", "How_many_eggs_are_in_the_nest"]].values.tolist() == [
+        ["u-1", 1, 1, 3.0], ["u-1", 1, 2, 1.0], ["u-1", 2, 1, 2.0], ["u-2", 1, 1, 1.0]]
+    # every nest holds as many eggs as it says it does
+    per_nest = eggs.groupby(["resp", "group_tree_nr", "group_nest_nr"]).size()
+    said = nests.set_index(["resp", "group_tree_nr", "group_nest_nr"])["How_many_eggs_are_in_the_nest"]
+    assert per_nest.to_dict() == said.astype(int).to_dict()
+    assert eggs.loc[eggs["group_nest_nr"] == 2, "Describe_the_egg"].tolist() == ["cream-colored"]
+    assert all(r.problems.empty for r in rows.values())
+
+
+def test_kobo_csv_main_without_index_links_by_uuid(tmp_path, birds):
+    """A main CSV without `_index`: the first level is linked by `_submission__uuid` → `_uuid`;
+    a row whose uuid is in no submission is reported, not dropped silently."""
+    form = load_questionnaire(birds)
+    main = BIRDS_MAIN.replace(';"_index"', "").replace(';"1"', "").replace(';"2"', "")
+    source, table, tables = _bird_csvs(tmp_path, main)
+    assert "_index" not in table.frame.columns
+    orphan = tables["group_tree"].frame.iloc[[0]].assign(_submission__uuid="u-9", _index="4")
+    tables["group_tree"] = replace(tables["group_tree"], frame=pd.concat([tables["group_tree"].frame, orphan],
+                                                                         ignore_index=True))
+    rows = linked_rosters("kobo", table.frame, table.frame["_uuid"], {"group_tree": tables["group_tree"]},
+                          form, source, "resp")
+    trees = rows["group_tree"].frame
+    assert trees[["resp", "group_tree_nr"]].values.tolist() == [["u-1", 1], ["u-1", 2], ["u-2", 1]]
+    (problem,) = rows["group_tree"].problems.itertuples()
+    assert (problem.row, problem.column, problem.value, problem.action) == (4, "_submission__uuid", "u-9",
+                                                                            "row excluded")
+
+
+def test_sid_ingest_kobo_csv(tmp_path):
+    """sid ingest with a Kobo CSV main file and a CSV per repeat named in roster_files."""
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    root = _roster_project(tmp_path, "kobo", "", 'roster_files = { lid = "raw/kobo_lid.csv" }\n')
+    answers = root / "raw" / "answers.csv"
+    answers.write_text(answers.read_text(encoding="utf-8").replace(",KEY\n", ",_index\n").replace(
+        "uuid:a", "1").replace("uuid:b", "2").replace("uuid:c", "3"), encoding="utf-8")
+    toml = root / "sid.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('instance = "KEY"', 'instance = "_index"'),
+                    encoding="utf-8")
+    (root / "raw" / "kobo_lid.csv").write_text(
+        '"lid_naam";"lid_jaar";"_index";"_parent_table_name";"_parent_index"\n'
+        '"Ann";"1982";"1";"form";"1"\n"Bo";"2010";"2";"form";"1"\n"Cas";"1999";"3";"form";"2"\n'
+        '"Dirk";"1960";"4";"form";"3"\n"Eva";"1950";"5";"form";"7"\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["--project", str(root), "ingest"])
+    assert result.exit_code == 0, result.output
+    lid = pd.read_parquet(root / "work" / "roster_lid.parquet")
+    assert lid[["resp_id", "lid_nr", "lid_naam", "lid_jaar"]].values.tolist() == [
+        ["R1", 1, "Ann", 1982.0], ["R1", 2, "Bo", 2010.0], ["R2", 1, "Cas", 1999.0]]
+    problems = pd.read_csv(root / "work" / "ingest_problems.csv", dtype=str)
+    gone = problems[problems["source"] == "answers:lid"]
+    assert sorted(gone["row"].astype(int)) == [4, 5]  # Dirk: his record was merged; Eva: no parent
+
+
+def test_wide_rule_variable_then_number_nested_any_case(tmp_path, multirepeat):
+    """`{variable}_{n}` as tablet systems and keyed-in sheets write it: NAME_2, nested name_2_1
+    (the instance numbers outermost first); the main questionnaire's name/age stay its own."""
+    form = load_questionnaire(multirepeat)
+    child, toy = form.rosters
+    assert wide_column((child,), "age", "{variable}_{n}").match("AGE_12").groups() == ("12",)
+    assert wide_column((child, toy), "name", "{variable}_{n}").match("name_2_1").groups() == ("2", "1")
+    assert wide_column((child,), "name", "{variable}_{n}").match("name_2_1") is None
+    assert wide_column((child,), "age", "{variable}__{n}").match("age__3").groups() == ("3",)  # another separator
+    path = tmp_path / "papi.csv"
+    path.write_text("resp,NAME,AGE,NAME_1,AGE_1,NAME_2,AGE_2,NAME_1_1,NAME_1_2,NAME_2_1\n"
+                    "r1,Alice,30,,,,,,,\n"
+                    "r2,Bob,34,Billy,4,Blaine,6,R2-D2,,BB-8\n"
+                    "r3,Chelsea,38,Candace,2,,,Falcon,X-Wing,Ghost\n", encoding="utf-8")
+    source = Source("papi", path, "csv", roster_wide="{variable}_{n}")
+    main = read_table(source)
+    rows = linked_rosters("wide", main.frame, main.frame["resp"], {}, form, source, "resp")
+    assert rows["child"].frame[["resp", "child_nr", "name", "age"]].values.tolist() == [
+        ["r2", 1, "Billy", 4.0], ["r2", 2, "Blaine", 6.0], ["r3", 1, "Candace", 2.0]]
+    assert rows["toy"].frame[["resp", "child_nr", "toy_nr", "name"]].values.tolist() == [
+        ["r2", 1, 1, "R2-D2"], ["r2", 2, 1, "BB-8"], ["r3", 1, 1, "Falcon"], ["r3", 1, 2, "X-Wing"]]
+    assert rows["toy"].problems["value"].tolist() == ["2/1"]  # Ghost: its child has no answer
+
+
+def test_wide_column_that_is_also_a_main_question_is_refused(tmp_path):
+    """With `{variable}_{n}`, a main question `lid_naam_1` would be read as member 1's lid_naam: an error."""
+    from pipeline.errors import SidError
+
+    path = write_xlsform(tmp_path / "form.xlsx", [
+        q("text", "lid_naam_1", "Naam eerste contact"),
+        q("begin_repeat", "lid", "Gezinslid"), q("text", "lid_naam", "Naam"), q("end_repeat", "")], [])
+    form = load_questionnaire(path)
+    data = tmp_path / "papi.csv"
+    data.write_text("resp,lid_naam_1,lid_naam_2\nr1,Ann,Bo\n", encoding="utf-8")
+    source = Source("papi", data, "csv", roster_wide="{variable}_{n}")
+    main = read_table(source)
+    with pytest.raises(SidError, match="lid_naam_1"):
+        linked_rosters("wide", main.frame, main.frame["resp"], {}, form, source, "resp")
+
+
+def test_wide_rule_in_sid_toml_is_checked(tmp_path):
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    root = _roster_project(tmp_path, "wide", "", 'roster_wide = "{variable}"\n')
+    result = CliRunner().invoke(app, ["--project", str(root), "ingest"])
+    assert result.exit_code == 2 and "roster_wide" in result.output, result.output
+
+
+def test_sid_ingest_wide_sav_declared_missing_like_a_main_column(tmp_path):
+    """A tablet .sav, roster columns `lid_jaar_<n>` (roster_wide), 99 'weet niet' declared user-missing
+    on a roster column and on a main column: both become the project's code for 'weet niet' (-1),
+    each listed; the wide columns are no longer 'not in the questionnaire'."""
+    import pyreadstat
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    root = _roster_project(tmp_path, "wide", "", 'roster_wide = "{variable}_{n}"\n')
+    main = pd.read_csv(root / "raw" / "answers.csv").drop(columns=["KEY", "start", "end"]).iloc[:2]
+    main["geboortejaar"] = [1980.0, 99.0]
+    main["lid_naam_1"], main["lid_jaar_1"] = ["Ann", ""], [99.0, float("nan")]
+    main["lid_naam_2"], main["lid_jaar_2"] = ["", "Cas"], [float("nan"), 1999.0]
+    labels = {c: {99.0: "weet niet"} for c in ("geboortejaar", "lid_jaar_1", "lid_jaar_2")}
+    pyreadstat.write_sav(main, root / "raw" / "capi.sav", variable_value_labels=labels,
+                         missing_ranges={c: [99.0] for c in labels})
+    toml = (root / "sid.toml").read_text(encoding="utf-8").replace("raw/answers.csv", "raw/capi.sav")
+    (root / "sid.toml").write_text(toml.replace('instance = "KEY"\n', 'absent = ["start", "end"]\n'),
+                                   encoding="utf-8")
+    result = CliRunner().invoke(app, ["--project", str(root), "ingest"])
+    assert result.exit_code == 0, result.output
+    assert "lid_" not in result.output  # no wide column listed as not in the questionnaire
+    lid = pd.read_parquet(root / "work" / "roster_lid.parquet")
+    assert lid[["resp_id", "lid_nr", "lid_naam", "lid_jaar"]].values.tolist() == [
+        ["R1", 1, "Ann", -1.0], ["R2", 2, "Cas", 1999.0]]
+    main_out = pd.read_parquet(root / "work" / "ingested.parquet").set_index("resp_id")
+    assert main_out.loc["R2", "geboortejaar"] == -1.0
+    problems = pd.read_csv(root / "work" / "ingest_problems.csv", dtype=str)
+    said = problems[problems["value"].isin(["99", "99.0"])]
+    assert sorted(said["column"]) == ["geboortejaar", "lid_jaar_1"] and (said["action"] == "recoded to -1").all()
+
+
+def test_sid_ingest_recode_of_a_roster_question(tmp_path):
+    """A source's recode naming a roster question applies to its roster file's column (each cell
+    listed), and is no error for the main file, which has no such column."""
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    root = _roster_project(tmp_path, "odk", "lid_naam,lid_jaar,PARENT_KEY,KEY\n"
+                           "Ann,1982,uuid:a,uuid:a/lid[1]\nBen,1882,uuid:a,uuid:a/lid[2]\n",
+                           'recode = { lid_jaar = { "1882" = "1982" } }\n')
+    result = CliRunner().invoke(app, ["--project", str(root), "ingest"])
+    assert result.exit_code == 0, result.output
+    lid = pd.read_parquet(root / "work" / "roster_lid.parquet")
+    assert lid[["lid_naam", "lid_jaar"]].values.tolist() == [["Ann", 1982.0], ["Ben", 1982.0]]
+    problems = pd.read_csv(root / "work" / "ingest_problems.csv", dtype=str).fillna("")
+    (said,) = problems[problems["source"] == "answers:lid"].itertuples()
+    assert (said.row, said.column, said.value, said.action) == ("2", "lid_jaar", "1882", "recoded to 1982")

@@ -113,7 +113,7 @@ EVERY_KEY = {
                  "max_size_mb": 100, "max_line_kb": 64, "max_unpacked_mb": 50, "max_ratio": 100,
                  "header_row": 3, "decimal": ",", "recode": {"werk": {"1": "0", "0": "1"}}, "empty": ["n/a"],
                  "absent": ["interviewer"], "roster_layout": "odk", "roster_files": {"lid": "in/web-leden.csv"},
-                 "roster_sheets": {"lid": "leden"}}],
+                 "roster_sheets": {"lid": "leden"}, "roster_wide": "{variable}_{n}"}],
     "sample": {"path": "in/steekproef.txt", "format": "xlsx", "encoding": "utf-8-sig", "delimiter": ";",
                "sheet": "steekproef", "header_row": 2, "key": "nummer", "identifiers": ["naam"], "max_size_mb": 10,
                "max_line_kb": 8, "max_unpacked_mb": 20, "max_ratio": 50},
@@ -209,6 +209,7 @@ def test_every_dataclass_field_is_a_key(tmp_path):
     assert project.sample.key == "nummer" and project.sample.source.sheet == "steekproef"
     assert project.sources[0].rename == (("Nr", "rrn"),) and project.sources[0].delimiter == "\t"
     assert project.sources[0].roster_files == (("lid", tmp_path / "in" / "web-leden.csv"),)
+    assert project.sources[0].roster_wide == "{variable}_{n}"
     assert project.privacy.key_file == tmp_path.parent / "sid.key"
     assert project.coding.reference_date == date(2025, 1, 1) and project.coding.fuzzy_threshold == 80.0
 
