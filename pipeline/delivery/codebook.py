@@ -29,6 +29,9 @@ VARIABLE_COLUMNS = ["positie", "variabele", "bron", "label", "type", "formaat", 
 # procent: of all respondents; geldig_procent: of the valid answers (no missing code), empty for a missing code
 VALUE_COLUMNS = ["variabele", "code", "label", "ontbrekend", "aantal", "procent", "geldig_procent"]
 MRSET_COLUMNS = ["set", "label", "variabelen"]
+# the `bestanden` sheet: the data files and how they link (sleutels: the id, then the instance numbers)
+# (a roster file's sheets are named by `file_sheets` from the rosters in this order, not written in cells)
+FILE_COLUMNS = ["bestand", "roster", "rijen", "variabelen", "sleutels", "gekoppeld_aan", "aantal_variabele"]
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,48 @@ class Codebook:
     values: pd.DataFrame  # VALUE_COLUMNS + label_<taal> after "label"
     mrsets: pd.DataFrame  # MRSET_COLUMNS
     texts: LabelTexts | None = None  # sid's own words in the codebook's language (headings, yes/no, types)
+    linked: tuple[LinkedFile, ...] = ()  # the roster files beside the main file, each with its own codebook
 
     def text(self, key: str, **fields: str) -> str:
         return (self.texts or label_texts(self.language)).text(key, **fields)
+
+
+@dataclass(frozen=True)
+class LinkedFile:
+    """A roster file of the delivery: its codebook, its keys (the id, then the instance numbers),
+    the file its rows belong to and the count variable in the main file."""
+
+    codebook: Codebook
+    keys: tuple[str, ...]
+    parent: str
+    count: str
+    roster: str
+
+
+def file_sheets(rosters: list[str]) -> list[tuple[str, str]]:
+    """The XLSX sheet names (variables, values) of each roster file, in the order of `rosters` (the
+    `bestanden` sheet's): at most 31 characters, unique."""
+    out, used = [], {"variabelen", "waarden", "meerkeuzesets", "over", "bestanden"}
+    for i, roster in enumerate(rosters, start=1):
+        names = []
+        for head in ("variabelen", "waarden"):
+            name = f"{head}_{roster}"[:31]
+            if name in used:
+                name = f"{head}_{i}"
+            used.add(name)
+            names.append(name)
+        out.append(tuple(names))
+    return out
+
+
+def files_table(codebook: Codebook) -> pd.DataFrame:
+    """One row per delivered data file: its roster, rows, keys, the file it links to, its count variable."""
+    rows = [(codebook.sav_name, "", codebook.rows, len(codebook.variables), codebook.variables["variabele"].iloc[0]
+             if len(codebook.variables) else "", "", "")]
+    for f in codebook.linked:
+        rows.append((f.codebook.sav_name, f.roster, f.codebook.rows, len(f.codebook.variables), " ".join(f.keys),
+                     f.parent, f.count))
+    return pd.DataFrame(rows, columns=FILE_COLUMNS)
 
 
 def is_missing(code: float, declared: list) -> bool:
@@ -259,6 +301,10 @@ def write_codebook_xlsx(codebook: Codebook, target: Path) -> None:
                          columns=[t("about_item"), t("about_value")]).astype({t("about_value"): str})
     sheets = [("variabelen", codebook.variables), ("waarden", codebook.values),
               ("meerkeuzesets", codebook.mrsets), ("over", about)]
+    if codebook.linked:  # a roster file: its variables and values on sheets of their own
+        sheets.append(("bestanden", files_table(codebook)))
+        for f, (var_sheet, value_sheet) in zip(codebook.linked, file_sheets([f.roster for f in codebook.linked])):
+            sheets += [(var_sheet, f.codebook.variables), (value_sheet, f.codebook.values)]
     write_workbook(target, [(name, excel_safe(frame)) for name, frame in sheets])
 
 
@@ -286,28 +332,58 @@ by_variable = _by_variable
 
 def write_codebook_html(codebook: Codebook, target: Path) -> None:
     """One self-contained HTML file (inline CSS, no scripts, no links out), headings in the codebook's
-    language (delivery/labels.py)."""
+    language (delivery/labels.py). A roster file gets an <article data-bestand> of its own after the
+    main file's, with its keys and the file it links to."""
+    e = html.escape
+    t = codebook.text
+    out = ["<!DOCTYPE html>", f'<html lang="{e(codebook.language)}"><head><meta charset="utf-8">',
+           f"<title>{e(t('cb_title'))} {e(codebook.title)}</title><style>{_CSS}</style></head><body>",
+           f"<h1>{e(t('cb_title'))}: {e(codebook.title)}</h1>"]
+    if codebook.linked:
+        out.append(f'<h2>{e(t("cb_files"))}</h2><table id="bestanden"><thead><tr><th>{e(t("cb_file"))}</th>'
+                   f'<th>{e(t("cb_rows"))}</th><th>{e(t("cb_keys"))}</th><th>{e(t("cb_linked"))}</th>'
+                   f'<th>{e(t("cb_count_variable"))}</th></tr></thead><tbody>')
+        for row in files_table(codebook).itertuples(index=False):
+            out.append(f"<tr><td><code>{e(row.bestand)}</code></td><td class=\"n\">{row.rijen}</td>"
+                       f"<td><code>{e(row.sleutels)}</code></td><td><code>{e(row.gekoppeld_aan)}</code></td>"
+                       f"<td><code>{e(row.aantal_variabele)}</code></td></tr>")
+        out.append("</tbody></table>")
+    out += _file_html(codebook, "")
+    for f in codebook.linked:
+        stem = Path(f.codebook.sav_name).stem
+        out.append(f'<article class="bestand" id="bestand-{e(stem)}" data-bestand="{e(f.codebook.sav_name)}">')
+        out.append(f"<h2>{e(t('cb_file'))} <code>{e(f.codebook.sav_name)}</code></h2>")
+        out.append(f"<p>{e(t('ddi_roster', roster=f.roster, parent=f.parent, keys=' '.join(f.keys[:-1])))}</p>")
+        out += _file_html(f.codebook, f"{stem}-")
+        out.append("</article>")
+    out.append("</body></html>")
+    write_text_atomic(target, "\n".join(out) + "\n")
+
+
+def _file_html(codebook: Codebook, prefix: str) -> list[str]:
+    """The introduction, overview, MR sets and variables of one data file; `prefix` keeps the
+    element ids of a roster file apart from the main file's."""
     e = html.escape
     vars_ = codebook.variables
     values = _by_variable(codebook.values)
     q_cols = [f"vraag_{c}" for c in codebook.languages]
     t = codebook.text
-    out = ["<!DOCTYPE html>", f'<html lang="{e(codebook.language)}"><head><meta charset="utf-8">',
-           f"<title>{e(t('cb_title'))} {e(codebook.title)}</title><style>{_CSS}</style></head><body>",
-           f"<h1>{e(t('cb_title'))}: {e(codebook.title)}</h1>",
-           "<p>" + e(t("cb_intro", file="\x00", rows=str(codebook.rows), variables=str(len(vars_)),
+    intro = "cb_intro_roster" if prefix else "cb_intro"  # a roster file counts rows, not respondents
+    out = ["<p>" + e(t(intro, file="\x00", rows=str(codebook.rows), variables=str(len(vars_)),
                        language="\x01", languages=", ".join(codebook.languages))).replace(
                "\x00", f"<code>{e(codebook.sav_name)}</code>").replace(
                "\x01", f"<code>{e(codebook.language)}</code>") + "</p>",
-           f"<h2>{e(t('cb_overview'))}</h2>", f'<table id="overzicht"><thead><tr><th>#</th><th>{e(t("cb_variable"))}</th>'
+           f"<h2>{e(t('cb_overview'))}</h2>", f'<table id="overzicht{"-" + e(prefix[:-1]) if prefix else ""}">'
+           f'<thead><tr><th>#</th><th>{e(t("cb_variable"))}</th>'
            f"<th>{e(t('cb_label'))}</th><th>{e(t('cb_type'))}</th><th>{e(t('cb_format'))}</th></tr></thead><tbody>"]
     for row in vars_.itertuples(index=False):
-        out.append(f'<tr><td class="n">{row.positie}</td><td><a href="#var-{e(row.variabele)}">'
+        out.append(f'<tr><td class="n">{row.positie}</td><td><a href="#var-{e(prefix)}{e(row.variabele)}">'
                    f"<code>{e(row.variabele)}</code></a></td><td>{e(row.label)}</td>"
                    f"<td>{e(row.type)}</td><td>{e(row.formaat)}</td></tr>")
     out.append("</tbody></table>")
     if len(codebook.mrsets):
-        out.append(f'<h2>{e(t("cb_mrsets"))}</h2><table id="meerkeuzesets"><thead><tr><th>{e(t("cb_set"))}</th>'
+        sets = "meerkeuzesets" + ("-" + e(prefix[:-1]) if prefix else "")
+        out.append(f'<h2>{e(t("cb_mrsets"))}</h2><table id="{sets}"><thead><tr><th>{e(t("cb_set"))}</th>'
                    f"<th>{e(t('cb_label'))}</th><th>{e(t('cb_variables'))}</th></tr></thead><tbody>")
         for s in codebook.mrsets.itertuples(index=False):
             out.append(f"<tr><td><code>{e(s.set)}</code></td><td>{e(s.label)}</td>"
@@ -318,7 +394,7 @@ def write_codebook_html(codebook: Codebook, target: Path) -> None:
     code_facts = ("routing", "afleiding")
     for rec in records:
         name = rec["variabele"]
-        out.append(f'<section class="variabele" id="var-{e(name)}" data-variabele="{e(name)}">')
+        out.append(f'<section class="variabele" id="var-{e(prefix)}{e(name)}" data-variabele="{e(name)}">')
         out.append(f'<h3><code>{e(name)}</code> <span class="label">{e(rec["label"])}</span></h3><dl>')
         for col, lc in zip(q_cols, codebook.languages):
             if rec[col]:
@@ -350,5 +426,4 @@ def write_codebook_html(codebook: Codebook, target: Path) -> None:
                            f'<td class="n">{_percent(val["geldig_procent"])}</td></tr>')
             out.append("</tbody></table>")
         out.append("</section>")
-    out.append("</body></html>")
-    write_text_atomic(target, "\n".join(out) + "\n")
+    return out

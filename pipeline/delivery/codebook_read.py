@@ -12,6 +12,7 @@ import openpyxl
 import pandas as pd
 
 from pipeline.delivery import spss
+from pipeline.delivery.codebook import file_sheets
 from pipeline.delivery.ddi import NS, XML_LANG
 from pipeline.delivery.labels import YES
 
@@ -46,9 +47,25 @@ def _sheet_frame(rows: list[tuple]) -> pd.DataFrame:
     return frame.apply(lambda s: s.str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True))
 
 
-def codebook_from_xlsx(path: Path) -> dict:
+def codebook_files(path: Path) -> pd.DataFrame:
+    """The `bestanden` sheet of codebook.xlsx (delivery/codebook.py FILE_COLUMNS): the data files
+    and how they link; empty when the delivery has one data file."""
     sheets = xlsx_rows(path, file_stamp(path))
-    variables, values = _sheet_frame(sheets["variabelen"]), _sheet_frame(sheets["waarden"])
+    return _sheet_frame(sheets["bestanden"]) if "bestanden" in sheets else pd.DataFrame()
+
+
+def codebook_from_xlsx(path: Path, file: str = "") -> dict:
+    """The main file's variables (`file` ""), or a roster file's (its .sav name: its own sheets)."""
+    sheets = xlsx_rows(path, file_stamp(path))
+    names = ("variabelen", "waarden")
+    if file:
+        files = codebook_files(path)
+        rosters = list(files["roster"].iloc[1:]) if len(files) else []
+        at = list(files["bestand"].iloc[1:]).index(file) if file in list(files["bestand"].iloc[1:]) else None
+        if at is None:
+            raise KeyError(f"{file} not in the codebook")
+        names = file_sheets(rosters)[at]
+    variables, values = _sheet_frame(sheets[names[0]]), _sheet_frame(sheets[names[1]])
     labelled = values[values["label"] != ""]
     value_labels, missing = {}, {}
     for name, group in labelled.groupby("variabele", sort=False):
@@ -65,8 +82,10 @@ class _CodebookHTML(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.texts: list[str] = []  # every text node (for the PII check)
-        self.overview: list[list[str]] = []
-        self.values: dict[str, list[list[str]]] = {}
+        # per data file ("" the main file, else a roster file's <article data-bestand>): overview rows, value rows
+        self.files: dict[str, tuple[list[list[str]], dict[str, list[list[str]]]]] = {"": ([], {})}
+        self.overview, self.values = self.files[""]
+        self._file = ""
         self._table = None  # "overzicht" | "waarden" | None
         self._section = None
         self._row: list[str] | None = None
@@ -75,10 +94,13 @@ class _CodebookHTML(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "section" and "data-variabele" in attrs:
+        if tag == "article" and "data-bestand" in attrs:
+            self._file = attrs["data-bestand"]
+            self.files.setdefault(self._file, ([], {}))
+        elif tag == "section" and "data-variabele" in attrs:
             self._section = attrs["data-variabele"]
         elif tag == "table":
-            self._table = "overzicht" if attrs.get("id") == "overzicht" else (
+            self._table = "overzicht" if str(attrs.get("id", "")).startswith("overzicht") else (
                 "waarden" if attrs.get("class") == "waarden" else None)
         elif tag == "tbody":
             self._in_body = True
@@ -92,10 +114,11 @@ class _CodebookHTML(HTMLParser):
             self._row.append("".join(self._cell))
             self._cell = None
         elif tag == "tr" and self._row is not None:
+            overview, values = self.files[self._file]
             if self._table == "overzicht":
-                self.overview.append(self._row)
+                overview.append(self._row)
             elif self._table == "waarden" and self._section:
-                self.values.setdefault(self._section, []).append(self._row)
+                values.setdefault(self._section, []).append(self._row)
             self._row = None
         elif tag == "tbody":
             self._in_body = False
@@ -103,6 +126,8 @@ class _CodebookHTML(HTMLParser):
             self._table = None
         elif tag == "section":
             self._section = None
+        elif tag == "article":
+            self._file = ""
 
     def handle_data(self, data):
         if data.strip():
@@ -119,16 +144,18 @@ def parse_html(path: Path, stamp: tuple) -> _CodebookHTML:
     return parser
 
 
-def codebook_from_html(path: Path) -> dict:
+def codebook_from_html(path: Path, file: str = "") -> dict:
+    """The main file's variables (`file` ""), or a roster file's (its .sav name)."""
     parser = parse_html(path, file_stamp(path))
-    names = [row[1] for row in parser.overview]
+    overview, values = parser.files.get(file, ([], {}))
+    names = [row[1] for row in overview]
     value_labels, missing = {}, {}
-    for name, rows in parser.values.items():
+    for name, rows in values.items():
         labelled = [r for r in rows if r[1] != ""]
         value_labels[name] = {code_text(r[0]): r[1] for r in labelled}
         missing[name] = {code_text(r[0]) for r in labelled if r[-4] in YES}  # ..., ontbrekend, aantal, %, geldig %
-    return {"names": names, "labels": {row[1]: row[2] for row in parser.overview},
-            "formats": {row[1]: row[4] for row in parser.overview},
+    return {"names": names, "labels": {row[1]: row[2] for row in overview},
+            "formats": {row[1]: row[4] for row in overview},
             "value_labels": value_labels, "missing": missing}
 
 
@@ -137,11 +164,20 @@ def parse_xml(path: Path, stamp: tuple) -> ET.Element:
     return ET.parse(path).getroot()
 
 
-def codebook_from_ddi(path: Path) -> dict:
+def codebook_from_ddi(path: Path, file: str = "") -> dict:
+    """The variables of the main file (`file` "": the first fileDscr) or of a roster file (its .sav name)."""
     ns = {"d": NS}
     root = parse_xml(path, file_stamp(path))
     names, labels, value_labels, missing, formats = [], {}, {}, {}, {}
+    described = root.findall("d:fileDscr", ns)
+    chosen = next((f for f in described if not file or f.findtext("d:fileTxt/d:fileName", namespaces=ns) == file),
+                  None)
+    if chosen is None:
+        raise KeyError(f"{file} not in the DDI")
+    fid = chosen.get("ID")
     for var in root.iterfind("d:dataDscr/d:var", ns):
+        if fid not in (var.get("files") or "").split():
+            continue
         name = var.get("name")
         names.append(name)
         labl = var.find("d:labl", ns)
@@ -155,6 +191,6 @@ def codebook_from_ddi(path: Path) -> dict:
                 value_labels.setdefault(name, {})[code_text(code)] = label
                 if cat.get("missing") == "Y":
                     missing.setdefault(name, set()).add(code_text(code))
-    rows = root.findtext("d:fileDscr/d:fileTxt/d:dimensns/d:caseQnty", namespaces=ns)
+    rows = chosen.findtext("d:fileTxt/d:dimensns/d:caseQnty", namespaces=ns)
     return {"names": names, "labels": labels, "formats": formats, "value_labels": value_labels,
             "missing": missing, "rows": rows}

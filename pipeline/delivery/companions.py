@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -17,9 +17,16 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from pipeline import workdir
-from pipeline.delivery.codebook import Codebook, build_codebook, write_codebook_html, write_codebook_xlsx
+from pipeline.delivery.codebook import (
+    Codebook,
+    LinkedFile,
+    build_codebook,
+    write_codebook_html,
+    write_codebook_xlsx,
+)
 from pipeline.delivery.ddi import write_ddi
 from pipeline.delivery.labels import LabelTexts, label_texts
+from pipeline.delivery.rosters import join_syntax
 from pipeline.delivery.spss import code_text, missing_mask
 from pipeline.files import atomic_path, sha256, write_text_atomic
 from pipeline.privacy import DeliveryPrivacy, scrub_table
@@ -50,30 +57,48 @@ def codebook_names(lang: str) -> tuple[str, str]:
 
 
 def write_delivery(project: Project, questionnaire: Questionnaire, exported, language: Language,
-                   privacy: DeliveryPrivacy, others: tuple = (), texts: LabelTexts | None = None) -> DeliveryFiles:
+                   privacy: DeliveryPrivacy, others: tuple = (), texts: LabelTexts | None = None,
+                   rosters: tuple = ()) -> DeliveryFiles:
     """`exported` is the ExportResult (with the dictionary and the frame the .sav holds); `others`
     the (language, dictionary, texts) of each other label language: a codebook each. `texts`: sid's
-    own words in the delivery's first language (README, codebook headings)."""
+    own words in the delivery's first language (README, codebook headings). `rosters`: the roster
+    files written (delivery/rosters.py RosterExport): copies of each, and a part of every codebook."""
     texts = texts or label_texts(language.code)
     folder = project.cleaned
     data, dictionary = exported.data, exported.dictionary
-    codebook = build_codebook(dictionary, questionnaire, data, language=language,
-                              sav_name=project.sav_path.name, texts=texts)
+
+    def linked(position: int | None, lang: Language, lang_texts: LabelTexts) -> tuple[LinkedFile, ...]:
+        out = []
+        for r in rosters:  # position: which of the other languages (None: the first)
+            book_dictionary = r.dictionary if position is None else r.others[position][1]
+            book = build_codebook(book_dictionary, r.questionnaire, r.data, language=lang, sav_name=r.sav.name,
+                                  texts=lang_texts)
+            out.append(LinkedFile(book, r.keys, r.parent, r.count, r.roster.name))  # keys: id, instance numbers
+        return tuple(out)
+
+    codebook = build_codebook(dictionary, questionnaire, data, language=language, sav_name=project.sav_path.name,
+                              texts=texts)
+    codebook = replace(codebook, linked=linked(None, language, texts))
     written = [write_data_csv(data, folder / f"{project.name}.csv"),
                write_data_parquet(data, dictionary, folder / f"{project.name}.parquet")]
+    for r in rosters:
+        written += [r.sav, r.sps, write_data_csv(r.data, r.sav.with_suffix(".csv")),
+                    write_data_parquet(r.data, r.dictionary, r.sav.with_suffix(".parquet"))]
     write_codebook_html(codebook, folder / CODEBOOK_HTML)
     write_codebook_xlsx(codebook, folder / CODEBOOK_XLSX)
-    write_ddi(codebook, folder / ddi_name(project), study_id=project.name, sav_sha256=sha256(project.sav_path))
+    write_ddi(codebook, folder / ddi_name(project), study_id=project.name, sav_sha256=sha256(project.sav_path),
+              digests={r.sav.name: sha256(r.sav) for r in rosters})
     written += [folder / CODEBOOK_HTML, folder / CODEBOOK_XLSX, folder / ddi_name(project)]
-    for other, other_dictionary, other_texts in others:
+    for position, (other, other_dictionary, other_texts) in enumerate(others):
         book = build_codebook(other_dictionary, questionnaire, data, language=other, sav_name=project.sav_path.name,
                               texts=other_texts)
+        book = replace(book, linked=linked(position, other, other_texts))
         html, xlsx = codebook_names(other.code)
         write_codebook_html(book, folder / html)
         write_codebook_xlsx(book, folder / xlsx)
         written += [folder / html, folder / xlsx]
     written += write_reconciliation_summary(project)
-    write_text_atomic(folder / README, readme_text(project, codebook, privacy, texts))
+    write_text_atomic(folder / README, readme_text(project, codebook, privacy, texts, rosters))
     written.append(folder / README)
     return DeliveryFiles(codebook, tuple(written))
 
@@ -181,7 +206,8 @@ def write_reconciliation_summary(project: Project) -> list[Path]:
     return write_report(scrub_table(reconciliation_summary(rec)), project.cleaned / RECONCILIATION, "afstemming")
 
 
-def readme_text(project: Project, codebook: Codebook, privacy: DeliveryPrivacy, texts: LabelTexts | None = None) -> str:
+def readme_text(project: Project, codebook: Codebook, privacy: DeliveryPrivacy, texts: LabelTexts | None = None,
+                rosters: tuple = ()) -> str:
     """A short README for ABB in the delivery's first language (sid's label table): what each file
     is, how to check the delivery; what it says about ids comes from what the run did (`privacy`)."""
     texts = texts or label_texts(codebook.language)
@@ -200,11 +226,14 @@ def readme_text(project: Project, codebook: Codebook, privacy: DeliveryPrivacy, 
         ("fieldwork_voortgang", t("readme_progress")), ("weging_", t("readme_weights")),
         (workdir.TABLES, t("readme_tables")),
     ]
+    at = next(i for i, (f, _) in enumerate(files) if f == f"{name}.sps") + 1
+    files[at:at] = [(r.sav.name, t("readme_roster", roster=r.roster.name, keys=" ".join(r.keys), count=r.count,
+                                   sav=project.sav_path.name)) for r in rosters]
     present = {p.name for p in project.cleaned.iterdir() if p.is_file()}
     # the weighted tables are made from the written .sav, after this README: named when configured
     files = [(f, text) for f, text in files if f in (CODEBOOK_HTML, CODEBOOK_XLSX, "manifest.json")
              or any(name.startswith(f) for name in present) or (f == workdir.TABLES and project.tables is not None)]
-    described = tuple(f for f, _ in files) + ("validation_failures",)
+    described = tuple(f for f, _ in files) + ("validation_failures",) + tuple(r.sav.stem for r in rosters)
     others = sorted(p.name for p in project.cleaned.iterdir() if p.is_file() and not p.name.startswith(".")
                     and p.name != README and not p.name.startswith(described))
     width = max(len(f) for f, _ in files) + 2
@@ -231,8 +260,19 @@ def readme_text(project: Project, codebook: Codebook, privacy: DeliveryPrivacy, 
         "", *heading(t("readme_missing")),
         f"{missing}.",
         *textwrap.wrap(t("readme_missing_how"), 100),
+        *_join_text(project, rosters, t),
         "", *heading(t("readme_check")),
         "    " + t("readme_verify"),
         *textwrap.wrap(t("readme_verify_what"), 100),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _join_text(project: Project, rosters: tuple, t) -> list[str]:
+    """README's section on joining a roster file to the main file: the syntax for the first roster."""
+    if not rosters:
+        return []
+    first = rosters[0]
+    heading = t("readme_join")
+    return ["", heading, "-" * len(heading), *textwrap.wrap(t("readme_join_how", id=first.keys[0]), 100), "",
+            *("    " + line for line in join_syntax(project.sav_path.name, first.sav.name, first.keys).splitlines())]

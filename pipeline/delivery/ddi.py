@@ -33,7 +33,10 @@ def _sub(parent: ET.Element, tag: str, text=None, **attrs) -> ET.Element:
     return el
 
 
-def ddi_tree(codebook: Codebook, *, study_id: str, sav_sha256: str | None = None) -> ET.ElementTree:
+def ddi_tree(codebook: Codebook, *, study_id: str, sav_sha256: str | None = None,
+             digests: dict[str, str] | None = None) -> ET.ElementTree:
+    """The study, one fileDscr per data file (F1 the main file, then each roster file with its keys)
+    and every variable with `files=` naming its file. `digests`: the roster files' sha256 by name."""
     ET.register_namespace("", NS)
     ET.register_namespace("xsi", XSI)
     root = ET.Element(_q("codeBook"), {"version": "2.5", "ID": _id(study_id),
@@ -53,34 +56,55 @@ def ddi_tree(codebook: Codebook, *, study_id: str, sav_sha256: str | None = None
     for line in codebook.documents:
         _sub(info, "notes", line)
 
-    fdscr = _sub(root, "fileDscr", ID="F1")
-    ftxt = _sub(fdscr, "fileTxt")
-    _sub(ftxt, "fileName", codebook.sav_name)
-    if sav_sha256:
-        fp = _sub(ftxt, "dataFingerprint", type="dataFile")
-        _sub(fp, "digitalFingerprintValue", sav_sha256)
-        _sub(fp, "algorithmSpecification", "SHA-256")
-    dims = _sub(ftxt, "dimensns")
-    _sub(dims, "caseQnty", codebook.rows)
-    _sub(dims, "varQnty", len(codebook.variables))
-    _sub(ftxt, "fileType", "IBM SPSS Statistics (.sav)", charset="UTF-8")
+    books = [(codebook, None, sav_sha256), *((f.codebook, f, (digests or {}).get(f.codebook.sav_name))
+                                            for f in codebook.linked)]
+    ids: list[dict[str, str]] = []
+    at = 1
+    for book, _, _ in books:  # variable ids run on over the files: V1 … in the main file, then each roster's
+        ids.append({name: f"V{i}" for i, name in enumerate(book.variables["variabele"], start=at)})
+        at += len(book.variables)
+    for number, (book, linked, digest) in enumerate(books, start=1):
+        fdscr = _sub(root, "fileDscr", ID=f"F{number}")
+        ftxt = _sub(fdscr, "fileTxt")
+        _sub(ftxt, "fileName", book.sav_name)
+        if digest:
+            fp = _sub(ftxt, "dataFingerprint", type="dataFile")
+            _sub(fp, "digitalFingerprintValue", digest)
+            _sub(fp, "algorithmSpecification", "SHA-256")
+        if linked is not None:  # a roster file: what a row is and how it links (its keys)
+            _sub(ftxt, "fileCont", codebook.text("ddi_roster", roster=linked.roster, parent=linked.parent,
+                                                 keys=" ".join(linked.keys[:-1])))
+            strc = _sub(ftxt, "fileStrc", type="relational")
+            _sub(strc, "recGrp", ID=f"R{number}", keyvar=" ".join(ids[number - 1][k] for k in linked.keys
+                                                                   if k in ids[number - 1]))
+        dims = _sub(ftxt, "dimensns")
+        _sub(dims, "caseQnty", book.rows)
+        _sub(dims, "varQnty", len(book.variables))
+        _sub(ftxt, "fileType", "IBM SPSS Statistics (.sav)", charset="UTF-8")
 
     data = _sub(root, "dataDscr")
-    ids = {name: f"V{i}" for i, name in enumerate(codebook.variables["variabele"], start=1)}
     for i, s in enumerate(codebook.mrsets.itertuples(index=False), start=1):
         grp = _sub(data, "varGrp", ID=f"G{i}", type="multipleResp", name=s.set,
-                   var=" ".join(ids[v] for v in s.variabelen.split()))
+                   var=" ".join(ids[0][v] for v in s.variabelen.split()))
         _sub(grp, "labl", s.label)
-    values = by_variable(codebook.values)
-    for rec in codebook.variables.to_dict("records"):
-        _var(data, rec, ids[rec["variabele"]], codebook, values.get(rec["variabele"]))
+    group = len(codebook.mrsets)
+    for number, (book, _, _) in enumerate(books[1:], start=2):
+        for s in book.mrsets.itertuples(index=False):
+            group += 1
+            grp = _sub(data, "varGrp", ID=f"G{group}", type="multipleResp", name=s.set,
+                       var=" ".join(ids[number - 1][v] for v in s.variabelen.split()))
+            _sub(grp, "labl", s.label)
+    for number, (book, _, _) in enumerate(books, start=1):
+        values = by_variable(book.values)
+        for rec in book.variables.to_dict("records"):
+            _var(data, rec, ids[number - 1][rec["variabele"]], book, values.get(rec["variabele"]), f"F{number}")
     return ET.ElementTree(root)
 
 
-def _var(parent: ET.Element, rec: dict, vid: str, codebook: Codebook, values) -> None:
+def _var(parent: ET.Element, rec: dict, vid: str, codebook: Codebook, values, file: str = "F1") -> None:
     kind = KINDS.get(rec["type"].split(" (", 1)[0], "other")
     categorical = values is not None and any(val["ontbrekend"] in NO for val in values)
-    attrs = {"ID": vid, "name": rec["variabele"], "files": "F1",
+    attrs = {"ID": vid, "name": rec["variabele"], "files": file,
              "intrvl": "contin" if rec["meetniveau"] == "scale" and not categorical else "discrete",
              "nature": {"nominal": "nominal", "ordinal": "ordinal", "scale": "interval"}[rec["meetniveau"]],
              "representationType": "code" if categorical else
@@ -132,8 +156,9 @@ def _var(parent: ET.Element, rec: dict, vid: str, codebook: Codebook, values) ->
         _sub(var, "notes", codebook.text("ddi_media", type=media), type="media")
 
 
-def write_ddi(codebook: Codebook, target: Path, *, study_id: str, sav_sha256: str | None = None) -> None:
-    tree = ddi_tree(codebook, study_id=study_id, sav_sha256=sav_sha256)
+def write_ddi(codebook: Codebook, target: Path, *, study_id: str, sav_sha256: str | None = None,
+              digests: dict[str, str] | None = None) -> None:
+    tree = ddi_tree(codebook, study_id=study_id, sav_sha256=sav_sha256, digests=digests)
     ET.indent(tree, space=" ")
     with atomic_path(target) as tmp:
         tree.write(tmp, encoding="UTF-8", xml_declaration=True)

@@ -264,4 +264,42 @@ PROSE: dict[str, dict[str, str]] = {
                   "fr": "Média : le nom du fichier que l'application du questionnaire a enregistré ({type}) ; "
                         "le fichier lui-même n'est pas livré.",
                   "en": "Media: the name of the file the form app saved ({type}); the file itself is not delivered."},
+    # rosters: one file per roster level, linked to the main file (delivery/rosters.py)
+    "roster_count": {"nl": "Aantal {roster} in het bestand {file}", "fr": "Nombre de {roster} dans le fichier {file}",
+                     "en": "Number of {roster} in the file {file}"},
+    "roster_number": {"nl": "Volgnummer binnen {roster}", "fr": "Numéro d'ordre dans {roster}",
+                      "en": "Instance number within {roster}"},
+    "doc_roster": {"nl": "Eén rij per instantie van {roster}; koppel aan {sav} op {keys}.",
+                   "fr": "Une ligne par occurrence de {roster} ; à joindre à {sav} par {keys}.",
+                   "en": "One row per instance of {roster}; join to {sav} by {keys}."},
+    "readme_roster": {"nl": "Eén rij per instantie van {roster} (sleutels {keys}); {count} in {sav} telt de rijen "
+                            "per respondent. Ook als .sps, .csv en .parquet.",
+                      "fr": "Une ligne par occurrence de {roster} (clés {keys}) ; {count} dans {sav} compte les lignes par "
+                            "répondant. Aussi en .sps, .csv et .parquet.",
+                      "en": "One row per instance of {roster} (keys {keys}); {count} in {sav} counts the rows per respondent. "
+                            "Also as .sps, .csv and .parquet."},
+    "readme_join": {"nl": "Een rosterbestand koppelen aan het hoofdbestand (SPSS of PSPP)",
+                    "fr": "Joindre un fichier de roster au fichier principal (SPSS ou PSPP)",
+                    "en": "Joining a roster file to the main file (SPSS or PSPP)"},
+    "readme_join_how": {"nl": "Beide bestanden gesorteerd op {id}; elke rij van het rosterbestand krijgt de variabelen "
+                              "van haar respondent:",
+                        "fr": "Les deux fichiers triés par {id} ; chaque ligne du fichier de roster reçoit les "
+                              "variables de son répondant :",
+                        "en": "Both files sorted by {id}; each row of the roster file gets its respondent's "
+                              "variables:"},
+    "cb_intro_roster": {"nl": "Bestand {file}: {rows} rijen, {variables} variabelen. Labels in taal {language}; "
+                              "vraagteksten in {languages}.",
+                        "fr": "Fichier {file} : {rows} lignes, {variables} variables. Étiquettes en langue "
+                              "{language} ; textes des questions en {languages}.",
+                        "en": "File {file}: {rows} rows, {variables} variables. Labels in language {language}; "
+                              "question texts in {languages}."},
+    "cb_files": {"nl": "Bestanden en koppeling", "fr": "Fichiers et liens", "en": "Files and links"},
+    "cb_file": {"nl": "Bestand", "fr": "Fichier", "en": "File"},
+    "cb_keys": {"nl": "Sleutels", "fr": "Clés", "en": "Keys"},
+    "cb_linked": {"nl": "Gekoppeld aan", "fr": "Lié à", "en": "Linked to"},
+    "cb_count_variable": {"nl": "Aantal-variabele", "fr": "Variable de comptage", "en": "Count variable"},
+    "cb_rows": {"nl": "Rijen", "fr": "Lignes", "en": "Rows"},
+    "ddi_roster": {"nl": "Eén rij per instantie van {roster}; gekoppeld aan {parent} op {keys}.",
+                   "fr": "Une ligne par occurrence de {roster} ; lié à {parent} par {keys}.",
+                   "en": "One row per instance of {roster}; linked to {parent} by {keys}."},
 }

@@ -11,6 +11,7 @@ from pipeline import workdir
 from pipeline.coding.coding import export_metadata
 from pipeline.coding.plan import Target, plan
 from pipeline.delivery import conventions as spss_conventions
+from pipeline.delivery import rosters as roster_files
 from pipeline.delivery import translations
 from pipeline.delivery.companions import write_delivery
 from pipeline.delivery.export import ExportResult, mrsets_syntax, spss_frame, write_sav
@@ -47,6 +48,9 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
     privacy = delivery_privacy(project)  # no key: refuse before anything is read or written
     if frame is None:  # the weighted data when `sid weight` ran after the last `sid clean`
         frame = workdir.read_stage(project, workdir.newest(project, workdir.WEIGHTED, workdir.CLEANED), "sid clean")
+    # the rosters' rows of the delivered respondents, and their counts in the main file
+    rosters, roster_warnings = roster_files.delivered_rosters(project, questionnaire, frame)
+    frame = roster_files.with_counts(frame, rosters, project.key, questionnaire)
     delivered, key = delivery_frame(project, frame, privacy)
     if project.sample is not None:  # identifiers are never joined; never delivered either way
         delivered = delivered.drop(columns=[c for c in project.sample.identifiers if c in delivered.columns])
@@ -64,8 +68,11 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
     coded = (export_metadata(project.coding, questionnaire, delivered, targets)[1]
              if project.coding is not None else None)
     exported = _export(project, questionnaire, delivered, key, privacy, language, texts, conventions, targets, coded)
+    exported = replace(exported, warnings=exported.warnings + roster_warnings)
     # label files and codebooks of other languages are made anew (a previous delivery's are not kept)
-    for stale in [*project.cleaned.glob(f"{project.name}_labels_*.sps"), *project.cleaned.glob("codebook_*.*")]:
+    current = {roster_files.sav_name(project.name, level.roster) for level in rosters}
+    for stale in [*project.cleaned.glob(f"{project.name}_labels_*.sps"), *project.cleaned.glob("codebook_*.*"),
+                  *roster_files.stale_files(project.cleaned, project.name, current)]:
         stale.unlink()
     others = []
     for code in project.export.languages[1:]:  # the same file, relabelled: one syntax file per language
@@ -79,8 +86,73 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
                                          texts=other_texts)
         translations.write_label_syntax(project.cleaned / translations.labels_name(project.name, other.code), text)
         others.append((other, dictionary, other_texts))
-    write_delivery(project, questionnaire, exported, language, privacy, others=tuple(others), texts=texts)
+    exports, scrubbed, warnings = [], [counts], []
+    for level in rosters:  # one .sav per roster level, by the same code as the main file
+        roster_export, roster_scrubbed, roster_warnings = _export_roster(project, questionnaire, level, key, privacy,
+                                                                         language, texts, conventions)
+        exports.append(roster_export)
+        scrubbed.append(roster_scrubbed)
+        warnings += [w for w in roster_warnings if w not in exported.warnings]
+    if exports:
+        workdir.write_csv(pd.concat(scrubbed, ignore_index=True), project.cleaned / workdir.PII_SCRUBBED)
+        exported = replace(exported, warnings=exported.warnings + tuple(dict.fromkeys(warnings)))
+    write_delivery(project, questionnaire, exported, language, privacy, others=tuple(others), texts=texts,
+                   rosters=tuple(exports))
     return exported
+
+
+def _export_roster(project: Project, questionnaire: Questionnaire, level: roster_files.RosterRows, key: str,
+                   privacy: DeliveryPrivacy, language: Language, texts: LabelTexts,
+                   conventions: spss_conventions.Conventions
+                   ) -> tuple[roster_files.RosterExport, pd.DataFrame, tuple[str, ...]]:
+    """A roster level's .sav (keys first: the id as in the main file, the instance numbers), its
+    .sps and its label syntax per other language; returns also what the scrub changed in it and
+    the warnings (labels cut, questions loaded as text)."""
+    roster = level.roster
+    form = roster_files.level_questionnaire(questionnaire, roster)
+    rows = level.frame.drop(columns=[c for c in level.frame.columns if str(c).startswith("_")])
+    if privacy.pseudonymised:  # the same pseudonym as in the main file (the crosswalk is the main file's)
+        rows = pd.concat([pd.DataFrame({key: privacy.ids(rows[project.key]).to_numpy()}, index=rows.index),
+                          rows.drop(columns=[project.key])], axis=1)
+    media = scrub_media(rows, form)
+    scrubbed = scrub_frame(media.frame, free_text_columns(rows, form, exclude=[key]))
+    counts = pd.concat([scrubbed.counts, media.counts], ignore_index=True)
+    counts["variable"] = roster.name + "." + counts["variable"].astype(str)
+    sav = project.cleaned / roster_files.sav_name(project.name, roster)
+    parent = (project.sav_path.name if roster.parent is None
+              else roster_files.sav_name(project.name, roster.parent))
+    keys = (key, *level.keys)
+    named = replace(project, title=f"{project.title} – {roster.name}")
+    rules = replace(conventions, coded={}, anchors={}, weights=(), sps_name=sav.with_suffix(".sps").name)
+
+    def dictionary_in(lang: Language, lang_texts: LabelTexts):
+        numbers = {r.number_column: lang_texts.text("roster_number", roster=r.name)
+                   for r in roster_files.ancestry(questionnaire.rosters, roster.name)}
+        note = lang_texts.text("doc_roster", roster=roster.name, sav=parent, keys=" ".join(keys[:-1]))
+        data, dictionary, warnings = labelled_dictionary(named, form, scrubbed.frame, key, privacy, lang, lang_texts,
+                                                         rules, (), None, extra=numbers, notes=(note,))
+        return (*roster_files.ordered(data, dictionary, [dictionary.renamed.get(k, k) for k in keys]), warnings)
+
+    data, dictionary, warnings = dictionary_in(language, texts)
+    write_sav(data, dictionary, sav)
+    title = privacy.label_prefix(texts.text) + named.title
+    join = roster_files.join_syntax(project.sav_path.name, sav.name, keys)
+    write_text_atomic(sav.with_suffix(".sps"), mrsets_syntax(dictionary, sav.name, title, texts)
+                      + "\n" + "".join(f"* {line}\n" for line in join.splitlines()), encoding="utf-8")
+    others = []
+    for code in project.export.languages[1:]:
+        other = questionnaire.language(code)
+        other_texts = label_texts(other.code, project.export.labels)
+        other_data, other_dictionary, _ = dictionary_in(other, other_texts)
+        translations.same_data(data, other_data, other.code)
+        text = translations.label_syntax(dictionary, other_dictionary, lang=other.code, language=other.column,
+                                         sav_name=sav.name, sps_name=sav.with_suffix(".sps").name, texts=other_texts)
+        translations.write_label_syntax(project.cleaned / translations.labels_name(sav.stem, other.code), text)
+        others.append((other, other_dictionary, other_texts))
+    return roster_files.RosterExport(
+        roster=roster, sav=sav, sps=sav.with_suffix(".sps"), keys=tuple(dictionary.renamed.get(k, k) for k in keys),
+        parent=parent, count=roster_files.count_name(roster), data=data, dictionary=dictionary,
+        questionnaire=form, others=tuple(others)), counts, tuple(f"{sav.name}: {w}" for w in warnings)
 
 
 def _conventions(project: Project, targets: tuple[Target, ...], delivered: pd.DataFrame, key: str
@@ -137,17 +209,20 @@ def _export(project: Project, questionnaire: Questionnaire, delivered: pd.DataFr
 def labelled_dictionary(project: Project, questionnaire: Questionnaire, delivered: pd.DataFrame, key: str,
                         privacy: DeliveryPrivacy, language: Language, texts: LabelTexts,
                         conventions: spss_conventions.Conventions, targets: tuple[Target, ...],
-                        value_labels: dict | None):
-    """The frame as the .sav holds it and its dictionary in one label language."""
+                        value_labels: dict | None, extra: dict[str, str] | None = None, notes: tuple[str, ...] = ()):
+    """The frame as the .sav holds it and its dictionary in one label language; `extra` labels
+    columns sid adds (a roster's instance numbers), `notes` are document lines after the privacy notices."""
     labels = added_labels(delivered.columns, questionnaire, pseudonym=key if privacy.pseudonymised else None,
                           texts=texts)
+    labels.update(roster_files.count_labels(project, questionnaire.rosters, delivered.columns, texts))
+    labels.update(extra or {})
     for target in targets:  # coded columns: labelled in this language (conventions.apply)
         if target.column and target.column in delivered.columns:
             question = questionnaire[target.parent or target.source].label(language.column)
             labels[target.column] = coded_label(question, target.kind, texts)
             labels.update({name: coded_label(question, kind, texts)
                            for name, kind in target.companions if name in delivered.columns})
-    notes = privacy.notices(texts.text)  # in this label language
+    notes = privacy.notices(texts.text) + tuple(notes)  # in this label language
     data, dictionary, warnings = spss_frame(delivered, questionnaire, language=language, key=key,
                                             title=privacy.label_prefix(texts.text) + project.title, labels=labels,
                                             value_labels=value_labels, notes=notes, texts=texts)

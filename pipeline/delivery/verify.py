@@ -20,6 +20,7 @@ import pyreadstat
 
 from pipeline.delivery.codebook_read import (
     code_text,
+    codebook_files,
     codebook_from_ddi,
     codebook_from_html,
     codebook_from_xlsx,
@@ -29,6 +30,7 @@ from pipeline.delivery.codebook_read import (
     xlsx_rows,
 )
 from pipeline.delivery.definition import required_files
+from pipeline.delivery.rosters import Link, link_problems
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import sha256
 from pipeline.ingest.ingest import SAMPLE_PREFIX
@@ -117,6 +119,7 @@ def verify_delivery(folder: str | Path, allow_demo: bool = False) -> VerifyRepor
         checks.append(Check(".sav = codeboek", False, f"{survey}.sav", "geen .sav-bestand in de levering"))
     else:
         checks += _agreement(sav, files)
+        checks += _rosters(folder, sav, files)
     checks += _privacy(manifest, allow_demo)
     own_ids = _own_ids(manifest)
     checks += _identifier_columns(files, _forbidden_names(manifest) - own_ids)
@@ -186,7 +189,34 @@ def _in_missing(code: str, ranges: list) -> bool:
     return any(float(r["lo"]) <= x <= float(r["hi"]) for r in ranges)
 
 
-def _agreement(sav: Path, files: dict[str, Path]) -> list[Check]:
+def _rosters(folder: Path, sav: Path, files: dict[str, Path]) -> list[Check]:
+    """Each roster file (the codebook's `bestanden` sheet names them and their keys): the same
+    checks against the codebooks and copies as the main file, then its links to the main file."""
+    book = files.get("codebook.xlsx")
+    others = sorted(n for n, p in files.items() if p.suffix.lower() == ".sav" and p != sav)
+    try:
+        table = codebook_files(book) if book is not None else pd.DataFrame()
+    except Exception as exc:
+        return [Check("koppeling", False, "codebook.xlsx", f"blad bestanden onleesbaar ({type(exc).__name__})")]
+    described = list(table["bestand"].iloc[1:]) if len(table) else []
+    out = [Check("koppeling", False, name, "rosterbestand niet beschreven in codebook.xlsx (blad bestanden)")
+           for name in others if name not in described]
+    for row in table.iloc[1:].to_dict("records") if len(table) else ():
+        name = row["bestand"]
+        if name not in files:
+            out.append(Check("koppeling", False, name, "ontbreekt (staat in codebook.xlsx, blad bestanden)"))
+            continue
+        out += _agreement(files[name], files, part=name)
+        link = Link(name, tuple(row["sleutels"].split()), row["gekoppeld_aan"], row["aantal_variabele"])
+        problems = link_problems(folder, sav.name, link)
+        out.append(Check("koppeling", not problems, name, "; ".join(problems) if problems else
+                         f"elke rij heeft een ouder, {link.count} klopt, volgnummers 1..n"))
+    return out
+
+
+def _agreement(sav: Path, files: dict[str, Path], part: str = "") -> list[Check]:
+    """The .sav against every codebook and its CSV/Parquet copies; `part` names a roster file
+    (its part of the codebooks), "" the main file."""
     try:
         sav_dict = _sav_dictionary(sav)
     except Exception as exc:  # pyreadstat's own errors for a damaged file
@@ -200,17 +230,18 @@ def _agreement(sav: Path, files: dict[str, Path]) -> list[Check]:
             continue
         found = True
         try:
-            book = reader(path)
+            book = reader(path, part)
         except Exception as exc:
             out.append(Check(".sav = codeboek", False, name, f"onleesbaar ({type(exc).__name__})"))
             continue
         # codebook_<lang>: another label language of the same file (its labels are in <survey>_labels_<lang>.sps)
         problems = _compare(sav_dict, book, labels=not re.match(r"codebook_[a-z]{2,3}\.", name))
-        out.append(Check(".sav = codeboek", not problems, name,
+        out.append(Check(".sav = codeboek", not problems, name, (f"{part}: " if part else "") +
                          "; ".join(problems[:3]) + (f" (en {len(problems) - 3} meer)" if len(problems) > 3 else "")
-                         if problems else f"{len(sav_dict['names'])} variabelen, labels en codes gelijk"))
+                         if problems else (f"{part}: " if part else "")
+                         + f"{len(sav_dict['names'])} variabelen, labels en codes gelijk"))
     if not found:
-        out.append(Check(".sav = codeboek", False, "", "geen codeboek (codebook.xlsx/.html) in de levering"))
+        out.append(Check(".sav = codeboek", False, part, "geen codeboek (codebook.xlsx/.html) in de levering"))
     for name, path in files.items():
         if path.suffix.lower() in (".csv", ".parquet") and path.stem == sav.stem:
             try:

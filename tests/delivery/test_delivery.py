@@ -219,12 +219,15 @@ class Collect(HTMLParser):
         super().__init__()
         self.tags, self.sections, self.overview, self.links = [], [], [], []
         self._row, self._cell, self._table = None, None, None
+        self._file = None  # a roster file's <article data-bestand>: its sections are not the main file's
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         self.tags.append(tag)
         self.links += [v for k, v in attrs.items() if k in ("href", "src") and v]
-        if tag == "section":
+        if tag == "article":
+            self._file = attrs.get("data-bestand")
+        if tag == "section" and self._file is None:
             self.sections.append(attrs.get("data-variabele"))
         if tag == "table":
             self._table = attrs.get("id")
@@ -243,6 +246,8 @@ class Collect(HTMLParser):
             self._row = None
         if tag == "table":
             self._table = None
+        if tag == "article":
+            self._file = None
 
     def handle_data(self, data):
         if self._cell is not None:
@@ -289,9 +294,10 @@ def test_ddi_has_one_var_per_variable_and_one_catgry_per_code(sav, root):
     book = tree.getroot()
     assert book.tag == "{ddi:codebook:2_5}codeBook" and book.get("version") == "2.5"
     assert in_schema_order(book, CODEBOOK_SEQUENCE)
-    variables = book.findall("d:dataDscr/d:var", NS)
+    every = book.findall("d:dataDscr/d:var", NS)  # of every file: ids unique over the files
+    assert len({v.get("ID") for v in every}) == len(every)
+    variables = [v for v in every if v.get("files") == "F1"]  # the main file's
     assert [v.get("name") for v in variables] == list(meta.column_names)
-    assert len({v.get("ID") for v in variables}) == len(variables)
     labels = dict(zip(meta.column_names, meta.column_labels))
     for var in variables:
         name = var.get("name")
