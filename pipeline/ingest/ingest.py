@@ -16,6 +16,7 @@ from pipeline.ingest.declared import apply_declarations
 from pipeline.ingest.fidelity import (
     PROBLEM_COLUMNS,
     SET_MISSING,
+    grouped_numbers,
     no_problems,
     parse_numbers,
     problem_rows,
@@ -307,8 +308,9 @@ def _convert(column: pd.Series, var, source: Source) -> tuple[pd.Series, pd.Seri
             column = column.astype("string").str.strip().replace({"true": "1", "false": "0"})
         whole = var.type in ("integer", "select_one")
         fast = _arrow_numbers(column) if source.decimal == "." else None
-        # A whole number written "2.500" casts to 2.5: only the careful path sees the ambiguity.
-        if fast is not None and not (whole and column.astype("string").str.contains(".", regex=False).any()):
+        # A whole number written "2.500" casts to 2.5: only the careful path sees the ambiguity
+        # ("5.0", as a float export writes a code, is no such cell: the fast path takes it).
+        if fast is not None and not (whole and grouped_numbers(column, source.decimal)):
             return fast, untold, untold
         return parse_numbers(column, source.decimal, whole)
     if var.kind == "datetime":
