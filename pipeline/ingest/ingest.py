@@ -107,7 +107,7 @@ def ingest(project: Project, questionnaire: Questionnaire,
                        "the same answer would be merged", file=project.file,
                        fix="Set survey.key to the column that identifies the respondent (e.g. sample_id).")
     refuse_same_file(project)
-    frames, problems, tables = [], [], {}
+    frames, problems, tables, rows = [], [], {}, {}
     for order, source in enumerate(project.sources):
         if progress:
             progress(f"reading {source.path.name}", order, len(project.sources))
@@ -133,11 +133,16 @@ def ingest(project: Project, questionnaire: Questionnaire,
         typed["_header"] = header
         frames.append(typed)
         problems.extend([*declared, found])
-        tables[source.name] = (table, columns)
+        rows[source.name] = len(table.frame)
+        # the raw cells are typed now: only a roster layout reads them again (peak memory)
+        tables[source.name] = (table if source.roster_layout else replace(table, frame=table.frame.iloc[:0]),
+                               columns)
+        del table, typed
     refuse_missing_questions(tables, questionnaire, project)
     if progress:
         progress("resolving duplicates")
     records = pd.concat(frames, ignore_index=True)
+    frames.clear()  # the typed sources are in `records` now (peak memory)
     if records.empty:
         one = len(project.sources) == 1
         raise SidError(ErrorCode.SOURCE_EMPTY, "no records: the export has a header but no rows" if one else
@@ -171,13 +176,14 @@ def ingest(project: Project, questionnaire: Questionnaire,
     ordered = [c for c in dict.fromkeys([key, *questionnaire.names]) if c in frame.columns]
     extra = [c for c in frame.columns if c not in ordered and c not in PROVENANCE and c not in ("_order", "_review")]
     frame = frame[ordered + extra + PROVENANCE].sort_values(key, kind="stable").reset_index(drop=True)
+    del records, kept  # the delivered rows are in `frame` (peak memory)
     summaries = []
     for source in project.sources:
         rec = reconciliation[reconciliation["source"] == source.name]
         table, columns = tables[source.name]
         counts = rec["status"].value_counts()
         summary = SourceSummary(
-            source.name, source.path, len(table.frame), int(counts.get("kept", 0)),
+            source.name, source.path, rows[source.name], int(counts.get("kept", 0)),
             int(counts.get("merged", 0)), int(counts.get("excluded", 0)),
             int(sum(len(p[p["source"] == source.name]) for p in problems)),
             table.encoding, table.delimiter, columns.unmapped)
