@@ -1,22 +1,29 @@
-"""Benchmark: the whole `sid run` against the I/O floor, at survey scale.
+"""Benchmark: the whole `sid run` against the I/O floor and against GNU PSPP, at survey scale.
 
     python benchmarks/bench_run.py                       # 10,000×150, 100,000×150, 100,000×500, 1,000,000×150
-    python benchmarks/bench_run.py --sizes 10000x150     # one size
+    python benchmarks/bench_run.py --sizes 100000x500 demo
+    python benchmarks/bench_run.py --sizes 100000x500 --compare /path/to/checkout-before   # before/after
 
 For each size N×K it builds a survey project in a temporary folder: a form of K questions (5-point
 grids, some routed, integers with ranges, a few open texts), N completed interviews generated from
 the form (pipeline.demo.answers), split over a web export (CSV, 70 %) and a face-to-face export (.sav,
-30 %). Then, in ONE child process per size (so that peak memory is that process's own):
+30 %). `demo` is the bundled demo project (the survey's own size). Then, in ONE child process per
+size and checkout (so that peak memory is that process's own):
 
+* the whole `sid run` (pipeline.run.run_all: ingest → code → clean → validate → weight → export,
+  manifest, atomic delivery), with the time of every stage taken from its progress steps, wall and
+  CPU seconds, and its peak resident memory (RSS, sampled every 20 ms), measured first;
 * the I/O floor: reading the same raw files with plain pandas / pyreadstat, and writing the final
   delivered frame with a bare ``pyreadstat.write_sav`` call (no labels, no checks);
-* the whole `sid run` (pipeline.run.run_all: ingest → code → clean → validate → weight → export,
-  manifest, atomic delivery), with the time of every stage taken from its progress steps;
-* peak resident memory (RSS) of each, sampled every 20 ms, and the in-memory size of the final
-  frame.
+* the PSPP peer (benchmarks/pspp_peer.py, generated sizes only): the core of the job as PSPP
+  syntax generated from the same form, run with `pspp` on the same raw files; its peak RSS from
+  GNU time;
+* the in-memory size of the final frame (the delivered .sav read back).
 
-It prints one Markdown table (pasted into docs/performance.md). Ratios are measured in the same run
-on the same machine, so they are meaningful on a shared, noisy machine where seconds are not.
+`--compare CHECKOUT` runs that checkout's pipeline too, on a fresh copy of the same project, in the
+same session: before and after side by side. It prints one Markdown table (docs/performance.md):
+run/floor, run/PSPP and RSS/frame per size. Ratios are measured in the same process on the same
+machine, so they are meaningful on a shared, noisy machine where seconds are not.
 """
 
 from __future__ import annotations
