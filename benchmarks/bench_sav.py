@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 def delivered_frame(rows: int, variables: int):
     import pandas as pd
-
     from bench_run import wide_form
+
     from pipeline.demo.answers import demo_responses
     from pipeline.survey.questionnaire import load_questionnaire
 
