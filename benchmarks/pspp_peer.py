@@ -121,18 +121,20 @@ def form_columns(form) -> list:
 
 
 def run(form, web_csv: Path, capi_sav: Path, folder: Path) -> dict:
-    """Write the syntax into `folder`, run `pspp` on it; wall seconds and the peak RSS of pspp."""
+    """Write the syntax into `folder`, run `pspp` on it; wall and CPU seconds and the peak RSS of pspp."""
     sps = folder / "peer.sps"
     out_sav = folder / "peer.sav"
     sps.write_text(syntax(form, web_csv, capi_sav, out_sav), encoding="utf-8")
-    timer = ["/usr/bin/time", "-f", "%M", "-o", str(folder / "peer.rss")] if Path("/usr/bin/time").exists() else []
+    timer = ["/usr/bin/time", "-f", "%M %U %S", "-o", str(folder / "peer.rss")] if Path("/usr/bin/time").exists() else []
     t = time.perf_counter()
     proc = subprocess.run([*timer, "pspp", str(sps), "-o", str(folder / "peer.txt")], capture_output=True, text=True)
     seconds = time.perf_counter() - t
     # GNU time's peak RSS of pspp itself (KiB); Python's RUSAGE_CHILDREN would count the forked Python too
-    peak = int((folder / "peer.rss").read_text().split()[-1]) * 1024 if timer else None
+    used = (folder / "peer.rss").read_text().split()[-3:] if timer else None
+    peak = int(used[0]) * 1024 if used else None
+    cpu = float(used[1]) + float(used[2]) if used else None
     text = (folder / "peer.txt").read_text(errors="replace") if (folder / "peer.txt").exists() else ""
     if proc.returncode != 0 or "error:" in text.lower() or not out_sav.exists():
         raise RuntimeError(f"pspp peer failed ({proc.returncode}): {proc.stderr[-2000:]} {text[-2000:]}")
-    return {"pspp": seconds, "pspp_rss": peak,
+    return {"pspp": seconds, "pspp_rss": peak, "pspp_cpu": cpu,
             "pspp_warnings": text.lower().count("warning:")}
