@@ -1,22 +1,29 @@
-"""Benchmark: the whole `sid run` against the I/O floor, at survey scale.
+"""Benchmark: the whole `sid run` against the I/O floor and against GNU PSPP, at survey scale.
 
     python benchmarks/bench_run.py                       # 10,000×150, 100,000×150, 100,000×500, 1,000,000×150
-    python benchmarks/bench_run.py --sizes 10000x150     # one size
+    python benchmarks/bench_run.py --sizes 100000x500 demo
+    python benchmarks/bench_run.py --sizes 100000x500 --compare /path/to/checkout-before   # before/after
 
 For each size N×K it builds a survey project in a temporary folder: a form of K questions (5-point
 grids, some routed, integers with ranges, a few open texts), N completed interviews generated from
 the form (pipeline.demo.answers), split over a web export (CSV, 70 %) and a face-to-face export (.sav,
-30 %). Then, in ONE child process per size (so that peak memory is that process's own):
+30 %). `demo` is the bundled demo project (the survey's own size). Then, in ONE child process per
+size and checkout (so that peak memory is that process's own):
 
+* the whole `sid run` (pipeline.run.run_all: ingest → code → clean → validate → weight → export,
+  manifest, atomic delivery), with the time of every stage taken from its progress steps, wall and
+  CPU seconds, and its peak resident memory (RSS, sampled every 20 ms), measured first;
 * the I/O floor: reading the same raw files with plain pandas / pyreadstat, and writing the final
   delivered frame with a bare ``pyreadstat.write_sav`` call (no labels, no checks);
-* the whole `sid run` (pipeline.run.run_all: ingest → code → clean → validate → weight → export,
-  manifest, atomic delivery), with the time of every stage taken from its progress steps;
-* peak resident memory (RSS) of each, sampled every 20 ms, and the in-memory size of the final
-  frame.
+* the PSPP peer (benchmarks/pspp_peer.py, generated sizes only): the core of the job as PSPP
+  syntax generated from the same form, run with `pspp` on the same raw files; its peak RSS from
+  GNU time;
+* the in-memory size of the final frame (the delivered .sav read back).
 
-It prints one Markdown table (pasted into docs/performance.md). Ratios are measured in the same run
-on the same machine, so they are meaningful on a shared, noisy machine where seconds are not.
+`--compare CHECKOUT` runs that checkout's pipeline too, on a fresh copy of the same project, in the
+same session: before and after side by side. It prints one Markdown table (docs/performance.md):
+run/floor, run/PSPP (wall, and in brackets CPU seconds against CPU seconds) and RSS/frame per size. Ratios are measured in the same process on the same
+machine, so they are meaningful on a shared, noisy machine where seconds are not.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -137,56 +145,99 @@ class PeakRSS:
         self.peak = max(self.peak, self.now())
 
 
-def measure(root: Path) -> dict:
+def measure(root: Path, peer: bool = True) -> dict:
     import gc
 
-    import pandas as pd
     import pyreadstat
 
-    from pipeline.survey.project import load_project
     from pipeline.run import run_all
+    from pipeline.survey.project import load_project
 
     os.environ.setdefault("SID_BENCH_KEY", "benchmark-key-not-secret")
+    os.environ.setdefault("SID_PSEUDONYM_KEY", "benchmark-key-not-secret")  # the demo's sid.toml
     project = load_project(root)
     out: dict = {}
 
-    # The I/O floor: read the raw files, write the final frame bare.
-    with PeakRSS() as mem:
-        t = time.perf_counter()
-        web = pd.read_csv(root / "raw" / "web.csv", low_memory=False)
-        capi, _ = pyreadstat.read_sav(str(root / "raw" / "capi.sav"))
-        out["floor_read"] = time.perf_counter() - t
-    out["floor_read_rss"] = mem.peak
-    del web, capi
-    gc.collect()
-
-    # The whole run, stage by stage from the progress steps.
+    # The whole run, stage by stage from the progress steps; first, so that its peak RSS is its own.
     marks: list[tuple[str, float]] = []
 
-    def progress(step: str) -> None:
+    def progress(step: str, *_) -> None:
         marks.append((step, time.perf_counter()))
 
     with PeakRSS() as mem:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = run_all(project, progress)
         total = time.perf_counter() - t0
-    out["run"] = total
+    out["run"], out["run_cpu"] = total, time.process_time() - c0
     out["run_rss"] = mem.peak
     out["exit_code"] = result.exit_code
     out["stages"] = _stages(marks, t0, t0 + total)
+    del result
+    gc.collect()
 
-    # The final frame as delivered, written bare: the other half of the floor.
+    # The I/O floor: read the raw files plainly, write the final frame bare.
+    with PeakRSS() as mem:
+        t, c = time.perf_counter(), time.process_time()
+        raw = read_raw(project)
+        out["floor_read"], out["floor_read_cpu"] = time.perf_counter() - t, time.process_time() - c
+    out["floor_read_rss"] = mem.peak
+    del raw
+    gc.collect()
     final, _ = pyreadstat.read_sav(str(project.sav_path))
     out["frame_bytes"] = int(final.memory_usage(deep=True).sum())
     out["shape"] = final.shape
     gc.collect()
     with PeakRSS() as mem:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         pyreadstat.write_sav(final, str(root / "work" / "bare.sav"))
-        out["floor_write"] = time.perf_counter() - t
+        out["floor_write"], out["floor_write_cpu"] = time.perf_counter() - t, time.process_time() - c
     out["floor_write_rss"] = mem.peak
     out["floor"] = out["floor_read"] + out["floor_write"]
+    out["floor_cpu"] = out["floor_read_cpu"] + out["floor_write_cpu"]
+    del final
+    gc.collect()
+
+    # The PSPP peer: the core of the job in PSPP syntax, from the same form, on the same raw files.
+    if peer:
+        import pspp_peer
+
+        from pipeline.survey.questionnaire import questionnaire_of
+
+        folder = root / "work" / "pspp"
+        folder.mkdir(exist_ok=True)
+        out.update(pspp_peer.run(questionnaire_of(project), root / "raw" / "web.csv", root / "raw" / "capi.sav",
+                                 folder))
     return out
+
+
+def read_raw(project) -> list:
+    """Every raw file sid.toml names, read with plain pandas / pyreadstat (as a person who knows the
+    files reads them): the fieldwork exports, the sample frame, the contact log."""
+    import pandas as pd
+    import pyreadstat
+
+    frames = []
+    for source in project.sources:
+        suffix = source.path.suffix.lower()
+        if suffix == ".sav":
+            frames.append(pyreadstat.read_sav(str(source.path))[0])
+        elif suffix in (".xlsx", ".xlsm"):
+            frames.append(pd.read_excel(source.path, sheet_name=source.sheet or 0, dtype=str))
+        else:
+            frames.append(_read_csv(source.path))
+    for path in (project.sample.source.path if project.sample else None,
+                 project.contacts.path if project.contacts else None):
+        if path is not None:
+            frames.append(_read_csv(path))
+    return frames
+
+
+def _read_csv(path: Path):
+    import pandas as pd
+
+    first = path.read_bytes()[:4096].decode("utf-8", errors="replace").splitlines()[0]
+    sep = max(";,\t|", key=first.count)
+    return pd.read_csv(path, sep=sep, low_memory=False, encoding_errors="replace")
 
 
 def _stages(marks: list[tuple[str, float]], start: float, end: float) -> dict[str, float]:
@@ -216,32 +267,55 @@ def _stage_of(step: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", nargs="+", default=list(SIZES), help="NxK, e.g. 100000x500")
+    parser.add_argument("--sizes", nargs="+", default=list(SIZES), help="NxK, e.g. 100000x500, or demo")
+    parser.add_argument("--compare", type=Path, metavar="CHECKOUT",
+                        help="also run another checkout's pipeline (e.g. the code before a change) on a fresh "
+                             "copy of the same project, in the same session")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--code", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    parser.add_argument("--no-peer", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(Path(args.child))))
+        sys.path.insert(0, str(args.code.resolve()))
+        print(json.dumps(measure(Path(args.child), peer=not args.no_peer)))
         return
 
+    codes = ([("before", args.compare.resolve())] if args.compare else []) + [("this", ROOT)]
     rows_out = []
     for size in args.sizes:
-        n, k = (int(x) for x in size.lower().split("x"))
         with tempfile.TemporaryDirectory(prefix="sid-bench-") as tmp:
-            root = Path(tmp) / "project"
+            built = Path(tmp) / "built"
             t = time.perf_counter()
-            info = build_project(root, n, k)
-            generate = time.perf_counter() - t
-            print(f"{n:,}×{k}: generated in {generate:.0f} s ({info['raw_bytes'] / 1e6:,.0f} MB raw); measuring …",
-                  file=sys.stderr, flush=True)
-            child = subprocess.run([sys.executable, __file__, "--child", str(root)], capture_output=True, text=True)
-            if child.returncode != 0:
-                sys.stderr.write(child.stderr)
-                raise SystemExit(f"{size}: the measuring process failed")
-            m = json.loads(child.stdout.strip().splitlines()[-1])
-        rows_out.append((n, k, m))
-        print(_row(n, k, m), file=sys.stderr, flush=True)
+            if size == "demo":  # the bundled demo project: the survey's own size
+                n = k = 0
+                built.mkdir()
+                shutil.copy(ROOT / "sid.toml", built / "sid.toml")
+                for folder in ("schemas", "raw"):
+                    shutil.copytree(ROOT / folder, built / folder)
+                info = {"raw_bytes": sum(p.stat().st_size for p in (built / "raw").rglob("*") if p.is_file())}
+            else:
+                n, k = (int(x) for x in size.lower().split("x"))
+                info = build_project(built, n, k)
+            print(f"{size}: ready in {time.perf_counter() - t:.0f} s ({info['raw_bytes'] / 1e6:,.0f} MB raw); "
+                  "measuring …", file=sys.stderr, flush=True)
+            for label, code in codes:
+                root = Path(tmp) / label
+                shutil.copytree(built, root)
+                command = [sys.executable, __file__, "--child", str(root), "--code", str(code)]
+                if size == "demo":
+                    command.append("--no-peer")  # the peer covers the generated form only (pspp_peer.py)
+                env = dict(os.environ, PYTHONPATH=str(code))
+                child = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp)
+                if child.returncode != 0:
+                    sys.stderr.write(child.stderr)
+                    raise SystemExit(f"{size} ({label}): the measuring process failed")
+                m = json.loads(child.stdout.strip().splitlines()[-1])
+                m["code"] = label
+                rows_out.append((size, n, k, m))
+                print(_row(size, m, len(codes) > 1), file=sys.stderr, flush=True)
+                shutil.rmtree(root)
 
-    print(_table(rows_out))
+    print(_table(rows_out, len(codes) > 1))
     print(_help_time())
 
 
@@ -266,27 +340,35 @@ def _python_start() -> float:
     return time.perf_counter() - t
 
 
-def _row(n: int, k: int, m: dict) -> str:
+def _row(size: str, m: dict, labelled: bool = False) -> str:
     st = m["stages"]
     stage_text = " · ".join(f"{name} {sec:.1f}" for name, sec in st.items() if sec >= 0.05)
-    return (f"| {n:,} × {k} | {m['floor']:.1f} ({m['floor_read']:.1f} + {m['floor_write']:.1f}) | {m['run']:.1f} | "
-            f"**{m['run'] / m['floor']:.2f}** | {stage_text} | {m['frame_bytes'] / 2**20:,.0f} | "
-            f"{m['run_rss'] / 2**20:,.0f} | {m['run_rss'] / m['frame_bytes']:.2f} |")
+    name = "demo ({:,} × {})".format(*m["shape"]) if size == "demo" else "{:,} × {}".format(
+        *(int(x) for x in size.split("x")))
+    peer = (f"{m['pspp']:.1f} | **{m['run'] / m['pspp']:.2f}**" if m.get("pspp") else "— | —")
+    if m.get("pspp_cpu"):  # CPU seconds: less disturbed by other jobs on a shared machine
+        peer += f" (CPU {m['run_cpu'] / m['pspp_cpu']:.2f})"
+    floor_cpu = f" (CPU {m['run_cpu'] / m['floor_cpu']:.2f})" if m.get("floor_cpu") else ""
+    peer_rss = f"{m['pspp_rss'] / 2**20:,.0f}" if m.get("pspp_rss") else "—"
+    return (f"| {name}{' · ' + m['code'] if labelled else ''} | {m['floor']:.1f} ({m['floor_read']:.1f} + "
+            f"{m['floor_write']:.1f}) | {m['run']:.1f} | {m['run_cpu']:.1f} | **{m['run'] / m['floor']:.2f}**{floor_cpu} | "
+            f"{peer} | {stage_text} | {m['frame_bytes'] / 2**20:,.0f} | {m['run_rss'] / 2**20:,.0f} | "
+            f"**{m['run_rss'] / m['frame_bytes']:.2f}** | {peer_rss} |")
 
 
-def _table(rows) -> str:
-    lines = ["| N × K | I/O floor s (read + write) | sid run s | run / floor | stages (s) | final frame MiB | "
-             "peak RSS MiB | RSS / frame |",
-             "|---|---:|---:|---:|---|---:|---:|---:|"]
-    lines += [_row(n, k, m) for n, k, m in rows]
-    if len(rows) >= 2:
-        by_k: dict[int, list] = {}
-        for n, k, m in rows:
-            by_k.setdefault(k, []).append((n, m["run"]))
-        for k, runs in by_k.items():
-            runs.sort()
-            for (n1, t1), (n2, t2) in zip(runs, runs[1:]):
-                lines.append(f"\nK={k}: {n2 // n1}× the rows → {t2 / t1:.1f}× the time")
+def _table(rows, labelled: bool = False) -> str:
+    lines = ["| N × K | I/O floor s (read + write) | sid run s | sid CPU s | run / floor | PSPP peer s | run / PSPP | "
+             "stages (s) | final frame MiB | peak RSS MiB | RSS / frame | PSPP peak RSS MiB |",
+             "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
+    lines += [_row(size, m, labelled) for size, n, k, m in rows]
+    by_k: dict[tuple[str, int], list] = {}
+    for size, n, k, m in rows:
+        if n:
+            by_k.setdefault((m["code"], k), []).append((n, m["run"]))
+    for (code, k), runs in by_k.items():
+        runs.sort()
+        for (n1, t1), (n2, t2) in zip(runs, runs[1:]):
+            lines.append(f"\n{code}, K={k}: {n2 // n1}× the rows → {t2 / t1:.1f}× the time")
     return "\n".join(lines)
 
 

@@ -206,7 +206,7 @@ def scrub_frame(frame: pd.DataFrame, text_columns: Iterable[str]) -> ScrubResult
     """Replace e-mail and web addresses, IBANs, national register / BIS numbers and phone numbers
     in the given text columns by tags. Pure; the counts say how many answers per variable and tag
     were changed, never what they held."""
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: columns are replaced, never written into
     rows, totals = [], {}
     for col in text_columns:
         if col not in out.columns:
@@ -284,7 +284,7 @@ def scrub_media(frame: pd.DataFrame, questionnaire) -> ScrubResult:
     the form app made; a name a person chose (an uploaded `cv_jan_peeters.pdf`) may name someone and
     becomes `[BESTAND].pdf` (the extension kept, so ABB still sees what kind of file it was). The
     counts say how many answers per variable, never what they held."""
-    out, rows, totals = frame.copy(), [], {}
+    out, rows, totals = frame.copy(deep=False), [], {}  # copy-on-write (as scrub_frame)
     for v in questionnaire:
         if not v.media or v.name not in out.columns:
             continue

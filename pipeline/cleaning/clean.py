@@ -337,9 +337,10 @@ def diff_log(before: pd.DataFrame, after: pd.DataFrame, key: str, step: str, rul
         idx = np.flatnonzero(changed)  # only the changed cells are turned into text
         old_text = (_text(before[col].iloc[idx]) if col in before.columns
                     else np.full(len(idx), "", dtype=object))
+        # held as Arrow text, not one Python string per cell: at 100,000 × 500 the log has millions of rows
         parts.append(pd.DataFrame({"step": step, "rule": rule, "respondent": keys[idx], "roster": "", "instance": "",
                                    "variable": col,
-                                   "old": old_text, "new": _text(new.iloc[idx])}))
+                                   "old": old_text, "new": _text(new.iloc[idx])}).astype("str"))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=LOG_COLUMNS)
 
 

@@ -155,7 +155,7 @@ def parquet_frame(data: pd.DataFrame, dictionary) -> pd.DataFrame:
             columns[v.name] = values
         if missing.any():
             columns[f"{v.name}_code"] = column.astype("Int64") if (column.dropna() % 1 == 0).all() else column
-    return pd.DataFrame(columns, index=data.index)
+    return pd.DataFrame(columns, index=data.index, copy=False)  # the columns themselves, no consolidated copy
 
 
 def _is_missing_code(code, ranges: list) -> bool:

@@ -101,7 +101,7 @@ def apply(data: pd.DataFrame, dictionary: SpssDictionary, questionnaire: Questio
           texts: LabelTexts) -> tuple[pd.DataFrame, SpssDictionary]:
     """The frame and dictionary after the conventions; pure. Data change only in type (a text
     code becomes its number, a digit string its number): the values are the same."""
-    data = data.copy()
+    data = data.copy(deep=False)  # copy-on-write: columns are replaced, the caller's frame never changes
     missing = questionnaire.missing
     missing_labels = {float(c): t for c, t in texts.missing_labels(missing).items()}
     form = {v.name: v for v in questionnaire}
@@ -209,7 +209,7 @@ def apply(data: pd.DataFrame, dictionary: SpssDictionary, questionnaire: Questio
         final.append(replace(v, label=short_label(v.label), display_width=_display_width(v)))
     mrsets = tuple(replace(s, label=short_label(s.label)) for s in dictionary.mrsets)
     documents = _documents(dictionary, questionnaire, conventions, texts, data)
-    return (data[order].copy(),
+    return (data[order],
             replace(dictionary, variables=tuple(final), mrsets=mrsets, documents=documents))
 
 

@@ -197,7 +197,8 @@ def spss_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *, language: s
     names = [""] * len(specs)
     for i, n in zip(order, ordered_names):
         names[i] = n
-    data = pd.DataFrame(dict(zip(names, columns.values())), index=frame.index).reset_index(drop=True)
+    # copy=False: the columns as they are (most are new arrays already), not one more consolidated copy
+    data = pd.DataFrame(dict(zip(names, columns.values())), index=frame.index, copy=False).reset_index(drop=True)
     variables = []
     for spss_name, spec in zip(names, specs):
         column = data[spss_name]

@@ -39,8 +39,9 @@ def delivery_frame(project: Project, frame: pd.DataFrame, privacy: DeliveryPriva
     rid = privacy.id_column
     ids = privacy.ids(frame[project.key])
     workdir.write_csv(pd.DataFrame({rid: ids, project.key: frame[project.key]}), project.work / workdir.CROSSWALK)
-    out = pd.concat([pd.DataFrame({rid: ids.to_numpy()}, index=frame.index),
-                     frame.drop(columns=[project.key])], axis=1)
+    # copy=False: the other columns are shared with `frame`, not copied (copy-on-write keeps it unchanged)
+    out = pd.DataFrame({rid: ids.to_numpy(), **{c: frame[c] for c in frame.columns if c != project.key}},
+                       index=frame.index, copy=False)
     return out, rid
 
 

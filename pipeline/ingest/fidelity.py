@@ -38,6 +38,13 @@ _GROUPED = r"[+-]?[1-9]\d{{0,2}}{mark}\d{{3}}"
 _PLAIN = r"[+-]?(?:\d+(?:{mark}\d*)?|{mark}\d+)(?:[eE][+-]?\d+)?"
 
 
+def grouped_numbers(text: pd.Series, mark: str) -> bool:
+    """Whether any cell reads as a number grouped in thousands with `mark` ("2.500" with "."): for a
+    whole-number question such a cell is ambiguous, and only `parse_numbers` reports it."""
+    t = text.astype("string").str.strip()
+    return bool(t.str.fullmatch(_GROUPED.format(mark="\\" + mark)).fillna(False).any())
+
+
 def parse_numbers(text: pd.Series, decimal: str, whole: bool) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Text cells read as numbers under the source's decimal mark ("." or ",").
 

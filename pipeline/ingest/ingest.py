@@ -16,6 +16,7 @@ from pipeline.ingest.declared import apply_declarations
 from pipeline.ingest.fidelity import (
     PROBLEM_COLUMNS,
     SET_MISSING,
+    grouped_numbers,
     no_problems,
     parse_numbers,
     problem_rows,
@@ -107,7 +108,7 @@ def ingest(project: Project, questionnaire: Questionnaire,
                        "the same answer would be merged", file=project.file,
                        fix="Set survey.key to the column that identifies the respondent (e.g. sample_id).")
     refuse_same_file(project)
-    frames, problems, tables = [], [], {}
+    frames, problems, tables, rows = [], [], {}, {}
     for order, source in enumerate(project.sources):
         if progress:
             progress(f"reading {source.path.name}", order, len(project.sources))
@@ -136,11 +137,16 @@ def ingest(project: Project, questionnaire: Questionnaire,
         typed["_header"] = header
         frames.append(typed)
         problems.extend([*declared, found])
-        tables[source.name] = (table, columns)
+        rows[source.name] = len(table.frame)
+        # the raw cells are typed now: only a roster layout reads them again (peak memory)
+        tables[source.name] = (table if source.roster_layout else replace(table, frame=table.frame.iloc[:0]),
+                               columns)
+        del table, typed
     refuse_missing_questions(tables, questionnaire, project)
     if progress:
         progress("resolving duplicates")
     records = pd.concat(frames, ignore_index=True)
+    frames.clear()  # the typed sources are in `records` now (peak memory)
     if records.empty:
         one = len(project.sources) == 1
         raise SidError(ErrorCode.SOURCE_EMPTY, "no records: the export has a header but no rows" if one else
@@ -174,13 +180,14 @@ def ingest(project: Project, questionnaire: Questionnaire,
     ordered = [c for c in dict.fromkeys([key, *questionnaire.names]) if c in frame.columns]
     extra = [c for c in frame.columns if c not in ordered and c not in PROVENANCE and c not in ("_order", "_review")]
     frame = frame[ordered + extra + PROVENANCE].sort_values(key, kind="stable").reset_index(drop=True)
+    del records, kept  # the delivered rows are in `frame` (peak memory)
     summaries = []
     for source in project.sources:
         rec = reconciliation[reconciliation["source"] == source.name]
         table, columns = tables[source.name]
         counts = rec["status"].value_counts()
         summary = SourceSummary(
-            source.name, source.path, len(table.frame), int(counts.get("kept", 0)),
+            source.name, source.path, rows[source.name], int(counts.get("kept", 0)),
             int(counts.get("merged", 0)), int(counts.get("excluded", 0)),
             int(sum(len(p[p["source"] == source.name]) for p in problems)),
             table.encoding, table.delimiter, columns.unmapped)
@@ -311,8 +318,9 @@ def _convert(column: pd.Series, var, source: Source) -> tuple[pd.Series, pd.Seri
             column = column.astype("string").str.strip().replace({"true": "1", "false": "0"})
         whole = var.type in ("integer", "select_one")
         fast = _arrow_numbers(column) if source.decimal == "." else None
-        # A whole number written "2.500" casts to 2.5: only the careful path sees the ambiguity.
-        if fast is not None and not (whole and column.astype("string").str.contains(".", regex=False).any()):
+        # A whole number written "2.500" casts to 2.5: only the careful path sees the ambiguity
+        # ("5.0", as a float export writes a code, is no such cell: the fast path takes it).
+        if fast is not None and not (whole and grouped_numbers(column, source.decimal)):
             return fast, untold, untold
         return parse_numbers(column, source.decimal, whole)
     if var.kind == "datetime":

@@ -257,7 +257,9 @@ def _schema_checks(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) 
     present = [c for c in [key, *questionnaire.names] if c in frame.columns]
     sub = frame[list(dict.fromkeys(present))]
     try:
-        schema(questionnaire, key).validate(sub, lazy=True)
+        # inplace: pandera's own deep copy of the data is not needed, `sub` is this function's own frame
+        # (copy-on-write: nothing pandera does to it reaches `frame`)
+        schema(questionnaire, key).validate(sub, lazy=True, inplace=True)
         failures = pd.DataFrame(columns=["column", "check", "failure_case", "index"])
     except pa.errors.SchemaErrors as exc:
         failures = exc.failure_cases

@@ -57,6 +57,30 @@ def test_a_thousands_grouped_whole_number_is_ambiguous_and_never_scaled(tmp_path
     assert found[0][3].startswith("ambiguous: 1980 with a thousands separator or 1.980 with a decimal mark")
 
 
+def test_whole_numbers_written_as_floats_read_as_the_careful_path_reads_them(tmp_path):
+    """A float export writes codes as 5.0 and years as 1990.0: Arrow's fast cast takes them (issue 22)
+    and gives what the careful parser gives, cell for cell; a thousands-grouped cell ("1.980") in
+    the same column still sends it to the careful path, which reports it."""
+    from pipeline.ingest.fidelity import grouped_numbers, parse_numbers
+    from pipeline.ingest.ingest import _arrow_numbers, _convert
+    from pipeline.survey.project import Source
+
+    form = load_questionnaire(write_xlsform(tmp_path / "f.xlsx", TINY_SURVEY, TINY_CHOICES))
+    source = Source(name="web", path=tmp_path / "a.csv", format="csv")
+    cells = ["1990.0", "1975.", "0.500", "+2000", "1.5e3", None, "2001.00", "0001990.000"]
+    column = pd.Series(cells, dtype="string")
+    assert not grouped_numbers(column, ".") and _arrow_numbers(column) is not None
+    values, action, _ = _convert(column, form["geboortejaar"], source)
+    careful, careful_action, _ = parse_numbers(column, ".", whole=True)
+    pd.testing.assert_series_equal(values, careful, check_names=False)
+    assert action.isna().all() and careful_action.isna().all()
+    grouped = pd.Series([*cells, "1.980"], dtype="string")
+    assert grouped_numbers(grouped, ".")
+    values, action, reason = _convert(grouped, form["geboortejaar"], source)
+    assert np.isnan(values.iloc[-1]) and action.iloc[-1] == "set missing"
+    assert reason.iloc[-1].startswith("ambiguous: 1980")
+
+
 def test_decimal_comma_source_and_a_stray_decimal_mark_is_read_and_reported(tmp_path):
     sources = '[[sources]]\npath = "raw/a.csv"\ndecimal = ","\n'
     rows = "R1;;;1980;1;4;;;\nR2;;;1975,0;1;4;;;\nR3;;;1990.0;1;4;;;\n"
