@@ -127,9 +127,12 @@ def _writing(project):
 
 @app.command()
 @command
-def run() -> None:
+def run(fresh: bool = typer.Option(False, "--fresh", help="Run every stage, also those whose inputs have not "
+                                                          "changed since their last run.")) -> None:
     """Run the whole pipeline: ingest, code, clean, validate, weight, report, deliver to cleaned/.
 
+    A stage whose inputs (raw files, form, sid.toml settings, rules, code frames, sid itself) have
+    not changed since its last run is reused ("unchanged, reused"); --fresh runs them all.
     Exits 1 when error-level failures remain after cleaning.
 
     Example: sid run --project ~/surveys/sid2026
@@ -139,7 +142,7 @@ def run() -> None:
 
     project = _project()
     with _writing(project) as lock, render.steps("sid run") as progress:
-        result = run_all(project, progress, progress.done, run_id=lock.run_id)
+        result = run_all(project, progress, progress.done, run_id=lock.run_id, fresh=fresh)
     progress.flush()
     render.run_summary(result)
     render.run_closing(result, project, progress.elapsed)

@@ -23,7 +23,9 @@ from pipeline.delivery.labels import (
     label_texts,
 )
 from pipeline.files import write_text_atomic
+from pipeline.errors import ErrorCode, SidError
 from pipeline.privacy import DeliveryPrivacy, delivery_privacy, free_text_columns, scrub_frame, scrub_media
+from pipeline.rerun.records import current_artifact
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Language, Questionnaire
 from pipeline.weighting.weights import WEIGHT, WEIGHT_POPULATION
@@ -45,8 +47,12 @@ def delivery_frame(project: Project, frame: pd.DataFrame, privacy: DeliveryPriva
 
 def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None) -> ExportResult:
     privacy = delivery_privacy(project)  # no key: refuse before anything is read or written
-    if frame is None:  # the weighted data when `sid weight` ran after the last `sid clean`
-        frame = workdir.read_stage(project, workdir.newest(project, workdir.WEIGHTED, workdir.CLEANED), "sid clean")
+    if frame is None:  # the weighted data when `sid weight` weighted the current cleaned data
+        name = current_artifact(project, "weight", "clean")
+        if name == workdir.CLEANED and project.weight is not None and (project.work / workdir.WEIGHTED).is_file():
+            raise SidError(ErrorCode.STAGE_MISSING, "the weights in work/ are of an earlier cleaning",
+                           file=project.work / workdir.WEIGHTED, fix="Run `sid weight` first (or `sid run`).")
+        frame = workdir.read_stage(project, name, "sid clean")
     delivered, key = delivery_frame(project, frame, privacy)
     if project.sample is not None:  # identifiers are never joined; never delivered either way
         delivered = delivered.drop(columns=[c for c in project.sample.identifiers if c in delivered.columns])
