@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 from pipeline import workdir
 from pipeline.cleaning.stage import CleanOutcome, check_corrections, run_clean
@@ -27,7 +28,7 @@ from pipeline.ingest.ingest import IngestResult
 from pipeline.ingest.stage import run_ingest
 from pipeline.lock import new_run_id
 from pipeline.privacy import delivery_privacy
-from pipeline.rerun.records import ARTIFACTS, Plan
+from pipeline.rerun.records import ARTIFACTS, Plan, recording, stages_of
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire, questionnaire_of
 from pipeline.tabulation.stage import run_tables
@@ -82,19 +83,7 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
     check_corrections(project, questionnaire)  # a rule that cannot hold stops the run before any stage
     plan = Plan(project, stages_of(project), fresh)
     with staged_delivery(project, run_id or new_run_id()) as staged:
-
-        def stage(name: str, call: Callable[[], tuple]) -> tuple:
-            """(frame, result, reused): the recorded result (frame None: read from work/ when
-            needed), or `call`'s, recorded."""
-            result = plan.reused(name, staged)
-            if result is not None:
-                checkpoint(name)
-                return None, result, True
-            with plan.recording(name, staged) as held:
-                frame_out, result = call()
-                held["result"] = _kept(result)
-            checkpoint(name)
-            return frame_out, result, False
+        stage = partial(plan.run, staged=staged)  # (frame, result, reused) of a stage, reused or run
 
         def load(name: str, frame_in):  # a frame a reused stage did not hand on
             return frame_in if frame_in is not None else workdir.read_stage(staged, ARTIFACTS[name], "sid run")
@@ -124,7 +113,7 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
                 staged, questionnaire, interviews=load(before, frame), deliver=True,
                 unusable=_reasons(outcome.result.excluded))))
             done("report", fieldwork.interviewers, "interviewers", hit)
-        del frame  # the interviews before cleaning are not needed any more (peak memory of the export)
+        frame = None  # the interviews before cleaning are not needed any more (peak memory of the export)
         _say(progress, "writing the SPSS file")
         final = "weight" if project.weight is not None else "clean"
         _, exported, hit = stage("export", lambda: (None, _export_and_tables(staged, questionnaire,
@@ -137,24 +126,12 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
     return RunResult(ingested, outcome, exported, weighted, fieldwork, coded)
 
 
-def stages_of(project: Project) -> tuple[str, ...]:
-    """The stages `sid run` runs for this project, in order."""
-    return ("ingest", *(("code",) if project.coding is not None else ()), "clean", "validate",
-            *(("weight",) if project.weight is not None else ()), *(("report",) if project.fieldwork is not None else ()),
-            "export")
-
-
 def _export_and_tables(staged: Project, questionnaire: Questionnaire, frame, progress) -> ExportResult:
     exported = run_export(staged, questionnaire, frame)
     if staged.tables is not None:  # weighted tables of the delivery, delivered with it
         _say(progress, "weighted tables")
         run_tables(staged, questionnaire, folder=staged.cleaned)
     return exported
-
-
-def _kept(result):
-    """What a stage's record keeps of its result for a rerun's summary: not the export's frame."""
-    return replace(result, data=None, dictionary=None) if isinstance(result, ExportResult) else result
 
 
 def export_alone(project: Project, questionnaire: Questionnaire, run_id: str | None = None) -> ExportResult:
@@ -178,6 +155,17 @@ def export_alone(project: Project, questionnaire: Questionnaire, run_id: str | N
             run_tables(staged, questionnaire, folder=staged.cleaned)
     remove_parts(project)
     return replace(exported, sav=project.sav_path, sps=project.sps_path)
+
+
+def run_alone(project: Project, name: str, call: Callable[[Project], tuple]) -> tuple:
+    """`sid ingest`, `sid code`, `sid clean`, `sid weight`: `call` run on the project as a single
+    stage sees it (stage_alone), recorded like a stage of `sid run` (pipeline/rerun), so that the
+    next command reads the artifacts that belong together and `sid run` reuses what still holds."""
+    alone = stage_alone(project)
+    with recording(project, name, alone.cleaned) as held:
+        out = call(alone)
+        held["result"] = out[1]
+    return out
 
 
 def stage_alone(project: Project) -> Project:

@@ -22,8 +22,8 @@ from pipeline.delivery.labels import (
     delivery_texts,
     label_texts,
 )
-from pipeline.files import write_text_atomic
 from pipeline.errors import ErrorCode, SidError
+from pipeline.files import write_text_atomic
 from pipeline.privacy import DeliveryPrivacy, delivery_privacy, free_text_columns, scrub_frame, scrub_media
 from pipeline.rerun.records import current_artifact
 from pipeline.survey.project import Project

@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import pickle
 import shutil
+from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator
 
 from pipeline import workdir
+from pipeline.faults import checkpoint
 from pipeline.files import atomic_path, sha256, write_text_atomic
 from pipeline.rerun.fingerprint import STAGES, fingerprints, own_digest, stage_print, upstream
 from pipeline.survey.project import Project
@@ -55,13 +57,26 @@ class Plan:
             shutil.copyfile(source, target)
         return result
 
-    @contextmanager
-    def recording(self, name: str, staged: Project) -> Iterator[dict]:
-        """Run a stage inside: its record is removed first and written after it, with the
-        result put in the yielded dict's "result"."""
-        with recording(self.project, name, staged.cleaned, self.prints[name],
-                       {u: self.prints.get(u, "absent") for u in upstream(self.project, name)}) as held:
-            yield held
+    def run(self, name: str, call: Callable[[], tuple], staged: Project) -> tuple[Any, Any, bool]:
+        """(frame, result, reused): the recorded result (the frame None: the caller reads it from
+        work/ when it needs it), or `call`'s (frame, result), recorded; the stage's checkpoint after."""
+        result = self.reused(name, staged)
+        if result is not None:
+            checkpoint(name)
+            return None, result, True
+        ups = {u: self.prints.get(u, "absent") for u in upstream(self.project, name)}
+        with recording(self.project, name, staged.cleaned, self.prints[name], ups) as held:
+            frame, result = call()
+            held["result"] = result
+        checkpoint(name)
+        return frame, result, False
+
+
+def stages_of(project: Project) -> tuple[str, ...]:
+    """The stages `sid run` runs for this project, in order."""
+    return ("ingest", *(("code",) if project.coding is not None else ()), "clean", "validate",
+            *(("weight",) if project.weight is not None else ()), *(("report",) if project.fieldwork is not None else ()),
+            "export")
 
 
 @contextmanager
@@ -88,11 +103,18 @@ def recording(project: Project, name: str, parts: Path, fingerprint: str | None 
     pickled = folder / f"{name}.pickle"
     with atomic_path(pickled) as tmp:
         with open(tmp, "wb") as fh:
-            pickle.dump(held.get("result"), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(_kept(held.get("result")), fh, protocol=pickle.HIGHEST_PROTOCOL)
     outputs = {rel: sha256(project.work / rel) for rel in _outputs(project, name)}
     record = {"format": FORMAT, "stage": name, "fingerprint": fingerprint, "upstream": ups,
               "outputs": outputs, "parts": delivered, "result": sha256(pickled)}
     write_text_atomic(folder / f"{name}.json", json.dumps(record, indent=1, sort_keys=True) + "\n")
+
+
+def _kept(result: Any) -> Any:
+    """What a record keeps of a result for a rerun's summary: not the export's frame and dictionary."""
+    if is_dataclass(result) and {"data", "dictionary"} <= {f.name for f in fields(result)}:
+        return replace(result, data=None, dictionary=None)
+    return result
 
 
 def read_record(project: Project, name: str) -> dict | None:
