@@ -101,10 +101,12 @@ def own_digest(project: Project, stage: StageInputs, settings: dict | None = Non
 def _files(project: Project, kinds: tuple[str, ...]) -> list[Path]:
     found: list[Path] = []
     for kind in kinds:
-        if kind == "form":
+        if kind == "form":  # and the files beside it (choice files), but those sid.toml names for a stage
+            named = {p.resolve() for p in _files(project, ("sources", "sample", "contacts", "population", "rules",
+                                                           "corrections", "coding"))}
             found.append(project.form)
-            found += sorted(p for p in project.form.parent.iterdir()
-                            if p.is_file() and p.suffix.lower() in FORM_SIDE and p != project.form)
+            found += sorted(p for p in project.form.parent.iterdir() if p.is_file() and p.suffix.lower() in FORM_SIDE
+                            and p != project.form and p.resolve() not in named)
         elif kind == "sources":
             for source in project.sources:  # the export and the files named after it (a roster's CSV)
                 found.append(source.path)
@@ -142,11 +144,11 @@ def _file_digest(path: Path) -> str:
     if not path.is_file():
         return "missing"
     stat = path.stat()
-    return _cached_sha256(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    return _cached_sha256(str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
 
 
 @lru_cache(maxsize=4096)
-def _cached_sha256(path: str, size: int, mtime_ns: int) -> str:  # size and mtime: a changed file is read again
+def _cached_sha256(path: str, *stat: int) -> str:  # size, times, inode: a changed file is read again
     return sha256(Path(path))
 
 
