@@ -211,3 +211,23 @@ def test_the_stage_lines_say_unchanged_reused_in_the_ui_language(tiny_project: P
     assert "ingest: unchanged, reused" in english.output and "validate: unchanged, reused" in english.output
     fresh = runner.invoke(app, ["--project", str(tiny_project), "run", "--fresh"])
     assert fresh.exit_code == 0 and "reused" not in fresh.output
+
+
+@pytest.mark.parametrize("where", ["write:cleaning_log_private.csv", "write:clean.json", "validate"])
+def test_a_run_killed_inside_a_stage_leaves_nothing_a_rerun_trusts(tiny_project: Path, where: str):
+    """Killed (SIGKILL) half-way through cleaning, or after it before its record, or after
+    validation: the stage without a whole record runs again, the delivery is the first one's."""
+    import os
+    import signal
+    import subprocess
+
+    _run(tiny_project)
+    first = _delivery(tiny_project)
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]), SID_FAULT_AT=where)
+    killed = subprocess.run([sys.executable, "-m", "cli", "--project", str(tiny_project), "run", "--fresh"],
+                            capture_output=True, text=True, env=env, cwd=Path(__file__).resolve().parents[1],
+                            timeout=600)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    reused, ran, _ = _run(tiny_project)
+    assert "ingest" in reused and ("clean" in ran) == (where != "validate") and ("validate" in ran) == (where == "validate")
+    assert _delivery(tiny_project) == first

@@ -6,6 +6,7 @@ unreadable or damaged record, output or part means the stage runs again."""
 
 from __future__ import annotations
 
+import copyreg
 import json
 import pickle
 import shutil
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Iterator
 
 from pipeline import workdir
@@ -103,11 +105,21 @@ def recording(project: Project, name: str, parts: Path, fingerprint: str | None 
     pickled = folder / f"{name}.pickle"
     with atomic_path(pickled) as tmp:
         with open(tmp, "wb") as fh:
-            pickle.dump(_kept(held.get("result")), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(_kept(held.get("result")))
     outputs = {rel: sha256(project.work / rel) for rel in _outputs(project, name)}
     record = {"format": FORMAT, "stage": name, "fingerprint": fingerprint, "upstream": ups,
               "outputs": outputs, "parts": delivered, "result": sha256(pickled)}
     write_text_atomic(folder / f"{name}.json", json.dumps(record, indent=1, sort_keys=True) + "\n")
+
+
+def _proxy(mapping: dict) -> MappingProxyType:
+    return MappingProxyType(mapping)
+
+
+class _Pickler(pickle.Pickler):
+    """pickle, with the read-only mappings of the results (frozen dataclasses) kept as such."""
+
+    dispatch_table = {**copyreg.dispatch_table, MappingProxyType: lambda m: (_proxy, (dict(m),))}
 
 
 def _kept(result: Any) -> Any:
