@@ -55,8 +55,13 @@ class Plan:
             return None
         for relative, source in sources.items():
             target = staged.cleaned / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+            except OSError as exc:  # a full disk: name the file (the copy does not)
+                if exc.filename is None:
+                    exc.filename = str(target)
+                raise
         return result
 
     def run(self, name: str, call: Callable[[], tuple], staged: Project) -> tuple[Any, Any, bool]:
