@@ -231,3 +231,21 @@ def test_a_run_killed_inside_a_stage_leaves_nothing_a_rerun_trusts(tiny_project:
     reused, ran, _ = _run(tiny_project)
     assert "ingest" in reused and ("clean" in ran) == (where != "validate") and ("validate" in ran) == (where == "validate")
     assert _delivery(tiny_project) == first
+
+
+def test_a_second_cleaning_starts_from_the_reconciliation_of_ingest(tiny_project: Path):
+    """Cleaning marks the respondents it excludes in work/reconciliation.csv; cleaning again with
+    fewer exclusions must not keep the first cleaning's marks (it starts from ingest's table)."""
+    import pandas as pd
+
+    from pipeline.cleaning.stage import _update_reconciliation
+
+    _run(tiny_project)
+    project = load_project(tiny_project)
+    ingested = (project.work / workdir.RECONCILIATION_INGEST).read_bytes()
+    assert (project.work / workdir.RECONCILIATION).read_bytes() == ingested  # the tiny project excludes no one
+    _update_reconciliation(project, pd.DataFrame({"respondent": ["R2"], "reason": ["speeder"]}))
+    marked = pd.read_csv(project.work / workdir.RECONCILIATION, dtype=str, keep_default_na=False)
+    assert marked.loc[marked["key"] == "R2", "status"].tolist() == ["excluded"]
+    _update_reconciliation(project, pd.DataFrame({"respondent": [], "reason": []}))
+    assert (project.work / workdir.RECONCILIATION).read_bytes() == ingested
