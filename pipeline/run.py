@@ -28,6 +28,7 @@ from pipeline.ingest.ingest import IngestResult
 from pipeline.ingest.stage import run_ingest
 from pipeline.lock import new_run_id
 from pipeline.privacy import delivery_privacy
+from pipeline.rerun.fingerprint import form_expressions
 from pipeline.rerun.records import ARTIFACTS, Plan, recording, stages_of
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire, questionnaire_of
@@ -81,7 +82,7 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
     questionnaire = questionnaire_of(project)
     delivery_privacy(project)  # no key, no delivery: refuse before anything is written
     check_corrections(project, questionnaire)  # a rule that cannot hold stops the run before any stage
-    plan = Plan(project, stages_of(project), fresh)
+    plan = Plan(project, stages_of(project), fresh, form_expressions(questionnaire))
     with staged_delivery(project, run_id or new_run_id()) as staged:
         stage = partial(plan.run, staged=staged)  # (frame, result, reused) of a stage, reused or run
 

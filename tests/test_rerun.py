@@ -249,3 +249,23 @@ def test_a_second_cleaning_starts_from_the_reconciliation_of_ingest(tiny_project
     assert marked.loc[marked["key"] == "R2", "status"].tolist() == ["excluded"]
     _update_reconciliation(project, pd.DataFrame({"respondent": [], "reason": []}))
     assert (project.work / workdir.RECONCILIATION).read_bytes() == ingested
+
+
+def test_the_day_is_an_input_only_where_an_expression_calls_today(tmp_path: Path, monkeypatch):
+    root = copy_demo_project(tmp_path / "demo")
+    project = load_project(root)
+    stages = stages_of(project)
+    monkeypatch.setattr(fingerprint, "_day", lambda: "2026-05-01")
+    before = fingerprint.fingerprints(project, stages)
+    monkeypatch.setattr(fingerprint, "_day", lambda: "2026-05-02")
+    assert fingerprint.fingerprints(project, stages) == before  # the demo calls no today()
+    with open(root / "schemas" / "rules.yaml", "a", encoding="utf-8") as fh:
+        fh.write("\n- name: interview_niet_in_de_toekomst\n  description: Het interview ligt niet in de toekomst.\n"
+                 "  expression: ${start} <= today()\n  severity: error\n")
+    monkeypatch.setattr(fingerprint, "_day", lambda: "2026-05-01")
+    first = fingerprint.fingerprints(project, stages)
+    assert fingerprint.fingerprints(project, stages) == first
+    monkeypatch.setattr(fingerprint, "_day", lambda: "2026-05-02")
+    assert {s for s in stages if first[s] != fingerprint.fingerprints(project, stages)[s]} == DEMO_STAGES
+    # the form's own expressions count too
+    assert fingerprint.uses_today(load_project(copy_demo_project(tmp_path / "d2")), ("${x} < today()",))

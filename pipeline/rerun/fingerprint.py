@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -75,14 +77,39 @@ def upstream(project: Project, stage: str) -> tuple[str, ...]:
             "export": ("clean", *weighted, *(("report",) if project.fieldwork is not None else ()))}[stage]
 
 
-def fingerprints(project: Project, stages: tuple[str, ...]) -> dict[str, str]:
-    """The fingerprint of each of `stages` (in order: a stage's upstream comes first)."""
+DATED = ("ingest", "clean", "validate")  # the stages that evaluate the form's, rules' and corrections' expressions
+
+
+def fingerprints(project: Project, stages: tuple[str, ...], expressions: tuple[str, ...] = ()) -> dict[str, str]:
+    """The fingerprint of each of `stages` (in order: a stage's upstream comes first). `expressions`:
+    the form's (relevant, constraint, calculate, choice_filter); when one of them, a rule, a
+    correction or sid.toml's complete_if calls today(), the day is an input of the stages that
+    evaluate them (a rerun on another day runs them again, as a fresh run would compute anew)."""
     out: dict[str, str] = {}
     settings = _tables(project)
+    day = _day() if uses_today(project, expressions) else None
     for name in stages:
         ups = {u: out.get(u, "absent") for u in upstream(project, name)}
-        out[name] = stage_print(name, own_digest(project, STAGES[name], settings), ups)
+        out[name] = stage_print(name, own_digest(project, STAGES[name], settings, day if name in DATED else None), ups)
     return out
+
+
+def form_expressions(questionnaire) -> tuple[str, ...]:
+    """The expressions of the form that sid evaluates (for `fingerprints`)."""
+    return tuple(e for v in questionnaire for e in (v.relevant, v.constraint, v.calculate, v.choice_filter,
+                                                    *v.group_relevant) if e)
+
+
+def uses_today(project: Project, expressions: tuple[str, ...]) -> bool:
+    texts = list(expressions)
+    for path in (project.file, project.validate.rules, project.clean.corrections):  # sid.toml: [ingest] complete_if
+        if path is not None and path.is_file():
+            texts.append(path.read_text(encoding="utf-8", errors="replace"))
+    return any(re.search(r"\btoday\s*\(", text) for text in texts)
+
+
+def _day() -> str:
+    return date.today().isoformat()
 
 
 def stage_print(name: str, own: str, ups: dict[str, str]) -> str:
@@ -90,12 +117,12 @@ def stage_print(name: str, own: str, ups: dict[str, str]) -> str:
     return _digest({"stage": name, "own": own, "upstream": ups})
 
 
-def own_digest(project: Project, stage: StageInputs, settings: dict | None = None) -> str:
+def own_digest(project: Project, stage: StageInputs, settings: dict | None = None, day: str | None = None) -> str:
     settings = _tables(project) if settings is None else settings
     files = {_name(project, p): _file_digest(p) for p in _files(project, stage.files)}
     return _digest({"sid": sid_version(), "packages": packages(),
                     "tables": {t: settings.get(t) for t in sorted(set(stage.tables))},
-                    "files": files, "key": _key_digest(project) if stage.keyed else None})
+                    "files": files, "key": _key_digest(project) if stage.keyed else None, "day": day})
 
 
 def _files(project: Project, kinds: tuple[str, ...]) -> list[Path]:

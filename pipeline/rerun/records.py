@@ -34,10 +34,11 @@ class Plan:
     project: Project
     stages: tuple[str, ...]
     fresh: bool = False
+    expressions: tuple[str, ...] = ()  # the form's (fingerprint.form_expressions): whether the day is an input
     prints: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.prints = fingerprints(self.project, self.stages)
+        self.prints = fingerprints(self.project, self.stages, self.expressions)
 
     def reused(self, name: str, staged: Project) -> Any | None:
         """The stage's recorded result when it can be reused (its delivery parts are then copied
