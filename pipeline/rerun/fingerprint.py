@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import platform
 import re
 import tomllib
 from dataclasses import dataclass
@@ -204,7 +205,7 @@ def sid_version() -> str:
 
 @lru_cache(maxsize=1)
 def packages() -> dict[str, str]:
-    out = {}
+    out = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
             out[name] = metadata.version(name)
