@@ -63,7 +63,7 @@ STAGES = {s.name: s for s in (
                 ("fieldwork_report.html", "fieldwork/buiten_steekproef.csv", "fieldwork/disposities.csv",
                  "fieldwork/respons.*", "fieldwork/voortgang.*", "fieldwork/fasen.*", "fieldwork/voortgang_per_dag.csv",
                  "fieldwork/interviewers.*", "fieldwork/backcheck.*")),
-    StageInputs("export", COMMON + ("export", "coding", "privacy", "demo", "sample", "tables", "weight", "survey"),
+    StageInputs("export", COMMON + ("export", "coding", "privacy", "demo", "sample", "tables", "weight"),
                 ("form", "coding"), True, ("crosswalk.csv",)),
 )}
 
