@@ -58,7 +58,7 @@ def _drop_last_contact(root: Path) -> None:
 
 
 def _change_answer(root: Path) -> None:
-    """The first record of the web export without its last line (one interview fewer)."""
+    """The web export without its last record (one interview fewer)."""
     path = root / "raw" / "web_kobo.csv"
     path.write_bytes(path.read_bytes().rstrip(b"\r\n").rsplit(b"\n", 1)[0] + b"\n")
 
