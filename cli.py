@@ -127,9 +127,12 @@ def _writing(project):
 
 @app.command()
 @command
-def run() -> None:
+def run(fresh: bool = typer.Option(False, "--fresh", help="Run every stage, also those whose inputs have not "
+                                                          "changed since their last run.")) -> None:
     """Run the whole pipeline: ingest, code, clean, validate, weight, report, deliver to cleaned/.
 
+    A stage whose inputs (raw files, form, sid.toml settings, rules, code frames, sid itself) have
+    not changed since its last run is reused ("unchanged, reused"); --fresh runs them all.
     Exits 1 when error-level failures remain after cleaning.
 
     Example: sid run --project ~/surveys/sid2026
@@ -139,7 +142,7 @@ def run() -> None:
 
     project = _project()
     with _writing(project) as lock, render.steps("sid run") as progress:
-        result = run_all(project, progress, progress.done, run_id=lock.run_id)
+        result = run_all(project, progress, progress.done, run_id=lock.run_id, fresh=fresh)
     progress.flush()
     render.run_summary(result)
     render.run_closing(result, project, progress.elapsed)
@@ -155,11 +158,12 @@ def ingest() -> None:
     """
     from pipeline import terminal as render
     from pipeline.ingest.stage import run_ingest
+    from pipeline.run import run_alone
     from pipeline.survey.questionnaire import questionnaire_of
 
     project = _project()
     with _writing(project), render.steps("sid ingest") as progress:
-        _, result = run_ingest(project, questionnaire_of(project), progress)
+        _, result = run_alone(project, "ingest", lambda alone: run_ingest(alone, questionnaire_of(project), progress))
     render.ingest_summary(result)
 
 
@@ -193,12 +197,13 @@ def clean() -> None:
     """
     from pipeline import terminal as render
     from pipeline.cleaning.stage import run_clean
-    from pipeline.run import stage_alone
+    from pipeline.run import run_alone
     from pipeline.survey.questionnaire import questionnaire_of
 
     project = _project()
     with _writing(project), render.steps("sid clean") as progress:
-        _, outcome = run_clean(stage_alone(project), questionnaire_of(project), progress=progress)
+        _, outcome = run_alone(project, "clean", lambda alone: run_clean(alone, questionnaire_of(project),
+                                                                          progress=progress))
     render.clean_summary(outcome)
     raise typer.Exit(1 if outcome.validation.errors else 0)
 
@@ -368,13 +373,13 @@ def weight() -> None:
     Example: sid weight
     """
     from pipeline import terminal as render
-    from pipeline.run import stage_alone
+    from pipeline.run import run_alone
     from pipeline.survey.questionnaire import questionnaire_of
     from pipeline.weighting.stage import run_weight
 
     project = _project()
     with _writing(project):
-        _, result = run_weight(stage_alone(project), questionnaire_of(project))
+        _, result = run_alone(project, "weight", lambda alone: run_weight(alone, questionnaire_of(project)))
     render.weight_summary(result)
 
 
@@ -393,6 +398,7 @@ def code(
     from pipeline import terminal as render
     from pipeline.coding.stage import import_coding, run_code
     from pipeline.coding.worklist import ImportRefused
+    from pipeline.run import run_alone
     from pipeline.survey.questionnaire import questionnaire_of
 
     project = _project()
@@ -407,7 +413,7 @@ def code(
         render.coding_import_summary(result)
         return
     with _writing(project), render.steps("sid code") as progress:
-        _, result = run_code(project, questionnaire, progress=progress)
+        _, result = run_alone(project, "code", lambda alone: run_code(alone, questionnaire, progress=progress))
     render.coding_summary(result)
 
 

@@ -10,8 +10,10 @@ then, in ONE child process per run (a fresh Python, as a user's `sid run` is):
   frame, the contact log) with plain pandas / pyreadstat, and writing the delivered frame with a bare
   ``pyreadstat.write_sav`` (no labels, no checks);
 * the whole `sid run` (pipeline.run.run_all, every stage, the delivery swapped in), wall and CPU;
-* the second and later runs find the previous run's work/ (the converted form), as a data
-  manager's rerun does.
+* three cases, in this order in each round: `fresh` (every stage runs, `--fresh`), `unchanged`
+  (a rerun with nothing changed: every stage reused, the delivery re-assembled) and `rules` (a
+  rerun after a change to schemas/rules.yaml, one rule's severity switched: validation runs, the
+  other stages are reused); the later runs find the previous run's work/ as a data manager's do.
 
 It prints a Markdown row per run. Ratios are measured in the same process, so they are the figures
 to compare on a shared, noisy machine; CPU seconds are less disturbed by other jobs than wall seconds.
@@ -32,7 +34,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def measure(root: Path) -> dict:
+RULE = "- name: partner_bij_gehuwd"  # the rule whose severity the `rules` case switches
+
+
+def change_rules(root: Path) -> None:
+    """Switch the severity of one rule of schemas/rules.yaml (warning <-> error)."""
+    path = root / "schemas" / "rules.yaml"
+    text = path.read_text(encoding="utf-8")
+    head, rule = text.split(RULE, 1)
+    body, rest = rule.split("\n- name:", 1) if "\n- name:" in rule else (rule, None)
+    swapped = (body.replace("severity: warning", "severity: error") if "severity: warning" in body
+               else body.replace("severity: error", "severity: warning"))
+    path.write_text(head + RULE + swapped + ("\n- name:" + rest if rest is not None else ""), encoding="utf-8")
+
+
+def measure(root: Path, case: str = "fresh") -> dict:
     import pandas as pd
     import pyreadstat
 
@@ -56,8 +72,12 @@ def measure(root: Path) -> dict:
         if path is not None:
             _read_csv(path)
     out["floor_read"] = time.perf_counter() - t
+    if case == "rules":
+        change_rules(root)
+    stages: list = []
     t, c = time.perf_counter(), time.process_time()
-    result = run_all(project)
+    result = run_all(project, finished=stages.append, fresh=case == "fresh")
+    out["reused"] = [s.stage for s in stages if s.reused]
     out["run"], out["run_cpu"] = time.perf_counter() - t, time.process_time() - c
     out["exit_code"] = result.exit_code
     final, _ = pyreadstat.read_sav(str(project.sav_path))
@@ -82,31 +102,32 @@ def _read_csv(path: Path):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose pipeline runs")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=2, help="rounds of the three cases")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--case", default="fresh", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(Path(args.child))))
+        print(json.dumps(measure(Path(args.child), args.case)))
         return
     env = dict(os.environ, PYTHONPATH=str(args.code.resolve()), SID_PSEUDONYM_KEY="benchmark-key-not-secret")
-    print("| run | I/O floor s (read + write) | sid run s | CPU s | run / floor | process s |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| run | case | I/O floor s (read + write) | sid run s | CPU s | run / floor | process s | reused |")
+    print("|---|---|---:|---:|---:|---:|---:|---|")
     with tempfile.TemporaryDirectory(prefix="sid-demo-bench-") as tmp:
         root = Path(tmp) / "demo"
         root.mkdir()
         shutil.copy(ROOT / "sid.toml", root / "sid.toml")
         shutil.copytree(ROOT / "schemas", root / "schemas")
         shutil.copytree(ROOT / "raw", root / "raw")
-        for i in range(args.runs):
-            child = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", str(root)],
-                                   capture_output=True, text=True, env=env, cwd=tmp)
+        for i, case in enumerate([case for _ in range(args.runs) for case in ("fresh", "unchanged", "rules")]):
+            child = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", str(root),
+                                    "--case", case], capture_output=True, text=True, env=env, cwd=tmp)
             if child.returncode != 0:
                 sys.stderr.write(child.stderr)
                 raise SystemExit("the measuring process failed")
             m = json.loads(child.stdout.strip().splitlines()[-1])
-            print(f"| {i + 1}{' (fresh work/)' if i == 0 else ''} | {m['floor']:.1f} ({m['floor_read']:.1f} + "
+            print(f"| {i + 1}{' (empty work/)' if i == 0 else ''} | {case} | {m['floor']:.1f} ({m['floor_read']:.1f} + "
                   f"{m['floor_write']:.1f}) | {m['run']:.1f} | {m['run_cpu']:.1f} | **{m['run'] / m['floor']:.1f}** | "
-                  f"{m['process']:.1f} |", flush=True)
+                  f"{m['process']:.1f} | {', '.join(m['reused']) or '-'} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -12,9 +12,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 from pipeline import workdir
-from pipeline.cleaning.stage import CleanOutcome, check_corrections, run_clean
+from pipeline.cleaning.stage import CleanOutcome, check_corrections, cleaned_rosters, run_clean
 from pipeline.coding.coding import CodingResult
 from pipeline.coding.stage import run_code
 from pipeline.delivery.export import ExportResult
@@ -27,9 +28,12 @@ from pipeline.ingest.ingest import IngestResult
 from pipeline.ingest.stage import run_ingest
 from pipeline.lock import new_run_id
 from pipeline.privacy import delivery_privacy
+from pipeline.rerun.fingerprint import form_expressions
+from pipeline.rerun.records import ARTIFACTS, Plan, recording, stages_of
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire, questionnaire_of
 from pipeline.tabulation.stage import run_tables
+from pipeline.validation.stage import run_validate
 from pipeline.weighting.stage import run_weight
 from pipeline.weighting.weights import WeightResult
 
@@ -43,6 +47,7 @@ class StageDone:
     count: int
     what: str  # interviews_kept, answers_open, cells_changed, errors, weighted, interviewers, variables
     seconds: float
+    reused: bool = False  # its inputs had not changed: its recorded outputs were used (pipeline/rerun)
 
 
 @dataclass(frozen=True)
@@ -60,59 +65,77 @@ class RunResult:
 
 
 def run_all(project: Project, progress=None, finished: Callable[[StageDone], None] | None = None,
-            run_id: str | None = None) -> RunResult:
-    """ingest → code → clean (validated after) → weight → fieldwork report → export, then the
-    manifest of inputs and outputs; the delivery is swapped into cleaned/ as a whole. `progress`
+            run_id: str | None = None, fresh: bool = False) -> RunResult:
+    """ingest → code → clean → validate → weight → fieldwork report → export, then the manifest of
+    inputs and outputs; the delivery is swapped into cleaned/ as a whole. A stage whose inputs
+    have not changed since its recorded run is reused (pipeline/rerun), unless `fresh`. `progress`
     hears the current step, `finished` each stage as it ends; `run_id` names the staging folder
     (the CLI passes the one of its project lock)."""
     clock = [time.perf_counter()]
 
-    def done(stage: str, count: int, what: str) -> None:
+    def done(stage: str, count: int, what: str, reused: bool = False) -> None:
         now = time.perf_counter()
         if finished:
-            finished(StageDone(stage, int(count), what, now - clock[0]))
+            finished(StageDone(stage, int(count), what, now - clock[0], reused))
         clock[0] = now
 
     questionnaire = questionnaire_of(project)
     delivery_privacy(project)  # no key, no delivery: refuse before anything is written
     check_corrections(project, questionnaire)  # a rule that cannot hold stops the run before any stage
+    plan = Plan(project, stages_of(project), fresh, form_expressions(questionnaire))
     with staged_delivery(project, run_id or new_run_id()) as staged:
-        frame, ingested = run_ingest(staged, questionnaire, progress)
-        checkpoint("ingest")
-        done("ingest", ingested.rows, "interviews_kept")
+        stage = partial(plan.run, staged=staged)  # (frame, result, reused) of a stage, reused or run
+
+        def load(name: str, frame_in):  # a frame a reused stage did not hand on
+            return frame_in if frame_in is not None else workdir.read_stage(staged, ARTIFACTS[name], "sid run")
+
+        frame, ingested, hit = stage("ingest", lambda: run_ingest(staged, questionnaire, progress))
+        done("ingest", ingested.rows, "interviews_kept", hit)
         coded = None
         if project.coding is not None:
-            frame, coded = run_code(staged, questionnaire, frame, progress)
-            checkpoint("code")
-            done("code", coded.coverage["open_distinct"].sum(), "answers_open")
-        cleaned, outcome = run_clean(staged, questionnaire, frame, progress)
-        checkpoint("clean")
-        done("clean", len(outcome.result.log), "cells_changed")
+            frame, coded, hit = stage("code", lambda: run_code(staged, questionnaire, load("ingest", frame), progress))
+            done("code", coded.coverage["open_distinct"].sum(), "answers_open", hit)
+        before = "code" if project.coding is not None else "ingest"
+        cleaned, outcome, hit = stage("clean", lambda: run_clean(staged, questionnaire, load(before, frame), progress,
+                                                                  validated=False))
+        done("clean", len(outcome.result.log), "cells_changed", hit)
+        _say(progress, "validating the cleaned data")
+        _, report, hit = stage("validate", lambda: (None, run_validate(
+            staged, questionnaire, load("clean", cleaned), cleaned_rosters(staged, questionnaire))))
+        unconfigured = project.unconfigured()  # of this run's sid.toml; the rosters' notes kept
+        outcome = replace(outcome, validation=replace(report, notes=unconfigured + tuple(
+            n for n in report.notes if n not in unconfigured)))
+        done("validate", report.errors, "errors", hit)
         weighted = fieldwork = None
         if project.weight is not None:  # weights, then the fieldwork report (agency's and delivery's)
             _say(progress, "weighting")
-            cleaned, weighted = run_weight(staged, questionnaire, cleaned)
-            checkpoint("weight")
-            done("weight", len(weighted.weights), "weighted")
+            cleaned, weighted, hit = stage("weight", lambda: run_weight(staged, questionnaire, load("clean", cleaned)))
+            done("weight", len(weighted.weights), "weighted", hit)
         if project.fieldwork is not None:
             _say(progress, "fieldwork report")
-            fieldwork = run_report(staged, questionnaire, interviews=frame, deliver=True,
-                                   unusable=_reasons(outcome.result.excluded))
-            checkpoint("report")
-            done("report", fieldwork.interviewers, "interviewers")
-        del frame  # the interviews before cleaning are not needed any more (peak memory of the export)
+            _, fieldwork, hit = stage("report", lambda: (None, run_report(
+                staged, questionnaire, interviews=load(before, frame), deliver=True,
+                unusable=_reasons(outcome.result.excluded))))
+            done("report", fieldwork.interviewers, "interviewers", hit)
+        frame = None  # the interviews before cleaning are not needed any more (peak memory of the export)
         _say(progress, "writing the SPSS file")
-        exported = run_export(staged, questionnaire, cleaned)
-        checkpoint("export")
-        if project.tables is not None:  # weighted tables of the delivery, delivered with it
-            _say(progress, "weighted tables")
-            run_tables(staged, questionnaire, folder=staged.cleaned)
+        final = "weight" if project.weight is not None else "clean"
+        _, exported, hit = stage("export", lambda: (None, _export_and_tables(staged, questionnaire,
+                                                                             load(final, cleaned), progress)))
     remove_parts(project)  # this delivery supersedes what single stages left for `sid export`
-    done("export", exported.columns, "variables")
+    done("export", exported.columns, "variables", hit)
     exported = replace(exported, sav=project.sav_path, sps=project.sps_path)
     if fieldwork is not None:
         fieldwork = replace(fieldwork, delivered=project.cleaned / fieldwork.delivered.name)
     return RunResult(ingested, outcome, exported, weighted, fieldwork, coded)
+
+
+def _export_and_tables(staged: Project, questionnaire: Questionnaire, frame, progress) -> ExportResult:
+    exported = run_export(staged, questionnaire, frame)
+    if staged.tables is not None:  # weighted tables of the delivery, delivered with it
+        _say(progress, "weighted tables")
+        run_tables(staged, questionnaire, folder=staged.cleaned)
+    return exported
 
 
 def export_alone(project: Project, questionnaire: Questionnaire, run_id: str | None = None) -> ExportResult:
@@ -136,6 +159,17 @@ def export_alone(project: Project, questionnaire: Questionnaire, run_id: str | N
             run_tables(staged, questionnaire, folder=staged.cleaned)
     remove_parts(project)
     return replace(exported, sav=project.sav_path, sps=project.sps_path)
+
+
+def run_alone(project: Project, name: str, call: Callable[[Project], tuple]) -> tuple:
+    """`sid ingest`, `sid code`, `sid clean`, `sid weight`: `call` run on the project as a single
+    stage sees it (stage_alone), recorded like a stage of `sid run` (pipeline/rerun), so that the
+    next command reads the artifacts that belong together and `sid run` reuses what still holds."""
+    alone = stage_alone(project)
+    with recording(project, name, alone.cleaned) as held:
+        out = call(alone)
+        held["result"] = out[1]
+    return out
 
 
 def stage_alone(project: Project) -> Project:

@@ -24,7 +24,8 @@ WEIGHTED = "weighted.parquet"
 
 # Ingest
 INGEST_PROBLEMS = "ingest_problems.csv"
-RECONCILIATION = "reconciliation.csv"
+RECONCILIATION = "reconciliation.csv"  # as cleaning leaves it (its exclusions added)
+RECONCILIATION_INGEST = "reconciliation_ingest.csv"  # as ingest made it: what cleaning starts from
 
 
 def roster_file(roster: str) -> str:

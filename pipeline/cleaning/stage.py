@@ -14,6 +14,7 @@ from pipeline.cleaning.rosters import RosterCleanResult, clean_rosters
 from pipeline.coding.plan import coded_columns
 from pipeline.coding.stage import coding_settings
 from pipeline.privacy import delivery_privacy, scrub_cells
+from pipeline.rerun.records import current_artifact
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.tables import excel_safe
@@ -24,7 +25,7 @@ from pipeline.validation.validate import ValidationReport
 @dataclass(frozen=True)
 class CleanOutcome:
     result: CleanResult
-    validation: ValidationReport  # of the cleaned data
+    validation: ValidationReport | None  # of the cleaned data (None: validation runs as a stage of its own)
     rosters: RosterCleanResult | None = None  # the rosters' cleaning (its log is in result.log too)
 
 
@@ -35,11 +36,13 @@ def check_corrections(project: Project, questionnaire: Questionnaire) -> None:
 
 
 def run_clean(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None,
-              progress=None) -> tuple[pd.DataFrame, CleanOutcome]:
-    """Clean the ingested frame, log every changed cell, record exclusions, validate again."""
+              progress=None, validated: bool = True) -> tuple[pd.DataFrame, CleanOutcome]:
+    """Clean the ingested frame, log every changed cell, record exclusions, validate again (unless
+    not `validated`: `sid run` validates as a stage of its own, rerun alone when only the rules change;
+    the outcome's validation is then None)."""
     delivery_privacy(project)  # no key, no cleaned/cleaning_log.csv: refuse before anything is written
     if frame is None:
-        frame = workdir.read_stage(project, workdir.newest(project, workdir.CODED, workdir.INGESTED), "sid ingest")
+        frame = workdir.read_stage(project, current_artifact(project, "code", "ingest"), "sid ingest")
     settings = project.clean
     corrections = load_corrections(settings.corrections, questionnaire, project.key) if settings.corrections else ()
     if progress:
@@ -55,10 +58,19 @@ def run_clean(project: Project, questionnaire: Questionnaire, frame: pd.DataFram
     workdir.write_csv(result.excluded, project.work / workdir.EXCLUSIONS)
     _update_reconciliation(project, result.excluded)
     workdir.write_csv(delivered_log(project, result.log), project.cleaned / workdir.CLEANING_LOG)
+    if not validated:
+        return cleaned, CleanOutcome(result, None, rosters)
     if progress:
         progress("validating the cleaned data")
     report = run_validate(project, questionnaire, cleaned, rosters.frames if rosters is not None else {})
     return cleaned, CleanOutcome(result, report, rosters)
+
+
+def cleaned_rosters(project: Project, questionnaire: Questionnaire) -> dict[str, pd.DataFrame]:
+    """The rosters cleaning left in work/ (work/cleaned_roster_<name>.parquet), by name: what
+    validation of the cleaned data checks beside the cleaned main frame."""
+    return {r.name: pd.read_parquet(project.work / workdir.cleaned_roster_file(r.name)) for r in questionnaire.rosters
+            if (project.work / workdir.cleaned_roster_file(r.name)).is_file()}
 
 
 def roster_frames(project: Project, questionnaire: Questionnaire) -> dict[str, pd.DataFrame]:
@@ -100,9 +112,11 @@ def delivered_log(project: Project, log: pd.DataFrame) -> pd.DataFrame:
 def _update_reconciliation(project: Project, excluded: pd.DataFrame) -> None:
     """Respondents taken out in cleaning become `excluded` with the reason, in the same table."""
     path = project.work / workdir.RECONCILIATION
-    if not path.is_file():
+    source = project.work / workdir.RECONCILIATION_INGEST  # ingest's: not an earlier cleaning's exclusions
+    source = source if source.is_file() else path
+    if not source.is_file():
         return
-    rec = pd.read_csv(path, dtype=str, keep_default_na=False)
+    rec = pd.read_csv(source, dtype=str, keep_default_na=False)
     reasons = dict(zip(excluded["respondent"].astype(str), excluded["reason"]))
     hit = (rec["status"] == "kept") & rec["key"].isin(reasons)
     rec.loc[hit, "reason"] = rec.loc[hit, "key"].map(reasons)

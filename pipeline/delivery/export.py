@@ -6,6 +6,8 @@ import errno
 import os
 import re
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -233,10 +235,22 @@ def spss_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *, language: s
     return data, dictionary, tuple(warnings)
 
 
+@contextmanager
+def _disk_full_as_os_error(tmp: Path, target: Path) -> Iterator[None]:
+    """pyreadstat says only "Unable to write data" when the disk is full: the error the user can
+    act on (disk full, naming the file), when the device has no room left."""
+    try:
+        yield
+    except pyreadstat.ReadstatError:
+        if os.statvfs(tmp.parent).f_bavail == 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target)) from None
+        raise
+
+
 def write_sav(data: pd.DataFrame, dictionary: SpssDictionary, target: Path) -> None:
     """Write the .sav atomically; the temporary file is read back and checked before it replaces
     the target, so a mismatch never reaches cleaned/."""
-    with atomic_path(target) as tmp:
+    with atomic_path(target) as tmp, _disk_full_as_os_error(tmp, target):
         pyreadstat.write_sav(
             data, str(tmp),
             file_label=dictionary.file_label,
@@ -248,13 +262,8 @@ def write_sav(data: pd.DataFrame, dictionary: SpssDictionary, target: Path) -> N
             variable_display_width={v.name: v.display_width for v in dictionary.variables if v.display_width},
             note=list(dictionary.documents),
         )
-        try:
-            problems = check_sav(tmp, dictionary)
-        except pyreadstat.ReadstatError:
-            # pyreadstat does not report failed writes: a full disk shows as a file it cannot read back.
-            if os.statvfs(tmp.parent).f_bavail == 0:
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target)) from None
-            raise
+        # pyreadstat may not report a failed write: a full disk then shows as a file it cannot read back
+        problems = check_sav(tmp, dictionary)
         if problems:
             raise SidError(ErrorCode.EXPORT_MISMATCH, "the written SPSS file differs from its definition: "
                            + "; ".join(problems[:5]), file=target,

@@ -23,8 +23,10 @@ from pipeline.delivery.labels import (
     delivery_texts,
     label_texts,
 )
+from pipeline.errors import ErrorCode, SidError
 from pipeline.files import write_text_atomic
 from pipeline.privacy import DeliveryPrivacy, delivery_privacy, free_text_columns, scrub_frame, scrub_media
+from pipeline.rerun.records import current_artifact
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Language, Questionnaire
 from pipeline.weighting.weights import WEIGHT, WEIGHT_POPULATION
@@ -47,8 +49,12 @@ def delivery_frame(project: Project, frame: pd.DataFrame, privacy: DeliveryPriva
 
 def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None) -> ExportResult:
     privacy = delivery_privacy(project)  # no key: refuse before anything is read or written
-    if frame is None:  # the weighted data when `sid weight` ran after the last `sid clean`
-        frame = workdir.read_stage(project, workdir.newest(project, workdir.WEIGHTED, workdir.CLEANED), "sid clean")
+    if frame is None:  # the weighted data when `sid weight` weighted the current cleaned data
+        name = current_artifact(project, "weight", "clean")
+        if name == workdir.CLEANED and project.weight is not None and (project.work / workdir.WEIGHTED).is_file():
+            raise SidError(ErrorCode.STAGE_MISSING, "the weights in work/ are of an earlier cleaning",
+                           file=project.work / workdir.WEIGHTED, fix="Run `sid weight` first (or `sid run`).")
+        frame = workdir.read_stage(project, name, "sid clean")
     # the rosters' rows of the delivered respondents, and their counts in the main file
     rosters, roster_warnings = roster_files.delivered_rosters(project, questionnaire, frame)
     frame = roster_files.with_counts(frame, rosters, project.key, questionnaire)

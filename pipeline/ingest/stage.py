@@ -20,6 +20,7 @@ def run_ingest(project: Project, questionnaire: Questionnaire, progress=None) ->
         result = replace(result, problems=pd.concat([result.problems, found], ignore_index=True), tables={})
     workdir.write_parquet(frame, project.work / workdir.INGESTED)
     workdir.write_csv(result.problems, project.work / workdir.INGEST_PROBLEMS)
+    workdir.write_csv(result.reconciliation, project.work / workdir.RECONCILIATION_INGEST)
     workdir.write_csv(result.reconciliation, project.work / workdir.RECONCILIATION)
     for name, rows in rosters.items():
         workdir.write_parquet(rows, project.work / workdir.roster_file(name))

@@ -70,9 +70,14 @@ class Steps:
         self.status.update(f"{self.title}: {step}")
 
     def done(self, stage) -> None:
-        """A pipeline.run.StageDone: 'inlezen          4.590 interviews behouden  (1,2 s)'."""
-        line = (f"{t('stage.' + stage.stage):<16} {num(stage.count):>8} {t('what.' + stage.what)}  "
-                f"({num(stage.seconds, 1)} s)")
+        """A pipeline.run.StageDone: 'inlezen          4.590 interviews behouden  (1,2 s)', and for a
+        stage whose inputs had not changed: 'inlezen: ongewijzigd, hergebruikt  (4.590 interviews behouden)'."""
+        if getattr(stage, "reused", False):
+            line = (f"{t('stage.' + stage.stage)}: {t('stage.reused')}  ({num(stage.count)} {t('what.' + stage.what)}, "
+                    f"{num(stage.seconds, 1)} s)")
+        else:
+            line = (f"{t('stage.' + stage.stage):<16} {num(stage.count):>8} {t('what.' + stage.what)}  "
+                    f"({num(stage.seconds, 1)} s)")
         if console.is_terminal:
             console.print(line)
         else:

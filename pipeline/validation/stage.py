@@ -11,6 +11,7 @@ import pandas as pd
 from pipeline import workdir
 from pipeline.errors import ErrorCode, SidError
 from pipeline.privacy import delivery_privacy, scrub_cells, scrub_table
+from pipeline.rerun.records import current_artifact
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.tables import write_report
@@ -24,7 +25,7 @@ def run_validate(project: Project, questionnaire: Questionnaire, frame: pd.DataF
     """`rosters`: the roster rows beside `frame` (name → frame); by default those ingest left in work/."""
     privacy = delivery_privacy(project)  # cleaned/ gets the failures: no key, nothing written
     if frame is None:
-        frame = workdir.read_stage(project, workdir.newest(project, workdir.CODED, workdir.INGESTED), "sid ingest")
+        frame = workdir.read_stage(project, current_artifact(project, "code", "ingest"), "sid ingest")
     settings = project.validate
     rules = load_rules(settings.rules, questionnaire) if settings.rules else ()
     report = validate(frame, questionnaire, key=project.key, rules=rules, quality=settings,

@@ -145,7 +145,8 @@ def test_two_runs_same_data_and_metadata(tmp_path_factory, tmp_path):
     assert demo_run_result(tmp_path_factory)[0] == 0
     first = pyreadstat.read_sav(str(demo_project / "cleaned" / "sid2026.sav"), user_missing=True)
     log1 = (demo_project / "cleaned" / "cleaning_log.csv").read_bytes()
-    assert runner.invoke(app, ["--project", str(demo_project), "run"]).exit_code == 0
+    # --fresh: every stage runs again (a plain rerun would reuse them all)
+    assert runner.invoke(app, ["--project", str(demo_project), "run", "--fresh"]).exit_code == 0
     second = pyreadstat.read_sav(str(demo_project / "cleaned" / "sid2026.sav"), user_missing=True)
     pd.testing.assert_frame_equal(first[0], second[0])
     for attr in ("column_names", "column_labels", "variable_value_labels", "missing_ranges",
@@ -173,7 +174,7 @@ def test_sigkill_during_export_leaves_previous_delivery(tmp_path_factory, tmp_pa
         "    time.sleep(30)\n"
         "pyreadstat.write_sav = slow\n"
         "from cli import app\n"
-        "sys.argv = ['sid', '--project', sys.argv[1], 'run']\n"
+        "sys.argv = ['sid', '--project', sys.argv[1], 'run', '--fresh']\n"  # every stage runs, export too
         "app()\n")
     marker = demo_project.parent / "marker"
     proc = subprocess.Popen([sys.executable, "-c", code, str(demo_project), str(marker)],

@@ -2,6 +2,8 @@
 checkpoint in turn; every time the previous delivery in cleaned/ is intact, and a normal rerun
 produces the same data.
 
+The killed runs are `sid run --fresh` (a rerun would reuse the unchanged stages and pass fewer
+checkpoints); the final rerun is a plain one, reusing only what the killed runs recorded whole.
 The checkpoints are found by running once with SID_FAULT_TRACE (pipeline/faults.py), so stages
 added later are covered without touching this file. Each killed run starts from what the
 previous kill left behind (a half-written staging folder, temporary files, a newer work/), so the
@@ -29,11 +31,11 @@ CORPUS_BASE = REPO / "tests" / "corpus" / "_base"
 STAGES = ("ingest", "clean", "export", "manifest", "deliver")  # at least these; more are found
 
 
-def sid_run(project: Path, **env_extra: str) -> subprocess.CompletedProcess:
+def sid_run(project: Path, *options: str, **env_extra: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SID_") or k == TEST_KEY_ENV}  # the test key stays
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     env.update(env_extra)
-    return subprocess.run([sys.executable, "-m", "cli", "--project", str(project), "run"],
+    return subprocess.run([sys.executable, "-m", "cli", "--project", str(project), "run", *options],
                           capture_output=True, text=True, env=env, cwd=REPO, timeout=900)
 
 
@@ -70,15 +72,15 @@ def kill_everywhere(project: Path, names: list[str], survey: str, tmp: Path) -> 
     shutil.copytree(project / "cleaned", reference)
     snapshot = tree(project / "cleaned")
     survived = {}
-    for name in names:
-        result = sid_run(project, SID_FAULT_AT=name)
+    for name in names:  # --fresh: every stage runs and writes, so every checkpoint is reached
+        result = sid_run(project, "--fresh", SID_FAULT_AT=name)
         assert result.returncode == -signal.SIGKILL, (name, result.returncode, result.stderr)
         if name == "deliver":  # the swap is done: the new delivery, whole and consistent
             same_data(project / "cleaned", reference, survey)
         else:
             assert tree(project / "cleaned") == snapshot, f"cleaned/ changed when killed at {name}"
         survived[name] = result.returncode
-    rerun = sid_run(project)
+    rerun = sid_run(project)  # reuses what the killed runs recorded whole, reruns the rest
     assert rerun.returncode in (0, 1), rerun.stderr
     same_data(project / "cleaned", reference, survey)
     assert not list(project.glob(".cleaned.*")), "a staging folder was left behind"

@@ -237,7 +237,7 @@ def test_permission_denied_names_the_file(project, monkeypatch):
 
     monkeypatch.setattr(pipeline.workdir, "write_parquet", refused)
     before = tree(project / "cleaned")
-    result = sid(project, "run")
+    result = sid(project, "run", "--fresh")  # --fresh: ingest runs (a rerun would reuse it)
     assert result.exit_code == 2, result.output
     line = one_error_line(result)
     assert line.startswith(f"sid: error: {target}: permission denied. Give your user write access")
@@ -312,8 +312,9 @@ def _run_filled(project: Path, checkpoint: str | None, **extra: str) -> subproce
     env.update(extra)
     if checkpoint:
         env.update(SID_FAULT_FILL=checkpoint, SID_FAULT_FILLER=str(project.parent / "filler"))
-    return subprocess.run([sys.executable, "-m", "cli", "--project", str(project), "run"], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=600)
+    # --fresh: every stage writes (a rerun would reuse the unchanged stages and write less)
+    return subprocess.run([sys.executable, "-m", "cli", "--project", str(project), "run", "--fresh"], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=600)
 
 
 def _disk_full_at(project: Path, checkpoints: list[str]) -> None:

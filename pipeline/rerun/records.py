@@ -1,0 +1,229 @@
+"""work/stages/<stage>.json: what a stage's run left (its fingerprint, the fingerprints it read
+from, every output in work/ and every part of the delivery with its SHA-256) and <stage>.pickle:
+its result for the terminal. A stage is reused only when its record's fingerprint is the one its
+inputs have now and every recorded file is still there with the recorded checksum; a missing,
+unreadable or damaged record, output or part means the stage runs again."""
+
+from __future__ import annotations
+
+import copyreg
+import json
+import pickle
+import shutil
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Iterator
+
+from pipeline import workdir
+from pipeline.faults import checkpoint
+from pipeline.files import atomic_path, sha256, write_text_atomic
+from pipeline.rerun.fingerprint import STAGES, fingerprints, own_digest, stage_print, upstream
+from pipeline.survey.project import Project
+
+RECORDS = "stages"  # work/stages/
+FORMAT = 1  # of a record; a change of what is recorded bumps it
+
+
+@dataclass
+class Plan:
+    """The stages of one `sid run`: their fingerprints now, and (unless `fresh`) which are reused."""
+
+    project: Project
+    stages: tuple[str, ...]
+    fresh: bool = False
+    expressions: tuple[str, ...] = ()  # the form's (fingerprint.form_expressions): whether the day is an input
+    prints: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.prints = fingerprints(self.project, self.stages, self.expressions)
+
+    def reused(self, name: str, staged: Project) -> Any | None:
+        """The stage's recorded result when it can be reused (its delivery parts are then copied
+        into the staged delivery), else None."""
+        if self.fresh:
+            return None
+        record = read_record(self.project, name)
+        if record is None or record.get("fingerprint") != self.prints[name]:
+            return None
+        sources = _parts_sources(self.project, record)
+        if sources is None or not outputs_intact(self.project, record):
+            return None
+        result = _load_result(self.project, record)
+        if result is None:
+            return None
+        for relative, source in sources.items():
+            target = staged.cleaned / relative
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+            except OSError as exc:  # a full disk: name the file (the copy does not)
+                if exc.filename is None:
+                    exc.filename = str(target)
+                raise
+        return result
+
+    def run(self, name: str, call: Callable[[], tuple], staged: Project) -> tuple[Any, Any, bool]:
+        """(frame, result, reused): the recorded result (the frame None: the caller reads it from
+        work/ when it needs it), or `call`'s (frame, result), recorded; the stage's checkpoint after."""
+        result = self.reused(name, staged)
+        if result is not None:
+            checkpoint(name)
+            return None, result, True
+        ups = {u: self.prints.get(u, "absent") for u in upstream(self.project, name)}
+        with recording(self.project, name, staged.cleaned, self.prints[name], ups) as held:
+            frame, result = call()
+            held["result"] = result
+        checkpoint(name)
+        return frame, result, False
+
+
+def stages_of(project: Project) -> tuple[str, ...]:
+    """The stages `sid run` runs for this project, in order."""
+    return ("ingest", *(("code",) if project.coding is not None else ()), "clean", "validate",
+            *(("weight",) if project.weight is not None else ()), *(("report",) if project.fieldwork is not None else ()),
+            "export")
+
+
+@contextmanager
+def recording(project: Project, name: str, parts: Path, fingerprint: str | None = None,
+              ups: dict[str, str] | None = None) -> Iterator[dict]:
+    """Record the stage `name` run inside the block; `parts`: the folder its delivery parts go to.
+    Without `fingerprint` (a stage run alone) the fingerprint is made from the records of the
+    stages it read from, i.e. from what it actually read."""
+    folder = project.work / RECORDS
+    (folder / f"{name}.json").unlink(missing_ok=True)  # a stage under way is never reused
+    before = _listing(parts)
+    held: dict = {}
+    yield held
+    if ups is None:
+        ups = {}
+        for u in upstream(project, name):
+            record = read_record(project, u)
+            ups[u] = record.get("fingerprint", "absent") if record else "absent"
+    if fingerprint is None:
+        fingerprint = stage_print(name, own_digest(project, STAGES[name]), ups)
+    after = _listing(parts)
+    delivered = {rel: sha256(parts / rel) for rel, stat in after.items() if before.get(rel) != stat}
+    folder.mkdir(exist_ok=True)
+    pickled = folder / f"{name}.pickle"
+    with atomic_path(pickled) as tmp:
+        with open(tmp, "wb") as fh:
+            _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(_kept(held.get("result")))
+    outputs = {rel: sha256(project.work / rel) for rel in _outputs(project, name)}
+    record = {"format": FORMAT, "stage": name, "fingerprint": fingerprint, "upstream": ups,
+              "outputs": outputs, "parts": delivered, "result": sha256(pickled)}
+    write_text_atomic(folder / f"{name}.json", json.dumps(record, indent=1, sort_keys=True) + "\n")
+
+
+def _proxy(mapping: dict) -> MappingProxyType:
+    return MappingProxyType(mapping)
+
+
+class _Pickler(pickle.Pickler):
+    """pickle, with the read-only mappings of the results (frozen dataclasses) kept as such."""
+
+    dispatch_table = {**copyreg.dispatch_table, MappingProxyType: lambda m: (_proxy, (dict(m),))}
+
+
+def _kept(result: Any) -> Any:
+    """What a record keeps of a result for a rerun's summary: not the export's frame and dictionary."""
+    if is_dataclass(result) and {"data", "dictionary"} <= {f.name for f in fields(result)}:
+        return replace(result, data=None, dictionary=None)
+    return result
+
+
+def read_record(project: Project, name: str) -> dict | None:
+    path = project.work / RECORDS / f"{name}.json"
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("format") != FORMAT or record.get("stage") != name:
+        return None
+    if not all(isinstance(record.get(k), dict) for k in ("upstream", "outputs", "parts")):
+        return None
+    return record
+
+
+def outputs_intact(project: Project, record: dict) -> bool:
+    """Every output the record lists is there with its checksum, and no other file matches the
+    stage's globs (e.g. a roster an earlier run ingested and this one did not)."""
+    present = set(_outputs(project, record["stage"]))
+    if present != set(record["outputs"]):
+        return False
+    return all(_same(project.work / rel, digest) for rel, digest in record["outputs"].items())
+
+
+def current(project: Project, preferred: str, fallback: str) -> str | None:
+    """Of two stages where `preferred` reads `fallback`'s output (code after ingest, weight after
+    clean): `preferred` when its record was made from `fallback`'s recorded run and its outputs are
+    intact, `fallback` when there are records and that is not so, None without any record (a work/
+    from before the records: the caller decides)."""
+    mine, theirs = read_record(project, preferred), read_record(project, fallback)
+    if mine is None and theirs is None:
+        return None
+    if (mine is not None and theirs is not None and mine["upstream"].get(fallback) == theirs.get("fingerprint")
+            and outputs_intact(project, mine)):
+        return preferred
+    return fallback
+
+
+def _outputs(project: Project, name: str) -> list[str]:
+    found = set()
+    for pattern in STAGES[name].outputs:
+        found.update(p.relative_to(project.work).as_posix() for p in project.work.glob(pattern)
+                     if p.is_file() and not p.name.startswith("."))
+    return sorted(found)
+
+
+def _parts_sources(project: Project, record: dict) -> dict[str, Path] | None:
+    """Where each recorded delivery part is found intact: the delivery in cleaned/, or work/delivery/
+    (a stage run alone); None when one is in neither."""
+    found = {}
+    for relative, digest in record["parts"].items():
+        for folder in (project.cleaned, project.work / workdir.DELIVERY_PARTS):
+            if _same(folder / relative, digest):
+                found[relative] = folder / relative
+                break
+        else:
+            return None
+    return found
+
+
+def _load_result(project: Project, record: dict) -> Any | None:
+    path = project.work / RECORDS / f"{record['stage']}.pickle"
+    if not _same(path, record.get("result")):
+        return None
+    try:  # written by sid itself (checksum above), in the project's private work/
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except Exception:  # noqa: BLE001 - any unreadable result: the stage runs again
+        return None
+
+
+def _same(path: Path, digest: str | None) -> bool:
+    return digest is not None and path.is_file() and sha256(path) == digest
+
+
+def _listing(folder: Path) -> dict[str, tuple[int, int]]:
+    if not folder.is_dir():
+        return {}
+    return {p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)}
+
+
+ARTIFACTS = {"ingest": workdir.INGESTED, "code": workdir.CODED, "clean": workdir.CLEANED,
+             "weight": workdir.WEIGHTED}  # the frame each stage hands to the next
+
+
+def current_artifact(project: Project, preferred: str, fallback: str) -> str:
+    """The frame a stage run alone reads: `preferred`'s (e.g. weighted.parquet) when it was made
+    from `fallback`'s current output, else `fallback`'s; without records (a work/ from before
+    them) the one written last."""
+    chosen = current(project, preferred, fallback)
+    if chosen is None:
+        return workdir.newest(project, ARTIFACTS[preferred], ARTIFACTS[fallback])
+    return ARTIFACTS[chosen]
