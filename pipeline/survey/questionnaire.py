@@ -34,6 +34,9 @@ from pipeline.survey.unjudgeable import conditions_of, question_names, uses_any,
 _ROW = re.compile(r"^\s*\[row\s*:\s*(\d+)\]\s*")
 _LANG_CODE = re.compile(r"\(([A-Za-z-]+)\)\s*$")
 
+# a repeat is a level of its own (survey/rosters.py), never columns of the main file
+ROSTER_NOTE = "is a roster: not in the main file; delivered as a file of its own when a source reads it (roster_layout)"
+
 
 def _frozen(mapping: Mapping[str, str] | None) -> Mapping[str, str]:
     return MappingProxyType(dict(mapping or {}))
@@ -319,7 +322,8 @@ def _model(path: Path, form: dict[str, Any], sheets: dict[str, Any], missing: Mi
                 if roster is None:
                     skipped.update(dict.fromkeys(inside, f"in repeat {name!r}"))
                     warnings.append(f"{path.name}, survey row {rows.get(name, 0)}: {kind} group {name!r} "
-                                    f"({len(inside)} question{'s' if len(inside) != 1 else ''}) is not delivered: sid does not hold rosters yet")
+                                    f"({len(inside)} question{'s' if len(inside) != 1 else ''}) " + (
+                                        ROSTER_NOTE if kind == "repeat" else "is not delivered: sid does not read loops"))
                 if kind == "repeat":
                     own = item.get("bind", {}).get("relevant")
                     level: list[Variable] = []

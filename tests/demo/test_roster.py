@@ -55,8 +55,8 @@ def test_the_form_declares_the_roster_and_sid_loads_the_rest(form):
     assert tuple(f.name for f in rf.fields) == FIELDS
     assert all(set(f.labels) == set(form.languages) for f in rf.fields)   # nl, fr, en like the rest
     assert form["aantal_huisgenoten"].calculate == "${hh_grootte} - 1"
-    assert not any(name.startswith("hg_") for name in form.names)   # not delivered yet: one warning
-    assert [w for w in form.warnings if "huisgenoten" in w and "not delivered" in w]
+    assert not any(name.startswith("hg_") for name in form.names)   # a level of its own: one note
+    assert [w for w in form.warnings if "huisgenoten" in w and "is a roster" in w]
 
 
 def test_web_repeat_sheet_links_to_its_submission_as_kobo_does(raw):

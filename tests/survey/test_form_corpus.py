@@ -74,9 +74,10 @@ def test_each_form_pyxform_converts_loads(path):
     for warning in form.warnings:
         assert warning.startswith(f"{path.name}, survey row "), warning
         assert ("delivered as text" in warning or "sid cannot judge" in warning
-                or "is not delivered: sid does not hold rosters yet" in warning), warning
+                or "is a roster: not in the main file" in warning or "sid does not read loops" in warning), warning
     repeat = WITH_REPEATS.get(path.name)
-    assert (repeat is not None) == any("does not hold rosters" in w for w in form.warnings), form.warnings
+    assert (repeat is not None) == any("is a roster: not in the main file" in w or "does not read loops" in w
+                                       for w in form.warnings), form.warnings
     if repeat:
         assert any(f"group {repeat!r}" in w for w in form.warnings)
 
@@ -102,7 +103,8 @@ def test_a_repeat_leaves_the_rest_of_the_form_and_says_what_it_cannot_judge(tmp_
     assert form["opvang"].relevant is None and form["school"].relevant == "${n_kinderen} > 0"
     assert form["fruit"].relevant is None
     assert form.warnings == (
-        "form.xlsx, survey row 3: repeat group 'kind' (1 question) is not delivered: sid does not hold rosters yet",
+        "form.xlsx, survey row 3: repeat group 'kind' (1 question) is a roster: not in the main file; delivered as a "
+        "file of its own when a source reads it (roster_layout)",
         "form.xlsx, survey row 8: the relevant of 'opvang' refers to 'kind_leeftijd' in repeat 'kind', which "
         "sid cannot judge; treated as asked whenever its other conditions hold",
         "form.xlsx, survey row 10: the relevant of 'fruit' uses pulldata(), which sid cannot judge; treated as "

@@ -130,5 +130,5 @@ def test_a_repeat_is_not_delivered_and_the_rest_loads(tmp_path):
               {"type": "end_repeat"}, q("integer", "n", "N")]
     form = load_questionnaire(write_xlsform(tmp_path / "f.xlsx", survey, [c("x", "1", "x")]))
     assert form.names == ("n",)
-    assert form.warnings == ("f.xlsx, survey row 2: repeat group 'kind' (1 question) is not delivered: sid does "
-                             "not hold rosters yet",)
+    assert form.warnings == ("f.xlsx, survey row 2: repeat group 'kind' (1 question) is a roster: not in the main "
+                             "file; delivered as a file of its own when a source reads it (roster_layout)",)
