@@ -7,8 +7,7 @@ rules as the main questionnaire's; this module holds the level itself and how it
 is read, and the naming rule of its columns in a wide export. A level as the form app sees it
 (the enclosing levels as context, position(), count() …) is survey/levels.py; validation and
 cleaning per instance are validation/rosters.py and cleaning/rosters.py. Delivery per level is
-not built yet (issue 16): the main questionnaire still leaves the repeats' questions out, with
-its warning."""
+delivery/rosters.py; the main questionnaire leaves the repeats' questions out."""
 
 from __future__ import annotations
 
