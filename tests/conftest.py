@@ -19,6 +19,18 @@ REPO = Path(__file__).resolve().parent.parent
 NL, FR, EN = "Nederlands (nl)", "Français (fr)", "English (en)"
 
 
+# The stages of `sid run` on the demo project (tests/test_rerun.py, tests/end_to_end/test_rerun_demo.py).
+DEMO_STAGES = frozenset({"ingest", "code", "clean", "validate", "weight", "report", "export"})
+AFTER_CLEAN = frozenset({"clean", "validate", "weight", "report", "export"})
+
+
+def replace_once(path: Path, old: str, new: str) -> None:
+    """Change a project file as a user would: `old` must be there; its first occurrence becomes `new`."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
 def write_xlsform(path: Path, survey: list[dict], choices: list[dict], settings: dict | None = None) -> Path:
     """Write an XLSForm workbook from rows given as dicts (columns are the union of keys)."""
     wb = openpyxl.Workbook()

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import copy_demo_project
+from conftest import AFTER_CLEAN, DEMO_STAGES, copy_demo_project, replace_once
 
 from pipeline import workdir
 from pipeline.rerun import fingerprint
@@ -21,15 +21,6 @@ from pipeline.survey.project import load_project
 
 sys.path.insert(0, str(Path(__file__).parent / "end_to_end"))
 from delivery_fingerprint import delivery_fingerprint  # noqa: E402
-
-DEMO_STAGES = {"ingest", "code", "clean", "validate", "weight", "report", "export"}
-AFTER_CLEAN = {"clean", "validate", "weight", "report", "export"}
-
-
-def _replace(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (path, old)
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def _append_line(path: Path, line: str) -> None:
@@ -69,21 +60,21 @@ CHANGES = {
     "contact log": (_drop_last_contact, {"weight", "report", "export"}),
     "sample frame": (lambda r: _append_line(r / "raw" / "steekproef.csv", ""), DEMO_STAGES),
     "form": (_touch_form, DEMO_STAGES),
-    "rules.yaml": (lambda r: _replace(r / "schemas" / "rules.yaml", "severity: warning", "severity: error"),
+    "rules.yaml": (lambda r: replace_once(r / "schemas" / "rules.yaml", "severity: warning", "severity: error"),
                    {"validate"}),
-    "corrections.yaml": (lambda r: _replace(r / "schemas" / "corrections.yaml", "<= 99", "<= 98"), AFTER_CLEAN),
-    "code frame": (lambda r: _replace(r / "schemas" / "codeframes" / "beroep.csv", "bediende bij de bank,4211",
+    "corrections.yaml": (lambda r: replace_once(r / "schemas" / "corrections.yaml", "<= 99", "<= 98"), AFTER_CLEAN),
+    "code frame": (lambda r: replace_once(r / "schemas" / "codeframes" / "beroep.csv", "bediende bij de bank,4211",
                                       "bediende bij de bank,4110"), {"code"} | AFTER_CLEAN),
     "classification": (lambda r: _append_line(r / "schemas" / "classifications" / "country_aliases.csv", ""),
                        {"code"} | AFTER_CLEAN),
     "population": (lambda r: _append_line(r / "schemas" / "populatie.csv", ""), {"weight", "report", "export"}),
-    "sid.toml [tables]": (lambda r: _replace(r / "sid.toml", "min_n = 30", "min_n = 25"), {"export"}),
-    "sid.toml [fieldwork]": (lambda r: _replace(r / "sid.toml", "z_threshold = 3.5", "z_threshold = 3.0"),
+    "sid.toml [tables]": (lambda r: replace_once(r / "sid.toml", "min_n = 30", "min_n = 25"), {"export"}),
+    "sid.toml [fieldwork]": (lambda r: replace_once(r / "sid.toml", "z_threshold = 3.5", "z_threshold = 3.0"),
                              {"report", "export"}),
-    "sid.toml [weight]": (lambda r: _replace(r / "sid.toml", "trim = 1.8", "trim = 1.9"), {"weight", "report", "export"}),
-    "sid.toml [validate.accept]": (lambda r: _replace(r / "sid.toml", "wordt aan ABB gemeld.\"", "wordt gemeld.\""),
+    "sid.toml [weight]": (lambda r: replace_once(r / "sid.toml", "trim = 1.8", "trim = 1.9"), {"weight", "report", "export"}),
+    "sid.toml [validate.accept]": (lambda r: replace_once(r / "sid.toml", "wordt aan ABB gemeld.\"", "wordt gemeld.\""),
                                    {"validate"}),
-    "sid.toml [clean]": (lambda r: _replace(r / "sid.toml", 'corrections = "schemas/corrections.yaml"',
+    "sid.toml [clean]": (lambda r: replace_once(r / "sid.toml", 'corrections = "schemas/corrections.yaml"',
                                             'corrections = "schemas/corrections.yaml"\nspeeder_ratio = 0.4'),
                          AFTER_CLEAN),
     # nothing reruns; the manifest (written by every run) still holds the new sid.toml
@@ -165,7 +156,7 @@ DAMAGE = {
     "a record unreadable": (lambda r: (r / "work" / "stages" / "validate.json").write_text("{", encoding="utf-8"),
                             {"validate"}),
     "a record of another fingerprint": (
-        lambda r: _replace(r / "work" / "stages" / "clean.json", '"fingerprint": "', '"fingerprint": "0'),
+        lambda r: replace_once(r / "work" / "stages" / "clean.json", '"fingerprint": "', '"fingerprint": "0'),
         {"clean"}),
     "a result damaged": (lambda r: _corrupt(r / "work" / "stages" / "ingest.pickle"), {"ingest"}),
     "a delivered part changed": (lambda r: _append_line(r / "cleaned" / workdir.CLEANING_LOG, "x"), {"clean"}),
@@ -204,7 +195,7 @@ def test_the_stage_lines_say_unchanged_reused_in_the_ui_language(tiny_project: P
     assert again.exit_code == 0, again.output
     assert "inlezen: ongewijzigd, hergebruikt" in again.output
     assert "levering: ongewijzigd, hergebruikt" in again.output
-    _replace(tiny_project / "sid.toml", "[survey]", '[survey]\nui_language = "en"')
+    replace_once(tiny_project / "sid.toml", "[survey]", '[survey]\nui_language = "en"')
     english = runner.invoke(app, ["--project", str(tiny_project), "run"])  # [survey] changed: all run
     assert english.exit_code == 0 and "reused" not in english.output
     english = runner.invoke(app, ["--project", str(tiny_project), "run"])

@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pyreadstat
 import pytest
-from conftest import demo_copy
+from conftest import AFTER_CLEAN, demo_copy, replace_once
+from conftest import DEMO_STAGES as ALL
 from delivery_fingerprint import delivery_fingerprint
 from typer.testing import CliRunner
 
@@ -18,15 +19,6 @@ from cli import app
 from pipeline import workdir
 from pipeline.run import run_all
 from pipeline.survey.project import load_project
-
-ALL = {"ingest", "code", "clean", "validate", "weight", "report", "export"}
-AFTER_CLEAN = {"clean", "validate", "weight", "report", "export"}
-
-
-def _replace(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (path, old)
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def _run(root: Path, fresh: bool = False) -> set[str]:
@@ -69,14 +61,14 @@ def test_each_change_reruns_its_stages_and_delivers_what_a_fresh_run_does(tmp_pa
     assert _run(root) == set()  # nothing changed: every stage reused
     assert _delivery(root) == first
     steps = [
-        ("rules.yaml", lambda: _replace(root / "schemas" / "rules.yaml", "severity: warning", "severity: error"),
+        ("rules.yaml", lambda: replace_once(root / "schemas" / "rules.yaml", "severity: warning", "severity: error"),
          {"validate"}),
-        ("[tables]", lambda: _replace(root / "sid.toml", "min_n = 30", "min_n = 25"), {"export"}),
-        ("[fieldwork]", lambda: _replace(root / "sid.toml", "z_threshold = 3.5", "z_threshold = 2.5"),
+        ("[tables]", lambda: replace_once(root / "sid.toml", "min_n = 30", "min_n = 25"), {"export"}),
+        ("[fieldwork]", lambda: replace_once(root / "sid.toml", "z_threshold = 3.5", "z_threshold = 2.5"),
          {"report", "export"}),
         ("contact log", lambda: _drop_last_line(root / "raw" / "contactpogingen.csv"), {"weight", "report", "export"}),
-        ("corrections.yaml", lambda: _replace(root / "schemas" / "corrections.yaml", "<= 99", "<= 98"), AFTER_CLEAN),
-        ("code frame", lambda: _replace(root / "schemas" / "codeframes" / "beroep.csv", "bediende bij de bank,4211",
+        ("corrections.yaml", lambda: replace_once(root / "schemas" / "corrections.yaml", "<= 99", "<= 98"), AFTER_CLEAN),
+        ("code frame", lambda: replace_once(root / "schemas" / "codeframes" / "beroep.csv", "bediende bij de bank,4211",
                                         "bediende bij de bank,4110"), {"code"} | AFTER_CLEAN),
     ]
     for i, (kind, change, expected) in enumerate(steps):
@@ -110,7 +102,7 @@ def test_export_after_a_stage_run_alone_takes_the_artifacts_of_the_current_input
     assert exported.exit_code == 0, exported.output
     assert _weights_delivered(root).equals(before)
     # other corrections: the weights in work/ are of the earlier cleaning, and export says so
-    _replace(root / "schemas" / "corrections.yaml", "<= 99", "<= 98")
+    replace_once(root / "schemas" / "corrections.yaml", "<= 99", "<= 98")
     assert sid("clean").exit_code in (0, 1)
     refused = sid("export")
     assert refused.exit_code == 2 and "weights in work/ are of an earlier cleaning" in refused.output
