@@ -3,10 +3,8 @@ respondent's id (the same variable and value as in the main file) and the instan
 a count variable per roster in the main file (`<roster>_n`), and the checks `sid verify` makes on
 the links (every roster row has a parent, the counts agree, instance numbers 1..n without gaps).
 
-The rows come from cleaning (work/cleaned_roster_<name>.parquet). Until cleaning per instance
-writes that file, the ingested rows (work/roster_<name>.parquet) are delivered instead, with a
-warning that says so (FALLBACK, issue 16: to be removed when cleaning writes every roster).
-Only rows of respondents in the main delivery are delivered; the labels, missing codes, measures
+The rows come from cleaning (work/cleaned_roster_<name>.parquet); a roster that ingest read but
+cleaning did not write is an error (never the uncleaned rows). Only rows of respondents in the main delivery are delivered; the labels, missing codes, measures
 and formats come from the same code as the main file's (delivery/stage.py `labelled_dictionary`
 on the roster's level of the questionnaire)."""
 
@@ -37,7 +35,6 @@ class RosterRows:
     roster: Roster
     keys: tuple[str, ...]  # the instance-number columns, outermost first (the level's own last)
     frame: pd.DataFrame
-    fallback: bool = False  # the ingested rows, not cleaned ones
 
 
 @dataclass(frozen=True)
@@ -78,7 +75,7 @@ def delivered_rosters(project: Project, questionnaire: Questionnaire, frame: pd.
     """Every roster level with rows in work/, parents first: only the rows of respondents in
     `frame` (the delivered main frame, keyed by `project.key`), and for a nested level only rows
     whose parent row is delivered; sorted as the main file, then by instance number. Returns also
-    the warnings (a level delivered uncleaned)."""
+    the warnings (rows left out, files left from an earlier run)."""
     key = project.key
     order = pd.Series(range(len(frame)), index=frame[key].astype(str).to_numpy())
     if order.index.has_duplicates:
@@ -97,11 +94,9 @@ def delivered_rosters(project: Project, questionnaire: Questionnaire, frame: pd.
         if path.is_file() and ingested.stat().st_mtime > path.stat().st_mtime:
             raise SidError(ErrorCode.STAGE_MISSING, "the roster's cleaned rows are older than its ingested rows",
                            file=path, fix="Run `sid clean` (or `sid run`) again.")
-        fallback = not path.is_file()
-        if fallback:  # FALLBACK (issue 16): until cleaning per instance writes the cleaned rows
-            path = ingested
-            warnings.append(f"roster {roster.name}: delivered as ingested, not cleaned "
-                            f"(no work/{workdir.cleaned_roster_file(roster.name)})")
+        if not path.is_file():  # ingested but never cleaned: the uncleaned rows are not delivered
+            raise SidError(ErrorCode.STAGE_MISSING, f"roster {roster.name!r} was read by ingest but has no cleaned "
+                           f"rows (work/{path.name})", file=path, fix="Run `sid clean` (or `sid run`) again.")
         rows = pd.read_parquet(path)
         keys = number_columns(questionnaire.rosters, roster)
         lacking = [c for c in (key, *keys) if c not in rows.columns]
@@ -123,7 +118,7 @@ def delivered_rosters(project: Project, questionnaire: Questionnaire, frame: pd.
         rows = rows[kept].copy()
         rows["\x00order"] = ids[kept].map(order).to_numpy()
         rows = rows.sort_values(["\x00order", *keys], kind="stable").drop(columns="\x00order")
-        found[roster.name] = RosterRows(roster, keys, rows.reset_index(drop=True), fallback)
+        found[roster.name] = RosterRows(roster, keys, rows.reset_index(drop=True))
     return tuple(found.values()), tuple(warnings)
 
 

@@ -324,6 +324,19 @@ def test_a_roster_no_longer_delivered_leaves_no_file_behind(tmp_path):
     assert verify_delivery(root / "cleaned").passed
 
 
+def test_a_roster_ingested_but_not_cleaned_stops_the_export_and_delivers_nothing_uncleaned(tmp_path):
+    """Never the ingested rows in place of the cleaned ones: without cleaning's file the export stops (exit 2)
+    naming the file and the fix, and the previous delivery stays as it was."""
+    root = family_project(tmp_path / "gezin")
+    assert CliRunner().invoke(app, ["--project", str(root), "run"]).exit_code == 0
+    before = (root / "cleaned" / "gezin_kind.sav").read_bytes()
+    (root / "work" / "cleaned_roster_kind.parquet").unlink()
+    result = CliRunner().invoke(app, ["--project", str(root), "export"])
+    assert result.exit_code == 2, result.output
+    assert "cleaned_roster_kind.parquet" in result.output and "sid clean" in result.output
+    assert (root / "cleaned" / "gezin_kind.sav").read_bytes() == before
+
+
 def test_sid_export_removes_the_previous_deliverys_roster_files(tmp_path):
     """`sid export` starts from the previous delivery's files: a roster not delivered now leaves none behind."""
     root = family_project(tmp_path / "gezin")
