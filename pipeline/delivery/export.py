@@ -266,6 +266,10 @@ def write_sav(data: pd.DataFrame, dictionary: SpssDictionary, target: Path) -> t
     the target, so a mismatch never reaches cleaned/. The data are written by the vectorised writer
     (pipeline/delivery/savwriter.py, ReadStat's dictionary); where it stands aside, pyreadstat writes
     the file whole and the one warning returned says why."""
+    # pyreadstat writes a datetime64[s] column as 1970-01-01 throughout: the same instants in microseconds
+    seconds = [c for c, t in data.dtypes.items() if isinstance(t, np.dtype) and t == np.dtype("datetime64[s]")]
+    if seconds:
+        data = data.assign(**{c: data[c].astype("datetime64[us]") for c in seconds})
     with atomic_path(target) as tmp, _disk_full_as_os_error(tmp, target):
         reason = savwriter.write_sav(data, tmp, **sav_options(dictionary))
         # pyreadstat may not report a failed write: a full disk then shows as a file it cannot read back
@@ -340,7 +344,7 @@ def export(frame: pd.DataFrame, questionnaire: Questionnaire, *, sav: Path, sps:
     with the survey's missing codes declared, text codes such as ISO 'MA' stay text)."""
     data, dictionary, warnings = spss_frame(frame, questionnaire, language=language, key=key, title=title,
                                             labels=labels, value_labels=value_labels, notes=notes)
-    write_sav(data, dictionary, sav)
+    warnings += write_sav(data, dictionary, sav)
     write_text_atomic(sps, mrsets_syntax(dictionary, sav.name, title), encoding="utf-8")
     return ExportResult(sav=sav, sps=sps, rows=len(data), columns=data.shape[1],
                         renamed=dictionary.renamed, warnings=warnings, dictionary=dictionary, data=data)

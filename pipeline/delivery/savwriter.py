@@ -50,16 +50,18 @@ class Unsupported(Exception):
     """A frame this writer does not encode itself (pyreadstat writes it)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Slot:
-    """One column's place in a case: byte `offset`, `size` bytes."""
+    """One column's place in a case (byte `offset`, `size` bytes) and its values, ready to encode:
+    float64 with NaN for missing (numbers; datetimes as SPSS seconds) or UTF-8 bytes (texts)."""
 
     name: str
     kind: str  # number | datetime | text
     offset: int
     size: int
+    values: np.ndarray
     width: int = 0  # text: the string width pyreadstat gives the variable (bytes)
-    unit: int = 0  # datetime: ticks per second
+    lengths: np.ndarray | None = None  # text: each value's length in bytes
 
 
 def write_sav(data: pd.DataFrame, path: Path | str, **options) -> str | None:
@@ -87,25 +89,23 @@ def _write(data: pd.DataFrame, path: Path, options: dict) -> None:
     if len(data) >= 2**31 or not data.columns.is_unique:
         raise Unsupported("more than 2³¹ rows or columns named twice")
     slots, row_bytes = layout(data, options.get("variable_value_labels") or {})
-    picks = template_rows(data, slots)
-    template = pd.DataFrame({c: data[c].iloc[picks[c]].reset_index(drop=True) for c in data.columns})
+    rows, picks = template_rows(slots, len(data))
+    template = pd.DataFrame({s.name: data[s.name].iloc[picks[s.name]].reset_index(drop=True) for s in slots})
     with tempfile.TemporaryDirectory() as tmp:
         pyreadstat.write_sav(template, str(Path(tmp) / "template.sav"), **options)
         raw = (Path(tmp) / "template.sav").read_bytes()
     dictionary, cases_at, oracle = split_template(raw, len(template), row_bytes)
-    mine = encode(template, slots, row_bytes)
+    mine = encode(slots, picks, row_bytes)
     if mine != oracle:
-        raise Unsupported(f"the vectorised .sav writer disagrees with ReadStat ({_first_difference(mine, oracle, slots, row_bytes)})")
+        raise Unsupported("the vectorised .sav writer disagrees with ReadStat "
+                          f"({_first_difference(mine, oracle, slots, row_bytes)})")
     with open(path, "wb") as fh:
         fh.write(with_cases(dictionary, cases_at, len(data)))
         step = max(1, BLOCK_BYTES // row_bytes)
         for start in range(0, len(data), step):
-            fh.write(encode(data.iloc[start:start + step], slots, row_bytes))
-    rows = picks["__rows__"]
-    with open(path, "rb") as fh:
-        for i, row in enumerate(rows):
-            if i == 0:  # the template's first row is made of several rows' values
-                continue
+            fh.write(encode(slots, slice(start, start + step), row_bytes))
+    with open(path, "rb") as fh:  # the sampled cases as ReadStat wrote them (the template's 1st row is mixed)
+        for i, row in enumerate(rows, start=1):
             fh.seek(len(dictionary) + row * row_bytes)
             if fh.read(row_bytes) != oracle[i * row_bytes:(i + 1) * row_bytes]:
                 raise OSError(f"{path}: case {row + 1} reads back differently from what was written")
@@ -113,33 +113,32 @@ def _write(data: pd.DataFrame, path: Path, options: dict) -> None:
 
 
 def layout(data: pd.DataFrame, value_labels: dict) -> tuple[list[Slot], int]:
-    """Each column's kind and slot in a case, as pyreadstat's writer decides them; Unsupported for a
-    column kind this writer does not encode (pyreadstat writes the file)."""
+    """Each column's kind, slot in a case and values, as pyreadstat's writer decides them;
+    Unsupported for a column kind this writer does not encode (pyreadstat writes the file)."""
     slots, offset = [], 0
-    for name in data.columns:
-        column = data[name]
+    for name, column in data.items():
         dtype = column.dtype
         if not isinstance(name, str):
             raise Unsupported(f"column name {name!r} is not text")
         if dtype == np.float64:
-            slots.append(Slot(name, "number", offset, 8))
-            offset += 8
+            slots.append(Slot(name, "number", offset, 8, column.to_numpy(dtype=np.float64, copy=False)))
         elif isinstance(dtype, np.dtype) and dtype.kind == "M":
             unit, _ = np.datetime_data(dtype)
             if unit not in UNITS:  # pyreadstat writes datetime64[s] as 1970-01-01 (its own path)
                 raise Unsupported(f"{name}: datetime64[{unit}] is written by pyreadstat")
-            slots.append(Slot(name, "datetime", offset, 8, unit=UNITS[unit]))
-            offset += 8
+            slots.append(Slot(name, "datetime", offset, 8, _spss_seconds(column, UNITS[unit])))
         elif dtype == object or isinstance(dtype, pd.StringDtype):
             inferred = pd.api.types.infer_dtype(column, skipna=True)
             if inferred not in ("string", "empty"):
                 raise Unsupported(f"{name}: {inferred} values in a text column")
-            width = max(1, _max_bytes(column), *(len(str(k)) for k in (value_labels.get(name) or {})))
-            size = _slot_size(width)
-            slots.append(Slot(name, "text", offset, size, width=width))
-            offset += size
+            texts = _texts(column)
+            lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+            # pyreadstat: the longest value in bytes, a value label's value in characters, at least 1
+            width = max(1, int(lengths.max(initial=0)), *(len(str(k)) for k in (value_labels.get(name) or {})))
+            slots.append(Slot(name, "text", offset, _slot_size(width), texts, width, lengths))
         else:
             raise Unsupported(f"{name}: dtype {dtype} is written by pyreadstat")
+        offset += slots[-1].size
     return slots, offset
 
 
@@ -162,46 +161,37 @@ def _texts(column: pd.Series) -> np.ndarray:
     return encoded
 
 
-def _max_bytes(column: pd.Series) -> int:
-    if len(column) == 0:
-        return 0
-    return max(map(len, _texts(column)))
-
-
-def template_rows(data: pd.DataFrame, slots: list[Slot]) -> dict[str, list[int]]:
-    """Per column, the positions of its template rows: first the row of its longest text (a number:
-    its first missing value, or its first value), then the sampled rows (`__rows__`), shared by all
-    columns: the frame's first and last rows and rows spread over its middle."""
-    n = len(data)
+def template_rows(slots: list[Slot], n: int) -> tuple[list[int], dict[str, np.ndarray]]:
+    """The sampled rows (the frame's first and last rows, rows spread over its middle) and, per
+    column, the positions of its template rows: first the row of its longest text (a number: its
+    first missing value, or its first value), then the sampled rows."""
     spread = np.linspace(0, n - 1, num=SAMPLE_ROWS + 2, dtype=int)[1:-1].tolist()
     rows = sorted(set(range(min(n, SAMPLE_ROWS))) | set(range(max(0, n - SAMPLE_ROWS), n)) | set(spread))
-    picks: dict[str, list[int]] = {"__rows__": [-1, *rows]}
+    picks = {}
     for slot in slots:
-        column = data[slot.name]
         if slot.kind == "text":
-            lengths = np.fromiter(map(len, _texts(column)), dtype=np.int64, count=n)
-            first = int(lengths.argmax())
+            first = int(slot.lengths.argmax())
         else:
-            missing = column.isna().to_numpy()
+            missing = np.isnan(slot.values)
             first = int(missing.argmax()) if missing.any() else 0
-        picks[slot.name] = [first, *rows]
-    return picks
+        picks[slot.name] = np.array([first, *rows])
+    return rows, picks
 
 
-def encode(frame: pd.DataFrame, slots: list[Slot], row_bytes: int) -> bytes:
-    """The cases of `frame`, uncompressed, as ReadStat writes them."""
-    n = len(frame)
-    out = np.empty((n, row_bytes), dtype=np.uint8)
+def encode(slots: list[Slot], rows: slice | dict[str, np.ndarray], row_bytes: int) -> bytes:
+    """The cases `rows` (a slice of every column, or each column's own positions), uncompressed,
+    as ReadStat writes them."""
+    out = None
     for slot in slots:
-        column = frame[slot.name]
+        take = rows if isinstance(rows, slice) else rows[slot.name]
+        values = slot.values[take]
+        if out is None:
+            out = np.empty((len(values), row_bytes), dtype=np.uint8)
         target = out[:, slot.offset:slot.offset + slot.size]
-        if slot.kind == "number":
-            values = column.to_numpy(dtype=np.float64, copy=False)
-            target[:] = _doubles(values).view(np.uint8).reshape(n, 8)
-        elif slot.kind == "datetime":
-            target[:] = _doubles(_spss_seconds(column, slot.unit)).view(np.uint8).reshape(n, 8)
+        if slot.kind == "text":
+            target[:] = _text_block(values, slot.lengths[take], slot)
         else:
-            target[:] = _text_block(column, slot)
+            target[:] = _doubles(values).view(np.uint8).reshape(len(values), 8)
     return out.tobytes()
 
 
@@ -222,21 +212,20 @@ def _spss_seconds(column: pd.Series, ticks: int) -> np.ndarray:
     return seconds
 
 
-def _text_block(column: pd.Series, slot: Slot) -> np.ndarray:
+def _text_block(texts: np.ndarray, lengths: np.ndarray, slot: Slot) -> np.ndarray:
     """UTF-8 bytes, space-padded to the slot; over 255 bytes, in 255-byte pieces, one per 256-byte segment."""
-    n = len(column)
-    texts = _texts(column)
-    fixed = np.array(texts, dtype=f"S{slot.width}") if n else np.empty(0, dtype=f"S{slot.width}")
-    if fixed.dtype.itemsize != slot.width:
-        raise Unsupported(f"{slot.name}: a text is longer than its width")
-    body = fixed.view(np.uint8).reshape(n, slot.width)
-    if n and (np.fromiter(map(len, texts), dtype=np.int64, count=n) != (body != 0).sum(axis=1)).any():
-        raise Unsupported(f"{slot.name}: a text holds a NUL character")  # ReadStat cuts it there
+    n = len(texts)
+    body = np.array(texts, dtype=f"S{slot.width}").view(np.uint8).reshape(n, slot.width)
+    if (lengths != np.count_nonzero(body, axis=1)).any():  # ReadStat would cut a text at its NUL
+        raise Unsupported(f"{slot.name}: a text holds a NUL character")
     body = np.where(body == 0, np.uint8(32), body)
-    block = np.full((n, slot.size), 32, dtype=np.uint8)
     if slot.width <= 255:
+        if slot.size == slot.width:
+            return body
+        block = np.full((n, slot.size), 32, dtype=np.uint8)
         block[:, :slot.width] = body
         return block
+    block = np.full((n, slot.size), 32, dtype=np.uint8)
     for piece, start in enumerate(range(0, slot.width, 255)):
         stop = min(start + 255, slot.width)
         block[:, piece * 256:piece * 256 + stop - start] = body[:, start:stop]
@@ -319,26 +308,30 @@ def _first_difference(mine: bytes, oracle: bytes, slots: list[Slot], row_bytes: 
 
 def sample_problems(path: Path, data: pd.DataFrame, cases: int, block: int = 20) -> list[str]:
     """The written file's case count, and its first, middle and last `block` cases read back by
-    pyreadstat, against the frame (texts without trailing spaces; datetimes to the microsecond);
-    one text per difference. Cheap: ReadStat seeks to a case of an uncompressed file."""
+    pyreadstat, against the frame (texts without trailing spaces; datetimes as SPSS seconds, to the
+    millisecond); one text per difference. Cheap: ReadStat seeks to a case of an uncompressed file."""
     if cases != len(data):
         return [f"{cases} cases written for {len(data)} rows"]
+    numbers = [c for c, t in data.dtypes.items() if pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t)]
+    others = [c for c in data.columns if c not in set(numbers)]
     problems = []
     for start in sorted({0, max(0, len(data) // 2 - block // 2), max(0, len(data) - block)}):
         back, _ = pyreadstat.read_sav(str(path), row_offset=start, row_limit=block, user_missing=True,
                                       disable_datetime_conversion=True)
         rows = data.iloc[start:start + block]
-        for name in data.columns:
-            if not _same_values(rows[name], back[name]):
-                problems.append(f"{name}: cases {start + 1}–{start + len(rows)} read back differently")
+        if len(back) != len(rows) or list(back.columns) != list(data.columns):
+            return [f"cases {start + 1}–{start + len(rows)} read back as {back.shape[0]} × {back.shape[1]}"]
+        wanted = rows[numbers].astype("float64").to_numpy()
+        got = back[numbers].to_numpy(dtype=np.float64)
+        same = ((wanted == got) | (np.isnan(wanted) & np.isnan(got))).all(axis=0)
+        differ = [c for c, ok in zip(numbers, same) if not ok] + [c for c in others if not _same_values(rows[c], back[c])]
+        problems += [f"{c}: cases {start + 1}–{start + len(rows)} read back differently" for c in differ]
     return problems
 
 
 def _same_values(wanted: pd.Series, got: pd.Series) -> bool:
-    """A frame's column against the same cases read back (datetimes as SPSS seconds). A kind the
-    delivery does not write (objects that are not all text) is not compared."""
-    if len(wanted) != len(got):
-        return False
+    """A datetime or text column against the same cases read back (datetimes as SPSS seconds). A kind
+    the delivery does not write (objects that are not all text) is not compared."""
     if pd.api.types.is_datetime64_any_dtype(wanted):
         if getattr(wanted.dt, "tz", None) is not None:  # pyreadstat writes the UTC time
             wanted = wanted.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -346,10 +339,10 @@ def _same_values(wanted: pd.Series, got: pd.Series) -> bool:
         since = np.where(wanted.isna().to_numpy(), np.nan, micros / 1e6 + GREGORIAN_TO_UNIX)
         got = got.to_numpy(dtype=np.float64)
         return bool(((np.isnan(since) & np.isnan(got)) | (np.abs(since - got) < 1e-3)).all())
-    if pd.api.types.is_numeric_dtype(wanted) or pd.api.types.is_bool_dtype(wanted):
-        return bool(np.array_equal(wanted.astype("float64").to_numpy(), got.to_numpy(dtype=np.float64),
-                                   equal_nan=True))
     if pd.api.types.infer_dtype(wanted, skipna=True) not in ("string", "empty"):
         return True
-    texts = wanted.astype(object).where(wanted.notna(), "").map(lambda v: v.rstrip(" ")).tolist()
-    return texts == got.astype(object).where(got.notna(), "").map(lambda v: str(v).rstrip(" ")).tolist()
+    return _plain_texts(wanted) == _plain_texts(got)
+
+
+def _plain_texts(column: pd.Series) -> list[str]:
+    return [v.rstrip(" ") if isinstance(v, str) else "" for v in column.tolist()]  # missing: empty
