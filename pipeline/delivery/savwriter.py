@@ -27,8 +27,8 @@ from __future__ import annotations
 import os
 import struct
 import tempfile
-from datetime import datetime
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
