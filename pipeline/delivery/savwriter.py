@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import struct
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -81,6 +80,10 @@ def write_sav(data: pd.DataFrame, path: Path | str, **options) -> str | None:
             return _write(data, path, options)
         except Unsupported as exc:
             reason = str(exc)
+        except (OSError, MemoryError, pyreadstat.ReadstatError, pyreadstat.PyreadstatError):
+            raise  # a full disk, bad arguments: what pyreadstat's whole write would meet as well
+        except Exception as exc:  # a bug here: the file is pyreadstat's, and the warning says why
+            reason = f"the vectorised .sav writer failed: {type(exc).__name__}: {exc}"
     pyreadstat.write_sav(data, str(path), **options)
     return reason
 
@@ -91,9 +94,14 @@ def _write(data: pd.DataFrame, path: Path, options: dict) -> None:
     slots, row_bytes = layout(data, options.get("variable_value_labels") or {})
     rows, picks = template_rows(slots, len(data))
     template = pd.DataFrame({s.name: data[s.name].iloc[picks[s.name]].reset_index(drop=True) for s in slots})
-    with tempfile.TemporaryDirectory() as tmp:
-        pyreadstat.write_sav(template, str(Path(tmp) / "template.sav"), **options)
-        raw = (Path(tmp) / "template.sav").read_bytes()
+    # beside the file (its device: a full disk is this file's); a killed run's is removed with the
+    # temporary file it goes with (pipeline/files.atomic_path: .<name>.*.tmp)
+    scratch = path.with_name(path.name + ".template.tmp")
+    try:
+        pyreadstat.write_sav(template, str(scratch), **options)
+        raw = scratch.read_bytes()
+    finally:
+        scratch.unlink(missing_ok=True)
     dictionary, cases_at, oracle = split_template(raw, len(template), row_bytes)
     mine = encode(slots, picks, row_bytes)
     if mine != oracle:
@@ -108,7 +116,7 @@ def _write(data: pd.DataFrame, path: Path, options: dict) -> None:
         for i, row in enumerate(rows, start=1):
             fh.seek(len(dictionary) + row * row_bytes)
             if fh.read(row_bytes) != oracle[i * row_bytes:(i + 1) * row_bytes]:
-                raise OSError(f"{path}: case {row + 1} reads back differently from what was written")
+                raise Unsupported(f"case {row + 1} reads back differently from what was written")
     return None
 
 

@@ -213,6 +213,17 @@ def test_a_template_row_encoded_differently_is_written_by_pyreadstat(tmp_path, m
         "(template row 1, variable code, byte 0))",)
 
 
+def test_a_failure_of_the_writer_is_written_by_pyreadstat(tmp_path, monkeypatch):
+    def broken(*args):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(savwriter, "encode", broken)
+    old, new, reason = both_writers(edge_frame(), tmp_path, **EDGE_OPTIONS)
+    assert reason == "the vectorised .sav writer failed: ValueError: a bug"
+    assert untimed(new) == untimed(old)
+    assert not list(tmp_path.glob("*.tmp"))  # the template is removed
+
+
 def test_pyreadstat_can_be_forced(tmp_path, monkeypatch):
     monkeypatch.setenv(savwriter.FORCE_ENV, "pyreadstat")
 
