@@ -16,7 +16,7 @@ import pandas as pd
 import pyreadstat
 
 from pipeline import __version__
-from pipeline.delivery import spss
+from pipeline.delivery import savwriter, spss
 from pipeline.delivery.labels import LabelTexts, label_texts, variable_label
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import atomic_path, write_text_atomic
@@ -247,31 +247,43 @@ def _disk_full_as_os_error(tmp: Path, target: Path) -> Iterator[None]:
         raise
 
 
-def write_sav(data: pd.DataFrame, dictionary: SpssDictionary, target: Path) -> None:
+def sav_options(dictionary: SpssDictionary) -> dict:
+    """pyreadstat.write_sav's arguments for the dictionary (uncompressed: row compression is not used)."""
+    return dict(
+        file_label=dictionary.file_label,
+        column_labels={v.name: v.label for v in dictionary.variables},
+        variable_value_labels={v.name: v.value_labels for v in dictionary.variables if v.value_labels},
+        missing_ranges={v.name: v.missing for v in dictionary.variables if v.missing},
+        variable_measure={v.name: v.measure for v in dictionary.variables},
+        variable_format={v.name: v.format for v in dictionary.variables},
+        variable_display_width={v.name: v.display_width for v in dictionary.variables if v.display_width},
+        note=list(dictionary.documents),
+    )
+
+
+def write_sav(data: pd.DataFrame, dictionary: SpssDictionary, target: Path) -> tuple[str, ...]:
     """Write the .sav atomically; the temporary file is read back and checked before it replaces
-    the target, so a mismatch never reaches cleaned/."""
+    the target, so a mismatch never reaches cleaned/. The data are written by the vectorised writer
+    (pipeline/delivery/savwriter.py, ReadStat's dictionary); where it stands aside, pyreadstat writes
+    the file whole and the one warning returned says why."""
+    # pyreadstat writes a datetime64[s] column as 1970-01-01 throughout: the same instants in microseconds
+    seconds = [c for c, t in data.dtypes.items() if isinstance(t, np.dtype) and t == np.dtype("datetime64[s]")]
+    if seconds:
+        data = data.assign(**{c: data[c].astype("datetime64[us]") for c in seconds})
     with atomic_path(target) as tmp, _disk_full_as_os_error(tmp, target):
-        pyreadstat.write_sav(
-            data, str(tmp),
-            file_label=dictionary.file_label,
-            column_labels={v.name: v.label for v in dictionary.variables},
-            variable_value_labels={v.name: v.value_labels for v in dictionary.variables if v.value_labels},
-            missing_ranges={v.name: v.missing for v in dictionary.variables if v.missing},
-            variable_measure={v.name: v.measure for v in dictionary.variables},
-            variable_format={v.name: v.format for v in dictionary.variables},
-            variable_display_width={v.name: v.display_width for v in dictionary.variables if v.display_width},
-            note=list(dictionary.documents),
-        )
+        reason = savwriter.write_sav(data, tmp, **sav_options(dictionary))
         # pyreadstat may not report a failed write: a full disk then shows as a file it cannot read back
-        problems = check_sav(tmp, dictionary)
+        problems = check_sav(tmp, dictionary, data)
         if problems:
             raise SidError(ErrorCode.EXPORT_MISMATCH, "the written SPSS file differs from its definition: "
                            + "; ".join(problems[:5]), file=target,
                            fix="This is a bug in sid; please report it with the form.")
+    return (f"{target.name}: written by pyreadstat ({reason})",) if reason else ()
 
 
-def check_sav(path: Path, dictionary: SpssDictionary) -> list[str]:
-    """Compare a .sav's metadata with what was meant; one text per difference."""
+def check_sav(path: Path, dictionary: SpssDictionary, data: pd.DataFrame | None = None) -> list[str]:
+    """Compare a .sav's metadata with what was meant and, given the frame written, its case count
+    and a sample of its cases with the frame; one text per difference."""
     _, meta = pyreadstat.read_sav(str(path), metadataonly=True, user_missing=True)
     problems = []
     wanted = [v.name for v in dictionary.variables]
@@ -295,6 +307,8 @@ def check_sav(path: Path, dictionary: SpssDictionary) -> list[str]:
             problems.append(f"{v.name}: display width {meta.variable_display_width.get(v.name)} != {v.display_width}")
         if meta.original_variable_types.get(v.name) != v.format:
             problems.append(f"{v.name}: format {meta.original_variable_types.get(v.name)} != {v.format}")
+    if data is not None:
+        problems += savwriter.sample_problems(path, data, meta.number_rows)
     return problems
 
 
@@ -330,7 +344,7 @@ def export(frame: pd.DataFrame, questionnaire: Questionnaire, *, sav: Path, sps:
     with the survey's missing codes declared, text codes such as ISO 'MA' stay text)."""
     data, dictionary, warnings = spss_frame(frame, questionnaire, language=language, key=key, title=title,
                                             labels=labels, value_labels=value_labels, notes=notes)
-    write_sav(data, dictionary, sav)
+    warnings += write_sav(data, dictionary, sav)
     write_text_atomic(sps, mrsets_syntax(dictionary, sav.name, title), encoding="utf-8")
     return ExportResult(sav=sav, sps=sps, rows=len(data), columns=data.shape[1],
                         renamed=dictionary.renamed, warnings=warnings, dictionary=dictionary, data=data)

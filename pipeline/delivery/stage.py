@@ -141,7 +141,7 @@ def _export_roster(project: Project, questionnaire: Questionnaire, level: roster
         return (*roster_files.ordered(data, dictionary, [dictionary.renamed.get(k, k) for k in keys]), warnings)
 
     data, dictionary, warnings = dictionary_in(language, texts)
-    write_sav(data, dictionary, sav)
+    written = write_sav(data, dictionary, sav)  # names the file already
     title = privacy.label_prefix(texts.text) + named.title
     join = roster_files.join_syntax(project.sav_path.name, sav.name, keys)
     write_text_atomic(sav.with_suffix(".sps"), mrsets_syntax(dictionary, sav.name, title, texts)
@@ -159,7 +159,7 @@ def _export_roster(project: Project, questionnaire: Questionnaire, level: roster
     return roster_files.RosterExport(
         roster=roster, sav=sav, sps=sav.with_suffix(".sps"), keys=tuple(dictionary.renamed.get(k, k) for k in keys),
         parent=parent, count=roster_files.count_name(roster), data=data, dictionary=dictionary,
-        questionnaire=form, others=tuple(others)), counts, tuple(f"{sav.name}: {w}" for w in warnings)
+        questionnaire=form, others=tuple(others)), counts, tuple(f"{sav.name}: {w}" for w in warnings) + written
 
 
 def _conventions(project: Project, targets: tuple[Target, ...], delivered: pd.DataFrame, key: str
@@ -205,7 +205,7 @@ def _export(project: Project, questionnaire: Questionnaire, delivered: pd.DataFr
     """The .sav (and its .sps) in `language` with the SPSS conventions."""
     data, dictionary, warnings = labelled_dictionary(project, questionnaire, delivered, key, privacy,
                                                      language, texts, conventions, targets, coded)
-    write_sav(data, dictionary, project.sav_path)
+    warnings += write_sav(data, dictionary, project.sav_path)
     title = privacy.label_prefix(texts.text) + project.title
     write_text_atomic(project.sps_path, mrsets_syntax(dictionary, project.sav_path.name, title, texts),
                       encoding="utf-8")
