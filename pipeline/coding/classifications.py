@@ -104,8 +104,9 @@ class Classification:
         frame = frame.assign(code=frame["code"].where(~several, "")).drop_duplicates("normalised")
         out = pd.DataFrame({"normalised": frame["normalised"].to_numpy(dtype=object),
                             "code": frame["code"].to_numpy(dtype=object)})
+        both, via = both.to_dict(), dict(self.via)  # dict look-ups: Series.get per name was most of the time
         out["candidates"] = [both.get(n, "") for n in out["normalised"]]
-        out["method"] = [self.via.get(f"{n}\t{c}", "classification") for n, c in zip(out["normalised"], out["code"])]
+        out["method"] = [via.get(f"{n}\t{c}", "classification") for n, c in zip(out["normalised"], out["code"])]
         out["key"] = sound_key(out["normalised"])
         self._cache["names"] = out
         return out

@@ -206,7 +206,7 @@ def _match(table: pd.DataFrame, candidates: pd.DataFrame, cls: Classification, t
     key, the better of the two) above `threshold`, unless two codes score equally."""
     table = table.copy()
     exact = candidates.set_index("normalised")
-    hit = table["normalised"].isin(exact.index)
+    hit = pd.Series(exact.index.get_indexer(table["normalised"]) >= 0, index=table.index)  # unique names
     found = exact.reindex(table["normalised"])
     code = found["code"].to_numpy(dtype=object)
     ambiguous_exact = hit.to_numpy() & (pd.Series(code).fillna("") == "").to_numpy()
