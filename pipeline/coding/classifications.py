@@ -314,8 +314,10 @@ def occupations(path: Path, synonyms: Path | None = None) -> Classification:
         tier = pd.Series(tier, index=extra.index).astype(int)
         if "language" in extra:
             tier += extra["language"].str.strip().str.lower().isin(["", "nl"]).map({True: 0, False: 2})
-        names += [(n, c, t) for n, c, t in zip(extra["name"], extra["code"], tier)]
-        exact += list(zip(extra["name"], extra["code"]))
+        # (plain arrays: iterating ESCO's 35,000 titles as pandas strings cost more than reading them)
+        name, code = extra["name"].to_numpy(dtype=object), extra["code"].to_numpy(dtype=object)
+        names += list(zip(name, code, tier.tolist()))
+        exact += list(zip(name, code))
     exact = pd.DataFrame(exact, columns=["name", "code"], dtype=object)
     via = {f"{n}\t{c}": "occupation name" for n, c in zip(normalise(exact["name"]), exact["code"]) if n not in fuzzy}
     return Classification("occupation", "ISCO-08", MappingProxyType(labels), tuple(names), numeric=True,
