@@ -206,7 +206,7 @@ def _match(table: pd.DataFrame, candidates: pd.DataFrame, cls: Classification, t
     key, the better of the two) above `threshold`, unless two codes score equally."""
     table = table.copy()
     exact = candidates.set_index("normalised")
-    hit = table["normalised"].isin(exact.index)
+    hit = pd.Series(exact.index.get_indexer(table["normalised"]) >= 0, index=table.index)  # unique names
     found = exact.reindex(table["normalised"])
     code = found["code"].to_numpy(dtype=object)
     ambiguous_exact = hit.to_numpy() & (pd.Series(code).fillna("") == "").to_numpy()
@@ -232,8 +232,8 @@ def _match(table: pd.DataFrame, candidates: pd.DataFrame, cls: Classification, t
         for lo in range(0, len(todo), _CHUNK):
             hi = min(lo + _CHUNK, len(todo))
             scores = np.maximum(
-                process.cdist(queries[lo:hi], cand_norm, scorer=fuzz.ratio, dtype=np.float32, workers=1),
-                process.cdist(query_keys[lo:hi], cand_key, scorer=fuzz.ratio, dtype=np.float32, workers=1))
+                process.cdist(queries[lo:hi], cand_norm, scorer=fuzz.ratio, dtype=np.float32, workers=-1),
+                process.cdist(query_keys[lo:hi], cand_key, scorer=fuzz.ratio, dtype=np.float32, workers=-1))
             q_len = np.array([len(t) for t in queries[lo:hi]], dtype=np.float32)[:, None]
             scores[np.minimum(q_len, cand_len) < _MIN_LENGTH_RATIO * np.maximum(q_len, cand_len)] = 0
             per_code = np.maximum.reduceat(scores, starts, axis=1)  # best score of each code

@@ -231,26 +231,27 @@ def _list_kind(parent: Variable) -> str | None:
 def _choice_codes(parent: Variable, cls: Classification) -> dict[str, str]:
     """Each choice of the parent as a code of the classification: the name itself (BE), its ISO
     639-3 code (nl -> nld), or the code its label has in the classification (ISCED table)."""
-    lookup = None
-    out = {}
-    for choice in parent.choices.choices:
-        if _is_missing_name(choice.name):
-            out[choice.name] = str(int(float(choice.name)))
-            continue
+    choices = parent.choices.choices
+    codes: list[str | None] = []
+    for choice in choices:
         code = None
-        if cls.kind == "country" and cls.valid(choice.name.upper()):
+        if _is_missing_name(choice.name):
+            code = str(int(float(choice.name)))
+        elif cls.kind == "country" and cls.valid(choice.name.upper()):
             code = choice.name.upper()
         elif cls.kind == "language":
             code = C.language_code(choice.name)
-        if code is None:
-            if lookup is None:
-                frame = cls.name_frame()
-                lookup = dict(zip(frame["normalised"], frame["code"]))
-            variants = normalise(pd.Series(_label_variants(choice), dtype=object))
-            code = next((lookup[v] for v in variants if lookup.get(v)), None)
-        if code:
-            out[choice.name] = code
-    return out
+        codes.append(code)
+    # the others by their labels, all normalised at once: the first variant that names a code
+    variants = {i: _label_variants(c) for i, c in enumerate(choices) if codes[i] is None}
+    if variants:
+        lookup = cls.code_of_name()
+        flat = normalise(pd.Series([v for vs in variants.values() for v in vs], dtype=object)).tolist()
+        at = 0
+        for i, vs in variants.items():
+            codes[i] = next((lookup[v] for v in flat[at:at + len(vs)] if lookup.get(v)), None)
+            at += len(vs)
+    return {choice.name: code for choice, code in zip(choices, codes) if code}
 
 
 def _others(text: Variable, parent: Variable) -> tuple[str, ...]:

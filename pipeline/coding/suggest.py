@@ -34,9 +34,13 @@ def suggest(queries, candidates: pd.DataFrame, n: int = SUGGESTIONS) -> tuple[np
         hi = min(lo + _CHUNK, len(queries))
         # Token sets match word order and extra words ('Morokko' ~ 'Marokko (Koninkrijk)'); the
         # partial ratio adds a word's stem inside a longer label ('Familie' ~ 'regroupement familial').
-        scores = (process.cdist(queries[lo:hi], names, scorer=fuzz.token_set_ratio, dtype=np.float32, workers=1)
+        # The token-set ratio is symmetric: scored names × verbatims (transposed back), each name is
+        # split into tokens once per chunk instead of once per verbatim (~20 % less time, the same
+        # scores). Every core: the demo's 66 open occupations × 38,000 occupation titles are most
+        # of the coding stage.
+        scores = (process.cdist(names, queries[lo:hi], scorer=fuzz.token_set_ratio, dtype=np.float32, workers=-1).T
                   + process.cdist(queries[lo:hi], names, scorer=fuzz.partial_ratio, dtype=np.float32,
-                                  workers=1)) / 2
+                                  workers=-1)) / 2
         per_code = np.maximum.reduceat(scores, starts, axis=1)  # the best name of each code
         top = np.argsort(-per_code, axis=1, kind="stable")[:, :k]
         top_scores = np.take_along_axis(per_code, top, axis=1)

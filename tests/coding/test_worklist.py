@@ -166,6 +166,34 @@ def test_a_coder_can_work_in_the_workbook(worklist):
     assert wb["coderen"].cell(2, 1).data_type == "n"  # frequencies are numbers
 
 
+def test_the_cells_a_coder_types_in_are_text_cells(worklist):
+    """A code like 04021 or 0110 stays text as the coder types it: every cell of the text columns,
+    the empty ones included, and the columns themselves are formatted as text ('@'); the frequency
+    is a number; the code columns are wide enough for a choice, the others fit their content."""
+    wb = openpyxl.load_workbook(worklist)
+    for sheet in (*SHEETS.values(), "codes"):
+        ws = wb[sheet]
+        header = [c.value for c in ws[1]]
+        columns = {i: (d.number_format, d.width) for d in ws.column_dimensions.values()
+                   for i in range(d.min, d.max + 1)}
+        for i, name in enumerate(header, start=1):
+            numeric = name == HEADERS["frequency"] and sheet != "codes"
+            assert columns[i][0] == ("General" if numeric else "@"), (sheet, name)
+            assert 0 < columns[i][1] <= 60, (sheet, name)
+            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                if numeric:
+                    assert isinstance(cell.value, int) and cell.data_type == "n"
+                else:
+                    assert cell.number_format == "@", (sheet, cell.coordinate)
+                    assert cell.value is None or isinstance(cell.value, str)
+        if sheet != "codes":
+            empty = [ws.cell(r, header.index("code") + 1) for r in range(2, ws.max_row + 1)]
+            assert empty and all(c.value is None and c.number_format == "@" for c in empty)
+            assert columns[header.index("code") + 1][1] == columns[header.index("code 2") + 1][1] == 30
+    assert wb["uitleg"].column_dimensions["A"].width == 120 and wb["uitleg"].auto_filter.ref is None
+    assert wb.active.title == "coderen"
+
+
 def test_a_choice_or_pasted_suggestion_is_its_code_and_a_wrong_label_is_refused(targets, worklist, tmp_path):
     _fill(worklist, "coderen", {"Mordor": {"code": "MA (Marokko) [92]", "coder": "An"},  # a pasted suggestion
                                 "Klingon": {"code": "-4 (ongeldig)", "coder": "An"}})
