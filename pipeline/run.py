@@ -32,7 +32,7 @@ from pipeline.rerun.fingerprint import form_expressions
 from pipeline.rerun.records import ARTIFACTS, Plan, recording, stages_of
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire, questionnaire_of
-from pipeline.tabulation.stage import run_tables
+from pipeline.tabulation.stage import run_tables, tables_beside
 from pipeline.validation.stage import run_validate
 from pipeline.weighting.stage import run_weight
 from pipeline.weighting.weights import WeightResult
@@ -131,10 +131,13 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
 
 
 def _export_and_tables(staged: Project, questionnaire: Questionnaire, frame, progress) -> ExportResult:
-    exported = run_export(staged, questionnaire, frame)
-    if staged.tables is not None:  # weighted tables of the delivery, delivered with it
+    if staged.tables is None:
+        return run_export(staged, questionnaire, frame)
+    # the weighted tables of the delivery, delivered with it: made from the .sav in a process of
+    # their own while the rest of the delivery is written (the second core)
+    with tables_beside(staged) as start:
+        exported = run_export(staged, questionnaire, frame, sav_written=start)
         _say(progress, "weighted tables")
-        run_tables(staged, questionnaire, folder=staged.cleaned)
     return exported
 
 
