@@ -10,6 +10,7 @@ import textwrap
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -150,8 +151,11 @@ def parquet_frame(data: pd.DataFrame, dictionary) -> pd.DataFrame:
             codes = sorted(valid_labels)
             labels = [valid_labels[c] for c in codes]
             if len(set(labels)) == len(labels):
-                columns[v.name] = pd.Categorical(values.map(valid_labels), categories=labels,
-                                                 ordered=v.measure == "ordinal")
+                # every valid value is one of `codes` (checked above): its position there is its category
+                numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+                position = np.searchsorted(np.asarray(codes, dtype="float64"), numbers)
+                columns[v.name] = pd.Categorical.from_codes(np.where(np.isnan(numbers), -1, position),
+                                                            categories=labels, ordered=v.measure == "ordinal")
             else:  # two codes with one label: a categorical would merge them, keep the numbers
                 columns[v.name] = values
         else:
