@@ -118,8 +118,11 @@ def tables_beside(project: Project, *, concurrent: bool = True) -> Iterator[Call
     up_read, up_write = os.pipe()  # its answer
     try:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))  # the modules of this process
+        # its stderr is not the user's: an error it meets comes back as its answer; one that kills it
+        # (a crash, a broken import) is met again, and reported, by `run_tables` in this process
         process = subprocess.Popen([sys.executable, "-c", _SERVE, str(down_read), str(up_write)],
-                                   pass_fds=(down_read, up_write), stdin=subprocess.DEVNULL, env=env)
+                                   pass_fds=(down_read, up_write), stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     except BaseException:
         for fd in (down_read, down_write, up_read, up_write):
             os.close(fd)
