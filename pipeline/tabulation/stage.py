@@ -3,6 +3,7 @@ breakdown, written as work/tabellen.html and .xlsx (and into the delivery by `si
 
 from __future__ import annotations
 
+import ctypes
 import os
 import pickle
 import signal
@@ -201,8 +202,6 @@ def _die_with_parent() -> None:
     process writing into a staging folder the next run removes)."""
     if sys.platform.startswith("linux"):
         try:
-            import ctypes
-
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
             pass
