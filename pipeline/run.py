@@ -32,7 +32,7 @@ from pipeline.rerun.fingerprint import form_expressions
 from pipeline.rerun.records import ARTIFACTS, Plan, recording, stages_of
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire, questionnaire_of
-from pipeline.tabulation.stage import tables_beside
+from pipeline.tabulation.stage import run_tables
 from pipeline.validation.stage import run_validate
 from pipeline.weighting.stage import run_weight
 from pipeline.weighting.weights import WeightResult
@@ -131,13 +131,10 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
 
 
 def _export_and_tables(staged: Project, questionnaire: Questionnaire, frame, progress) -> ExportResult:
-    if staged.tables is None:
-        return run_export(staged, questionnaire, frame)
-    # the weighted tables of the delivery, delivered with it: made from the .sav in a process of
-    # their own while the rest of the delivery is written (the second core)
-    with tables_beside(staged) as start:
-        exported = run_export(staged, questionnaire, frame, sav_written=start)
+    exported = run_export(staged, questionnaire, frame)
+    if staged.tables is not None:  # weighted tables of the delivery, delivered with it
         _say(progress, "weighted tables")
+        run_tables(staged, questionnaire, folder=staged.cleaned)
     return exported
 
 
@@ -156,13 +153,10 @@ def export_alone(project: Project, questionnaire: Questionnaire, run_id: str | N
             copy_into(path, parts, staged.cleaned)
         for stale in staged.cleaned.glob(f"{workdir.TABLES}.*"):  # tables of the previous .sav
             stale.unlink()
-        if project.tables is None:
-            exported = run_export(staged, questionnaire)
-            checkpoint("export")
-        else:  # the tables of this delivery's .sav, made beside the rest of the export
-            with tables_beside(staged) as start:
-                exported = run_export(staged, questionnaire, sav_written=start)
-                checkpoint("export")
+        exported = run_export(staged, questionnaire)
+        checkpoint("export")
+        if project.tables is not None:  # the tables of this delivery's .sav
+            run_tables(staged, questionnaire, folder=staged.cleaned)
     remove_parts(project)
     return replace(exported, sav=project.sav_path, sps=project.sps_path)
 

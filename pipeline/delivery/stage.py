@@ -3,7 +3,6 @@ the labelled .sav and .sps, CSV and Parquet copies, codebook, DDI, README for AB
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 
 import pandas as pd
@@ -48,10 +47,7 @@ def delivery_frame(project: Project, frame: pd.DataFrame, privacy: DeliveryPriva
     return out, rid
 
 
-def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None,
-               sav_written: Callable[[], None] | None = None) -> ExportResult:
-    """The delivery of `frame` (default: the last stage's artifact in work/); `sav_written` is
-    called once the main .sav and .sps are in place (the tables are made from it meanwhile)."""
+def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None) -> ExportResult:
     privacy = delivery_privacy(project)  # no key: refuse before anything is read or written
     if frame is None:  # the weighted data when `sid weight` weighted the current cleaned data
         name = current_artifact(project, "weight", "clean")
@@ -80,8 +76,6 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
              if project.coding is not None else None)
     exported = _export(project, questionnaire, delivered, key, privacy, language, texts, conventions, targets, coded)
     exported = replace(exported, warnings=exported.warnings + roster_warnings)
-    if sav_written is not None:
-        sav_written()
     # label files and codebooks of other languages are made anew (a previous delivery's are not kept)
     current = {roster_files.sav_name(project.name, level.roster) for level in rosters}
     for stale in [*project.cleaned.glob(f"{project.name}_labels_*.sps"), *project.cleaned.glob("codebook_*.*"),
