@@ -161,6 +161,7 @@ def write_workbook(target: Path, sheets: Iterable[tuple[str, pd.DataFrame]], *, 
                     ws.set_column(i, i, min(max(len(str(col)), int(lengths.quantile(0.9)) if len(frame) else 0) + 2, 60))
             for i, col in enumerate(frame.columns):
                 ws.write_string(0, i, str(col))
+
             def any_cell(r: int, i: int, value) -> None:
                 if isinstance(value, str):
                     ws.write_string(r, i, value)
