@@ -161,21 +161,28 @@ def write_workbook(target: Path, sheets: Iterable[tuple[str, pd.DataFrame]], *, 
                     ws.set_column(i, i, min(max(len(str(col)), int(lengths.quantile(0.9)) if len(frame) else 0) + 2, 60))
             for i, col in enumerate(frame.columns):
                 ws.write_string(0, i, str(col))
-            columns = [_cells(frame.iloc[:, i]) for i in range(frame.shape[1])]
-            for r, row in enumerate(zip(*columns), start=1):
-                for i, value in enumerate(row):
+
+            def any_cell(r: int, i: int, value) -> None:
+                if isinstance(value, str):
+                    ws.write_string(r, i, value)
+                elif isinstance(value, bool):
+                    ws.write_boolean(r, i, value)
+                elif isinstance(value, datetime):
+                    ws.write_datetime(r, i, value, stamp)
+                elif isinstance(value, date):
+                    ws.write_datetime(r, i, value, day)
+                else:
+                    ws.write_number(r, i, value)
+
+            # each column's cells, and the writer of its cells: one call per cell, no type tests
+            # where the column holds only text or only numbers
+            cells = [_cells(frame.iloc[:, i]) for i in range(frame.shape[1])]
+            writers = [{"text": ws.write_string, "number": ws.write_number}.get(kind, any_cell) for _, kind in cells]
+            for r, row in enumerate(zip(*(values for values, _ in cells)), start=1):
+                for i, (value, write) in enumerate(zip(row, writers)):
                     if value is None or value == "":  # an empty cell, as pandas leaves it
                         continue
-                    if isinstance(value, str):
-                        ws.write_string(r, i, value)
-                    elif isinstance(value, bool):
-                        ws.write_boolean(r, i, value)
-                    elif isinstance(value, datetime):
-                        ws.write_datetime(r, i, value, stamp)
-                    elif isinstance(value, date):
-                        ws.write_datetime(r, i, value, day)
-                    else:
-                        ws.write_number(r, i, value)
+                    write(r, i, value)
         try:
             book.close()
         except xlsxwriter.exceptions.FileCreateError as exc:  # xlsxwriter wraps the OSError (disk full ...)
@@ -183,13 +190,21 @@ def write_workbook(target: Path, sheets: Iterable[tuple[str, pd.DataFrame]], *, 
     return target
 
 
-def _cells(series: pd.Series) -> list:
+def _cells(series: pd.Series) -> tuple[list, str]:
     """A column as Python values for the workbook: None for a missing cell, numbers, bools, text,
-    datetimes (timezone dropped, as Excel has none)."""
+    datetimes (timezone dropped, as Excel has none); and what it holds: "text" (str and None
+    only), "number" (int, float and None only) or "any"."""
     if pd.api.types.is_datetime64_any_dtype(series):
         if getattr(series.dt, "tz", None) is not None:
             series = series.dt.tz_localize(None)
-        return [None if pd.isna(v) else v.to_pydatetime() for v in series]
+        return [None if pd.isna(v) else v.to_pydatetime() for v in series], "any"
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iuf":  # NumPy numbers: NaN → None
+        out = series.to_numpy().tolist()  # Python int / float
+        if series.dtype.kind == "f":
+            out = [None if v != v else v for v in out]
+        return out, "number"
+    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):  # text and missing only
+        return series.astype(object).where(series.notna(), None).tolist(), "text"
     values = series.astype(object).tolist() if not pd.api.types.is_numeric_dtype(series) else series.tolist()
     out = []
     for v in values:
@@ -203,4 +218,4 @@ def _cells(series: pd.Series) -> list:
             out.append(v.to_pydatetime())
         else:
             out.append(str(v))
-    return out
+    return out, "any"

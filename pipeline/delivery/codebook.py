@@ -112,9 +112,14 @@ def missing_text(declared: list, texts: LabelTexts | None = None) -> str:
 
 
 def build_codebook(dictionary: SpssDictionary, questionnaire: Questionnaire, data: pd.DataFrame, *,
-                   language: str | Language, sav_name: str, texts: LabelTexts | None = None) -> Codebook:
+                   language: str | Language, sav_name: str, texts: LabelTexts | None = None,
+                   figures: dict | None = None) -> Codebook:
     """One row per .sav variable (in .sav order) and one per code; frequencies from `data`
-    (the frame the .sav was written from). Loops over variables and codes, never over rows."""
+    (the frame the .sav was written from). Loops over variables and codes, never over rows.
+    `figures`: a dict kept by the caller for the codebooks of one `data` in several label
+    languages: each variable's counts and summary are computed once (they depend on its data,
+    kind, format, codes and missing values, never on the labels' language)."""
+    figures = {} if figures is None else figures
     form_lang = questionnaire.language(language)
     texts = texts or label_texts(form_lang.code)
     yes, no = texts.text("yes"), texts.text("no")
@@ -133,14 +138,16 @@ def build_codebook(dictionary: SpssDictionary, questionnaire: Questionnaire, dat
                "routing": (form_var.routing or "") if form_var else "",
                "afleiding": (form_var.calculate or "") if form_var else "",
                "module": "/".join(form_var.group) if form_var else ""}
-        row.update(_summary(v, column))
+        key = (v.name, v.kind, v.format, repr(v.missing), tuple(v.value_labels))
+        if key not in figures:
+            figures[key] = (_summary(v, column), _counts(v, column))
+        summary, counts = figures[key]
+        row.update(summary)
         var_rows.append(row)
         if v.kind != "numeric":
             if v.value_labels:  # a text-coded variable (e.g. ISO country codes from coding)
-                _text_codes(v, column, n, langs, value_rows, no)
+                _text_codes(v, counts, n, langs, value_rows, no)
             continue
-        found = column.value_counts(dropna=True)
-        counts = dict(zip(found.index.astype(float), found.to_numpy()))
         codes = list(v.value_labels)
         if _categorical(v):  # unlabelled values of a coded variable are listed too
             codes += sorted(c for c in counts if c not in v.value_labels)
@@ -173,11 +180,21 @@ def _percent(value) -> str:
     return "" if value is None or pd.isna(value) else f"{value:.1f}"
 
 
-def _text_codes(v: SpssVariable, column: pd.Series, n: int, langs, value_rows: list, no: str) -> None:
+def _counts(v: SpssVariable, column: pd.Series) -> dict | None:
+    """How often each value occurs: numeric codes (float keys) of a numeric variable, the texts
+    of a text-coded one; None for other variables (no value rows)."""
+    if v.kind == "numeric":
+        found = column.value_counts(dropna=True)
+        return dict(zip(found.index.astype(float), found.to_numpy()))
+    if v.value_labels:
+        found = column.astype("string").fillna("").value_counts()
+        return {str(k): int(c) for k, c in found.items() if str(k) != ""}
+    return None
+
+
+def _text_codes(v: SpssVariable, counts: dict[str, int], n: int, langs, value_rows: list, no: str) -> None:
     """Value rows of a string variable with value labels: each labelled code and each other
-    code found, with its frequency (the label is the same in every language)."""
-    found = column.astype("string").fillna("").value_counts()
-    counts = {str(k): int(c) for k, c in found.items() if str(k) != ""}
+    code found, with its frequency (`counts`, of `_counts`; the label is the same in every language)."""
     codes = list(dict.fromkeys([*map(str, v.value_labels), *sorted(counts)]))
     n_valid = sum(counts.values())
     for code in codes:

@@ -10,6 +10,7 @@ import textwrap
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -67,17 +68,20 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
     folder = project.cleaned
     data, dictionary = exported.data, exported.dictionary
 
+    # the counts and summaries of each data file, computed for the first language, kept for the others
+    figures: dict[str, dict] = {name: {} for name in (project.sav_path.name, *(r.sav.name for r in rosters))}
+
     def linked(position: int | None, lang: Language, lang_texts: LabelTexts) -> tuple[LinkedFile, ...]:
         out = []
         for r in rosters:  # position: which of the other languages (None: the first)
             book_dictionary = r.dictionary if position is None else r.others[position][1]
             book = build_codebook(book_dictionary, r.questionnaire, r.data, language=lang, sav_name=r.sav.name,
-                                  texts=lang_texts)
+                                  texts=lang_texts, figures=figures[r.sav.name])
             out.append(LinkedFile(book, r.keys, r.parent, r.count, r.roster.name))  # keys: id, instance numbers
         return tuple(out)
 
     codebook = build_codebook(dictionary, questionnaire, data, language=language, sav_name=project.sav_path.name,
-                              texts=texts)
+                              texts=texts, figures=figures[project.sav_path.name])
     codebook = replace(codebook, linked=linked(None, language, texts))
     written = [write_data_csv(data, folder / f"{project.name}.csv"),
                write_data_parquet(data, dictionary, folder / f"{project.name}.parquet")]
@@ -91,7 +95,7 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
     written += [folder / CODEBOOK_HTML, folder / CODEBOOK_XLSX, folder / ddi_name(project)]
     for position, (other, other_dictionary, other_texts) in enumerate(others):
         book = build_codebook(other_dictionary, questionnaire, data, language=other, sav_name=project.sav_path.name,
-                              texts=other_texts)
+                              texts=other_texts, figures=figures[project.sav_path.name])
         book = replace(book, linked=linked(position, other, other_texts))
         html, xlsx = codebook_names(other.code)
         write_codebook_html(book, folder / html)
@@ -147,8 +151,11 @@ def parquet_frame(data: pd.DataFrame, dictionary) -> pd.DataFrame:
             codes = sorted(valid_labels)
             labels = [valid_labels[c] for c in codes]
             if len(set(labels)) == len(labels):
-                columns[v.name] = pd.Categorical(values.map(valid_labels), categories=labels,
-                                                 ordered=v.measure == "ordinal")
+                # every valid value is one of `codes` (checked above): its position there is its category
+                numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+                position = np.searchsorted(np.asarray(codes, dtype="float64"), numbers)
+                columns[v.name] = pd.Categorical.from_codes(np.where(np.isnan(numbers), -1, position),
+                                                            categories=labels, ordered=v.measure == "ordinal")
             else:  # two codes with one label: a categorical would merge them, keep the numbers
                 columns[v.name] = values
         else:

@@ -127,20 +127,20 @@ def apply(data: pd.DataFrame, dictionary: SpssDictionary, questionnaire: Questio
         text = data[v.name].astype("string").fillna("").str.strip()
         codes = text[(text != "") & ~text.isin([str(c) for c in missing.values])]
         kind = conventions.coded.get(v.name)
-        found = set(codes)  # each distinct code is looked up once, not each respondent's
+        found = set(codes.unique())  # each distinct code is looked up once, not each respondent's
         if kind is None and found and all(pycountry.countries.get(alpha_2=c) is not None for c in found):
             kind = "country"
         if kind == "country" and all(country_number(c) is not None for c in found):
-            distinct = sorted(set(codes))
+            distinct = sorted(found)
             to_number = {c: float(country_number(c)) for c in distinct}
             labels = {to_number[c]: country_name(c, texts.code, v.value_labels) for c in distinct}
         elif kind == "language" and codes.str.fullmatch(r"[a-z]{3}").all():
-            distinct = sorted(set(codes))
+            distinct = sorted(found)
             to_number = {c: float(language_number(c)) for c in distinct}
             labels = {to_number[c]: f"{language_name(c, texts.code) or v.value_labels.get(c, c)} ({c})"
                       for c in distinct}
         elif len(codes) and codes.str.fullmatch(_DIGITS.pattern).all():
-            to_number = {c: float(c) for c in set(codes)}
+            to_number = {c: float(c) for c in found}
             labels = _form_labels(v.name, form, set(to_number.values()), lang_column)
         else:
             continue
@@ -169,7 +169,7 @@ def apply(data: pd.DataFrame, dictionary: SpssDictionary, questionnaire: Questio
                 or v.value_labels:
             continue
         text = data[v.name].astype("string").fillna("").str.strip()
-        distinct = sorted(set(text[text != ""]))
+        distinct = sorted(set(text[text != ""].unique()))  # the distinct texts, not one per respondent
         if 0 < len(distinct) <= MAX_CATEGORIES:
             to_number = {c: float(i) for i, c in enumerate(distinct, start=1)}
             variables[v.name] = numeric(v, text.map(to_number), {to_number[c]: c for c in distinct}, "nominal")

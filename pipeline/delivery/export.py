@@ -387,8 +387,7 @@ def _as_kind(series: pd.Series, kind: str) -> pd.Series:
 
 
 def _clip_strings(column: pd.Series) -> tuple[pd.Series, int]:
-    lengths = column.str.encode("utf-8").str.len()
-    too_long = lengths > spss.MAX_STRING_BYTES
+    too_long = pd.Series(spss.byte_lengths(column) > spss.MAX_STRING_BYTES, index=column.index)
     if not too_long.any():
         return column, 0
     column = column.copy()

@@ -8,6 +8,8 @@ from typing import Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.errors import ErrorCode, SidError
 
@@ -116,12 +118,21 @@ def numeric_format(values: pd.Series, extra: Iterable[float] = ()) -> str:
     return f"F{width}.{decimals}"
 
 
+def byte_lengths(values: pd.Series) -> np.ndarray:
+    """The UTF-8 length in bytes of each text (0 for a missing one), with Arrow's kernel (no
+    Python object per cell); anything Arrow does not take as text is measured as str()."""
+    try:
+        text = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        text = pa.array(values.fillna("").astype(str), type=pa.string())
+    return pc.binary_length(text).fill_null(0).to_numpy(zero_copy_only=False).astype("int64")
+
+
 def string_width(values: pd.Series) -> int:
     """Width in bytes of the longest value (at least 1), as SPSS counts string widths."""
     if values.empty:
         return 1
-    lengths = values.fillna("").astype(str).str.encode("utf-8").str.len()
-    return int(max(lengths.max(), 1))
+    return int(max(byte_lengths(values).max(), 1))
 
 
 def syntax_quote(text: str) -> str:

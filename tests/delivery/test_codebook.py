@@ -261,3 +261,23 @@ def test_valid_percent_stands_beside_the_percent_of_all(book):
             assert valid["geldig_procent"].sum() == pytest.approx(100, abs=0.3), name
             total = rows["aantal"].sum()
             assert (valid["geldig_procent"] >= valid["procent"]).all() or total == 0, name
+
+
+def test_codebooks_of_other_languages_reuse_the_figures_and_equal_fresh_ones(form):
+    """`figures` (kept by the delivery for its codebooks in several label languages): each
+    variable's counts and summary are computed once, and every codebook built with them is the
+    codebook built on its own, text codes and codes outside the form included."""
+    frame = tiny_frame().assign(stratum=[1.0, 2.0, 7.0], land_iso=["MA", "BE", None])
+    extra = dict(labels={"stratum": "stratum", "land_iso": "land"},
+                 value_labels={"stratum": {1: "Belgische herkomst", 2: "Marokkaanse herkomst"},
+                               "land_iso": {"MA": "Marokko", "TR": "Turkije"}})
+    figures: dict = {}
+    for language in ("nl", "en"):
+        data, dictionary, _ = spss_frame(frame, form, language=language, key="resp_id", title="t", **extra)
+        alone = build_codebook(dictionary, form, data, language=language, sav_name="tiny.sav")
+        shared = build_codebook(dictionary, form, data, language=language, sav_name="tiny.sav", figures=figures)
+        pd.testing.assert_frame_equal(shared.variables, alone.variables)
+        pd.testing.assert_frame_equal(shared.values, alone.values)
+        assert len(figures) == len(dictionary.variables)  # the second language added none
+    assert values_of(alone, "land_iso")["aantal"].tolist() == [1, 0, 1]
+    assert values_of(alone, "werk").loc["0", "label"] == "no"
