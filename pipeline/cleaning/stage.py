@@ -104,7 +104,8 @@ def delivered_log(project: Project, log: pd.DataFrame) -> pd.DataFrame:
 
     Every one of these is a function of the cell's text alone, so each column's distinct texts are
     judged once and the column is rebuilt from them (a log of millions of cells holds a few thousand
-    distinct texts per column: the routing's -3 and -9, the variables' names, the respondents)."""
+    distinct texts per column: the routing's -3 and -9, the variables' names, the respondents).
+    Its columns are categoricals of text."""
     privacy = delivery_privacy(project)
     out = {}
     for col in log.columns:
@@ -117,8 +118,9 @@ def delivered_log(project: Project, log: pd.DataFrame) -> pd.DataFrame:
             texts[col] = privacy.ids(texts[col])
         if col in ("old", "new"):
             texts = scrub_cells(texts, [col])
-        texts = excel_safe(texts)
-        out[col] = pd.array(texts[col].to_numpy(dtype=object), dtype="str").take(codes)
+        again, distinct = pd.factorize(excel_safe(texts)[col])  # two phone numbers are one [TEL]
+        # a categorical of the texts, not a text per cell: a few bytes a cell, written as text (workdir.write_csv)
+        out[col] = pd.Categorical.from_codes(again[codes], categories=distinct)
     return pd.DataFrame(out, index=log.index, copy=False)
 
 
