@@ -9,15 +9,10 @@ work/delivery/, which the next `sid export` takes into its delivery."""
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
-
-import pandas as pd
-import pyarrow
 
 from pipeline import workdir
 from pipeline.cleaning.stage import CleanOutcome, check_corrections, cleaned_rosters, run_clean
@@ -28,7 +23,7 @@ from pipeline.delivery.stage import run_export
 from pipeline.delivery.staging import is_delivery, remove_parts, staged_delivery, visible_files
 from pipeline.faults import checkpoint
 from pipeline.fieldwork.stage import FieldworkReport, run_report
-from pipeline.files import copy_into
+from pipeline.files import copy_into, release_memory
 from pipeline.ingest.ingest import IngestResult
 from pipeline.ingest.stage import run_ingest
 from pipeline.lock import new_run_id
@@ -104,10 +99,8 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
         before = "code" if project.coding is not None else "ingest"
         cleaned, outcome, hit = stage("clean", lambda: run_clean(staged, questionnaire, load(before, frame), progress,
                                                                   validated=False))
-        done("clean", len(outcome.result.log), "cells_changed", hit)
-        if project.fieldwork is None:  # only the fieldwork report reads the interviews before cleaning
-            frame = None
-            release_memory()
+        frame = frame if project.fieldwork is not None else None  # only the fieldwork report reads it again
+        done("clean", len(outcome.result.log), "cells_changed", hit)  # (done gives the freed memory back)
         _say(progress, "validating the cleaned data")
         _, report, hit = stage("validate", lambda: (None, run_validate(
             staged, questionnaire, load("clean", cleaned), cleaned_rosters(staged, questionnaire))))
@@ -129,12 +122,10 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
         frame = None  # the interviews before cleaning are not needed any more (peak memory of the export)
         _say(progress, "writing the SPSS file")
         final = "weight" if project.weight is not None else "clean"
-
-        def handed() -> pd.DataFrame:  # the data handed to the export, no longer held here (its peak memory)
+        def handed():  # the data handed to the export, no longer held here (its peak memory)
             nonlocal cleaned
             out, cleaned = load(final, cleaned), None
             return out
-
         _, exported, hit = stage("export", lambda: (None, _export_and_tables(staged, questionnaire, handed,
                                                                              progress)))
     remove_parts(project)  # this delivery supersedes what single stages left for `sid export`
@@ -145,8 +136,7 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
     return RunResult(ingested, outcome, exported, weighted, fieldwork, coded)
 
 
-def _export_and_tables(staged: Project, questionnaire: Questionnaire, frame: Callable[[], pd.DataFrame],
-                       progress) -> ExportResult:
+def _export_and_tables(staged: Project, questionnaire: Questionnaire, frame: Callable, progress) -> ExportResult:
     exported = run_export(staged, questionnaire, frame())  # not held here: run_export lets it go when done with it
     if staged.tables is not None:  # weighted tables of the delivery, delivered with it
         _say(progress, "weighted tables")
@@ -192,26 +182,6 @@ def stage_alone(project: Project) -> Project:
     """The project as a single stage run alone sees it: the parts it would deliver (validation
     summary, cleaning log, weight diagnostics) go to work/delivery/, never into cleaned/."""
     return replace(project, cleaned=project.work / workdir.DELIVERY_PARTS)
-
-
-def release_memory() -> None:
-    """Give the memory the last stage freed back to the system (glibc's malloc and Arrow's pool
-    keep freed pages for later use): the next stage starts from what is alive, not from the
-    previous stage's peak."""
-    pyarrow.default_memory_pool().release_unused()
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
-
-
-def _glibc():
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc if hasattr(libc, "malloc_trim") else None
-    except OSError:  # not glibc (macOS, Windows, musl without it): nothing to give back this way
-        return None
-
-
-_LIBC = _glibc()
 
 
 def _say(progress, step: str) -> None:
