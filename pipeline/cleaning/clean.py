@@ -205,7 +205,10 @@ def _identifiers_in_numbers(frame: pd.DataFrame, questionnaire: Questionnaire, k
     for var in questionnaire:
         if var.name == key or var.name not in frame.columns or var.type not in ("integer", "decimal"):
             continue
-        hit = number_tags(frame[var.name]).notna().to_numpy()
+        values = frame[var.name]
+        if values.dtype == "float64" and not (np.abs(values.to_numpy()) >= 10_000_000).any():
+            continue  # no number of 8 digits or more: none can be an identifier (number_tags looks at no other)
+        hit = number_tags(values).notna().to_numpy()
         if hit.any():
             out[var.name] = frame[var.name].mask(hit, invalid)
     return out
@@ -228,7 +231,11 @@ def _invalid(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> pd.
         if var.type == "select_one":
             if var.kind == "numeric":
                 allowed = [float(c) for c in var.choices.codes.values()] + codes
-                bad |= (values.notna() & ~values.isin(allowed)).to_numpy()
+                if values.dtype == "float64":  # numpy's isin on the column itself: the same test, no Series made
+                    x = values.to_numpy()
+                    bad |= ~np.isnan(x) & ~np.isin(x, allowed)
+                else:
+                    bad |= (values.notna() & ~values.isin(allowed)).to_numpy()
             else:
                 bad |= (values.notna() & ~values.isin(list(var.choices.names) + list(texts))).to_numpy()
         elif var.type == "select_multiple":
@@ -371,10 +378,13 @@ def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
 
 def _text(series: pd.Series) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(series):
-        values = series.to_numpy(dtype="float64")
-        text = values.astype(str).astype(object)  # numpy's shortest round-trip repr
-        text[np.isnan(values)] = ""
-        return text
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        if (np.signbit(values) & (values == 0)).any():  # -0.0: told apart from 0.0 (factorize would not)
+            text = values.astype(str).astype(object)  # numpy's shortest round-trip repr
+            text[np.isnan(values)] = ""
+            return text
+        codes, distinct = pd.factorize(values)  # each distinct number written once (the log: -3.0 a million times)
+        return np.append(distinct.astype(str).astype(object), "")[codes]  # code -1 (empty): the "" at the end
     if pd.api.types.is_datetime64_any_dtype(series):
         return series.dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("").to_numpy(dtype=object)
     return series.astype("string").fillna("").to_numpy(dtype=object)

@@ -71,3 +71,20 @@ def test_log_is_arrow_text_also_when_a_step_changes_nothing(tiny_form):
     assert len(result.log) and all(str(t) == "str" for t in result.log.dtypes), result.log.dtypes
     assert all(str(t) == "str" for t in concat_logs([empty_log(), result.log, empty_log()]).dtypes)
     assert list(concat_logs([]).columns) == LOG_COLUMNS
+
+
+def test_phone_number_in_a_number_becomes_invalid_first(tiny_form):
+    """A phone number typed into a numeric question (its leading 0 lost) is -4 before any other
+    step sees it; a number under 8 digits is left to the other steps."""
+    form = load_questionnaire(tiny_form)
+    frame = pd.DataFrame({"resp_id": ["R1", "R2", "R3"], "geboortejaar": [470123456.0, 1980.0, 9_999_999.0],
+                          "werk": [1.0, 0.0, 1.0], "tevreden": [4.0, np.nan, 7.0], "geboorteland": ["BE", "MA", "BE"],
+                          "talen": ["nl", "ar", "nl"], "talen_anders": [None, None, None],
+                          "leeftijd": [np.nan, 46.0, np.nan]})
+    cleaned, result = clean(frame, form, key="resp_id")
+    first = result.log[result.log["step"] == "personal_data"]
+    assert first[["respondent", "variable", "old", "new"]].values.tolist() == [["R1", "geboortejaar", "470123456.0",
+                                                                                "-4.0"]]
+    assert cleaned["geboortejaar"].tolist()[:2] == [-4.0, 1980.0]
+    invalid = result.log[result.log["step"] == "invalid"]
+    assert set(zip(invalid["respondent"], invalid["variable"])) == {("R3", "geboortejaar"), ("R3", "tevreden")}
