@@ -12,7 +12,8 @@ size and checkout (so that peak memory is that process's own):
 
 * the whole `sid run` (pipeline.run.run_all: ingest → code → clean → validate → weight → export,
   manifest, atomic delivery), with the time of every stage taken from its progress steps, wall and
-  CPU seconds, and its peak resident memory (RSS, sampled every 20 ms), measured first;
+  CPU seconds, and its peak resident memory (RSS, sampled every 20 ms; also the peak within each
+  stage, so that the stage to cut is named), measured first;
 * the I/O floor: reading the same raw files with plain pandas / pyreadstat, and writing the final
   delivered frame with a bare ``pyreadstat.write_sav`` call (no labels, no checks);
 * the PSPP peer (benchmarks/pspp_peer.py, generated sizes only): the core of the job as PSPP
@@ -117,6 +118,7 @@ class PeakRSS:
 
     def __init__(self) -> None:
         self.peak = 0
+        self.samples: list[tuple[float, int]] = []  # (perf_counter, RSS): each stage's own peak
         self._stop = threading.Event()
 
     @staticmethod
@@ -137,7 +139,9 @@ class PeakRSS:
 
     def _sample(self) -> None:
         while not self._stop.wait(0.02):
-            self.peak = max(self.peak, self.now())
+            rss = self.now()
+            self.samples.append((time.perf_counter(), rss))
+            self.peak = max(self.peak, rss)
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
@@ -172,6 +176,7 @@ def measure(root: Path, peer: bool = True) -> dict:
     out["run_rss"] = mem.peak
     out["exit_code"] = result.exit_code
     out["stages"] = _stages(marks, t0, t0 + total)
+    out["stage_rss"] = _stage_peaks(marks, t0, mem.samples)
     del result
     gc.collect()
 
@@ -250,6 +255,19 @@ def _stages(marks: list[tuple[str, float]], start: float, end: float) -> dict[st
         stages[stage] = stages.get(stage, 0.0) + (t - previous_t)
         previous_name, previous_t = name, t
     return stages
+
+
+def _stage_peaks(marks: list[tuple[str, float]], start: float, samples: list[tuple[float, int]]) -> dict[str, int]:
+    """The peak RSS within each stage (the stage of the progress step running at each sample)."""
+    peaks: dict[str, int] = {}
+    bounds = [("setup", start)] + marks
+    at = 0
+    for t, rss in samples:
+        while at + 1 < len(bounds) and bounds[at + 1][1] <= t:
+            at += 1
+        stage = _stage_of(bounds[at][0])
+        peaks[stage] = max(peaks.get(stage, 0), rss)
+    return peaks
 
 
 def _stage_of(step: str) -> str:
@@ -350,16 +368,18 @@ def _row(size: str, m: dict, labelled: bool = False) -> str:
         peer += f" (CPU {m['run_cpu'] / m['pspp_cpu']:.2f})"
     floor_cpu = f" (CPU {m['run_cpu'] / m['floor_cpu']:.2f})" if m.get("floor_cpu") else ""
     peer_rss = f"{m['pspp_rss'] / 2**20:,.0f}" if m.get("pspp_rss") else "—"
+    by_stage = " · ".join(f"{name} {rss / 2**20:,.0f}" for name, rss in m.get("stage_rss", {}).items())
     return (f"| {name}{' · ' + m['code'] if labelled else ''} | {m['floor']:.1f} ({m['floor_read']:.1f} + "
             f"{m['floor_write']:.1f}) | {m['run']:.1f} | {m['run_cpu']:.1f} | **{m['run'] / m['floor']:.2f}**{floor_cpu} | "
             f"{peer} | {stage_text} | {m['frame_bytes'] / 2**20:,.0f} | {m['run_rss'] / 2**20:,.0f} | "
-            f"**{m['run_rss'] / m['frame_bytes']:.2f}** | {peer_rss} |")
+            f"**{m['run_rss'] / m['frame_bytes']:.2f}** | {by_stage or '—'} | {peer_rss} |")
 
 
 def _table(rows, labelled: bool = False) -> str:
     lines = ["| N × K | I/O floor s (read + write) | sid run s | sid CPU s | run / floor | PSPP peer s | run / PSPP | "
-             "stages (s) | final frame MiB | peak RSS MiB | RSS / frame | PSPP peak RSS MiB |",
-             "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
+             "stages (s) | final frame MiB | peak RSS MiB | RSS / frame | peak RSS per stage (MiB) | "
+             "PSPP peak RSS MiB |",
+             "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---:|"]
     lines += [_row(size, m, labelled) for size, n, k, m in rows]
     by_k: dict[tuple[str, int], list] = {}
     for size, n, k, m in rows:

@@ -133,3 +133,17 @@ def _exchange(a: Path, b: Path) -> bool:
     renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
     done = renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE)
     return done == 0  # e.g. EXDEV (other file system) or EINVAL (unsupported): fall back
+
+
+def release_memory() -> None:
+    """Give the memory the last stage freed back to the system (glibc's malloc and Arrow's pool
+    keep freed pages for later use): the next stage starts from what is alive, not from the
+    previous stage's peak."""
+    import pyarrow  # only once data was read (pandas has imported it then): not for every command that writes a file
+
+    pyarrow.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc (musl): nothing to give back this way
+            pass

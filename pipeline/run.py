@@ -23,7 +23,7 @@ from pipeline.delivery.stage import run_export
 from pipeline.delivery.staging import is_delivery, remove_parts, staged_delivery, visible_files
 from pipeline.faults import checkpoint
 from pipeline.fieldwork.stage import FieldworkReport, run_report
-from pipeline.files import copy_into
+from pipeline.files import copy_into, release_memory
 from pipeline.ingest.ingest import IngestResult
 from pipeline.ingest.stage import run_ingest
 from pipeline.lock import new_run_id
@@ -74,6 +74,7 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
     clock = [time.perf_counter()]
 
     def done(stage: str, count: int, what: str, reused: bool = False) -> None:
+        release_memory()
         now = time.perf_counter()
         if finished:
             finished(StageDone(stage, int(count), what, now - clock[0], reused))
@@ -98,7 +99,8 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
         before = "code" if project.coding is not None else "ingest"
         cleaned, outcome, hit = stage("clean", lambda: run_clean(staged, questionnaire, load(before, frame), progress,
                                                                   validated=False))
-        done("clean", len(outcome.result.log), "cells_changed", hit)
+        frame = frame if project.fieldwork is not None else None  # only the fieldwork report reads it again
+        done("clean", len(outcome.result.log), "cells_changed", hit)  # (done gives the freed memory back)
         _say(progress, "validating the cleaned data")
         _, report, hit = stage("validate", lambda: (None, run_validate(
             staged, questionnaire, load("clean", cleaned), cleaned_rosters(staged, questionnaire))))
@@ -120,8 +122,12 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
         frame = None  # the interviews before cleaning are not needed any more (peak memory of the export)
         _say(progress, "writing the SPSS file")
         final = "weight" if project.weight is not None else "clean"
-        _, exported, hit = stage("export", lambda: (None, _export_and_tables(staged, questionnaire,
-                                                                             load(final, cleaned), progress)))
+        def handed():  # the data handed to the export, no longer held here (its peak memory)
+            nonlocal cleaned
+            out, cleaned = load(final, cleaned), None
+            return out
+        _, exported, hit = stage("export", lambda: (None, _export_and_tables(staged, questionnaire, handed,
+                                                                             progress)))
     remove_parts(project)  # this delivery supersedes what single stages left for `sid export`
     done("export", exported.columns, "variables", hit)
     exported = replace(exported, sav=project.sav_path, sps=project.sps_path)
@@ -130,8 +136,8 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
     return RunResult(ingested, outcome, exported, weighted, fieldwork, coded)
 
 
-def _export_and_tables(staged: Project, questionnaire: Questionnaire, frame, progress) -> ExportResult:
-    exported = run_export(staged, questionnaire, frame)
+def _export_and_tables(staged: Project, questionnaire: Questionnaire, frame: Callable, progress) -> ExportResult:
+    exported = run_export(staged, questionnaire, frame())  # not held here: run_export lets it go when done with it
     if staged.tables is not None:  # weighted tables of the delivery, delivered with it
         _say(progress, "weighted tables")
         run_tables(staged, questionnaire, folder=staged.cleaned)

@@ -105,12 +105,19 @@ def write_csv(frame: pd.DataFrame, target: Path, **options) -> None:
     """UTF-8 CSV, written by Arrow's CSV writer when the frame is all text (the big logs: several
     times faster than pandas), else by pandas; the same file either way."""
     with atomic_path(target) as tmp:
-        if not options and len(frame) > 10_000 and all(
-                pd.api.types.is_string_dtype(frame[c]) for c in frame.columns):
-            try:
-                table = pa.Table.from_pandas(frame.astype("string"), preserve_index=False)
+        if not options and len(frame) > 10_000 and all(_is_text(frame[c]) for c in frame.columns):
+            try:  # a categorical of texts goes as it is: Arrow writes its texts (not one per cell in memory)
+                table = pa.Table.from_pandas(frame.astype({c: "string" for c in frame.columns if not isinstance(
+                    frame[c].dtype, pd.CategoricalDtype)}), preserve_index=False)
                 pacsv.write_csv(table, tmp, pacsv.WriteOptions(quoting_style="needed"))
                 return
             except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
                 pass  # e.g. a column of mixed types: pandas below
         frame.to_csv(tmp, index=False, lineterminator="\n", **options)
+
+
+def _is_text(column: pd.Series) -> bool:
+    """Text, or a categorical of texts."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return pd.api.types.is_string_dtype(column.dtype.categories)
+    return pd.api.types.is_string_dtype(column)

@@ -100,7 +100,8 @@ def clean(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str,
     """
     frame = frame.reset_index(drop=True)
     excluded = _exclusions(frame, key, settings, exclusions)
-    current = frame[~frame[key].isin(excluded["respondent"])].reset_index(drop=True)
+    out = frame[key].isin(excluded["respondent"]).to_numpy()
+    current = frame[~out].reset_index(drop=True) if out.any() else frame  # no copy when nobody is excluded
     logs = []
     # First: an identifier typed into a numeric question never reaches a later step (or its log).
     steps: list[tuple[str, str, Callable[[pd.DataFrame], pd.DataFrame]]] = [
@@ -123,8 +124,7 @@ def clean(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str,
         logs.append(diff_log(current[[key, *[c for c in touched if c in current.columns and c != key]]],
                              after[[key, *[c for c in touched if c != key]]], key, step, rule))
         current = after
-    log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame(columns=LOG_COLUMNS)
-    return current, CleanResult(log[LOG_COLUMNS], excluded)
+    return current, CleanResult(concat_logs(logs), excluded)
 
 
 def _exclusions(frame: pd.DataFrame, key: str, settings: CleanSettings,
@@ -164,7 +164,11 @@ def _raw(series: pd.Series) -> np.ndarray | None:
 
 
 def _set(frame: pd.DataFrame, var: Variable, where: np.ndarray, value) -> None:
-    """Assign `value` (scalar or array) where `where` holds, in the column's own kind."""
+    """Assign `value` (scalar or array) where `where` holds, in the column's own kind. Nothing to
+    assign in a column already of that kind: the column is left as it is (the same memory, so the
+    log's diff passes it over; a copy per column was most of the cleaning's peak)."""
+    if not where.any() and frame[var.name].dtype == ("float64" if var.kind == "numeric" else "str"):
+        return
     if var.kind == "numeric":
         column = frame[var.name].to_numpy(dtype="float64", copy=True)
         column[where] = (np.asarray(value, dtype="float64")[where] if np.ndim(value) else float(value))
@@ -201,7 +205,10 @@ def _identifiers_in_numbers(frame: pd.DataFrame, questionnaire: Questionnaire, k
     for var in questionnaire:
         if var.name == key or var.name not in frame.columns or var.type not in ("integer", "decimal"):
             continue
-        hit = number_tags(frame[var.name]).notna().to_numpy()
+        values = frame[var.name]
+        if values.dtype == "float64" and not (np.abs(values.to_numpy()) >= 10_000_000).any():
+            continue  # no number of 8 digits or more: none can be an identifier (number_tags looks at no other)
+        hit = number_tags(values).notna().to_numpy()
         if hit.any():
             out[var.name] = frame[var.name].mask(hit, invalid)
     return out
@@ -224,7 +231,11 @@ def _invalid(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> pd.
         if var.type == "select_one":
             if var.kind == "numeric":
                 allowed = [float(c) for c in var.choices.codes.values()] + codes
-                bad |= (values.notna() & ~values.isin(allowed)).to_numpy()
+                if values.dtype == "float64":  # numpy's isin on the column itself: the same test, no Series made
+                    x = values.to_numpy()
+                    bad |= ~np.isnan(x) & ~np.isin(x, allowed)
+                else:
+                    bad |= (values.notna() & ~values.isin(allowed)).to_numpy()
             else:
                 bad |= (values.notna() & ~values.isin(list(var.choices.names) + list(texts))).to_numpy()
         elif var.type == "select_multiple":
@@ -341,7 +352,19 @@ def diff_log(before: pd.DataFrame, after: pd.DataFrame, key: str, step: str, rul
         parts.append(pd.DataFrame({"step": step, "rule": rule, "respondent": keys[idx], "roster": "", "instance": "",
                                    "variable": col,
                                    "old": old_text, "new": _text(new.iloc[idx])}).astype("str"))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=LOG_COLUMNS)
+    return pd.concat(parts, ignore_index=True) if parts else empty_log()
+
+
+def empty_log() -> pd.DataFrame:
+    """A log without rows, its columns Arrow text like a log's with rows."""
+    return pd.DataFrame({c: pd.Series(dtype="str") for c in LOG_COLUMNS})
+
+
+def concat_logs(logs: list[pd.DataFrame]) -> pd.DataFrame:
+    """The logs one after the other, in LOG_COLUMNS. Empty logs are left out: concatenated with
+    object columns, Arrow text becomes one Python string per cell (1.2 GB at 100,000 × 500)."""
+    logs = [log[LOG_COLUMNS].astype("str") for log in logs if len(log)]
+    return pd.concat(logs, ignore_index=True) if logs else empty_log()
 
 
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
@@ -355,10 +378,13 @@ def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
 
 def _text(series: pd.Series) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(series):
-        values = series.to_numpy(dtype="float64")
-        text = values.astype(str).astype(object)  # numpy's shortest round-trip repr
-        text[np.isnan(values)] = ""
-        return text
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        if (np.signbit(values) & (values == 0)).any():  # -0.0: told apart from 0.0 (factorize would not)
+            text = values.astype(str).astype(object)  # numpy's shortest round-trip repr
+            text[np.isnan(values)] = ""
+            return text
+        codes, distinct = pd.factorize(values)  # each distinct number written once (the log: -3.0 a million times)
+        return np.append(distinct.astype(str).astype(object), "")[codes]  # code -1 (empty): the "" at the end
     if pd.api.types.is_datetime64_any_dtype(series):
         return series.dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("").to_numpy(dtype=object)
     return series.astype("string").fillna("").to_numpy(dtype=object)

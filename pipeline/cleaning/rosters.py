@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 
 from pipeline.cleaning.clean import (
-    LOG_COLUMNS,
     Correction,
     _correct,
     _identifiers_in_numbers,
     _invalid,
     _routing,
+    concat_logs,
     derive_calculates,
     diff_log,
     replay,
@@ -109,7 +109,7 @@ def clean_rosters(main: pd.DataFrame, rosters: dict[str, pd.DataFrame], question
                 out[column] = view[column].to_numpy()
         cleaned[roster.name] = out[[c for c in frame.columns] + [c for c in own if c not in frame.columns]]
         rows[roster.name] = cleaned[roster.name]
-    log = pd.concat(logs, ignore_index=True)[LOG_COLUMNS] if logs else pd.DataFrame(columns=LOG_COLUMNS)
+    log = concat_logs(logs)
     gone = pd.concat(removed, ignore_index=True) if removed else pd.DataFrame(columns=REMOVED_COLUMNS)
     return RosterCleanResult(cleaned, log, gone[REMOVED_COLUMNS], tuple(dict.fromkeys(warnings)))
 

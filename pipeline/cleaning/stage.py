@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from pipeline import workdir
-from pipeline.cleaning.clean import CleanResult, clean, load_corrections
+from pipeline.cleaning.clean import CleanResult, clean, concat_logs, load_corrections
 from pipeline.cleaning.rosters import RosterCleanResult, clean_rosters
 from pipeline.coding.plan import coded_columns
 from pipeline.coding.stage import coding_settings
@@ -53,7 +53,7 @@ def run_clean(project: Project, questionnaire: Questionnaire, frame: pd.DataFram
     workdir.write_parquet(cleaned, project.work / workdir.CLEANED)
     rosters = _clean_rosters(project, questionnaire, cleaned, result, corrections)
     if rosters is not None:
-        result = replace(result, log=pd.concat([result.log, rosters.log], ignore_index=True))
+        result = replace(result, log=concat_logs([result.log, rosters.log]))
     workdir.write_csv(result.log, project.work / workdir.CLEANING_LOG_PRIVATE)
     workdir.write_csv(result.excluded, project.work / workdir.EXCLUSIONS)
     _update_reconciliation(project, result.excluded)
@@ -100,13 +100,28 @@ def _clean_rosters(project: Project, questionnaire: Questionnaire, cleaned: pd.D
 
 def delivered_log(project: Project, log: pd.DataFrame) -> pd.DataFrame:
     """The cleaning log as ABB receives it: pseudonymous respondents, the key's own changes shown
-    as [id], no personal data in old/new (text or numbers), no text that Excel would run as a formula."""
+    as [id], no personal data in old/new (text or numbers), no text that Excel would run as a formula.
+
+    Every one of these is a function of the cell's text alone, so each column's distinct texts are
+    judged once and the column is rebuilt from them (a log of millions of cells holds a few thousand
+    distinct texts per column: the routing's -3 and -9, the variables' names, the respondents).
+    Its columns are categoricals of text."""
     privacy = delivery_privacy(project)
-    out = log.copy()
-    out["respondent"] = privacy.ids(out["respondent"])
-    if privacy.pseudonymised:
-        out.loc[out["variable"] == project.key, ["old", "new"]] = "[id]"
-    return excel_safe(scrub_cells(out, ["old", "new"]))
+    out = {}
+    for col in log.columns:
+        column = log[col]
+        if col in ("old", "new") and privacy.pseudonymised:
+            column = column.mask((log["variable"] == project.key).to_numpy(), "[id]")
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        texts = pd.DataFrame({col: pd.Series(uniques, dtype=column.dtype)})
+        if col == "respondent":
+            texts[col] = privacy.ids(texts[col])
+        if col in ("old", "new"):
+            texts = scrub_cells(texts, [col])
+        again, distinct = pd.factorize(excel_safe(texts)[col])  # two phone numbers are one [TEL]
+        # a categorical of the texts, not a text per cell: a few bytes a cell, written as text (workdir.write_csv)
+        out[col] = pd.Categorical.from_codes(again[codes], categories=distinct)
+    return pd.DataFrame(out, index=log.index, copy=False)
 
 
 def _update_reconciliation(project: Project, excluded: pd.DataFrame) -> None:

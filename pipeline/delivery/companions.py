@@ -28,7 +28,7 @@ from pipeline.delivery.codebook import (
 from pipeline.delivery.ddi import write_ddi
 from pipeline.delivery.labels import LabelTexts, label_texts
 from pipeline.delivery.rosters import join_syntax
-from pipeline.delivery.spss import code_text, missing_mask
+from pipeline.delivery.spss import code_text
 from pipeline.files import atomic_path, sha256, write_text_atomic
 from pipeline.privacy import DeliveryPrivacy, scrub_table
 from pipeline.survey.project import Project
@@ -107,62 +107,122 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
     return DeliveryFiles(codebook, tuple(written))
 
 
+# The copies are written from the SPSS frame a part at a time, so that no second copy of the whole
+# data is held beside it: the CSV this many cells of rows at a time, the Parquet table built from
+# this many columns at a time.
+_BATCH_CELLS = 2_000_000
+_BATCH_COLUMNS = 50
+
+
 def write_data_csv(data: pd.DataFrame, target: Path) -> Path:
     """UTF-8, comma, point decimals, header row; whole numbers without decimals; dates ISO 8601.
     Open answers that start like a formula (= + - @ tab CR) get a leading ' so Excel shows them as
-    text (the .sav and the Parquet keep them unchanged). Written with Arrow (column-wise, fast)."""
+    text (the .sav and the Parquet keep them unchanged). Written with Arrow (column-wise, fast), in
+    batches of rows: the same file as one table written at once, without a copy of the whole data."""
     texts = [c for c in data.columns if not (pd.api.types.is_numeric_dtype(data[c])
                                              or pd.api.types.is_datetime64_any_dtype(data[c]))]
-    table = pa.Table.from_pandas(data, preserve_index=False)
-    safe = excel_safe(data[texts]) if texts else None
-    columns = []
-    for name, column in zip(table.column_names, table.columns):
-        if name in texts:
-            column = pa.array(safe[name].astype(object), type=pa.string(), from_pandas=True)
-        elif pa.types.is_floating(column.type):
-            try:  # codes as 1 and -3, not 1.0 and -3.0; a column with fractions stays as it is
-                column = pc.cast(column, pa.int64())
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                pass
-        elif pa.types.is_timestamp(column.type):
-            seconds = pc.cast(pc.cast(column, pa.timestamp("s"), safe=False), pa.string())  # "2026-03-02 10:00:00"
-            column = pc.replace_substring(seconds, " ", "T", max_replacements=1)
-        columns.append(column)
-    table = pa.table(columns, names=table.column_names)
+    whole = _whole_number_columns(data)  # judged on the whole column, as one cast of it would
+    rows = max(1, _BATCH_CELLS // max(1, data.shape[1]))
     with atomic_path(target) as tmp:
-        pacsv.write_csv(table, tmp, pacsv.WriteOptions(quoting_style="needed"))
+        writer = None
+        for start in range(0, max(len(data), 1), rows):  # one batch for no rows: the header
+            table = _csv_table(data.iloc[start:start + rows], texts, whole)
+            if writer is None:
+                writer = pacsv.CSVWriter(tmp, table.schema, write_options=pacsv.WriteOptions(quoting_style="needed"))
+            writer.write_table(table)
+        writer.close()
     return target
 
 
-def parquet_frame(data: pd.DataFrame, dictionary) -> pd.DataFrame:
+def _whole_number_columns(data: pd.DataFrame) -> set:
+    """The float columns that hold whole numbers only (missing cells aside): written as 1 and -3,
+    not 1.0 and -3.0; a column with fractions (or numbers beyond int64) stays as it is."""
+    out = set()
+    for name in data.columns:
+        column = data[name]
+        if not pd.api.types.is_float_dtype(column):
+            continue
+        try:  # Arrow's own safe cast decides, as it did for the whole table
+            pc.cast(pa.array(column, from_pandas=True), pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        out.add(name)
+    return out
+
+
+def _csv_table(batch: pd.DataFrame, texts: list, whole: set) -> pa.Table:
+    """A batch of rows as the CSV writes them: texts made safe for Excel, whole numbers as
+    integers, timestamps as ISO 8601 to the second."""
+    numbers = pa.Table.from_pandas(batch.drop(columns=texts), preserve_index=False) if texts else \
+        pa.Table.from_pandas(batch, preserve_index=False)
+    safe = excel_safe(batch[texts]) if texts else None
+    columns = []
+    for name in batch.columns:
+        if name in texts:
+            column = pa.array(safe[name].astype(object), type=pa.string(), from_pandas=True)
+        else:
+            column = numbers.column(name)
+            if name in whole:
+                column = pc.cast(column, pa.int64())
+            elif pa.types.is_timestamp(column.type):
+                seconds = pc.cast(pc.cast(column, pa.timestamp("s"), safe=False), pa.string())  # "2026-03-02 10:00:00"
+                column = pc.replace_substring(seconds, " ", "T", max_replacements=1)
+        columns.append(column)
+    return pa.table(columns, names=[str(c) for c in batch.columns])
+
+
+def parquet_frame(data: pd.DataFrame, dictionary, variables=None) -> pd.DataFrame:
     """The data as Python and R users want them: missing codes as nulls; a labelled variable as a
     categorical of its labels (ordered when ordinal, the categories in code order); where a column
-    held missing codes, the codes themselves in a companion column `<name>_code` right after it."""
+    held missing codes, the codes themselves in a companion column `<name>_code` right after it.
+    `variables`: those of the dictionary to give (default: all)."""
     columns: dict[str, pd.Series] = {}
-    for v in dictionary.variables:
+    for v in dictionary.variables if variables is None else variables:
         column = data[v.name]
         if v.kind != "numeric":
             columns[v.name] = column
             continue
-        missing = missing_mask(column, v.missing)
+        x = column.to_numpy(dtype="float64", na_value=np.nan)
+        missing = _missing_codes(x, v.missing)
         valid_labels = {c: t for c, t in v.value_labels.items() if not _is_missing_code(c, v.missing)}
-        values = column.mask(missing)
-        if valid_labels and v.measure != "scale" and values.dropna().isin(list(valid_labels)).all():
-            codes = sorted(valid_labels)
-            labels = [valid_labels[c] for c in codes]
+        values = column.mask(missing) if missing.any() else column
+        codes = _label_positions(np.where(missing, np.nan, x), valid_labels) \
+            if valid_labels and v.measure != "scale" else None
+        if codes is not None:
+            labels = [valid_labels[c] for c in sorted(valid_labels)]
             if len(set(labels)) == len(labels):
-                # every valid value is one of `codes` (checked above): its position there is its category
-                numbers = values.to_numpy(dtype="float64", na_value=np.nan)
-                position = np.searchsorted(np.asarray(codes, dtype="float64"), numbers)
-                columns[v.name] = pd.Categorical.from_codes(np.where(np.isnan(numbers), -1, position),
-                                                            categories=labels, ordered=v.measure == "ordinal")
+                columns[v.name] = pd.Categorical.from_codes(codes, categories=labels, ordered=v.measure == "ordinal")
             else:  # two codes with one label: a categorical would merge them, keep the numbers
                 columns[v.name] = values
         else:
             columns[v.name] = values
         if missing.any():
-            columns[f"{v.name}_code"] = column.astype("Int64") if (column.dropna() % 1 == 0).all() else column
+            present = x[~np.isnan(x)]
+            columns[f"{v.name}_code"] = column.astype("Int64") if (present % 1 == 0).all() else column
     return pd.DataFrame(columns, index=data.index, copy=False)  # the columns themselves, no consolidated copy
+
+
+def _missing_codes(x: np.ndarray, ranges: list) -> np.ndarray:
+    """True where `x` holds a user-missing code of its declaration (values, ranges)."""
+    mask = np.zeros(len(x), dtype=bool)
+    for r in ranges:
+        mask |= ((x >= float(r["lo"])) & (x <= float(r["hi"]))) if isinstance(r, dict) else (x == float(r))
+    return mask
+
+
+def _label_positions(x: np.ndarray, labels: dict) -> np.ndarray | None:
+    """Each value's position among the labelled codes in code order (-1: empty), or None when a
+    value has no label."""
+    try:
+        codes = np.array(sorted(labels), dtype="float64")
+    except (TypeError, ValueError):  # codes that are not numbers
+        return None
+    empty = np.isnan(x)
+    at = np.searchsorted(codes, np.where(empty, codes[0], x))
+    at = np.minimum(at, len(codes) - 1)
+    if not (empty | (codes[at] == x)).all():
+        return None
+    return np.where(empty, -1, at).astype(np.int64)
 
 
 def _is_missing_code(code, ranges: list) -> bool:
@@ -175,20 +235,33 @@ def _is_missing_code(code, ranges: list) -> bool:
 def write_data_parquet(data: pd.DataFrame, dictionary, target: Path) -> Path:
     """The .sav's variables as `parquet_frame` gives them (categoricals, missing codes as nulls,
     companion `<name>_code` columns); each .sav field also carries its label, value labels and
-    missing codes as metadata (`sid` key, JSON)."""
-    table = pa.Table.from_pandas(parquet_frame(data, dictionary), preserve_index=False)
-    fields = []
-    for f in table.schema:
-        if f.name not in {v.name for v in dictionary.variables}:
-            fields.append(f)
+    missing codes as metadata (`sid` key, JSON). The table is built a batch of variables at a time
+    (the same table as from the whole frame at once, without the whole frame converted beside it)."""
+    arrays, fields, described = [], [], None
+    variables = list(dictionary.variables)
+    for start in range(0, max(len(variables), 1), _BATCH_COLUMNS):
+        part = pa.Table.from_pandas(parquet_frame(data, dictionary, variables[start:start + _BATCH_COLUMNS]),
+                                    preserve_index=False)
+        pandas_meta = json.loads(part.schema.metadata[b"pandas"])
+        if described is None:
+            described = pandas_meta
+        else:
+            described["columns"] += pandas_meta["columns"]
+        arrays += part.columns
+        fields += list(part.schema)
+        del part
+    names = {v.name for v in variables}
+    for i, f in enumerate(fields):
+        if f.name not in names:
             continue
         v = dictionary[f.name]
         meta = {"label": v.label, "value_labels": {(k if isinstance(k, str) else code_text(k)): t
                                                   for k, t in v.value_labels.items()},
                 "missing": v.missing, "spss_format": v.format, "measure": v.measure}
-        fields.append(f.with_metadata({"sid": json.dumps(meta, ensure_ascii=False)}))
-    table = table.cast(pa.schema(fields, metadata={**(table.schema.metadata or {}),
-                                                   b"sid_file_label": dictionary.file_label.encode()}))
+        fields[i] = f.with_metadata({"sid": json.dumps(meta, ensure_ascii=False)})
+    schema = pa.schema(fields, metadata={b"pandas": json.dumps(described).encode("utf8"),
+                                         b"sid_file_label": dictionary.file_label.encode()})
+    table = pa.Table.from_arrays(arrays, schema=schema)
     with atomic_path(target) as tmp:
         pq.write_table(table, tmp)
     return target

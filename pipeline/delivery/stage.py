@@ -103,6 +103,8 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
     if exports:
         workdir.write_csv(pd.concat(scrubbed, ignore_index=True), project.cleaned / workdir.PII_SCRUBBED)
         exported = replace(exported, warnings=exported.warnings + tuple(dict.fromkeys(warnings)))
+    # the copies and codebooks are made from the SPSS frame: the answers (and another language's frame) let go
+    frame = delivered = media = data = None
     write_delivery(project, questionnaire, exported, language, privacy, others=tuple(others), texts=texts,
                    rosters=tuple(exports))
     return exported
