@@ -9,33 +9,52 @@ work/delivery/, which the next `sid export` takes into its delivery."""
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 from pipeline import workdir
-from pipeline.cleaning.stage import CleanOutcome, check_corrections, cleaned_rosters, run_clean
-from pipeline.coding.coding import CodingResult
-from pipeline.coding.stage import run_code
-from pipeline.delivery.export import ExportResult
-from pipeline.delivery.stage import run_export
 from pipeline.delivery.staging import is_delivery, remove_parts, staged_delivery, visible_files
 from pipeline.faults import checkpoint
-from pipeline.fieldwork.stage import FieldworkReport, run_report
 from pipeline.files import copy_into
-from pipeline.ingest.ingest import IngestResult
-from pipeline.ingest.stage import run_ingest
 from pipeline.lock import new_run_id
 from pipeline.privacy import delivery_privacy
 from pipeline.rerun.fingerprint import form_expressions
 from pipeline.rerun.records import ARTIFACTS, Plan, recording, stages_of
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire, questionnaire_of
-from pipeline.tabulation.stage import run_tables
-from pipeline.validation.stage import run_validate
-from pipeline.weighting.stage import run_weight
-from pipeline.weighting.weights import WeightResult
+
+if TYPE_CHECKING:  # each stage is imported when it runs: a reused stage imports none of its libraries
+    from pipeline.cleaning.stage import CleanOutcome
+    from pipeline.coding.coding import CodingResult
+    from pipeline.delivery.export import ExportResult
+    from pipeline.fieldwork.stage import FieldworkReport
+    from pipeline.ingest.ingest import IngestResult
+    from pipeline.weighting.weights import WeightResult
+
+
+def _lazy(module: str, name: str) -> Callable:
+    """A stage's function, imported when it is called: a stage `sid run` reuses imports none of its
+    libraries (a rerun after a rules change imports validation's, not coding's or the export's)."""
+    def call(*args, **kwargs):
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+    call.__name__ = name
+    return call
+
+
+check_corrections = _lazy("pipeline.cleaning.stage", "check_corrections")
+cleaned_rosters = _lazy("pipeline.cleaning.stage", "cleaned_rosters")
+run_clean = _lazy("pipeline.cleaning.stage", "run_clean")
+run_code = _lazy("pipeline.coding.stage", "run_code")
+run_export = _lazy("pipeline.delivery.stage", "run_export")
+run_report = _lazy("pipeline.fieldwork.stage", "run_report")
+run_ingest = _lazy("pipeline.ingest.stage", "run_ingest")
+run_tables = _lazy("pipeline.tabulation.stage", "run_tables")
+run_validate = _lazy("pipeline.validation.stage", "run_validate")
+run_weight = _lazy("pipeline.weighting.stage", "run_weight")
 
 
 @dataclass(frozen=True)
