@@ -170,11 +170,12 @@ def _range_text(var: Variable) -> str:
 
 
 def validate(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, rules: tuple[Rule, ...] = (),
-             quality: ValidateSettings = ValidateSettings(), accepted: dict[str, str] | None = None
-             ) -> ValidationReport:
-    """Every check in one pass over the frame; nothing stops at the first failure."""
+             quality: ValidateSettings = ValidateSettings(), accepted: dict[str, str] | None = None,
+             derived: pd.DataFrame | None = None) -> ValidationReport:
+    """Every check in one pass over the frame; nothing stops at the first failure. `derived`: the
+    frame with its calculates (`with_calculates`), when the caller has it already."""
     frame = frame.reset_index(drop=True)  # positions = the checks' row numbers
-    derived = _with_calculates(frame, questionnaire)
+    derived = with_calculates(frame, questionnaire) if derived is None else derived.reset_index(drop=True)
     asked = routing.asked(derived, questionnaire)
     asked.pop(key, None)  # the respondent key is no question
     checks: list[Check] = []
@@ -193,7 +194,7 @@ def validate(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, rul
     return ValidationReport(report.failures, report.summary, report.accepted, quality_table.reset_index(drop=True))
 
 
-def _with_calculates(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
+def with_calculates(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
     """Routing and rules are judged as the form app would: with its calculate fields, computed from
     the answers where a source lacks them (keyed paper questionnaires). The data is not changed."""
     if not any(v.type == "calculate" for v in questionnaire):
