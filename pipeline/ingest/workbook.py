@@ -45,7 +45,9 @@ def read_xlsx(path: Path, sheet: str | None, header_row: int, source: str) -> tu
     try:
         chosen = choose_sheet(workbook, sheet, path)
         ws = workbook[chosen]
-        frame = pd.read_excel(path, sheet_name=chosen, dtype=str, engine="openpyxl", header=header_row - 1)
+        # pandas reads the workbook already open (its cells as pandas reads them from the file: the
+        # same frame), rather than opening and parsing the file once more
+        frame = pd.read_excel(workbook, sheet_name=chosen, dtype=str, engine="openpyxl", header=header_row - 1)
         header = {c: str(ws.cell(header_row, c).value).strip() for c in range(1, ws.max_column + 1)
                   if ws.cell(header_row, c).value is not None}
         found = _merged(ws, header_row, header, source) + _formulas(path, chosen, ws, header_row, header, source)
