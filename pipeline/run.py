@@ -36,25 +36,17 @@ if TYPE_CHECKING:  # each stage is imported when it runs: a reused stage imports
     from pipeline.weighting.weights import WeightResult
 
 
-def _lazy(module: str, name: str) -> Callable:
-    """A stage's function, imported when it is called: a stage `sid run` reuses imports none of its
-    libraries (a rerun after a rules change imports validation's, not coding's or the export's)."""
-    def call(*args, **kwargs):
-        return getattr(importlib.import_module(module), name)(*args, **kwargs)
-    call.__name__ = name
-    return call
+def _lazy(folder: str, *names: str) -> tuple[Callable, ...]:
+    """Stage functions imported when called: a stage `sid run` reuses imports none of its libraries."""
+    stage = f"pipeline.{folder}.stage"
+    return tuple((lambda n: lambda *a, **k: getattr(importlib.import_module(stage), n)(*a, **k))(n) for n in names)
 
 
-check_corrections = _lazy("pipeline.cleaning.stage", "check_corrections")
-cleaned_rosters = _lazy("pipeline.cleaning.stage", "cleaned_rosters")
-run_clean = _lazy("pipeline.cleaning.stage", "run_clean")
-run_code = _lazy("pipeline.coding.stage", "run_code")
-run_export = _lazy("pipeline.delivery.stage", "run_export")
-run_report = _lazy("pipeline.fieldwork.stage", "run_report")
-run_ingest = _lazy("pipeline.ingest.stage", "run_ingest")
-run_tables = _lazy("pipeline.tabulation.stage", "run_tables")
-run_validate = _lazy("pipeline.validation.stage", "run_validate")
-run_weight = _lazy("pipeline.weighting.stage", "run_weight")
+check_corrections, cleaned_rosters, run_clean = _lazy("cleaning", "check_corrections", "cleaned_rosters", "run_clean")
+(run_code,), (run_export,), (run_report,), (run_ingest,) = (_lazy(f, n) for f, n in (
+    ("coding", "run_code"), ("delivery", "run_export"), ("fieldwork", "run_report"), ("ingest", "run_ingest")))
+(run_tables,), (run_validate,), (run_weight,) = (_lazy(f, n) for f, n in (
+    ("tabulation", "run_tables"), ("validation", "run_validate"), ("weighting", "run_weight")))
 
 
 @dataclass(frozen=True)

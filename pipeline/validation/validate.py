@@ -255,11 +255,9 @@ def _form_error(var: Variable, column: str, exc: ExpressionError, questionnaire:
 
 
 def _schema_checks(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> list[Check]:
-    """The form's kinds and single-variable checks (column_checks) and a unique, complete
-    respondent key. Each check is judged on the column's non-empty values (an empty answer passes:
-    routing and required judge it); a check that cannot be evaluated, or a column of another kind,
-    is a `type:` failure of every row. Vectorised per column (this was a pandera schema: the same
-    failures, tests/validation/test_schema_checks.py, at a fraction of its cost and import)."""
+    """The form's kinds, single-variable checks (column_checks, on the non-empty values) and a unique,
+    complete key; a check that cannot be evaluated, or a column of another kind, is a `type:` failure of
+    every row. Vectorised (was a pandera schema: the same failures, tests/validation/test_schema_checks.py)."""
     n = len(frame)
     labels = frame.index.to_numpy()
     checks, wrong_type = [], []
