@@ -1,41 +1,51 @@
-"""`sid run`: the stages chained over a project folder, the delivery staged beside cleaned/ and
-swapped in as a whole. Each stage's own work/ I/O is in its folder's `stage.py`.
+"""`sid run`: the stages chained over a project folder, the delivery staged beside cleaned/ and swapped in as a whole.
+Each stage's own work/ I/O is in its folder's `stage.py`.
 
-Only `sid run` and `sid export` write cleaned/, and only as a whole: a staging folder of their own
-(named after the run id, holding a marker with it) replaces cleaned/ in one step, and only when
-cleaned/ is empty or a delivery sid wrote (its manifest lists every file). A single stage run
-alone (`sid validate`, `sid clean`, `sid weight`) writes the parts it would deliver to
-work/delivery/, which the next `sid export` takes into its delivery."""
+Only `sid run` and `sid export` write cleaned/, and only as a whole: a staging folder of their own (named after the
+run id, holding a marker with it) replaces cleaned/ in one step, and only when cleaned/ is empty or a delivery sid
+wrote (its manifest lists every file). A single stage run alone (`sid validate`, `sid clean`, `sid weight`) writes
+the parts it would deliver to work/delivery/, which the next `sid export` takes into its delivery."""
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 from pipeline import workdir
-from pipeline.cleaning.stage import CleanOutcome, check_corrections, cleaned_rosters, run_clean
-from pipeline.coding.coding import CodingResult
-from pipeline.coding.stage import run_code
-from pipeline.delivery.export import ExportResult
-from pipeline.delivery.stage import run_export
 from pipeline.delivery.staging import is_delivery, remove_parts, staged_delivery, visible_files
 from pipeline.faults import checkpoint
-from pipeline.fieldwork.stage import FieldworkReport, run_report
 from pipeline.files import copy_into, release_memory
-from pipeline.ingest.ingest import IngestResult
-from pipeline.ingest.stage import run_ingest
 from pipeline.lock import new_run_id
 from pipeline.privacy import delivery_privacy
 from pipeline.rerun.fingerprint import form_expressions
 from pipeline.rerun.records import ARTIFACTS, Plan, recording, stages_of
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire, questionnaire_of
-from pipeline.tabulation.stage import run_tables
-from pipeline.validation.stage import run_validate
-from pipeline.weighting.stage import run_weight
-from pipeline.weighting.weights import WeightResult
+
+if TYPE_CHECKING:  # each stage is imported when it runs: a reused stage imports none of its libraries
+    from pipeline.cleaning.stage import CleanOutcome
+    from pipeline.coding.coding import CodingResult
+    from pipeline.delivery.export import ExportResult
+    from pipeline.fieldwork.stage import FieldworkReport
+    from pipeline.ingest.ingest import IngestResult
+    from pipeline.weighting.weights import WeightResult
+
+
+def _lazy(path: str) -> Callable:
+    """A stage function ("folder.name" of pipeline/<folder>/stage.py) imported when called: a stage `sid run`
+    reuses imports none of its libraries."""
+    folder, name = path.split(".")
+    return lambda *a, **k: getattr(importlib.import_module(f"pipeline.{folder}.stage"), name)(*a, **k)
+
+
+(check_corrections, cleaned_rosters, run_clean, run_code, run_export, run_report, run_ingest, run_tables, run_validate,
+ run_weight) = map(_lazy, ("cleaning.check_corrections", "cleaning.cleaned_rosters", "cleaning.run_clean",
+                           "coding.run_code", "delivery.run_export", "fieldwork.run_report", "ingest.run_ingest",
+                           "tabulation.run_tables", "validation.run_validate", "weighting.run_weight"))
 
 
 @dataclass(frozen=True)
@@ -101,7 +111,7 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
                                                                   validated=False))
         frame = frame if project.fieldwork is not None else None  # only the fieldwork report reads it again
         done("clean", len(outcome.result.log), "cells_changed", hit)  # (done gives the freed memory back)
-        _say(progress, "validating the cleaned data")
+        progress and progress("validating the cleaned data")
         _, report, hit = stage("validate", lambda: (None, run_validate(
             staged, questionnaire, load("clean", cleaned), cleaned_rosters(staged, questionnaire))))
         unconfigured = project.unconfigured()  # of this run's sid.toml; the rosters' notes kept
@@ -110,24 +120,23 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
         done("validate", report.errors, "errors", hit)
         weighted = fieldwork = None
         if project.weight is not None:  # weights, then the fieldwork report (agency's and delivery's)
-            _say(progress, "weighting")
+            progress and progress("weighting")
             cleaned, weighted, hit = stage("weight", lambda: run_weight(staged, questionnaire, load("clean", cleaned)))
             done("weight", len(weighted.weights), "weighted", hit)
         if project.fieldwork is not None:
-            _say(progress, "fieldwork report")
+            progress and progress("fieldwork report")
             _, fieldwork, hit = stage("report", lambda: (None, run_report(
                 staged, questionnaire, interviews=load(before, frame), deliver=True,
                 unusable=_reasons(outcome.result.excluded))))
             done("report", fieldwork.interviewers, "interviewers", hit)
         frame = None  # the interviews before cleaning are not needed any more (peak memory of the export)
-        _say(progress, "writing the SPSS file")
+        progress and progress("writing the SPSS file")
         final = "weight" if project.weight is not None else "clean"
         def handed():  # the data handed to the export, no longer held here (its peak memory)
             nonlocal cleaned
             out, cleaned = load(final, cleaned), None
             return out
-        _, exported, hit = stage("export", lambda: (None, _export_and_tables(staged, questionnaire, handed,
-                                                                             progress)))
+        _, exported, hit = stage("export", lambda: (None, _export_and_tables(staged, questionnaire, handed, progress)))
     remove_parts(project)  # this delivery supersedes what single stages left for `sid export`
     done("export", exported.columns, "variables", hit)
     exported = replace(exported, sav=project.sav_path, sps=project.sps_path)
@@ -139,7 +148,7 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
 def _export_and_tables(staged: Project, questionnaire: Questionnaire, frame: Callable, progress) -> ExportResult:
     exported = run_export(staged, questionnaire, frame())  # not held here: run_export lets it go when done with it
     if staged.tables is not None:  # weighted tables of the delivery, delivered with it
-        _say(progress, "weighted tables")
+        progress and progress("weighted tables")
         run_tables(staged, questionnaire, folder=staged.cleaned)
     return exported
 
@@ -182,11 +191,6 @@ def stage_alone(project: Project) -> Project:
     """The project as a single stage run alone sees it: the parts it would deliver (validation
     summary, cleaning log, weight diagnostics) go to work/delivery/, never into cleaned/."""
     return replace(project, cleaned=project.work / workdir.DELIVERY_PARTS)
-
-
-def _say(progress, step: str) -> None:
-    if progress:
-        progress(step)
 
 
 def _reasons(excluded) -> dict[str, str]:

@@ -11,8 +11,6 @@ import pandas as pd
 from pipeline import workdir
 from pipeline.cleaning.clean import CleanResult, clean, concat_logs, load_corrections
 from pipeline.cleaning.rosters import RosterCleanResult, clean_rosters
-from pipeline.coding.plan import coded_columns
-from pipeline.coding.stage import coding_settings
 from pipeline.privacy import delivery_privacy, scrub_cells
 from pipeline.rerun.records import current_artifact
 from pipeline.survey.project import Project
@@ -47,6 +45,9 @@ def run_clean(project: Project, questionnaire: Questionnaire, frame: pd.DataFram
     corrections = load_corrections(settings.corrections, questionnaire, project.key) if settings.corrections else ()
     if progress:
         progress("cleaning")
+    from pipeline.coding.plan import coded_columns  # coding's libraries only when cleaning runs
+    from pipeline.coding.stage import coding_settings  # (as above)
+
     coded = coded_columns(questionnaire, coding_settings(project))
     cleaned, result = clean(frame, questionnaire, key=project.key, corrections=corrections, settings=settings,
                             coded=coded)

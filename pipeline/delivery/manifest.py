@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import re
@@ -9,7 +10,6 @@ from importlib import metadata
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.delivery.verify import manifest_digest
 from pipeline.files import sha256, write_text_atomic
 from pipeline.privacy import delivery_privacy
 from pipeline.survey.project import Project
@@ -84,3 +84,9 @@ def _version(name: str) -> str:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return "not installed"
+
+
+def manifest_digest(manifest: dict) -> str:
+    """sha256 of the manifest's content without its own digest (catches a changed manifest)."""
+    body = {k: v for k, v in manifest.items() if k != "manifest_sha256"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()

@@ -7,7 +7,6 @@ Findings name the file and the kind of problem, never a personal value."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import tomllib
@@ -30,6 +29,7 @@ from pipeline.delivery.codebook_read import (
     xlsx_rows,
 )
 from pipeline.delivery.definition import required_files
+from pipeline.delivery.manifest import manifest_digest
 from pipeline.delivery.rosters import Link, link_problems
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import sha256
@@ -78,12 +78,6 @@ class VerifyReport:
         return pd.DataFrame([(c.check, "FOUT" if not c.ok else "WAARSCHUWING" if c.warning else "OK", c.file, c.detail)
                              for c in self.checks],
                             columns=["controle", "resultaat", "bestand", "toelichting"])
-
-
-def manifest_digest(manifest: dict) -> str:
-    """sha256 of the manifest's content without its own digest (catches a changed manifest)."""
-    body = {k: v for k, v in manifest.items() if k != "manifest_sha256"}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def verify_delivery(folder: str | Path, allow_demo: bool = False) -> VerifyReport:

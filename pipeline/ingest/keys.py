@@ -7,7 +7,6 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz, process
 
 from pipeline.ingest.fidelity import PROBLEM_COLUMNS
 
@@ -42,6 +41,8 @@ def nearest_key_problems(records: pd.DataFrame, outside: np.ndarray, sample_keys
                          column_of: dict[str, str]) -> pd.DataFrame:
     """A problem row for each record excluded as not in the sample, naming the nearest sample key
     (rapidfuzz ratio over the distinct keys outside the sample, not per record)."""
+    from rapidfuzz import fuzz, process  # imported when keys are matched, not with ingest's results
+
     out = records[outside]
     if out.empty:
         return pd.DataFrame(columns=PROBLEM_COLUMNS)

@@ -26,7 +26,6 @@ import re
 from dataclasses import dataclass, replace
 
 import numpy as np
-import openpyxl
 import pandas as pd
 
 from pipeline.errors import ErrorCode, SidError
@@ -341,6 +340,7 @@ def _roster_tables(source: Source, questionnaire: Questionnaire) -> tuple[dict[s
 
 
 def _sheet_names(path) -> list[str]:
+    import openpyxl  # imported when a workbook is read
     workbook = openpyxl.load_workbook(path, read_only=True)
     try:
         return list(workbook.sheetnames)

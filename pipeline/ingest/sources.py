@@ -9,9 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import openpyxl
 import pandas as pd
-import pyreadstat
 
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import zip_bomb
@@ -128,6 +126,7 @@ def _header_duplicates(path: Path, source: Source, encoding: str | None, delimit
                 lines = csv.reader(fh, delimiter=delimiter)
                 names = next((line for i, line in enumerate(lines, start=1) if i == source.header_row), [])
         elif source.format == "xlsx":
+            import openpyxl  # imported when a workbook is read (a reused ingest imports none of its libraries)
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
             try:
                 names = next(wb[sheet].iter_rows(min_row=source.header_row, max_row=source.header_row,
@@ -208,6 +207,7 @@ def read_table(source: Source) -> RawTable:
         elif source.format == "sav":
             # user_missing=True: a declared missing value (-1 "weet niet") is read as the value it
             # is, not as empty; ingest maps it to the project's missing codes (ingest/declared.py).
+            import pyreadstat  # (as openpyxl above)
             frame, meta = pyreadstat.read_sav(str(path), encoding=source.encoding, user_missing=True)
             labels = meta.variable_value_labels
             declared = meta.missing_ranges

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from rapidfuzz.distance import Levenshtein
 
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import sha256
@@ -23,6 +22,8 @@ def refuse_misspelt(columns: ColumnMap, questionnaire: Questionnaire, source: So
     has no column for is a misspelt header: an error, not a column silently left out. The rename
     it suggests is one that gives the right data: a 0/1 column near a select_multiple is one of
     its option columns, never the answer itself."""
+    from rapidfuzz.distance import Levenshtein  # imported when columns are judged, not with ingest's results
+
     have = set(columns.variables.values()) | {var for var, _ in columns.options.values()}
     wanted = {v.name.lower(): v.name for v in questionnaire if v.name not in have}
     for col in columns.unmapped:

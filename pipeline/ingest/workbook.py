@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from pipeline.errors import ErrorCode, SidError
 from pipeline.ingest.fidelity import PROBLEM_COLUMNS
@@ -41,11 +39,15 @@ def choose_sheet(workbook, wanted: str | None, path: Path) -> str:
 
 def read_xlsx(path: Path, sheet: str | None, header_row: int, source: str) -> tuple[pd.DataFrame, str, pd.DataFrame]:
     """(cells as text, the sheet read, problem rows for merged cells and formulas without a saved value)."""
+    import openpyxl  # imported when a workbook is read, not with ingest's results
+
     workbook = openpyxl.load_workbook(path, data_only=True)
     try:
         chosen = choose_sheet(workbook, sheet, path)
         ws = workbook[chosen]
-        frame = pd.read_excel(path, sheet_name=chosen, dtype=str, engine="openpyxl", header=header_row - 1)
+        # pandas reads the workbook already open (its cells as pandas reads them from the file: the
+        # same frame), rather than opening and parsing the file once more
+        frame = pd.read_excel(workbook, sheet_name=chosen, dtype=str, engine="openpyxl", header=header_row - 1)
         header = {c: str(ws.cell(header_row, c).value).strip() for c in range(1, ws.max_column + 1)
                   if ws.cell(header_row, c).value is not None}
         found = _merged(ws, header_row, header, source) + _formulas(path, chosen, ws, header_row, header, source)
@@ -57,6 +59,8 @@ def read_xlsx(path: Path, sheet: str | None, header_row: int, source: str) -> tu
 
 def _merged(ws, header_row: int, header: dict[int, str], source: str) -> list[list]:
     """A merged range shows its first cell's value across it; only that cell holds it."""
+    from openpyxl.utils import get_column_letter  # (as in read_xlsx)
+
     rows = []
     for cells in ws.merged_cells.ranges:
         first = ws.cell(cells.min_row, cells.min_col).value
@@ -73,6 +77,8 @@ def _merged(ws, header_row: int, header: dict[int, str], source: str) -> list[li
 def _formulas(path: Path, sheet: str, values, header_row: int, header: dict[int, str], source: str) -> list[list]:
     """A formula whose result the workbook does not store (written by a program, never opened in
     Excel) reads as empty."""
+    import openpyxl  # (as in read_xlsx)
+
     formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
     rows = []
     try:

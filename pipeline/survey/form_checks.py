@@ -7,8 +7,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-
 from pipeline.errors import ErrorCode, SidError
 from pipeline.survey.expressions import ExpressionError, parse, references
 from pipeline.survey.unjudgeable import uses_instance
@@ -71,6 +69,7 @@ def row_of_value(path: Path, message: str, sheet: str | None) -> tuple[int | Non
     if not quoted:
         return None, sheet
     try:
+        import openpyxl  # only to name a form's row in an error
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
             for title in ([sheet] if sheet else ["survey", "choices"]):

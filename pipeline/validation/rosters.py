@@ -14,6 +14,7 @@ A failure names the respondent, the roster and the instance ("2", or "1.3" neste
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -47,20 +48,27 @@ from pipeline.validation.validate import (
     _routing_checks,
     _rule_check,
     _schema_checks,
-    _with_calculates,
     across_levels,
+    with_calculates,
 )
 
 _POS = "__pos"
 
 
 def validate_rosters(main: pd.DataFrame, rosters: dict[str, pd.DataFrame], questionnaire: Questionnaire, *,
-                     key: str, rules: tuple[Rule, ...] = (), accepted: dict[str, str] | None = None
-                     ) -> tuple[ValidationReport, tuple[str, ...]]:
+                     key: str, rules: tuple[Rule, ...] = (), accepted: dict[str, str] | None = None,
+                     derived: pd.DataFrame | None = None) -> tuple[ValidationReport, tuple[str, ...]]:
     """Every roster check on the rows in `rosters` (name → frame) against the main frame `main`,
-    as a report (failures with roster and instance), and notes on what could not be judged."""
+    as a report (failures with roster and instance), and notes on what could not be judged.
+    `derived`: `main` with its calculates (validate's), computed here once if not given."""
     accepted = accepted or {}
     main = main.reset_index(drop=True)
+    held = [None if derived is None else derived.reset_index(drop=True)]
+
+    def main_derived() -> pd.DataFrame:  # the main frame's calculates: computed once, they do not change
+        if held[0] is None:
+            held[0] = with_calculates(main, questionnaire)
+        return held[0]
     notes: list[str] = []
     per_roster: dict[str, list[Rule]] = {}
     main_rules: list[Rule] = []
@@ -101,7 +109,7 @@ def validate_rosters(main: pd.DataFrame, rosters: dict[str, pd.DataFrame], quest
         view[_POS] = np.arange(len(view)).astype(str)
         form = lv.questionnaire
         own = replace(form, variables=tuple(form[n] for n in lv.own))
-        derived = _with_calculates(view, form)
+        derived = with_calculates(view, form)
         asked = routing.asked(derived, form)
         checks = [c for c in _schema_checks(view, own, _POS) if c.rule != "key_unique"]
         checks += _cross_constraints(view, form, _POS)
@@ -119,10 +127,11 @@ def validate_rosters(main: pd.DataFrame, rosters: dict[str, pd.DataFrame], quest
         failures = report.failures.assign(respondent=view[key].astype(str).to_numpy()[at], roster=roster.name,
                                           instance=instance_text(view, questionnaire.rosters, roster.name)[at])
         parts.append(replace(report, failures=failures))
-        parts.append(_repeat_count(questionnaire, levels, rows, roster.name, key, cache, accepted, notes))
+        parts.append(_repeat_count(questionnaire, levels, rows, roster.name, key, cache, accepted, notes,
+                                   main_derived))
     parts.append(_over_roster(main, questionnaire, levels, rows, key, accepted, notes))
     if main_rules:
-        derived = _with_calculates(main, questionnaire)
+        derived = main_derived()
         try:
             frame, rewritten = main_aggregates(derived, questionnaire, rows, [t for r in main_rules for t in (
                 r.expression, r.when) if t], key)
@@ -158,7 +167,7 @@ def _over_roster(main: pd.DataFrame, questionnaire: Questionnaire, levels, rows,
         lacking = [a.roster for a in rewriter.aggregates if a.roster not in rows]
         if lacking:
             continue  # the form's warning said so: not checked without the roster's rows
-        derived = _with_calculates(main, questionnaire) if derived is None else derived
+        derived = with_calculates(main, questionnaire) if derived is None else derived
         frame = with_aggregates(derived, questionnaire, levels, rows, None, rewriter.aggregates, key)
         others = routing.without_missing(frame, questionnaire, references(text) - {var.name})
         try:
@@ -177,7 +186,8 @@ def _over_roster(main: pd.DataFrame, questionnaire: Questionnaire, levels, rows,
 
 
 def _repeat_count(questionnaire: Questionnaire, levels, rows, name: str, key: str, cache,
-                  accepted: dict[str, str], notes: list[str]) -> ValidationReport:
+                  accepted: dict[str, str], notes: list[str], main_derived: Callable[[], pd.DataFrame]
+                  ) -> ValidationReport:
     """`repeat_count:<roster>`: per row of the enclosing level, the roster's rows delivered equal
     its repeat_count where the roster was asked (its relevant and its groups'), 0 where it was not."""
     roster = levels[name].roster
@@ -185,8 +195,8 @@ def _repeat_count(questionnaire: Questionnaire, levels, rows, name: str, key: st
         return _report(pd.DataFrame({key: []}), key, [], accepted)
     parent = roster.parent
     form = questionnaire if parent is None else levels[parent].questionnaire
-    frame = rows[None] if parent is None else framed(questionnaire, levels, rows, parent, key, cache)
-    frame = _with_calculates(frame.reset_index(drop=True), form)
+    frame = (main_derived() if parent is None
+             else with_calculates(framed(questionnaire, levels, rows, parent, key, cache).reset_index(drop=True), form))
     join = ids(questionnaire.rosters, parent, key)
     text = str(roster.repeat_count)
     try:

@@ -17,7 +17,7 @@ from pipeline.survey.questionnaire import Questionnaire
 from pipeline.tables import write_report
 from pipeline.validation.people import for_people
 from pipeline.validation.rosters import combined, validate_rosters
-from pipeline.validation.validate import ValidationReport, load_rules, validate
+from pipeline.validation.validate import ValidationReport, load_rules, validate, with_calculates
 
 
 def run_validate(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None,
@@ -28,15 +28,17 @@ def run_validate(project: Project, questionnaire: Questionnaire, frame: pd.DataF
         frame = workdir.read_stage(project, current_artifact(project, "code", "ingest"), "sid ingest")
     settings = project.validate
     rules = load_rules(settings.rules, questionnaire) if settings.rules else ()
+    frame = frame.reset_index(drop=True)
+    derived = with_calculates(frame, questionnaire)  # the calculates, once for the main checks and the rosters'
     report = validate(frame, questionnaire, key=project.key, rules=rules, quality=settings,
-                      accepted=dict(settings.accept))
+                      accepted=dict(settings.accept), derived=derived)
     notes: tuple[str, ...] = ()
     if questionnaire.rosters:
         if rosters is None:
             rosters = {r.name: pd.read_parquet(project.work / workdir.roster_file(r.name))
                        for r in questionnaire.rosters if (project.work / workdir.roster_file(r.name)).is_file()}
         extra, notes = validate_rosters(frame, rosters, questionnaire, key=project.key, rules=rules,
-                                        accepted=dict(settings.accept))
+                                        accepted=dict(settings.accept), derived=derived)
         both = combined([report, extra], dict(settings.accept))
         report = replace(report, failures=both.failures, summary=both.summary)
     check_accepted(project, report)

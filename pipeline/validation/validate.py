@@ -1,13 +1,13 @@
-"""Validation: the questionnaire's own logic (pandera schema, routing) plus rules, as a report."""
+"""Validation: the questionnaire's own logic (kinds, codes, ranges, constraints, routing) plus rules, as a report."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from pipeline.cleaning.clean import derive_calculates
 from pipeline.errors import ErrorCode, SidError
@@ -109,36 +109,36 @@ def load_rules(path: Path, questionnaire: Questionnaire) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-def schema(questionnaire: Questionnaire, key: str):
-    """The pandera schema the form implies: kinds, allowed codes (answers + missing codes), the
-    form's single-variable constraints, and a unique, complete respondent key."""
-    missing = [float(c) for c in questionnaire.missing.values]
-    missing_text = [str(c) for c in questionnaire.missing.values]
-    # Text columns are not coerced: pandera's per-column coercion (pandas 3 holds text as Arrow
-    # strings) cost more than all the checks together; their kind needs no dtype check.
-    columns = {key: pa.Column(None, nullable=False, unique=True,
-                              checks=pa.Check(lambda s: s.astype(str).str.strip() != "", name="key_present"))}
-    for var in questionnaire:
-        if var.name == key:
-            continue
-        checks = []
-        if var.type == "select_one":
-            allowed = ([float(c) for c in var.choices.codes.values()] + missing if var.kind == "numeric"
-                       else list(var.choices.names) + missing_text)
-            checks.append(pa.Check.isin(allowed, name=f"codes:{var.name}", error=f"codes:{var.name}"))
-        elif var.type == "select_multiple":
-            allowed_tokens = set(var.choices.names) | set(missing_text)
-            checks.append(pa.Check(lambda s, ok=frozenset(allowed_tokens): _tokens_known(s, ok),
-                                   name=f"codes:{var.name}", error=f"codes:{var.name}"))
-        if var.bounds is not None:
-            checks.append(pa.Check(lambda s, v=var, m=missing: _in_range(v, s, m),
-                                   name=f"range:{var.name}", error=f"range:{var.name}"))
-        if var.constraint and references(var.constraint) <= {var.name}:
-            checks.append(pa.Check(lambda s, v=var, m=missing: _constraint(v, s, m),
-                                   name=f"constraint:{var.name}", error=f"constraint:{var.name}"))
-        dtype = {"numeric": "float64", "datetime": "datetime64[ns]"}.get(var.kind)
-        columns[var.name] = pa.Column(dtype, checks=checks, nullable=True, required=False)
-    return pa.DataFrameSchema(columns, strict=False, name=questionnaire.form_id)
+def column_checks(var: Variable, codes: tuple) -> list[tuple[str, Callable[[pd.Series], pd.Series]]]:
+    """The form's single-variable checks of `var` as (kind, check): allowed codes (answers +
+    the missing-value `codes`), the range of a range question, a constraint on the answer alone.
+    A check takes the column's non-empty values and says per value whether it holds."""
+    missing = [float(c) for c in codes]
+    missing_text = [str(c) for c in codes]
+    checks: list[tuple[str, Callable[[pd.Series], pd.Series]]] = []
+    if var.type == "select_one":
+        allowed = ([float(c) for c in var.choices.codes.values()] + missing if var.kind == "numeric"
+                   else list(var.choices.names) + missing_text)
+        checks.append(("codes", lambda s, a=allowed: s.isin(a)))
+    elif var.type == "select_multiple":
+        allowed_tokens = frozenset(set(var.choices.names) | set(missing_text))
+        checks.append(("codes", lambda s, ok=allowed_tokens: _tokens_known(s, ok)))
+    if var.bounds is not None:
+        checks.append(("range", lambda s, v=var, m=missing: _in_range(v, s, m)))
+    if var.constraint and references(var.constraint) <= {var.name}:
+        checks.append(("constraint", lambda s, v=var, m=missing: _constraint(v, s, m)))
+    return checks
+
+
+def _dtype_ok(series: pd.Series, kind: str) -> bool:
+    """The column holds the form's kind: numbers as float64 (numpy, nullable or Arrow), dates and
+    times as datetime64 of any unit without a time zone; text is not checked."""
+    dtype = series.dtype
+    if kind == "numeric":
+        return dtype == np.float64 or str(dtype) in ("Float64", "double[pyarrow]")
+    if kind == "datetime":
+        return isinstance(dtype, np.dtype) and dtype.kind == "M"
+    return True
 
 
 def _tokens_known(series: pd.Series, allowed: frozenset) -> pd.Series:
@@ -170,11 +170,12 @@ def _range_text(var: Variable) -> str:
 
 
 def validate(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, rules: tuple[Rule, ...] = (),
-             quality: ValidateSettings = ValidateSettings(), accepted: dict[str, str] | None = None
-             ) -> ValidationReport:
-    """Every check in one pass over the frame; nothing stops at the first failure."""
-    frame = frame.reset_index(drop=True)  # positions = pandera's failure indexes
-    derived = _with_calculates(frame, questionnaire)
+             quality: ValidateSettings = ValidateSettings(), accepted: dict[str, str] | None = None,
+             derived: pd.DataFrame | None = None) -> ValidationReport:
+    """Every check in one pass over the frame; nothing stops at the first failure. `derived`: the
+    frame with its calculates (`with_calculates`), when the caller has it already."""
+    frame = frame.reset_index(drop=True)  # positions = the checks' row numbers
+    derived = with_calculates(frame, questionnaire) if derived is None else derived.reset_index(drop=True)
     asked = routing.asked(derived, questionnaire)
     asked.pop(key, None)  # the respondent key is no question
     checks: list[Check] = []
@@ -193,7 +194,7 @@ def validate(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, rul
     return ValidationReport(report.failures, report.summary, report.accepted, quality_table.reset_index(drop=True))
 
 
-def _with_calculates(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
+def with_calculates(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
     """Routing and rules are judged as the form app would: with its calculate fields, computed from
     the answers where a source lacks them (keyed paper questionnaires). The data is not changed."""
     if not any(v.type == "calculate" for v in questionnaire):
@@ -254,52 +255,70 @@ def _form_error(var: Variable, column: str, exc: ExpressionError, questionnaire:
 
 
 def _schema_checks(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> list[Check]:
-    present = [c for c in [key, *questionnaire.names] if c in frame.columns]
-    sub = frame[list(dict.fromkeys(present))]
-    try:
-        # inplace: pandera's own deep copy of the data is not needed, `sub` is this function's own frame
-        # (copy-on-write: nothing pandera does to it reaches `frame`)
-        schema(questionnaire, key).validate(sub, lazy=True, inplace=True)
-        failures = pd.DataFrame(columns=["column", "check", "failure_case", "index"])
-    except pa.errors.SchemaErrors as exc:
-        failures = exc.failure_cases
-    checks = []
+    """The form's kinds, single-variable checks (column_checks, on the non-empty values) and a unique,
+    complete key; a check that cannot be evaluated, or a column of another kind, is a `type:` failure of
+    every row. Vectorised (was a pandera schema: the same failures, tests/validation/test_schema_checks.py)."""
     n = len(frame)
+    labels = frame.index.to_numpy()
+    checks, wrong_type = [], []
+
+    def failing(mask: np.ndarray) -> np.ndarray:  # rows by their index label (positions after reset_index)
+        fails = np.zeros(n, dtype=bool)
+        fails[labels[mask].astype(int)] = True
+        return fails
+
+    keys = frame[key]
+    present = keys.notna()
+    duplicated = keys.duplicated(keep=False) & present
+    given = keys[present] if keys.hasnans else keys
+    empty = np.zeros(n, dtype=bool)
+    empty[present.to_numpy()] = (given.astype(str).str.strip() == "").to_numpy(dtype=bool)
+    key_fails = failing((~present | duplicated).to_numpy(dtype=bool) | empty)
     for var in questionnaire:
-        if var.name not in sub.columns:
+        if var.name == key or var.name not in frame.columns:
             continue
-        kinds = ["codes"] if var.type in ("select_one", "select_multiple") else []
-        if var.bounds is not None:
-            kinds.append("range")
-        if var.constraint and references(var.constraint) <= {var.name}:
-            kinds.append("constraint")
-        for kind in kinds:
-            rows = failures[(failures["column"] == var.name) & (failures["check"] == f"{kind}:{var.name}")]
+        values = frame[var.name]
+        if not _dtype_ok(values, var.kind):
+            wrong_type.append(var.name)
+        nonempty = values.notna().to_numpy()
+        complete = bool(nonempty.all())
+        judged = values if complete else values[nonempty]
+        for kind, check in column_checks(var, questionnaire.missing.values):
             fails = np.zeros(n, dtype=bool)
-            fails[rows["index"].dropna().astype(int).to_numpy()] = True
-            if kind == "constraint":
-                expression, message = var.constraint, "waarde buiten de grenzen van de vragenlijst"
-                description = var.constraint_message.get(questionnaire.default_language) or f"{var.name}: {var.constraint}"
-            elif kind == "range":
-                expression, message = "range({:g}, {:g}, {:g})".format(*var.bounds), "waarde buiten het bereik van de schaal"
-                description = _range_text(var)
-            else:
-                expression, message = f"{var.name} in list {var.choices.name}", "onbekende code"
-                description = (f"{var.name}: antwoord is een code van lijst {var.choices.name} "
-                               "of een ontbrekende-waardecode")
-            checks.append(Check(f"{kind}:{var.name}", description, expression, "error", var.name,
-                                sub[var.name].notna().to_numpy(), fails, message=message, values=sub[var.name]))
-    key_rows = failures[failures["column"] == key]
-    fails = np.zeros(n, dtype=bool)
-    fails[key_rows["index"].dropna().astype(int).to_numpy()] = True
+            try:
+                ok = check(judged)
+                if not ok.all():
+                    bad = ~ok.astype(bool).to_numpy()
+                    if not complete:
+                        bad, at = np.zeros(n, dtype=bool), np.flatnonzero(nonempty)[bad]
+                        bad[at] = True
+                    fails = failing(bad)
+            except Exception:  # noqa: BLE001 (a check that cannot be evaluated: the column is judged of the wrong type)
+                wrong_type.append(var.name)
+            checks.append(_schema_check(var, kind, questionnaire, values, nonempty, fails))
     checks.append(Check("key_unique", f"{key} is ingevuld en uniek", f"unique({key})", "error", key,
-                        np.ones(n, dtype=bool), fails, message="dubbele of lege sleutel", values=sub[key]))
-    dtype_rows = failures[failures["index"].isna() & (failures["column"] != key)]
-    for column in dtype_rows["column"].unique():
+                        np.ones(n, dtype=bool), key_fails, message="dubbele of lege sleutel", values=keys))
+    for column in dict.fromkeys(wrong_type):
         checks.append(Check(f"type:{column}", f"{column} heeft het type uit de vragenlijst", "dtype", "error", column,
                             np.ones(n, dtype=bool), np.ones(n, dtype=bool), message="verkeerd type",
-                            values=sub[column].astype(str)))
+                            values=frame[column].astype(str)))
     return checks
+
+
+def _schema_check(var: Variable, kind: str, questionnaire: Questionnaire, values: pd.Series,
+                  items: np.ndarray, fails: np.ndarray) -> Check:
+    if kind == "constraint":
+        expression, message = var.constraint, "waarde buiten de grenzen van de vragenlijst"
+        description = var.constraint_message.get(questionnaire.default_language) or f"{var.name}: {var.constraint}"
+    elif kind == "range":
+        expression, message = "range({:g}, {:g}, {:g})".format(*var.bounds), "waarde buiten het bereik van de schaal"
+        description = _range_text(var)
+    else:
+        expression, message = f"{var.name} in list {var.choices.name}", "onbekende code"
+        description = (f"{var.name}: antwoord is een code van lijst {var.choices.name} "
+                       "of een ontbrekende-waardecode")
+    return Check(f"{kind}:{var.name}", description, expression, "error", var.name, items, fails,
+                 message=message, values=values)
 
 
 def _cross_constraints(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> list[Check]:

@@ -1,4 +1,4 @@
-"""Validation: the form's own checks through pandera, routing, rules as data, quality, the report."""
+"""Validation: the form's own checks (tests/validation/test_schema_checks.py), routing, rules, quality, the report."""
 
 import numpy as np
 import pandas as pd
