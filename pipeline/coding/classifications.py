@@ -353,7 +353,7 @@ def _read_table(path: Path, kind: str) -> pd.DataFrame:
                        fix="Check the [coding] paths in sid.toml.")
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, dtype=str).fillna("")
+            return pd.read_excel(path, dtype=str, keep_default_na=False, na_values=[""]).fillna("")  # "NA" is Namibia
         text = path.read_text(encoding="utf-8-sig")
         first = text.splitlines()[0] if text else ""
         sep = max(("|", ";", "\t", ","), key=first.count)

@@ -47,7 +47,9 @@ def read_xlsx(path: Path, sheet: str | None, header_row: int, source: str) -> tu
         ws = workbook[chosen]
         # pandas reads the workbook already open (its cells as pandas reads them from the file: the
         # same frame), rather than opening and parsing the file once more
-        frame = pd.read_excel(workbook, sheet_name=chosen, dtype=str, engine="openpyxl", header=header_row - 1)
+        # only an empty cell is missing: "NA", "NULL", "None" typed in a cell are answers (pandas' default NA words)
+        frame = pd.read_excel(workbook, sheet_name=chosen, dtype=str, engine="openpyxl", header=header_row - 1,
+                              keep_default_na=False, na_values=[""])
         header = {c: str(ws.cell(header_row, c).value).strip() for c in range(1, ws.max_column + 1)
                   if ws.cell(header_row, c).value is not None}
         found = _merged(ws, header_row, header, source) + _formulas(path, chosen, ws, header_row, header, source)

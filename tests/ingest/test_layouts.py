@@ -173,3 +173,17 @@ def test_a_label_two_choices_share_is_reported_not_guessed():
     assert values.tolist()[:4] == ["1", None, "2", "3"]
     assert action.tolist()[1] == "set missing" and reason.tolist()[1] == "label 'Ja' is the label of several choices: 1, 3"
     assert action.isna().tolist() == [True, False, True, True, True]  # "7": a number, whose validity cleaning judges (logged)
+
+
+def test_words_pandas_takes_for_missing_arrive_as_typed_from_a_workbook(tmp_path):
+    """Only an empty cell is missing: "NA", "NULL", "None", "n/a" typed on a paper questionnaire are answers
+    (pandas' read_excel takes them for missing by default: a silent change, found by the fidelity property)."""
+    from pipeline.ingest.workbook import read_xlsx
+
+    wb = openpyxl.Workbook()
+    for row in [["resp_id", "opmerking"], ["R1", "NA"], ["R2", "NULL"], ["R3", "None"], ["R4", "n/a"], ["R5", None]]:
+        wb.active.append(row)
+    wb.save(tmp_path / "papier.xlsx")
+    frame, _, problems = read_xlsx(tmp_path / "papier.xlsx", None, 1, "papi")
+    assert frame["opmerking"].tolist()[:4] == ["NA", "NULL", "None", "n/a"]
+    assert pd.isna(frame["opmerking"].iloc[4]) and problems.empty
