@@ -245,6 +245,10 @@ def _disk_full_as_os_error(tmp: Path, target: Path) -> Iterator[None]:
         if os.statvfs(tmp.parent).f_bavail == 0:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target)) from None
         raise
+    except OSError as exc:  # the writer's own full disk names its temporary file: the user knows the target
+        if exc.errno == errno.ENOSPC and exc.filename == str(tmp):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target)) from None
+        raise
 
 
 def sav_options(dictionary: SpssDictionary) -> dict:

@@ -24,6 +24,7 @@ dictionary records (2 variable, 3/4 value labels, 6 document, 7 extension, 999 e
 
 from __future__ import annotations
 
+import errno
 import os
 import struct
 from dataclasses import dataclass
@@ -100,6 +101,10 @@ def _write(data: pd.DataFrame, path: Path, options: dict) -> None:
     try:
         pyreadstat.write_sav(template, str(scratch), **options)
         raw = scratch.read_bytes()
+    except pyreadstat.ReadstatError:  # "Unable to write data": judged before the template frees its blocks
+        if os.statvfs(scratch.parent).f_bavail == 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)) from None
+        raise
     finally:
         scratch.unlink(missing_ok=True)
     dictionary, cases_at, oracle = split_template(raw, len(template), row_bytes)
