@@ -37,10 +37,28 @@ _LETTERS = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "ß": "ss", "æ": "ae
                           "ð": "d", "þ": "th", "ħ": "h", "_": " "})
 
 
+_NORMALISED: dict[str, str] = {}  # text -> normalised, this process: a classification's names are normalised
+_NORMALISED_MAX = 1_000_000  # when it is read (exact-only names) and again for its names (name_frame)
+
+
 def normalise(values: pd.Series) -> pd.Series:
     """Case, accents, punctuation and whitespace folded away: 'Belgïe ' and 'belgie' are equal.
-    Letters of other scripts (Arabic, Cyrillic) are kept. Vectorised; call it on distinct values."""
-    text = values.astype("string").fillna("").str.normalize("NFKD").str.replace(_MARKS, "", regex=True)
+    Letters of other scripts (Arabic, Cyrillic) are kept. Vectorised; text seen before in this
+    process is looked up (each text is normalised on its own, so the result is the same)."""
+    text = values.astype("string").fillna("")
+    plain = text.to_numpy(dtype=object)
+    distinct = list(dict.fromkeys(plain.tolist()))
+    todo = [t for t in distinct if t not in _NORMALISED]
+    if todo:
+        if len(_NORMALISED) + len(todo) > _NORMALISED_MAX:
+            _NORMALISED.clear()
+            todo = distinct
+        _NORMALISED.update(zip(todo, _normalise(pd.Series(todo, dtype="string")).tolist()))
+    return pd.Series([_NORMALISED[t] for t in plain.tolist()], index=values.index, name=values.name, dtype=object)
+
+
+def _normalise(text: pd.Series) -> pd.Series:
+    text = text.str.normalize("NFKD").str.replace(_MARKS, "", regex=True)
     text = text.str.lower().str.translate(_LETTERS)
     text = text.str.replace(r"[^\w\s]", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
     return text.astype(object)

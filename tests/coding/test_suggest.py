@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from rapidfuzz import fuzz, process
 
+from pipeline.coding import classifications as C
 from pipeline.coding import suggest as S
 from pipeline.coding.classifications import normalise
 from pipeline.coding.coding import candidate_names
@@ -93,3 +94,22 @@ def test_text_the_bounds_do_not_cover_is_scored_in_full(names):
     codes, scores = S.suggest(odd, candidates)
     all_codes, all_scores = S.suggest_all(odd, candidates)
     assert (codes == all_codes).all() and (scores == all_scores).all() and (scores[:, 0] > 0).all()
+
+
+def test_normalise_looks_up_text_it_has_seen_and_gives_what_it_computes():
+    """normalise keeps each text's result for the process: on ESCO's titles, the form's labels in
+    several scripts, numbers and missing values, a second call (looked up) and a call on fresh
+    text (computed) give the same as the pandas pipeline itself."""
+    titles = pd.read_csv(REPO / "schemas" / "classifications" / "isco08_names.csv", dtype=str)["name"]
+    texts = pd.concat([titles.iloc[::7], pd.Series(["Belgïe ", "MAROKKO!!", "مُدَرِّس", "Водитель", "ǅemal", "x²",
+                                                    "a\u00a0 b", None, pd.NA, 12, 3.5, "", "  "], dtype=object)],
+                      ignore_index=True)
+    texts.index = texts.index * 3  # the caller's index and name are kept
+    texts.name = "verbatim"
+    reference = C._normalise(texts.astype("string").fillna(""))
+    C._NORMALISED.clear()
+    for _ in range(2):  # computed, then looked up
+        got = C.normalise(texts)
+        pd.testing.assert_series_equal(got, reference.astype(object))
+        assert got.dtype == object and got.name == "verbatim"
+    assert C.normalise(texts.iloc[:0]).empty
