@@ -4,6 +4,7 @@ The weights read the same sample frame and dispositions (`sample_and_disposition
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -71,8 +72,28 @@ def read_contacts(project: Project, until: pd.Timestamp | None = None) -> pd.Dat
 def sample_and_dispositions(project: Project, until: pd.Timestamp | None = None
                             ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """The sample frame and each unit's final disposition (None without a contact log)."""
-    sample, log = read_sample(project), read_contacts(project, until)
-    return sample, (final_dispositions(log, sample) if log is not None else None)
+    sample, _, dispositions = _fieldwork_inputs(project, until)
+    return sample, dispositions
+
+
+# The weights and the fieldwork report of one `sid run` read the same sample frame and contact log:
+# parsed once per process, and again when a file's content or its settings change.
+_INPUTS: dict[tuple, tuple] = {}
+
+
+def _fieldwork_inputs(project: Project, until: pd.Timestamp | None
+                      ) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+    """The sample frame, the contact log (as it was on `until`) and the final dispositions, each a
+    copy of what this process parsed from the same file contents with the same settings."""
+    files = [s.path for s in (project.sample.source if project.sample else None, project.contacts) if s is not None]
+    key = (repr(project.sample), repr(project.contacts), project.ingest.key_case, repr(until),
+           tuple((str(f), hashlib.blake2b(f.read_bytes(), digest_size=16).hexdigest() if f.is_file() else None)
+                 for f in files))
+    if key not in _INPUTS:
+        sample, log = read_sample(project), read_contacts(project, until)
+        _INPUTS.clear()  # the last inputs only
+        _INPUTS[key] = (sample, log, final_dispositions(log, sample) if log is not None else None)
+    return tuple(None if frame is None else frame.copy(deep=True) for frame in _INPUTS[key])
 
 
 def contacts_outside_sample(log: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame:
@@ -94,11 +115,10 @@ def run_report(project: Project, questionnaire: Questionnaire, *, until=None,
     usable completes that the data and the weights hold (docs/fieldwork.md)."""
     settings = project.fieldwork or FieldworkSettings()
     until = pd.Timestamp(until) if until is not None else None
-    sample, log = read_sample(project), read_contacts(project, until)
+    sample, log, dispositions = _fieldwork_inputs(project, until)
     if log is None:
         raise SidError(ErrorCode.CONFIG_INVALID, "the fieldwork report needs the contact log", file=project.file,
                        fix="Add a [contacts] section to sid.toml.")
-    dispositions = final_dispositions(log, sample)
     group = settings.group if settings.group in dispositions.columns else None
     if group is None:
         raise SidError(ErrorCode.CONFIG_INVALID, f"fieldwork.group: the sample frame has no column {settings.group!r}",

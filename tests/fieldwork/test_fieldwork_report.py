@@ -14,7 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
+from pipeline.fieldwork import stage
 from pipeline.fieldwork.report import ReportData, line_chart, nice_ticks, render_html
+from pipeline.survey.project import load_project
 
 runner = CliRunner()
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -258,3 +260,25 @@ def test_export_alone_after_weight_keeps_the_weights(ran_demo):
     assert runner.invoke(app, ["--project", str(ran_demo), "export"]).exit_code == 0
     _, meta = pyreadstat.read_sav(str(ran_demo / "cleaned" / "sid2026.sav"), metadataonly=True)
     assert {"gewicht", "gewicht_populatie"} <= set(meta.column_names)
+
+
+def test_sample_frame_and_contact_log_are_parsed_once_per_content(demo_project, monkeypatch):
+    """The weights and the fieldwork report of one run share one parse of the sample frame and the
+    contact log; each gets its own copy, and a changed file is parsed again."""
+    parsed = []
+    parse = stage.parse_contacts
+    monkeypatch.setattr(stage, "parse_contacts", lambda *a, **k: parsed.append(1) or parse(*a, **k))
+    project = load_project(demo_project)
+    sample, dispositions = stage.sample_and_dispositions(project)
+    sample["sample_id"] = "changed by the caller"
+    dispositions.drop(dispositions.index, inplace=True)
+    again, again_dispositions = stage.sample_and_dispositions(project)
+    assert len(parsed) == 1 and (again["sample_id"] != "changed by the caller").all() and len(again_dispositions)
+    unit = again_dispositions.loc[again_dispositions["category"] != "I", "sample_id"].iloc[0]
+    with open(demo_project / "raw" / "contactpogingen.csv", "a", encoding="cp1252", newline="") as fh:
+        fh.write(f"{unit};9;30/06/2026;capi;;1.1\r\n")  # a late complete of a unit that had none
+    _, changed = stage.sample_and_dispositions(project)
+    assert len(parsed) == 2
+    assert changed.set_index("sample_id").loc[unit, "category"] == "I"
+    pd.testing.assert_frame_equal(changed[changed["sample_id"] != unit].reset_index(drop=True),
+                                  again_dispositions[again_dispositions["sample_id"] != unit].reset_index(drop=True))
