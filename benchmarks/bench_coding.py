@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from bench_demo import copy_demo
 
 REPO = Path(__file__).resolve().parent.parent
 # this checkout's pipeline, unless a measuring child was given another one (PYTHONPATH, --demo --code)
@@ -153,11 +153,7 @@ def demo(codes: list[Path], runs: int) -> None:
     print("| run | pipeline | coding stage s (wall) | CPU s | outputs |")
     print("|---|---|---:|---:|---|")
     with tempfile.TemporaryDirectory(prefix="sid-coding-bench-") as tmp:
-        root = Path(tmp) / "demo"
-        root.mkdir()
-        shutil.copy(REPO / "sid.toml", root / "sid.toml")
-        shutil.copytree(REPO / "schemas", root / "schemas")
-        shutil.copytree(REPO / "raw", root / "raw")
+        root = copy_demo(Path(tmp) / "demo")
         child(codes[0], "--ingest", str(root))
         for r in range(runs):
             for i, code in enumerate(codes):

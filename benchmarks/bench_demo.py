@@ -38,6 +38,16 @@ ROOT = Path(__file__).resolve().parent.parent
 RULE = "- name: partner_bij_gehuwd"  # the rule whose severity the `rules` case switches
 
 
+def copy_demo(root: Path) -> Path:
+    """The bundled demo project (sid.toml, schemas/, raw/ of this repository) copied to `root`
+    (a new folder); also used by bench_coding.py."""
+    root.mkdir()
+    shutil.copy(ROOT / "sid.toml", root / "sid.toml")
+    shutil.copytree(ROOT / "schemas", root / "schemas")
+    shutil.copytree(ROOT / "raw", root / "raw")
+    return root
+
+
 def change_rules(root: Path) -> None:
     """Switch the severity of one rule of schemas/rules.yaml (warning <-> error)."""
     path = root / "schemas" / "rules.yaml"
@@ -121,11 +131,7 @@ def main() -> None:
     print("| run | case | I/O floor s (read + write) | sid run s | CPU s | run / floor | process s | reused |")
     print("|---|---|---:|---:|---:|---:|---:|---|")
     with tempfile.TemporaryDirectory(prefix="sid-demo-bench-") as tmp:
-        root = Path(tmp) / "demo"
-        root.mkdir()
-        shutil.copy(ROOT / "sid.toml", root / "sid.toml")
-        shutil.copytree(ROOT / "schemas", root / "schemas")
-        shutil.copytree(ROOT / "raw", root / "raw")
+        root = copy_demo(Path(tmp) / "demo")
         for i, case in enumerate([case for _ in range(args.runs) for case in ("fresh", "unchanged", "rules")]):
             child = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", str(root),
                                     "--case", case], capture_output=True, text=True, env=env, cwd=tmp)
