@@ -64,10 +64,11 @@ def _normalise(text: pd.Series) -> pd.Series:
     return text.astype(object)
 
 
-_SOUNDS = [(re.compile(p), r) for p, r in (
-    (r"ck", "k"), (r"ph", "f"), (r"th", "t"), (r"qu", "k"), (r"c(?!h)", "k"), (r"dt\b", "t"),
-    (r"d\b", "t"), (r"ij", "i"), (r"y", "i"), (r"j", "i"), (r"oe", "u"), (r"ou", "u"),
-    (r"ie\b", "i"), (r"([a-z])\1+", r"\1"))]
+# (pattern, replacement, text the pattern cannot match without: the replacement is skipped then)
+_SOUNDS = [(re.compile(p), r, needle) for p, r, needle in (
+    (r"ck", "k", "ck"), (r"ph", "f", "ph"), (r"th", "t", "th"), (r"qu", "k", "qu"), (r"c(?!h)", "k", "c"),
+    (r"dt\b", "t", "dt"), (r"d\b", "t", "d"), (r"ij", "i", "ij"), (r"y", "i", "y"), (r"j", "i", "j"),
+    (r"oe", "u", "oe"), (r"ou", "u", "ou"), (r"ie\b", "i", "ie"), (r"([a-z])\1+", r"\1", ""))]
 
 
 def sound_key(normalised: pd.Series) -> pd.Series:
@@ -77,8 +78,9 @@ def sound_key(normalised: pd.Series) -> pd.Series:
     applies them; one pandas call per replacement cost more than the replacing itself)."""
     out = []
     for text in normalised.astype("string").fillna("").to_numpy(dtype=object):
-        for pattern, repl in _SOUNDS:
-            text = pattern.sub(repl, text)
+        for pattern, repl, needle in _SOUNDS:
+            if needle in text:  # (a plain substring test costs a tenth of a regular expression's)
+                text = pattern.sub(repl, text)
         out.append(text)
     return pd.Series(out, index=normalised.index, dtype=object)
 

@@ -113,3 +113,23 @@ def test_normalise_looks_up_text_it_has_seen_and_gives_what_it_computes():
         pd.testing.assert_series_equal(got, reference.astype(object))
         assert got.dtype == object and got.name == "verbatim"
     assert C.normalise(texts.iloc[:0]).empty
+
+
+def test_sound_key_skipping_replacements_that_cannot_match_changes_no_key():
+    """sound_key tests for a pattern's literal text before running it: on ESCO's titles, Belgian
+    municipalities and country aliases (normalised), the keys are those of running every
+    replacement on every text."""
+    folder = REPO / "schemas" / "classifications"
+    texts = pd.concat([pd.read_csv(folder / "isco08_names.csv", dtype=str)["name"],
+                       pd.read_csv(folder / "refnis.csv", dtype=str)["TX_REFNIS_NL"],
+                       pd.read_csv(folder / "refnis.csv", dtype=str)["TX_REFNIS_FR"],
+                       pd.read_csv(folder / "country_aliases.csv", dtype=str)["name"],
+                       pd.Series(["ckph thqu cch dt d ij y j oe ou ie", "aabbcc", "gend", "marocco"])], ignore_index=True)
+    normalised = C.normalise(texts.dropna())
+
+    def every_replacement(text: str) -> str:
+        for pattern, repl, _ in C._SOUNDS:
+            text = pattern.sub(repl, text)
+        return text
+
+    assert C.sound_key(normalised).tolist() == [every_replacement(t) for t in normalised]
