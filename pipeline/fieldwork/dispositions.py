@@ -47,8 +47,17 @@ def category_of(codes: pd.Series) -> pd.Series:
     """AAPOR category of disposition codes such as 1.1, 2.11, 3.19, 4.10 (text).
 
     1.1 I; 1.2 P; 2.1x R (refusal, break-off); 2.2x NC; 2.3x and other 2.x O;
-    3.1x UH; other 3.x UO; 4.x NE. Anything else is None."""
-    parts = codes.astype("string").str.extract(_CODE.pattern)
+    3.1x UH; other 3.x UO; 4.x NE. Anything else is None. Worked out once per distinct code
+    (a contact log repeats a few dozen codes over all its attempts)."""
+    which, distinct = pd.factorize(codes.astype("string"), use_na_sentinel=True)
+    known = _categories(pd.Series(distinct, dtype="string"))
+    out = np.where(which >= 0, known[np.maximum(which, 0)] if len(known) else "", "")
+    return pd.Series(np.where(out == "", None, out), index=codes.index, dtype=object)
+
+
+def _categories(codes: pd.Series) -> np.ndarray:
+    """category_of's categories of `codes` (text), '' where none."""
+    parts = codes.str.extract(_CODE.pattern)
     major = parts[0].fillna("").to_numpy(dtype=object)
     minor = parts[1].fillna("")
     first = minor.str[:1].to_numpy(dtype=object)
@@ -58,7 +67,7 @@ def category_of(codes: pd.Series) -> pd.Series:
          (major == "2") & (first == "1"), (major == "2") & (first == "2"), major == "2",
          (major == "3") & (first == "1"), major == "3", major == "4"],
         ["I", "P", "R", "NC", "O", "UH", "UO", "NE"], default="")
-    return pd.Series(np.where(out == "", None, out), index=codes.index, dtype=object)
+    return np.asarray(out, dtype=object)
 
 
 def parse_contacts(table: pd.DataFrame, *, file=None, until: pd.Timestamp | None = None,

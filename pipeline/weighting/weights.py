@@ -277,10 +277,11 @@ def _weight(frame: pd.DataFrame, sample: pd.DataFrame, dispositions: pd.DataFram
                              wgt_name=f"rk{step}", on_nonconvergence="warn")
         current = f"rk{step}"
         for step in range(1, settings.trim_cycles + 1 if settings.trim else 1):
-            w = s.data.to_pandas()[[current, "stratum"]]
+            now = s.data.to_pandas()  # (once per cycle: the conversion from polars is most of a cycle's check)
+            w = now[[current, "stratum"]]
             bound = w.groupby("stratum")[current].transform("median") * settings.trim
             above = int((w[current] > bound * (1 + 1e-6)).sum())
-            cycles.append({"cyclus": step, "max_margefout": _max_error(s.data.to_pandas(), current, controls),
+            cycles.append({"cyclus": step, "max_margefout": _max_error(now, current, controls),
                            "gewichten_boven_grens": above,
                            "max_verhouding_tot_grens": float((w[current] / bound).max())})
             if not above:

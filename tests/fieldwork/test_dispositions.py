@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from pipeline.errors import SidError
 from pipeline.fieldwork.dispositions import (
     Eligibility,
+    _categories,
     category_of,
     counts_of,
     final_dispositions,
@@ -183,3 +185,18 @@ def test_dates_day_first_iso_and_with_a_time():
                 ("C", 1, "05/03/2026 10:00", "capi", "7", "2.20"), ("D", 1, "2026-03-07T10:00:00", "web", "", "1.1")])
     dates = parse_contacts(log)["date"].dt.strftime("%Y-%m-%d").tolist()
     assert dates == ["2026-03-02", "2026-03-05", "2026-03-05", "2026-03-07"]
+
+
+def test_category_of_distinct_codes_equals_category_of_every_attempt():
+    """category_of works out each distinct code once: on the demo's contact log (and odd codes,
+    numbers and missing values), every attempt gets what the row-by-row reading gives."""
+    log = pd.read_csv(Path(__file__).resolve().parents[2] / "raw" / "contactpogingen.csv", sep=";", dtype=str,
+                      encoding="cp1252")
+    codes = pd.concat([log["uitkomst"], pd.Series([" 2.11 ", "1.10", "5.1", "1.1.1", "", "x", None, pd.NA, 1.1, 3.2,
+                                                   "4.9", "2.", "3.19"], dtype=object)], ignore_index=True)
+    codes.index = codes.index + 100
+    expected = _categories(codes.astype("string"))
+    got = category_of(codes)
+    assert got.index.equals(codes.index) and got.dtype == object
+    assert got.tolist() == [c if c else None for c in expected]
+    assert set(got.dropna()) >= {"I", "NC", "UH"} and got.iloc[-7:].tolist() == [None, None, "I", "UO", "NE", None, "UH"]
