@@ -74,14 +74,13 @@ _SOUNDS = [(re.compile(p), r, needle) for p, r, needle in (
 def sound_key(normalised: pd.Series) -> pd.Series:
     """A rough Dutch/French sound key of normalised text: 'Gend' and 'Gent', 'Marocco' and
     'Marokko', 'Turkiye' and 'Turkije' get the same key. Used only to score fuzzy matches.
-    The replacements in turn on each text, in one pass (Python's re, as pandas' str.replace
-    applies them; one pandas call per replacement cost more than the replacing itself)."""
-    out = []
-    for text in normalised.astype("string").fillna("").to_numpy(dtype=object):
-        for pattern, repl, needle in _SOUNDS:
-            if needle in text:  # (a plain substring test costs a tenth of a regular expression's)
-                text = pattern.sub(repl, text)
-        out.append(text)
+    The replacements in turn (Python's re, as pandas' str.replace applies them; one pandas call
+    per replacement cost more than the replacing itself), each only on the texts that hold its
+    literal text (a substring test costs a tenth of a regular expression's)."""
+    out = normalised.astype("string").fillna("").to_numpy(dtype=object).tolist()
+    for pattern, repl, needle in _SOUNDS:  # each replacement on the texts holding its literal text
+        for i in [i for i, text in enumerate(out) if needle in text] if needle else range(len(out)):
+            out[i] = pattern.sub(repl, out[i])
     return pd.Series(out, index=normalised.index, dtype=object)
 
 
