@@ -38,23 +38,26 @@ _LETTERS = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "ß": "ss", "æ": "ae
 
 
 _NORMALISED: dict[str, str] = {}  # text -> normalised, this process: a classification's names are normalised
-_NORMALISED_MAX = 1_000_000  # when it is read (exact-only names) and again for its names (name_frame)
+_NORMALISED_MAX = 250_000  # when it is read (exact-only names) and again for its names (name_frame)
 
 
 def normalise(values: pd.Series) -> pd.Series:
     """Case, accents, punctuation and whitespace folded away: 'Belgïe ' and 'belgie' are equal.
     Letters of other scripts (Arabic, Cyrillic) are kept. Vectorised; text seen before in this
     process is looked up (each text is normalised on its own, so the result is the same)."""
-    text = values.astype("string").fillna("")
-    plain = text.to_numpy(dtype=object)
-    distinct = list(dict.fromkeys(plain.tolist()))
-    todo = [t for t in distinct if t not in _NORMALISED]
+    plain = values.astype("string").fillna("").to_numpy(dtype=object).tolist()
+    known = {}
+    for t in dict.fromkeys(plain):
+        if (found := _NORMALISED.get(t)) is not None:
+            known[t] = found
+    todo = [t for t in dict.fromkeys(plain) if t not in known]
     if todo:
-        if len(_NORMALISED) + len(todo) > _NORMALISED_MAX:
+        fresh = dict(zip(todo, _normalise(pd.Series(todo, dtype="string")).tolist()))
+        if len(_NORMALISED) + len(fresh) > _NORMALISED_MAX:  # (a bound on the memory it holds)
             _NORMALISED.clear()
-            todo = distinct
-        _NORMALISED.update(zip(todo, _normalise(pd.Series(todo, dtype="string")).tolist()))
-    return pd.Series([_NORMALISED[t] for t in plain.tolist()], index=values.index, name=values.name, dtype=object)
+        _NORMALISED.update(fresh)
+        known |= fresh
+    return pd.Series([known[t] for t in plain], index=values.index, name=values.name, dtype=object)
 
 
 def _normalise(text: pd.Series) -> pd.Series:

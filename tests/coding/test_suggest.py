@@ -96,7 +96,7 @@ def test_text_the_bounds_do_not_cover_is_scored_in_full(names):
     assert (codes == all_codes).all() and (scores == all_scores).all() and (scores[:, 0] > 0).all()
 
 
-def test_normalise_looks_up_text_it_has_seen_and_gives_what_it_computes():
+def test_normalise_looks_up_text_it_has_seen_and_gives_what_it_computes(monkeypatch):
     """normalise keeps each text's result for the process: on ESCO's titles, the form's labels in
     several scripts, numbers and missing values, a second call (looked up) and a call on fresh
     text (computed) give the same as the pandas pipeline itself."""
@@ -113,6 +113,9 @@ def test_normalise_looks_up_text_it_has_seen_and_gives_what_it_computes():
         pd.testing.assert_series_equal(got, reference.astype(object))
         assert got.dtype == object and got.name == "verbatim"
     assert C.normalise(texts.iloc[:0]).empty
+    monkeypatch.setattr(C, "_NORMALISED_MAX", 10)  # full: emptied, this call's texts still all normalised
+    pd.testing.assert_series_equal(C.normalise(texts), reference.astype(object))
+    assert len(C._NORMALISED) <= len(texts)
 
 
 def test_sound_key_skipping_replacements_that_cannot_match_changes_no_key():
