@@ -26,6 +26,7 @@ from pipeline.cleaning.clean import (
     derive_calculates,
     diff_log,
     replay,
+    trailing_spaces,
 )
 from pipeline.survey.levels import framed, instance_text, level
 from pipeline.survey.project import CleanSettings
@@ -89,6 +90,7 @@ def clean_rosters(main: pd.DataFrame, rosters: dict[str, pd.DataFrame], question
             steps.append(("derive", "calculate", lambda f, form=form: derive_calculates(f, form)))
         if settings.routing:
             steps.append(("routing", "missing_reasons", lambda f, form=form: _routing(f, form, key, settings, {})))
+        steps.append(("format", "trailing_spaces", lambda f: trailing_spaces(f, _POS)))
         own = [c for c in lv.own if c in view.columns or form[c].type == "calculate"]
         instance = instance_text(frame, questionnaire.rosters, roster.name)
         for step, rule, func in steps:

@@ -191,3 +191,25 @@ def test_sigkill_during_export_leaves_previous_delivery(tmp_path_factory, tmp_pa
     assert runner.invoke(app, ["--project", str(demo_project), "run"]).exit_code == 0
     pd.testing.assert_frame_equal(pyreadstat.read_sav(str(cleaned / "sid2026.sav"))[0], data_before)
     assert not [p for p in cleaned.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_trailing_spaces_removed_last_and_logged(form, tmp_path):
+    """A .sav pads texts with spaces and every reader drops them: cleaning removes them, logged, so
+    the .sav, the CSV and the Parquet copy agree. Other whitespace (a tab, a newline) stays."""
+    data = frame()
+    data["talen"] = ["nl other", "nl", None, "ar other"]
+    data["talen_anders"] = ["Berbers  ", None, None, "Tamazight\t"]
+    cleaned, result = clean(data, form, key="resp_id")
+    assert cleaned["talen_anders"].tolist()[0] == "Berbers"
+    assert cleaned["talen_anders"].tolist()[3] == "Tamazight\t"
+    trimmed = result.log[result.log["step"] == "format"]
+    assert trimmed[["rule", "respondent", "variable", "old", "new"]].values.tolist() == [
+        ["trailing_spaces", "R1", "talen_anders", "Berbers  ", "Berbers"]]
+    assert result.log["step"].tolist()[-1] == "format"  # the last step: rules and checks saw the answers as given
+    again = replay(data, result.log, form, "resp_id", result.excluded)
+    pd.testing.assert_frame_equal(again[cleaned.columns], cleaned, check_dtype=False)
+    # written to a .sav, the text reads back as in the frame
+    path = tmp_path / "t.sav"
+    pyreadstat.write_sav(cleaned[["resp_id", "talen_anders"]].fillna(""), str(path))
+    back, _ = pyreadstat.read_sav(str(path))
+    assert back["talen_anders"].tolist() == cleaned["talen_anders"].fillna("").tolist()

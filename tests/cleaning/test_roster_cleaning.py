@@ -396,3 +396,17 @@ def test_a_correction_per_instance_runs_before_the_other_steps(tmp_path, form):
         path.write_text("- name: x\n" + text + "  condition: true()\n  assign:\n    k_leeftijd: 4\n", encoding="utf-8")
         with pytest.raises(SidError, match=message):
             load_corrections(path, form, "resp")
+
+
+def test_a_roster_text_loses_its_trailing_spaces_logged(tmp_path, form):
+    """As in the main questionnaire (a .sav drops them): the last step, per instance, replayable."""
+    main, rosters = _ingested(tmp_path, form, "odk")
+    rosters["child"] = rosters["child"].assign(k_naam=["Billy ", "Blaine", "Baker\t", "Candace  "])
+    cleaned, result = clean(main, form, key="resp")
+    out = clean_rosters(cleaned, rosters, form, key="resp", excluded=result.excluded)
+    assert out.frames["child"]["k_naam"].tolist() == ["Billy", "Blaine", "Baker\t", "Candace"]
+    trimmed = out.log[out.log["step"] == "format"]
+    assert trimmed[["rule", "respondent", "instance", "old", "new"]].values.tolist() == [
+        ["trailing_spaces", "r2", "1", "Billy ", "Billy"], ["trailing_spaces", "r3", "1", "Candace  ", "Candace"]]
+    again = replay_roster(rosters["child"], out.log, form, "child", "resp", cleaned["resp"])
+    pd.testing.assert_frame_equal(again, out.frames["child"], check_dtype=False)
