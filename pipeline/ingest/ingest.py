@@ -16,14 +16,14 @@ from pipeline.ingest.declared import apply_declarations
 from pipeline.ingest.fidelity import (
     PROBLEM_COLUMNS,
     SET_MISSING,
-    grouped_numbers,
+    grouped_cast_numbers,
     no_problems,
     parse_numbers,
     problem_rows,
     repeated_header_rows,
 )
 from pipeline.ingest.keys import nearest_key_problems, normalise_keys, normalised_key_problems
-from pipeline.ingest.labels import names_from_labels
+from pipeline.ingest.labels import labels_named
 from pipeline.ingest.sources import ColumnMap, RawTable, assemble_multiple, map_columns, read_table
 from pipeline.ingest.structure import (
     METADATA,
@@ -271,16 +271,16 @@ def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnair
         else:
             continue
         if var.type in ("select_one", "select_multiple"):
-            column, label_action, label_reason = names_from_labels(column, var)
-            told = label_action.notna().to_numpy()
-            if told.any():
+            column, label_action, label_reason = labels_named(column, var)
+            told = label_action.notna().to_numpy() if label_action is not None else None
+            if told is not None and told.any():
                 problems.append(problem_rows(source.name, told, by_var.get(name, name), raw[by_var[name]]
                                              if name in by_var else column, var.kind, label_action, label_reason))
-        values, action, reason = _convert(column, var, source)
+        values, action, reason = _converted(column, var, source)
         if var.type in ("select_one", "select_multiple") and var.kind != "numeric":
             values = _names_from_codes(values, var)
-        told = action.notna().to_numpy()
-        if told.any():
+        told = action.notna().to_numpy() if action is not None else None
+        if told is not None and told.any():
             problems.append(problem_rows(source.name, told, by_var.get(name, name), column, var.kind, action, reason))
         out[name] = values
     if key not in out:
@@ -310,18 +310,26 @@ def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnair
 def _convert(column: pd.Series, var, source: Source) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(values, action, reason): the column in the variable's kind; action and reason say what
     was done to each cell that did not arrive as written (NA for the others)."""
-    untold = pd.Series(pd.NA, index=column.index, dtype=object)
+    values, action, reason = _converted(column, var, source)
+    if action is None:
+        action = reason = pd.Series(pd.NA, index=column.index, dtype=object)
+    return values, action, reason
+
+
+def _converted(column: pd.Series, var, source: Source) -> tuple[pd.Series, pd.Series | None, pd.Series | None]:
+    """`_convert` with None for action and reason when every cell arrived as written (no all-NA
+    columns built and searched for the 500 columns of a wide export)."""
     if var.kind == "numeric":
         if pd.api.types.is_numeric_dtype(column):
-            return column.astype("float64"), untold, untold
+            return column.astype("float64"), None, None
         if var.type == "calculate":  # a true/false calculate: the form app stores the words (XPath string())
             column = column.astype("string").str.strip().replace({"true": "1", "false": "0"})
         whole = var.type in ("integer", "select_one")
-        fast = _arrow_numbers(column) if source.decimal == "." else None
         # A whole number written "2.500" casts to 2.5: only the careful path sees the ambiguity
         # ("5.0", as a float export writes a code, is no such cell: the fast path takes it).
-        if fast is not None and not (whole and grouped_numbers(column, source.decimal)):
-            return fast, untold, untold
+        fast = _arrow_numbers(column, whole) if source.decimal == "." else None
+        if fast is not None:
+            return fast, None, None
         return parse_numbers(column, source.decimal, whole)
     if var.kind == "datetime":
         if pd.api.types.is_datetime64_any_dtype(column):
@@ -331,27 +339,33 @@ def _convert(column: pd.Series, var, source: Source) -> tuple[pd.Series, pd.Seri
             text = column.astype("string").str.strip()
             values = _datetimes(text, source.dayfirst)
             bad = (text.notna() & (text != "") & values.isna()).fillna(False).astype(bool)
+        if not bad.any():
+            return values, None, None
+        untold = pd.Series(pd.NA, index=column.index, dtype=object)
         return values, untold.mask(bad, SET_MISSING), untold.mask(bad, "not a date or time")
     if pd.api.types.is_numeric_dtype(column):  # e.g. a SAV string question stored as numbers
         text = column.astype("string").str.replace(r"\.0$", "", regex=True)
     else:
         text = column.astype("string").str.strip()
     values = text.mask(text == "").astype(object).where(text.notna() & (text != ""), np.nan)
-    return values, untold, untold
+    return values, None, None
 
 
-def _arrow_numbers(column: pd.Series) -> pd.Series | None:
+def _arrow_numbers(column: pd.Series, whole: bool = False) -> pd.Series | None:
     """A text column of plain numbers converted by Arrow's C++ cast (some 25× faster than
-    pd.to_numeric); None when any cell is not a plain number, for the careful path to report it."""
+    pd.to_numeric); None when any cell is not a plain number, or for a whole-number question is
+    grouped in thousands ("2.500"), for the careful path to report it."""
     try:
         array = getattr(column.array, "_pa_array", None)  # Arrow-backed text: no copy
         if array is None:
             array = pa.array(column.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
         values = pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        if np.isnan(values).sum() != int(array.null_count) or np.isinf(values).any():
+            return None  # 'nan' / 'inf' typed as text: let the careful path judge them
+        if whole and grouped_cast_numbers(array):
+            return None
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
         return None
-    if np.isnan(values).sum() != int(array.null_count) or np.isinf(values).any():
-        return None  # 'nan' / 'inf' typed as text: let the careful path judge them
     return pd.Series(values, index=column.index, dtype="float64")
 
 
