@@ -122,12 +122,15 @@ def repeated_header_rows(frame: pd.DataFrame) -> np.ndarray:
     columns, and two or more, hold their own column name."""
     if frame.empty:
         return np.zeros(len(frame), dtype=bool)
+    need = max(2, (len(frame.columns) + 1) // 2)
+    text = [col for col in frame.columns if not pd.api.types.is_numeric_dtype(frame[col])
+            and not pd.api.types.is_datetime64_any_dtype(frame[col])]
     same = np.zeros(len(frame), dtype=int)
-    for col in frame.columns:
-        column = frame[col]
-        if not pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_datetime64_any_dtype(column):
-            same += _holds_name(column, str(col))
-    return same >= max(2, (len(frame.columns) + 1) // 2)
+    for done, col in enumerate(text, start=1):
+        same += _holds_name(frame[col], str(col))
+        if same.max() + len(text) - done < need:  # `left` columns to go: no row can reach `need` any more
+            return np.zeros(len(frame), dtype=bool)
+    return same >= need
 
 
 def holds_name_careful(column: pd.Series, name: str) -> np.ndarray:

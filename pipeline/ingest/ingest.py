@@ -108,7 +108,7 @@ def ingest(project: Project, questionnaire: Questionnaire,
                        "the same answer would be merged", file=project.file,
                        fix="Set survey.key to the column that identifies the respondent (e.g. sample_id).")
     refuse_same_file(project)
-    frames, problems, tables, rows = [], [], {}, {}
+    frames, problems, tables, rows, orders, headers = [], [], {}, {}, [], []
     for order, source in enumerate(project.sources):
         if progress:
             progress(f"reading {source.path.name}", order, len(project.sources))
@@ -133,20 +133,23 @@ def ingest(project: Project, questionnaire: Questionnaire,
         table, declared = apply_declarations(table, columns, questionnaire, source, project.missing, key)
         typed, found = typed_frame(table, columns, questionnaire, source, key, project.ingest.key_case,
                                    project.missing)
-        typed["_order"] = order
-        typed["_header"] = header
         frames.append(typed)
+        orders.append(np.full(len(typed), order, dtype="int64"))
+        headers.append(header)
         problems.extend([*declared, found])
         rows[source.name] = len(table.frame)
         # the raw cells are typed now: only a roster layout reads them again (peak memory)
-        tables[source.name] = (table if source.roster_layout else replace(table, frame=table.frame.iloc[:0]),
-                               columns)
+        tables[source.name] = (table if source.roster_layout else replace(table, frame=table.frame.iloc[:0].copy()),
+                               columns)  # (a copy: an empty view would hold the raw cells)
         del table, typed
+        pa.default_memory_pool().release_unused()  # the raw text Arrow held: back to the system (peak memory)
     refuse_missing_questions(tables, questionnaire, project)
     if progress:
         progress("resolving duplicates")
     records = pd.concat(frames, ignore_index=True)
     frames.clear()  # the typed sources are in `records` now (peak memory)
+    records["_order"] = np.concatenate(orders)
+    records["_header"] = np.concatenate(headers)
     if records.empty:
         one = len(project.sources) == 1
         raise SidError(ErrorCode.SOURCE_EMPTY, "no records: the export has a header but no rows" if one else
@@ -176,11 +179,13 @@ def ingest(project: Project, questionnaire: Questionnaire,
         "key": records[key], "status": status, "respondent": respondent, "reason": reason,
     })[RECONCILIATION_COLUMNS]
     kept = records[status == "kept"]
+    del records  # each copy below lets the one before it go: two frames at a time at most (peak memory)
     frame = join_sample(kept, project)
+    del kept
     ordered = [c for c in dict.fromkeys([key, *questionnaire.names]) if c in frame.columns]
     extra = [c for c in frame.columns if c not in ordered and c not in PROVENANCE and c not in ("_order", "_review")]
-    frame = frame[ordered + extra + PROVENANCE].sort_values(key, kind="stable").reset_index(drop=True)
-    del records, kept  # the delivered rows are in `frame` (peak memory)
+    frame = frame[ordered + extra + PROVENANCE]
+    frame = frame.sort_values(key, kind="stable").reset_index(drop=True)
     summaries = []
     for source in project.sources:
         rec = reconciliation[reconciliation["source"] == source.name]
@@ -238,7 +243,7 @@ def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnair
     """The source's columns as form variables, converted to the form's kinds (vectorised per
     column); cells that do not convert become missing and are listed as problems."""
     raw = table.frame
-    out: dict[str, pd.Series] = {}
+    out = _Columns(raw.index, sum(var.kind == "numeric" for var in questionnaire) + 1)
     problems = []
     by_var = {var: col for col, var in columns.variables.items()}
     options: dict[str, list[tuple[str, str]]] = {}
@@ -287,24 +292,73 @@ def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnair
         out[key] = raw[key].astype("string").str.strip()
     # Columns that are not in the form (platform metadata) stay in the raw file and are listed in
     # the summary; the record id is kept as _record.
-    frame = pd.DataFrame(out, index=raw.index)
     key_column = by_var.get(key, key)
-    frame[key] = normalise_keys(frame[key], key_case)
-    problems.append(normalised_key_problems(raw[key_column], frame[key], source.name, key_column))
-    frame["_source"] = source.name
-    frame["_row"] = np.arange(1, len(raw) + 1)
-    frame["_record"] = (raw[source.instance].astype(str) if source.instance in raw.columns
-                        else source.name + ":" + frame["_row"].astype(str))
-    frame["_mode"] = source.mode or ""
-    frame["_review"] = ""
+    out[key] = normalise_keys(out[key], key_case)
+    problems.append(normalised_key_problems(raw[key_column], out[key], source.name, key_column))
+    provenance = pd.DataFrame(index=raw.index)
+    provenance["_source"] = source.name
+    provenance["_row"] = np.arange(1, len(raw) + 1)
+    provenance["_record"] = (raw[source.instance].astype(str) if source.instance in raw.columns
+                             else source.name + ":" + provenance["_row"].astype(str))
+    provenance["_mode"] = source.mode or ""
+    provenance["_review"] = ""
     for column, (verdicts, reason) in REVIEW_COLUMNS.items():
         if column in raw.columns:
             said = raw[column].astype("string").str.strip().str.casefold()
-            frame["_review"] = frame["_review"].mask(said.isin(verdicts).fillna(False).to_numpy(), reason)
-    frame["_submitted"] = (_datetimes(raw[source.submitted].astype("string"), source.dayfirst)
-                           if source.submitted in raw.columns else pd.NaT)
+            provenance["_review"] = provenance["_review"].mask(said.isin(verdicts).fillna(False).to_numpy(), reason)
+    provenance["_submitted"] = (_datetimes(raw[source.submitted].astype("string"), source.dayfirst)
+                                if source.submitted in raw.columns else pd.NaT)
+    frame = pd.concat([out.frame(), provenance], axis=1)
     found = pd.concat(problems, ignore_index=True) if problems else no_problems()
     return frame, found
+
+
+class _Columns:
+    """A source's typed columns, in the order they are set: those of float64 (the numbers, most
+    of a wide export) written into one block as they come, so that building the frame copies no
+    answer a second time (`pd.DataFrame(dict)` would, beside the columns: time and peak memory);
+    the others kept as they are. The frame is the one `pd.DataFrame(columns, index=index)` gives."""
+
+    def __init__(self, index: pd.Index, capacity: int):
+        self.index = index
+        self.block = np.empty((capacity, len(index)), dtype="float64")  # rows never written take no memory
+        self.rows: dict[str, int] = {}  # float64 column → its row in the block
+        self.series: dict[str, pd.Series] = {}  # any other column
+        self.names: list[str] = []
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.rows or name in self.series
+
+    def __getitem__(self, name: str) -> pd.Series:
+        if name in self.rows:
+            return pd.Series(self.block[self.rows[name]], index=self.index, name=name, copy=True)
+        return self.series[name]
+
+    def __setitem__(self, name: str, values: pd.Series) -> None:
+        if name in self:
+            self.rows.pop(name, None)
+            self.series.pop(name, None)
+        else:
+            self.names.append(name)
+        row = len(self.rows) if not self.rows else max(self.rows.values()) + 1
+        if (values.dtype == "float64" and isinstance(values.dtype, np.dtype) and row < len(self.block)
+                and values.index.equals(self.index)):
+            self.block[row] = values.to_numpy()
+            self.rows[name] = row
+        else:
+            self.series[name] = values
+
+    def frame(self) -> pd.DataFrame:
+        floats = [name for name in self.names if name in self.rows]
+        if not floats:
+            return pd.DataFrame({name: self.series[name] for name in self.names}, index=self.index)
+        rows = [self.rows[name] for name in floats]
+        block = self.block[: len(rows)] if rows == list(range(len(rows))) else self.block[rows]
+        frame = pd.DataFrame(block.T, index=self.index, columns=floats, copy=False)
+        for at, name in enumerate(self.names):  # every column before `at` is in place: `at` is its place
+            if name in self.series:
+                frame.insert(at, name, self.series[name])
+        return frame
 
 
 def _convert(column: pd.Series, var, source: Source) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -430,7 +484,7 @@ def resolve(records: pd.DataFrame, project: Project, questionnaire: Questionnair
     no_key = keys.isna() | (keys.astype(str).str.strip() == "")
     status[no_key.to_numpy()] = "excluded"
     reason[no_key.to_numpy()] = Reason.NO_KEY
-    test = ~no_key & regex_matches(compile_regex(project.ingest.test_key_pattern), keys.astype(str))
+    test = ~no_key & key_matches(project.ingest.test_key_pattern, keys)
     status[test.to_numpy()] = "excluded"
     reason[test.to_numpy()] = Reason.TEST
     if "_review" in records.columns:  # a reviewer rejected it on the platform: never a candidate
@@ -447,7 +501,8 @@ def resolve(records: pd.DataFrame, project: Project, questionnaire: Questionnair
     form_vars = [v for v in questionnaire.names if v in records.columns and v != key]
     answered = records[form_vars].notna().sum(axis=1)
     priority = {m: i for i, m in enumerate(project.ingest.mode_priority)}
-    candidates = records.assign(
+    # the columns the rule reads (not a copy of every answer)
+    candidates = records[list(dict.fromkeys([key, "_complete", "_submitted", "_order", "_row", "_source"]))].assign(
         _answered=answered,
         _rank=records["_mode"].map(priority).fillna(len(priority)),
         _kept=status == "kept",
@@ -464,6 +519,18 @@ def resolve(records: pd.DataFrame, project: Project, questionnaire: Questionnair
     same_mode = losers["_source"].to_numpy() == winners.loc[losers[key], "_source"].to_numpy()
     reason[idx] = np.where(same_mode, Reason.DOUBLE, Reason.CROSS_MODE)
     return status, respondent, reason
+
+
+def key_matches(pattern: str, keys: pd.Series) -> np.ndarray:
+    """`regex_matches` of the pattern on the keys as text, by Arrow's RE2 (the same engine and
+    syntax, in C++ instead of a Python call per key) when every key is text or missing; a missing
+    key is False on both paths (and is excluded before as having no key)."""
+    compiled = compile_regex(pattern)  # a bad pattern: the same error either way
+    try:
+        array = pa.array(keys.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        return pc.fill_null(pc.match_substring_regex(array, pattern), False).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
+        return regex_matches(compiled, keys.astype(str))
 
 
 def _sample(project: Project) -> pd.DataFrame:

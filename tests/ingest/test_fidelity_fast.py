@@ -130,3 +130,49 @@ def test_the_distinct_values_by_arrow_are_pandas_distinct_values(values):
     arrow = pd.Series(values, dtype="str")
     assert sorted(_distinct(arrow)) == sorted(pd.unique(arrow.dropna()))
     assert sorted(_distinct(arrow)) == sorted(_distinct(pd.Series(values, dtype=object).dropna()))
+
+
+# A source's typed columns as typing sets them: numbers (float64), texts, dates, a key set twice.
+typed_column = st.one_of(
+    st.lists(st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)), min_size=5, max_size=5)
+    .map(lambda v: pd.Series(v, dtype="float64")),
+    st.lists(st.one_of(st.none(), st.text(max_size=4)), min_size=5, max_size=5).map(lambda v: pd.Series(v, dtype=object)),
+    st.lists(st.one_of(st.none(), st.text(max_size=4)), min_size=5, max_size=5).map(lambda v: pd.Series(v, dtype="str")),
+    st.lists(st.one_of(st.none(), st.integers(0, 10**9)), min_size=5, max_size=5)
+    .map(lambda v: pd.Series(pd.to_datetime(v, unit="s"), dtype="datetime64[ns]")),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c", "key", "d", "e"]), typed_column), max_size=10),
+       st.integers(0, 4))
+def test_the_typed_columns_block_builds_the_frame_pandas_builds(sets, capacity):
+    """`_Columns` (float64 columns written into one block as they come) gives the frame
+    `pd.DataFrame(dict)` gives: the same columns in the same order, dtypes and values, whatever
+    the order of the types, a column set again, or more numbers than the block was made for."""
+    from pipeline.ingest.ingest import _Columns
+
+    index = pd.RangeIndex(5)
+    columns, plain = _Columns(index, capacity), {}
+    for name, values in sets:
+        columns[name] = values
+        plain[name] = values
+        pd.testing.assert_series_equal(columns[name], values, check_names=False)
+    pd.testing.assert_frame_equal(columns.frame(), pd.DataFrame(plain, index=index), check_exact=True)
+    assert list(columns.frame().columns) == list(plain)
+
+
+key_text = st.one_of(st.none(), st.sampled_from(["TEST1", "test 2", "xTest", "Tëst", "ｔｅｓｔ", "R1", "", " test"]),
+                     st.text(st.sampled_from("tesTÉé1 _-\u00a0x"), max_size=6))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(key_text, max_size=20),
+       st.sampled_from([r"^(?i:test)", r"test$", r"(?i)É", r"^$", r".", r"\d", r"^\p{Lu}", r"[[:space:]]", r"\bx",
+                        r"^(?i:t)[^s]", r"(?s).", r"(?U)e+", "^\u00a0"]))
+def test_test_keys_found_by_arrow_are_the_keys_re2_finds(keys, pattern):
+    from pipeline.ingest.ingest import key_matches
+    from pipeline.survey.syntax import compile_regex, regex_matches
+
+    column = pd.Series(keys, dtype=object)
+    np.testing.assert_array_equal(key_matches(pattern, column), regex_matches(compile_regex(pattern), column.astype(str)))
