@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -355,9 +356,14 @@ class _Columns:
         rows = [self.rows[name] for name in floats]
         block = self.block[: len(rows)] if rows == list(range(len(rows))) else self.block[rows]
         frame = pd.DataFrame(block.T, index=self.index, columns=floats, copy=False)
-        for at, name in enumerate(self.names):  # every column before `at` is in place: `at` is its place
-            if name in self.series:
-                frame.insert(at, name, self.series[name])
+        with warnings.catch_warnings():  # a block per insert until the consolidation below
+            warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+            for at, name in enumerate(self.names):  # every column before `at` is in place: `at` is its place
+                if name in self.series:
+                    frame.insert(at, name, self.series[name])
+        # one block per type, as `pd.DataFrame(dict)` gives (the float block is alone of its type:
+        # not copied again); pandas has no public call for it, without it the frame is only slower
+        getattr(frame, "_consolidate_inplace", lambda: None)()
         return frame
 
 
