@@ -63,6 +63,24 @@ def grouped_cast_numbers(array: pa.Array | pa.ChunkedArray) -> bool:
     return bool(pc.any(pc.match_substring_regex(pc.filter(array, near), _GROUPED_POINT_RE2)).as_py())
 
 
+def arrow_numbers(column: pd.Series, whole: bool = False) -> pd.Series | None:
+    """A text column of plain numbers converted by Arrow's C++ cast (some 25× faster than
+    pd.to_numeric); None when any cell is not a plain number, or for a whole-number question is
+    grouped in thousands ("2.500"), for the careful path to report it."""
+    try:
+        array = getattr(column.array, "_pa_array", None)  # Arrow-backed text: no copy
+        if array is None:
+            array = pa.array(column.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        values = pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False)
+        if np.isnan(values).sum() != int(array.null_count) or np.isinf(values).any():
+            return None  # 'nan' / 'inf' typed as text: let the careful path judge them
+        if whole and grouped_cast_numbers(array):
+            return None
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
+        return None
+    return pd.Series(values, index=column.index, dtype="float64")
+
+
 def parse_numbers(text: pd.Series, decimal: str, whole: bool) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Text cells read as numbers under the source's decimal mark ("." or ",").
 

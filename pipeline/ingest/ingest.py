@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -10,20 +9,20 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from pipeline.errors import ErrorCode, SidError
+from pipeline.ingest.columns import TypedColumns
 from pipeline.ingest.declared import apply_declarations
 from pipeline.ingest.fidelity import (
     PROBLEM_COLUMNS,
     SET_MISSING,
-    grouped_cast_numbers,
+    arrow_numbers,
     no_problems,
     parse_numbers,
     problem_rows,
     repeated_header_rows,
 )
-from pipeline.ingest.keys import nearest_key_problems, normalise_keys, normalised_key_problems
+from pipeline.ingest.keys import key_matches, nearest_key_problems, normalise_keys, normalised_key_problems
 from pipeline.ingest.labels import labels_named
 from pipeline.ingest.sources import ColumnMap, RawTable, assemble_multiple, map_columns, read_table
 from pipeline.ingest.structure import (
@@ -38,7 +37,6 @@ from pipeline.survey.parts import is_rank_part, split_geopoint
 from pipeline.survey.project import SID_MISSING, MissingScheme, Project, Source
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.survey.rosters import wide_columns
-from pipeline.survey.syntax import compile_regex, regex_matches
 
 # The form types a respondent key may have (a number or a code typed in); any other question
 # (a choice, a date, a calculate) holds answers that respondents share.
@@ -244,7 +242,7 @@ def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnair
     """The source's columns as form variables, converted to the form's kinds (vectorised per
     column); cells that do not convert become missing and are listed as problems."""
     raw = table.frame
-    out = _Columns(raw.index, sum(var.kind == "numeric" for var in questionnaire) + 1)
+    out = TypedColumns(raw.index, sum(var.kind == "numeric" for var in questionnaire) + 1)
     problems = []
     by_var = {var: col for col, var in columns.variables.items()}
     options: dict[str, list[tuple[str, str]]] = {}
@@ -314,59 +312,6 @@ def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnair
     return frame, found
 
 
-class _Columns:
-    """A source's typed columns, in the order they are set: those of float64 (the numbers, most
-    of a wide export) written into one block as they come, so that building the frame copies no
-    answer a second time (`pd.DataFrame(dict)` would, beside the columns: time and peak memory);
-    the others kept as they are. The frame is the one `pd.DataFrame(columns, index=index)` gives."""
-
-    def __init__(self, index: pd.Index, capacity: int):
-        self.index = index
-        self.block = np.empty((capacity, len(index)), dtype="float64")  # rows never written take no memory
-        self.rows: dict[str, int] = {}  # float64 column → its row in the block
-        self.series: dict[str, pd.Series] = {}  # any other column
-        self.names: list[str] = []
-
-    def __contains__(self, name: str) -> bool:
-        return name in self.rows or name in self.series
-
-    def __getitem__(self, name: str) -> pd.Series:
-        if name in self.rows:
-            return pd.Series(self.block[self.rows[name]], index=self.index, name=name, copy=True)
-        return self.series[name]
-
-    def __setitem__(self, name: str, values: pd.Series) -> None:
-        if name in self:
-            self.rows.pop(name, None)
-            self.series.pop(name, None)
-        else:
-            self.names.append(name)
-        row = len(self.rows) if not self.rows else max(self.rows.values()) + 1
-        if (values.dtype == "float64" and isinstance(values.dtype, np.dtype) and row < len(self.block)
-                and values.index.equals(self.index)):
-            self.block[row] = values.to_numpy()
-            self.rows[name] = row
-        else:
-            self.series[name] = values
-
-    def frame(self) -> pd.DataFrame:
-        floats = [name for name in self.names if name in self.rows]
-        if not floats:
-            return pd.DataFrame({name: self.series[name] for name in self.names}, index=self.index)
-        rows = [self.rows[name] for name in floats]
-        block = self.block[: len(rows)] if rows == list(range(len(rows))) else self.block[rows]
-        frame = pd.DataFrame(block.T, index=self.index, columns=floats, copy=False)
-        with warnings.catch_warnings():  # a block per insert until the consolidation below
-            warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
-            for at, name in enumerate(self.names):  # every column before `at` is in place: `at` is its place
-                if name in self.series:
-                    frame.insert(at, name, self.series[name])
-        # one block per type, as `pd.DataFrame(dict)` gives (the float block is alone of its type:
-        # not copied again); pandas has no public call for it, without it the frame is only slower
-        getattr(frame, "_consolidate_inplace", lambda: None)()
-        return frame
-
-
 def _convert(column: pd.Series, var, source: Source) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(values, action, reason): the column in the variable's kind; action and reason say what
     was done to each cell that did not arrive as written (NA for the others)."""
@@ -387,7 +332,7 @@ def _converted(column: pd.Series, var, source: Source) -> tuple[pd.Series, pd.Se
         whole = var.type in ("integer", "select_one")
         # A whole number written "2.500" casts to 2.5: only the careful path sees the ambiguity
         # ("5.0", as a float export writes a code, is no such cell: the fast path takes it).
-        fast = _arrow_numbers(column, whole) if source.decimal == "." else None
+        fast = arrow_numbers(column, whole) if source.decimal == "." else None
         if fast is not None:
             return fast, None, None
         return parse_numbers(column, source.decimal, whole)
@@ -409,24 +354,6 @@ def _converted(column: pd.Series, var, source: Source) -> tuple[pd.Series, pd.Se
         text = column.astype("string").str.strip()
     values = text.mask(text == "").astype(object).where(text.notna() & (text != ""), np.nan)
     return values, None, None
-
-
-def _arrow_numbers(column: pd.Series, whole: bool = False) -> pd.Series | None:
-    """A text column of plain numbers converted by Arrow's C++ cast (some 25× faster than
-    pd.to_numeric); None when any cell is not a plain number, or for a whole-number question is
-    grouped in thousands ("2.500"), for the careful path to report it."""
-    try:
-        array = getattr(column.array, "_pa_array", None)  # Arrow-backed text: no copy
-        if array is None:
-            array = pa.array(column.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-        values = pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False)
-        if np.isnan(values).sum() != int(array.null_count) or np.isinf(values).any():
-            return None  # 'nan' / 'inf' typed as text: let the careful path judge them
-        if whole and grouped_cast_numbers(array):
-            return None
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
-        return None
-    return pd.Series(values, index=column.index, dtype="float64")
 
 
 def _names_from_codes(values: pd.Series, var) -> pd.Series:
@@ -525,18 +452,6 @@ def resolve(records: pd.DataFrame, project: Project, questionnaire: Questionnair
     same_mode = losers["_source"].to_numpy() == winners.loc[losers[key], "_source"].to_numpy()
     reason[idx] = np.where(same_mode, Reason.DOUBLE, Reason.CROSS_MODE)
     return status, respondent, reason
-
-
-def key_matches(pattern: str, keys: pd.Series) -> np.ndarray:
-    """`regex_matches` of the pattern on the keys as text, by Arrow's RE2 (the same engine and
-    syntax, in C++ instead of a Python call per key) when every key is text or missing; a missing
-    key is False on both paths (and is excluded before as having no key)."""
-    compiled = compile_regex(pattern)  # a bad pattern: the same error either way
-    try:
-        array = pa.array(keys.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-        return pc.fill_null(pc.match_substring_regex(array, pattern), False).to_numpy(zero_copy_only=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
-        return regex_matches(compiled, keys.astype(str))
 
 
 def _sample(project: Project) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.ingest.fidelity import _holds_name, grouped_numbers, holds_name_careful, repeated_header_rows
-from pipeline.ingest.ingest import _arrow_numbers
+from pipeline.ingest.fidelity import arrow_numbers as _arrow_numbers
 from pipeline.ingest.labels import _distinct
 
 SAV_FILES = sorted((Path(__file__).parents[1] / "delivery" / "pyreadstat_files").glob("*.sav"))
@@ -150,7 +150,7 @@ def test_the_typed_columns_block_builds_the_frame_pandas_builds(sets, capacity):
     """`_Columns` (float64 columns written into one block as they come) gives the frame
     `pd.DataFrame(dict)` gives: the same columns in the same order, dtypes and values, whatever
     the order of the types, a column set again, or more numbers than the block was made for."""
-    from pipeline.ingest.ingest import _Columns
+    from pipeline.ingest.columns import TypedColumns as _Columns
 
     index = pd.RangeIndex(5)
     columns, plain = _Columns(index, capacity), {}
@@ -171,7 +171,7 @@ key_text = st.one_of(st.none(), st.sampled_from(["TEST1", "test 2", "xTest", "TÃ
        st.sampled_from([r"^(?i:test)", r"test$", r"(?i)Ã‰", r"^$", r".", r"\d", r"^\p{Lu}", r"[[:space:]]", r"\bx",
                         r"^(?i:t)[^s]", r"(?s).", r"(?U)e+", "^\u00a0"]))
 def test_test_keys_found_by_arrow_are_the_keys_re2_finds(keys, pattern):
-    from pipeline.ingest.ingest import key_matches
+    from pipeline.ingest.keys import key_matches
     from pipeline.survey.syntax import compile_regex, regex_matches
 
     column = pd.Series(keys, dtype=object)
