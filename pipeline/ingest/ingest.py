@@ -8,9 +8,9 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from pipeline.errors import ErrorCode, SidError
+from pipeline.files import release_memory
 from pipeline.ingest.columns import TypedColumns
 from pipeline.ingest.declared import apply_declarations
 from pipeline.ingest.fidelity import (
@@ -141,7 +141,7 @@ def ingest(project: Project, questionnaire: Questionnaire,
         tables[source.name] = (table if source.roster_layout else replace(table, frame=table.frame.iloc[:0].copy()),
                                columns)  # (a copy: an empty view would hold the raw cells)
         del table, typed
-        pa.default_memory_pool().release_unused()  # the raw text Arrow held: back to the system (peak memory)
+        release_memory()  # the raw cells' memory, kept by Arrow's pool and malloc: back to the system (peak memory)
     refuse_missing_questions(tables, questionnaire, project)
     if progress:
         progress("resolving duplicates")
