@@ -176,3 +176,52 @@ def test_test_keys_found_by_arrow_are_the_keys_re2_finds(keys, pattern):
 
     column = pd.Series(keys, dtype=object)
     np.testing.assert_array_equal(key_matches(pattern, column), regex_matches(compile_regex(pattern), column.astype(str)))
+
+
+WORKBOOKS = sorted(Path(__file__).parents[1].rglob("*.xlsx"))
+
+
+def _openpyxl_formulas(path: Path) -> bool:
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        return any(cell.data_type == "f" for ws in workbook.worksheets if hasattr(ws, "iter_rows")
+                   for line in ws.iter_rows() for cell in line)
+    finally:
+        workbook.close()
+
+
+def test_a_workbook_said_to_hold_no_formula_holds_none_for_openpyxl(tmp_path):
+    """The workbooks of the tests (the corpus's XLSForms, exports) and workbooks with every kind of
+    formula (plain, shared, array, on a second sheet): where the quick look finds no formula
+    element, openpyxl's reading of every cell finds no formula either (the second reading it saves)."""
+    import openpyxl
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    from pipeline.ingest.workbook import may_hold_formulas
+
+    written = []
+    for kind in ("plain", "array", "second_sheet", "none"):
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.append(["a", "b"])
+        ws.append([1, 2])
+        if kind == "plain":
+            ws["B2"] = "=A2*2"
+        elif kind == "array":
+            ws["B2"] = ArrayFormula("B2:B2", "=SUM(A2:A2)")
+        elif kind == "second_sheet":
+            wb.create_sheet("other")["A1"] = "=1+1"
+        wb.save(tmp_path / f"{kind}.xlsx")
+        written.append(tmp_path / f"{kind}.xlsx")
+    checked = 0
+    for path in [*WORKBOOKS, *written]:
+        try:
+            formulas = _openpyxl_formulas(path)
+        except Exception:  # noqa: BLE001 - not a workbook openpyxl reads (a corpus case of a damaged file)
+            continue
+        checked += 1
+        assert may_hold_formulas(path) or not formulas, path
+    assert checked > 100
+    assert [may_hold_formulas(p) for p in written] == [True, True, True, False]
