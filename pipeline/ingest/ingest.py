@@ -8,22 +8,22 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from pipeline.errors import ErrorCode, SidError
+from pipeline.files import release_memory
+from pipeline.ingest.columns import TypedColumns
 from pipeline.ingest.declared import apply_declarations
 from pipeline.ingest.fidelity import (
     PROBLEM_COLUMNS,
     SET_MISSING,
-    grouped_numbers,
+    arrow_numbers,
     no_problems,
     parse_numbers,
     problem_rows,
     repeated_header_rows,
 )
-from pipeline.ingest.keys import nearest_key_problems, normalise_keys, normalised_key_problems
-from pipeline.ingest.labels import names_from_labels
+from pipeline.ingest.keys import key_matches, nearest_key_problems, normalise_keys, normalised_key_problems
+from pipeline.ingest.labels import labels_named
 from pipeline.ingest.sources import ColumnMap, RawTable, assemble_multiple, map_columns, read_table
 from pipeline.ingest.structure import (
     METADATA,
@@ -37,7 +37,6 @@ from pipeline.survey.parts import is_rank_part, split_geopoint
 from pipeline.survey.project import SID_MISSING, MissingScheme, Project, Source
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.survey.rosters import wide_columns
-from pipeline.survey.syntax import compile_regex, regex_matches
 
 # The form types a respondent key may have (a number or a code typed in); any other question
 # (a choice, a date, a calculate) holds answers that respondents share.
@@ -108,7 +107,7 @@ def ingest(project: Project, questionnaire: Questionnaire,
                        "the same answer would be merged", file=project.file,
                        fix="Set survey.key to the column that identifies the respondent (e.g. sample_id).")
     refuse_same_file(project)
-    frames, problems, tables, rows = [], [], {}, {}
+    frames, problems, tables, rows, orders, headers = [], [], {}, {}, [], []
     for order, source in enumerate(project.sources):
         if progress:
             progress(f"reading {source.path.name}", order, len(project.sources))
@@ -133,20 +132,23 @@ def ingest(project: Project, questionnaire: Questionnaire,
         table, declared = apply_declarations(table, columns, questionnaire, source, project.missing, key)
         typed, found = typed_frame(table, columns, questionnaire, source, key, project.ingest.key_case,
                                    project.missing)
-        typed["_order"] = order
-        typed["_header"] = header
         frames.append(typed)
+        orders.append(np.full(len(typed), order, dtype="int64"))
+        headers.append(header)
         problems.extend([*declared, found])
         rows[source.name] = len(table.frame)
         # the raw cells are typed now: only a roster layout reads them again (peak memory)
-        tables[source.name] = (table if source.roster_layout else replace(table, frame=table.frame.iloc[:0]),
-                               columns)
+        tables[source.name] = (table if source.roster_layout else replace(table, frame=table.frame.iloc[:0].copy()),
+                               columns)  # (a copy: an empty view would hold the raw cells)
         del table, typed
+        release_memory()  # the raw cells' memory, kept by Arrow's pool and malloc: back to the system (peak memory)
     refuse_missing_questions(tables, questionnaire, project)
     if progress:
         progress("resolving duplicates")
     records = pd.concat(frames, ignore_index=True)
     frames.clear()  # the typed sources are in `records` now (peak memory)
+    records["_order"] = np.concatenate(orders)
+    records["_header"] = np.concatenate(headers)
     if records.empty:
         one = len(project.sources) == 1
         raise SidError(ErrorCode.SOURCE_EMPTY, "no records: the export has a header but no rows" if one else
@@ -176,11 +178,13 @@ def ingest(project: Project, questionnaire: Questionnaire,
         "key": records[key], "status": status, "respondent": respondent, "reason": reason,
     })[RECONCILIATION_COLUMNS]
     kept = records[status == "kept"]
+    del records  # each copy below lets the one before it go: two frames at a time at most (peak memory)
     frame = join_sample(kept, project)
+    del kept
     ordered = [c for c in dict.fromkeys([key, *questionnaire.names]) if c in frame.columns]
     extra = [c for c in frame.columns if c not in ordered and c not in PROVENANCE and c not in ("_order", "_review")]
-    frame = frame[ordered + extra + PROVENANCE].sort_values(key, kind="stable").reset_index(drop=True)
-    del records, kept  # the delivered rows are in `frame` (peak memory)
+    frame = frame[ordered + extra + PROVENANCE]
+    frame = frame.sort_values(key, kind="stable").reset_index(drop=True)
     summaries = []
     for source in project.sources:
         rec = reconciliation[reconciliation["source"] == source.name]
@@ -238,7 +242,7 @@ def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnair
     """The source's columns as form variables, converted to the form's kinds (vectorised per
     column); cells that do not convert become missing and are listed as problems."""
     raw = table.frame
-    out: dict[str, pd.Series] = {}
+    out = TypedColumns(raw.index, sum(var.kind == "numeric" for var in questionnaire) + 1)
     problems = []
     by_var = {var: col for col, var in columns.variables.items()}
     options: dict[str, list[tuple[str, str]]] = {}
@@ -271,38 +275,39 @@ def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnair
         else:
             continue
         if var.type in ("select_one", "select_multiple"):
-            column, label_action, label_reason = names_from_labels(column, var)
-            told = label_action.notna().to_numpy()
-            if told.any():
+            column, label_action, label_reason = labels_named(column, var)
+            told = label_action.notna().to_numpy() if label_action is not None else None
+            if told is not None and told.any():
                 problems.append(problem_rows(source.name, told, by_var.get(name, name), raw[by_var[name]]
                                              if name in by_var else column, var.kind, label_action, label_reason))
-        values, action, reason = _convert(column, var, source)
+        values, action, reason = _converted(column, var, source)
         if var.type in ("select_one", "select_multiple") and var.kind != "numeric":
             values = _names_from_codes(values, var)
-        told = action.notna().to_numpy()
-        if told.any():
+        told = action.notna().to_numpy() if action is not None else None
+        if told is not None and told.any():
             problems.append(problem_rows(source.name, told, by_var.get(name, name), column, var.kind, action, reason))
         out[name] = values
     if key not in out:
         out[key] = raw[key].astype("string").str.strip()
     # Columns that are not in the form (platform metadata) stay in the raw file and are listed in
     # the summary; the record id is kept as _record.
-    frame = pd.DataFrame(out, index=raw.index)
     key_column = by_var.get(key, key)
-    frame[key] = normalise_keys(frame[key], key_case)
-    problems.append(normalised_key_problems(raw[key_column], frame[key], source.name, key_column))
-    frame["_source"] = source.name
-    frame["_row"] = np.arange(1, len(raw) + 1)
-    frame["_record"] = (raw[source.instance].astype(str) if source.instance in raw.columns
-                        else source.name + ":" + frame["_row"].astype(str))
-    frame["_mode"] = source.mode or ""
-    frame["_review"] = ""
+    out[key] = normalise_keys(out[key], key_case)
+    problems.append(normalised_key_problems(raw[key_column], out[key], source.name, key_column))
+    provenance = pd.DataFrame(index=raw.index)
+    provenance["_source"] = source.name
+    provenance["_row"] = np.arange(1, len(raw) + 1)
+    provenance["_record"] = (raw[source.instance].astype(str) if source.instance in raw.columns
+                             else source.name + ":" + provenance["_row"].astype(str))
+    provenance["_mode"] = source.mode or ""
+    provenance["_review"] = ""
     for column, (verdicts, reason) in REVIEW_COLUMNS.items():
         if column in raw.columns:
             said = raw[column].astype("string").str.strip().str.casefold()
-            frame["_review"] = frame["_review"].mask(said.isin(verdicts).fillna(False).to_numpy(), reason)
-    frame["_submitted"] = (_datetimes(raw[source.submitted].astype("string"), source.dayfirst)
-                           if source.submitted in raw.columns else pd.NaT)
+            provenance["_review"] = provenance["_review"].mask(said.isin(verdicts).fillna(False).to_numpy(), reason)
+    provenance["_submitted"] = (_datetimes(raw[source.submitted].astype("string"), source.dayfirst)
+                                if source.submitted in raw.columns else pd.NaT)
+    frame = pd.concat([out.frame(), provenance], axis=1)
     found = pd.concat(problems, ignore_index=True) if problems else no_problems()
     return frame, found
 
@@ -310,18 +315,26 @@ def typed_frame(table: RawTable, columns: ColumnMap, questionnaire: Questionnair
 def _convert(column: pd.Series, var, source: Source) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(values, action, reason): the column in the variable's kind; action and reason say what
     was done to each cell that did not arrive as written (NA for the others)."""
-    untold = pd.Series(pd.NA, index=column.index, dtype=object)
+    values, action, reason = _converted(column, var, source)
+    if action is None:
+        action = reason = pd.Series(pd.NA, index=column.index, dtype=object)
+    return values, action, reason
+
+
+def _converted(column: pd.Series, var, source: Source) -> tuple[pd.Series, pd.Series | None, pd.Series | None]:
+    """`_convert` with None for action and reason when every cell arrived as written (no all-NA
+    columns built and searched for the 500 columns of a wide export)."""
     if var.kind == "numeric":
         if pd.api.types.is_numeric_dtype(column):
-            return column.astype("float64"), untold, untold
+            return column.astype("float64"), None, None
         if var.type == "calculate":  # a true/false calculate: the form app stores the words (XPath string())
             column = column.astype("string").str.strip().replace({"true": "1", "false": "0"})
         whole = var.type in ("integer", "select_one")
-        fast = _arrow_numbers(column) if source.decimal == "." else None
         # A whole number written "2.500" casts to 2.5: only the careful path sees the ambiguity
         # ("5.0", as a float export writes a code, is no such cell: the fast path takes it).
-        if fast is not None and not (whole and grouped_numbers(column, source.decimal)):
-            return fast, untold, untold
+        fast = arrow_numbers(column, whole) if source.decimal == "." else None
+        if fast is not None:
+            return fast, None, None
         return parse_numbers(column, source.decimal, whole)
     if var.kind == "datetime":
         if pd.api.types.is_datetime64_any_dtype(column):
@@ -331,28 +344,16 @@ def _convert(column: pd.Series, var, source: Source) -> tuple[pd.Series, pd.Seri
             text = column.astype("string").str.strip()
             values = _datetimes(text, source.dayfirst)
             bad = (text.notna() & (text != "") & values.isna()).fillna(False).astype(bool)
+        if not bad.any():
+            return values, None, None
+        untold = pd.Series(pd.NA, index=column.index, dtype=object)
         return values, untold.mask(bad, SET_MISSING), untold.mask(bad, "not a date or time")
     if pd.api.types.is_numeric_dtype(column):  # e.g. a SAV string question stored as numbers
         text = column.astype("string").str.replace(r"\.0$", "", regex=True)
     else:
         text = column.astype("string").str.strip()
     values = text.mask(text == "").astype(object).where(text.notna() & (text != ""), np.nan)
-    return values, untold, untold
-
-
-def _arrow_numbers(column: pd.Series) -> pd.Series | None:
-    """A text column of plain numbers converted by Arrow's C++ cast (some 25× faster than
-    pd.to_numeric); None when any cell is not a plain number, for the careful path to report it."""
-    try:
-        array = getattr(column.array, "_pa_array", None)  # Arrow-backed text: no copy
-        if array is None:
-            array = pa.array(column.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-        values = pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-        return None
-    if np.isnan(values).sum() != int(array.null_count) or np.isinf(values).any():
-        return None  # 'nan' / 'inf' typed as text: let the careful path judge them
-    return pd.Series(values, index=column.index, dtype="float64")
+    return values, None, None
 
 
 def _names_from_codes(values: pd.Series, var) -> pd.Series:
@@ -416,7 +417,7 @@ def resolve(records: pd.DataFrame, project: Project, questionnaire: Questionnair
     no_key = keys.isna() | (keys.astype(str).str.strip() == "")
     status[no_key.to_numpy()] = "excluded"
     reason[no_key.to_numpy()] = Reason.NO_KEY
-    test = ~no_key & regex_matches(compile_regex(project.ingest.test_key_pattern), keys.astype(str))
+    test = ~no_key & key_matches(project.ingest.test_key_pattern, keys)
     status[test.to_numpy()] = "excluded"
     reason[test.to_numpy()] = Reason.TEST
     if "_review" in records.columns:  # a reviewer rejected it on the platform: never a candidate
@@ -433,7 +434,8 @@ def resolve(records: pd.DataFrame, project: Project, questionnaire: Questionnair
     form_vars = [v for v in questionnaire.names if v in records.columns and v != key]
     answered = records[form_vars].notna().sum(axis=1)
     priority = {m: i for i, m in enumerate(project.ingest.mode_priority)}
-    candidates = records.assign(
+    # the columns the rule reads (not a copy of every answer)
+    candidates = records[list(dict.fromkeys([key, "_complete", "_submitted", "_order", "_row", "_source"]))].assign(
         _answered=answered,
         _rank=records["_mode"].map(priority).fillna(len(priority)),
         _kept=status == "kept",

@@ -7,8 +7,11 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.ingest.fidelity import PROBLEM_COLUMNS
+from pipeline.survey.syntax import compile_regex, regex_matches
 
 
 def normalise_keys(keys: pd.Series, case: str) -> pd.Series:
@@ -57,3 +60,15 @@ def nearest_key_problems(records: pd.DataFrame, outside: np.ndarray, sample_keys
                          "value": out[key].astype(str).to_numpy(), "expected": "a key of the sample",
                          "action": "record excluded", "reason": out[key].astype(str).map(hint).to_numpy()},
                         columns=PROBLEM_COLUMNS)
+
+
+def key_matches(pattern: str, keys: pd.Series) -> np.ndarray:
+    """`regex_matches` of the pattern on the keys as text, by Arrow's RE2 (the same engine and
+    syntax, in C++ instead of a Python call per key) when every key is text or missing; a missing
+    key is False on both paths (and is excluded before as having no key)."""
+    compiled = compile_regex(pattern)  # a bad pattern: the same error either way
+    try:
+        array = pa.array(keys.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        return pc.fill_null(pc.match_substring_regex(array, pattern), False).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
+        return regex_matches(compiled, keys.astype(str))

@@ -7,6 +7,8 @@ from __future__ import annotations
 import unicodedata
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.ingest.fidelity import SET_MISSING
 from pipeline.survey.questionnaire import Questionnaire, Variable
@@ -57,14 +59,21 @@ def names_from_labels(column: pd.Series, var: Variable) -> tuple[pd.Series, pd.S
     """Answers written as choice labels (any language) mapped to choice names, per distinct value;
     a select_multiple answer may be several labels joined by spaces. Returns (column, action,
     reason): an ambiguous label (two choices share it) becomes missing and is reported."""
-    untold = pd.Series(pd.NA, index=column.index, dtype=object)
+    column, action, reason = labels_named(column, var)
+    if action is None:
+        action = reason = pd.Series(pd.NA, index=column.index, dtype=object)
+    return column, action, reason
+
+
+def labels_named(column: pd.Series, var: Variable) -> tuple[pd.Series, pd.Series | None, pd.Series | None]:
+    """`names_from_labels` with None for action and reason when no cell was told about."""
     if var.choices is None or pd.api.types.is_numeric_dtype(column):
-        return column, untold, untold
+        return column, None, None
     names = set(var.choices.names)
     codes = {str(code) for code in var.choices.codes.values()}
     by_label = _index((t, c.name) for c in var.choices.choices for t in c.labels.values())
     mapping, told = {}, {}
-    for value in pd.unique(column.dropna()):
+    for value in _distinct(column):
         text = str(value).strip()
         tokens = text.split()
         if not text or text in names or text in codes or (var.type == "select_multiple"
@@ -83,11 +92,20 @@ def names_from_labels(column: pd.Series, var: Variable) -> tuple[pd.Series, pd.S
             told[value] = ("kept as written", f"neither a choice name, code nor label of list "
                                               f"{var.choices.name!r} (cleaning sets it invalid)")
     if not mapping and not told:
-        return column, untold, untold
+        return column, None, None
     out = column.where(~column.isin(list(mapping)), column.map(mapping)) if mapping else column
     action = column.map({v: t[0] for v, t in told.items()}).astype(object)
     reason = column.map({v: t[1] for v, t in told.items()}).astype(object)
     return out.astype(object).where(out.notna(), None), action.where(action.notna(), pd.NA), reason
+
+
+def _distinct(column: pd.Series) -> list:
+    """The column's distinct non-missing values: Arrow's hash on Arrow-backed text (no Python
+    objects for the rows), pandas' for any other column."""
+    array = getattr(column.array, "_pa_array", None)
+    if array is not None and (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return pc.unique(array).drop_null().to_pylist()
+    return list(pd.unique(column.dropna()))
 
 
 def _labels_in(tokens: list[str], by_label: dict[str, set]) -> list[str] | None:

@@ -4,6 +4,8 @@ a saved value), reported instead of silently left empty."""
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -52,7 +54,9 @@ def read_xlsx(path: Path, sheet: str | None, header_row: int, source: str) -> tu
                               keep_default_na=False, na_values=[""])
         header = {c: str(ws.cell(header_row, c).value).strip() for c in range(1, ws.max_column + 1)
                   if ws.cell(header_row, c).value is not None}
-        found = _merged(ws, header_row, header, source) + _formulas(path, chosen, ws, header_row, header, source)
+        found = _merged(ws, header_row, header, source)
+        if may_hold_formulas(path):  # else no cell is a formula: the second reading is not needed
+            found += _formulas(path, chosen, ws, header_row, header, source)
     finally:
         workbook.close()
     problems = pd.DataFrame(found, columns=PROBLEM_COLUMNS).sort_values(["row", "column"], kind="stable")
@@ -74,6 +78,28 @@ def _merged(ws, header_row: int, header: dict[int, str], source: str) -> list[li
                              f"merged cell {cells.coord}: Excel shows {first!r} here, but only "
                              f"{get_column_letter(cells.min_col)}{cells.min_row} holds it; unmerge and fill in"])
     return rows
+
+
+# A formula element of SpreadsheetML (<f>, <f t="shared" .../>, with or without a namespace prefix):
+# a cell holds a formula only with one.
+_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+
+
+def may_hold_formulas(path: Path) -> bool:
+    """Whether any part of the workbook holds a formula element; True when unsure (a part that
+    does not unpack): then openpyxl's reading of the formulas decides."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for member in archive.infolist():
+                with archive.open(member) as part:
+                    carry = b""
+                    for block in iter(lambda: part.read(1 << 20), b""):
+                        if _FORMULA.search(carry + block):
+                            return True
+                        carry = block[-64:]
+    except Exception:  # noqa: BLE001 - unsure: look for formulas the careful way
+        return True
+    return False
 
 
 def _formulas(path: Path, sheet: str, values, header_row: int, header: dict[int, str], source: str) -> list[list]:

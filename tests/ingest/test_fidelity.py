@@ -61,8 +61,9 @@ def test_whole_numbers_written_as_floats_read_as_the_careful_path_reads_them(tmp
     """A float export writes codes as 5.0 and years as 1990.0: Arrow's fast cast takes them (issue 22)
     and gives what the careful parser gives, cell for cell; a thousands-grouped cell ("1.980") in
     the same column still sends it to the careful path, which reports it."""
+    from pipeline.ingest.fidelity import arrow_numbers as _arrow_numbers
     from pipeline.ingest.fidelity import grouped_numbers, parse_numbers
-    from pipeline.ingest.ingest import _arrow_numbers, _convert
+    from pipeline.ingest.ingest import _convert
     from pipeline.survey.project import Source
 
     form = load_questionnaire(write_xlsform(tmp_path / "f.xlsx", TINY_SURVEY, TINY_CHOICES))
