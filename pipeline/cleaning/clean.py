@@ -8,6 +8,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from pipeline.cleaning.corrections import check_assignment
 from pipeline.errors import ErrorCode, SidError
@@ -332,9 +333,14 @@ def _present(values: pd.Series) -> np.ndarray:
 
 def diff_log(before: pd.DataFrame, after: pd.DataFrame, key: str, step: str, rule: str) -> pd.DataFrame:
     """Every cell that differs between two frames of the same respondents (rows aligned), as text
-    that replays exactly: numbers in repr form, missing as ''. Vectorised per column."""
-    parts = []
-    keys = before[key].astype(str).to_numpy()
+    that replays exactly: numbers in repr form, missing as ''. Vectorised per column.
+
+    Its columns are categoricals of text (Arrow strings): a log of millions of cells holds a few
+    thousand distinct texts, so a cell costs its codes (a few bytes), not a string of its own; the
+    text is the same, and so is the CSV written from it (workdir.write_csv)."""
+    key_codes, respondents = pd.factorize(before[key].astype(str).to_numpy())
+    rows, variables, lengths, old_codes, new_codes = [], [], [], [], []
+    old_texts, new_texts = _Texts(), _Texts()
     for col in after.columns:
         if col.startswith("_"):
             continue
@@ -346,25 +352,77 @@ def diff_log(before: pd.DataFrame, after: pd.DataFrame, key: str, step: str, rul
         if not changed.any():
             continue
         idx = np.flatnonzero(changed)  # only the changed cells are turned into text
-        old_text = (_text(before[col].iloc[idx]) if col in before.columns
-                    else np.full(len(idx), "", dtype=object))
-        # held as Arrow text, not one Python string per cell: at 100,000 × 500 the log has millions of rows
-        parts.append(pd.DataFrame({"step": step, "rule": rule, "respondent": keys[idx], "roster": "", "instance": "",
-                                   "variable": col,
-                                   "old": old_text, "new": _text(new.iloc[idx])}).astype("str"))
-    return pd.concat(parts, ignore_index=True) if parts else empty_log()
+        rows.append(idx)
+        variables.append(col)
+        lengths.append(len(idx))
+        old_codes.append(old_texts.codes(*_text_codes(before[col].iloc[idx])) if col in before.columns
+                         else old_texts.codes(np.zeros(len(idx), dtype=np.intp), [""]))
+        new_codes.append(new_texts.codes(*_text_codes(new.iloc[idx])))
+    if not rows:
+        return empty_log()
+    n = sum(lengths)
+    at = key_codes[np.concatenate(rows)]
+    used = np.zeros(len(respondents) + 1, dtype=bool)  # the respondents of the log only (the last: none)
+    used[at] = True
+    used = used[:-1]
+    renumber = np.append(np.cumsum(used) - 1, -1)  # a missing key (-1) stays missing
+    return pd.DataFrame({
+        "step": _constant(step, n), "rule": _constant(rule, n),
+        "respondent": _categorical(renumber[at], pd.Index(respondents, dtype="str")[used]),
+        "roster": _constant("", n), "instance": _constant("", n),
+        "variable": _categorical(np.repeat(np.arange(len(variables)), lengths), pd.Index(variables, dtype="str")),
+        "old": _categorical(np.concatenate(old_codes), old_texts.categories()),
+        "new": _categorical(np.concatenate(new_codes), new_texts.categories())})
+
+
+class _Texts:
+    """The distinct texts of a log column, numbered in order of appearance."""
+
+    def __init__(self) -> None:
+        self.number: dict[str, int] = {}
+
+    def codes(self, codes: np.ndarray, uniques: list[str]) -> np.ndarray:
+        """`codes` into `uniques` as codes into this column's texts."""
+        into = np.fromiter((self.number.setdefault(u, len(self.number)) for u in uniques), dtype=np.int64,
+                           count=len(uniques))
+        return into[codes]
+
+    def categories(self) -> pd.Index:
+        return pd.Index(list(self.number), dtype="str")
+
+
+def _categorical(codes: np.ndarray, categories: pd.Index) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
+
+
+def _constant(text: str, n: int) -> pd.Categorical:
+    return _categorical(np.zeros(n, dtype=np.int8), pd.Index([text], dtype="str"))
 
 
 def empty_log() -> pd.DataFrame:
-    """A log without rows, its columns Arrow text like a log's with rows."""
-    return pd.DataFrame({c: pd.Series(dtype="str") for c in LOG_COLUMNS})
+    """A log without rows, its columns categoricals of text like a log's with rows."""
+    return pd.DataFrame({c: _categorical(np.zeros(0, dtype=np.int8), pd.Index([], dtype="str")) for c in LOG_COLUMNS})
 
 
 def concat_logs(logs: list[pd.DataFrame]) -> pd.DataFrame:
-    """The logs one after the other, in LOG_COLUMNS. Empty logs are left out: concatenated with
-    object columns, Arrow text becomes one Python string per cell (1.2 GB at 100,000 × 500)."""
-    logs = [log[LOG_COLUMNS].astype("str") for log in logs if len(log)]
-    return pd.concat(logs, ignore_index=True) if logs else empty_log()
+    """The logs one after the other, in LOG_COLUMNS, each column a categorical of text (the union
+    of the logs' texts). A column given as text (a roster's respondents) is made one first."""
+    logs = [log for log in logs if len(log)]
+    if not logs:
+        return empty_log()
+    out = {}
+    for col in LOG_COLUMNS:
+        parts = [_as_categorical(log[col]) for log in logs]
+        out[col] = union_categoricals(parts) if len(parts) > 1 else parts[0]
+    return pd.DataFrame(out)
+
+
+def _as_categorical(column: pd.Series) -> pd.Categorical:
+    """A log column as a categorical of Arrow text (the same texts; missing stays missing)."""
+    if isinstance(column.dtype, pd.CategoricalDtype) and column.cat.categories.dtype == "str":
+        return column.array
+    codes, uniques = pd.factorize(column.astype("str"))
+    return _categorical(codes, pd.Index(uniques, dtype="str"))
 
 
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
@@ -376,15 +434,24 @@ def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
     return (a_na & b_na) | (~a_na & ~b_na & eq)
 
 
+def _text_codes(series: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """The cells as text (numbers in repr form, missing as ''): codes into their distinct texts."""
+    if pd.api.types.is_numeric_dtype(series):
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        if not (np.signbit(values) & (values == 0)).any():  # -0.0 is told apart from 0.0 below (factorize would not)
+            codes, distinct = pd.factorize(values)  # each distinct number written once (the log: -3.0 a million times)
+            codes[codes < 0] = len(distinct)  # empty: the "" at the end
+            return codes, [*distinct.astype(str).tolist(), ""]  # numpy's shortest round-trip repr
+    codes, distinct = pd.factorize(_text(series), use_na_sentinel=False)
+    return codes, list(distinct)
+
+
 def _text(series: pd.Series) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(series):
         values = series.to_numpy(dtype="float64", na_value=np.nan)
-        if (np.signbit(values) & (values == 0)).any():  # -0.0: told apart from 0.0 (factorize would not)
-            text = values.astype(str).astype(object)  # numpy's shortest round-trip repr
-            text[np.isnan(values)] = ""
-            return text
-        codes, distinct = pd.factorize(values)  # each distinct number written once (the log: -3.0 a million times)
-        return np.append(distinct.astype(str).astype(object), "")[codes]  # code -1 (empty): the "" at the end
+        text = values.astype(str).astype(object)  # numpy's shortest round-trip repr
+        text[np.isnan(values)] = ""
+        return text
     if pd.api.types.is_datetime64_any_dtype(series):
         return series.dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("").to_numpy(dtype=object)
     return series.astype("string").fillna("").to_numpy(dtype=object)

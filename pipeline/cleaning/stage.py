@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 
 from pipeline import workdir
@@ -110,11 +111,13 @@ def delivered_log(project: Project, log: pd.DataFrame) -> pd.DataFrame:
     privacy = delivery_privacy(project)
     out = {}
     for col in log.columns:
-        column = log[col]
+        codes, texts = _distinct(log[col])
         if col in ("old", "new") and privacy.pseudonymised:
-            column = column.mask((log["variable"] == project.key).to_numpy(), "[id]")
-        codes, uniques = pd.factorize(column, use_na_sentinel=False)
-        texts = pd.DataFrame({col: pd.Series(uniques, dtype=column.dtype)})
+            key_rows = (log["variable"] == project.key).to_numpy()
+            if key_rows.any():  # (codes are this loop's own)
+                codes[key_rows] = len(texts)
+                texts = pd.concat([texts, pd.Series(["[id]"], dtype=texts.dtype)], ignore_index=True)
+        texts = texts.to_frame(col)
         if col == "respondent":
             texts[col] = privacy.ids(texts[col])
         if col in ("old", "new"):
@@ -123,6 +126,20 @@ def delivered_log(project: Project, log: pd.DataFrame) -> pd.DataFrame:
         # a categorical of the texts, not a text per cell: a few bytes a cell, written as text (workdir.write_csv)
         out[col] = pd.Categorical.from_codes(again[codes], categories=distinct)
     return pd.DataFrame(out, index=log.index, copy=False)
+
+
+def _distinct(column: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """A log column as codes into its distinct texts (a missing cell one of them): the cleaning's log
+    is categoricals already, a log made elsewhere is factorised."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy().astype(np.intp)
+        texts = pd.Series(column.cat.categories)
+        if (codes < 0).any():  # missing: a text of its own, as factorize gives it
+            codes[codes < 0] = len(texts)
+            texts = pd.concat([texts, pd.Series([None], dtype=texts.dtype)], ignore_index=True)
+        return codes, texts
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    return codes, pd.Series(uniques, dtype=column.dtype)
 
 
 def _update_reconciliation(project: Project, excluded: pd.DataFrame) -> None:
