@@ -88,7 +88,7 @@ def load_corrections(path: Path, questionnaire: Questionnaire, key: str | None =
     return tuple(rules)
 
 
-def clean(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str,
+def clean(frame: pd.DataFrame | Callable[[], pd.DataFrame], questionnaire: Questionnaire, *, key: str,
           corrections: tuple[Correction, ...] = (), settings: CleanSettings = CleanSettings(),
           exclusions: pd.DataFrame | None = None, coded: Mapping[str, str] | None = None
           ) -> tuple[pd.DataFrame, CleanResult]:
@@ -98,11 +98,14 @@ def clean(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str,
     `coded` maps the columns coding added to the question they follow (`coding.plan.coded_columns`):
     where that question was not asked, the routing step empties the code too.
     Each step returns a new frame; the log is the cell-by-cell difference of each step.
+    `frame` may be handed over as a function that gives it (and lets it go): the interviews before
+    the exclusions are then held by nobody once the excluded are taken out (the stage's peak memory).
     """
-    frame = frame.reset_index(drop=True)
+    frame = (frame() if callable(frame) else frame).reset_index(drop=True)
     excluded = _exclusions(frame, key, settings, exclusions)
     out = frame[key].isin(excluded["respondent"]).to_numpy()
     current = frame[~out].reset_index(drop=True) if out.any() else frame  # no copy when nobody is excluded
+    del frame  # (handed over: the uncleaned interviews go here)
     logs = []
     # First: an identifier typed into a numeric question never reaches a later step (or its log).
     steps: list[tuple[str, str, Callable[[pd.DataFrame], pd.DataFrame]]] = [

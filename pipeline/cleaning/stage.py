@@ -4,6 +4,7 @@ then validation again."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -34,14 +35,17 @@ def check_corrections(project: Project, questionnaire: Questionnaire) -> None:
         load_corrections(project.clean.corrections, questionnaire, project.key)
 
 
-def run_clean(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None,
+def run_clean(project: Project, questionnaire: Questionnaire,
+              frame: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
               progress=None, validated: bool = True) -> tuple[pd.DataFrame, CleanOutcome]:
     """Clean the ingested frame, log every changed cell, record exclusions, validate again (unless
     not `validated`: `sid run` validates as a stage of its own, rerun alone when only the rules change;
-    the outcome's validation is then None)."""
+    the outcome's validation is then None). `frame` handed over as a function that gives it: not
+    held here, so the interviews before cleaning go once cleaning has taken out the excluded."""
     delivery_privacy(project)  # no key, no cleaned/cleaning_log.csv: refuse before anything is written
     if frame is None:
-        frame = workdir.read_stage(project, current_artifact(project, "code", "ingest"), "sid ingest")
+        def frame():  # read when cleaning starts, held by cleaning alone
+            return workdir.read_stage(project, current_artifact(project, "code", "ingest"), "sid ingest")
     settings = project.clean
     corrections = load_corrections(settings.corrections, questionnaire, project.key) if settings.corrections else ()
     if progress:
