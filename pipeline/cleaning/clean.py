@@ -312,14 +312,13 @@ def _routing(frame: pd.DataFrame, questionnaire: Questionnaire, key: str, settin
             text = values.astype("string").str.strip()
             empty = (text.isna() | (text == "")).to_numpy(dtype=bool)
             marked_na = (text == str(not_applicable)).fillna(False).to_numpy(dtype=bool)
-        answered_na = ~empty & ~marked_na
+        # Not asked: -3 where empty (and where answered, by the setting). Asked, yet empty or marked -3
+        # (typed in, or written by a system with other routing): the routing says it was asked, so -3
+        # is no reason here and it is no answer: -9. Asked or not, the cells are apart: one assignment.
+        not_asked = ~asked & (~marked_na if settings.not_asked_answered == "not_applicable" else empty)
         code = (lambda c: c) if var.kind == "numeric" else str
-        _set(out, var, ~asked & empty, code(not_applicable))
-        if settings.not_asked_answered == "not_applicable":
-            _set(out, var, ~asked & answered_na, code(not_applicable))
-        # Asked, yet empty or marked -3 (typed in, or written by a system with other routing): the
-        # routing says it was asked, so -3 is no reason here and it is no answer: -9.
-        _set(out, var, asked & (empty | marked_na), code(no_answer))
+        _set(out, var, not_asked | (asked & (empty | marked_na)),
+             np.where(asked, code(no_answer), code(not_applicable)))
     # A code that coding gave an answer this step removes as not asked (land_partner 'other' with
     # an other-specify text, under partner = 3) goes with that answer: empty, as for everyone not
     # asked. (A text that coding itself emptied by back-coding is no answer removed here.)
