@@ -124,8 +124,7 @@ def clean(frame: pd.DataFrame | Callable[[], pd.DataFrame], questionnaire: Quest
         # A step replaces whole columns and never changes one in place, so only the columns it
         # assigned can differ: the others share their arrays with `current`.
         touched = _touched(current, after)
-        logs.append(diff_log(current[[key, *[c for c in touched if c in current.columns and c != key]]],
-                             after[[key, *[c for c in touched if c != key]]], key, step, rule))
+        logs.append(diff_log(current, after, key, step, rule, columns=[c for c in touched if c != key]))
         current = after
     return current, CleanResult(concat_logs(logs), excluded)
 
@@ -341,17 +340,18 @@ def _present(values: pd.Series) -> np.ndarray:
     return (values.notna() & (values.astype("string").str.strip() != "")).fillna(False).to_numpy(dtype=bool)
 
 
-def diff_log(before: pd.DataFrame, after: pd.DataFrame, key: str, step: str, rule: str) -> pd.DataFrame:
+def diff_log(before: pd.DataFrame, after: pd.DataFrame, key: str, step: str, rule: str,
+             columns: list[str] | None = None) -> pd.DataFrame:
     """Every cell that differs between two frames of the same respondents (rows aligned), as text
-    that replays exactly: numbers in repr form, missing as ''. Vectorised per column.
+    that replays exactly: numbers in repr form, missing as ''. Vectorised per column; only the
+    columns `columns` of `after` when given (no copy of the frames' other columns made to leave them out).
 
     Its columns are categoricals of text (Arrow strings): a log of millions of cells holds a few
     thousand distinct texts, so a cell costs its codes (a few bytes), not a string of its own; the
     text is the same, and so is the CSV written from it (workdir.write_csv)."""
-    key_codes, respondents = pd.factorize(before[key].astype(str).to_numpy())
     rows, variables, lengths, old_codes, new_codes = [], [], [], [], []
     old_texts, new_texts = _Texts(), _Texts()
-    for col in after.columns:
+    for col in after.columns if columns is None else columns:
         if col.startswith("_"):
             continue
         new = after[col]
@@ -370,6 +370,7 @@ def diff_log(before: pd.DataFrame, after: pd.DataFrame, key: str, step: str, rul
         new_codes.append(new_texts.codes(*_text_codes(new.iloc[idx])))
     if not rows:
         return empty_log()
+    key_codes, respondents = pd.factorize(before[key].astype(str).to_numpy())
     n = sum(lengths)
     at = key_codes[np.concatenate(rows)]
     used = np.zeros(len(respondents) + 1, dtype=bool)  # the respondents of the log only (the last: none)
