@@ -76,11 +76,10 @@ class RunResult:
 
 def run_all(project: Project, progress=None, finished: Callable[[StageDone], None] | None = None,
             run_id: str | None = None, fresh: bool = False) -> RunResult:
-    """ingest → code → clean → validate → weight → fieldwork report → export, then the manifest of
-    inputs and outputs; the delivery is swapped into cleaned/ as a whole. A stage whose inputs
-    have not changed since its recorded run is reused (pipeline/rerun), unless `fresh`. `progress`
-    hears the current step, `finished` each stage as it ends; `run_id` names the staging folder
-    (the CLI passes the one of its project lock)."""
+    """ingest → code → clean → validate → weight → fieldwork report → export, then the manifest of inputs and
+    outputs; the delivery is swapped into cleaned/ as a whole. A stage whose inputs have not changed since its
+    recorded run is reused (pipeline/rerun), unless `fresh`. `progress` hears the current step, `finished` each
+    stage as it ends; `run_id` names the staging folder (the CLI passes the one of its project lock)."""
     clock = [time.perf_counter()]
 
     def done(stage: str, count: int, what: str, reused: bool = False) -> None:
@@ -107,9 +106,11 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
             frame, coded, hit = stage("code", lambda: run_code(staged, questionnaire, load("ingest", frame), progress))
             done("code", coded.coverage["open_distinct"].sum(), "answers_open", hit)
         before = "code" if project.coding is not None else "ingest"
-        cleaned, outcome, hit = stage("clean", lambda: run_clean(staged, questionnaire, load(before, frame), progress,
-                                                                  validated=False))
-        frame = frame if project.fieldwork is not None else None  # only the fieldwork report reads it again
+        def cleaning():  # the interviews handed to cleaning (its peak memory), held here only for the fieldwork report
+            nonlocal frame
+            handed, frame = [load(before, frame)], frame if project.fieldwork is not None else None
+            return run_clean(staged, questionnaire, handed.pop, progress, validated=False)
+        cleaned, outcome, hit = stage("clean", cleaning)
         done("clean", len(outcome.result.log), "cells_changed", hit)  # (done gives the freed memory back)
         progress and progress("validating the cleaned data")
         _, report, hit = stage("validate", lambda: (None, run_validate(

@@ -8,6 +8,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from pipeline.cleaning.corrections import check_assignment
 from pipeline.errors import ErrorCode, SidError
@@ -87,7 +88,7 @@ def load_corrections(path: Path, questionnaire: Questionnaire, key: str | None =
     return tuple(rules)
 
 
-def clean(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str,
+def clean(frame: pd.DataFrame | Callable[[], pd.DataFrame], questionnaire: Questionnaire, *, key: str,
           corrections: tuple[Correction, ...] = (), settings: CleanSettings = CleanSettings(),
           exclusions: pd.DataFrame | None = None, coded: Mapping[str, str] | None = None
           ) -> tuple[pd.DataFrame, CleanResult]:
@@ -97,11 +98,14 @@ def clean(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str,
     `coded` maps the columns coding added to the question they follow (`coding.plan.coded_columns`):
     where that question was not asked, the routing step empties the code too.
     Each step returns a new frame; the log is the cell-by-cell difference of each step.
+    `frame` may be handed over as a function that gives it (and lets it go): the interviews before
+    the exclusions are then held by nobody once the excluded are taken out (the stage's peak memory).
     """
-    frame = frame.reset_index(drop=True)
+    frame = (frame() if callable(frame) else frame).reset_index(drop=True)
     excluded = _exclusions(frame, key, settings, exclusions)
     out = frame[key].isin(excluded["respondent"]).to_numpy()
     current = frame[~out].reset_index(drop=True) if out.any() else frame  # no copy when nobody is excluded
+    del frame  # (handed over: the uncleaned interviews go here)
     logs = []
     # First: an identifier typed into a numeric question never reaches a later step (or its log).
     steps: list[tuple[str, str, Callable[[pd.DataFrame], pd.DataFrame]]] = [
@@ -120,10 +124,8 @@ def clean(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str,
         after = func(current)
         # A step replaces whole columns and never changes one in place, so only the columns it
         # assigned can differ: the others share their arrays with `current`.
-        touched = [c for c in after.columns if c not in current.columns
-                   or not _same_array(current[c], after[c])]
-        logs.append(diff_log(current[[key, *[c for c in touched if c in current.columns and c != key]]],
-                             after[[key, *[c for c in touched if c != key]]], key, step, rule))
+        touched = _touched(current, after)
+        logs.append(diff_log(current, after, key, step, rule, columns=[c for c in touched if c != key]))
         current = after
     return current, CleanResult(concat_logs(logs), excluded)
 
@@ -143,25 +145,34 @@ def _exclusions(frame: pd.DataFrame, key: str, settings: CleanSettings,
     return out.rename(columns={key: "respondent"})[EXCLUSION_COLUMNS].reset_index(drop=True)
 
 
-def _same_array(a: pd.Series, b: pd.Series) -> bool:
-    """True when both columns are the very same memory (same start, shape and strides): an
-    untouched column of a shallow copy. Anything else (or unknown) counts as touched."""
-    pa_x, pa_y = getattr(a.array, "_pa_array", None), getattr(b.array, "_pa_array", None)
+def _touched(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
+    """The columns of `after` a step added or assigned: those not held in the very same memory as in
+    `before`. Read from the frames' own arrays, not a Series made per column (500 columns, 5 steps)."""
+    position = {c: i for i, c in enumerate(before.columns)}
+    column = getattr(pd.DataFrame, "_get_column_array", None)  # pandas' array of a column as its block holds it
+    if column is None or len(position) != len(before.columns) or after.columns.has_duplicates:
+        return [c for c in after.columns if c not in before.columns or not _same_array(before[c], after[c])]
+    return [c for j, c in enumerate(after.columns) if c not in position
+            or not _same_memory(column(before, position[c]), column(after, j))]
+
+
+def _same_memory(x, y) -> bool:
+    if x is y:
+        return True
+    pa_x, pa_y = getattr(x, "_pa_array", None), getattr(y, "_pa_array", None)
     if pa_x is not None or pa_y is not None:  # Arrow-backed strings: the same chunked array
         return pa_x is pa_y
-    x, y = _raw(a), _raw(b)
-    if x is None or y is None:
+    x, y = (a if isinstance(a, np.ndarray) else getattr(a, "_ndarray", None) for a in (x, y))
+    if not isinstance(x, np.ndarray) or not isinstance(y, np.ndarray):
         return False
     return (x.__array_interface__["data"][0] == y.__array_interface__["data"][0]
             and x.shape == y.shape and x.strides == y.strides and x.dtype == y.dtype)
 
 
-def _raw(series: pd.Series) -> np.ndarray | None:
-    array = series.array
-    raw = getattr(array, "_ndarray", None)
-    if raw is None and isinstance(array, np.ndarray):
-        raw = array
-    return raw if isinstance(raw, np.ndarray) else None
+def _same_array(a: pd.Series, b: pd.Series) -> bool:
+    """True when both columns are the very same memory (same start, shape and strides): an
+    untouched column of a shallow copy. Anything else (or unknown) counts as touched."""
+    return _same_memory(a.array, b.array)
 
 
 def _set(frame: pd.DataFrame, var: Variable, where: np.ndarray, value) -> None:
@@ -322,14 +333,13 @@ def _routing(frame: pd.DataFrame, questionnaire: Questionnaire, key: str, settin
             text = values.astype("string").str.strip()
             empty = (text.isna() | (text == "")).to_numpy(dtype=bool)
             marked_na = (text == str(not_applicable)).fillna(False).to_numpy(dtype=bool)
-        answered_na = ~empty & ~marked_na
+        # Not asked: -3 where empty (and where answered, by the setting). Asked, yet empty or marked -3
+        # (typed in, or written by a system with other routing): the routing says it was asked, so -3
+        # is no reason here and it is no answer: -9. Asked or not, the cells are apart: one assignment.
+        not_asked = ~asked & (~marked_na if settings.not_asked_answered == "not_applicable" else empty)
         code = (lambda c: c) if var.kind == "numeric" else str
-        _set(out, var, ~asked & empty, code(not_applicable))
-        if settings.not_asked_answered == "not_applicable":
-            _set(out, var, ~asked & answered_na, code(not_applicable))
-        # Asked, yet empty or marked -3 (typed in, or written by a system with other routing): the
-        # routing says it was asked, so -3 is no reason here and it is no answer: -9.
-        _set(out, var, asked & (empty | marked_na), code(no_answer))
+        _set(out, var, not_asked | (asked & (empty | marked_na)),
+             np.where(asked, code(no_answer), code(not_applicable)))
     # A code that coding gave an answer this step removes as not asked (land_partner 'other' with
     # an other-specify text, under partner = 3) goes with that answer: empty, as for everyone not
     # asked. (A text that coding itself emptied by back-coding is no answer removed here.)
@@ -352,12 +362,18 @@ def _present(values: pd.Series) -> np.ndarray:
     return (values.notna() & (values.astype("string").str.strip() != "")).fillna(False).to_numpy(dtype=bool)
 
 
-def diff_log(before: pd.DataFrame, after: pd.DataFrame, key: str, step: str, rule: str) -> pd.DataFrame:
+def diff_log(before: pd.DataFrame, after: pd.DataFrame, key: str, step: str, rule: str,
+             columns: list[str] | None = None) -> pd.DataFrame:
     """Every cell that differs between two frames of the same respondents (rows aligned), as text
-    that replays exactly: numbers in repr form, missing as ''. Vectorised per column."""
-    parts = []
-    keys = before[key].astype(str).to_numpy()
-    for col in after.columns:
+    that replays exactly: numbers in repr form, missing as ''. Vectorised per column; only the
+    columns `columns` of `after` when given (no copy of the frames' other columns made to leave them out).
+
+    Its columns are categoricals of text (Arrow strings): a log of millions of cells holds a few
+    thousand distinct texts, so a cell costs its codes (a few bytes), not a string of its own; the
+    text is the same, and so is the CSV written from it (workdir.write_csv)."""
+    rows, variables, lengths, old_codes, new_codes = [], [], [], [], []
+    old_texts, new_texts = _Texts(), _Texts()
+    for col in after.columns if columns is None else columns:
         if col.startswith("_"):
             continue
         new = after[col]
@@ -368,25 +384,78 @@ def diff_log(before: pd.DataFrame, after: pd.DataFrame, key: str, step: str, rul
         if not changed.any():
             continue
         idx = np.flatnonzero(changed)  # only the changed cells are turned into text
-        old_text = (_text(before[col].iloc[idx]) if col in before.columns
-                    else np.full(len(idx), "", dtype=object))
-        # held as Arrow text, not one Python string per cell: at 100,000 × 500 the log has millions of rows
-        parts.append(pd.DataFrame({"step": step, "rule": rule, "respondent": keys[idx], "roster": "", "instance": "",
-                                   "variable": col,
-                                   "old": old_text, "new": _text(new.iloc[idx])}).astype("str"))
-    return pd.concat(parts, ignore_index=True) if parts else empty_log()
+        rows.append(idx)
+        variables.append(col)
+        lengths.append(len(idx))
+        old_codes.append(old_texts.codes(*_text_codes(before[col].iloc[idx])) if col in before.columns
+                         else old_texts.codes(np.zeros(len(idx), dtype=np.intp), [""]))
+        new_codes.append(new_texts.codes(*_text_codes(new.iloc[idx])))
+    if not rows:
+        return empty_log()
+    key_codes, respondents = pd.factorize(before[key].astype(str).to_numpy())
+    n = sum(lengths)
+    at = key_codes[np.concatenate(rows)]
+    used = np.zeros(len(respondents) + 1, dtype=bool)  # the respondents of the log only (the last: none)
+    used[at] = True
+    used = used[:-1]
+    renumber = np.append(np.cumsum(used) - 1, -1)  # a missing key (-1) stays missing
+    return pd.DataFrame({
+        "step": _constant(step, n), "rule": _constant(rule, n),
+        "respondent": _categorical(renumber[at], pd.Index(respondents, dtype="str")[used]),
+        "roster": _constant("", n), "instance": _constant("", n),
+        "variable": _categorical(np.repeat(np.arange(len(variables)), lengths), pd.Index(variables, dtype="str")),
+        "old": _categorical(np.concatenate(old_codes), old_texts.categories()),
+        "new": _categorical(np.concatenate(new_codes), new_texts.categories())})
+
+
+class _Texts:
+    """The distinct texts of a log column, numbered in order of appearance."""
+
+    def __init__(self) -> None:
+        self.number: dict[str, int] = {}
+
+    def codes(self, codes: np.ndarray, uniques: list[str]) -> np.ndarray:
+        """`codes` into `uniques` as codes into this column's texts."""
+        into = np.fromiter((self.number.setdefault(u, len(self.number)) for u in uniques), dtype=np.int64,
+                           count=len(uniques))
+        return into[codes]
+
+    def categories(self) -> pd.Index:
+        return pd.Index(list(self.number), dtype="str")
+
+
+def _categorical(codes: np.ndarray, categories: pd.Index) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
+
+
+def _constant(text: str, n: int) -> pd.Categorical:
+    return _categorical(np.zeros(n, dtype=np.int8), pd.Index([text], dtype="str"))
 
 
 def empty_log() -> pd.DataFrame:
-    """A log without rows, its columns Arrow text like a log's with rows."""
-    return pd.DataFrame({c: pd.Series(dtype="str") for c in LOG_COLUMNS})
+    """A log without rows, its columns categoricals of text like a log's with rows."""
+    return pd.DataFrame({c: _categorical(np.zeros(0, dtype=np.int8), pd.Index([], dtype="str")) for c in LOG_COLUMNS})
 
 
 def concat_logs(logs: list[pd.DataFrame]) -> pd.DataFrame:
-    """The logs one after the other, in LOG_COLUMNS. Empty logs are left out: concatenated with
-    object columns, Arrow text becomes one Python string per cell (1.2 GB at 100,000 × 500)."""
-    logs = [log[LOG_COLUMNS].astype("str") for log in logs if len(log)]
-    return pd.concat(logs, ignore_index=True) if logs else empty_log()
+    """The logs one after the other, in LOG_COLUMNS, each column a categorical of text (the union
+    of the logs' texts). A column given as text (a roster's respondents) is made one first."""
+    logs = [log for log in logs if len(log)]
+    if not logs:
+        return empty_log()
+    out = {}
+    for col in LOG_COLUMNS:
+        parts = [_as_categorical(log[col]) for log in logs]
+        out[col] = union_categoricals(parts) if len(parts) > 1 else parts[0]
+    return pd.DataFrame(out)
+
+
+def _as_categorical(column: pd.Series) -> pd.Categorical:
+    """A log column as a categorical of Arrow text (the same texts; missing stays missing)."""
+    if isinstance(column.dtype, pd.CategoricalDtype) and column.cat.categories.dtype == "str":
+        return column.array
+    codes, uniques = pd.factorize(column.astype("str"))
+    return _categorical(codes, pd.Index(uniques, dtype="str"))
 
 
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
@@ -398,15 +467,24 @@ def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
     return (a_na & b_na) | (~a_na & ~b_na & eq)
 
 
+def _text_codes(series: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """The cells as text (numbers in repr form, missing as ''): codes into their distinct texts."""
+    if pd.api.types.is_numeric_dtype(series):
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        if not (np.signbit(values) & (values == 0)).any():  # -0.0 is told apart from 0.0 below (factorize would not)
+            codes, distinct = pd.factorize(values)  # each distinct number written once (the log: -3.0 a million times)
+            codes[codes < 0] = len(distinct)  # empty: the "" at the end
+            return codes, [*distinct.astype(str).tolist(), ""]  # numpy's shortest round-trip repr
+    codes, distinct = pd.factorize(_text(series), use_na_sentinel=False)
+    return codes, list(distinct)
+
+
 def _text(series: pd.Series) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(series):
         values = series.to_numpy(dtype="float64", na_value=np.nan)
-        if (np.signbit(values) & (values == 0)).any():  # -0.0: told apart from 0.0 (factorize would not)
-            text = values.astype(str).astype(object)  # numpy's shortest round-trip repr
-            text[np.isnan(values)] = ""
-            return text
-        codes, distinct = pd.factorize(values)  # each distinct number written once (the log: -3.0 a million times)
-        return np.append(distinct.astype(str).astype(object), "")[codes]  # code -1 (empty): the "" at the end
+        text = values.astype(str).astype(object)  # numpy's shortest round-trip repr
+        text[np.isnan(values)] = ""
+        return text
     if pd.api.types.is_datetime64_any_dtype(series):
         return series.dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("").to_numpy(dtype=object)
     return series.astype("string").fillna("").to_numpy(dtype=object)

@@ -4,8 +4,10 @@ then validation again."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 
 from pipeline import workdir
@@ -33,14 +35,17 @@ def check_corrections(project: Project, questionnaire: Questionnaire) -> None:
         load_corrections(project.clean.corrections, questionnaire, project.key)
 
 
-def run_clean(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None,
+def run_clean(project: Project, questionnaire: Questionnaire,
+              frame: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
               progress=None, validated: bool = True) -> tuple[pd.DataFrame, CleanOutcome]:
     """Clean the ingested frame, log every changed cell, record exclusions, validate again (unless
     not `validated`: `sid run` validates as a stage of its own, rerun alone when only the rules change;
-    the outcome's validation is then None)."""
+    the outcome's validation is then None). `frame` handed over as a function that gives it: not
+    held here, so the interviews before cleaning go once cleaning has taken out the excluded."""
     delivery_privacy(project)  # no key, no cleaned/cleaning_log.csv: refuse before anything is written
     if frame is None:
-        frame = workdir.read_stage(project, current_artifact(project, "code", "ingest"), "sid ingest")
+        def frame():  # read when cleaning starts, held by cleaning alone
+            return workdir.read_stage(project, current_artifact(project, "code", "ingest"), "sid ingest")
     settings = project.clean
     corrections = load_corrections(settings.corrections, questionnaire, project.key) if settings.corrections else ()
     if progress:
@@ -110,11 +115,13 @@ def delivered_log(project: Project, log: pd.DataFrame) -> pd.DataFrame:
     privacy = delivery_privacy(project)
     out = {}
     for col in log.columns:
-        column = log[col]
+        codes, texts = _distinct(log[col])
         if col in ("old", "new") and privacy.pseudonymised:
-            column = column.mask((log["variable"] == project.key).to_numpy(), "[id]")
-        codes, uniques = pd.factorize(column, use_na_sentinel=False)
-        texts = pd.DataFrame({col: pd.Series(uniques, dtype=column.dtype)})
+            key_rows = (log["variable"] == project.key).to_numpy()
+            if key_rows.any():  # (codes are this loop's own)
+                codes[key_rows] = len(texts)
+                texts = pd.concat([texts, pd.Series(["[id]"], dtype=texts.dtype)], ignore_index=True)
+        texts = texts.to_frame(col)
         if col == "respondent":
             texts[col] = privacy.ids(texts[col])
         if col in ("old", "new"):
@@ -123,6 +130,20 @@ def delivered_log(project: Project, log: pd.DataFrame) -> pd.DataFrame:
         # a categorical of the texts, not a text per cell: a few bytes a cell, written as text (workdir.write_csv)
         out[col] = pd.Categorical.from_codes(again[codes], categories=distinct)
     return pd.DataFrame(out, index=log.index, copy=False)
+
+
+def _distinct(column: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """A log column as codes into its distinct texts (a missing cell one of them): the cleaning's log
+    is categoricals already, a log made elsewhere is factorised."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy().astype(np.intp)
+        texts = pd.Series(column.cat.categories)
+        if (codes < 0).any():  # missing: a text of its own, as factorize gives it
+            codes[codes < 0] = len(texts)
+            texts = pd.concat([texts, pd.Series([None], dtype=texts.dtype)], ignore_index=True)
+        return codes, texts
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    return codes, pd.Series(uniques, dtype=column.dtype)
 
 
 def _update_reconciliation(project: Project, excluded: pd.DataFrame) -> None:
