@@ -26,8 +26,8 @@ from pipeline.cleaning.clean import (
     derive_calculates,
     diff_log,
     replay,
-    trailing_spaces,
 )
+from pipeline.cleaning.texts import trailing_spaces
 from pipeline.survey.levels import framed, instance_text, level
 from pipeline.survey.project import CleanSettings
 from pipeline.survey.questionnaire import Questionnaire
