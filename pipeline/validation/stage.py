@@ -17,7 +17,7 @@ from pipeline.survey.questionnaire import Questionnaire
 from pipeline.tables import write_report
 from pipeline.validation.people import for_people
 from pipeline.validation.rosters import combined, validate_rosters
-from pipeline.validation.validate import ValidationReport, load_rules, validate, with_calculates
+from pipeline.validation.validate import ValidationReport, load_rules, routed, validate
 
 
 def run_validate(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None,
@@ -29,9 +29,9 @@ def run_validate(project: Project, questionnaire: Questionnaire, frame: pd.DataF
     settings = project.validate
     rules = load_rules(settings.rules, questionnaire) if settings.rules else ()
     frame = frame.reset_index(drop=True)
-    derived = with_calculates(frame, questionnaire)  # the calculates, once for the main checks and the rosters'
+    derived, asked = routed(frame, questionnaire)  # the calculates, once for the main checks and the rosters'
     report = validate(frame, questionnaire, key=project.key, rules=rules, quality=settings,
-                      accepted=dict(settings.accept), derived=derived)
+                      accepted=dict(settings.accept), derived=derived, asked=asked)
     notes: tuple[str, ...] = ()
     if questionnaire.rosters:
         if rosters is None:

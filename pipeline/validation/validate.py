@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from pipeline.cleaning.clean import derive_calculates
 from pipeline.errors import ErrorCode, SidError
 from pipeline.privacy import scrub_values
 from pipeline.survey import routing
@@ -171,12 +171,14 @@ def _range_text(var: Variable) -> str:
 
 def validate(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, rules: tuple[Rule, ...] = (),
              quality: ValidateSettings = ValidateSettings(), accepted: dict[str, str] | None = None,
-             derived: pd.DataFrame | None = None) -> ValidationReport:
+             derived: pd.DataFrame | None = None, asked: dict[str, np.ndarray] | None = None) -> ValidationReport:
     """Every check in one pass over the frame; nothing stops at the first failure. `derived`: the
-    frame with its calculates (`with_calculates`), when the caller has it already."""
+    frame with its calculates and `asked` the routing judged on it (`routed`), when the caller has them."""
     frame = frame.reset_index(drop=True)  # positions = the checks' row numbers
-    derived = with_calculates(frame, questionnaire) if derived is None else derived.reset_index(drop=True)
-    asked = routing.asked(derived, questionnaire)
+    if derived is None:
+        derived, asked = routed(frame, questionnaire)
+    derived = derived.reset_index(drop=True)
+    asked = dict(routing.asked(derived, questionnaire) if asked is None else asked)
     asked.pop(key, None)  # the respondent key is no question
     checks: list[Check] = []
     checks += _schema_checks(frame, questionnaire, key)
@@ -197,19 +199,47 @@ def validate(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, rul
 def with_calculates(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
     """Routing and rules are judged as the form app would: with its calculate fields, computed from
     the answers where a source lacks them (keyed paper questionnaires). The data is not changed."""
+    return routed(frame, questionnaire, judge=False)[0]
+
+
+def routed(frame: pd.DataFrame, questionnaire: Questionnaire, judge: bool = True
+           ) -> tuple[pd.DataFrame, dict[str, np.ndarray] | None]:
+    """`with_calculates(frame)` and the routing judged on it (`routing.asked` of that frame; None unless
+    `judge`), from one routing pass where that is the same: the pass that computes the calculates
+    settles every question after those it refers to, so the calculates' values it started from are never
+    read, unless the form's references go round in a circle (a question read "as it stands"), where the
+    routing is judged again on the frame with its calculates."""
     if not any(v.type == "calculate" for v in questionnaire):
-        return frame
+        return frame, routing.asked(frame, questionnaire) if judge else None
     try:
-        derived = derive_calculates(frame, questionnaire)
+        found = routing.route(frame, questionnaire)
     except ExpressionError as exc:
         bad = next(v for v in questionnaire if v.type == "calculate")
         raise _form_error(bad, "calculate", exc, questionnaire) from None
+    derived = frame.copy(deep=False)  # as cleaning's derive_calculates: the calculates from the routing
+    for name, value in found.calculated.items():
+        derived[name] = value.to_numpy()
     view = frame.copy(deep=False)
     for var in questionnaire:  # recorded values stay; only missing ones are computed
         if var.type == "calculate" and var.name in derived.columns:
             view[var.name] = (frame[var.name].where(frame[var.name].notna(), derived[var.name])
                               if var.name in frame.columns else derived[var.name])
-    return view
+    if not judge:
+        return view, None
+    return view, found.asked if _settled_in_order(frame, questionnaire) else routing.asked(view, questionnaire)
+
+
+def _settled_in_order(frame: pd.DataFrame, questionnaire: Questionnaire) -> bool:
+    """Whether `routing.route` settles every variable after all those it refers to: no circle in the
+    references among the variables it routes (the same set as route's)."""
+    present = {v.name: v for v in questionnaire if v.name in frame.columns
+               or (v.type == "calculate" and v.calculate and not v.collected)}
+    graph = {name: routing._uses(var) & present.keys() for name, var in present.items()}
+    try:
+        tuple(TopologicalSorter(graph).static_order())
+    except CycleError:
+        return False
+    return True
 
 
 def report_keys(frame: pd.DataFrame, key: str) -> np.ndarray:
