@@ -4,12 +4,14 @@ thresholds; failures (naming respondents) to work/, the per-rule summary also to
 from __future__ import annotations
 
 import difflib
+import shutil
 from dataclasses import replace
 
 import pandas as pd
 
 from pipeline import workdir
 from pipeline.errors import ErrorCode, SidError
+from pipeline.files import atomic_path
 from pipeline.privacy import delivery_privacy, scrub_cells, scrub_table
 from pipeline.rerun.records import current_artifact
 from pipeline.survey.project import Project
@@ -51,7 +53,14 @@ def run_validate(project: Project, questionnaire: Questionnaire, frame: pd.DataF
     flagged = report.failures.loc[report.failures["rule"].str.startswith("quality:"), "respondent"]
     write_report(report.quality, project.work / workdir.QUALITY, "quality",
                  xlsx_rows=report.quality["respondent"].isin(flagged), people=people)
-    write_report(scrub_table(report.summary), project.cleaned / workdir.VALIDATION_SUMMARY, "summary", people=people)
+    summary = scrub_table(report.summary)
+    if summary.equals(report.summary):  # nothing to scrub (as a rule): the files just written, copied
+        for suffix in (".csv", ".xlsx"):
+            name = workdir.VALIDATION_SUMMARY + suffix
+            with atomic_path(project.cleaned / name) as tmp:
+                shutil.copyfile(project.work / name, tmp)
+    else:
+        write_report(summary, project.cleaned / workdir.VALIDATION_SUMMARY, "summary", people=people)
     # The failures name respondents: as the delivery names them, their values scrubbed.
     failures = report.failures.assign(respondent=privacy.ids(report.failures["respondent"]))
     write_report(scrub_cells(failures, ["value"]), project.cleaned / workdir.VALIDATION_FAILURES, "failures",
