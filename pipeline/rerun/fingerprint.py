@@ -21,8 +21,8 @@ from importlib import metadata
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.files import sha256
 from pipeline.privacy import delivery_privacy
+from pipeline.rerun import digests
 from pipeline.survey.project import Project
 
 PACKAGES = ("pandas", "numpy", "pyarrow", "pyreadstat", "pyxform", "openpyxl", "xlsxwriter", "python-stdnum",
@@ -120,7 +120,7 @@ def stage_print(name: str, own: str, ups: dict[str, str]) -> str:
 
 def own_digest(project: Project, stage: StageInputs, settings: dict | None = None, day: str | None = None) -> str:
     settings = _tables(project) if settings is None else settings
-    files = {_name(project, p): _file_digest(p) for p in _files(project, stage.files)}
+    files = {_name(project, p): _file_digest(project, p) for p in _files(project, stage.files)}
     return _digest({"sid": sid_version(), "packages": packages(),
                     "tables": {t: settings.get(t) for t in sorted(set(stage.tables))},
                     "files": files, "key": _key_digest(project) if stage.keyed else None, "day": day})
@@ -168,16 +168,10 @@ def _name(project: Project, path: Path) -> str:
         return str(path.resolve())
 
 
-def _file_digest(path: Path) -> str:
+def _file_digest(project: Project, path: Path) -> str:
     if not path.is_file():
         return "missing"
-    stat = path.stat()
-    return _cached_sha256(str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
-
-
-@lru_cache(maxsize=4096)
-def _cached_sha256(path: str, *stat: int) -> str:  # size, times, inode: a changed file is read again
-    return sha256(Path(path))
+    return digests.digest(path.resolve(), digests.cache_folder(project.work))  # read again when its size, times or inode differ
 
 
 def _tables(project: Project) -> dict:
