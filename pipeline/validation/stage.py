@@ -4,6 +4,9 @@ thresholds; failures (naming respondents) to work/, the per-rule summary also to
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
+import pickle
 import shutil
 from dataclasses import replace
 
@@ -13,27 +16,46 @@ from pipeline import workdir
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import atomic_path
 from pipeline.privacy import delivery_privacy, scrub_cells, scrub_table
-from pipeline.rerun.records import current_artifact
+from pipeline.rerun.records import RECORDS, current_artifact
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.tables import write_report
 from pipeline.validation.people import for_people
 from pipeline.validation.rosters import combined, validate_rosters
-from pipeline.validation.validate import ValidationReport, load_rules, routed, validate
+from pipeline.validation.validate import (
+    FormChecks,
+    ValidationReport,
+    form_checks,
+    load_rules,
+    routed,
+    validate,
+    with_calculates,
+)
 
 
 def run_validate(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None,
-                 rosters: dict[str, pd.DataFrame] | None = None) -> ValidationReport:
-    """`rosters`: the roster rows beside `frame` (name → frame); by default those ingest left in work/."""
+                 rosters: dict[str, pd.DataFrame] | None = None, basis: str | None = None) -> ValidationReport:
+    """`rosters`: the roster rows beside `frame` (name → frame); by default those ingest left in work/.
+    `basis`: what `frame` is made from (`sid run`: the cleaning's fingerprint, pipeline/rerun), so that the
+    checks that do not depend on the rules are kept in work/ for the next validation of the same frame
+    (a rerun after a change of the rules judges only the rules again); None: everything judged, nothing kept."""
     privacy = delivery_privacy(project)  # cleaned/ gets the failures: no key, nothing written
     if frame is None:
         frame = workdir.read_stage(project, current_artifact(project, "code", "ingest"), "sid ingest")
     settings = project.validate
     rules = load_rules(settings.rules, questionnaire) if settings.rules else ()
     frame = frame.reset_index(drop=True)
-    derived, asked = routed(frame, questionnaire)  # the calculates, once for the main checks and the rosters'
+    held = _held(project, basis, settings)
+    form = held[1] if held is not None else None
+    if form is None:
+        derived, asked = routed(frame, questionnaire)  # the calculates, once for the main checks and the rosters'
+        form = form_checks(frame, questionnaire, project.key, settings, asked)
+        if held is not None:
+            _keep(project, held[0], form)
+    else:
+        derived = with_calculates(frame, questionnaire)
     report = validate(frame, questionnaire, key=project.key, rules=rules, quality=settings,
-                      accepted=dict(settings.accept), derived=derived, asked=asked)
+                      accepted=dict(settings.accept), derived=derived, form=form)
     notes: tuple[str, ...] = ()
     if questionnaire.rosters:
         if rosters is None:
@@ -77,3 +99,30 @@ def check_accepted(project: Project, report: ValidationReport) -> None:
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise SidError(ErrorCode.CONFIG_INVALID, f"validate.accept: no rule is called {name!r}{hint}",
                            file=project.file, fix="Use a rule name from the rules file or the validation summary.")
+
+
+CHECKS = "validate_checks.pickle"  # in work/stages/: the last FormChecks with what they were judged on
+CHECKS_FORMAT = 1
+
+
+def _held(project: Project, basis: str | None, settings) -> tuple[str, FormChecks | None] | None:
+    """(the key of this validation's FormChecks, those kept in work/ under that key, or None); None
+    without a basis. The key: the basis, the [validate] settings, the key variable and this format."""
+    if basis is None:
+        return None
+    key = hashlib.sha256(json.dumps([CHECKS_FORMAT, basis, repr(settings), project.key]).encode()).hexdigest()
+    try:  # written by sid itself, in the project's private work/; anything unreadable is judged again
+        with open(project.work / RECORDS / CHECKS, "rb") as fh:
+            kept = pickle.load(fh)
+        found = kept["form"] if kept["key"] == key and isinstance(kept["form"], FormChecks) else None
+    except Exception:  # noqa: BLE001
+        found = None
+    return key, found
+
+
+def _keep(project: Project, key: str, form: FormChecks) -> None:
+    folder = project.work / RECORDS
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_path(folder / CHECKS) as tmp:
+        with open(tmp, "wb") as fh:
+            pickle.dump({"key": key, "form": form}, fh, protocol=pickle.HIGHEST_PROTOCOL)

@@ -171,29 +171,59 @@ def _range_text(var: Variable) -> str:
 
 def validate(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, rules: tuple[Rule, ...] = (),
              quality: ValidateSettings = ValidateSettings(), accepted: dict[str, str] | None = None,
-             derived: pd.DataFrame | None = None, asked: dict[str, np.ndarray] | None = None) -> ValidationReport:
+             derived: pd.DataFrame | None = None, asked: dict[str, np.ndarray] | None = None,
+             form: FormChecks | None = None) -> ValidationReport:
     """Every check in one pass over the frame; nothing stops at the first failure. `derived`: the
-    frame with its calculates and `asked` the routing judged on it (`routed`), when the caller has them."""
+    frame with its calculates and `asked` the routing judged on it (`routed`), when the caller has them;
+    `form`: the checks that do not depend on the rules (`form_checks`), when the caller has them."""
     frame = frame.reset_index(drop=True)  # positions = the checks' row numbers
-    if derived is None:
-        derived, asked = routed(frame, questionnaire)
+    if form is None:
+        if derived is None:
+            derived, asked = routed(frame, questionnaire)
+        derived = derived.reset_index(drop=True)
+        form = form_checks(frame, questionnaire, key, quality,
+                           routing.asked(derived, questionnaire) if asked is None else asked)
+    elif derived is None:
+        derived = with_calculates(frame, questionnaire)
     derived = derived.reset_index(drop=True)
-    asked = dict(routing.asked(derived, questionnaire) if asked is None else asked)
-    asked.pop(key, None)  # the respondent key is no question
-    checks: list[Check] = []
-    checks += _schema_checks(frame, questionnaire, key)
-    checks += _cross_constraints(frame, questionnaire, key)
-    checks += _routing_checks(frame, questionnaire, key, asked)
-    checks += _choice_filter_checks(frame, questionnaire)
-    checks += _rank_checks(frame, questionnaire)
-    checks += [_rule_check(derived, rule) for rule in rules if not across_levels(rule, questionnaire)]
-    checks += _pii_checks(frame, questionnaire, key)
-    quality_table = indicators(frame, questionnaire, asked, quality.straightline_min_items)
+    quality_table = form.quality.copy()
     dont_know_questions = quality_table.pop("dont_know_questions")
+    checks: list[Check | Outcome] = [*form.before]
+    checks += [_rule_check(derived, rule) for rule in rules if not across_levels(rule, questionnaire)]
+    checks += form.after
     checks += _quality_checks(quality_table, quality, dont_know_questions)
     report = _report(frame, key, checks, accepted or {})
     quality_table.insert(0, "respondent", report_keys(frame, key))
     return ValidationReport(report.failures, report.summary, report.accepted, quality_table.reset_index(drop=True))
+
+
+@dataclass(frozen=True)
+class FormChecks:
+    """The checks of a frame that do not depend on the rules file: those of the form (kinds, codes, ranges,
+    constraints, the key, routing, choice filters, ranks), before the rules in the report; the personal
+    data in open answers, after them; and the quality indicators per respondent, which `validate` judges
+    against the thresholds. The same for the same frame, form and straightline setting, whatever the rules."""
+
+    before: tuple[Outcome, ...]
+    after: tuple[Outcome, ...]
+    quality: pd.DataFrame  # indicators(), with dont_know_questions
+
+
+def form_checks(frame: pd.DataFrame, questionnaire: Questionnaire, key: str, quality: ValidateSettings,
+                asked: dict[str, np.ndarray]) -> FormChecks:
+    """`frame`'s FormChecks; `asked`: the routing judged on the frame with its calculates (`routed`)."""
+    frame = frame.reset_index(drop=True)
+    asked = dict(asked)
+    asked.pop(key, None)  # the respondent key is no question
+    before: list[Check] = []
+    before += _schema_checks(frame, questionnaire, key)
+    before += _cross_constraints(frame, questionnaire, key)
+    before += _routing_checks(frame, questionnaire, key, asked)
+    before += _choice_filter_checks(frame, questionnaire)
+    before += _rank_checks(frame, questionnaire)
+    after = _pii_checks(frame, questionnaire, key)
+    return FormChecks(tuple(map(outcome, before)), tuple(map(outcome, after)),
+                      indicators(frame, questionnaire, asked, quality.straightline_min_items))
 
 
 def with_calculates(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
@@ -503,21 +533,44 @@ def _rule_values(frame: pd.DataFrame, variables: list[str]) -> pd.Series | None:
     return text
 
 
-def _report(frame: pd.DataFrame, key: str, checks: list[Check], accepted: dict[str, str]) -> ValidationReport:
+@dataclass(frozen=True)
+class Outcome:
+    """What the report takes of a Check: its counts, and its failing rows with their values as text."""
+
+    rule: str
+    description: str
+    expression: str
+    severity: str
+    variable: str
+    items: int
+    fails: np.ndarray  # the failing rows' positions
+    n_fails: int
+    n_na: int
+    message: str
+    values: np.ndarray | str  # the failing rows' values as text ("" when the check has none)
+
+
+def outcome(check: Check) -> Outcome:
+    idx = np.flatnonzero(check.fails)
+    values = (check.values.iloc[idx].astype("string").fillna("").to_numpy()
+              if check.values is not None and len(idx) else "")
+    return Outcome(check.rule, check.description, check.expression, check.severity, check.variable,
+                   int(check.items.sum()), idx, int(check.fails.sum()), check.n_na, check.message, values)
+
+
+def _report(frame: pd.DataFrame, key: str, checks: list[Check | Outcome], accepted: dict[str, str]) -> ValidationReport:
     respondents = report_keys(frame, key)
     parts = []
     rows = []
     for check in checks:
+        check = outcome(check) if isinstance(check, Check) else check
         severity = "accepted" if check.rule in accepted else check.severity
-        idx = np.flatnonzero(check.fails)
+        idx = check.fails
         if len(idx):
-            values = (check.values.iloc[idx].astype("string").fillna("").to_numpy()
-                      if check.values is not None else "")
             parts.append(pd.DataFrame({
                 "respondent": respondents[idx], "roster": "", "instance": "", "variable": check.variable, "rule": check.rule,
-                "value": values, "severity": severity, "message": check.message}))
-        items = int(check.items.sum())
-        fails = int(check.fails.sum())
+                "value": check.values, "severity": severity, "message": check.message}))
+        items, fails = check.items, check.n_fails
         rows.append({"rule": check.rule, "description": check.description
                      + (f" [aanvaard: {accepted[check.rule]}]" if check.rule in accepted else ""),
                      "items": items, "passes": items - fails, "fails": fails, "n_na": check.n_na,
