@@ -26,10 +26,11 @@ from pipeline.validation.validate import (
     FormChecks,
     ValidationReport,
     form_checks,
+    kept_calculates,
     load_rules,
     routed,
     validate,
-    with_calculates,
+    with_kept_calculates,
 )
 
 
@@ -45,15 +46,16 @@ def run_validate(project: Project, questionnaire: Questionnaire, frame: pd.DataF
     settings = project.validate
     rules = load_rules(settings.rules, questionnaire) if settings.rules else ()
     frame = frame.reset_index(drop=True)
-    held = _held(project, basis, settings)
+    held = _held(project, basis, settings, len(frame))
     form = held[1] if held is not None else None
     if form is None:
         derived, asked = routed(frame, questionnaire)  # the calculates, once for the main checks and the rosters'
-        form = form_checks(frame, questionnaire, project.key, settings, asked)
+        form = replace(form_checks(frame, questionnaire, project.key, settings, asked),
+                       calculates=kept_calculates(derived, questionnaire))
         if held is not None:
             _keep(project, held[0], form)
-    else:
-        derived = with_calculates(frame, questionnaire)
+    else:  # the calculates kept with them: no routing pass (the rules and the rosters' checks read them)
+        derived = with_kept_calculates(frame, form.calculates)
     report = validate(frame, questionnaire, key=project.key, rules=rules, quality=settings,
                       accepted=dict(settings.accept), derived=derived, form=form)
     notes: tuple[str, ...] = ()
@@ -105,9 +107,10 @@ CHECKS = "validate_checks.pickle"  # in work/stages/: the last FormChecks with w
 CHECKS_FORMAT = 1
 
 
-def _held(project: Project, basis: str | None, settings) -> tuple[str, FormChecks | None] | None:
+def _held(project: Project, basis: str | None, settings, rows: int) -> tuple[str, FormChecks | None] | None:
     """(the key of this validation's FormChecks, those kept in work/ under that key, or None); None
-    without a basis. The key: the basis, the [validate] settings, the key variable and this format."""
+    without a basis. The key: the basis, the [validate] settings, the key variable and this format;
+    kept checks of another number of `rows` than the frame's are judged again."""
     if basis is None:
         return None
     key = hashlib.sha256(json.dumps([CHECKS_FORMAT, basis, repr(settings), project.key]).encode()).hexdigest()
@@ -115,6 +118,8 @@ def _held(project: Project, basis: str | None, settings) -> tuple[str, FormCheck
         with open(project.work / RECORDS / CHECKS, "rb") as fh:
             kept = pickle.load(fh)
         found = kept["form"] if kept["key"] == key and isinstance(kept["form"], FormChecks) else None
+        if found is not None and (len(found.quality) != rows or any(len(c) != rows for _, c in found.calculates)):
+            found = None
     except Exception:  # noqa: BLE001
         found = None
     return key, found

@@ -207,6 +207,22 @@ class FormChecks:
     before: tuple[Outcome, ...]
     after: tuple[Outcome, ...]
     quality: pd.DataFrame  # indicators(), with dont_know_questions
+    calculates: tuple[tuple[str, pd.Series], ...] = ()  # the calculate columns of `with_calculates` (`kept_calculates`)
+
+
+def kept_calculates(derived: pd.DataFrame, questionnaire: Questionnaire) -> tuple[tuple[str, pd.Series], ...]:
+    """The calculate columns of `derived` (`with_calculates` of a frame), in its column order."""
+    names = {v.name for v in questionnaire if v.type == "calculate"}
+    return tuple((name, derived[name]) for name in derived.columns if name in names)
+
+
+def with_kept_calculates(frame: pd.DataFrame, calculates: tuple[tuple[str, pd.Series], ...]) -> pd.DataFrame:
+    """`with_calculates(frame)` from its kept calculate columns (`kept_calculates`, of the same frame, its index
+    reset as `frame`'s): those columns replaced or added, as with_calculates replaces or adds them."""
+    view = frame.copy(deep=False)
+    for name, column in calculates:
+        view[name] = column
+    return view
 
 
 def form_checks(frame: pd.DataFrame, questionnaire: Questionnaire, key: str, quality: ValidateSettings,

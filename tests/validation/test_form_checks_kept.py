@@ -26,6 +26,10 @@ RULES = """- name: jong_werk
   expression: ${werk} = 1
   when: ${tevreden} >= 4
   severity: warning
+- name: leeftijd_volwassen
+  description: De berekende leeftijd is die van een volwassene.
+  expression: ${leeftijd} >= 30
+  severity: warning
 """
 
 
@@ -72,6 +76,7 @@ def test_a_rules_change_judges_only_the_rules_and_reports_the_same(validated, tm
     assert judged == [1, 1]
     _same(kept, everything)
     assert not kept.summary.equals(first.summary)  # the rule's severity did change the report
+    assert kept.summary.set_index("rule").loc["leeftijd_volwassen", "fails"] == 1  # a calculate, kept: 2026 - 1999
     for name in ("validation_summary.csv", "validation_failures.csv"):
         assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "c" / name).read_bytes()
 
