@@ -114,7 +114,7 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
         progress and progress("validating the cleaned data")
         _, report, hit = stage("validate", lambda: (None, run_validate(  # basis: its form checks kept for a rerun
             staged, questionnaire, load("clean", cleaned), cleaned_rosters(staged, questionnaire),
-            basis=None if fresh else plan.prints["clean"])))
+            basis=plan.prints["clean"], fresh=fresh)))
         unconfigured = project.unconfigured()  # of this run's sid.toml; the rosters' notes kept
         outcome = replace(outcome, validation=replace(report, notes=unconfigured + tuple(
             n for n in report.notes if n not in unconfigured)))

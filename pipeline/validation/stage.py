@@ -35,18 +35,20 @@ from pipeline.validation.validate import (
 
 
 def run_validate(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None,
-                 rosters: dict[str, pd.DataFrame] | None = None, basis: str | None = None) -> ValidationReport:
+                 rosters: dict[str, pd.DataFrame] | None = None, basis: str | None = None,
+                 fresh: bool = False) -> ValidationReport:
     """`rosters`: the roster rows beside `frame` (name → frame); by default those ingest left in work/.
     `basis`: what `frame` is made from (`sid run`: the cleaning's fingerprint, pipeline/rerun), so that the
     checks that do not depend on the rules are kept in work/ for the next validation of the same frame
-    (a rerun after a change of the rules judges only the rules again); None: everything judged, nothing kept."""
+    (a rerun after a change of the rules judges only the rules again); None: everything judged, nothing kept;
+    `fresh` (`sid run --fresh`): everything judged, and kept."""
     privacy = delivery_privacy(project)  # cleaned/ gets the failures: no key, nothing written
     if frame is None:
         frame = workdir.read_stage(project, current_artifact(project, "code", "ingest"), "sid ingest")
     settings = project.validate
     rules = load_rules(settings.rules, questionnaire) if settings.rules else ()
     frame = frame.reset_index(drop=True)
-    held = _held(project, basis, settings, len(frame))
+    held = _held(project, basis, settings, len(frame), fresh)
     form = held[1] if held is not None else None
     if form is None:
         derived, asked = routed(frame, questionnaire)  # the calculates, once for the main checks and the rosters'
@@ -107,13 +109,16 @@ CHECKS = "validate_checks.pickle"  # in work/stages/: the last FormChecks with w
 CHECKS_FORMAT = 1
 
 
-def _held(project: Project, basis: str | None, settings, rows: int) -> tuple[str, FormChecks | None] | None:
+def _held(project: Project, basis: str | None, settings, rows: int, fresh: bool = False
+          ) -> tuple[str, FormChecks | None] | None:
     """(the key of this validation's FormChecks, those kept in work/ under that key, or None); None
     without a basis. The key: the basis, the [validate] settings, the key variable and this format;
     kept checks of another number of `rows` than the frame's are judged again."""
     if basis is None:
         return None
     key = hashlib.sha256(json.dumps([CHECKS_FORMAT, basis, repr(settings), project.key]).encode()).hexdigest()
+    if fresh:
+        return key, None
     try:  # written by sid itself, in the project's private work/; anything unreadable is judged again
         with open(project.work / RECORDS / CHECKS, "rb") as fh:
             kept = pickle.load(fh)

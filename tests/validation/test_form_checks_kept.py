@@ -108,6 +108,9 @@ def test_sid_run_keeps_them_under_the_cleanings_fingerprint(validated):
     again = run_all(load_project(root), finished=stages.append)
     assert judged == []
     fresh = run_all(load_project(root), fresh=True)
-    assert judged == [1]  # --fresh judges everything
+    assert judged == [1]  # --fresh judges everything (and keeps it)
+    rules.write_text(RULES.replace("{severity}", "warning"), encoding="utf-8")
+    run_all(load_project(root))
+    assert judged == [1]
     _same(again.clean.validation, fresh.clean.validation)
     assert not result.clean.validation.summary.equals(again.clean.validation.summary)
