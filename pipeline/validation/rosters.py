@@ -35,6 +35,7 @@ from pipeline.survey.levels import (
 )
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.survey.rosters import ancestry
+from pipeline.validation.judged import routed, with_calculates
 from pipeline.validation.validate import (
     FAILURE_COLUMNS,
     Check,
@@ -49,8 +50,6 @@ from pipeline.validation.validate import (
     _rule_check,
     _schema_checks,
     across_levels,
-    routed,
-    with_calculates,
 )
 
 _POS = "__pos"

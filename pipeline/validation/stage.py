@@ -20,18 +20,10 @@ from pipeline.rerun.records import RECORDS, current_artifact
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.tables import write_report
+from pipeline.validation.judged import FormChecks, kept_calculates, routed, with_kept_calculates
 from pipeline.validation.people import for_people
 from pipeline.validation.rosters import combined, validate_rosters
-from pipeline.validation.validate import (
-    FormChecks,
-    ValidationReport,
-    form_checks,
-    kept_calculates,
-    load_rules,
-    routed,
-    validate,
-    with_kept_calculates,
-)
+from pipeline.validation.validate import ValidationReport, form_checks, load_rules, validate
 
 
 def run_validate(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None,

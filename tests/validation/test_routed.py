@@ -17,7 +17,7 @@ from pipeline.cleaning.clean import derive_calculates
 from pipeline.errors import SidError
 from pipeline.survey import routing
 from pipeline.survey.questionnaire import load_questionnaire
-from pipeline.validation.validate import _settled_in_order, routed, with_calculates
+from pipeline.validation.judged import _settled_in_order, routed, with_calculates
 
 FORMS = sorted((Path(__file__).parents[1] / "forms").rglob("*.xls*"))
 DEMO_FORM = Path(__file__).parents[2] / "schemas" / "questionnaire.xlsx"
