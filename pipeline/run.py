@@ -113,8 +113,9 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
         cleaned, outcome, hit = stage("clean", cleaning)
         done("clean", len(outcome.result.log), "cells_changed", hit)  # (done gives the freed memory back)
         progress and progress("validating the cleaned data")
-        _, report, hit = stage("validate", lambda: (None, run_validate(
-            staged, questionnaire, load("clean", cleaned), cleaned_rosters(staged, questionnaire))))
+        _, report, hit = stage("validate", lambda: (None, run_validate(  # basis: its form checks kept for a rerun
+            staged, questionnaire, load("clean", cleaned), cleaned_rosters(staged, questionnaire),
+            basis=plan.prints["clean"], fresh=fresh)))
         unconfigured = project.unconfigured()  # of this run's sid.toml; the rosters' notes kept
         outcome = replace(outcome, validation=replace(report, notes=unconfigured + tuple(
             n for n in report.notes if n not in unconfigured)))

@@ -21,8 +21,8 @@ from importlib import metadata
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.files import sha256
 from pipeline.privacy import delivery_privacy
+from pipeline.rerun import digests
 from pipeline.survey.project import Project
 
 PACKAGES = ("pandas", "numpy", "pyarrow", "pyreadstat", "pyxform", "openpyxl", "xlsxwriter", "python-stdnum",
@@ -89,9 +89,11 @@ def fingerprints(project: Project, stages: tuple[str, ...], expressions: tuple[s
     out: dict[str, str] = {}
     settings = _tables(project)
     day = _day() if uses_today(project, expressions) else None
+    beside = _beside_form(project)
     for name in stages:
         ups = {u: out.get(u, "absent") for u in upstream(project, name)}
-        out[name] = stage_print(name, own_digest(project, STAGES[name], settings, day if name in DATED else None), ups)
+        out[name] = stage_print(name, own_digest(project, STAGES[name], settings, day if name in DATED else None,
+                                                 beside), ups)
     return out
 
 
@@ -118,23 +120,31 @@ def stage_print(name: str, own: str, ups: dict[str, str]) -> str:
     return _digest({"stage": name, "own": own, "upstream": ups})
 
 
-def own_digest(project: Project, stage: StageInputs, settings: dict | None = None, day: str | None = None) -> str:
+def own_digest(project: Project, stage: StageInputs, settings: dict | None = None, day: str | None = None,
+               beside: list[Path] | None = None) -> str:
+    """`beside`: the files beside the form that are its own (`_beside_form`), when the caller has them."""
     settings = _tables(project) if settings is None else settings
-    files = {_name(project, p): _file_digest(p) for p in _files(project, stage.files)}
+    beside = _beside_form(project) if beside is None and "form" in stage.files else beside
+    files = {_name(project, p): _file_digest(project, p) for p in _files(project, stage.files, beside)}
     return _digest({"sid": sid_version(), "packages": packages(),
                     "tables": {t: settings.get(t) for t in sorted(set(stage.tables))},
                     "files": files, "key": _key_digest(project) if stage.keyed else None, "day": day})
 
 
-def _files(project: Project, kinds: tuple[str, ...]) -> list[Path]:
+def _beside_form(project: Project) -> list[Path]:
+    """The files beside the form (choice files), but those sid.toml names for a stage."""
+    named = {p.resolve() for p in _files(project, ("sources", "sample", "contacts", "population", "rules",
+                                                   "corrections", "coding"))}
+    return sorted(p for p in project.form.parent.iterdir() if p.is_file() and p.suffix.lower() in FORM_SIDE
+                  and p != project.form and p.resolve() not in named)
+
+
+def _files(project: Project, kinds: tuple[str, ...], beside: list[Path] | None = None) -> list[Path]:
     found: list[Path] = []
     for kind in kinds:
         if kind == "form":  # and the files beside it (choice files), but those sid.toml names for a stage
-            named = {p.resolve() for p in _files(project, ("sources", "sample", "contacts", "population", "rules",
-                                                           "corrections", "coding"))}
             found.append(project.form)
-            found += sorted(p for p in project.form.parent.iterdir() if p.is_file() and p.suffix.lower() in FORM_SIDE
-                            and p != project.form and p.resolve() not in named)
+            found += _beside_form(project) if beside is None else beside
         elif kind == "sources":
             for source in project.sources:  # the export and the files named after it (a roster's CSV)
                 found.append(source.path)
@@ -168,16 +178,10 @@ def _name(project: Project, path: Path) -> str:
         return str(path.resolve())
 
 
-def _file_digest(path: Path) -> str:
+def _file_digest(project: Project, path: Path) -> str:
     if not path.is_file():
         return "missing"
-    stat = path.stat()
-    return _cached_sha256(str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
-
-
-@lru_cache(maxsize=4096)
-def _cached_sha256(path: str, *stat: int) -> str:  # size, times, inode: a changed file is read again
-    return sha256(Path(path))
+    return digests.digest(path.resolve(), digests.cache_folder(project.work))  # read again when its size, times or inode differ
 
 
 def _tables(project: Project) -> dict:

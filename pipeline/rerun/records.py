@@ -19,11 +19,12 @@ from typing import Any, Iterator
 
 from pipeline import workdir
 from pipeline.faults import checkpoint
-from pipeline.files import atomic_path, sha256, write_text_atomic
+from pipeline.files import atomic_path, write_text_atomic
+from pipeline.rerun import digests
 from pipeline.rerun.fingerprint import STAGES, fingerprints, own_digest, stage_print, upstream
 from pipeline.survey.project import Project
 
-RECORDS = "stages"  # work/stages/
+RECORDS = digests.RECORDS  # work/stages/
 FORMAT = 1  # of a record; a change of what is recorded bumps it
 
 
@@ -39,6 +40,7 @@ class Plan:
 
     def __post_init__(self) -> None:
         self.prints = fingerprints(self.project, self.stages, self.expressions)
+        digests.save(digests.cache_folder(self.project.work))  # the inputs' digests, for the next run
 
     def reused(self, name: str, staged: Project) -> Any | None:
         """The stage's recorded result when it can be reused (its delivery parts are then copied
@@ -49,9 +51,9 @@ class Plan:
         if record is None or record.get("fingerprint") != self.prints[name]:
             return None
         sources = _parts_sources(self.project, record)
-        if sources is None or not outputs_intact(self.project, record):
-            return None
-        result = _load_result(self.project, record)
+        intact = sources is not None and outputs_intact(self.project, record)
+        result = _load_result(self.project, record) if intact else None
+        digests.save(digests.cache_folder(self.project.work))  # what was checked, for the next run
         if result is None:
             return None
         for relative, source in sources.items():
@@ -106,15 +108,15 @@ def recording(project: Project, name: str, parts: Path, fingerprint: str | None 
     if fingerprint is None:
         fingerprint = stage_print(name, own_digest(project, STAGES[name]), ups)
     after = _listing(parts)
-    delivered = {rel: sha256(parts / rel) for rel, stat in after.items() if before.get(rel) != stat}
+    delivered = {rel: _digest(project, parts / rel) for rel, stat in after.items() if before.get(rel) != stat}
     folder.mkdir(exist_ok=True)
     pickled = folder / f"{name}.pickle"
     with atomic_path(pickled) as tmp:
         with open(tmp, "wb") as fh:
             _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(_kept(held.get("result")))
-    outputs = {rel: sha256(project.work / rel) for rel in _outputs(project, name)}
+    outputs = {rel: _digest(project, project.work / rel) for rel in _outputs(project, name)}
     record = {"format": FORMAT, "stage": name, "fingerprint": fingerprint, "upstream": ups,
-              "outputs": outputs, "parts": delivered, "result": sha256(pickled)}
+              "outputs": outputs, "parts": delivered, "result": _digest(project, pickled)}
     write_text_atomic(folder / f"{name}.json", json.dumps(record, indent=1, sort_keys=True) + "\n")
 
 
@@ -154,7 +156,7 @@ def outputs_intact(project: Project, record: dict) -> bool:
     present = set(_outputs(project, record["stage"]))
     if present != set(record["outputs"]):
         return False
-    return all(_same(project.work / rel, digest) for rel, digest in record["outputs"].items())
+    return all(_same(project, project.work / rel, digest) for rel, digest in record["outputs"].items())
 
 
 def current(project: Project, preferred: str, fallback: str) -> str | None:
@@ -185,7 +187,7 @@ def _parts_sources(project: Project, record: dict) -> dict[str, Path] | None:
     found = {}
     for relative, digest in record["parts"].items():
         for folder in (project.cleaned, project.work / workdir.DELIVERY_PARTS):
-            if _same(folder / relative, digest):
+            if _same(project, folder / relative, digest):
                 found[relative] = folder / relative
                 break
         else:
@@ -195,7 +197,7 @@ def _parts_sources(project: Project, record: dict) -> dict[str, Path] | None:
 
 def _load_result(project: Project, record: dict) -> Any | None:
     path = project.work / RECORDS / f"{record['stage']}.pickle"
-    if not _same(path, record.get("result")):
+    if not _same(project, path, record.get("result")):
         return None
     try:  # written by sid itself (checksum above), in the project's private work/
         with open(path, "rb") as fh:
@@ -204,8 +206,13 @@ def _load_result(project: Project, record: dict) -> Any | None:
         return None
 
 
-def _same(path: Path, digest: str | None) -> bool:
-    return digest is not None and path.is_file() and sha256(path) == digest
+def _same(project: Project, path: Path, digest: str | None) -> bool:
+    return digest is not None and path.is_file() and _digest(project, path) == digest
+
+
+def _digest(project: Project, path: Path) -> str:
+    """The file's SHA-256, read again unless it is as it was when read before (rerun/digests.py)."""
+    return digests.digest(path, digests.cache_folder(project.work))
 
 
 def _listing(folder: Path) -> dict[str, tuple[int, int]]:

@@ -35,6 +35,7 @@ from pipeline.survey.levels import (
 )
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.survey.rosters import ancestry
+from pipeline.validation.judged import routed, with_calculates
 from pipeline.validation.validate import (
     FAILURE_COLUMNS,
     Check,
@@ -49,7 +50,6 @@ from pipeline.validation.validate import (
     _rule_check,
     _schema_checks,
     across_levels,
-    with_calculates,
 )
 
 _POS = "__pos"
@@ -109,8 +109,7 @@ def validate_rosters(main: pd.DataFrame, rosters: dict[str, pd.DataFrame], quest
         view[_POS] = np.arange(len(view)).astype(str)
         form = lv.questionnaire
         own = replace(form, variables=tuple(form[n] for n in lv.own))
-        derived = with_calculates(view, form)
-        asked = routing.asked(derived, form)
+        derived, asked = routed(view, form)
         checks = [c for c in _schema_checks(view, own, _POS) if c.rule != "key_unique"]
         checks += _cross_constraints(view, form, _POS)
         checks += _routing_checks(view, form, _POS, asked)

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.cleaning.clean import derive_calculates
 from pipeline.errors import ErrorCode, SidError
 from pipeline.privacy import scrub_values
 from pipeline.survey import routing
@@ -19,6 +18,7 @@ from pipeline.survey.parts import is_rank_part
 from pipeline.survey.project import ValidateSettings
 from pipeline.survey.questionnaire import Questionnaire, Variable
 from pipeline.survey.rulebook import read_rule_list
+from pipeline.validation.judged import FormChecks, Outcome, form_error, outcome, routed, with_calculates
 from pipeline.validation.quality import indicators
 
 # Frozen report columns.
@@ -171,45 +171,47 @@ def _range_text(var: Variable) -> str:
 
 def validate(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, rules: tuple[Rule, ...] = (),
              quality: ValidateSettings = ValidateSettings(), accepted: dict[str, str] | None = None,
-             derived: pd.DataFrame | None = None) -> ValidationReport:
+             derived: pd.DataFrame | None = None, asked: dict[str, np.ndarray] | None = None,
+             form: FormChecks | None = None) -> ValidationReport:
     """Every check in one pass over the frame; nothing stops at the first failure. `derived`: the
-    frame with its calculates (`with_calculates`), when the caller has it already."""
+    frame with its calculates and `asked` the routing judged on it (`routed`), when the caller has them;
+    `form`: the checks that do not depend on the rules (`form_checks`), when the caller has them."""
     frame = frame.reset_index(drop=True)  # positions = the checks' row numbers
-    derived = with_calculates(frame, questionnaire) if derived is None else derived.reset_index(drop=True)
-    asked = routing.asked(derived, questionnaire)
-    asked.pop(key, None)  # the respondent key is no question
-    checks: list[Check] = []
-    checks += _schema_checks(frame, questionnaire, key)
-    checks += _cross_constraints(frame, questionnaire, key)
-    checks += _routing_checks(frame, questionnaire, key, asked)
-    checks += _choice_filter_checks(frame, questionnaire)
-    checks += _rank_checks(frame, questionnaire)
-    checks += [_rule_check(derived, rule) for rule in rules if not across_levels(rule, questionnaire)]
-    checks += _pii_checks(frame, questionnaire, key)
-    quality_table = indicators(frame, questionnaire, asked, quality.straightline_min_items)
+    if form is None:
+        if derived is None:
+            derived, asked = routed(frame, questionnaire)
+        derived = derived.reset_index(drop=True)
+        form = form_checks(frame, questionnaire, key, quality,
+                           routing.asked(derived, questionnaire) if asked is None else asked)
+    elif derived is None:
+        derived = with_calculates(frame, questionnaire)
+    derived = derived.reset_index(drop=True)
+    quality_table = form.quality.copy()
     dont_know_questions = quality_table.pop("dont_know_questions")
+    checks: list[Check | Outcome] = [*form.before]
+    checks += [_rule_check(derived, rule) for rule in rules if not across_levels(rule, questionnaire)]
+    checks += form.after
     checks += _quality_checks(quality_table, quality, dont_know_questions)
     report = _report(frame, key, checks, accepted or {})
     quality_table.insert(0, "respondent", report_keys(frame, key))
     return ValidationReport(report.failures, report.summary, report.accepted, quality_table.reset_index(drop=True))
 
 
-def with_calculates(frame: pd.DataFrame, questionnaire: Questionnaire) -> pd.DataFrame:
-    """Routing and rules are judged as the form app would: with its calculate fields, computed from
-    the answers where a source lacks them (keyed paper questionnaires). The data is not changed."""
-    if not any(v.type == "calculate" for v in questionnaire):
-        return frame
-    try:
-        derived = derive_calculates(frame, questionnaire)
-    except ExpressionError as exc:
-        bad = next(v for v in questionnaire if v.type == "calculate")
-        raise _form_error(bad, "calculate", exc, questionnaire) from None
-    view = frame.copy(deep=False)
-    for var in questionnaire:  # recorded values stay; only missing ones are computed
-        if var.type == "calculate" and var.name in derived.columns:
-            view[var.name] = (frame[var.name].where(frame[var.name].notna(), derived[var.name])
-                              if var.name in frame.columns else derived[var.name])
-    return view
+def form_checks(frame: pd.DataFrame, questionnaire: Questionnaire, key: str, quality: ValidateSettings,
+                asked: dict[str, np.ndarray]) -> FormChecks:
+    """`frame`'s FormChecks; `asked`: the routing judged on the frame with its calculates (`routed`)."""
+    frame = frame.reset_index(drop=True)
+    asked = dict(asked)
+    asked.pop(key, None)  # the respondent key is no question
+    before: list[Check] = []
+    before += _schema_checks(frame, questionnaire, key)
+    before += _cross_constraints(frame, questionnaire, key)
+    before += _routing_checks(frame, questionnaire, key, asked)
+    before += _choice_filter_checks(frame, questionnaire)
+    before += _rank_checks(frame, questionnaire)
+    after = _pii_checks(frame, questionnaire, key)
+    return FormChecks(tuple(map(outcome, before)), tuple(map(outcome, after)),
+                      indicators(frame, questionnaire, asked, quality.straightline_min_items))
 
 
 def report_keys(frame: pd.DataFrame, key: str) -> np.ndarray:
@@ -247,11 +249,6 @@ def _quality_checks(table: pd.DataFrame, settings: ValidateSettings, dont_know_q
                             n_na=int(share.isna().sum()), message={"item_nonresponse": "veel vragen zonder antwoord", "dont_know": "veel 'weet niet'"}[column],
                             values=share.round(3).astype("string")))
     return checks
-
-
-def _form_error(var: Variable, column: str, exc: ExpressionError, questionnaire: Questionnaire) -> SidError:
-    return SidError(ErrorCode.FORM_EXPRESSION, f"{var.name}: {exc}", file=questionnaire.path, sheet="survey",
-                    row=var.row, column=column, fix="Correct the expression in the form.")
 
 
 def _schema_checks(frame: pd.DataFrame, questionnaire: Questionnaire, key: str) -> list[Check]:
@@ -335,7 +332,7 @@ def _cross_constraints(frame: pd.DataFrame, questionnaire: Questionnaire, key: s
         try:
             ok = evaluate(var.constraint, others, current=var.name).to_numpy()
         except ExpressionError as exc:
-            raise _form_error(var, "constraint", exc, questionnaire) from None
+            raise form_error(var, "constraint", exc, questionnaire) from None
         values = frame[var.name]
         items = values.notna().to_numpy().copy()
         if var.kind == "numeric":
@@ -359,7 +356,7 @@ def _choice_filter_checks(frame: pd.DataFrame, questionnaire: Questionnaire) -> 
         try:
             items, ok = offered(var, frame, missing)
         except ExpressionError as exc:
-            raise _form_error(var, "choice_filter", exc, questionnaire) from None
+            raise form_error(var, "choice_filter", exc, questionnaire) from None
         checks.append(Check(f"choice_filter:{var.name}", f"{var.name}: een keuze die de vragenlijst aanbood "
                             f"({var.choice_filter})", var.choice_filter, "error", var.name, items, items & ~ok,
                             message="keuze niet aangeboden bij de eerdere antwoorden", values=frame[var.name]))
@@ -473,21 +470,19 @@ def _rule_values(frame: pd.DataFrame, variables: list[str]) -> pd.Series | None:
     return text
 
 
-def _report(frame: pd.DataFrame, key: str, checks: list[Check], accepted: dict[str, str]) -> ValidationReport:
+def _report(frame: pd.DataFrame, key: str, checks: list[Check | Outcome], accepted: dict[str, str]) -> ValidationReport:
     respondents = report_keys(frame, key)
     parts = []
     rows = []
     for check in checks:
+        check = outcome(check) if isinstance(check, Check) else check
         severity = "accepted" if check.rule in accepted else check.severity
-        idx = np.flatnonzero(check.fails)
+        idx = check.fails
         if len(idx):
-            values = (check.values.iloc[idx].astype("string").fillna("").to_numpy()
-                      if check.values is not None else "")
             parts.append(pd.DataFrame({
                 "respondent": respondents[idx], "roster": "", "instance": "", "variable": check.variable, "rule": check.rule,
-                "value": values, "severity": severity, "message": check.message}))
-        items = int(check.items.sum())
-        fails = int(check.fails.sum())
+                "value": check.values, "severity": severity, "message": check.message}))
+        items, fails = check.items, check.n_fails
         rows.append({"rule": check.rule, "description": check.description
                      + (f" [aanvaard: {accepted[check.rule]}]" if check.rule in accepted else ""),
                      "items": items, "passes": items - fails, "fails": fails, "n_na": check.n_na,
