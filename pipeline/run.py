@@ -85,8 +85,7 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
     def done(stage: str, count: int, what: str, reused: bool = False) -> None:
         release_memory()
         now = time.perf_counter()
-        if finished:
-            finished(StageDone(stage, int(count), what, now - clock[0], reused))
+        finished and finished(StageDone(stage, int(count), what, now - clock[0], reused))
         clock[0] = now
 
     questionnaire = questionnaire_of(project)
