@@ -281,16 +281,18 @@ def _summary(v: SpssVariable, column: pd.Series) -> dict:
                         "minimum": dates.min().strftime(fmt) if ok.any() else "",
                         "maximum": dates.max().strftime(fmt) if ok.any() else ""}
     values = pd.to_numeric(column, errors="coerce").astype("float64")
-    sysmis = values.isna()
-    declared = np.zeros(len(values), dtype=bool)
+    x = values.to_numpy(dtype="float64", na_value=np.nan)  # masks in numpy: one pass per declaration
+    sysmis = np.isnan(x)
+    declared = np.zeros(len(x), dtype=bool)
     for entry in v.missing:
         if isinstance(entry, dict):
-            declared |= ((values >= entry["lo"]) & (values <= entry["hi"])).to_numpy()
+            declared |= (x >= entry["lo"]) & (x <= entry["hi"])
         else:
-            declared |= (values == float(entry)).to_numpy()
-    valid = values[~sysmis.to_numpy() & ~declared]
-    out = empty | {"geldig": int(len(valid)), "ontbrekend": int(declared.sum()), "leeg": int(sysmis.sum())}
-    if len(valid) and not _categorical(v):
+            declared |= x == float(entry)
+    keep = ~sysmis & ~declared
+    out = empty | {"geldig": int(keep.sum()), "ontbrekend": int(declared.sum()), "leeg": int(sysmis.sum())}
+    if out["geldig"] and not _categorical(v):
+        valid = values[keep]
         out |= {"minimum": _number(valid.min()), "maximum": _number(valid.max()),
                 "gemiddelde": round(float(valid.mean()), 2)}
     return out

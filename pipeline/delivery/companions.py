@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -80,31 +81,43 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
             out.append(LinkedFile(book, r.keys, r.parent, r.count, r.roster.name))  # keys: id, instance numbers
         return tuple(out)
 
-    codebook = build_codebook(dictionary, questionnaire, data, language=language, sav_name=project.sav_path.name,
-                              texts=texts, figures=figures[project.sav_path.name])
-    codebook = replace(codebook, linked=linked(None, language, texts))
-    written = [write_data_csv(data, folder / f"{project.name}.csv"),
-               write_data_parquet(data, dictionary, folder / f"{project.name}.parquet")]
-    for r in rosters:
-        written += [r.sav, r.sps, write_data_csv(r.data, r.sav.with_suffix(".csv")),
-                    write_data_parquet(r.data, r.dictionary, r.sav.with_suffix(".parquet"))]
-    write_codebook_html(codebook, folder / CODEBOOK_HTML)
-    write_codebook_xlsx(codebook, folder / CODEBOOK_XLSX)
-    write_ddi(codebook, folder / ddi_name(project), study_id=project.name, sav_sha256=sha256(project.sav_path),
-              digests={r.sav.name: sha256(r.sav) for r in rosters})
-    written += [folder / CODEBOOK_HTML, folder / CODEBOOK_XLSX, folder / ddi_name(project)]
-    for position, (other, other_dictionary, other_texts) in enumerate(others):
-        book = build_codebook(other_dictionary, questionnaire, data, language=other, sav_name=project.sav_path.name,
-                              texts=other_texts, figures=figures[project.sav_path.name])
-        book = replace(book, linked=linked(position, other, other_texts))
-        html, xlsx = codebook_names(other.code)
-        write_codebook_html(book, folder / html)
-        write_codebook_xlsx(book, folder / xlsx)
-        written += [folder / html, folder / xlsx]
+    # the CSV and Parquet copies in a second thread, beside the codebooks: Arrow converts, casts,
+    # compresses and writes them mostly without Python's lock, the codebooks are Python (counts, cells, XML)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sid-copies") as pool:
+        copies = pool.submit(_write_copies, data, dictionary, folder / project.name, rosters)
+        codebook = build_codebook(dictionary, questionnaire, data, language=language,
+                                  sav_name=project.sav_path.name, texts=texts, figures=figures[project.sav_path.name])
+        codebook = replace(codebook, linked=linked(None, language, texts))
+        write_codebook_html(codebook, folder / CODEBOOK_HTML)
+        write_codebook_xlsx(codebook, folder / CODEBOOK_XLSX)
+        write_ddi(codebook, folder / ddi_name(project), study_id=project.name, sav_sha256=sha256(project.sav_path),
+                  digests={r.sav.name: sha256(r.sav) for r in rosters})
+        books = [folder / CODEBOOK_HTML, folder / CODEBOOK_XLSX, folder / ddi_name(project)]
+        for position, (other, other_dictionary, other_texts) in enumerate(others):
+            book = build_codebook(other_dictionary, questionnaire, data, language=other,
+                                  sav_name=project.sav_path.name, texts=other_texts,
+                                  figures=figures[project.sav_path.name])
+            book = replace(book, linked=linked(position, other, other_texts))
+            html, xlsx = codebook_names(other.code)
+            write_codebook_html(book, folder / html)
+            write_codebook_xlsx(book, folder / xlsx)
+            books += [folder / html, folder / xlsx]
+        written = copies.result() + books
     written += write_reconciliation_summary(project)
     write_text_atomic(folder / README, readme_text(project, codebook, privacy, texts, rosters))
     written.append(folder / README)
     return DeliveryFiles(codebook, tuple(written))
+
+
+def _write_copies(data: pd.DataFrame, dictionary, stem: Path, rosters: tuple) -> list[Path]:
+    """The CSV and Parquet copies of the main file (`stem`.csv, .parquet) and of each roster file;
+    returns the files of the delivery in their order (a roster's .sav and .sps before its copies)."""
+    written = [write_data_csv(data, stem.with_name(stem.name + ".csv")),
+               write_data_parquet(data, dictionary, stem.with_name(stem.name + ".parquet"))]
+    for r in rosters:
+        written += [r.sav, r.sps, write_data_csv(r.data, r.sav.with_suffix(".csv")),
+                    write_data_parquet(r.data, r.dictionary, r.sav.with_suffix(".parquet"))]
+    return written
 
 
 # The copies are written from the SPSS frame a part at a time, so that no second copy of the whole
@@ -134,32 +147,69 @@ def write_data_csv(data: pd.DataFrame, target: Path) -> Path:
     return target
 
 
-def _whole_number_columns(data: pd.DataFrame) -> set:
+def _whole_number_columns(data: pd.DataFrame) -> dict[str, bool]:
     """The float columns that hold whole numbers only (missing cells aside): written as 1 and -3,
-    not 1.0 and -3.0; a column with fractions (or numbers beyond int64) stays as it is."""
-    out = set()
+    not 1.0 and -3.0; a column with fractions (or numbers beyond int64) stays as it is. Each with
+    True where numpy judged it (float64, every number below 2**53), False where Arrow's cast did."""
+    out = {}
     for name in data.columns:
         column = data[name]
         if not pd.api.types.is_float_dtype(column):
+            continue
+        whole = _plainly_whole(column)
+        if whole is not None:  # numpy's answer where it is plain, Arrow's where it is not
+            if whole:
+                out[name] = True
             continue
         try:  # Arrow's own safe cast decides, as it did for the whole table
             pc.cast(pa.array(column, from_pandas=True), pa.int64())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue
-        out.add(name)
+        out[name] = False
     return out
 
 
-def _csv_table(batch: pd.DataFrame, texts: list, whole: set) -> pa.Table:
+def _plainly_whole(column: pd.Series) -> bool | None:
+    """Whether a float64 column holds whole numbers only, where numpy can tell as Arrow's safe
+    cast to int64 would: True when every number is whole and below 2**53 in size, False when one
+    has a fraction; None (Arrow decides) for any other column (infinities, huge numbers, other dtypes)."""
+    if column.dtype != np.dtype("float64"):
+        return None
+    x = column.to_numpy()
+    x = x[~np.isnan(x)]
+    finite = np.isfinite(x)
+    if (x[finite] % 1 != 0).any():
+        return False
+    if finite.all() and (np.abs(x) < 2.0 ** 53).all():
+        return True
+    return None
+
+
+def _int64_array(x: np.ndarray) -> pa.Array:
+    """A float64 column of whole numbers below 2**53 (`_plainly_whole`) as Arrow int64, NaN as
+    null: the array Arrow's safe cast of it gives."""
+    empty = np.isnan(x)
+    return pa.array(np.where(empty, 0, x).astype(np.int64), mask=empty if empty.any() else None)
+
+
+def _csv_table(batch: pd.DataFrame, texts: list, whole: dict) -> pa.Table:
     """A batch of rows as the CSV writes them: texts made safe for Excel, whole numbers as
     integers, timestamps as ISO 8601 to the second."""
-    numbers = pa.Table.from_pandas(batch.drop(columns=texts), preserve_index=False) if texts else \
-        pa.Table.from_pandas(batch, preserve_index=False)
+    # float64 columns straight from numpy (a whole one as int64: `whole` holds those numpy judged
+    # plainly whole); the others through pandas' own conversion
+    plain = {name for name in batch.columns if name not in texts and batch[name].dtype == np.dtype("float64")}
+    rest = [name for name in batch.columns if name not in texts and name not in plain]
+    numbers = pa.Table.from_pandas(batch[rest], preserve_index=False) if rest else None
     safe = excel_safe(batch[texts]) if texts else None
     columns = []
     for name in batch.columns:
         if name in texts:
             column = pa.array(safe[name].astype(object), type=pa.string(), from_pandas=True)
+        elif name in plain:
+            x = batch[name].to_numpy()
+            column = pa.array(x, from_pandas=True)
+            if name in whole:  # plainly whole (numpy's judgement): the same array as Arrow's cast gives
+                column = _int64_array(x) if whole[name] else pc.cast(column, pa.int64())
         else:
             column = numbers.column(name)
             if name in whole:
@@ -184,22 +234,32 @@ def parquet_frame(data: pd.DataFrame, dictionary, variables=None) -> pd.DataFram
             continue
         x = column.to_numpy(dtype="float64", na_value=np.nan)
         missing = _missing_codes(x, v.missing)
+        any_missing = missing.any()
         valid_labels = {c: t for c, t in v.value_labels.items() if not _is_missing_code(c, v.missing)}
-        values = column.mask(missing) if missing.any() else column
-        codes = _label_positions(np.where(missing, np.nan, x), valid_labels) \
+        codes = _label_positions(np.where(missing, np.nan, x) if any_missing else x, valid_labels) \
             if valid_labels and v.measure != "scale" else None
-        if codes is not None:
-            labels = [valid_labels[c] for c in sorted(valid_labels)]
-            if len(set(labels)) == len(labels):
-                columns[v.name] = pd.Categorical.from_codes(codes, categories=labels, ordered=v.measure == "ordinal")
-            else:  # two codes with one label: a categorical would merge them, keep the numbers
-                columns[v.name] = values
-        else:
-            columns[v.name] = values
-        if missing.any():
-            present = x[~np.isnan(x)]
-            columns[f"{v.name}_code"] = column.astype("Int64") if (present % 1 == 0).all() else column
+        labels = [valid_labels[c] for c in sorted(valid_labels)] if codes is not None else []
+        if codes is not None and len(set(labels)) == len(labels):
+            columns[v.name] = pd.Categorical.from_codes(codes, categories=labels, ordered=v.measure == "ordinal")
+        else:  # no labels, or two codes with one label (a categorical would merge them): the numbers
+            columns[v.name] = column.mask(missing) if any_missing else column
+        if any_missing:
+            columns[f"{v.name}_code"] = _as_int64(column, x)
     return pd.DataFrame(columns, index=data.index, copy=False)  # the columns themselves, no consolidated copy
+
+
+def _as_int64(column: pd.Series, x: np.ndarray) -> pd.Series:
+    """A column of missing codes' companion: nullable Int64 when its numbers are whole, else as it is.
+    Built from the numbers where they are whole and safely integers (|x| < 2**53); otherwise (and
+    for a column that is not float64) pandas' own cast decides, as it did for every column."""
+    empty = np.isnan(x)
+    present = x[~empty]
+    if not (present % 1 == 0).all():
+        return column
+    if column.dtype == np.dtype("float64") and (np.abs(present) < 2.0 ** 53).all():
+        return pd.Series(pd.arrays.IntegerArray(np.where(empty, 0, x).astype(np.int64), empty),
+                         index=column.index, name=column.name)
+    return column.astype("Int64")
 
 
 def _missing_codes(x: np.ndarray, ranges: list) -> np.ndarray:
