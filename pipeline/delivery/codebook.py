@@ -184,12 +184,37 @@ def _counts(v: SpssVariable, column: pd.Series) -> dict | None:
     """How often each value occurs: numeric codes (float keys) of a numeric variable, the texts
     of a text-coded one; None for other variables (no value rows)."""
     if v.kind == "numeric":
+        counted = _labelled_counts(v, column)
+        if counted is not None:
+            return counted
         found = column.value_counts(dropna=True)
         return dict(zip(found.index.astype(float), found.to_numpy()))
     if v.value_labels:
         found = column.astype("string").fillna("").value_counts()
         return {str(k): int(c) for k, c in found.items() if str(k) != ""}
     return None
+
+
+_FEW_CODES = 16  # a coded variable with at most this many labels is counted code by code
+
+
+def _labelled_counts(v: SpssVariable, column: pd.Series) -> dict | None:
+    """The counts of a float64 column whose values are all among its few labelled codes, counted
+    code by code (numpy, one comparison each); None for any other column (value_counts counts it).
+    The same counts as value_counts gives, the codes seen with their count (order aside)."""
+    codes = list(v.value_labels)
+    if column.dtype != np.dtype("float64") or not _categorical(v) or len(codes) > _FEW_CODES \
+            or not all(type(c) is float for c in codes):
+        return None
+    x = column.to_numpy()
+    found = {}
+    for code in codes:
+        n = int(np.count_nonzero(x == code))
+        if n:
+            found[code] = n
+    if sum(found.values()) != len(x) - int(np.count_nonzero(np.isnan(x))):
+        return None  # a value without a label: value_counts finds it
+    return found
 
 
 def _text_codes(v: SpssVariable, counts: dict[str, int], n: int, langs, value_rows: list, no: str) -> None:
@@ -280,8 +305,9 @@ def _summary(v: SpssVariable, column: pd.Series) -> dict:
         return empty | {"geldig": int(ok.sum()), "leeg": int((~ok).sum()),
                         "minimum": dates.min().strftime(fmt) if ok.any() else "",
                         "maximum": dates.max().strftime(fmt) if ok.any() else ""}
-    values = pd.to_numeric(column, errors="coerce").astype("float64")
-    x = values.to_numpy(dtype="float64", na_value=np.nan)  # masks in numpy: one pass per declaration
+    # masks in numpy: one pass per declaration
+    values = column if column.dtype == np.dtype("float64") else pd.to_numeric(column, errors="coerce").astype("float64")
+    x = values.to_numpy(dtype="float64", na_value=np.nan)
     sysmis = np.isnan(x)
     declared = np.zeros(len(x), dtype=bool)
     for entry in v.missing:

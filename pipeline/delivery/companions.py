@@ -125,6 +125,7 @@ def _write_copies(data: pd.DataFrame, dictionary, stem: Path, rosters: tuple) ->
 # this many columns at a time.
 _BATCH_CELLS = 2_000_000
 _BATCH_COLUMNS = 50
+_FEW_CODES = 16  # labelled codes found by one comparison each (more: by binary search)
 
 
 def write_data_csv(data: pd.DataFrame, target: Path) -> Path:
@@ -135,11 +136,33 @@ def write_data_csv(data: pd.DataFrame, target: Path) -> Path:
     texts = [c for c in data.columns if not (pd.api.types.is_numeric_dtype(data[c])
                                              or pd.api.types.is_datetime64_any_dtype(data[c]))]
     whole = _whole_number_columns(data)  # judged on the whole column, as one cast of it would
+    # looked up once, sliced per batch: float64 columns as numpy arrays (views of the frame's),
+    # texts made Excel-safe (cell by cell: the same cells as per batch), the others through pandas
+    floats = {name: data[name].to_numpy() for name in data.columns
+              if name not in texts and data[name].dtype == np.dtype("float64")}
+    rest = [name for name in data.columns if name not in texts and name not in floats]
+    safe = excel_safe(data[texts]) if texts else None
+    safe_texts = {name: safe[name].astype(object) for name in texts}
+    safe = None
+    names = [str(c) for c in data.columns]
     rows = max(1, _BATCH_CELLS // max(1, data.shape[1]))
     with atomic_path(target) as tmp:
         writer = None
         for start in range(0, max(len(data), 1), rows):  # one batch for no rows: the header
-            table = _csv_table(data.iloc[start:start + rows], texts, whole)
+            stop = start + rows
+            others = _csv_columns(data.iloc[start:stop][rest], whole) if rest else {}
+            columns = []
+            for name in data.columns:
+                if name in floats:
+                    column = pa.array(floats[name][start:stop], from_pandas=True)
+                    if name in whole:  # numpy judged it plainly whole (< 2**53): the safe cast's values
+                        column = pc.cast(column, pa.int64(), safe=not whole[name])
+                elif name in safe_texts:
+                    column = pa.array(safe_texts[name].iloc[start:stop], type=pa.string(), from_pandas=True)
+                else:
+                    column = others[name]
+                columns.append(column)
+            table = pa.table(columns, names=names)
             if writer is None:
                 writer = pacsv.CSVWriter(tmp, table.schema, write_options=pacsv.WriteOptions(quoting_style="needed"))
             writer.write_table(table)
@@ -171,54 +194,35 @@ def _whole_number_columns(data: pd.DataFrame) -> dict[str, bool]:
 
 def _plainly_whole(column: pd.Series) -> bool | None:
     """Whether a float64 column holds whole numbers only, where numpy can tell as Arrow's safe
-    cast to int64 would: True when every number is whole and below 2**53 in size, False when one
-    has a fraction; None (Arrow decides) for any other column (infinities, huge numbers, other dtypes)."""
+    cast to int64 would: True when every number is whole and below 2**53 in size, False when a
+    finite one has a fraction; None (Arrow decides) for any other column (infinities, huge numbers,
+    other dtypes)."""
     if column.dtype != np.dtype("float64"):
         return None
-    x = column.to_numpy()
-    x = x[~np.isnan(x)]
-    finite = np.isfinite(x)
-    if (x[finite] % 1 != 0).any():
+    x = np.abs(column.to_numpy())
+    empty = np.isnan(x)
+    whole = np.trunc(x) == x  # False for NaN, True for infinity
+    if (~whole & ~empty).any():
         return False
-    if finite.all() and (np.abs(x) < 2.0 ** 53).all():
+    if ((x < 2.0 ** 53) | empty).all():
         return True
     return None
 
 
-def _int64_array(x: np.ndarray) -> pa.Array:
-    """A float64 column of whole numbers below 2**53 (`_plainly_whole`) as Arrow int64, NaN as
-    null: the array Arrow's safe cast of it gives."""
-    empty = np.isnan(x)
-    return pa.array(np.where(empty, 0, x).astype(np.int64), mask=empty if empty.any() else None)
-
-
-def _csv_table(batch: pd.DataFrame, texts: list, whole: dict) -> pa.Table:
-    """A batch of rows as the CSV writes them: texts made safe for Excel, whole numbers as
-    integers, timestamps as ISO 8601 to the second."""
-    # float64 columns straight from numpy (a whole one as int64: `whole` holds those numpy judged
-    # plainly whole); the others through pandas' own conversion
-    plain = {name for name in batch.columns if name not in texts and batch[name].dtype == np.dtype("float64")}
-    rest = [name for name in batch.columns if name not in texts and name not in plain]
-    numbers = pa.Table.from_pandas(batch[rest], preserve_index=False) if rest else None
-    safe = excel_safe(batch[texts]) if texts else None
-    columns = []
+def _csv_columns(batch: pd.DataFrame, whole: dict) -> dict:
+    """The columns of a batch that are neither float64 nor text, as the CSV writes them (through
+    pandas' conversion): whole numbers as integers, timestamps as ISO 8601 to the second."""
+    numbers = pa.Table.from_pandas(batch, preserve_index=False)
+    columns = {}
     for name in batch.columns:
-        if name in texts:
-            column = pa.array(safe[name].astype(object), type=pa.string(), from_pandas=True)
-        elif name in plain:
-            x = batch[name].to_numpy()
-            column = pa.array(x, from_pandas=True)
-            if name in whole:  # plainly whole (numpy's judgement): the same array as Arrow's cast gives
-                column = _int64_array(x) if whole[name] else pc.cast(column, pa.int64())
-        else:
-            column = numbers.column(name)
-            if name in whole:
-                column = pc.cast(column, pa.int64())
-            elif pa.types.is_timestamp(column.type):
-                seconds = pc.cast(pc.cast(column, pa.timestamp("s"), safe=False), pa.string())  # "2026-03-02 10:00:00"
-                column = pc.replace_substring(seconds, " ", "T", max_replacements=1)
-        columns.append(column)
-    return pa.table(columns, names=[str(c) for c in batch.columns])
+        column = numbers.column(str(name))
+        if name in whole:
+            column = pc.cast(column, pa.int64())
+        elif pa.types.is_timestamp(column.type):
+            seconds = pc.cast(pc.cast(column, pa.timestamp("s"), safe=False), pa.string())  # "2026-03-02 10:00:00"
+            column = pc.replace_substring(seconds, " ", "T", max_replacements=1)
+        columns[name] = column
+    return columns
 
 
 def parquet_frame(data: pd.DataFrame, dictionary, variables=None) -> pd.DataFrame:
@@ -254,7 +258,7 @@ def _as_int64(column: pd.Series, x: np.ndarray) -> pd.Series:
     for a column that is not float64) pandas' own cast decides, as it did for every column."""
     empty = np.isnan(x)
     present = x[~empty]
-    if not (present % 1 == 0).all():
+    if not (np.isfinite(present) & (np.trunc(present) == present)).all():  # as `% 1 == 0`, without fmod
         return column
     if column.dtype == np.dtype("float64") and (np.abs(present) < 2.0 ** 53).all():
         return pd.Series(pd.arrays.IntegerArray(np.where(empty, 0, x).astype(np.int64), empty),
@@ -278,6 +282,14 @@ def _label_positions(x: np.ndarray, labels: dict) -> np.ndarray | None:
     except (TypeError, ValueError):  # codes that are not numbers
         return None
     empty = np.isnan(x)
+    if len(codes) <= _FEW_CODES and len(np.unique(codes)) == len(codes):  # code by code: one comparison each
+        at = np.full(len(x), -1, dtype=np.int64)
+        found = 0
+        for position, code in enumerate(codes):
+            hit = x == code
+            at[hit] = position
+            found += int(np.count_nonzero(hit))
+        return at if found == len(x) - int(np.count_nonzero(empty)) else None
     at = np.searchsorted(codes, np.where(empty, codes[0], x))
     at = np.minimum(at, len(codes) - 1)
     if not (empty | (codes[at] == x)).all():
