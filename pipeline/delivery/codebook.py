@@ -140,7 +140,8 @@ def build_codebook(dictionary: SpssDictionary, questionnaire: Questionnaire, dat
                "module": "/".join(form_var.group) if form_var else ""}
         key = (v.name, v.kind, v.format, repr(v.missing), tuple(v.value_labels))
         if key not in figures:
-            figures[key] = (_summary(v, column), _counts(v, column))
+            counts = _counts(v, column)
+            figures[key] = (_summary(v, column, counts), counts)
         summary, counts = figures[key]
         row.update(summary)
         var_rows.append(row)
@@ -289,9 +290,15 @@ def _categorical(v: SpssVariable) -> bool:
     return any(not is_missing(c, v.missing) for c in v.value_labels)
 
 
-def _summary(v: SpssVariable, column: pd.Series) -> dict:
+def _summary(v: SpssVariable, column: pd.Series, counts: dict | None = None) -> dict:
+    """Valid, missing-coded and empty cells, distinct texts, range and mean. `counts`: the
+    column's `_counts`; a coded float64 column's figures are taken from them (every value counted)."""
     empty = {"geldig": 0, "ontbrekend": 0, "leeg": 0, "verschillend": "", "minimum": "",
              "maximum": "", "gemiddelde": ""}
+    if v.kind == "numeric" and counts is not None and column.dtype == np.dtype("float64") and _categorical(v):
+        present = sum(int(n) for n in counts.values())
+        declared = sum(int(n) for code, n in counts.items() if is_missing(code, v.missing))
+        return empty | {"geldig": present - declared, "ontbrekend": declared, "leeg": len(column) - present}
     if v.kind == "string":
         text = column.astype("string").fillna("")
         filled = text != ""

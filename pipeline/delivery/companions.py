@@ -6,6 +6,7 @@ Everything is written into the (staged) delivery folder `project.cleaned` before
 from __future__ import annotations
 
 import json
+import math
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -244,19 +245,31 @@ def parquet_frame(data: pd.DataFrame, dictionary, variables=None) -> pd.DataFram
             if valid_labels and v.measure != "scale" else None
         labels = [valid_labels[c] for c in sorted(valid_labels)] if codes is not None else []
         if codes is not None and len(set(labels)) == len(labels):
-            columns[v.name] = pd.Categorical.from_codes(codes, categories=labels, ordered=v.measure == "ordinal")
+            columns[v.name] = pd.Categorical.from_codes(codes, categories=labels, ordered=v.measure == "ordinal",
+                                                        validate=False)  # -1 to len(labels) - 1 by construction
         else:  # no labels, or two codes with one label (a categorical would merge them): the numbers
             columns[v.name] = column.mask(missing) if any_missing else column
         if any_missing:
-            columns[f"{v.name}_code"] = _as_int64(column, x)
+            # every number a labelled code or a declared missing value: whole when those are
+            whole = codes is not None and _plain_integers([*valid_labels, *v.missing])
+            columns[f"{v.name}_code"] = _as_int64(column, x, whole)
     return pd.DataFrame(columns, index=data.index, copy=False)  # the columns themselves, no consolidated copy
 
 
-def _as_int64(column: pd.Series, x: np.ndarray) -> pd.Series:
+def _plain_integers(values: list) -> bool:
+    """Whether every value is a whole number below 2**53 in size (a value range: never)."""
+    return all(isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c) and c == int(c)
+               and abs(c) < 2 ** 53 for c in values)
+
+
+def _as_int64(column: pd.Series, x: np.ndarray, whole: bool = False) -> pd.Series:
     """A column of missing codes' companion: nullable Int64 when its numbers are whole, else as it is.
-    Built from the numbers where they are whole and safely integers (|x| < 2**53); otherwise (and
-    for a column that is not float64) pandas' own cast decides, as it did for every column."""
+    Built from the numbers where they are whole and safely integers (|x| < 2**53; `whole`: known to
+    be so); otherwise (and for a column that is not float64) pandas' own cast decides, as it did."""
     empty = np.isnan(x)
+    if whole and column.dtype == np.dtype("float64"):
+        return pd.Series(pd.arrays.IntegerArray(np.where(empty, 0, x).astype(np.int64), empty),
+                         index=column.index, name=column.name)
     present = x[~empty]
     if not (np.isfinite(present) & (np.trunc(present) == present)).all():  # as `% 1 == 0`, without fmod
         return column
