@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import math
 import textwrap
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -82,28 +81,26 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
             out.append(LinkedFile(book, r.keys, r.parent, r.count, r.roster.name))  # keys: id, instance numbers
         return tuple(out)
 
-    # the CSV and Parquet copies in a second thread, beside the codebooks: Arrow converts, casts,
-    # compresses and writes them mostly without Python's lock, the codebooks are Python (counts, cells, XML)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sid-copies") as pool:
-        copies = pool.submit(_write_copies, data, dictionary, folder / project.name, rosters)
-        codebook = build_codebook(dictionary, questionnaire, data, language=language,
-                                  sav_name=project.sav_path.name, texts=texts, figures=figures[project.sav_path.name])
-        codebook = replace(codebook, linked=linked(None, language, texts))
-        write_codebook_html(codebook, folder / CODEBOOK_HTML)
-        write_codebook_xlsx(codebook, folder / CODEBOOK_XLSX)
-        write_ddi(codebook, folder / ddi_name(project), study_id=project.name, sav_sha256=sha256(project.sav_path),
-                  digests={r.sav.name: sha256(r.sav) for r in rosters})
-        books = [folder / CODEBOOK_HTML, folder / CODEBOOK_XLSX, folder / ddi_name(project)]
-        for position, (other, other_dictionary, other_texts) in enumerate(others):
-            book = build_codebook(other_dictionary, questionnaire, data, language=other,
-                                  sav_name=project.sav_path.name, texts=other_texts,
-                                  figures=figures[project.sav_path.name])
-            book = replace(book, linked=linked(position, other, other_texts))
-            html, xlsx = codebook_names(other.code)
-            write_codebook_html(book, folder / html)
-            write_codebook_xlsx(book, folder / xlsx)
-            books += [folder / html, folder / xlsx]
-        written = copies.result() + books
+    # the copies first (their memory is given back before the codebooks); in a thread beside the
+    # codebooks they were ~15 % faster at 100,000 × 500 on a busy 2-core machine but peaked higher
+    # (docs/performance.md, session 30): `_write_copies` is what such a thread would run
+    written = _write_copies(data, dictionary, folder / project.name, rosters)
+    codebook = build_codebook(dictionary, questionnaire, data, language=language,
+                              sav_name=project.sav_path.name, texts=texts, figures=figures[project.sav_path.name])
+    codebook = replace(codebook, linked=linked(None, language, texts))
+    write_codebook_html(codebook, folder / CODEBOOK_HTML)
+    write_codebook_xlsx(codebook, folder / CODEBOOK_XLSX)
+    write_ddi(codebook, folder / ddi_name(project), study_id=project.name, sav_sha256=sha256(project.sav_path),
+              digests={r.sav.name: sha256(r.sav) for r in rosters})
+    written += [folder / CODEBOOK_HTML, folder / CODEBOOK_XLSX, folder / ddi_name(project)]
+    for position, (other, other_dictionary, other_texts) in enumerate(others):
+        book = build_codebook(other_dictionary, questionnaire, data, language=other,
+                              sav_name=project.sav_path.name, texts=other_texts, figures=figures[project.sav_path.name])
+        book = replace(book, linked=linked(position, other, other_texts))
+        html, xlsx = codebook_names(other.code)
+        write_codebook_html(book, folder / html)
+        write_codebook_xlsx(book, folder / xlsx)
+        written += [folder / html, folder / xlsx]
     written += write_reconciliation_summary(project)
     write_text_atomic(folder / README, readme_text(project, codebook, privacy, texts, rosters))
     written.append(folder / README)
