@@ -140,7 +140,8 @@ def build_codebook(dictionary: SpssDictionary, questionnaire: Questionnaire, dat
                "module": "/".join(form_var.group) if form_var else ""}
         key = (v.name, v.kind, v.format, repr(v.missing), tuple(v.value_labels))
         if key not in figures:
-            figures[key] = (_summary(v, column), _counts(v, column))
+            counts = _counts(v, column)
+            figures[key] = (_summary(v, column, counts), counts)
         summary, counts = figures[key]
         row.update(summary)
         var_rows.append(row)
@@ -184,12 +185,37 @@ def _counts(v: SpssVariable, column: pd.Series) -> dict | None:
     """How often each value occurs: numeric codes (float keys) of a numeric variable, the texts
     of a text-coded one; None for other variables (no value rows)."""
     if v.kind == "numeric":
+        counted = _labelled_counts(v, column)
+        if counted is not None:
+            return counted
         found = column.value_counts(dropna=True)
         return dict(zip(found.index.astype(float), found.to_numpy()))
     if v.value_labels:
         found = column.astype("string").fillna("").value_counts()
         return {str(k): int(c) for k, c in found.items() if str(k) != ""}
     return None
+
+
+_FEW_CODES = 16  # a coded variable with at most this many labels is counted code by code
+
+
+def _labelled_counts(v: SpssVariable, column: pd.Series) -> dict | None:
+    """The counts of a float64 column whose values are all among its few labelled codes, counted
+    code by code (numpy, one comparison each); None for any other column (value_counts counts it).
+    The same counts as value_counts gives, the codes seen with their count (order aside)."""
+    codes = list(v.value_labels)
+    if column.dtype != np.dtype("float64") or not _categorical(v) or len(codes) > _FEW_CODES \
+            or not all(type(c) is float for c in codes):
+        return None
+    x = column.to_numpy()
+    found = {}
+    for code in codes:
+        n = int(np.count_nonzero(x == code))
+        if n:
+            found[code] = n
+    if sum(found.values()) != len(x) - int(np.count_nonzero(np.isnan(x))):
+        return None  # a value without a label: value_counts finds it
+    return found
 
 
 def _text_codes(v: SpssVariable, counts: dict[str, int], n: int, langs, value_rows: list, no: str) -> None:
@@ -264,9 +290,15 @@ def _categorical(v: SpssVariable) -> bool:
     return any(not is_missing(c, v.missing) for c in v.value_labels)
 
 
-def _summary(v: SpssVariable, column: pd.Series) -> dict:
+def _summary(v: SpssVariable, column: pd.Series, counts: dict | None = None) -> dict:
+    """Valid, missing-coded and empty cells, distinct texts, range and mean. `counts`: the
+    column's `_counts`; a coded float64 column's figures are taken from them (every value counted)."""
     empty = {"geldig": 0, "ontbrekend": 0, "leeg": 0, "verschillend": "", "minimum": "",
              "maximum": "", "gemiddelde": ""}
+    if v.kind == "numeric" and counts is not None and column.dtype == np.dtype("float64") and _categorical(v):
+        present = sum(int(n) for n in counts.values())
+        declared = sum(int(n) for code, n in counts.items() if is_missing(code, v.missing))
+        return empty | {"geldig": present - declared, "ontbrekend": declared, "leeg": len(column) - present}
     if v.kind == "string":
         text = column.astype("string").fillna("")
         filled = text != ""
@@ -280,17 +312,20 @@ def _summary(v: SpssVariable, column: pd.Series) -> dict:
         return empty | {"geldig": int(ok.sum()), "leeg": int((~ok).sum()),
                         "minimum": dates.min().strftime(fmt) if ok.any() else "",
                         "maximum": dates.max().strftime(fmt) if ok.any() else ""}
-    values = pd.to_numeric(column, errors="coerce").astype("float64")
-    sysmis = values.isna()
-    declared = np.zeros(len(values), dtype=bool)
+    # masks in numpy: one pass per declaration
+    values = column if column.dtype == np.dtype("float64") else pd.to_numeric(column, errors="coerce").astype("float64")
+    x = values.to_numpy(dtype="float64", na_value=np.nan)
+    sysmis = np.isnan(x)
+    declared = np.zeros(len(x), dtype=bool)
     for entry in v.missing:
         if isinstance(entry, dict):
-            declared |= ((values >= entry["lo"]) & (values <= entry["hi"])).to_numpy()
+            declared |= (x >= entry["lo"]) & (x <= entry["hi"])
         else:
-            declared |= (values == float(entry)).to_numpy()
-    valid = values[~sysmis.to_numpy() & ~declared]
-    out = empty | {"geldig": int(len(valid)), "ontbrekend": int(declared.sum()), "leeg": int(sysmis.sum())}
-    if len(valid) and not _categorical(v):
+            declared |= x == float(entry)
+    keep = ~sysmis & ~declared
+    out = empty | {"geldig": int(keep.sum()), "ontbrekend": int(declared.sum()), "leeg": int(sysmis.sum())}
+    if out["geldig"] and not _categorical(v):
+        valid = values[keep]
         out |= {"minimum": _number(valid.min()), "maximum": _number(valid.max()),
                 "gemiddelde": round(float(valid.mean()), 2)}
     return out

@@ -6,6 +6,7 @@ Everything is written into the (staged) delivery folder `project.cleaned` before
 from __future__ import annotations
 
 import json
+import math
 import textwrap
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -80,22 +81,21 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
             out.append(LinkedFile(book, r.keys, r.parent, r.count, r.roster.name))  # keys: id, instance numbers
         return tuple(out)
 
-    codebook = build_codebook(dictionary, questionnaire, data, language=language, sav_name=project.sav_path.name,
-                              texts=texts, figures=figures[project.sav_path.name])
+    # the copies first (their memory is given back before the codebooks); in a thread beside the
+    # codebooks they were ~15 % faster at 100,000 × 500 on a busy 2-core machine but peaked higher
+    # (docs/performance.md, session 30): `_write_copies` is what such a thread would run
+    written = _write_copies(data, dictionary, folder / project.name, rosters)
+    codebook = build_codebook(dictionary, questionnaire, data, language=language,
+                              sav_name=project.sav_path.name, texts=texts, figures=figures[project.sav_path.name])
     codebook = replace(codebook, linked=linked(None, language, texts))
-    written = [write_data_csv(data, folder / f"{project.name}.csv"),
-               write_data_parquet(data, dictionary, folder / f"{project.name}.parquet")]
-    for r in rosters:
-        written += [r.sav, r.sps, write_data_csv(r.data, r.sav.with_suffix(".csv")),
-                    write_data_parquet(r.data, r.dictionary, r.sav.with_suffix(".parquet"))]
     write_codebook_html(codebook, folder / CODEBOOK_HTML)
     write_codebook_xlsx(codebook, folder / CODEBOOK_XLSX)
     write_ddi(codebook, folder / ddi_name(project), study_id=project.name, sav_sha256=sha256(project.sav_path),
               digests={r.sav.name: sha256(r.sav) for r in rosters})
     written += [folder / CODEBOOK_HTML, folder / CODEBOOK_XLSX, folder / ddi_name(project)]
     for position, (other, other_dictionary, other_texts) in enumerate(others):
-        book = build_codebook(other_dictionary, questionnaire, data, language=other, sav_name=project.sav_path.name,
-                              texts=other_texts, figures=figures[project.sav_path.name])
+        book = build_codebook(other_dictionary, questionnaire, data, language=other,
+                              sav_name=project.sav_path.name, texts=other_texts, figures=figures[project.sav_path.name])
         book = replace(book, linked=linked(position, other, other_texts))
         html, xlsx = codebook_names(other.code)
         write_codebook_html(book, folder / html)
@@ -107,11 +107,23 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
     return DeliveryFiles(codebook, tuple(written))
 
 
+def _write_copies(data: pd.DataFrame, dictionary, stem: Path, rosters: tuple) -> list[Path]:
+    """The CSV and Parquet copies of the main file (`stem`.csv, .parquet) and of each roster file;
+    returns the files of the delivery in their order (a roster's .sav and .sps before its copies)."""
+    written = [write_data_csv(data, stem.with_name(stem.name + ".csv")),
+               write_data_parquet(data, dictionary, stem.with_name(stem.name + ".parquet"))]
+    for r in rosters:
+        written += [r.sav, r.sps, write_data_csv(r.data, r.sav.with_suffix(".csv")),
+                    write_data_parquet(r.data, r.dictionary, r.sav.with_suffix(".parquet"))]
+    return written
+
+
 # The copies are written from the SPSS frame a part at a time, so that no second copy of the whole
 # data is held beside it: the CSV this many cells of rows at a time, the Parquet table built from
 # this many columns at a time.
 _BATCH_CELLS = 2_000_000
 _BATCH_COLUMNS = 50
+_FEW_CODES = 16  # labelled codes found by one comparison each (more: by binary search)
 
 
 def write_data_csv(data: pd.DataFrame, target: Path) -> Path:
@@ -122,11 +134,33 @@ def write_data_csv(data: pd.DataFrame, target: Path) -> Path:
     texts = [c for c in data.columns if not (pd.api.types.is_numeric_dtype(data[c])
                                              or pd.api.types.is_datetime64_any_dtype(data[c]))]
     whole = _whole_number_columns(data)  # judged on the whole column, as one cast of it would
+    # looked up once, sliced per batch: float64 columns as numpy arrays (views of the frame's),
+    # texts made Excel-safe (cell by cell: the same cells as per batch), the others through pandas
+    floats = {name: data[name].to_numpy() for name in data.columns
+              if name not in texts and data[name].dtype == np.dtype("float64")}
+    rest = [name for name in data.columns if name not in texts and name not in floats]
+    safe = excel_safe(data[texts]) if texts else None
+    safe_texts = {name: safe[name].astype(object) for name in texts}
+    safe = None
+    names = [str(c) for c in data.columns]
     rows = max(1, _BATCH_CELLS // max(1, data.shape[1]))
     with atomic_path(target) as tmp:
         writer = None
         for start in range(0, max(len(data), 1), rows):  # one batch for no rows: the header
-            table = _csv_table(data.iloc[start:start + rows], texts, whole)
+            stop = start + rows
+            others = _csv_columns(data.iloc[start:stop][rest], whole) if rest else {}
+            columns = []
+            for name in data.columns:
+                if name in floats:
+                    column = pa.array(floats[name][start:stop], from_pandas=True)
+                    if name in whole:  # numpy judged it plainly whole (< 2**53): the safe cast's values
+                        column = pc.cast(column, pa.int64(), safe=not whole[name])
+                elif name in safe_texts:
+                    column = pa.array(safe_texts[name].iloc[start:stop], type=pa.string(), from_pandas=True)
+                else:
+                    column = others[name]
+                columns.append(column)
+            table = pa.table(columns, names=names)
             if writer is None:
                 writer = pacsv.CSVWriter(tmp, table.schema, write_options=pacsv.WriteOptions(quoting_style="needed"))
             writer.write_table(table)
@@ -134,41 +168,59 @@ def write_data_csv(data: pd.DataFrame, target: Path) -> Path:
     return target
 
 
-def _whole_number_columns(data: pd.DataFrame) -> set:
+def _whole_number_columns(data: pd.DataFrame) -> dict[str, bool]:
     """The float columns that hold whole numbers only (missing cells aside): written as 1 and -3,
-    not 1.0 and -3.0; a column with fractions (or numbers beyond int64) stays as it is."""
-    out = set()
+    not 1.0 and -3.0; a column with fractions (or numbers beyond int64) stays as it is. Each with
+    True where numpy judged it (float64, every number below 2**53), False where Arrow's cast did."""
+    out = {}
     for name in data.columns:
         column = data[name]
         if not pd.api.types.is_float_dtype(column):
+            continue
+        whole = _plainly_whole(column)
+        if whole is not None:  # numpy's answer where it is plain, Arrow's where it is not
+            if whole:
+                out[name] = True
             continue
         try:  # Arrow's own safe cast decides, as it did for the whole table
             pc.cast(pa.array(column, from_pandas=True), pa.int64())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue
-        out.add(name)
+        out[name] = False
     return out
 
 
-def _csv_table(batch: pd.DataFrame, texts: list, whole: set) -> pa.Table:
-    """A batch of rows as the CSV writes them: texts made safe for Excel, whole numbers as
-    integers, timestamps as ISO 8601 to the second."""
-    numbers = pa.Table.from_pandas(batch.drop(columns=texts), preserve_index=False) if texts else \
-        pa.Table.from_pandas(batch, preserve_index=False)
-    safe = excel_safe(batch[texts]) if texts else None
-    columns = []
+def _plainly_whole(column: pd.Series) -> bool | None:
+    """Whether a float64 column holds whole numbers only, where numpy can tell as Arrow's safe
+    cast to int64 would: True when every number is whole and below 2**53 in size, False when a
+    finite one has a fraction; None (Arrow decides) for any other column (infinities, huge numbers,
+    other dtypes)."""
+    if column.dtype != np.dtype("float64"):
+        return None
+    x = np.abs(column.to_numpy())
+    empty = np.isnan(x)
+    whole = np.trunc(x) == x  # False for NaN, True for infinity
+    if (~whole & ~empty).any():
+        return False
+    if ((x < 2.0 ** 53) | empty).all():
+        return True
+    return None
+
+
+def _csv_columns(batch: pd.DataFrame, whole: dict) -> dict:
+    """The columns of a batch that are neither float64 nor text, as the CSV writes them (through
+    pandas' conversion): whole numbers as integers, timestamps as ISO 8601 to the second."""
+    numbers = pa.Table.from_pandas(batch, preserve_index=False)
+    columns = {}
     for name in batch.columns:
-        if name in texts:
-            column = pa.array(safe[name].astype(object), type=pa.string(), from_pandas=True)
-        else:
-            column = numbers.column(name)
-            if name in whole:
-                column = pc.cast(column, pa.int64())
-            elif pa.types.is_timestamp(column.type):
-                seconds = pc.cast(pc.cast(column, pa.timestamp("s"), safe=False), pa.string())  # "2026-03-02 10:00:00"
-                column = pc.replace_substring(seconds, " ", "T", max_replacements=1)
-        columns.append(column)
-    return pa.table(columns, names=[str(c) for c in batch.columns])
+        column = numbers.column(str(name))
+        if name in whole:
+            column = pc.cast(column, pa.int64())
+        elif pa.types.is_timestamp(column.type):
+            seconds = pc.cast(pc.cast(column, pa.timestamp("s"), safe=False), pa.string())  # "2026-03-02 10:00:00"
+            column = pc.replace_substring(seconds, " ", "T", max_replacements=1)
+        columns[name] = column
+    return columns
 
 
 def parquet_frame(data: pd.DataFrame, dictionary, variables=None) -> pd.DataFrame:
@@ -184,22 +236,44 @@ def parquet_frame(data: pd.DataFrame, dictionary, variables=None) -> pd.DataFram
             continue
         x = column.to_numpy(dtype="float64", na_value=np.nan)
         missing = _missing_codes(x, v.missing)
+        any_missing = missing.any()
         valid_labels = {c: t for c, t in v.value_labels.items() if not _is_missing_code(c, v.missing)}
-        values = column.mask(missing) if missing.any() else column
-        codes = _label_positions(np.where(missing, np.nan, x), valid_labels) \
+        codes = _label_positions(np.where(missing, np.nan, x) if any_missing else x, valid_labels) \
             if valid_labels and v.measure != "scale" else None
-        if codes is not None:
-            labels = [valid_labels[c] for c in sorted(valid_labels)]
-            if len(set(labels)) == len(labels):
-                columns[v.name] = pd.Categorical.from_codes(codes, categories=labels, ordered=v.measure == "ordinal")
-            else:  # two codes with one label: a categorical would merge them, keep the numbers
-                columns[v.name] = values
-        else:
-            columns[v.name] = values
-        if missing.any():
-            present = x[~np.isnan(x)]
-            columns[f"{v.name}_code"] = column.astype("Int64") if (present % 1 == 0).all() else column
+        labels = [valid_labels[c] for c in sorted(valid_labels)] if codes is not None else []
+        if codes is not None and len(set(labels)) == len(labels):
+            columns[v.name] = pd.Categorical.from_codes(codes, categories=labels, ordered=v.measure == "ordinal",
+                                                        validate=False)  # -1 to len(labels) - 1 by construction
+        else:  # no labels, or two codes with one label (a categorical would merge them): the numbers
+            columns[v.name] = column.mask(missing) if any_missing else column
+        if any_missing:
+            # every number a labelled code or a declared missing value: whole when those are
+            whole = codes is not None and _plain_integers([*valid_labels, *v.missing])
+            columns[f"{v.name}_code"] = _as_int64(column, x, whole)
     return pd.DataFrame(columns, index=data.index, copy=False)  # the columns themselves, no consolidated copy
+
+
+def _plain_integers(values: list) -> bool:
+    """Whether every value is a whole number below 2**53 in size (a value range: never)."""
+    return all(isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c) and c == int(c)
+               and abs(c) < 2 ** 53 for c in values)
+
+
+def _as_int64(column: pd.Series, x: np.ndarray, whole: bool = False) -> pd.Series:
+    """A column of missing codes' companion: nullable Int64 when its numbers are whole, else as it is.
+    Built from the numbers where they are whole and safely integers (|x| < 2**53; `whole`: known to
+    be so); otherwise (and for a column that is not float64) pandas' own cast decides, as it did."""
+    empty = np.isnan(x)
+    if whole and column.dtype == np.dtype("float64"):
+        return pd.Series(pd.arrays.IntegerArray(np.where(empty, 0, x).astype(np.int64), empty),
+                         index=column.index, name=column.name)
+    present = x[~empty]
+    if not (np.isfinite(present) & (np.trunc(present) == present)).all():  # as `% 1 == 0`, without fmod
+        return column
+    if column.dtype == np.dtype("float64") and (np.abs(present) < 2.0 ** 53).all():
+        return pd.Series(pd.arrays.IntegerArray(np.where(empty, 0, x).astype(np.int64), empty),
+                         index=column.index, name=column.name)
+    return column.astype("Int64")
 
 
 def _missing_codes(x: np.ndarray, ranges: list) -> np.ndarray:
@@ -218,6 +292,14 @@ def _label_positions(x: np.ndarray, labels: dict) -> np.ndarray | None:
     except (TypeError, ValueError):  # codes that are not numbers
         return None
     empty = np.isnan(x)
+    if len(codes) <= _FEW_CODES and len(np.unique(codes)) == len(codes):  # code by code: one comparison each
+        at = np.full(len(x), -1, dtype=np.int64)
+        found = 0
+        for position, code in enumerate(codes):
+            hit = x == code
+            at[hit] = position
+            found += int(np.count_nonzero(hit))
+        return at if found == len(x) - int(np.count_nonzero(empty)) else None
     at = np.searchsorted(codes, np.where(empty, codes[0], x))
     at = np.minimum(at, len(codes) - 1)
     if not (empty | (codes[at] == x)).all():

@@ -358,8 +358,9 @@ def _codes_of(series: pd.Series, codes: dict[str, int], var: Variable) -> pd.Ser
     """Choice names → numeric codes; a name the list does not know is an error."""
     if pd.api.types.is_numeric_dtype(series):
         values = series.astype("float64")
-        known = {float(c) for c in codes.values()}
-        unknown = values[values.notna() & ~values.isin(known)]
+        known = np.array(sorted({float(c) for c in codes.values()}), dtype="float64")
+        x = values.to_numpy(dtype="float64", na_value=np.nan)
+        unknown = values[~np.isnan(x) & ~np.isin(x, known)]  # (numpy's isin: == per code, as isin's hash)
     else:
         text = series.astype("string").str.strip()
         text = text.mask(text == "")
