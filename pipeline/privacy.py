@@ -181,7 +181,7 @@ def pseudonymise(keys: pd.Series, secret: bytes) -> pd.Series:
     text = keys.astype(str)
     known = _PSEUDONYMS.setdefault(hashlib.sha256(secret).digest(), {})  # one HMAC per key per run
     new = [u for u in pd.unique(text) if u not in known]
-    known.update({u: "R" + hmac.new(secret, u.encode("utf-8"), hashlib.sha256).hexdigest()[:16] for u in new})
+    known.update({u: "R" + hmac.digest(secret, u.encode("utf-8"), "sha256").hex()[:16] for u in new})  # one-shot C HMAC
     return text.map(known)
 
 
