@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-import xlsxwriter
-import xlsxwriter.exceptions
 
+from pipeline import xlsx
 from pipeline.files import atomic_path
 
 # The column headers of every report for people (the CSV keeps these machine names; the workbook
@@ -143,79 +139,17 @@ def write_workbook(target: Path, sheets: Iterable[tuple[str, pd.DataFrame]], *, 
     text), then the cells — numbers as numbers, text always as text (never a formula,
     URL or number), NaN/None and empty text as an empty cell, dates and times with their format. `freeze` keeps the
     header in view, `widths` sets each column's width from its 90th-percentile text length (at most
-    60). Written with xlsxwriter, row by row (constant memory); a text longer than Excel's 32,767
-    characters a cell holds is cut there (the CSV beside a report keeps it whole)."""
+    60). Written a column at a time (pipeline/xlsx.py), a block of rows at a time; a text longer than Excel's
+    32,767 characters a cell holds is cut there (the CSV beside a report keeps it whole)."""
+    parts = []
+    for name, frame in sheets:
+        sizes = None
+        if widths:
+            sizes = []
+            for col in frame.columns:
+                lengths = frame[col].astype(str).str.len().fillna(0)
+                sizes.append(min(max(len(str(col)), int(lengths.quantile(0.9)) if len(frame) else 0) + 2, 60))
+        parts.append((name, frame, sizes))
     with atomic_path(target) as tmp:
-        book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False,
-                                              "strings_to_urls": False, "strings_to_numbers": False,
-                                              "nan_inf_to_errors": True, "remove_timezone": True})
-        stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-        day = book.add_format({"num_format": "yyyy-mm-dd"})
-        for name, frame in sheets:
-            ws = book.add_worksheet(name)
-            if freeze:
-                ws.freeze_panes(1, 0)
-            if widths:
-                for i, col in enumerate(frame.columns):
-                    lengths = frame[col].astype(str).str.len().fillna(0)
-                    ws.set_column(i, i, min(max(len(str(col)), int(lengths.quantile(0.9)) if len(frame) else 0) + 2, 60))
-            for i, col in enumerate(frame.columns):
-                ws.write_string(0, i, str(col))
-
-            def any_cell(r: int, i: int, value) -> None:
-                if isinstance(value, str):
-                    ws.write_string(r, i, value)
-                elif isinstance(value, bool):
-                    ws.write_boolean(r, i, value)
-                elif isinstance(value, datetime):
-                    ws.write_datetime(r, i, value, stamp)
-                elif isinstance(value, date):
-                    ws.write_datetime(r, i, value, day)
-                else:
-                    ws.write_number(r, i, value)
-
-            # each column's cells, and the writer of its cells: one call per cell, no type tests
-            # where the column holds only text or only numbers
-            cells = [_cells(frame.iloc[:, i]) for i in range(frame.shape[1])]
-            writers = [{"text": ws.write_string, "number": ws.write_number}.get(kind, any_cell) for _, kind in cells]
-            for r, row in enumerate(zip(*(values for values, _ in cells)), start=1):
-                for i, (value, write) in enumerate(zip(row, writers)):
-                    if value is None or value == "":  # an empty cell, as pandas leaves it
-                        continue
-                    write(r, i, value)
-        try:
-            book.close()
-        except xlsxwriter.exceptions.FileCreateError as exc:  # xlsxwriter wraps the OSError (disk full ...)
-            raise (exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))) from None
+        xlsx.write(tmp, parts, freeze=freeze)
     return target
-
-
-def _cells(series: pd.Series) -> tuple[list, str]:
-    """A column as Python values for the workbook: None for a missing cell, numbers, bools, text,
-    datetimes (timezone dropped, as Excel has none); and what it holds: "text" (str and None
-    only), "number" (int, float and None only) or "any"."""
-    if pd.api.types.is_datetime64_any_dtype(series):
-        if getattr(series.dt, "tz", None) is not None:
-            series = series.dt.tz_localize(None)
-        return [None if pd.isna(v) else v.to_pydatetime() for v in series], "any"
-    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iuf":  # NumPy numbers: NaN → None
-        out = series.to_numpy().tolist()  # Python int / float
-        if series.dtype.kind == "f":
-            out = [None if v != v else v for v in out]
-        return out, "number"
-    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):  # text and missing only
-        return series.astype(object).where(series.notna(), None).tolist(), "text"
-    values = series.astype(object).tolist() if not pd.api.types.is_numeric_dtype(series) else series.tolist()
-    out = []
-    for v in values:
-        if isinstance(v, np.generic):  # a NumPy scalar in an object column: its Python value
-            v = v.item()
-        if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
-            out.append(None)
-        elif isinstance(v, (str, bool, int, float, datetime, date)):
-            out.append(v)
-        elif isinstance(v, pd.Timestamp):
-            out.append(v.to_pydatetime())
-        else:
-            out.append(str(v))
-    return out, "any"
