@@ -15,7 +15,6 @@ from functools import lru_cache
 from typing import Callable, Iterable
 
 import pandas as pd
-import phonenumbers
 from stdnum import iban
 from stdnum.be import bis, nn
 
@@ -123,6 +122,8 @@ def _phone(candidate: str) -> tuple[Span, ...] | None:
     valid; only the matched parts of the candidate are personal data."""
     if re.fullmatch(r"0[.,]\d+", candidate):  # a decimal number, not a phone number
         return None
+    import phonenumbers  # here: a run that scrubs no text never imports it
+
     found = tuple((m.start, m.end, "[TEL]") for m in phonenumbers.PhoneNumberMatcher(
         candidate, "BE", leniency=phonenumbers.Leniency.VALID))
     return found or None
@@ -239,6 +240,8 @@ def number_tag(value: float) -> str | None:
         if tags:
             return tags[0][2]
     candidates = ["0" + digits] + (["+" + digits] if digits.startswith(_COUNTRY_CODES) and len(digits) >= 10 else [])
+    import phonenumbers  # here: a run that scrubs no number never imports it
+
     for text in candidates:
         try:
             number = phonenumbers.parse(text, "BE")

@@ -12,7 +12,6 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz, process
 
 from pipeline.cleaning.clean import LOG_COLUMNS, diff_log
 from pipeline.coding import classifications as C
@@ -229,6 +228,8 @@ def _match(table: pd.DataFrame, candidates: pd.DataFrame, cls: Classification, t
         best_code = np.empty(len(todo), dtype=object)
         best_score = np.zeros(len(todo))
         suggestions = np.empty(len(todo), dtype=object)
+        from rapidfuzz import fuzz, process  # here: a `sid run` that reuses the coding never imports it
+
         for lo in range(0, len(todo), _CHUNK):
             hi = min(lo + _CHUNK, len(todo))
             scores = np.maximum(

@@ -10,9 +10,6 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
-import xlsxwriter.exceptions
-from xlsxwriter.utility import xl_col_to_name
 
 from pipeline.coding.frames import FrameEntry, match_keys, scrubbed
 from pipeline.coding.suggest import SUGGESTIONS, suggest
@@ -253,6 +250,10 @@ def write_worklist(worklist: pd.DataFrame, codes: pd.DataFrame, target: Path) ->
     dropdown of its variable's codes (a range of the 'codes' sheet); text is stored as text cells,
     so a formula-like answer is shown, never run, and needs no quote. Written with xlsxwriter
     (cells streamed, several times faster than building openpyxl cells)."""
+    import xlsxwriter  # here: a `sid run` that reuses the coding never imports it
+    import xlsxwriter.exceptions  # (and the helper below) with it
+    from xlsxwriter.utility import xl_col_to_name  # with xlsxwriter
+
     # The rows of each classification in 'codes' are contiguous: one range per classification.
     choice_col = xl_col_to_name(CODES_COLUMNS.index("choice"))
     ranges = {}

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyreadstat
 
 from pipeline import __version__
-from pipeline.delivery import savwriter, spss
+from pipeline.delivery import spss
 from pipeline.delivery.labels import LabelTexts, label_texts, variable_label
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import atomic_path, write_text_atomic
@@ -239,6 +238,8 @@ def spss_frame(frame: pd.DataFrame, questionnaire: Questionnaire, *, language: s
 def _disk_full_as_os_error(tmp: Path, target: Path) -> Iterator[None]:
     """pyreadstat says only "Unable to write data" when the disk is full: the error the user can
     act on (disk full, naming the file), when the device has no room left."""
+    import pyreadstat  # here: a `sid run` that reuses the export never imports it
+
     try:
         yield
     except pyreadstat.ReadstatError:
@@ -275,6 +276,8 @@ def write_sav(data: pd.DataFrame, dictionary: SpssDictionary, target: Path) -> t
     if seconds:
         data = data.assign(**{c: data[c].astype("datetime64[us]") for c in seconds})
     with atomic_path(target) as tmp, _disk_full_as_os_error(tmp, target):
+        from pipeline.delivery import savwriter  # pyreadstat: imported when a .sav is written or checked
+
         reason = savwriter.write_sav(data, tmp, **sav_options(dictionary))
         # pyreadstat may not report a failed write: a full disk then shows as a file it cannot read back
         problems = check_sav(tmp, dictionary, data)
@@ -288,6 +291,8 @@ def write_sav(data: pd.DataFrame, dictionary: SpssDictionary, target: Path) -> t
 def check_sav(path: Path, dictionary: SpssDictionary, data: pd.DataFrame | None = None) -> list[str]:
     """Compare a .sav's metadata with what was meant and, given the frame written, its case count
     and a sample of its cases with the frame; one text per difference."""
+    import pyreadstat  # here: a `sid run` that reuses the export never imports it
+
     _, meta = pyreadstat.read_sav(str(path), metadataonly=True, user_missing=True)
     problems = []
     wanted = [v.name for v in dictionary.variables]
@@ -312,6 +317,8 @@ def check_sav(path: Path, dictionary: SpssDictionary, data: pd.DataFrame | None 
         if meta.original_variable_types.get(v.name) != v.format:
             problems.append(f"{v.name}: format {meta.original_variable_types.get(v.name)} != {v.format}")
     if data is not None:
+        from pipeline.delivery import savwriter  # pyreadstat with it, as above
+
         problems += savwriter.sample_problems(path, data, meta.number_rows)
     return problems
 
