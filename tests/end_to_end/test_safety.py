@@ -321,7 +321,15 @@ def _disk_full_at(project: Path, checkpoints: list[str]) -> None:
     before = tree(project / "cleaned")
     for name in checkpoints:
         proc = _run_filled(project, name)
+        filled = (project.parent / "filler").exists()
         (project.parent / "filler").unlink(missing_ok=True)
+        if not filled and name == "write:digests.json":
+            # the digest cache (pipeline/rerun/digests.py) is written only when it learned a digest, which
+            # depends on how long ago the files were written: this run had nothing to add, so never filled
+            assert proc.returncode == 0, proc.stderr
+            before = tree(project / "cleaned")  # a new delivery
+            continue
+        assert filled, f"the checkpoint {name} was not reached"
         if name in ("manifest", "write:manifest.json", "deliver"):  # the rest needs no new space
             assert proc.returncode in (0, 2), proc.stderr
             before = tree(project / "cleaned")
