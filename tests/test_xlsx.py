@@ -216,3 +216,18 @@ def test_a_large_sheet_is_written_in_blocks_and_reads_back_whole(tmp_path):
     assert back["i"].tolist() == list(range(rows))
     assert back["t"].isna().sum() == rows - (rows + 2) // 3
     assert np.array_equal(back["f"].to_numpy(), frame["f"].to_numpy())
+
+
+def test_every_part_is_well_formed_xml_and_listed_in_the_content_types(tmp_path):
+    import zipfile
+    from xml.etree import ElementTree
+
+    path = write_workbook(tmp_path / "x.xlsx", _frames())
+    with zipfile.ZipFile(path) as book:
+        names = book.namelist()
+        for name in names:
+            ElementTree.fromstring(book.read(name))  # raises on anything not well formed
+        types = book.read("[Content_Types].xml").decode()
+    sheets = [n for n in names if n.startswith("xl/worksheets/")]
+    assert len(sheets) == len(_frames())
+    assert all(f'PartName="/{n}"' in types for n in sheets + ["xl/workbook.xml", "xl/styles.xml"])
