@@ -273,6 +273,8 @@ def _as_int64(column: pd.Series, x: np.ndarray, whole: bool = False) -> pd.Serie
     if column.dtype == np.dtype("float64") and (np.abs(present) < 2.0 ** 53).all():
         return pd.Series(pd.arrays.IntegerArray(np.where(empty, 0, x).astype(np.int64), empty),
                          index=column.index, name=column.name)
+    if (np.abs(present) >= 2.0 ** 63).any():  # whole, but beyond an int64 (1e20): kept as the numbers they are
+        return column
     return column.astype("Int64")
 
 
