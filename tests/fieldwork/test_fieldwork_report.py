@@ -271,9 +271,10 @@ def test_sample_frame_and_contact_log_are_parsed_once_per_content(demo_project, 
     project = load_project(demo_project)
     sample, dispositions = stage.sample_and_dispositions(project)
     sample["sample_id"] = "changed by the caller"
-    dispositions.drop(dispositions.index, inplace=True)
+    dispositions["category"] = "changed by the caller"
     again, again_dispositions = stage.sample_and_dispositions(project)
-    assert len(parsed) == 1 and (again["sample_id"] != "changed by the caller").all() and len(again_dispositions)
+    assert len(parsed) == 1 and (again["sample_id"] != "changed by the caller").all()
+    assert len(again_dispositions) and (again_dispositions["category"] != "changed by the caller").all()
     unit = again_dispositions.loc[again_dispositions["category"] != "I", "sample_id"].iloc[0]
     with open(demo_project / "raw" / "contactpogingen.csv", "a", encoding="cp1252", newline="") as fh:
         fh.write(f"{unit};9;30/06/2026;capi;;1.1\r\n")  # a late complete of a unit that had none
