@@ -59,17 +59,12 @@ def change_rules(root: Path) -> None:
     path.write_text(head + RULE + swapped + ("\n- name:" + rest if rest is not None else ""), encoding="utf-8")
 
 
-def measure(root: Path, case: str = "fresh") -> dict:
+def read_raw(project) -> None:
+    """The I/O floor's reading: every raw file sid.toml names (fieldwork exports, sample frame, contact
+    log) with plain pandas / pyreadstat; also used by bench_rerun_cli.py."""
     import pandas as pd
     import pyreadstat
 
-    from pipeline.run import run_all
-    from pipeline.survey.project import load_project
-
-    start_cpu, start = time.process_time(), time.perf_counter()
-    project = load_project(root)
-    out: dict = {}
-    t = time.perf_counter()
     for source in project.sources:
         suffix = source.path.suffix.lower()
         if suffix == ".sav":
@@ -82,6 +77,19 @@ def measure(root: Path, case: str = "fresh") -> dict:
                  project.contacts.path if project.contacts else None):
         if path is not None:
             _read_csv(path)
+
+
+def measure(root: Path, case: str = "fresh") -> dict:
+    import pyreadstat
+
+    from pipeline.run import run_all
+    from pipeline.survey.project import load_project
+
+    start_cpu, start = time.process_time(), time.perf_counter()
+    project = load_project(root)
+    out: dict = {}
+    t = time.perf_counter()
+    read_raw(project)
     out["floor_read"] = time.perf_counter() - t
     if case == "rules":
         change_rules(root)

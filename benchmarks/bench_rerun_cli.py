@@ -34,30 +34,18 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_demo import ROOT, _read_csv, change_rules  # noqa: E402
+from bench_demo import ROOT, change_rules, read_raw  # noqa: E402
 
 
 def floor(root: Path) -> dict:
     """The demo's I/O floor (as bench_demo.measure): read the raw files, write the delivered frame bare."""
-    import pandas as pd
     import pyreadstat
 
     from pipeline.survey.project import load_project
 
     project = load_project(root)
     t, c = time.perf_counter(), time.process_time()
-    for source in project.sources:
-        suffix = source.path.suffix.lower()
-        if suffix == ".sav":
-            pyreadstat.read_sav(str(source.path))
-        elif suffix in (".xlsx", ".xlsm"):
-            pd.read_excel(source.path, sheet_name=source.sheet or 0, dtype=str)
-        else:
-            _read_csv(source.path)
-    for path in (project.sample.source.path if project.sample else None,
-                 project.contacts.path if project.contacts else None):
-        if path is not None:
-            _read_csv(path)
+    read_raw(project)
     read, read_cpu = time.perf_counter() - t, time.process_time() - c
     final, _ = pyreadstat.read_sav(str(project.sav_path))
     t, c = time.perf_counter(), time.process_time()
