@@ -90,10 +90,8 @@ def _cell(value) -> str:
         return f'" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
-    if isinstance(value, datetime):
-        return f'" s="{DATETIME_STYLE}"><v>{serial(value)!r}</v></c>'.replace(".0<", "<")
-    if isinstance(value, date):
-        return f'" s="{DATE_STYLE}"><v>{serial(value)!r}</v></c>'.replace(".0<", "<")
+    if isinstance(value, (datetime, date)):
+        return _cell_number(serial(value), DATETIME_STYLE if isinstance(value, datetime) else DATE_STYLE)
     if isinstance(value, (int, float)):
         return "" if value != value else _number(value)
     return inline_text(str(value))
@@ -118,15 +116,13 @@ def column_cells(series: pd.Series) -> np.ndarray:
         midnight_1900 = (micros >= np.datetime64("1900-01-01", "us")) & (micros < np.datetime64("1900-01-02", "us"))
         days = np.where(midnight_1900, days - 1, days)
         days = np.where(days > 59, days + 1, days)
-        return np.where(missing, "", _by_distinct(np.where(missing, None, days).astype(object), lambda d: _cell_number(
-            d, DATETIME_STYLE)))
+        return _by_distinct(np.where(missing, None, days).astype(object), lambda d: _cell_number(d, DATETIME_STYLE))
     if isinstance(dtype, np.dtype) and dtype.kind == "b":
         return np.where(series.to_numpy(), '" t="b"><v>1</v></c>', '" t="b"><v>0</v></c>').astype(object)
     if isinstance(dtype, np.dtype) and dtype.kind in "iu":
         return _by_distinct(series.to_numpy().astype(object), _number)
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
-        values = series.to_numpy()
-        return np.where(np.isnan(values), "", _by_distinct(values.astype(object), _number))
+        return _by_distinct(series.to_numpy().astype(object), _number)  # NaN: factorize's missing, ''
     values = series.astype(object).to_numpy()
     kind = pd.api.types.infer_dtype(values, skipna=True)
     if kind in ("string", "empty"):
