@@ -12,8 +12,9 @@ size and checkout (so that peak memory is that process's own):
 
 * the whole `sid run` (pipeline.run.run_all: ingest → code → clean → validate → weight → export,
   manifest, atomic delivery), with the time of every stage taken from its progress steps, wall and
-  CPU seconds, and its peak resident memory (RSS, sampled every 20 ms; also the peak within each
-  stage, so that the stage to cut is named), measured first;
+  CPU seconds (with the helper processes it forks beside the export), and its peak resident memory
+  (RSS, sampled every 20 ms, plus the private memory of its helpers while they run; also the peak
+  within each stage, so that the stage to cut is named), measured first;
 * the I/O floor: reading the same raw files with plain pandas / pyreadstat, and writing the final
   delivered frame with a bare ``pyreadstat.write_sav`` call (no labels, no checks);
 * the PSPP peer (benchmarks/pspp_peer.py, generated sizes only): the core of the job as PSPP
@@ -114,7 +115,10 @@ key_env = "SID_BENCH_KEY"
 # ---------------------------------------------------------------- measuring (child process)
 
 class PeakRSS:
-    """Peak resident memory of this process while a block runs (sampled from /proc every 20 ms)."""
+    """Peak resident memory of this process while a block runs (sampled from /proc every 20 ms), with the
+    memory of the helper processes it forks (pipeline/delivery/beside.py) while they run: each child's
+    private pages (smaps_rollup's Private_Clean + Private_Dirty; the pages it shares with this process are
+    counted once, in this process's RSS)."""
 
     def __init__(self) -> None:
         self.peak = 0
@@ -125,11 +129,32 @@ class PeakRSS:
     def now() -> int:
         try:
             with open("/proc/self/statm") as fh:
-                return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+                own = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
         except OSError:  # not Linux: ru_maxrss is the best we have
             import resource
 
             return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        return own + sum(PeakRSS._private(pid) for pid in PeakRSS._children())
+
+    @staticmethod
+    def _children() -> list[str]:
+        pids = []
+        for task in Path("/proc/self/task").iterdir():
+            try:
+                pids += (task / "children").read_text().split()
+            except OSError:
+                pass
+        return pids
+
+    @staticmethod
+    def _private(pid: str) -> int:
+        """A child's private resident bytes (0 when it has gone)."""
+        try:
+            text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            return 0
+        return sum(int(line.split()[1]) * 1024 for line in text.splitlines()
+                   if line.startswith(("Private_Clean:", "Private_Dirty:")))
 
     def __enter__(self):
         self.peak = self.now()
@@ -169,10 +194,11 @@ def measure(root: Path, peer: bool = True) -> dict:
         marks.append((step, time.perf_counter()))
 
     with PeakRSS() as mem:
-        t0, c0 = time.perf_counter(), time.process_time()
+        t0, c0, k0 = time.perf_counter(), time.process_time(), _children_cpu()
         result = run_all(project, progress)
         total = time.perf_counter() - t0
-    out["run"], out["run_cpu"] = total, time.process_time() - c0
+    # CPU: this process and the helpers it forked (the export's copies, pipeline/delivery/beside.py)
+    out["run"], out["run_cpu"] = total, time.process_time() - c0 + _children_cpu() - k0
     out["run_rss"] = mem.peak
     out["exit_code"] = result.exit_code
     out["stages"] = _stages(marks, t0, t0 + total)
@@ -213,6 +239,14 @@ def measure(root: Path, peer: bool = True) -> dict:
         out.update(pspp_peer.run(questionnaire_of(project), root / "raw" / "web.csv", root / "raw" / "capi.sav",
                                  folder))
     return out
+
+
+def _children_cpu() -> float:
+    """User + system CPU seconds of the ended child processes of this one (reaped helpers)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def read_raw(project) -> list:

@@ -27,6 +27,8 @@ def checkpoint(name: str) -> None:
         with open(trace, "a", encoding="utf-8") as fh:
             fh.write(name + "\n")
     if os.environ.get("SID_FAULT_AT") == name:
+        if _PARENT is not None:  # a helper: the whole run dies, as in a power cut
+            os.kill(_PARENT, signal.SIGKILL)
         os.kill(os.getpid(), signal.SIGKILL)
     if os.environ.get("SID_FAULT_FILL") == name:
         _fill(os.environ["SID_FAULT_FILLER"])
@@ -55,3 +57,12 @@ def _fill(path: str) -> None:
                 fh.write(b"\0" * 512)
         except OSError:
             pass
+
+
+_PARENT: int | None = None  # in a helper process (pipeline/delivery/beside.py): the run's process
+
+
+def helper_of(parent: int) -> None:
+    """This process is a helper of the run `parent`: a fault-injection kill here kills the run too."""
+    global _PARENT
+    _PARENT = parent

@@ -22,6 +22,18 @@ from pipeline.errors import ErrorCode, SidError
 from pipeline.faults import checkpoint
 
 LOCK_FILE = ".sid.lock"
+_HELD: set[int] = set()  # the file descriptors of the locks this process holds
+
+
+def close_held() -> None:
+    """In a forked helper (pipeline/delivery/beside.py): close its copies of the parent's lock files, so that
+    the lock is the parent's alone and ends with it, whatever becomes of the helper."""
+    for fd in list(_HELD):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
 
 
 @dataclass(frozen=True)
@@ -79,9 +91,11 @@ def project_lock(work: Path) -> Iterator[RunLock]:
         fh.write(f"pid={os.getpid()}\nstarted={datetime.now():%Y-%m-%d %H:%M:%S}\nrun={run_id}\n")
         fh.flush()
         checkpoint("locked")
+        _HELD.add(fh.fileno())
         try:
             yield RunLock(run_id, path, note)
         finally:
+            _HELD.discard(fh.fileno())
             fh.seek(0)
             fh.truncate()  # ended normally: nothing to take over
             fh.flush()

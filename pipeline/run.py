@@ -137,7 +137,7 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
             nonlocal cleaned
             out, cleaned = load(final, cleaned), None
             return out
-        _, exported, hit = stage("export", lambda: (None, _export_and_tables(staged, questionnaire, handed, progress)))
+        _, exported, hit = stage("export", lambda: (None, _export_and_tables(staged, questionnaire, handed)))
     remove_parts(project)  # this delivery supersedes what single stages left for `sid export`
     done("export", exported.columns, "variables", hit)
     exported = replace(exported, sav=project.sav_path, sps=project.sps_path)
@@ -146,12 +146,12 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
     return RunResult(ingested, outcome, exported, weighted, fieldwork, coded)
 
 
-def _export_and_tables(staged: Project, questionnaire: Questionnaire, frame: Callable, progress) -> ExportResult:
-    exported = run_export(staged, questionnaire, frame())  # not held here: run_export lets it go when done with it
-    if staged.tables is not None:  # weighted tables of the delivery, delivered with it
-        progress and progress("weighted tables")
-        run_tables(staged, questionnaire, folder=staged.cleaned)
-    return exported
+def _export_and_tables(staged: Project, questionnaire: Questionnaire, frame: Callable) -> ExportResult:
+    # the weighted tables of the delivery, delivered with it: made from the written .sav, beside the rest of the
+    # export; the frame is not held here (run_export lets it go when done with it)
+    tables = (partial(run_tables, staged, questionnaire, folder=staged.cleaned) if staged.tables is not None
+              else None)
+    return run_export(staged, questionnaire, frame(), then=tables)
 
 
 def export_alone(project: Project, questionnaire: Questionnaire, run_id: str | None = None) -> ExportResult:

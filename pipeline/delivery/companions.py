@@ -19,6 +19,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from pipeline import workdir
+from pipeline.delivery.beside import Job
 from pipeline.delivery.codebook import (
     Codebook,
     LinkedFile,
@@ -60,11 +61,13 @@ def codebook_names(lang: str) -> tuple[str, str]:
 
 def write_delivery(project: Project, questionnaire: Questionnaire, exported, language: Language,
                    privacy: DeliveryPrivacy, others: tuple = (), texts: LabelTexts | None = None,
-                   rosters: tuple = ()) -> DeliveryFiles:
+                   rosters: tuple = (), copies: Job | None = None) -> DeliveryFiles:
     """`exported` is the ExportResult (with the dictionary and the frame the .sav holds); `others`
     the (language, dictionary, texts) of each other label language: a codebook each. `texts`: sid's
     own words in the delivery's first language (README, codebook headings). `rosters`: the roster
-    files written (delivery/rosters.py RosterExport): copies of each, and a part of every codebook."""
+    files written (delivery/rosters.py RosterExport): copies of each, and a part of every codebook.
+    `copies`: the main file's copies (`write_copies`) being written beside this (delivery/beside.py);
+    None: written here."""
     texts = texts or label_texts(language.code)
     folder = project.cleaned
     data, dictionary = exported.data, exported.dictionary
@@ -81,10 +84,11 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
             out.append(LinkedFile(book, r.keys, r.parent, r.count, r.roster.name))  # keys: id, instance numbers
         return tuple(out)
 
-    # the copies first (their memory is given back before the codebooks); in a thread beside the
-    # codebooks they were ~15 % faster at 100,000 × 500 on a busy 2-core machine but peaked higher
-    # (docs/performance.md, session 30): `_write_copies` is what such a thread would run
-    written = _write_copies(data, dictionary, folder / project.name, rosters)
+    # the copies first, unless a second process writes them beside this (their memory is given back
+    # before the codebooks; in a thread they were ~15 % faster but peaked higher, docs/performance.md)
+    if copies is None or not copies.running:
+        main = copies.result() if copies is not None else write_copies(data, dictionary, folder / project.name)
+    written = _write_roster_copies(rosters)
     codebook = build_codebook(dictionary, questionnaire, data, language=language,
                               sav_name=project.sav_path.name, texts=texts, figures=figures[project.sav_path.name])
     codebook = replace(codebook, linked=linked(None, language, texts))
@@ -104,14 +108,21 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
     written += write_reconciliation_summary(project)
     write_text_atomic(folder / README, readme_text(project, codebook, privacy, texts, rosters))
     written.append(folder / README)
-    return DeliveryFiles(codebook, tuple(written))
+    if copies is not None and copies.running:
+        main = copies.result()
+    return DeliveryFiles(codebook, tuple(main + written))
 
 
-def _write_copies(data: pd.DataFrame, dictionary, stem: Path, rosters: tuple) -> list[Path]:
-    """The CSV and Parquet copies of the main file (`stem`.csv, .parquet) and of each roster file;
-    returns the files of the delivery in their order (a roster's .sav and .sps before its copies)."""
-    written = [write_data_csv(data, stem.with_name(stem.name + ".csv")),
-               write_data_parquet(data, dictionary, stem.with_name(stem.name + ".parquet"))]
+def write_copies(data: pd.DataFrame, dictionary, stem: Path) -> list[Path]:
+    """The CSV and Parquet copies of the main file (`stem`.csv, .parquet)."""
+    return [write_data_csv(data, stem.with_name(stem.name + ".csv")),
+            write_data_parquet(data, dictionary, stem.with_name(stem.name + ".parquet"))]
+
+
+def _write_roster_copies(rosters: tuple) -> list[Path]:
+    """The CSV and Parquet copies of each roster file; returns the files of the delivery in their order (a
+    roster's .sav and .sps before its copies)."""
+    written = []
     for r in rosters:
         written += [r.sav, r.sps, write_data_csv(r.data, r.sav.with_suffix(".csv")),
                     write_data_parquet(r.data, r.dictionary, r.sav.with_suffix(".parquet"))]

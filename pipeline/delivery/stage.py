@@ -3,6 +3,8 @@ the labelled .sav and .sps, CSV and Parquet copies, codebook, DDI, README for AB
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import replace
 
 import pandas as pd
@@ -13,7 +15,8 @@ from pipeline.coding.plan import Target, plan
 from pipeline.delivery import conventions as spss_conventions
 from pipeline.delivery import rosters as roster_files
 from pipeline.delivery import translations
-from pipeline.delivery.companions import write_delivery
+from pipeline.delivery.beside import beside
+from pipeline.delivery.companions import write_copies, write_delivery
 from pipeline.delivery.export import ExportResult, mrsets_syntax, spss_frame, write_sav
 from pipeline.delivery.labels import (
     LabelTexts,
@@ -47,7 +50,18 @@ def delivery_frame(project: Project, frame: pd.DataFrame, privacy: DeliveryPriva
     return out, rid
 
 
-def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None) -> ExportResult:
+def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None,
+               then: Callable[[], object] | None = None) -> ExportResult:
+    """The delivery's files from the cleaned (or weighted) `frame` (None: read from work/). The CSV and Parquet
+    copies are written beside the rest by a second process (pipeline/delivery/beside.py), from the moment the
+    SPSS frame is made; `then`, work that needs only the written .sav (`sid run`'s weighted tables), likewise
+    from the moment the .sav is in place. Both have finished when this returns."""
+    with ExitStack() as jobs:
+        return _run_export(project, questionnaire, frame, then, jobs)
+
+
+def _run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None,
+                then: Callable[[], object] | None, jobs: ExitStack) -> ExportResult:
     privacy = delivery_privacy(project)  # no key: refuse before anything is read or written
     if frame is None:  # the weighted data when `sid weight` weighted the current cleaned data
         name = current_artifact(project, "weight", "clean")
@@ -74,7 +88,14 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
     # the coded columns' codes (and their classification's labels, relabelled per language): found once
     coded = (export_metadata(project.coding, questionnaire, delivered, targets)[1]
              if project.coding is not None else None)
-    exported = _export(project, questionnaire, delivered, key, privacy, language, texts, conventions, targets, coded)
+    data, dictionary, warnings = labelled_dictionary(project, questionnaire, delivered, key, privacy, language,
+                                                     texts, conventions, targets, coded)
+    copies = jobs.enter_context(beside(write_copies, data, dictionary, project.cleaned / project.name,
+                                       what="the CSV and Parquet copies"))
+    exported = _export(project, data, dictionary, warnings, privacy, texts)
+    data = None
+    if then is not None:
+        jobs.enter_context(beside(then, what="the weighted tables"))
     exported = replace(exported, warnings=exported.warnings + roster_warnings)
     # label files and codebooks of other languages are made anew (a previous delivery's are not kept)
     current = {roster_files.sav_name(project.name, level.roster) for level in rosters}
@@ -106,7 +127,7 @@ def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFra
     # the copies and codebooks are made from the SPSS frame: the answers (and another language's frame) let go
     frame = delivered = media = data = None
     write_delivery(project, questionnaire, exported, language, privacy, others=tuple(others), texts=texts,
-                   rosters=tuple(exports))
+                   rosters=tuple(exports), copies=copies)
     return exported
 
 
@@ -200,13 +221,9 @@ def _occupation_titles(project: Project) -> dict[str, dict[int, str]]:
     return {"en": english, "fr": dict(zip(codes, french))}
 
 
-def _export(project: Project, questionnaire: Questionnaire, delivered: pd.DataFrame, key: str,
-            privacy: DeliveryPrivacy, language: Language, texts: LabelTexts,
-            conventions: spss_conventions.Conventions, targets: tuple[Target, ...], coded: dict | None
-            ) -> ExportResult:
-    """The .sav (and its .sps) in `language` with the SPSS conventions."""
-    data, dictionary, warnings = labelled_dictionary(project, questionnaire, delivered, key, privacy,
-                                                     language, texts, conventions, targets, coded)
+def _export(project: Project, data: pd.DataFrame, dictionary, warnings: tuple[str, ...], privacy: DeliveryPrivacy,
+            texts: LabelTexts) -> ExportResult:
+    """The .sav (and its .sps) of the SPSS frame and its dictionary (`labelled_dictionary`)."""
     warnings += write_sav(data, dictionary, project.sav_path)
     title = privacy.label_prefix(texts.text) + project.title
     write_text_atomic(project.sps_path, mrsets_syntax(dictionary, project.sav_path.name, title, texts),

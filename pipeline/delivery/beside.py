@@ -1,0 +1,204 @@
+"""Work of the delivery done beside the main line, on a second core: a forked process that sees the data as
+they were when it started (the copy-on-write snapshot fork gives), writes its files and hands back its result.
+
+`beside(fn, *args, what=...)` starts `fn(*args)` in a child process and is a context manager; `job.result()`
+waits for it and returns its result or raises its exception in this process (with the child's traceback as a
+note). When the block raises, the child is killed and reaped before the exception goes on, so nothing of a
+failed run goes on writing. The child dies with its parent (Linux's parent-death signal), so a run killed
+(kill -9, a power cut) leaves no process behind that holds the project lock or writes into the staging folder.
+
+The child never prints and never runs the parent's exit handlers (it leaves by `os._exit`). A fault-injection
+kill (pipeline/faults, `SID_FAULT_AT`) in the child kills the whole run, as a power cut would.
+
+Where fork is not what the system offers (Windows, macOS), where only one core is usable, or with
+`SID_PROCESSES=1`, `fn` runs in this process when its result is asked for: the same files, one after the
+other. Fork is safe here because the libraries the children use (pandas, NumPy, Arrow, pyreadstat) register
+their own after-fork handlers or hold no threads, and the children touch no terminal, lock or log."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pipeline import faults, lock
+
+ENV = "SID_PROCESSES"  # 1: everything in one process (no helpers); unset: a helper when two cores are usable
+
+
+def available() -> bool:
+    """Whether work can go to a second process: Linux (fork), two usable cores, not switched off."""
+    setting = os.environ.get(ENV, "").strip()
+    if setting == "1":
+        return False
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return False
+    if setting.isdigit() and int(setting) > 1:
+        return True
+    return len(os.sched_getaffinity(0)) >= 2
+
+
+class Job:
+    """A call running beside this process (or, without a helper, waiting to be run by `result`)."""
+
+    def __init__(self, fn: Callable, args: tuple, kwargs: dict, what: str) -> None:
+        self.what = what
+        self._call = (fn, args, kwargs)
+        self._pid: int | None = None
+        self._pipe: int | None = None
+        self._done = False
+        self._value: Any = None
+
+    @property
+    def running(self) -> bool:
+        """Whether a second process runs it (False: `result` will run it here)."""
+        return self._pid is not None
+
+    def start(self) -> None:
+        read, write = os.pipe()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into the caller's code
+            os.close(read)
+            _child(self._call, write, parent)
+        os.close(write)
+        self._pid, self._pipe = pid, read
+
+    def result(self) -> Any:
+        """The call's result (once); its exception is raised here."""
+        if self._done:
+            return self._value
+        self._done = True
+        if self._pid is None:  # no helper: run it now, here
+            fn, args, kwargs = self._call
+            self._call = None
+            self._value = fn(*args, **kwargs)
+            return self._value
+        self._call = None
+        chunks = []
+        with os.fdopen(self._pipe, "rb") as fh:
+            self._pipe = None
+            while chunk := fh.read(1 << 20):
+                chunks.append(chunk)
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = None
+        if not chunks:  # killed before it could answer (out of memory, kill -9)
+            raise RuntimeError(f"the process writing {self.what} stopped without a result ({_status_text(status)}); "
+                               f"if it stops again, the machine may be short of memory: {ENV}=1 writes everything "
+                               "in one process")
+        kind, payload = pickle.loads(b"".join(chunks))
+        if kind == "ok":
+            self._value = payload
+            return payload
+        raise _exception(payload)
+
+    def stop(self) -> None:
+        """Kill the child (if it runs) and reap it."""
+        if self._pipe is not None:
+            os.close(self._pipe)
+            self._pipe = None
+        if self._pid is not None:
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(self._pid, 0)
+            self._pid = None
+        self._done, self._call = True, None
+
+
+@contextmanager
+def beside(fn: Callable, *args, what: str, **kwargs) -> Iterator[Job]:
+    """`fn(*args, **kwargs)` in a forked process while the block runs (see the module's text). Leaving the
+    block waits for it (and raises its exception); an exception in the block kills it first."""
+    job = Job(fn, args, kwargs, what)
+    if available():
+        job.start()
+    try:
+        yield job
+    except BaseException:
+        job.stop()
+        raise
+    job.result()
+
+
+def _child(call: tuple, pipe: int, parent: int) -> None:
+    """Run the call in the forked child, send ("ok", result) or ("error", exception) and leave."""
+    code = 0
+    try:
+        import gc
+
+        gc.freeze()  # the parent's objects are never traversed: their pages stay shared
+        _die_with(parent)
+        faults.helper_of(parent)
+        lock.close_held()
+        fn, args, kwargs = call
+        try:
+            message = pickle.dumps(("ok", fn(*args, **kwargs)), protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
+            message = pickle.dumps(("error", _portable(exc)), protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(pipe, "wb") as fh:
+            fh.write(message)
+    except BaseException:  # noqa: BLE001 - nothing may run on in the child
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _die_with(parent: int) -> None:
+    """Ask Linux to kill this process when its parent dies (prctl PR_SET_PDEATHSIG); if the parent has died
+    already, die now."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _portable(exc: BaseException) -> tuple:
+    """An exception as the parent can rebuild it: pickled whole when that round-trips, else its class, args
+    and attributes (SidError's keyword-only arguments do not pickle), with the child's traceback."""
+    text = "".join(traceback.format_exception(exc))
+    try:
+        whole = pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.loads(whole)
+        return "pickled", whole, text
+    except Exception:  # noqa: BLE001 - any failure: the other forms
+        pass
+    try:
+        parts = pickle.dumps((type(exc), exc.args, dict(getattr(exc, "__dict__", {}))),
+                             protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.loads(parts)
+        return "parts", parts, text
+    except Exception:  # noqa: BLE001
+        return "text", f"{type(exc).__name__}: {exc}", text
+
+
+def _exception(payload: tuple) -> BaseException:
+    form, body, text = payload
+    if form == "pickled":
+        exc = pickle.loads(body)
+    elif form == "parts":
+        cls, args, attributes = pickle.loads(body)
+        exc = cls.__new__(cls)
+        exc.args = args
+        exc.__dict__.update(attributes)
+    else:
+        exc = RuntimeError(body)
+    exc.add_note("in the helper process:\n" + text)
+    return exc
+
+
+def _status_text(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        return f"killed by signal {number}, {signal.Signals(number).name}"
+    return f"exit status {os.waitstatus_to_exitcode(status)}"
