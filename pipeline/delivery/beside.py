@@ -17,6 +17,8 @@ their own after-fork handlers or hold no threads, and the children touch no term
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import os
 import pickle
 import signal
@@ -131,8 +133,6 @@ def _child(call: tuple, pipe: int, parent: int) -> None:
     """Run the call in the forked child, send ("ok", result) or ("error", exception) and leave."""
     code = 0
     try:
-        import gc
-
         gc.freeze()  # the parent's objects are never traversed: their pages stay shared
         _die_with(parent)
         faults.helper_of(parent)
@@ -154,8 +154,6 @@ def _die_with(parent: int) -> None:
     """Ask Linux to kill this process when its parent dies (prctl PR_SET_PDEATHSIG); if the parent has died
     already, die now."""
     try:
-        import ctypes
-
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
     except (OSError, AttributeError):
         pass
