@@ -116,7 +116,7 @@ key_env = "SID_BENCH_KEY"
 
 class PeakRSS:
     """Peak resident memory of this process while a block runs (sampled from /proc every 20 ms), with the
-    memory of the helper processes it forks (pipeline/delivery/beside.py) while they run: each child's
+    memory of the helper processes it forks (pipeline/parallel/beside.py) while they run: each child's
     private pages (smaps_rollup's Private_Clean + Private_Dirty; the pages it shares with this process are
     counted once, in this process's RSS)."""
 
@@ -197,7 +197,7 @@ def measure(root: Path, peer: bool = True) -> dict:
         t0, c0, k0 = time.perf_counter(), time.process_time(), _children_cpu()
         result = run_all(project, progress)
         total = time.perf_counter() - t0
-    # CPU: this process and the helpers it forked (the export's copies, pipeline/delivery/beside.py)
+    # CPU: this process and the helpers it forked (the export's copies, pipeline/parallel/beside.py)
     out["run"], out["run_cpu"] = total, time.process_time() - c0 + _children_cpu() - k0
     out["run_rss"] = mem.peak
     out["exit_code"] = result.exit_code

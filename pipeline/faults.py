@@ -59,7 +59,7 @@ def _fill(path: str) -> None:
             pass
 
 
-_PARENT: int | None = None  # in a helper process (pipeline/delivery/beside.py): the run's process
+_PARENT: int | None = None  # in a helper process (pipeline/parallel/beside.py): the run's process
 
 
 def helper_of(parent: int) -> None:

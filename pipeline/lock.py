@@ -26,7 +26,7 @@ _HELD: set[int] = set()  # the file descriptors of the locks this process holds
 
 
 def close_held() -> None:
-    """In a forked helper (pipeline/delivery/beside.py): close its copies of the parent's lock files, so that
+    """In a forked helper (pipeline/parallel/beside.py): close its copies of the parent's lock files, so that
     the lock is the parent's alone and ends with it, whatever becomes of the helper."""
     for fd in list(_HELD):
         try:

@@ -19,7 +19,6 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from pipeline import workdir
-from pipeline.delivery.beside import Job
 from pipeline.delivery.codebook import (
     Codebook,
     LinkedFile,
@@ -32,6 +31,7 @@ from pipeline.delivery.labels import LabelTexts, label_texts
 from pipeline.delivery.rosters import join_syntax
 from pipeline.delivery.spss import code_text
 from pipeline.files import atomic_path, sha256, write_text_atomic
+from pipeline.parallel.beside import Job
 from pipeline.privacy import DeliveryPrivacy, scrub_table
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Language, Questionnaire
@@ -66,7 +66,7 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
     the (language, dictionary, texts) of each other label language: a codebook each. `texts`: sid's
     own words in the delivery's first language (README, codebook headings). `rosters`: the roster
     files written (delivery/rosters.py RosterExport): copies of each, and a part of every codebook.
-    `copies`: the main file's copies (`write_copies`) being written beside this (delivery/beside.py);
+    `copies`: the main file's copies (`write_copies`) being written beside this (parallel/beside.py);
     None: written here."""
     texts = texts or label_texts(language.code)
     folder = project.cleaned

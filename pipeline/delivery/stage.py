@@ -15,7 +15,6 @@ from pipeline.coding.plan import Target, plan
 from pipeline.delivery import conventions as spss_conventions
 from pipeline.delivery import rosters as roster_files
 from pipeline.delivery import translations
-from pipeline.delivery.beside import beside
 from pipeline.delivery.companions import write_copies, write_delivery
 from pipeline.delivery.export import ExportResult, mrsets_syntax, spss_frame, write_sav
 from pipeline.delivery.labels import (
@@ -28,6 +27,7 @@ from pipeline.delivery.labels import (
 )
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import write_text_atomic
+from pipeline.parallel.beside import beside
 from pipeline.privacy import DeliveryPrivacy, delivery_privacy, free_text_columns, scrub_frame, scrub_media
 from pipeline.rerun.records import current_artifact
 from pipeline.survey.project import Project
@@ -53,7 +53,7 @@ def delivery_frame(project: Project, frame: pd.DataFrame, privacy: DeliveryPriva
 def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None,
                then: Callable[[], object] | None = None) -> ExportResult:
     """The delivery's files from the cleaned (or weighted) `frame` (None: read from work/). The CSV and Parquet
-    copies are written beside the rest by a second process (pipeline/delivery/beside.py), from the moment the
+    copies are written beside the rest by a second process (pipeline/parallel/beside.py), from the moment the
     SPSS frame is made; `then`, work that needs only the written .sav (`sid run`'s weighted tables), likewise
     from the moment the .sav is in place. Both have finished when this returns."""
     with ExitStack() as jobs:

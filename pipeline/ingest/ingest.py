@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -32,6 +33,7 @@ from pipeline.ingest.structure import (
     refuse_misspelt,
     refuse_same_file,
 )
+from pipeline.parallel.beside import in_order
 from pipeline.survey.expressions import ExpressionError, evaluate
 from pipeline.survey.parts import is_rank_part, split_geopoint
 from pipeline.survey.project import SID_MISSING, MissingScheme, Project, Source
@@ -108,40 +110,19 @@ def ingest(project: Project, questionnaire: Questionnaire,
                        fix="Set survey.key to the column that identifies the respondent (e.g. sample_id).")
     refuse_same_file(project)
     frames, problems, tables, rows, orders, headers = [], [], {}, {}, [], []
-    for order, source in enumerate(project.sources):
-        if progress:
-            progress(f"reading {source.path.name}", order, len(project.sources))
-        table = read_table(source)
-        source, table = _key_renamed(source, table, key, questionnaire)
-        columns = map_columns(list(table.frame.columns), questionnaire, source, table.mr_sets)
-        if source.roster_layout == "wide" and questionnaire.rosters:  # a roster's instances: not unmapped
-            wide = wide_columns(table.frame.columns, questionnaire, source)
-            columns = replace(columns, unmapped=tuple(c for c in columns.unmapped if c not in wide))
-        refuse_misspelt(columns, questionnaire, source, table.frame)
-        refuse_missing_key(table, columns, source, key)
-        if table.problems is not None:
-            problems.append(table.problems)
-        header = repeated_header_rows(table.frame)
-        if header.any():  # not a record: its cells are not answers, the line is excluded as what it is
-            table = replace(table, frame=table.frame.mask(pd.Series(header, index=table.frame.index), axis=0))
-            problems.append(problem_rows(source.name, header, "", "(the header)", "a record", "record excluded",
-                                         "the header line repeated inside the data (concatenated exports?)"))
-        if table.frame.empty:
-            problems.append(pd.DataFrame([[source.name, 0, "", "", "records", "none read",
-                                           "the export has a header but no rows"]], columns=PROBLEM_COLUMNS))
-        table, declared = apply_declarations(table, columns, questionnaire, source, project.missing, key)
-        typed, found = typed_frame(table, columns, questionnaire, source, key, project.ingest.key_case,
-                                   project.missing)
+    announce = (lambda item: progress(f"reading {item[1].path.name}", item[0], len(project.sources))) if progress \
+        else None
+    # each source read and typed on its own, two at a time where a second core is usable (parallel/beside.py)
+    read = in_order(partial(_source_read, questionnaire=questionnaire, project=project), enumerate(project.sources),
+                    what="a fieldwork export", announce=announce)
+    for order, (source, (typed, header, found, count, table)) in enumerate(zip(project.sources, read)):
         frames.append(typed)
         orders.append(np.full(len(typed), order, dtype="int64"))
         headers.append(header)
-        problems.extend([*declared, found])
-        rows[source.name] = len(table.frame)
-        # the raw cells are typed now: only a roster layout reads them again (peak memory)
-        tables[source.name] = (table if source.roster_layout else replace(table, frame=table.frame.iloc[:0].copy()),
-                               columns)  # (a copy: an empty view would hold the raw cells)
-        del table, typed
-        release_memory()  # the raw cells' memory, kept by Arrow's pool and malloc: back to the system (peak memory)
+        problems.extend(found)
+        rows[source.name] = count
+        tables[source.name] = table
+    del read, typed
     refuse_missing_questions(tables, questionnaire, project)
     if progress:
         progress("resolving duplicates")
@@ -202,6 +183,39 @@ def ingest(project: Project, questionnaire: Questionnaire,
     with_rosters = {s.name: tables[s.name][0] for s in project.sources if s.roster_layout and questionnaire.rosters}
     return frame, IngestResult(tuple(summaries), report, reconciliation.reset_index(drop=True), complete_if,
                                with_rosters)
+
+
+def _source_read(item: tuple[int, Source], questionnaire: Questionnaire, project: Project) -> tuple:
+    """One source read, mapped and typed: (typed frame, repeated-header mask, problem tables, raw row count,
+    (the raw table, emptied unless a roster layout reads it again; its column map))."""
+    key, problems = project.key, []
+    table = read_table(item[1])
+    source, table = _key_renamed(item[1], table, key, questionnaire)
+    columns = map_columns(list(table.frame.columns), questionnaire, source, table.mr_sets)
+    if source.roster_layout == "wide" and questionnaire.rosters:  # a roster's instances: not unmapped
+        wide = wide_columns(table.frame.columns, questionnaire, source)
+        columns = replace(columns, unmapped=tuple(c for c in columns.unmapped if c not in wide))
+    refuse_misspelt(columns, questionnaire, source, table.frame)
+    refuse_missing_key(table, columns, source, key)
+    if table.problems is not None:
+        problems.append(table.problems)
+    header = repeated_header_rows(table.frame)
+    if header.any():  # not a record: its cells are not answers, the line is excluded as what it is
+        table = replace(table, frame=table.frame.mask(pd.Series(header, index=table.frame.index), axis=0))
+        problems.append(problem_rows(source.name, header, "", "(the header)", "a record", "record excluded",
+                                     "the header line repeated inside the data (concatenated exports?)"))
+    if table.frame.empty:
+        problems.append(pd.DataFrame([[source.name, 0, "", "", "records", "none read",
+                                       "the export has a header but no rows"]], columns=PROBLEM_COLUMNS))
+    table, declared = apply_declarations(table, columns, questionnaire, source, project.missing, key)
+    typed, found = typed_frame(table, columns, questionnaire, source, key, project.ingest.key_case, project.missing)
+    count = len(table.frame)
+    # the raw cells are typed now: only a roster layout reads them again (peak memory)
+    kept = (table if source.roster_layout else replace(table, frame=table.frame.iloc[:0].copy()),
+            columns)  # (a copy: an empty view would hold the raw cells)
+    del table
+    release_memory()  # the raw cells' memory, kept by Arrow's pool and malloc: back to the system (peak memory)
+    return typed, header, [*problems, *declared, found], count, kept
 
 
 def _key_renamed(source: Source, table: RawTable, key: str, questionnaire: Questionnaire

@@ -1,4 +1,4 @@
-"""Work beside the export on a second core (pipeline/delivery/beside.py): a forked process's result and
+"""Work beside the export on a second core (pipeline/parallel/beside.py): a forked process's result and
 errors come back as if the call had run here, a failed block leaves no process behind, a killed run leaves
 no process holding the project lock; and the delivery is the same file for file whether the copies and
 tables were written by a second process or in one."""
@@ -19,11 +19,11 @@ from conftest import demo_copy, demo_delivery
 from typer.testing import CliRunner
 
 from cli import app
-from pipeline.delivery import beside as beside_module
-from pipeline.delivery.beside import beside
 from pipeline.errors import ErrorCode, SidError
+from pipeline.parallel import beside as beside_module
+from pipeline.parallel.beside import beside, in_order
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 forks = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="helpers are forked on Linux only")
 
 
@@ -87,6 +87,33 @@ def test_errors_come_back_whole(two):
     assert (caught.value.errno, caught.value.filename) == (28, "/data/y.parquet")
 
 
+def _slow_pid(item):
+    time.sleep(0.2)
+    if item in ("bad", "worse"):
+        raise SidError(ErrorCode.SOURCE_EMPTY, f"{item} is empty", file=f"/raw/{item}.csv")
+    return item, os.getpid()
+
+
+@forks
+def test_items_are_shared_by_two_processes_and_come_back_in_order(two):
+    heard = []
+    out = in_order(_slow_pid, ["a", "b", "c", "d", "e", "f"], what="a test", announce=heard.append)
+    assert [item for item, _ in out] == ["a", "b", "c", "d", "e", "f"]
+    pids = {pid for _, pid in out}
+    assert os.getpid() in pids and len(pids) == 2  # each process took some
+    assert heard[0] == "a" and sorted(heard) == sorted(item for item, pid in out if pid == os.getpid())
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_the_first_failing_item_is_the_error_as_in_one_process(monkeypatch, processes):
+    monkeypatch.setenv(beside_module.ENV, processes)
+    with pytest.raises(SidError, match="bad is empty") as caught:
+        in_order(_slow_pid, ["a", "bad", "c", "worse"], what="a test")
+    assert caught.value.file == "/raw/bad.csv"
+    assert in_order(_slow_pid, ["x"], what="a test")[0][0] == "x"
+    assert in_order(_slow_pid, [], what="a test") == []
+
+
 @forks
 def test_a_helper_killed_is_an_error_not_a_silent_gap(two):
     with pytest.raises(RuntimeError, match=r"the process writing the copies stopped without a result "
@@ -117,7 +144,7 @@ def test_a_killed_run_leaves_no_helper_holding_the_project_lock(tmp_path):
     script = textwrap.dedent(f"""
         import os, signal, time
         from pathlib import Path
-        from pipeline.delivery.beside import beside
+        from pipeline.parallel.beside import beside, in_order
         from pipeline.lock import project_lock
 
         def sleep():

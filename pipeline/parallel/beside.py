@@ -1,5 +1,8 @@
-"""Work of the delivery done beside the main line, on a second core: a forked process that sees the data as
-they were when it started (the copy-on-write snapshot fork gives), writes its files and hands back its result.
+"""Work done beside the main line of a stage, on a second core: a forked process that sees the data as they
+were when it started (the copy-on-write snapshot fork gives), does its part (writes its files, reads its
+exports) and hands back its result. Used by the export (the CSV and Parquet copies beside the .sav and the
+codebooks; the weighted tables once the .sav is in place) and by ingest (the fieldwork exports read two at a
+time, `in_order`).
 
 `beside(fn, *args, what=...)` starts `fn(*args)` in a child process and is a context manager; `job.result()`
 waits for it and returns its result or raises its exception in this process (with the child's traceback as a
@@ -22,6 +25,7 @@ import gc
 import os
 import pickle
 import signal
+import struct
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -82,18 +86,17 @@ class Job:
             self._value = fn(*args, **kwargs)
             return self._value
         self._call = None
-        chunks = []
         with os.fdopen(self._pipe, "rb") as fh:
             self._pipe = None
-            while chunk := fh.read(1 << 20):
-                chunks.append(chunk)
+            message = _receive(fh)
         _, status = os.waitpid(self._pid, 0)
         self._pid = None
-        if not chunks:  # killed before it could answer (out of memory, kill -9)
+        if message is None:  # killed before it could answer (out of memory, kill -9)
             raise RuntimeError(f"the process writing {self.what} stopped without a result ({_status_text(status)}); "
                                f"if it stops again, the machine may be short of memory: {ENV}=1 writes everything "
                                "in one process")
-        kind, payload = pickle.loads(b"".join(chunks))
+        kind, payload = pickle.loads(message)
+        del message
         if kind == "ok":
             self._value = payload
             return payload
@@ -129,6 +132,57 @@ def beside(fn: Callable, *args, what: str, **kwargs) -> Iterator[Job]:
     job.result()
 
 
+def in_order(fn: Callable, items, *, what: str, announce: Callable | None = None) -> list:
+    """`[fn(item) for item in items]`, the items shared between this process and a helper: each takes the next
+    item not yet taken (this process the first), so a slow item does not hold up the others. Every item is
+    tried, and the exception of the first item that failed is raised, as one process going through them in
+    order would raise it. `announce(item)` is called here before this process starts an item (the helper's are
+    not announced: it never prints)."""
+    items = list(items)
+    if len(items) < 2 or not available():
+        return [_announced(fn, item, announce) for item in items]
+    import multiprocessing  # its shared counter: imported only where two processes share items
+
+    counter = multiprocessing.Value("l", 0)
+
+    def take() -> int:
+        with counter.get_lock():
+            taken = counter.value
+            counter.value = taken + 1
+        return taken
+
+    def work(here: bool) -> dict[int, tuple]:
+        done = {}
+        while (index := take()) < len(items):
+            try:
+                done[index] = ("ok", _announced(fn, items[index], announce if here else None))
+            except Exception as exc:  # noqa: BLE001 - kept for its turn (an interrupt ends everything at once)
+                done[index] = ("error", exc if here else _portable(exc))
+        return done
+
+    first = take()  # this process starts with the first item, the helper with the second
+    with beside(work, False, what=what) as helper:
+        try:
+            mine = {first: ("ok", _announced(fn, items[first], announce))}
+        except Exception as exc:  # noqa: BLE001 - as in work()
+            mine = {first: ("error", exc)}
+        mine.update(work(True))
+        theirs = helper.result()
+    out = []
+    for index in range(len(items)):
+        kind, value = mine[index] if index in mine else theirs[index]
+        if kind == "error":
+            raise value if index in mine else _exception(value)
+        out.append(value)
+    return out
+
+
+def _announced(fn: Callable, item, announce: Callable | None):
+    if announce is not None:
+        announce(item)
+    return fn(item)
+
+
 def _child(call: tuple, pipe: int, parent: int) -> None:
     """Run the call in the forked child, send ("ok", result) or ("error", exception) and leave."""
     code = 0
@@ -143,11 +197,30 @@ def _child(call: tuple, pipe: int, parent: int) -> None:
         except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
             message = pickle.dumps(("error", _portable(exc)), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(pipe, "wb") as fh:
+            fh.write(_LENGTH.pack(len(message)))
             fh.write(message)
     except BaseException:  # noqa: BLE001 - nothing may run on in the child
         code = 1
     finally:
         os._exit(code)
+
+
+_LENGTH = struct.Struct("<Q")  # the message's length, sent first: the parent reads it into one buffer
+
+
+def _receive(fh) -> bytearray | None:
+    """The child's whole message (None when it ended before sending all of it)."""
+    head = fh.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        return None
+    message = bytearray(_LENGTH.unpack(head)[0])
+    view, got = memoryview(message), 0
+    while got < len(message):
+        n = fh.readinto(view[got:])
+        if not n:
+            return None
+        got += n
+    return message
 
 
 def _die_with(parent: int) -> None:
