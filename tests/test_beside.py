@@ -197,3 +197,18 @@ def test_the_delivery_is_the_same_written_by_one_process_or_two(tmp_path_factory
     assert (shared / "cleaned" / "tabellen.html").read_bytes() == (one / "tabellen.html").read_bytes()
     for folder in folders.values():
         shutil.rmtree(folder.parent)
+
+
+def _warn(text: str) -> str:
+    import warnings  # here: the helper's own warning
+
+    warnings.warn(text, UserWarning, stacklevel=1)
+    return text
+
+
+@forks
+def test_a_helpers_warning_reaches_stderr_as_this_processes_would(two, capfd):
+    with beside(_warn, "a workbook extension is not supported", what="a test") as job:
+        assert job.running
+        job.result()
+    assert "a workbook extension is not supported" in capfd.readouterr().err

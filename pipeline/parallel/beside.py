@@ -191,6 +191,7 @@ def _child(call: tuple, pipe: int, parent: int) -> None:
         _die_with(parent)
         faults.helper_of(parent)
         lock.close_held()
+        _own_streams()
         fn, args, kwargs = call
         try:
             message = pickle.dumps(("ok", fn(*args, **kwargs)), protocol=pickle.HIGHEST_PROTOCOL)
@@ -221,6 +222,19 @@ def _receive(fh) -> bytearray | None:
             return None
         got += n
     return message
+
+
+def _own_streams() -> None:
+    """New Python writers on the same stdout and stderr: another thread of the parent (the terminal's progress
+    display) may have held the old ones' locks at the fork, and a warning written here would wait forever."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        try:
+            fd = stream.fileno()
+        except (AttributeError, OSError, ValueError):  # a test's capture without a file: nothing to inherit
+            continue
+        setattr(sys, name, open(os.dup(fd), "w", encoding=getattr(stream, "encoding", None) or "utf-8",
+                                errors="backslashreplace", closefd=True))
 
 
 def _die_with(parent: int) -> None:
