@@ -199,16 +199,15 @@ def test_the_delivery_is_the_same_written_by_one_process_or_two(tmp_path_factory
         shutil.rmtree(folder.parent)
 
 
-def _warn(text: str) -> str:
-    import warnings  # here: the helper's own warning
-
-    warnings.warn(text, UserWarning, stacklevel=1)
+def _say(text: str) -> str:
+    print(text, file=sys.stderr)
     return text
 
 
 @forks
-def test_a_helpers_warning_reaches_stderr_as_this_processes_would(two, capfd):
-    with beside(_warn, "a workbook extension is not supported", what="a test") as job:
+def test_what_a_helper_writes_to_stderr_arrives(two, capfd):
+    """(A warning of a library, e.g. openpyxl's about a workbook extension, is written so.)"""
+    with beside(_say, "a workbook extension is not supported", what="a test") as job:
         assert job.running
         job.result()
     assert "a workbook extension is not supported" in capfd.readouterr().err

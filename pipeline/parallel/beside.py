@@ -203,6 +203,11 @@ def _child(call: tuple, pipe: int, parent: int) -> None:
     except BaseException:  # noqa: BLE001 - nothing may run on in the child
         code = 1
     finally:
+        for stream in (sys.stdout, sys.stderr):  # what it wrote (warnings), then out without exit handlers
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001 - leaving all the same
+                pass
         os._exit(code)
 
 
