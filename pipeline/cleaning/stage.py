@@ -13,6 +13,7 @@ import pandas as pd
 from pipeline import workdir
 from pipeline.cleaning.clean import CleanResult, clean, concat_logs, load_corrections
 from pipeline.cleaning.rosters import RosterCleanResult, clean_rosters
+from pipeline.parallel.beside import beside
 from pipeline.privacy import delivery_privacy, scrub_cells
 from pipeline.rerun.records import current_artifact
 from pipeline.survey.project import Project
@@ -56,14 +57,16 @@ def run_clean(project: Project, questionnaire: Questionnaire,
     coded = coded_columns(questionnaire, coding_settings(project))
     cleaned, result = clean(frame, questionnaire, key=project.key, corrections=corrections, settings=settings,
                             coded=coded)
-    workdir.write_parquet(cleaned, project.work / workdir.CLEANED)
-    rosters = _clean_rosters(project, questionnaire, cleaned, result, corrections)
-    if rosters is not None:
-        result = replace(result, log=concat_logs([result.log, rosters.log]))
-    workdir.write_csv(result.log, project.work / workdir.CLEANING_LOG_PRIVATE)
-    workdir.write_csv(result.excluded, project.work / workdir.EXCLUSIONS)
-    _update_reconciliation(project, result.excluded)
-    workdir.write_csv(delivered_log(project, result.log), project.cleaned / workdir.CLEANING_LOG)
+    # the cleaned interviews written to work/ by a helper (parallel/beside.py) while the rosters are cleaned and
+    # the logs written here
+    with beside(workdir.write_parquet, cleaned, project.work / workdir.CLEANED, what="work/cleaned.parquet"):
+        rosters = _clean_rosters(project, questionnaire, cleaned, result, corrections)
+        if rosters is not None:
+            result = replace(result, log=concat_logs([result.log, rosters.log]))
+        workdir.write_csv(result.log, project.work / workdir.CLEANING_LOG_PRIVATE)
+        workdir.write_csv(result.excluded, project.work / workdir.EXCLUSIONS)
+        _update_reconciliation(project, result.excluded)
+        workdir.write_csv(delivered_log(project, result.log), project.cleaned / workdir.CLEANING_LOG)
     if not validated:
         return cleaned, CleanOutcome(result, None, rosters)
     if progress:
