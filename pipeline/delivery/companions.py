@@ -61,13 +61,13 @@ def codebook_names(lang: str) -> tuple[str, str]:
 
 def write_delivery(project: Project, questionnaire: Questionnaire, exported, language: Language,
                    privacy: DeliveryPrivacy, others: tuple = (), texts: LabelTexts | None = None,
-                   rosters: tuple = (), copies: tuple[Job, ...] = ()) -> DeliveryFiles:
+                   rosters: tuple = (), copies: Job | None = None) -> DeliveryFiles:
     """`exported` is the ExportResult (with the dictionary and the frame the .sav holds); `others`
     the (language, dictionary, texts) of each other label language: a codebook each. `texts`: sid's
     own words in the delivery's first language (README, codebook headings). `rosters`: the roster
     files written (delivery/rosters.py RosterExport): copies of each, and a part of every codebook.
-    `copies`: the main file's copies (`write_data_csv`, `write_data_parquet`) being written beside this
-    (parallel/beside.py); none: written here."""
+    `copies`: the main file's copies (`write_copies`) being written beside this (parallel/beside.py);
+    None: written here."""
     texts = texts or label_texts(language.code)
     folder = project.cleaned
     data, dictionary = exported.data, exported.dictionary
@@ -86,12 +86,8 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
 
     # the copies first, unless a second process writes them beside this (their memory is given back
     # before the codebooks; in a thread they were ~15 % faster but peaked higher, docs/performance.md)
-    if not copies:
-        stem = folder / project.name
-        main = [write_data_csv(data, stem.with_name(stem.name + ".csv")),
-                write_data_parquet(data, dictionary, stem.with_name(stem.name + ".parquet"))]
-    elif not any(job.running for job in copies):
-        main = [job.result() for job in copies]
+    if copies is None or not copies.running:
+        main = copies.result() if copies is not None else write_copies(data, dictionary, folder / project.name)
     written = _write_roster_copies(rosters)
     codebook = build_codebook(dictionary, questionnaire, data, language=language,
                               sav_name=project.sav_path.name, texts=texts, figures=figures[project.sav_path.name])
@@ -112,9 +108,15 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
     written += write_reconciliation_summary(project)
     write_text_atomic(folder / README, readme_text(project, codebook, privacy, texts, rosters))
     written.append(folder / README)
-    if copies and any(job.running for job in copies):
-        main = [job.result() for job in copies]
+    if copies is not None and copies.running:
+        main = copies.result()
     return DeliveryFiles(codebook, tuple(main + written))
+
+
+def write_copies(data: pd.DataFrame, dictionary, stem: Path) -> list[Path]:
+    """The CSV and Parquet copies of the main file (`stem`.csv, .parquet)."""
+    return [write_data_csv(data, stem.with_name(stem.name + ".csv")),
+            write_data_parquet(data, dictionary, stem.with_name(stem.name + ".parquet"))]
 
 
 def _write_roster_copies(rosters: tuple) -> list[Path]:
