@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from types import MappingProxyType
 from typing import Mapping
 
@@ -20,6 +21,7 @@ from pipeline.coding.dates import answer_dates, as_of
 from pipeline.coding.frames import FrameEntry, match_keys
 from pipeline.coding.plan import Target, _is_missing_name, plan
 from pipeline.coding.worklist import WORKLIST_COLUMNS, worklist_rows
+from pipeline.parallel.beside import in_order
 from pipeline.survey.project import CodingSettings
 from pipeline.survey.questionnaire import Questionnaire
 
@@ -86,22 +88,19 @@ def code(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, targets
     matches, coverage, work, variables, touched = [], [], [], [], set()
     shared = _shared_frames(targets, frames)
     when = answer_dates(out, questionnaire, reference) if reference is not None else None
+    prepare = partial(_prepared, before=before, shared=shared, frames=frames, missing_names=missing_names,
+                      threshold=threshold, key=key, questionnaire=questionnaire)
+    ready = None  # each variable's matching and worklist, made beforehand when no variable writes what another reads
+    if _independent(targets):  # two at a time where a second core is usable (parallel/beside.py)
+        announce = (lambda item: progress(f"coding {item[1].source}", item[0], len(targets))) if progress else None
+        ready = in_order(lambda item: prepare(item[1], out), list(enumerate(targets)),
+                         what="the coding of open answers", announce=announce)
     for done, target in enumerate(targets):
-        if progress:
+        if progress and ready is None:
             progress(f"coding {target.source}", done, len(targets))
         if target.source not in out.columns:
             continue
-        text = out[target.source].astype("string")
-        present = (text.notna() & (text.str.strip() != "")).fillna(False).to_numpy(dtype=bool)
-        raw_counts = text[present].value_counts(sort=False)
-        keys = match_keys(pd.Series(raw_counts.index.to_numpy(dtype=object)))
-        table = _distinct(raw_counts, keys)
-        own = frames.get(target.source, {})
-        candidates = _candidates(target, own, shared.get(target.kind, {}), missing_names)
-        table = _match(table, candidates, target.classification, threshold,
-                       {str(c): t for c, t in questionnaire.missing.labels.items()})
-        per_answer = pd.Series(pd.NA, index=out.index, dtype=object)
-        per_answer[present] = text[present].map(dict(zip(raw_counts.index, keys))).to_numpy(dtype=object)
+        per_answer, table, worked = ready[done] if ready is not None else prepare(target, out)
         codes = per_answer.map(dict(zip(table["normalised"], table["code"])))
         status = per_answer.map(dict(zip(table["normalised"], table["status"])))
         if target.parent is not None and target.parent in out.columns:
@@ -117,7 +116,7 @@ def code(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, targets
                 variables.append(_metadata(target, values, questionnaire, name, label, labeller))
         matches.append(table.assign(variable=target.source))
         coverage.append(_coverage(target, table, status))
-        work.append(worklist_rows(before, target, table, per_answer, key, questionnaire, candidates))
+        work.append(worked)
     columns = [key, *sorted(touched)]
     log = (diff_log(before[columns], out[columns], key, "coding", "back_coding") if touched
            else pd.DataFrame(columns=LOG_COLUMNS))
@@ -127,6 +126,42 @@ def code(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, targets
     worklist = pd.concat(work, ignore_index=True) if work else pd.DataFrame(columns=WORKLIST_COLUMNS)
     return out, CodingResult(match_frame, log[LOG_COLUMNS].reset_index(drop=True), cover,
                              worklist, tuple(variables))
+
+
+def _prepared(target: Target, out: pd.DataFrame, *, before: pd.DataFrame, shared: dict, frames, missing_names,
+              threshold: float, key: str, questionnaire: Questionnaire) -> tuple | None:
+    """One variable's distinct answers matched: (the normalised answer per respondent, the match table, its
+    worklist rows); None when the data lack the variable. `out`: the frame as coding has
+    it so far."""
+    if target.source not in out.columns:
+        return None
+    text = out[target.source].astype("string")
+    present = (text.notna() & (text.str.strip() != "")).fillna(False).to_numpy(dtype=bool)
+    raw_counts = text[present].value_counts(sort=False)
+    keys = match_keys(pd.Series(raw_counts.index.to_numpy(dtype=object)))
+    table = _distinct(raw_counts, keys)
+    candidates = _candidates(target, frames.get(target.source, {}), shared.get(target.kind, {}), missing_names)
+    table = _match(table, candidates, target.classification, threshold,
+                   {str(c): t for c, t in questionnaire.missing.labels.items()})
+    per_answer = pd.Series(pd.NA, index=out.index, dtype=object)
+    per_answer[present] = text[present].map(dict(zip(raw_counts.index, keys))).to_numpy(dtype=object)
+    backed = target.parent is not None and target.parent in out.columns
+    worked = worklist_rows(before, target, _back_coded_status(table, target) if backed else table, per_answer, key,
+                           questionnaire, candidates)
+    return per_answer, table, worked
+
+
+def _independent(targets: tuple[Target, ...]) -> bool:
+    """Whether no variable's coding writes a column another variable's coding reads (its text, its parent
+    question): then each can be matched from the data as they came in, in any order."""
+    for i, target in enumerate(targets):
+        written = {target.column, *(name for name, _ in target.companions)} - {None, ""}
+        if target.parent is not None:
+            written |= {target.parent, target.source}
+        for j, other in enumerate(targets):
+            if i != j and written & {other.source, other.parent}:
+                return False
+    return True
 
 
 def _distinct(raw_counts: pd.Series, keys: pd.Series) -> pd.DataFrame:

@@ -346,3 +346,35 @@ def test_replaying_the_coding_log_gives_the_coded_answers(project):
     questionnaire = load_questionnaire(project / "schemas" / "form.xlsx")
     again = replay(ANSWERS, result.log, questionnaire, "resp_id")
     pd.testing.assert_frame_equal(again[list(ANSWERS.columns)], coded[list(ANSWERS.columns)], check_dtype=False)
+
+
+def test_the_variables_coded_two_at_a_time_give_what_one_process_gives(project, monkeypatch):
+    """Back-coding (geboorteland, talen, werk), a classification (woonplaats) and the worklist: the variables'
+    matching shared between two processes (parallel/beside.py) and made in one give the same frames."""
+    from pipeline.parallel import beside
+
+    results = {}
+    for processes in ("1", "2"):
+        monkeypatch.setenv(beside.ENV, processes)
+        results[processes] = _code(project)
+    (one, one_result), (two, two_result) = results["1"], results["2"]
+    pd.testing.assert_frame_equal(one, two)
+    for part in ("matches", "log", "coverage", "worklist"):
+        pd.testing.assert_frame_equal(getattr(one_result, part), getattr(two_result, part))
+    assert one_result.variables == two_result.variables
+    assert len(one_result.worklist) and (one_result.log["rule"] == "back_coding").any()
+
+
+def test_variables_whose_coding_writes_what_another_reads_are_coded_in_turn(project):
+    from dataclasses import replace
+
+    from pipeline.coding.coding import _independent
+    from pipeline.coding.plan import plan
+    from pipeline.survey.questionnaire import questionnaire_of
+
+    proj = load_project(project)
+    targets = plan(questionnaire_of(proj), proj.coding)
+    assert _independent(targets)
+    parent = next(t for t in targets if t.parent is not None)  # back-codes into its parent question
+    reader = next(t for t in targets if t.parent is None)
+    assert not _independent((parent, replace(reader, source=parent.parent)))  # one reads what it writes
