@@ -33,14 +33,24 @@ def test_a_step_with_counts_shows_a_bar_and_the_counts():
     terminal.Steps()("zonder terminal", 1, 2)  # piped: nothing shown, nothing fails
 
 
-def test_coding_reports_each_variable_it_starts():
+def test_coding_reports_each_variable_it_starts(monkeypatch):
+    """In one process every variable in turn; with a helper process (parallel/beside.py) those this process
+    starts, in order, from the first (the helper never prints)."""
+    from pipeline.parallel import beside
+
     project = load_project(Path(__file__).parents[1])  # the bundled demo survey
     questionnaire = questionnaire_of(project)
     targets = plan(questionnaire, coding_settings(project))
     frame = pd.DataFrame({v.name: pd.Series([None, None], dtype="float64" if v.kind == "numeric" else object)
                           for v in questionnaire})  # two empty interviews
     frame[project.key] = ["a", "b"]
-    heard = []
-    code(frame, questionnaire, key=project.key, targets=targets, frames={}, progress=lambda *a: heard.append(a))
+    every = [(f"coding {t.source}", i, len(targets)) for i, t in enumerate(targets)]
     assert len(targets) > 3
-    assert heard == [(f"coding {t.source}", i, len(targets)) for i, t in enumerate(targets)]
+    for processes in ("1", "2"):
+        monkeypatch.setenv(beside.ENV, processes)
+        heard = []
+        code(frame, questionnaire, key=project.key, targets=targets, frames={}, progress=lambda *a: heard.append(a))
+        if processes == "1":
+            assert heard == every
+        else:
+            assert heard[0] == every[0] and heard == sorted(heard, key=every.index) and set(heard) <= set(every)

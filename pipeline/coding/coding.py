@@ -76,7 +76,8 @@ def code(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, targets
          frames: Mapping[str, Mapping[str, FrameEntry]], threshold: float = 75.0,
          reference: date | None = None, progress=None) -> tuple[pd.DataFrame, CodingResult]:
     """Code every target variable of `frame`; pure (the frame is not changed). `progress` hears
-    each variable as it starts (its name, how many are done, of how many).
+    each variable as it starts (its name, its position, of how many); variables matched by a helper
+    process (parallel/beside.py) are not heard.
 
     `frames` holds each variable's code frame: normalised verbatim -> entry. Matching runs on the
     distinct normalised verbatims only; the codes reach respondents through one vectorised map.
