@@ -1,2 +1,3 @@
-"""Work on a second core (beside.py): a forked helper process beside the main line of a stage — the export's
-copies and tables, the fieldwork exports read two at a time — with its result or error handed back."""
+"""Work on a second core (beside.py): a forked helper process beside the main line of a stage — the exports read
+two at a time, open answers coded two at a time, work/ files and the delivery's copies and tables written beside
+the rest — with its result or error handed back."""

@@ -1,8 +1,8 @@
 """Work done beside the main line of a stage, on a second core: a forked process that sees the data as they
-were when it started (the copy-on-write snapshot fork gives), does its part (writes its files, reads its
-exports) and hands back its result. Used by the export (the CSV and Parquet copies beside the .sav and the
-codebooks; the weighted tables once the .sav is in place) and by ingest (the fieldwork exports read two at a
-time, `in_order`).
+were when it started (the copy-on-write snapshot fork gives), does its part and hands back its result. Used
+by ingest (the fieldwork exports read two at a time, `in_order`; work/ingested.parquet beside the reports),
+coding (the variables matched two at a time), cleaning (work/cleaned.parquet beside the logs) and the export
+(the CSV and Parquet copies beside the .sav and the codebooks; the weighted tables once the .sav is in place).
 
 `beside(fn, *args, what=...)` starts `fn(*args)` in a child process and is a context manager; `job.result()`
 waits for it and returns its result or raises its exception in this process (with the child's traceback as a
@@ -10,13 +10,14 @@ note). When the block raises, the child is killed and reaped before the exceptio
 failed run goes on writing. The child dies with its parent (Linux's parent-death signal), so a run killed
 (kill -9, a power cut) leaves no process behind that holds the project lock or writes into the staging folder.
 
-The child never prints and never runs the parent's exit handlers (it leaves by `os._exit`). A fault-injection
+The child prints nothing of its own (what a library warns goes to stderr through writers of its own) and
+never runs the parent's exit handlers (it leaves by `os._exit`). A fault-injection
 kill (pipeline/faults, `SID_FAULT_AT`) in the child kills the whole run, as a power cut would.
 
 Where fork is not what the system offers (Windows, macOS), where only one core is usable, or with
 `SID_PROCESSES=1`, `fn` runs in this process when its result is asked for: the same files, one after the
 other. Fork is safe here because the libraries the children use (pandas, NumPy, Arrow, pyreadstat) register
-their own after-fork handlers or hold no threads, and the children touch no terminal, lock or log."""
+their own after-fork handlers or hold no threads, and the children touch no terminal display, lock or log."""
 
 from __future__ import annotations
 
