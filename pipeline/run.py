@@ -82,11 +82,13 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
     stage as it ends; `run_id` names the staging folder (the CLI passes the one of its project lock)."""
     clock = [time.perf_counter()]
 
-    def done(stage: str, count: int, what: str, reused: bool = False) -> None:
-        release_memory()
+    def done(stage: str, count: int, what: str, reused: bool = False, seconds: float | None = None) -> None:
+        release_memory()  # `seconds`: of a stage run beside the others, its own (the clock goes on)
         now = time.perf_counter()
-        finished and finished(StageDone(stage, int(count), what, now - clock[0], reused))
-        clock[0] = now
+        finished and finished(StageDone(stage, int(count), what, now - clock[0] if seconds is None else seconds,
+                                        reused))
+        if seconds is None:
+            clock[0] = now
 
     questionnaire = questionnaire_of(project)
     delivery_privacy(project)  # no key, no delivery: refuse before anything is written
@@ -112,34 +114,40 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
         cleaned, outcome, hit = stage("clean", cleaning)
         done("clean", len(outcome.result.log), "cells_changed", hit)  # (done gives the freed memory back)
         progress and progress("validating the cleaned data")
-        _, report, hit = stage("validate", lambda: (None, run_validate(  # basis: its form checks kept for a rerun
-            staged, questionnaire, load("clean", cleaned), cleaned_rosters(staged, questionnaire),
-            basis=plan.prints["clean"], fresh=fresh)))
+        # validation runs beside weighting, the fieldwork report and the export (a helper: pipeline/parallel);
+        # its parts join the delivery, and its line the terminal's, when its result is taken after the export
+        checks = plan.beside("validate", lambda into: (None, run_validate(  # basis: its form checks kept for a rerun
+            into, questionnaire, load("clean", cleaned), cleaned_rosters(into, questionnaire),
+            basis=plan.prints["clean"], fresh=fresh)), staged=staged, what="the validation")
+        with checks as validated:
+            clock[0] = time.perf_counter()  # (in one process, validation has run: not the next stage's time)
+            weighted = fieldwork = None
+            if project.weight is not None:  # weights, then the fieldwork report (agency's and delivery's)
+                progress and progress("weighting")
+                cleaned, weighted, hit = stage("weight", lambda: run_weight(staged, questionnaire,
+                                                                            load("clean", cleaned)))
+                done("weight", len(weighted.weights), "weighted", hit)
+            if project.fieldwork is not None:
+                progress and progress("fieldwork report")
+                _, fieldwork, hit = stage("report", lambda: (None, run_report(
+                    staged, questionnaire, interviews=load(before, frame), deliver=True,
+                    unusable=_reasons(outcome.result.excluded))))
+                done("report", fieldwork.interviewers, "interviewers", hit)
+            frame = None  # the interviews before cleaning are not needed any more (peak memory of the export)
+            progress and progress("writing the SPSS file")
+            final = "weight" if project.weight is not None else "clean"
+            def handed():  # the data handed to the export, no longer held here (its peak memory)
+                nonlocal cleaned
+                out, cleaned = load(final, cleaned), None
+                return out
+            _, exported, hit = stage("export", lambda: (None, _export_and_tables(staged, questionnaire, handed)))
+            done("export", exported.columns, "variables", hit)
+            _, report, hit, seconds = validated()
         unconfigured = project.unconfigured()  # of this run's sid.toml; the rosters' notes kept
         outcome = replace(outcome, validation=replace(report, notes=unconfigured + tuple(
             n for n in report.notes if n not in unconfigured)))
-        done("validate", report.errors, "errors", hit)
-        weighted = fieldwork = None
-        if project.weight is not None:  # weights, then the fieldwork report (agency's and delivery's)
-            progress and progress("weighting")
-            cleaned, weighted, hit = stage("weight", lambda: run_weight(staged, questionnaire, load("clean", cleaned)))
-            done("weight", len(weighted.weights), "weighted", hit)
-        if project.fieldwork is not None:
-            progress and progress("fieldwork report")
-            _, fieldwork, hit = stage("report", lambda: (None, run_report(
-                staged, questionnaire, interviews=load(before, frame), deliver=True,
-                unusable=_reasons(outcome.result.excluded))))
-            done("report", fieldwork.interviewers, "interviewers", hit)
-        frame = None  # the interviews before cleaning are not needed any more (peak memory of the export)
-        progress and progress("writing the SPSS file")
-        final = "weight" if project.weight is not None else "clean"
-        def handed():  # the data handed to the export, no longer held here (its peak memory)
-            nonlocal cleaned
-            out, cleaned = load(final, cleaned), None
-            return out
-        _, exported, hit = stage("export", lambda: (None, _export_and_tables(staged, questionnaire, handed)))
+        done("validate", report.errors, "errors", hit, seconds)
     remove_parts(project)  # this delivery supersedes what single stages left for `sid export`
-    done("export", exported.columns, "variables", hit)
     exported = replace(exported, sav=project.sav_path, sps=project.sps_path)
     if fieldwork is not None:
         fieldwork = replace(fieldwork, delivered=project.cleaned / fieldwork.delivered.name)
@@ -151,7 +159,8 @@ def _export_and_tables(staged: Project, questionnaire: Questionnaire, frame: Cal
     # export; the frame is not held here (run_export lets it go when done with it)
     tables = (partial(run_tables, staged, questionnaire, folder=staged.cleaned) if staged.tables is not None
               else None)
-    return run_export(staged, questionnaire, frame(), then=tables)
+    # the validation's summary joins the delivery after the export (it runs beside it): the README names it
+    return run_export(staged, questionnaire, frame(), then=tables, coming=(workdir.VALIDATION_SUMMARY,))
 
 
 def export_alone(project: Project, questionnaire: Questionnaire, run_id: str | None = None) -> ExportResult:

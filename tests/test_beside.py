@@ -5,6 +5,7 @@ tables were written by a second process or in one."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -15,13 +16,15 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import demo_copy, demo_delivery
+from conftest import TINY_TOML, demo_copy, demo_delivery
 from typer.testing import CliRunner
 
 from cli import app
 from pipeline.errors import ErrorCode, SidError
 from pipeline.parallel import beside as beside_module
 from pipeline.parallel.beside import beside, in_order
+from pipeline.run import run_all
+from pipeline.survey.project import load_project
 
 REPO = Path(__file__).resolve().parents[1]
 forks = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="helpers are forked on Linux only")
@@ -145,6 +148,8 @@ def test_a_killed_run_leaves_no_helper_holding_the_project_lock(tmp_path):
         import os, signal, time
         from pathlib import Path
         from pipeline.parallel.beside import beside, in_order
+from pipeline.run import run_all
+from pipeline.survey.project import load_project
         from pipeline.lock import project_lock
 
         def sleep():
@@ -211,3 +216,57 @@ def test_what_a_helper_writes_to_stderr_arrives(two, capfd):
         assert job.running
         job.result()
     assert "a workbook extension is not supported" in capfd.readouterr().err
+
+
+@forks
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_validation_beside_the_export_records_its_own_parts(tiny_project, monkeypatch, processes):
+    """`sid run` validates beside weighting, the report and the export (a helper when two cores are usable):
+    its summary joins the delivery when its result is taken, the README names it either way, each stage's
+    record lists only its own delivery parts, and a change of the validation's settings reruns validation
+    alone, to the delivery a fresh run makes."""
+    monkeypatch.setenv(beside_module.ENV, processes)
+    project = load_project(tiny_project)
+    result = run_all(project)
+    assert result.exit_code == 0 and result.clean.validation is not None
+    assert not list(project.cleaned.glob(".validate")) and not list(project.cleaned.parent.glob(".cleaned.partial*"))
+    readme = (project.cleaned / "README.txt").read_text(encoding="utf-8")
+    assert "validation_summary" in readme
+    records = {name: json.loads((project.work / "stages" / f"{name}.json").read_text(encoding="utf-8"))
+               for name in ("clean", "validate", "export")}
+    assert set(records["validate"]["parts"]) == {f"validation_{what}.{suffix}" for what in ("summary", "failures")
+                                                 for suffix in ("csv", "xlsx")}  # (pseudonymised: failures too)
+    assert not any(p.startswith("validation_") for p in records["export"]["parts"])
+    assert "tiny.sav" in records["export"]["parts"] and "cleaning_log.csv" in records["clean"]["parts"]
+    manifest = json.loads((project.cleaned / "manifest.json").read_text(encoding="utf-8"))
+    listed = {entry["path"] for entry in manifest["outputs"]}
+    assert set(records["validate"]["parts"]) | {"README.txt"} <= listed
+
+    (tiny_project / "sid.toml").write_text(TINY_TOML + "\n[validate]\nmax_item_nonresponse = 0.5\n",
+                                           encoding="utf-8")
+    again = load_project(tiny_project)
+    reused = {}
+    run_all(again, finished=lambda done: reused.__setitem__(done.stage, done.reused))
+    assert reused == {"ingest": True, "clean": True, "validate": False, "export": True}  # (the export reads no rule)
+    rerun = {p.name: p.read_bytes() for p in again.cleaned.iterdir() if p.suffix in (".csv", ".txt", ".sps")}
+    run_all(again, fresh=True)
+    fresh = {p.name: p.read_bytes() for p in again.cleaned.iterdir() if p.suffix in (".csv", ".txt", ".sps")}
+    assert rerun == fresh
+
+
+@forks
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_a_validation_error_beside_the_export_stops_the_run_as_before(tiny_project, monkeypatch, processes):
+    """A validation that fails (here: validate.accept names no rule) fails the run with its own error,
+    whether it ran beside the export or before it; the previous delivery stays as it was."""
+    monkeypatch.setenv(beside_module.ENV, processes)
+    project = load_project(tiny_project)
+    run_all(project)
+    before = {p.name: p.read_bytes() for p in project.cleaned.iterdir()}
+    (tiny_project / "sid.toml").write_text(TINY_TOML + '\n[validate.accept]\nno_such_rule = "a typo"\n',
+                                           encoding="utf-8")
+    with pytest.raises(SidError) as err:
+        run_all(load_project(tiny_project))
+    assert err.value.code == ErrorCode.CONFIG_INVALID and "no rule is called 'no_such_rule'" in str(err.value)
+    assert {p.name: p.read_bytes() for p in project.cleaned.iterdir()} == before
+    assert not list(project.cleaned.parent.glob(".cleaned.partial*"))

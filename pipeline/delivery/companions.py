@@ -61,13 +61,14 @@ def codebook_names(lang: str) -> tuple[str, str]:
 
 def write_delivery(project: Project, questionnaire: Questionnaire, exported, language: Language,
                    privacy: DeliveryPrivacy, others: tuple = (), texts: LabelTexts | None = None,
-                   rosters: tuple = (), copies: Job | None = None) -> DeliveryFiles:
+                   rosters: tuple = (), copies: Job | None = None, coming: tuple[str, ...] = ()) -> DeliveryFiles:
     """`exported` is the ExportResult (with the dictionary and the frame the .sav holds); `others`
     the (language, dictionary, texts) of each other label language: a codebook each. `texts`: sid's
     own words in the delivery's first language (README, codebook headings). `rosters`: the roster
     files written (delivery/rosters.py RosterExport): copies of each, and a part of every codebook.
     `copies`: the main file's copies (`write_copies`) being written beside this (parallel/beside.py);
-    None: written here."""
+    None: written here. `coming`: the names (or their beginnings) of files another stage adds to this
+    delivery after this (`sid run`'s validation summary, pipeline/run.py): the README names them."""
     texts = texts or label_texts(language.code)
     folder = project.cleaned
     data, dictionary = exported.data, exported.dictionary
@@ -106,7 +107,7 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
         write_codebook_xlsx(book, folder / xlsx)
         written += [folder / html, folder / xlsx]
     written += write_reconciliation_summary(project)
-    write_text_atomic(folder / README, readme_text(project, codebook, privacy, texts, rosters))
+    write_text_atomic(folder / README, readme_text(project, codebook, privacy, texts, rosters, coming))
     written.append(folder / README)
     if copies is not None and copies.running:
         main = copies.result()
@@ -382,7 +383,7 @@ def write_reconciliation_summary(project: Project) -> list[Path]:
 
 
 def readme_text(project: Project, codebook: Codebook, privacy: DeliveryPrivacy, texts: LabelTexts | None = None,
-                rosters: tuple = ()) -> str:
+                rosters: tuple = (), coming: tuple[str, ...] = ()) -> str:
     """A short README for ABB in the delivery's first language (sid's label table): what each file
     is, how to check the delivery; what it says about ids comes from what the run did (`privacy`)."""
     texts = texts or label_texts(codebook.language)
@@ -404,7 +405,7 @@ def readme_text(project: Project, codebook: Codebook, privacy: DeliveryPrivacy, 
     at = next(i for i, (f, _) in enumerate(files) if f == f"{name}.sps") + 1
     files[at:at] = [(r.sav.name, t("readme_roster", roster=r.roster.name, keys=" ".join(r.keys), count=r.count,
                                    sav=project.sav_path.name)) for r in rosters]
-    present = {p.name for p in project.cleaned.iterdir() if p.is_file()}
+    present = {p.name for p in project.cleaned.iterdir() if p.is_file()} | set(coming)
     # the weighted tables are made from the written .sav, after this README: named when configured
     files = [(f, text) for f, text in files if f in (CODEBOOK_HTML, CODEBOOK_XLSX, "manifest.json")
              or any(name.startswith(f) for name in present) or (f == workdir.TABLES and project.tables is not None)]

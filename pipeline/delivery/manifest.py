@@ -12,6 +12,7 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.files import sha256, write_text_atomic
 from pipeline.privacy import delivery_privacy
+from pipeline.rerun import digests
 from pipeline.survey.project import Project
 
 PACKAGES = ("pandas", "numpy", "pandera", "pyreadstat", "pyxform", "openpyxl", "pyarrow", "typer",
@@ -28,8 +29,10 @@ def write_manifest(project: Project, folder: Path | None = None, run_id: str | N
                      if p.is_file() and p.relative_to(folder) != Path("manifest.json")
                      and not any(part.startswith(".") for part in p.relative_to(folder).parts))
 
-    def entry(path, base):
-        return {"path": path.relative_to(base).as_posix(), "sha256": sha256(path),
+    cache = digests.cache_folder(project.work)
+
+    def entry(path, base):  # a file read this run and unchanged since (the raw exports, most parts): not again
+        return {"path": path.relative_to(base).as_posix(), "sha256": digests.digest(path, cache),
                 "bytes": path.stat().st_size}
 
     manifest = {

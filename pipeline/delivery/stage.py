@@ -51,17 +51,18 @@ def delivery_frame(project: Project, frame: pd.DataFrame, privacy: DeliveryPriva
 
 
 def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None,
-               then: Callable[[], object] | None = None) -> ExportResult:
+               then: Callable[[], object] | None = None, coming: tuple[str, ...] = ()) -> ExportResult:
     """The delivery's files from the cleaned (or weighted) `frame` (None: read from work/). The CSV and Parquet
     copies are written beside the rest by a helper process (pipeline/parallel/beside.py), from the moment the
     SPSS frame is made; `then`, work that needs only the written .sav (`sid run`'s weighted tables), likewise
-    from the moment the .sav is in place. Both have finished when this returns."""
+    from the moment the .sav is in place. Both have finished when this returns. `coming`: files another
+    stage adds to the delivery after this (companions.write_delivery)."""
     with ExitStack() as jobs:
-        return _run_export(project, questionnaire, frame, then, jobs)
+        return _run_export(project, questionnaire, frame, then, jobs, coming)
 
 
 def _run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None,
-                then: Callable[[], object] | None, jobs: ExitStack) -> ExportResult:
+                then: Callable[[], object] | None, jobs: ExitStack, coming: tuple[str, ...] = ()) -> ExportResult:
     privacy = delivery_privacy(project)  # no key: refuse before anything is read or written
     if frame is None:  # the weighted data when `sid weight` weighted the current cleaned data
         name = current_artifact(project, "weight", "clean")
@@ -129,7 +130,7 @@ def _run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFr
     # the copies and codebooks are made from the SPSS frame: the answers (and another language's frame) let go
     frame = delivered = media = data = None
     write_delivery(project, questionnaire, exported, language, privacy, others=tuple(others), texts=texts,
-                   rosters=tuple(exports), copies=copies)
+                   rosters=tuple(exports), copies=copies, coming=coming)
     return exported
 
 

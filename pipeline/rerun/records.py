@@ -9,7 +9,9 @@ from __future__ import annotations
 import copyreg
 import json
 import pickle
+import os
 import shutil
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, is_dataclass, replace
@@ -19,6 +21,7 @@ from typing import Any, Iterator
 
 from pipeline import workdir
 from pipeline.faults import checkpoint
+from pipeline.parallel.beside import Job, available
 from pipeline.files import atomic_path, write_text_atomic
 from pipeline.rerun import digests
 from pipeline.rerun.fingerprint import STAGES, fingerprints, own_digest, stage_print, upstream
@@ -80,6 +83,60 @@ class Plan:
             held["result"] = result
         checkpoint(name)
         return frame, result, False
+
+    @contextmanager
+    def beside(self, name: str, call: Callable[[Project], tuple], staged: Project, what: str) -> Iterator[Callable]:
+        """The stage `name` run beside the block (pipeline/parallel/beside.py): the block gets a function that
+        gives (frame, result, reused, seconds) as `run` would, plus the stage's own seconds. `call(project)`
+        is given the staged project with its delivery parts pointed at a hidden folder of the staging
+        (`.<name>/`): they are moved into the delivery, and the stage recorded, when its result is asked for,
+        so that the stages that run meanwhile record only their own parts. A reused stage, and every stage
+        where no helper runs (one core, SID_PROCESSES=1), is run and recorded here and now, as `run` would."""
+        started = time.perf_counter()
+        if not available() or self.reused_print(name):
+            frame, result, reused = self.run(name, lambda: call(staged), staged)
+            seconds = time.perf_counter() - started
+            yield lambda: (frame, result, reused, seconds)
+            return
+        (self.project.work / RECORDS / f"{name}.json").unlink(missing_ok=True)  # a stage under way is never reused
+        hidden = staged.cleaned / f".{name}"
+        hidden.mkdir()
+        job = Job(_timed, (call, replace(staged, cleaned=hidden)), {}, what)
+        job.start()
+
+        def finish() -> tuple[Any, Any, bool, float]:
+            ups = {u: self.prints.get(u, "absent") for u in upstream(self.project, name)}
+            with recording(self.project, name, staged.cleaned, self.prints[name], ups) as held:
+                (frame, result), seconds = job.result()
+                for path in sorted(hidden.rglob("*"), key=lambda p: len(p.parts)):  # folders before their files
+                    target = staged.cleaned / path.relative_to(hidden)
+                    if path.is_dir():
+                        target.mkdir(exist_ok=True)
+                    else:
+                        os.replace(path, target)
+                shutil.rmtree(hidden)
+                held["result"] = result
+            checkpoint(name)
+            return frame, result, False, seconds
+
+        try:
+            yield finish
+        except BaseException:
+            job.stop()
+            raise
+        job.result()  # (the block asked for it, or its exception is raised here)
+
+    def reused_print(self, name: str) -> bool:
+        """Whether the stage's record matches its fingerprint now (`reused` then decides, checking its files)."""
+        if self.fresh:
+            return False
+        record = read_record(self.project, name)
+        return record is not None and record.get("fingerprint") == self.prints[name]
+
+
+def _timed(call: Callable[[Project], tuple], project: Project) -> tuple[tuple, float]:
+    started = time.perf_counter()
+    return call(project), time.perf_counter() - started
 
 
 def stages_of(project: Project) -> tuple[str, ...]:
