@@ -148,8 +148,6 @@ def test_a_killed_run_leaves_no_helper_holding_the_project_lock(tmp_path):
         import os, signal, time
         from pathlib import Path
         from pipeline.parallel.beside import beside, in_order
-from pipeline.run import run_all
-from pipeline.survey.project import load_project
         from pipeline.lock import project_lock
 
         def sleep():

@@ -66,8 +66,8 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
     the (language, dictionary, texts) of each other label language: a codebook each. `texts`: sid's
     own words in the delivery's first language (README, codebook headings). `rosters`: the roster
     files written (delivery/rosters.py RosterExport): copies of each, and a part of every codebook.
-    `copies`: the main file's copies (`write_copies`) being written beside this (parallel/beside.py);
-    None: written here. `coming`: the names (or their beginnings) of files another stage adds to this
+    `copies`: the main file's Parquet copy (`write_data_parquet`) being written beside this
+    (parallel/beside.py): the CSV copy is written here last; None: both copies written here first. `coming`: the names (or their beginnings) of files another stage adds to this
     delivery after this (`sid run`'s validation summary, pipeline/run.py): the README names them."""
     texts = texts or label_texts(language.code)
     folder = project.cleaned
@@ -85,10 +85,11 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
             out.append(LinkedFile(book, r.keys, r.parent, r.count, r.roster.name))  # keys: id, instance numbers
         return tuple(out)
 
-    # the copies first, unless a second process writes them beside this (their memory is given back
-    # before the codebooks; in a thread they were ~15 % faster but peaked higher, docs/performance.md)
+    # the copies first, unless a second process writes the Parquet copy beside this (their memory is given
+    # back before the codebooks; in a thread they were ~15 % faster but peaked higher, docs/performance.md)
     if copies is None or not copies.running:
-        main = copies.result() if copies is not None else write_copies(data, dictionary, folder / project.name)
+        main = (write_copies(data, dictionary, folder / project.name) if copies is None else
+                [write_data_csv(data, folder / f"{project.name}.csv"), copies.result()])
     written = _write_roster_copies(rosters)
     codebook = build_codebook(dictionary, questionnaire, data, language=language,
                               sav_name=project.sav_path.name, texts=texts, figures=figures[project.sav_path.name])
@@ -109,8 +110,8 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
     written += write_reconciliation_summary(project)
     write_text_atomic(folder / README, readme_text(project, codebook, privacy, texts, rosters, coming))
     written.append(folder / README)
-    if copies is not None and copies.running:
-        main = copies.result()
+    if copies is not None and copies.running:  # the CSV copy while the helper finishes the Parquet copy
+        main = [write_data_csv(data, folder / f"{project.name}.csv"), copies.result()]
     return DeliveryFiles(codebook, tuple(main + written))
 
 

@@ -15,7 +15,7 @@ from pipeline.coding.plan import Target, plan
 from pipeline.delivery import conventions as spss_conventions
 from pipeline.delivery import rosters as roster_files
 from pipeline.delivery import translations
-from pipeline.delivery.companions import write_copies, write_delivery
+from pipeline.delivery.companions import write_data_parquet, write_delivery
 from pipeline.delivery.export import ExportResult, mrsets_syntax, spss_frame, write_sav
 from pipeline.delivery.labels import (
     LabelTexts,
@@ -91,10 +91,11 @@ def _run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFr
              if project.coding is not None else None)
     data, dictionary, warnings = labelled_dictionary(project, questionnaire, delivered, key, privacy, language,
                                                      texts, conventions, targets, coded)
-    # both copies by one helper: a helper each was no faster on two cores and peaked 140 MiB higher at
-    # 100,000 × 500 (docs/performance.md, session 32)
-    copies = jobs.enter_context(beside(write_copies, data, dictionary, project.cleaned / project.name,
-                                       what="the CSV and Parquet copies"))
+    # the Parquet copy by a helper from here; the CSV copy here once the .sav, codebooks and README are written
+    # (the longer of the two beside the .sav, the shorter where this process would wait: docs/performance.md,
+    # session 33; a helper each was no faster on two cores and peaked 140 MiB higher, session 32)
+    copies = jobs.enter_context(beside(write_data_parquet, data, dictionary,
+                                       project.cleaned / f"{project.name}.parquet", what="the Parquet copy"))
     exported = _export(project, data, dictionary, warnings, privacy, texts)
     data = None
     if then is not None:

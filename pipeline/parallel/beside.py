@@ -1,7 +1,8 @@
 """Work done beside the main line of a stage, on a second core: a forked process that sees the data as they
 were when it started (the copy-on-write snapshot fork gives), does its part and hands back its result. Used
 by ingest (the fieldwork exports read two at a time, `in_order`; work/ingested.parquet beside the reports),
-coding (the variables matched two at a time), cleaning (work/cleaned.parquet beside the logs) and the export
+coding (the variables matched two at a time), cleaning (work/cleaned.parquet beside the logs), `sid run` (the
+validation beside weighting, the fieldwork report and the export: rerun/records.py `Plan.beside`) and the export
 (the CSV and Parquet copies beside the .sav and the codebooks; the weighted tables once the .sav is in place).
 
 `beside(fn, *args, what=...)` starts `fn(*args)` in a child process and is a context manager; `job.result()`
@@ -28,6 +29,7 @@ import pickle
 import signal
 import struct
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -57,7 +59,8 @@ class Job:
         self.what = what
         self._call = (fn, args, kwargs)
         self._pid: int | None = None
-        self._pipe: int | None = None
+        self._reader: threading.Thread | None = None
+        self._message: bytearray | None = None
         self._done = False
         self._value: Any = None
 
@@ -74,7 +77,19 @@ class Job:
             os.close(read)
             _child(self._call, write, parent)
         os.close(write)
-        self._pid, self._pipe = pid, read
+        self._pid = pid
+        # Its answer is read as soon as it comes, by a thread of this process: the helper leaves (and its
+        # memory with it) when its work is done, not when this process gets round to asking for its result.
+        self._reader = threading.Thread(target=self._receive_from, args=(read,), daemon=True,
+                                        name=f"sid helper: {self.what}")
+        self._reader.start()
+
+    def _receive_from(self, pipe: int) -> None:
+        try:
+            with os.fdopen(pipe, "rb") as fh:
+                self._message = _receive(fh)
+        except OSError:  # (the helper killed mid-answer: as no answer)
+            self._message = None
 
     def result(self) -> Any:
         """The call's result (once); its exception is raised here."""
@@ -87,9 +102,8 @@ class Job:
             self._value = fn(*args, **kwargs)
             return self._value
         self._call = None
-        with os.fdopen(self._pipe, "rb") as fh:
-            self._pipe = None
-            message = _receive(fh)
+        self._reader.join()
+        message, self._message, self._reader = self._message, None, None
         _, status = os.waitpid(self._pid, 0)
         self._pid = None
         if message is None:  # killed before it could answer (out of memory, kill -9)
@@ -104,10 +118,8 @@ class Job:
         raise _exception(payload)
 
     def stop(self) -> None:
-        """Kill the child (if it runs) and reap it."""
-        if self._pipe is not None:
-            os.close(self._pipe)
-            self._pipe = None
+        """Kill the child (if it runs) and reap it (a child that has answered is a zombie until reaped: its
+        pid is not given to another process before that)."""
         if self._pid is not None:
             try:
                 os.kill(self._pid, signal.SIGKILL)
@@ -115,6 +127,9 @@ class Job:
                 pass
             os.waitpid(self._pid, 0)
             self._pid = None
+        if self._reader is not None:  # the pipe's end: the reader sees it and closes its side
+            self._reader.join()
+            self._reader, self._message = None, None
         self._done, self._call = True, None
 
 
