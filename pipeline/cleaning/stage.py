@@ -57,13 +57,12 @@ def run_clean(project: Project, questionnaire: Questionnaire,
     coded = coded_columns(questionnaire, coding_settings(project))
     cleaned, result = clean(frame, questionnaire, key=project.key, corrections=corrections, settings=settings,
                             coded=coded)
-    # the cleaned interviews written to work/ by a helper (parallel/beside.py) while the rosters are cleaned and
-    # the logs written here
-    with beside(workdir.write_parquet, cleaned, project.work / workdir.CLEANED, what="work/cleaned.parquet"):
-        rosters = _clean_rosters(project, questionnaire, cleaned, result, corrections)
-        if rosters is not None:
-            result = replace(result, log=concat_logs([result.log, rosters.log]))
-        workdir.write_csv(result.log, project.work / workdir.CLEANING_LOG_PRIVATE)
+    rosters = _clean_rosters(project, questionnaire, cleaned, result, corrections)
+    if rosters is not None:
+        result = replace(result, log=concat_logs([result.log, rosters.log]))
+    # the cleaned interviews and the private log written to work/ by a helper (parallel/beside.py) while the
+    # delivered log is made and written here
+    with beside(_write_work, cleaned, result.log, project.work, what="work/cleaned.parquet and the cleaning log"):
         workdir.write_csv(result.excluded, project.work / workdir.EXCLUSIONS)
         _update_reconciliation(project, result.excluded)
         workdir.write_csv(delivered_log(project, result.log), project.cleaned / workdir.CLEANING_LOG)
@@ -73,6 +72,11 @@ def run_clean(project: Project, questionnaire: Questionnaire,
         progress("validating the cleaned data")
     report = run_validate(project, questionnaire, cleaned, rosters.frames if rosters is not None else {})
     return cleaned, CleanOutcome(result, report, rosters)
+
+
+def _write_work(cleaned: pd.DataFrame, log: pd.DataFrame, work) -> None:
+    workdir.write_parquet(cleaned, work / workdir.CLEANED)
+    workdir.write_csv(log, work / workdir.CLEANING_LOG_PRIVATE)
 
 
 def cleaned_rosters(project: Project, questionnaire: Questionnaire) -> dict[str, pd.DataFrame]:
