@@ -156,11 +156,11 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
 
 def _export_and_tables(staged: Project, questionnaire: Questionnaire, frame: Callable) -> ExportResult:
     # the weighted tables of the delivery, delivered with it: made from the written .sav, beside the rest of the
-    # export; the frame is not held here (run_export lets it go when done with it)
+    # export; the frame is not held here (handed over as a function: run_export lets it go when done with it)
     tables = (partial(run_tables, staged, questionnaire, folder=staged.cleaned) if staged.tables is not None
               else None)
     # the validation's summary joins the delivery after the export (it runs beside it): the README names it
-    return run_export(staged, questionnaire, frame(), then=tables, coming=(workdir.VALIDATION_SUMMARY,))
+    return run_export(staged, questionnaire, frame, then=tables, coming=(workdir.VALIDATION_SUMMARY,))
 
 
 def export_alone(project: Project, questionnaire: Questionnaire, run_id: str | None = None) -> ExportResult:

@@ -50,20 +50,25 @@ def delivery_frame(project: Project, frame: pd.DataFrame, privacy: DeliveryPriva
     return out, rid
 
 
-def run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None,
+def run_export(project: Project, questionnaire: Questionnaire,
+               frame: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
                then: Callable[[], object] | None = None, coming: tuple[str, ...] = ()) -> ExportResult:
     """The delivery's files from the cleaned (or weighted) `frame` (None: read from work/). The CSV and Parquet
     copies are written beside the rest by a helper process (pipeline/parallel/beside.py), from the moment the
     SPSS frame is made; `then`, work that needs only the written .sav (`sid run`'s weighted tables), likewise
     from the moment the .sav is in place. Both have finished when this returns. `coming`: files another
-    stage adds to the delivery after this (companions.write_delivery)."""
+    stage adds to the delivery after this (companions.write_delivery). `frame` handed over as a function
+    that gives it: held by the export alone, which lets it go once the SPSS frame is made (peak memory)."""
     with ExitStack() as jobs:
         return _run_export(project, questionnaire, frame, then, jobs, coming)
 
 
-def _run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None,
+def _run_export(project: Project, questionnaire: Questionnaire,
+                frame: pd.DataFrame | Callable[[], pd.DataFrame] | None,
                 then: Callable[[], object] | None, jobs: ExitStack, coming: tuple[str, ...] = ()) -> ExportResult:
     privacy = delivery_privacy(project)  # no key: refuse before anything is read or written
+    if callable(frame):
+        frame = frame()
     if frame is None:  # the weighted data when `sid weight` weighted the current cleaned data
         name = current_artifact(project, "weight", "clean")
         if name == workdir.CLEANED and project.weight is not None and (project.work / workdir.WEIGHTED).is_file():
@@ -91,13 +96,17 @@ def _run_export(project: Project, questionnaire: Questionnaire, frame: pd.DataFr
              if project.coding is not None else None)
     data, dictionary, warnings = labelled_dictionary(project, questionnaire, delivered, key, privacy, language,
                                                      texts, conventions, targets, coded)
-    # the Parquet copy by a helper from here; the CSV copy here once the .sav, codebooks and README are written
-    # (the longer of the two beside the .sav, the shorter where this process would wait: docs/performance.md,
-    # session 33; a helper each was no faster on two cores and peaked 140 MiB higher, session 32)
-    copies = jobs.enter_context(beside(write_data_parquet, data, dictionary,
-                                       project.cleaned / f"{project.name}.parquet", what="the Parquet copy"))
+    frame = None  # the SPSS frame is made: the cleaned data let go, and the delivered answers unless another
+    if not project.export.languages[1:]:  # language's labels are made from them (peak memory of the export)
+        delivered = media = scrubbed = None
     exported = _export(project, data, dictionary, warnings, privacy, texts)
     data = None
+    # the Parquet copy by a helper once the .sav is written; the CSV copy here once the codebooks and README are
+    # (the longer copy beside the codebooks, the shorter where this process would wait; from after the .sav, not
+    # before it: `sid run`'s validation helper has then mostly ended, and the two peaks do not meet:
+    # docs/performance.md, session 33; a helper each was no faster on two cores and peaked higher, session 32)
+    copies = jobs.enter_context(beside(write_data_parquet, exported.data, exported.dictionary,
+                                       project.cleaned / f"{project.name}.parquet", what="the Parquet copy"))
     if then is not None:
         jobs.enter_context(beside(then, what="the weighted tables"))
     exported = replace(exported, warnings=exported.warnings + roster_warnings)
