@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import copyreg
 import json
-import pickle
 import os
+import pickle
 import shutil
 import time
 from collections.abc import Callable
@@ -21,8 +21,8 @@ from typing import Any, Iterator
 
 from pipeline import workdir
 from pipeline.faults import checkpoint
-from pipeline.parallel.beside import Job, available
 from pipeline.files import atomic_path, write_text_atomic
+from pipeline.parallel.beside import Job, available
 from pipeline.rerun import digests
 from pipeline.rerun.fingerprint import STAGES, fingerprints, own_digest, stage_print, upstream
 from pipeline.survey.project import Project
