@@ -76,8 +76,8 @@ class RunResult:
 
 def run_all(project: Project, progress=None, finished: Callable[[StageDone], None] | None = None,
             run_id: str | None = None, fresh: bool = False) -> RunResult:
-    """ingest → code → clean → validate → weight → fieldwork report → export, then the manifest of inputs and
-    outputs; the delivery is swapped into cleaned/ as a whole. A stage whose inputs have not changed since its
+    """ingest → code → clean → validate (beside weight → fieldwork report → export), then the manifest of inputs
+    and outputs; the delivery is swapped into cleaned/ as a whole. A stage whose inputs have not changed since its
     recorded run is reused (pipeline/rerun), unless `fresh`. `progress` hears the current step, `finished` each
     stage as it ends; `run_id` names the staging folder (the CLI passes the one of its project lock)."""
     clock = [time.perf_counter()]
@@ -85,10 +85,8 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
     def done(stage: str, count: int, what: str, reused: bool = False, seconds: float | None = None) -> None:
         release_memory()  # `seconds`: of a stage run beside the others, its own (the clock goes on)
         now = time.perf_counter()
-        finished and finished(StageDone(stage, int(count), what, now - clock[0] if seconds is None else seconds,
-                                        reused))
-        if seconds is None:
-            clock[0] = now
+        took, clock[0] = (now - clock[0], now) if seconds is None else (seconds, clock[0])
+        finished and finished(StageDone(stage, int(count), what, took, reused))
 
     questionnaire = questionnaire_of(project)
     delivery_privacy(project)  # no key, no delivery: refuse before anything is written
@@ -131,7 +129,7 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
                 progress and progress("fieldwork report")
                 _, fieldwork, hit = stage("report", lambda: (None, run_report(
                     staged, questionnaire, interviews=load(before, frame), deliver=True,
-                    unusable=_reasons(outcome.result.excluded))))
+                    unusable=dict(zip(*(outcome.result.excluded[c].astype(str) for c in ("respondent", "reason")))))))
                 done("report", fieldwork.interviewers, "interviewers", hit)
             frame = None  # the interviews before cleaning are not needed any more (peak memory of the export)
             progress and progress("writing the SPSS file")
@@ -155,11 +153,9 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
 
 
 def _export_and_tables(staged: Project, questionnaire: Questionnaire, frame: Callable) -> ExportResult:
-    # the weighted tables of the delivery, delivered with it: made from the written .sav, beside the rest of the
-    # export; the frame is not held here (handed over as a function: run_export lets it go when done with it)
-    tables = (partial(run_tables, staged, questionnaire, folder=staged.cleaned) if staged.tables is not None
-              else None)
-    # the validation's summary joins the delivery after the export (it runs beside it): the README names it
+    # the weighted tables, made from the written .sav beside the rest; the frame handed over as a function (not held
+    # here); the validation's summary joins the delivery after the export (run beside it): the README names it
+    tables = partial(run_tables, staged, questionnaire, folder=staged.cleaned) if staged.tables is not None else None
     return run_export(staged, questionnaire, frame, then=tables, coming=(workdir.VALIDATION_SUMMARY,))
 
 
@@ -201,8 +197,3 @@ def stage_alone(project: Project) -> Project:
     """The project as a single stage run alone sees it: the parts it would deliver (validation
     summary, cleaning log, weight diagnostics) go to work/delivery/, never into cleaned/."""
     return replace(project, cleaned=project.work / workdir.DELIVERY_PARTS)
-
-
-def _reasons(excluded) -> dict[str, str]:
-    """The interviews cleaning excluded: respondent → reason (speeder, break_off ...)."""
-    return dict(zip(excluded["respondent"].astype(str), excluded["reason"].astype(str)))
