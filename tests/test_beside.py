@@ -229,7 +229,9 @@ def test_validation_beside_the_export_records_its_own_parts(tiny_project, monkey
     assert result.exit_code == 0 and result.clean.validation is not None
     assert not list(project.cleaned.glob(".validate")) and not list(project.cleaned.parent.glob(".cleaned.partial*"))
     readme = (project.cleaned / "README.txt").read_text(encoding="utf-8")
-    assert "validation_summary" in readme
+    # the README is written before the summary (beside), the Parquet copy (beside) and the CSV copy (after it):
+    # it names each all the same, as a run in one process does
+    assert all(f"\n{name} " in readme for name in ("validation_summary", "tiny.csv", "tiny.parquet")), readme
     records = {name: json.loads((project.work / "stages" / f"{name}.json").read_text(encoding="utf-8"))
                for name in ("clean", "validate", "export")}
     assert set(records["validate"]["parts"]) == {f"validation_{what}.{suffix}" for what in ("summary", "failures")

@@ -108,6 +108,8 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
         write_codebook_xlsx(book, folder / xlsx)
         written += [folder / html, folder / xlsx]
     written += write_reconciliation_summary(project)
+    if copies is not None:  # the copies are written after the README (the CSV) or beside it (the Parquet): named
+        coming = (*coming, f"{project.name}.csv", f"{project.name}.parquet")
     write_text_atomic(folder / README, readme_text(project, codebook, privacy, texts, rosters, coming))
     written.append(folder / README)
     if copies is not None and copies.running:  # the CSV copy while the helper finishes the Parquet copy
