@@ -67,8 +67,9 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
     own words in the delivery's first language (README, codebook headings). `rosters`: the roster
     files written (delivery/rosters.py RosterExport): copies of each, and a part of every codebook.
     `copies`: the main file's Parquet copy (`write_data_parquet`) being written beside this
-    (parallel/beside.py): the CSV copy is written here last; None: both copies written here first. `coming`: the names (or their beginnings) of files another stage adds to this
-    delivery after this (`sid run`'s validation summary, pipeline/run.py): the README names them."""
+    (parallel/beside.py): the CSV copy is written here last; None: both copies written here first.
+    `coming`: the names (or their beginnings) of files another stage adds to this delivery after this
+    (`sid run`'s validation summary, pipeline/run.py): the README names them, and the copies."""
     texts = texts or label_texts(language.code)
     folder = project.cleaned
     data, dictionary = exported.data, exported.dictionary

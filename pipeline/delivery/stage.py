@@ -53,10 +53,10 @@ def delivery_frame(project: Project, frame: pd.DataFrame, privacy: DeliveryPriva
 def run_export(project: Project, questionnaire: Questionnaire,
                frame: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
                then: Callable[[], object] | None = None, coming: tuple[str, ...] = ()) -> ExportResult:
-    """The delivery's files from the cleaned (or weighted) `frame` (None: read from work/). The CSV and Parquet
-    copies are written beside the rest by a helper process (pipeline/parallel/beside.py), from the moment the
-    SPSS frame is made; `then`, work that needs only the written .sav (`sid run`'s weighted tables), likewise
-    from the moment the .sav is in place. Both have finished when this returns. `coming`: files another
+    """The delivery's files from the cleaned (or weighted) `frame` (None: read from work/). The Parquet copy is
+    written beside the rest by a helper process (pipeline/parallel/beside.py) from the moment the .sav is in
+    place, the CSV copy here after the codebooks; `then`, work that needs only the written .sav (`sid run`'s
+    weighted tables), likewise beside from that moment. Both have finished when this returns. `coming`: files another
     stage adds to the delivery after this (companions.write_delivery). `frame` handed over as a function
     that gives it: held by the export alone, which lets it go once the SPSS frame is made (peak memory)."""
     with ExitStack() as jobs:
