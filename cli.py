@@ -15,33 +15,63 @@ GLOBAL_HELP = ("Options of every command, before or after its name: -p/--project
                "project folder, default: here), --debug (full traceback of errors).")
 
 
+GLOBAL_OPTIONS = (("-p, --project DIR", "Survey project folder (with sid.toml). [default: .]"),
+                  ("--debug", "Show the full traceback of errors."))
+
+
 class _Commands(typer.core.TyperGroup):
-    """`sid run -p DIR` as well as `sid -p DIR run`: --project/-p and --debug found after the
-    command's name are moved before it, where the app's callback reads them."""
+    """--project/-p and --debug, before or after the command's name (`sid run -p DIR` as well as
+    `sid -p DIR run`), read here into `state` and not handed to typer: typer (0.2x) converts every
+    option's value through pydantic, whose import cost each command 0.1 s."""
 
     def parse_args(self, ctx, args: list[str]) -> list[str]:
-        front, rest, i = [], [], 0
+        state.project_dir, state.debug = Path("."), False  # (one process may run several commands: the tests)
+        rest, i = [], 0
         while i < len(args):
             arg = args[i]
             if arg == "--":
                 rest.extend(args[i:])
                 break
-            if arg == "--debug" or arg.startswith(("--project=", "-p=")) or (arg.startswith("-p") and len(arg) > 2
-                                                                              and not arg.startswith("--")):
-                front.append(arg)
-            elif arg in ("--project", "-p") and i + 1 < len(args):
-                front.extend(args[i:i + 2])
+            if arg == "--debug":
+                state.debug = True
+            elif arg in ("--project", "-p"):
+                if i + 1 >= len(args):
+                    raise typer.BadParameter("a folder is required (the survey project, with sid.toml)",
+                                             param_hint=f"'{arg}'")
+                state.project_dir = Path(args[i + 1])
                 i += 1
+            elif arg.startswith(("--project=", "-p=")):
+                state.project_dir = Path(arg.split("=", 1)[1])
+            elif arg.startswith("-p") and len(arg) > 2 and not arg.startswith("--"):
+                state.project_dir = Path(arg[2:])
             else:
                 rest.append(arg)
             i += 1
-        return super().parse_args(ctx, front + rest)
+        return super().parse_args(ctx, rest)
+
+    def format_options(self, ctx, formatter) -> None:
+        super().format_options(ctx, formatter)
+        with formatter.section("Global options (before or after the command)"):
+            formatter.write_dl(GLOBAL_OPTIONS)
+
+    def get_help_option(self, ctx):
+        return _flag(super().get_help_option(ctx))
 
     def get_command(self, ctx, name: str):
         command = super().get_command(ctx, name)
-        if command is not None and not command.epilog:  # every command's --help names the global options
-            command.epilog = GLOBAL_HELP
+        if command is not None:
+            if not command.epilog:  # every command's --help names the global options
+                command.epilog = GLOBAL_HELP
+            _flag(command.get_help_option(ctx))
         return command
+
+
+def _flag(option):
+    """--help with the value False when not given (typer's is None): typer (0.29) leaves a flag's bool as it is,
+    but converts any other value, None too, through pydantic (its import: 0.1 s of every command)."""
+    if option is not None and option.default is None:
+        option.default = False
+    return option
 
 
 app = typer.Typer(
@@ -63,12 +93,8 @@ state = State()
 
 
 @app.callback()
-def main(
-    project: Path = typer.Option(Path("."), "--project", "-p", help="Survey project folder (with sid.toml)."),
-    debug: bool = typer.Option(False, "--debug", help="Show the full traceback of errors."),
-) -> None:
-    state.project_dir = project
-    state.debug = debug
+def main() -> None:
+    """(The global options are read by _Commands.parse_args.)"""
 
 
 def command(func: Callable) -> Callable:

@@ -125,6 +125,29 @@ def test_project_and_debug_before_or_after_the_command(tiny_project):
     assert result.exit_code != 0 and result.exception is not None  # --debug: the traceback
 
 
+def test_global_options_are_listed_and_checked(tiny_project):
+    help_text = sid("--help").output
+    assert re.search(r"-p, --project DIR\s+Survey project folder", help_text), help_text
+    assert re.search(r"--debug\s+Show the full traceback", help_text), help_text
+    missing = sid("run", "-p")
+    assert missing.exit_code == 2 and "a folder is required" in missing.output, missing.output
+    tiny = sid("form", "-p", str(tiny_project), "--json")
+    assert tiny.exit_code == 0 and len(json.loads(tiny.output)["variables"]) == 10
+    here = sid("form", "--json")  # the next command's project is its own: here (the repository, the demo survey)
+    assert here.exit_code == 0 and len(json.loads(here.output)["variables"]) > 100
+
+
+def test_a_command_does_not_import_pydantic(tiny_project):
+    """typer 0.29 converts option values through pydantic (0.1 s of import): sid reads its global options itself
+    and gives --help the value False, which typer leaves as it is. In a fresh Python, as a user's command runs."""
+    code = ("import sys; from cli import app\n"
+            "try:\n    app(['form', '-p', sys.argv[1], '--json'])\nexcept SystemExit as e:\n    assert e.code == 0, e\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('pydantic', 'typer._adapters'))))")
+    done = subprocess.run([sys.executable, "-c", code, str(tiny_project)], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout[-500:]
+
+
 def test_run_prints_a_line_per_stage_and_a_closing_line(tiny_project):
     result = sid("run", "-p", str(tiny_project))
     assert result.exit_code == 0, result.output
