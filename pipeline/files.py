@@ -57,6 +57,28 @@ def write_text_atomic(target: Path, text: str, encoding: str = "utf-8") -> None:
         tmp.write_text(text, encoding=encoding)
 
 
+def write_cache(target: Path, data: bytes) -> None:
+    """A cache file in work/ (what sid can make again from its inputs: the converted form, a classification),
+    written atomically (a temporary file renamed) when its folder exists, but without the fsync and the
+    fault-injection checkpoint of `atomic_path`: the checkpoint would be reached only by the run that fills
+    the cache, not by the reruns the robustness tests kill at every checkpoint; a cache lost to a crash,
+    a full disk or a read-only work/ only costs the work again."""
+    if not target.parent.is_dir():
+        return
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(name, target)
+    except OSError:
+        pass
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
 def copy_into(path: Path, source: Path, target: Path) -> None:
     """Copy the file `path` (below the folder `source`) to the same place below `target`."""
     dest = target / path.relative_to(source)

@@ -4,8 +4,10 @@ other-specify text relates to its select question (its 'other' choices, its choi
 from __future__ import annotations
 
 import hashlib
+import pickle
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
@@ -15,6 +17,8 @@ import pycountry
 from pipeline.coding import classifications as C
 from pipeline.coding.classifications import Classification, normalise
 from pipeline.errors import ErrorCode, SidError
+from pipeline.files import write_cache
+from pipeline.rerun.pickled import dumps
 from pipeline.survey.project import CodingSettings
 from pipeline.survey.questionnaire import Questionnaire, Variable
 from pipeline.survey.syntax import BinOp, Call, ExpressionError, Literal, Node, Var, parse, walk
@@ -74,18 +78,51 @@ class Target:
 
 
 _LOADED: dict[tuple, Classification] = {}  # classifications read in this process, by their files' contents
+KEPT = "classification_{kind}.pickle"  # in work/: the last classification of a kind read, with its key
+_KEPT_FORMAT = 1  # of the kept file; a change of what is kept bumps it
 
 
-def load_classification(kind: str, settings: CodingSettings) -> Classification:
+def load_classification(kind: str, settings: CodingSettings, cache: Path | None = None) -> Classification:
     """The classification of `kind` as the project configures it, read once per process for the
     same files (keyed by their SHA-256 and the reference date: a changed file is read again).
-    Classifications are immutable; their match tables are built once and shared."""
+    Classifications are immutable; their match tables are built once and shared. `cache`: a
+    folder (the project's work/) where the classification is kept with its match tables between
+    commands, under a key of its files' checksums, sid's code and the packages' versions (reading
+    and normalising ISCO's 38,000 titles and pycountry's names in eleven languages takes a second)."""
     key = (kind, settings.reference_date, *(
         (name, hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else str(path))
         for name in _FILES if (path := getattr(settings, name)) is not None))
     if key not in _LOADED:
-        _LOADED[key] = _read_classification(kind, settings)
+        kept = cache / KEPT.format(kind=kind) if cache is not None else None
+        stored = _disk_key(key)
+        found = _kept(kept, stored) if kept is not None else None
+        if found is None:
+            found = _read_classification(kind, settings)
+            found.code_of_name()  # (and name_frame): the match tables, kept with it
+            if kept is not None:
+                write_cache(kept, dumps({"format": _KEPT_FORMAT, "key": stored, "classification": found}))
+        _LOADED[key] = found
     return _LOADED[key]
+
+
+def _disk_key(key: tuple) -> str:
+    from pipeline.rerun.fingerprint import packages, sid_version  # (pycountry's names, pandas' frames)
+
+    return hashlib.sha256(repr((key, sid_version(), sorted(packages().items()))).encode()).hexdigest()
+
+
+def _kept(path: Path, key: str) -> Classification | None:
+    """The classification kept in `path` under `key`; None when there is none, it is unreadable or for
+    another key (then it is read from its files again)."""
+    try:  # written by sid itself, in the project's private work/ (as the stages' records)
+        with open(path, "rb") as fh:
+            stored = pickle.load(fh)
+    except Exception:  # noqa: BLE001 - missing, damaged, of another sid: read the files again
+        return None
+    if (not isinstance(stored, dict) or stored.get("format") != _KEPT_FORMAT or stored.get("key") != key
+            or not isinstance(stored.get("classification"), Classification)):
+        return None
+    return stored["classification"]
 
 
 _FILES = ("countries", "languages", "municipalities", "successors", "postcodes", "occupations",
@@ -113,9 +150,10 @@ def _read_classification(kind: str, settings: CodingSettings) -> Classification:
 _SETTING = {"municipality": "municipalities", "occupation": "occupations", "education": "education"}
 
 
-def plan(questionnaire: Questionnaire, settings: CodingSettings) -> tuple[Target, ...]:
+def plan(questionnaire: Questionnaire, settings: CodingSettings, cache: Path | None = None) -> tuple[Target, ...]:
     """Every other-specify text (back-coded against its question's choices, and coded with the
-    standard its choice list follows) and every text variable named in [coding.variables]."""
+    standard its choice list follows) and every text variable named in [coding.variables].
+    `cache`: where the classifications are kept between commands (the project's work/)."""
     configured = dict(settings.variables)
     for name, kind in configured.items():
         if name not in questionnaire:
@@ -124,12 +162,12 @@ def plan(questionnaire: Questionnaire, settings: CodingSettings) -> tuple[Target
         if kind not in C.KINDS:
             raise SidError(ErrorCode.CONFIG_INVALID, f"coding.variables.{name}: {kind!r} is not a classification",
                            fix=f"Use one of: {', '.join(C.KINDS)}.")
-    cache: dict[str, Classification] = {}
+    loaded: dict[str, Classification] = {}
 
     def classification(kind: str) -> Classification:
-        if kind not in cache:
-            cache[kind] = load_classification(kind, settings)
-        return cache[kind]
+        if kind not in loaded:
+            loaded[kind] = load_classification(kind, settings, cache)
+        return loaded[kind]
 
     lang = _dutch(questionnaire)
     targets = []

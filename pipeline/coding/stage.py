@@ -30,7 +30,7 @@ def run_code(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame
     if frame is None:
         frame = workdir.read_stage(project, workdir.INGESTED, "sid ingest")
     settings = coding_settings(project)
-    targets = plan(questionnaire, settings)
+    targets = plan(questionnaire, settings, cache=project.work)
     frames = read_codeframes(settings.codeframes, targets)
     coded, result = code(frame, questionnaire, key=project.key, targets=targets, frames=frames,
                          threshold=settings.fuzzy_threshold, reference=settings.reference_date, progress=progress)
@@ -47,6 +47,6 @@ def run_code(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame
 def import_coding(project: Project, questionnaire: Questionnaire, path: Path) -> ImportResult:
     """Merge a coded worklist into the code frames (all rows checked first; refused as a whole)."""
     settings = coding_settings(project)
-    targets = plan(questionnaire, settings)
+    targets = plan(questionnaire, settings, cache=project.work)
     frames = read_codeframes(settings.codeframes, targets)
     return import_worklist(Path(path), targets, frames, settings.codeframes, date.today().isoformat())

@@ -89,7 +89,7 @@ def _run_export(project: Project, questionnaire: Questionnaire,
     # resolved once: the .sav, codebook, DDI ([export] languages: the first; the others relabel it)
     language = delivery_language(project, questionnaire)
     texts = delivery_texts(project, questionnaire)
-    targets = plan(questionnaire, project.coding) if project.coding is not None else ()
+    targets = plan(questionnaire, project.coding, cache=project.work) if project.coding is not None else ()
     conventions = _conventions(project, targets, delivered, key)
     # the coded columns' codes (and their classification's labels, relabelled per language): found once
     coded = (export_metadata(project.coding, questionnaire, delivered, targets)[1]

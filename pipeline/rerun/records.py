@@ -6,7 +6,6 @@ unreadable or damaged record, output or part means the stage runs again."""
 
 from __future__ import annotations
 
-import copyreg
 import json
 import os
 import pickle
@@ -16,7 +15,6 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Iterator
 
 from pipeline import workdir
@@ -25,6 +23,8 @@ from pipeline.files import atomic_path, write_text_atomic
 from pipeline.parallel.beside import Job, available
 from pipeline.rerun import digests
 from pipeline.rerun.fingerprint import STAGES, fingerprints, own_digest, stage_print, upstream
+from pipeline.rerun.pickled import Pickler as _Pickler
+from pipeline.rerun.pickled import _proxy  # noqa: F401  (named here by records written before pickled.py)
 from pipeline.survey.project import Project
 
 RECORDS = digests.RECORDS  # work/stages/
@@ -175,16 +175,6 @@ def recording(project: Project, name: str, parts: Path, fingerprint: str | None 
     record = {"format": FORMAT, "stage": name, "fingerprint": fingerprint, "upstream": ups,
               "outputs": outputs, "parts": delivered, "result": _digest(project, pickled)}
     write_text_atomic(folder / f"{name}.json", json.dumps(record, indent=1, sort_keys=True) + "\n")
-
-
-def _proxy(mapping: dict) -> MappingProxyType:
-    return MappingProxyType(mapping)
-
-
-class _Pickler(pickle.Pickler):
-    """pickle, with the read-only mappings of the results (frozen dataclasses) kept as such."""
-
-    dispatch_table = {**copyreg.dispatch_table, MappingProxyType: lambda m: (_proxy, (dict(m),))}
 
 
 def _kept(result: Any) -> Any:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+
+from pipeline.files import write_cache
 
 FORMAT = 2  # of the cached file; a change of what is kept bumps it
 _IN_PROCESS: dict[str, str] = {}  # key → the converted form as JSON (parsed afresh per load: no shared mutable state)
@@ -48,23 +48,5 @@ def keep_form(key: str, form: dict[str, Any], cache: Path | None) -> None:
     if json.loads(text) != form:
         return
     _IN_PROCESS[key] = text
-    if cache is not None and cache.parent.is_dir():
-        _write(cache, json.dumps({"key": key, "form": form}))
-
-
-def _write(cache: Path, text: str) -> None:
-    """Atomically (a temporary file renamed), but not through files.atomic_path: its fault-injection
-    checkpoint would be reached only by the run that converts, not by the reruns the robustness
-    tests kill at every checkpoint; a cache lost to a crash or a full disk only costs a conversion."""
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{cache.name}.", suffix=".tmp", dir=cache.parent)
-    except OSError:  # a read-only or full work/
-        return
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(name, cache)
-    except OSError:  # a read-only or full work/
-        pass
-    finally:
-        Path(name).unlink(missing_ok=True)
+    if cache is not None:
+        write_cache(cache, json.dumps({"key": key, "form": form}).encode("utf-8"))

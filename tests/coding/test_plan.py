@@ -150,3 +150,39 @@ def test_other_choice_is_read_from_the_parents_own_comparison_only(folder):
     assert target.parent == "werk"
     assert target.others == ("96",)
     assert target.backcodes == {"1": "1", "2": "2"}
+
+
+def test_a_classification_is_kept_in_work_between_commands(tmp_path, monkeypatch):
+    """Read once, kept in work/ with its match tables under its files' checksums: the next command (another
+    process: the in-process copies cleared) reads the kept one, equal to reading the files; a changed file, a
+    damaged kept file or another reference date reads the files again."""
+    from pipeline.coding import plan as plan_module
+
+    work = tmp_path / "work"
+    work.mkdir()
+    (tmp_path / "refnis.txt").write_text(REFNIS, encoding="utf-8")
+    s = settings(tmp_path, municipalities=tmp_path / "refnis.txt", reference_date=date(2026, 3, 1))
+    monkeypatch.setattr(plan_module, "_LOADED", {})
+    first = load_classification("municipality", s, work)
+    kept = work / "classification_municipality.pickle"
+    assert kept.is_file()
+    read, real = [], plan_module._read_classification
+    monkeypatch.setattr(plan_module, "_read_classification", lambda *a: read.append(a) or real(*a))
+
+    def fresh():
+        monkeypatch.setattr(plan_module, "_LOADED", {})
+        return load_classification("municipality", s, work)
+
+    again = fresh()
+    assert read == [] and again is not first
+    assert (again.labels, again.names, again.validity) == (first.labels, first.names, first.validity)
+    assert again.name_frame().equals(first.name_frame()) and again.code_of_name() == first.code_of_name()
+    kept.write_bytes(b"not a pickle")
+    assert fresh().labels == first.labels and len(read) == 1  # damaged: the files read again (and kept anew)
+    assert fresh().labels == first.labels and len(read) == 1
+    (tmp_path / "refnis.txt").write_text(REFNIS + "5|99999|44000|Nieuwdorp|Nouveauvillage||01/01/2020|31/12/9999\n",
+                                         encoding="utf-8")
+    changed = fresh()
+    assert len(read) == 2 and changed.valid("99999") and not first.valid("99999")
+    s = settings(tmp_path, municipalities=tmp_path / "refnis.txt", reference_date=date(2015, 1, 1))
+    assert load_classification("municipality", s, work) is not changed and len(read) == 3
