@@ -13,6 +13,7 @@ import pandas as pd
 
 from pipeline.errors import ErrorCode, SidError
 from pipeline.files import zip_bomb
+from pipeline.ingest.doubts import utf8_doubts
 from pipeline.ingest.labels import header_to_variable, label_headers, norm
 from pipeline.ingest.workbook import read_xlsx
 from pipeline.survey.parts import GEOPOINT_PARTS, export_names, is_rank_part
@@ -197,6 +198,8 @@ def read_table(source: Source) -> RawTable:
                 _scan(path, detect=False, max_line=max_line)  # a configured encoding: still refuse binary files
             delimiter = source.delimiter or detect_delimiter(path, encoding)
             frame = _read_csv(path, encoding, delimiter, source.header_row)
+            if encoding == "utf-8" and not source.encoding:  # detected, without a byte-order mark
+                found = utf8_doubts(frame, source.name)  # Windows-1252 that decodes as UTF-8 by chance
         elif source.format == "xlsx":
             bomb = zip_bomb(path, source.max_unpacked_mb << 20, source.max_ratio)
             if bomb:

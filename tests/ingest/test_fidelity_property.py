@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.ingest.declared import apply_declarations
+from pipeline.ingest.doubts import rare_character
 from pipeline.ingest.ingest import typed_frame
 from pipeline.ingest.sources import map_columns, read_table
 from pipeline.survey.project import SID_MISSING, Source
@@ -32,6 +33,17 @@ def _cp1252(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _utf8_by_design(text: str | None) -> bool:
+    """A Windows-1252 text whose bytes are UTF-8 of other, common characters (no rare one to report)."""
+    if text is None or text.isascii():
+        return False
+    try:
+        read = text.encode("cp1252").decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return read != text and rare_character(read) is None
 
 
 # Free text as respondents type it: no control characters (not answers), not starting with "="
@@ -143,12 +155,17 @@ def test_every_cell_arrives_as_meant_or_is_reported(form, folder, layout, record
     if layout == "csv_cp1252_semicolon":
         records = [{**r, "talen_anders": r["talen_anders"] if r["talen_anders"] is None or _cp1252(r["talen_anders"])
                     else "anders"} for r in records]
+        # Windows-1252 bytes that are UTF-8 of common letters ('Ã©' is 'é') are read as UTF-8 when the whole file
+        # decodes so, by design (pipeline/ingest/doubts.py): what such bytes almost always are
+        records = [{**r, "talen_anders": "anders" if _utf8_by_design(r["talen_anders"]) else r["talen_anders"]}
+                   for r in records]
     source = write(records, layout, folder)
     table = read_table(source)
+    read = [table.problems] if table.problems is not None else []  # (an .xlsx's merged cells, a doubtful UTF-8)
     columns = map_columns(list(table.frame.columns), form, source)
     table, declared = apply_declarations(table, columns, form, source, SID_MISSING, "resp_id")
     typed, problems = typed_frame(table, columns, form, source, "resp_id")
-    problems = pd.concat([*declared, problems], ignore_index=True)
+    problems = pd.concat([*read, *declared, problems], ignore_index=True)
     reported = set(zip(problems["row"], problems["column"]))
     column_of = {var: col for col, var in columns.variables.items()}
     want = meant(records)
@@ -157,9 +174,12 @@ def test_every_cell_arrives_as_meant_or_is_reported(form, folder, layout, record
         for i, (got, expected) in enumerate(zip(typed[var].tolist(), want[var].tolist()), start=1):
             if not same(got, expected):
                 assert (i, column_of.get(var, var)) in reported, (layout, var, i, got, expected)
-    # and nothing is reported that arrived as meant, except the ambiguous grouped years
+    # and nothing is reported that arrived as meant, except the ambiguous grouped years and (a doubt, kept as read)
+    # a text of a CSV read as UTF-8 that holds a character of no language of the survey
     for row, column in reported:
         var = columns.variables.get(column, column)
+        if var == "talen_anders" and layout.startswith("csv") and rare_character(typed[var].iloc[row - 1] or ""):
+            continue
         cell = records[row - 1]["geboortejaar"]
         assert var == "geboortejaar" and layout in TEXT_LAYOUTS and cell and cell[1] in GROUPED, \
             (layout, row, column)

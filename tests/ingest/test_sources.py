@@ -149,6 +149,28 @@ def test_utf8_character_split_across_read_blocks_is_still_utf8(tmp_path):
     assert read_table(csv_source(path)).frame["naam"].iloc[-1].endswith("oë")
 
 
+def test_windows_1252_that_decodes_as_utf8_by_chance_is_reported_not_silently_read(tmp_path):
+    """'à ¡' in Windows-1252 (bytes E0 A0 A1) is UTF-8 for the Samaritan 'ࠡ': the file decodes as UTF-8 and is read
+    so, but the cell is a problem row naming both readings and the setting that chooses; a UTF-8 export in the
+    survey's languages (accents, Arabic, Polish, Turkish, an emoji) gets no such row; 'Ã©' (Windows-1252) is read
+    as the UTF-8 'é' it almost always is; a configured encoding is read as told, without doubts."""
+    path = tmp_path / "papi.csv"
+    path.write_bytes("resp_id;opmerking\nR1;Gent\nR2;à\xa0¡\n".encode("cp1252"))
+    table = read_table(csv_source(path))
+    assert table.encoding == "utf-8" and table.frame["opmerking"].tolist() == ["Gent", "\u0821"]
+    doubt = table.problems.to_dict("records")
+    assert len(doubt) == 1 and (doubt[0]["row"], doubt[0]["column"], doubt[0]["value"]) == (2, "opmerking", "\u0821")
+    assert doubt[0]["action"] == "kept as read (UTF-8)" and "U+0821" in doubt[0]["reason"]
+    assert "'à\\xa0¡'" in doubt[0]["reason"] and 'encoding = "cp1252"' in doubt[0]["reason"]
+    told = read_table(csv_source(path, encoding="cp1252"))
+    assert told.frame["opmerking"].tolist() == ["Gent", "à\xa0¡"] and told.problems is None
+    path.write_text("resp_id,opmerking\nR1,Zoë en Çağla\nR2,مرحبا\nR3,Łódź 👍🏽\nR4,ⵣ\n", encoding="utf-8")
+    assert read_table(csv_source(path)).problems.empty
+    path.write_bytes("resp_id;opmerking\nR1;CafÃ©\n".encode("cp1252"))
+    table = read_table(csv_source(path))
+    assert table.frame["opmerking"].tolist() == ["Café"] and table.problems.empty
+
+
 @pytest.mark.parametrize("text, delimiter", [
     ("resp_id\tnaam\tgemeente\nR1\tJan\tGent\n", "\t"),
     ("resp_id|naam\nR1|Jan Peeters\n", "|"),
