@@ -94,12 +94,12 @@ def load_classification(kind: str, settings: CodingSettings, cache: Path | None 
         for name in _FILES if (path := getattr(settings, name)) is not None))
     if key not in _LOADED:
         kept = cache / KEPT.format(kind=kind) if cache is not None else None
-        stored = _disk_key(key)
+        stored = _disk_key(key) if kept is not None else None
         found = _kept(kept, stored) if kept is not None else None
         if found is None:
             found = _read_classification(kind, settings)
-            found.code_of_name()  # (and name_frame): the match tables, kept with it
             if kept is not None:
+                found.code_of_name()  # (and name_frame): the match tables, kept with it
                 write_cache(kept, dumps({"format": _KEPT_FORMAT, "key": stored, "classification": found}))
         _LOADED[key] = found
     return _LOADED[key]
@@ -111,7 +111,7 @@ def _disk_key(key: tuple) -> str:
     return hashlib.sha256(repr((key, sid_version(), sorted(packages().items()))).encode()).hexdigest()
 
 
-def _kept(path: Path, key: str) -> Classification | None:
+def _kept(path: Path, key: str | None) -> Classification | None:
     """The classification kept in `path` under `key`; None when there is none, it is unreadable or for
     another key (then it is read from its files again)."""
     try:  # written by sid itself, in the project's private work/ (as the stages' records)
