@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
@@ -22,7 +23,7 @@ from pipeline.files import copy_into, release_memory
 from pipeline.lock import new_run_id
 from pipeline.privacy import delivery_privacy
 from pipeline.rerun.fingerprint import form_expressions
-from pipeline.rerun.records import ARTIFACTS, Plan, recording, stages_of
+from pipeline.rerun.records import ARTIFACTS, Plan, stages_of
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire, questionnaire_of
 
@@ -76,7 +77,7 @@ class RunResult:
 
 def run_all(project: Project, progress=None, finished: Callable[[StageDone], None] | None = None,
             run_id: str | None = None, fresh: bool = False) -> RunResult:
-    """ingest → code → clean → validate (beside weight → fieldwork report → export), then the manifest of inputs
+    """ingest → code → clean → validate and the fieldwork report (beside weight → export), then the manifest of inputs
     and outputs; the delivery is swapped into cleaned/ as a whole. A stage whose inputs have not changed since its
     recorded run is reused (pipeline/rerun), unless `fresh`. `progress` hears the current step, `finished` each
     stage as it ends; `run_id` names the staging folder (the CLI passes the one of its project lock)."""
@@ -92,7 +93,7 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
     delivery_privacy(project)  # no key, no delivery: refuse before anything is written
     check_corrections(project, questionnaire)  # a rule that cannot hold stops the run before any stage
     plan = Plan(project, stages_of(project), fresh, form_expressions(questionnaire))
-    with staged_delivery(project, run_id or new_run_id()) as staged:
+    with staged_delivery(project, run_id or new_run_id()) as staged, plan:  # (the plan: coding's worklist beside)
         stage = partial(plan.run, staged=staged)  # (frame, result, reused) of a stage, reused or run
 
         def load(name: str, frame_in):  # a frame a reused stage did not hand on
@@ -102,7 +103,8 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
         done("ingest", ingested.rows, "interviews_kept", hit)
         coded = None
         if project.coding is not None:
-            frame, coded, hit = stage("code", lambda: run_code(staged, questionnaire, load("ingest", frame), progress))
+            frame, coded, hit = stage("code", lambda: run_code(staged, questionnaire, load("ingest", frame), progress,
+                                                              later=True))
             done("code", coded.coverage["open_distinct"].sum(), "answers_open", hit)
         before = "code" if project.coding is not None else "ingest"
         def cleaning():  # the interviews handed to cleaning (its peak memory), held here only for the fieldwork report
@@ -112,26 +114,23 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
         cleaned, outcome, hit = stage("clean", cleaning)
         done("clean", len(outcome.result.log), "cells_changed", hit)  # (done gives the freed memory back)
         progress and progress("validating the cleaned data")
-        # validation runs beside weighting, the fieldwork report and the export (a helper: pipeline/parallel);
-        # its parts join the delivery, and its line the terminal's, when its result is taken after the export
+        # validation and the fieldwork report (it reads no weight) run beside weighting and the export (helpers:
+        # pipeline/parallel); their parts join the delivery, and their lines the terminal's, after the export
         checks = plan.beside("validate", lambda into: (None, run_validate(  # basis: its form checks kept for a rerun
             into, questionnaire, load("clean", cleaned), cleaned_rosters(into, questionnaire),
             basis=plan.prints["clean"], fresh=fresh)), staged=staged, what="the validation")
-        with checks as validated:
+        reporting = plan.beside("report", lambda into: (None, run_report(
+            into, questionnaire, interviews=load(before, frame), deliver=True,
+            unusable=dict(zip(*(outcome.result.excluded[c].astype(str) for c in ("respondent", "reason")))))),
+            staged=staged, what="the fieldwork report") if project.fieldwork is not None else nullcontext()
+        with checks as validated, reporting as reported:
             clock[0] = time.perf_counter()  # (in one process, validation has run: not the next stage's time)
-            weighted = fieldwork = None
-            if project.weight is not None:  # weights, then the fieldwork report (agency's and delivery's)
+            weighted = fieldwork = frame = None  # (the interviews before cleaning: held by the report's helper alone)
+            if project.weight is not None:
                 progress and progress("weighting")
                 cleaned, weighted, hit = stage("weight", lambda: run_weight(staged, questionnaire,
                                                                             load("clean", cleaned)))
                 done("weight", len(weighted.weights), "weighted", hit)
-            if project.fieldwork is not None:
-                progress and progress("fieldwork report")
-                _, fieldwork, hit = stage("report", lambda: (None, run_report(
-                    staged, questionnaire, interviews=load(before, frame), deliver=True,
-                    unusable=dict(zip(*(outcome.result.excluded[c].astype(str) for c in ("respondent", "reason")))))))
-                done("report", fieldwork.interviewers, "interviewers", hit)
-            frame = None  # the interviews before cleaning are not needed any more (peak memory of the export)
             progress and progress("writing the SPSS file")
             final = "weight" if project.weight is not None else "clean"
             def handed():  # the data handed to the export, no longer held here (its peak memory)
@@ -140,6 +139,9 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
                 return out
             _, exported, hit = stage("export", lambda: (None, _export_and_tables(staged, questionnaire, handed)))
             done("export", exported.columns, "variables", hit)
+            if reported is not None:
+                _, fieldwork, hit, seconds = reported()
+                done("report", fieldwork.interviewers, "interviewers", hit, seconds)
             _, report, hit, seconds = validated()
         unconfigured = project.unconfigured()  # of this run's sid.toml; the rosters' notes kept
         outcome = replace(outcome, validation=replace(report, notes=unconfigured + tuple(
@@ -154,9 +156,12 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
 
 def _export_and_tables(staged: Project, questionnaire: Questionnaire, frame: Callable) -> ExportResult:
     # the weighted tables, made from the written .sav beside the rest; the frame handed over as a function (not held
-    # here); the validation's summary joins the delivery after the export (run beside it): the README names it
+    # here); the validation's summary and the fieldwork report join the delivery after the export (run beside it):
+    # the README names them
     tables = partial(run_tables, staged, questionnaire, folder=staged.cleaned) if staged.tables is not None else None
-    return run_export(staged, questionnaire, frame, then=tables, coming=(workdir.VALIDATION_SUMMARY,))
+    report = (workdir.FIELDWORK_REPORT, workdir.FIELDWORK_RATES, workdir.FIELDWORK_PROGRESS)
+    return run_export(staged, questionnaire, frame, then=tables,
+                      coming=(workdir.VALIDATION_SUMMARY, *(report if staged.fieldwork is not None else ())))
 
 
 def export_alone(project: Project, questionnaire: Questionnaire, run_id: str | None = None) -> ExportResult:
@@ -180,20 +185,3 @@ def export_alone(project: Project, questionnaire: Questionnaire, run_id: str | N
             run_tables(staged, questionnaire, folder=staged.cleaned)
     remove_parts(project)
     return replace(exported, sav=project.sav_path, sps=project.sps_path)
-
-
-def run_alone(project: Project, name: str, call: Callable[[Project], tuple]) -> tuple:
-    """`sid ingest`, `sid code`, `sid clean`, `sid weight`: `call` run on the project as a single
-    stage sees it (stage_alone), recorded like a stage of `sid run` (pipeline/rerun), so that the
-    next command reads the artifacts that belong together and `sid run` reuses what still holds."""
-    alone = stage_alone(project)
-    with recording(project, name, alone.cleaned) as held:
-        out = call(alone)
-        held["result"] = out[1]
-    return out
-
-
-def stage_alone(project: Project) -> Project:
-    """The project as a single stage run alone sees it: the parts it would deliver (validation
-    summary, cleaning log, weight diagnostics) go to work/delivery/, never into cleaned/."""
-    return replace(project, cleaned=project.work / workdir.DELIVERY_PARTS)

@@ -20,7 +20,7 @@ from pipeline.coding.classifications import Classification, normalise, sound_key
 from pipeline.coding.dates import answer_dates, as_of
 from pipeline.coding.frames import FrameEntry, match_keys
 from pipeline.coding.plan import Target, _is_missing_name, plan
-from pipeline.coding.worklist import WORKLIST_COLUMNS, worklist_rows
+from pipeline.coding.worklist import NORMALISED, WORKLIST_COLUMNS, with_suggestions, worklist_rows
 from pipeline.parallel.beside import in_order
 from pipeline.survey.project import CodingSettings
 from pipeline.survey.questionnaire import Questionnaire
@@ -74,7 +74,7 @@ class CodingResult:
 
 def code(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, targets: tuple[Target, ...],
          frames: Mapping[str, Mapping[str, FrameEntry]], threshold: float = 75.0,
-         reference: date | None = None, progress=None) -> tuple[pd.DataFrame, CodingResult]:
+         reference: date | None = None, progress=None, suggestions: bool = True) -> tuple[pd.DataFrame, CodingResult]:
     """Code every target variable of `frame`; pure (the frame is not changed). `progress` hears
     each variable as it starts (its name, its position, of how many); variables matched by a helper
     process (parallel/beside.py) are not heard.
@@ -82,7 +82,9 @@ def code(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, targets
     `frames` holds each variable's code frame: normalised verbatim -> entry. Matching runs on the
     distinct normalised verbatims only; the codes reach respondents through one vectorised map.
     With `reference`, NIS codes are those valid on the interview date (else on `reference`), and
-    the code named, where it differs, goes to the companion column `<column>_historisch`."""
+    the code named, where it differs, goes to the companion column `<column>_historisch`. Without
+    `suggestions` the worklist's suggestion columns are left to `suggested` (`sid run` makes them beside the
+    stages after coding: pipeline/coding/stage.py)."""
     out = frame.reset_index(drop=True)  # copy-on-write: columns assigned below leave `frame` as it was
     before = frame.reset_index(drop=True)
     missing_names = _missing_candidates(questionnaire)
@@ -90,7 +92,7 @@ def code(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, targets
     shared = _shared_frames(targets, frames)
     when = answer_dates(out, questionnaire, reference) if reference is not None else None
     prepare = partial(_prepared, before=before, shared=shared, frames=frames, missing_names=missing_names,
-                      threshold=threshold, key=key, questionnaire=questionnaire)
+                      threshold=threshold, key=key, questionnaire=questionnaire, suggestions=suggestions)
     ready = None  # each variable's matching and worklist, made beforehand when no variable writes what another reads
     if _independent(targets):  # two at a time where a second core is usable (parallel/beside.py)
         announce = (lambda item: progress(f"coding {item[1].source}", item[0], len(targets))) if progress else None
@@ -124,13 +126,14 @@ def code(frame: pd.DataFrame, questionnaire: Questionnaire, *, key: str, targets
     match_frame = (pd.concat(matches, ignore_index=True)[MATCH_COLUMNS] if matches
                    else pd.DataFrame(columns=MATCH_COLUMNS))
     cover = pd.DataFrame(coverage, columns=COVERAGE_COLUMNS)
-    worklist = pd.concat(work, ignore_index=True) if work else pd.DataFrame(columns=WORKLIST_COLUMNS)
+    worklist = (pd.concat(work, ignore_index=True) if work else
+                pd.DataFrame(columns=WORKLIST_COLUMNS if suggestions else [*WORKLIST_COLUMNS, NORMALISED]))
     return out, CodingResult(match_frame, log[LOG_COLUMNS].reset_index(drop=True), cover,
                              worklist, tuple(variables))
 
 
 def _prepared(target: Target, out: pd.DataFrame, *, before: pd.DataFrame, shared: dict, frames, missing_names,
-              threshold: float, key: str, questionnaire: Questionnaire) -> tuple | None:
+              threshold: float, key: str, questionnaire: Questionnaire, suggestions: bool = True) -> tuple | None:
     """One variable's distinct answers matched: (the normalised answer per respondent, the match table, its
     worklist rows); None when the data lack the variable. `out`: the frame as coding has
     it so far."""
@@ -148,8 +151,21 @@ def _prepared(target: Target, out: pd.DataFrame, *, before: pd.DataFrame, shared
     per_answer[present] = text[present].map(dict(zip(raw_counts.index, keys))).to_numpy(dtype=object)
     backed = target.parent is not None and target.parent in out.columns
     worked = worklist_rows(before, target, _back_coded_status(table, target) if backed else table, per_answer, key,
-                           questionnaire, candidates)
+                           questionnaire, candidates if suggestions else None)
     return per_answer, table, worked
+
+
+def suggested(worklist: pd.DataFrame, questionnaire: Questionnaire, targets: tuple[Target, ...],
+              frames: Mapping[str, Mapping[str, FrameEntry]]) -> pd.DataFrame:
+    """The worklist of `code(..., suggestions=False)` with its suggestions: the same rows, in the same order,
+    as `code` makes with them."""
+    if NORMALISED not in worklist.columns:
+        return worklist
+    names = candidate_names(questionnaire, targets, frames)
+    by_source = {t.source: t for t in targets}
+    parts = [with_suggestions(rows, by_source[source], names[source], questionnaire)
+             for source, rows in worklist.groupby("variable", sort=False)]
+    return (pd.concat(parts, ignore_index=True) if parts else worklist.reindex(columns=WORKLIST_COLUMNS))
 
 
 def _independent(targets: tuple[Target, ...]) -> bool:

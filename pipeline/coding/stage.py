@@ -3,15 +3,24 @@ out, a coded worklist back in (`sid code --import`)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline import workdir
-from pipeline.coding.coding import CodingResult, code
+from pipeline.coding.coding import CodingResult, code, suggested
 from pipeline.coding.plan import plan
-from pipeline.coding.worklist import ImportResult, allowed_codes, import_worklist, read_codeframes, write_worklist
+from pipeline.coding.worklist import (
+    NORMALISED,
+    ImportResult,
+    allowed_codes,
+    import_worklist,
+    read_codeframes,
+    write_worklist,
+)
+from pipeline.parallel.beside import Job, available
 from pipeline.survey.project import CodingSettings, Project
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.tables import headers_in, write_report
@@ -23,25 +32,57 @@ def coding_settings(project: Project) -> CodingSettings:
 
 
 def run_code(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame | None = None,
-             progress=None) -> tuple[pd.DataFrame, CodingResult]:
+             progress=None, later: bool = False) -> tuple:
     """Code open and other-specify answers (code frames, classifications, back-coding): writes
     work/coded.parquet, the coders' worklist work/coding_worklist.xlsx, the per-verbatim matches,
-    the coverage and the log of back-coded cells."""
+    the coverage and the log of back-coded cells. Returns the coded frame and the result; with `later`
+    (`sid run`) also the job (parallel/beside.py) whose result is the result once the worklist is written:
+    its suggestions (the fuzzy match of each open answer with every name of its classification, most of
+    coding's time) are made, and the workbook written, by a helper beside the stages that follow, or by this
+    process when the job's result is asked for where no helper runs."""
     if frame is None:
         frame = workdir.read_stage(project, workdir.INGESTED, "sid ingest")
     settings = coding_settings(project)
     targets = plan(questionnaire, settings, cache=project.work)
     frames = read_codeframes(settings.codeframes, targets)
     coded, result = code(frame, questionnaire, key=project.key, targets=targets, frames=frames,
-                         threshold=settings.fuzzy_threshold, reference=settings.reference_date, progress=progress)
+                         threshold=settings.fuzzy_threshold, reference=settings.reference_date, progress=progress,
+                         suggestions=not later)
     workdir.write_parquet(coded, project.work / workdir.CODED)
     workdir.write_csv(result.log, project.work / workdir.CODING_LOG)
     workdir.write_csv(result.matches, project.work / workdir.CODING_MATCHES)
     write_report(result.coverage, project.work / workdir.CODING_COVERAGE, "coverage",
                  people=headers_in(project.ui_language))
-    write_worklist(result.worklist, allowed_codes(targets, questionnaire.missing.labels),
-                   project.work / workdir.CODING_WORKLIST)
-    return coded, result
+    codes = allowed_codes(targets, questionnaire.missing.labels)
+    target = project.work / workdir.CODING_WORKLIST
+    if not later:
+        write_worklist(result.worklist, codes, target)
+        return coded, result
+    job = Job(_worklist, (result.worklist, questionnaire, targets, frames, codes, target), {}, "the coders' worklist")
+    if available():
+        job.start()
+    return coded, replace(result, worklist=result.worklist.drop(columns=NORMALISED)), _Later(job, result)
+
+
+def _worklist(rows: pd.DataFrame, questionnaire: Questionnaire, targets, frames, codes: pd.DataFrame,
+              target: Path) -> pd.DataFrame:
+    """The worklist's suggestions made and the workbook written (`run_code` with `later`): its rows."""
+    worklist = suggested(rows, questionnaire, targets, frames)
+    write_worklist(worklist, codes, target)
+    return worklist
+
+
+class _Later:
+    """The coding's result once its worklist is written (`run_code` with `later`), as a job gives it."""
+
+    def __init__(self, job: Job, result: CodingResult) -> None:
+        self.job, self.coded = job, result
+
+    def result(self) -> CodingResult:
+        return replace(self.coded, worklist=self.job.result())
+
+    def stop(self) -> None:
+        self.job.stop()
 
 
 def import_coding(project: Project, questionnaire: Questionnaire, path: Path) -> ImportResult:

@@ -158,13 +158,15 @@ def valid_code(code: str, target) -> bool:
 # --- the worklist -------------------------------------------------------------------------------
 
 def worklist_rows(frame: pd.DataFrame, target, table: pd.DataFrame, per_answer: pd.Series, key: str,
-                  questionnaire: Questionnaire, candidates: pd.DataFrame) -> pd.DataFrame:
+                  questionnaire: Questionnaire, candidates: pd.DataFrame | None) -> pd.DataFrame:
     """Rows for the coders: the open and the fuzzy-coded distinct verbatims of one variable, with
     their frequency, an example respondent's context and the three best-matching codes of
-    `candidates` (names -> codes, most trusted first: code frame, labels, classification)."""
+    `candidates` (names -> codes, most trusted first: code frame, labels, classification).
+    `candidates` None: the suggestions are left to `with_suggestions` (the rows keep their normalised
+    verbatim in a column NORMALISED for it): `sid run` makes them beside the stages after coding."""
     todo = table[table["status"].isin(["open"]) | (table["method"] == "fuzzy")]
     if todo.empty:
-        return pd.DataFrame(columns=WORKLIST_COLUMNS)
+        return pd.DataFrame(columns=WORKLIST_COLUMNS if candidates is not None else [*WORKLIST_COLUMNS, NORMALISED])
     var = questionnaire[target.source]
     refs = [r for r in re.findall(r"\$\{([^}]+)\}", var.routing or "") if r in frame.columns]
     context_vars = list(dict.fromkeys(([target.parent] if target.parent else []) + refs))
@@ -178,29 +180,43 @@ def worklist_rows(frame: pd.DataFrame, target, table: pd.DataFrame, per_answer: 
         text = text + (": " if i == 0 else "; ") + f"{col}=" + values
     contexts = dict(zip(first.to_numpy(dtype=object), text))
     missing = {str(c): t for c, t in questionnaire.missing.labels.items()}
-    codes, scores = suggest(todo["normalised"].to_numpy(dtype=object), candidates)
-    shown = {c: code_with_label(c, target, missing) for c in set(codes.ravel()) | set(todo["code"]) if c}
-
-    def suggestion(i: int) -> np.ndarray:  # 'MA (Marokko) [92]', '' when there is none
-        return np.array([f"{shown[c]} [{s:.0f}]" if c else "" for c, s in zip(codes[:, i], scores[:, i])],
-                        dtype=object)
-
+    shown = {c: code_with_label(c, target, missing) for c in set(todo["code"]) if c}
     fuzzy = (todo["method"] == "fuzzy").to_numpy()
     lang = next((lg.column for lg in questionnaire.label_languages if lg.code == "nl"), questionnaire.default_language)
-    return pd.DataFrame({
+    rows = pd.DataFrame({
         "status": np.where(fuzzy, "fuzzy", "open"),
         "frequency": todo["answers"].to_numpy(),
         "verbatim": scrubbed(todo["verbatim"]).to_numpy(dtype=object),
         "code": "", "coder": "", "remark": "",
-        **{f"suggestion_{i + 1}": suggestion(i) for i in range(SUGGESTIONS)},
+        **{f"suggestion_{i + 1}": "" for i in range(SUGGESTIONS)},
         "automatic_code": np.where(fuzzy, todo["code"].map(lambda c: shown.get(c, "")), ""),
         "variable": target.source,
         "question": var.label(lang),
         "context": todo["normalised"].map(contexts).fillna("").to_numpy(dtype=object),
         "backcoding": _backcoding_hint(target),
         "code_2": "", "coder_2": "",
+        NORMALISED: todo["normalised"].to_numpy(dtype=object),
     }).sort_values(["status", "variable", "frequency", "verbatim"], ascending=[False, True, False, True],
-                   kind="stable")[WORKLIST_COLUMNS]
+                   kind="stable")
+    return rows if candidates is None else with_suggestions(rows, target, candidates, questionnaire)
+
+
+NORMALISED = "_normalised"  # of a worklist row whose suggestions are still to be made
+
+
+def with_suggestions(rows: pd.DataFrame, target, candidates: pd.DataFrame, questionnaire: Questionnaire
+                     ) -> pd.DataFrame:
+    """`worklist_rows`' rows of one variable (made without `candidates`) with the three best-matching codes of
+    `candidates` in the suggestion columns, 'MA (Marokko) [92]' ('' when there is none)."""
+    if not len(rows):
+        return rows.reindex(columns=WORKLIST_COLUMNS)
+    missing = {str(c): t for c, t in questionnaire.missing.labels.items()}
+    codes, scores = suggest(rows[NORMALISED].to_numpy(dtype=object), candidates)
+    shown = {c: code_with_label(c, target, missing) for c in set(codes.ravel()) if c}
+    suggested = {f"suggestion_{i + 1}": pd.Series([f"{shown[c]} [{s:.0f}]" if c else ""
+                                                   for c, s in zip(codes[:, i], scores[:, i])], index=rows.index,
+                                                  dtype=object) for i in range(SUGGESTIONS)}
+    return rows.assign(**suggested)[WORKLIST_COLUMNS]
 
 
 def code_with_label(code: str, target, missing: Mapping[str, str]) -> str:

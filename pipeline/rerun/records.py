@@ -40,6 +40,7 @@ class Plan:
     fresh: bool = False
     expressions: tuple[str, ...] = ()  # the form's (fingerprint.form_expressions): whether the day is an input
     prints: dict[str, str] = field(default_factory=dict)
+    later: list = field(default_factory=list)  # (stage, job, record) of the stages recorded when their job ends
 
     def __post_init__(self) -> None:
         self.prints = fingerprints(self.project, self.stages, self.expressions)
@@ -72,17 +73,39 @@ class Plan:
 
     def run(self, name: str, call: Callable[[], tuple], staged: Project) -> tuple[Any, Any, bool]:
         """(frame, result, reused): the recorded result (the frame None: the caller reads it from
-        work/ when it needs it), or `call`'s (frame, result), recorded; the stage's checkpoint after."""
+        work/ when it needs it), or `call`'s (frame, result), recorded; the stage's checkpoint after.
+        `call` may give a third item, a job (parallel/beside.py) still writing the stage's last work/
+        outputs (coding's worklist): the stage is recorded, with the job's result, when the plan's block
+        ends (`with plan:`), and the job stopped if the block fails."""
         result = self.reused(name, staged)
         if result is not None:
             checkpoint(name)
             return None, result, True
         ups = {u: self.prints.get(u, "absent") for u in upstream(self.project, name)}
         with recording(self.project, name, staged.cleaned, self.prints[name], ups) as held:
-            frame, result = call()
-            held["result"] = result
-        checkpoint(name)
+            frame, result, *later = call()
+            held["result"], held["later"] = result, later
+        if later:
+            self.later.append((name, later[0], held["record"]))
+        else:
+            checkpoint(name)
         return frame, result, False
+
+    def __enter__(self) -> Plan:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        """The stages whose last outputs were still being written are recorded once they are; when the block
+        failed, or one of them fails, the others' jobs are stopped (nothing goes on writing into work/)."""
+        later, self.later = self.later, []
+        try:
+            while later and kind is None:
+                name, job, record = later.pop(0)
+                record(job.result())
+                checkpoint(name)
+        finally:
+            for _, job, _ in later:
+                job.stop()
 
     @contextmanager
     def beside(self, name: str, call: Callable[[Project], tuple], staged: Project, what: str) -> Iterator[Callable]:
@@ -166,15 +189,22 @@ def recording(project: Project, name: str, parts: Path, fingerprint: str | None 
         fingerprint = stage_print(name, own_digest(project, STAGES[name]), ups)
     after = _listing(parts)
     delivered = {rel: _digest(project, parts / rel) for rel, stat in after.items() if before.get(rel) != stat}
-    folder.mkdir(exist_ok=True)
-    pickled = folder / f"{name}.pickle"
-    with atomic_path(pickled) as tmp:
-        with open(tmp, "wb") as fh:
-            _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(_kept(held.get("result")))
-    outputs = {rel: _digest(project, project.work / rel) for rel in _outputs(project, name)}
-    record = {"format": FORMAT, "stage": name, "fingerprint": fingerprint, "upstream": ups,
-              "outputs": outputs, "parts": delivered, "result": _digest(project, pickled)}
-    write_text_atomic(folder / f"{name}.json", json.dumps(record, indent=1, sort_keys=True) + "\n")
+
+    def record(result: Any) -> None:
+        folder.mkdir(exist_ok=True)
+        pickled = folder / f"{name}.pickle"
+        with atomic_path(pickled) as tmp:
+            with open(tmp, "wb") as fh:
+                _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(_kept(result))
+        outputs = {rel: _digest(project, project.work / rel) for rel in _outputs(project, name)}
+        entry = {"format": FORMAT, "stage": name, "fingerprint": fingerprint, "upstream": ups,
+                 "outputs": outputs, "parts": delivered, "result": _digest(project, pickled)}
+        write_text_atomic(folder / f"{name}.json", json.dumps(entry, indent=1, sort_keys=True) + "\n")
+
+    if held.get("later"):  # its last work/ outputs are still being written: recorded when they are (`record`)
+        held["record"] = record
+    else:
+        record(held.get("result"))
 
 
 def _kept(result: Any) -> Any:
@@ -281,3 +311,20 @@ def current_artifact(project: Project, preferred: str, fallback: str) -> str:
     if chosen is None:
         return workdir.newest(project, ARTIFACTS[preferred], ARTIFACTS[fallback])
     return ARTIFACTS[chosen]
+
+
+def run_alone(project: Project, name: str, call: Callable[[Project], tuple]) -> tuple:
+    """`sid ingest`, `sid code`, `sid clean`, `sid weight`: `call` run on the project as a single
+    stage sees it (stage_alone), recorded like a stage of `sid run` (pipeline/rerun), so that the
+    next command reads the artifacts that belong together and `sid run` reuses what still holds."""
+    alone = stage_alone(project)
+    with recording(project, name, alone.cleaned) as held:
+        out = call(alone)
+        held["result"] = out[1]
+    return out
+
+
+def stage_alone(project: Project) -> Project:
+    """The project as a single stage run alone sees it: the parts it would deliver (validation
+    summary, cleaning log, weight diagnostics) go to work/delivery/, never into cleaned/."""
+    return replace(project, cleaned=project.work / workdir.DELIVERY_PARTS)
