@@ -184,7 +184,7 @@ def ingest() -> None:
     """
     from pipeline import terminal as render
     from pipeline.ingest.stage import run_ingest
-    from pipeline.rerun.records import run_alone
+    from pipeline.run import run_alone
     from pipeline.survey.questionnaire import questionnaire_of
 
     project = _project()
@@ -202,7 +202,7 @@ def validate() -> None:
     Exits 1 while error-level failures remain. Example: sid validate
     """
     from pipeline import terminal as render
-    from pipeline.rerun.records import stage_alone
+    from pipeline.run import stage_alone
     from pipeline.survey.questionnaire import questionnaire_of
     from pipeline.validation.stage import run_validate
 
@@ -223,7 +223,7 @@ def clean() -> None:
     """
     from pipeline import terminal as render
     from pipeline.cleaning.stage import run_clean
-    from pipeline.rerun.records import run_alone
+    from pipeline.run import run_alone
     from pipeline.survey.questionnaire import questionnaire_of
 
     project = _project()
@@ -399,7 +399,7 @@ def weight() -> None:
     Example: sid weight
     """
     from pipeline import terminal as render
-    from pipeline.rerun.records import run_alone
+    from pipeline.run import run_alone
     from pipeline.survey.questionnaire import questionnaire_of
     from pipeline.weighting.stage import run_weight
 
@@ -424,7 +424,7 @@ def code(
     from pipeline import terminal as render
     from pipeline.coding.stage import import_coding, run_code
     from pipeline.coding.worklist import ImportRefused
-    from pipeline.rerun.records import run_alone
+    from pipeline.run import run_alone
     from pipeline.survey.questionnaire import questionnaire_of
 
     project = _project()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
@@ -23,7 +22,7 @@ from pipeline.files import copy_into, release_memory
 from pipeline.lock import new_run_id
 from pipeline.privacy import delivery_privacy
 from pipeline.rerun.fingerprint import form_expressions
-from pipeline.rerun.records import ARTIFACTS, Plan, stages_of
+from pipeline.rerun.records import ARTIFACTS, Plan, run_alone, stage_alone, stages_of  # noqa: F401 (the CLI's)
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Questionnaire, questionnaire_of
 
@@ -77,7 +76,7 @@ class RunResult:
 
 def run_all(project: Project, progress=None, finished: Callable[[StageDone], None] | None = None,
             run_id: str | None = None, fresh: bool = False) -> RunResult:
-    """ingest → code → clean → validate and the fieldwork report (beside weight → export), then the manifest of inputs
+    """ingest → code → clean → validate (beside weight → fieldwork report → export), then the manifest of inputs
     and outputs; the delivery is swapped into cleaned/ as a whole. A stage whose inputs have not changed since its
     recorded run is reused (pipeline/rerun), unless `fresh`. `progress` hears the current step, `finished` each
     stage as it ends; `run_id` names the staging folder (the CLI passes the one of its project lock)."""
@@ -114,23 +113,26 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
         cleaned, outcome, hit = stage("clean", cleaning)
         done("clean", len(outcome.result.log), "cells_changed", hit)  # (done gives the freed memory back)
         progress and progress("validating the cleaned data")
-        # validation and the fieldwork report (it reads no weight) run beside weighting and the export (helpers:
-        # pipeline/parallel); their parts join the delivery, and their lines the terminal's, after the export
+        # validation runs beside weighting, the fieldwork report and the export (a helper: pipeline/parallel);
+        # its parts join the delivery, and its line the terminal's, when its result is taken after the export
         checks = plan.beside("validate", lambda into: (None, run_validate(  # basis: its form checks kept for a rerun
             into, questionnaire, load("clean", cleaned), cleaned_rosters(into, questionnaire),
             basis=plan.prints["clean"], fresh=fresh)), staged=staged, what="the validation")
-        reporting = plan.beside("report", lambda into: (None, run_report(
-            into, questionnaire, interviews=load(before, frame), deliver=True,
-            unusable=dict(zip(*(outcome.result.excluded[c].astype(str) for c in ("respondent", "reason")))))),
-            staged=staged, what="the fieldwork report") if project.fieldwork is not None else nullcontext()
-        with checks as validated, reporting as reported:
+        with checks as validated:
             clock[0] = time.perf_counter()  # (in one process, validation has run: not the next stage's time)
-            weighted = fieldwork = frame = None  # (the interviews before cleaning: held by the report's helper alone)
-            if project.weight is not None:
+            weighted = fieldwork = None
+            if project.weight is not None:  # weights, then the fieldwork report (which shows them)
                 progress and progress("weighting")
                 cleaned, weighted, hit = stage("weight", lambda: run_weight(staged, questionnaire,
                                                                             load("clean", cleaned)))
                 done("weight", len(weighted.weights), "weighted", hit)
+            if project.fieldwork is not None:
+                progress and progress("fieldwork report")
+                _, fieldwork, hit = stage("report", lambda: (None, run_report(
+                    staged, questionnaire, interviews=load(before, frame), deliver=True,
+                    unusable=dict(zip(*(outcome.result.excluded[c].astype(str) for c in ("respondent", "reason")))))))
+                done("report", fieldwork.interviewers, "interviewers", hit)
+            frame = None  # the interviews before cleaning are not needed any more (peak memory of the export)
             progress and progress("writing the SPSS file")
             final = "weight" if project.weight is not None else "clean"
             def handed():  # the data handed to the export, no longer held here (its peak memory)
@@ -139,9 +141,6 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
                 return out
             _, exported, hit = stage("export", lambda: (None, _export_and_tables(staged, questionnaire, handed)))
             done("export", exported.columns, "variables", hit)
-            if reported is not None:
-                _, fieldwork, hit, seconds = reported()
-                done("report", fieldwork.interviewers, "interviewers", hit, seconds)
             _, report, hit, seconds = validated()
         unconfigured = project.unconfigured()  # of this run's sid.toml; the rosters' notes kept
         outcome = replace(outcome, validation=replace(report, notes=unconfigured + tuple(
@@ -156,12 +155,9 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
 
 def _export_and_tables(staged: Project, questionnaire: Questionnaire, frame: Callable) -> ExportResult:
     # the weighted tables, made from the written .sav beside the rest; the frame handed over as a function (not held
-    # here); the validation's summary and the fieldwork report join the delivery after the export (run beside it):
-    # the README names them
+    # here); the validation's summary joins the delivery after the export (run beside it): the README names it
     tables = partial(run_tables, staged, questionnaire, folder=staged.cleaned) if staged.tables is not None else None
-    report = (workdir.FIELDWORK_REPORT, workdir.FIELDWORK_RATES, workdir.FIELDWORK_PROGRESS)
-    return run_export(staged, questionnaire, frame, then=tables,
-                      coming=(workdir.VALIDATION_SUMMARY, *(report if staged.fieldwork is not None else ())))
+    return run_export(staged, questionnaire, frame, then=tables, coming=(workdir.VALIDATION_SUMMARY,))
 
 
 def export_alone(project: Project, questionnaire: Questionnaire, run_id: str | None = None) -> ExportResult:

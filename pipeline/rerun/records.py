@@ -49,10 +49,8 @@ class Plan:
     def reused(self, name: str, staged: Project) -> Any | None:
         """The stage's recorded result when it can be reused (its delivery parts are then copied
         into the staged delivery), else None."""
-        if self.fresh:
-            return None
-        record = read_record(self.project, name)
-        if record is None or record.get("fingerprint") != self.prints[name]:
+        record = self._matching(name)
+        if record is None:
             return None
         sources = _parts_sources(self.project, record)
         intact = sources is not None and outputs_intact(self.project, record)
@@ -151,10 +149,14 @@ class Plan:
 
     def reused_print(self, name: str) -> bool:
         """Whether the stage's record matches its fingerprint now (`reused` then decides, checking its files)."""
+        return self._matching(name) is not None
+
+    def _matching(self, name: str) -> dict | None:
+        """The stage's record when it matches the stage's fingerprint now (and the run is not `fresh`)."""
         if self.fresh:
-            return False
+            return None
         record = read_record(self.project, name)
-        return record is not None and record.get("fingerprint") == self.prints[name]
+        return record if record is not None and record.get("fingerprint") == self.prints[name] else None
 
 
 def _timed(call: Callable[[Project], tuple], project: Project) -> tuple[tuple, float]:

@@ -1,10 +1,9 @@
-"""`sid run` makes the coders' worklist (its suggestions and workbook) beside the stages after coding, and the
-fieldwork report beside weighting: the same worklist and records as one process makes, the coding stage
-recorded only once its worklist is written, and nothing left writing when the run fails."""
+"""`sid run` makes the coders' worklist (its suggestions and workbook) beside the stages after coding: the same
+worklist and records as one process makes, the coding stage recorded only once its worklist is written, and
+nothing left writing when the run fails."""
 
 from __future__ import annotations
 
-import json
 import pickle
 from dataclasses import replace
 
@@ -42,14 +41,6 @@ def test_the_worklist_made_beside_is_the_one_coding_makes_in_one_process(tmp_pat
     book = pd.read_excel(project.work / workdir.CODING_WORKLIST, sheet_name=None, dtype=str)
     assert sum(len(book[sheet]) for sheet in SHEETS.values()) == len(alone.worklist)
 
-    # the fieldwork report, run beside weighting, records its own delivery parts; the README names them
-    parts = read_record(project, "report")["parts"]
-    assert {"fieldwork_report.html", "fieldwork_respons.csv", "fieldwork_voortgang.csv"} <= set(parts)
-    assert not any(p.startswith("fieldwork_") for p in read_record(project, "export")["parts"])
-    readme = (project.cleaned / "README.txt").read_text(encoding="utf-8")
-    assert "\nfieldwork_report.html " in readme and "\nfieldwork_respons " in readme
-    listed = {e["path"] for e in json.loads((project.cleaned / "manifest.json").read_text(encoding="utf-8"))["outputs"]}
-    assert set(parts) <= listed
 
 
 class _Job:
