@@ -161,7 +161,7 @@ def suggested(worklist: pd.DataFrame, questionnaire: Questionnaire, targets: tup
     as `code` makes with them."""
     if NORMALISED not in worklist.columns:
         return worklist
-    names = candidate_names(questionnaire, targets, frames)
+    names = candidate_names(questionnaire, targets, frames, only=set(worklist["variable"]))
     by_source = {t.source: t for t in targets}
     parts = [with_suggestions(rows, by_source[source], names[source], questionnaire)
              for source, rows in worklist.groupby("variable", sort=False)]
@@ -237,11 +237,12 @@ def _candidates(target: Target, own: Mapping[str, FrameEntry], shared: Mapping[s
 
 
 def candidate_names(questionnaire: Questionnaire, targets: tuple[Target, ...],
-                    frames: Mapping[str, Mapping[str, FrameEntry]]) -> dict[str, pd.DataFrame]:
-    """Per target variable the names that point to a code, most trusted first (what the matching
-    and the worklist's suggestions use): `normalised`, `code`, `method`, `key`."""
+                    frames: Mapping[str, Mapping[str, FrameEntry]], only=None) -> dict[str, pd.DataFrame]:
+    """Per target variable (of those named in `only`, if given) the names that point to a code, most trusted
+    first (what the matching and the worklist's suggestions use): `normalised`, `code`, `method`, `key`."""
     shared, missing = _shared_frames(targets, frames), _missing_candidates(questionnaire)
-    return {t.source: _candidates(t, frames.get(t.source, {}), shared.get(t.kind, {}), missing) for t in targets}
+    return {t.source: _candidates(t, frames.get(t.source, {}), shared.get(t.kind, {}), missing) for t in targets
+            if only is None or t.source in only}
 
 
 def _choice_label_names(target: Target) -> pd.DataFrame:

@@ -53,22 +53,20 @@ def run_code(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame
     workdir.write_csv(result.matches, project.work / workdir.CODING_MATCHES)
     write_report(result.coverage, project.work / workdir.CODING_COVERAGE, "coverage",
                  people=headers_in(project.ui_language))
-    codes = allowed_codes(targets, questionnaire.missing.labels)
     target = project.work / workdir.CODING_WORKLIST
     if not later:
-        write_worklist(result.worklist, codes, target)
+        write_worklist(result.worklist, allowed_codes(targets, questionnaire.missing.labels), target)
         return coded, result
-    job = Job(_worklist, (result.worklist, questionnaire, targets, frames, codes, target), {}, "the coders' worklist")
+    job = Job(_worklist, (result.worklist, questionnaire, targets, frames, target), {}, "the coders' worklist")
     if available():
         job.start()
     return coded, replace(result, worklist=result.worklist.drop(columns=NORMALISED)), _Later(job, result)
 
 
-def _worklist(rows: pd.DataFrame, questionnaire: Questionnaire, targets, frames, codes: pd.DataFrame,
-              target: Path) -> pd.DataFrame:
+def _worklist(rows: pd.DataFrame, questionnaire: Questionnaire, targets, frames, target: Path) -> pd.DataFrame:
     """The worklist's suggestions made and the workbook written (`run_code` with `later`): its rows."""
     worklist = suggested(rows, questionnaire, targets, frames)
-    write_worklist(worklist, codes, target)
+    write_worklist(worklist, allowed_codes(targets, questionnaire.missing.labels), target)
     return worklist
 
 

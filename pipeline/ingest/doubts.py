@@ -71,12 +71,14 @@ def utf8_doubts(frame: pd.DataFrame, source: str) -> pd.DataFrame:
                 alternative = value.encode("utf-8").decode("cp1252")
             except UnicodeDecodeError:  # bytes Windows-1252 leaves undefined: it is not that
                 continue
-            doubtful[value] = (rare, alternative)
-        for index, value in text[text.isin(list(doubtful))].items():
-            rare, alternative = doubtful[value]
-            rows.append([source, int(frame.index.get_loc(index)) + 1, str(column), value, "text as typed",
-                         "kept as read (UTF-8)",
-                         f"the file decodes as UTF-8, where this text holds {rare!r} (U+{ord(rare):04X}), a "
-                         f"character of no language of the survey; read as Windows-1252 it is {alternative!r}: "
-                         f"if the file is Windows-1252, {SET_ENCODING}"])
-    return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
+            doubtful[value] = (f"the file decodes as UTF-8, where this text holds {rare!r} (U+{ord(rare):04X}), a "
+                               f"character of no language of the survey; read as Windows-1252 it is {alternative!r}: "
+                               f"if the file is Windows-1252, {SET_ENCODING}")
+        if not doubtful:
+            continue
+        cells = text[text.isin(list(doubtful))]
+        rows.append(pd.DataFrame({"source": source, "row": frame.index.get_indexer(cells.index) + 1,
+                                  "column": str(column), "value": cells.to_numpy(dtype=object),
+                                  "expected": "text as typed", "action": "kept as read (UTF-8)",
+                                  "reason": cells.map(doubtful).to_numpy(dtype=object)}, columns=PROBLEM_COLUMNS))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=PROBLEM_COLUMNS)
