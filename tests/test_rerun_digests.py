@@ -26,12 +26,14 @@ def counted(monkeypatch):
     monkeypatch.setattr(digests, "sha256", sha256)
     monkeypatch.setattr(digests, "_caches", {})
     monkeypatch.setattr(digests, "_dirty", set())
+    monkeypatch.setattr(digests, "_owned", {})
     return reads
 
 
 def _new_process(monkeypatch) -> None:
     monkeypatch.setattr(digests, "_caches", {})
     monkeypatch.setattr(digests, "_dirty", set())
+    monkeypatch.setattr(digests, "_owned", {})
 
 
 def test_a_settled_file_is_read_once_across_runs(tmp_path, counted, monkeypatch):
@@ -77,6 +79,33 @@ def test_a_file_read_just_after_it_changed_is_not_kept(tmp_path, counted, monkey
     assert not (folder / digests.CACHE).exists()
     digests.digest(data, folder)
     assert counted == ["cleaned.parquet", "cleaned.parquet"]
+
+
+def test_a_file_this_run_wrote_is_read_once_in_this_process_only(tmp_path, counted, monkeypatch):
+    """A new .sav or log (`owned`: written by this run) is read once by the stage record, the DDI and the
+    manifest; rewritten as sid writes (a new file renamed into place), same size, it is read again; its
+    digest is never kept for another process, and a file the run did not write is read each time."""
+    from pipeline.files import write_text_atomic
+
+    folder = tmp_path / "stages"
+    folder.mkdir()
+    sav = tmp_path / "survey.sav"
+    write_text_atomic(sav, "A" * 100)
+    first = digests.digest(sav, folder, owned=True)
+    assert digests.digest(sav, folder, owned=True) == first
+    assert counted == ["survey.sav"]
+    write_text_atomic(sav, "B" * 100)  # the same size, within the same moment
+    assert digests.digest(sav, folder, owned=True) == hashlib.sha256(b"B" * 100).hexdigest()
+    assert counted == ["survey.sav"] * 2
+    digests.save(folder)
+    assert not (folder / digests.CACHE).exists()  # just written: not kept for the next run
+    _new_process(monkeypatch)
+    digests.digest(sav, folder, owned=True)
+    raw = tmp_path / "export.csv"
+    raw.write_bytes(b"x" * 10)
+    digests.digest(raw, folder)
+    digests.digest(raw, folder)  # a raw export a person may change meanwhile: read again
+    assert counted == ["survey.sav"] * 3 + ["export.csv"] * 2
 
 
 def test_a_damaged_or_foreign_cache_is_ignored(tmp_path, counted, monkeypatch):

@@ -9,6 +9,7 @@ import json
 import math
 import textwrap
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -30,9 +31,10 @@ from pipeline.delivery.ddi import write_ddi
 from pipeline.delivery.labels import LabelTexts, label_texts
 from pipeline.delivery.rosters import join_syntax
 from pipeline.delivery.spss import code_text
-from pipeline.files import atomic_path, sha256, write_text_atomic
+from pipeline.files import atomic_path, write_text_atomic
 from pipeline.parallel.beside import Job
 from pipeline.privacy import DeliveryPrivacy, scrub_table
+from pipeline.rerun import digests
 from pipeline.survey.project import Project
 from pipeline.survey.questionnaire import Language, Questionnaire
 from pipeline.tables import excel_safe, write_report
@@ -97,8 +99,9 @@ def write_delivery(project: Project, questionnaire: Questionnaire, exported, lan
     codebook = replace(codebook, linked=linked(None, language, texts))
     write_codebook_html(codebook, folder / CODEBOOK_HTML)
     write_codebook_xlsx(codebook, folder / CODEBOOK_XLSX)
-    write_ddi(codebook, folder / ddi_name(project), study_id=project.name, sav_sha256=sha256(project.sav_path),
-              digests={r.sav.name: sha256(r.sav) for r in rosters})
+    written_by_us = partial(digests.digest, folder=digests.cache_folder(project.work), owned=True)  # read once a run
+    write_ddi(codebook, folder / ddi_name(project), study_id=project.name, sav_sha256=written_by_us(project.sav_path),
+              digests={r.sav.name: written_by_us(r.sav) for r in rosters})
     written += [folder / CODEBOOK_HTML, folder / CODEBOOK_XLSX, folder / ddi_name(project)]
     for position, (other, other_dictionary, other_texts) in enumerate(others):
         book = build_codebook(other_dictionary, questionnaire, data, language=other,

@@ -31,8 +31,8 @@ def write_manifest(project: Project, folder: Path | None = None, run_id: str | N
 
     cache = digests.cache_folder(project.work)
 
-    def entry(path, base):  # a file read this run and unchanged since (the raw exports, most parts): not again
-        return {"path": path.relative_to(base).as_posix(), "sha256": digests.digest(path, cache),
+    def entry(path, base, owned=False):  # a file read this run and unchanged since (raw exports, parts): not again
+        return {"path": path.relative_to(base).as_posix(), "sha256": digests.digest(path, cache, owned=owned),
                 "bytes": path.stat().st_size}
 
     manifest = {
@@ -48,7 +48,7 @@ def write_manifest(project: Project, folder: Path | None = None, run_id: str | N
         # The config as text, without the value of a demo key (keys never belong in a delivery).
         "config": _config_text(project),
         "inputs": [entry(p, project.root) for p in inputs if p.is_file()],
-        "outputs": [entry(p, folder) for p in outputs],
+        "outputs": [entry(p, folder, owned=True) for p in outputs],  # written by this run
     }
     manifest["manifest_sha256"] = manifest_digest(manifest)  # `sid verify` notices a changed manifest
     write_text_atomic(folder / "manifest.json",

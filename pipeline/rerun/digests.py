@@ -4,7 +4,13 @@ file system says of each file: size, modification and change times (ns) and inod
 again whenever one of these differs: writing to a file, replacing or touching it changes its change
 time, which no program can set back. A digest is only kept when the file had not changed for
 `SETTLED` seconds when it was read, so a file rewritten within the file system's time resolution (with
-the same size) is never taken for the one read before (git's "racily clean" rule)."""
+the same size) is never taken for the one read before (git's "racily clean" rule).
+
+A file this run writes itself (`owned`: work/ and the staged delivery, under the project's lock) is read
+once in this process even when it had just changed: nothing but this run writes it, and this run writes
+each file to a new one renamed into place (a new inode), so its stamp changes whenever it does. Such a
+digest is kept for this process only (not in digests.json): the stage records, the DDI and the manifest
+of one run read a new .sav or log once, not three times."""
 
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ SETTLED = 2.0  # seconds: a file changed more recently than this when read is re
 
 _caches: dict[str, dict[str, tuple[list[int], str]]] = {}  # per cache folder: absolute path → (stat, digest)
 _dirty: set[str] = set()  # the cache folders with digests not yet written
+_owned: dict[str, tuple[list[int], str]] = {}  # absolute path → (stat, digest) of files this run wrote, read unsettled
 
 
 def cache_folder(work: Path) -> Path:
@@ -33,14 +40,14 @@ def _stamp(stat: os.stat_result) -> list[int]:
     return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
 
 
-def digest(path: Path, folder: Path) -> str:
+def digest(path: Path, folder: Path, owned: bool = False) -> str:
     """The SHA-256 of the file `path` (an OSError if it cannot be read), from the cache in `folder`
-    (work/stages/) when the file is as it was when last read."""
+    (work/stages/) when the file is as it was when last read; `owned`: a file this run writes (see above)."""
     known = _cache(folder)
     key = os.path.abspath(path)
     stat = os.stat(key)
     stamp = _stamp(stat)
-    hit = known.get(key)
+    hit = known.get(key) or (_owned.get(key) if owned else None)
     if hit is not None and hit[0] == stamp:
         return hit[1]
     value = sha256(Path(key))
@@ -49,6 +56,8 @@ def digest(path: Path, folder: Path) -> str:
         _dirty.add(os.path.abspath(folder))
     else:
         known.pop(key, None)
+        if owned:
+            _owned[key] = (stamp, value)
     return value
 
 

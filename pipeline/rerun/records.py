@@ -290,8 +290,9 @@ def _same(project: Project, path: Path, digest: str | None) -> bool:
 
 
 def _digest(project: Project, path: Path) -> str:
-    """The file's SHA-256, read again unless it is as it was when read before (rerun/digests.py)."""
-    return digests.digest(path, digests.cache_folder(project.work))
+    """The file's SHA-256, read again unless it is as it was when read before (rerun/digests.py): a file
+    of work/ or of the delivery, which this run writes."""
+    return digests.digest(path, digests.cache_folder(project.work), owned=True)
 
 
 def _listing(folder: Path) -> dict[str, tuple[int, int]]:
