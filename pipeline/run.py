@@ -98,7 +98,7 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
         def load(name: str, frame_in):  # a frame a reused stage did not hand on
             return frame_in if frame_in is not None else workdir.read_stage(staged, ARTIFACTS[name], "sid run")
 
-        frame, ingested, hit = stage("ingest", lambda: run_ingest(staged, questionnaire, progress))
+        frame, ingested, hit = stage("ingest", lambda: run_ingest(staged, questionnaire, progress, later=True))
         done("ingest", ingested.rows, "interviews_kept", hit)
         coded = None
         if project.coding is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import workdir
-from pipeline.coding.coding import CodingResult, code, suggested
+from pipeline.coding.coding import code, suggested
 from pipeline.coding.plan import plan
 from pipeline.coding.worklist import (
     NORMALISED,
@@ -20,7 +20,7 @@ from pipeline.coding.worklist import (
     read_codeframes,
     write_worklist,
 )
-from pipeline.parallel.beside import Job, available
+from pipeline.parallel.beside import Job, Later, available
 from pipeline.survey.project import CodingSettings, Project
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.tables import headers_in, write_report
@@ -60,7 +60,8 @@ def run_code(project: Project, questionnaire: Questionnaire, frame: pd.DataFrame
     job = Job(_worklist, (result.worklist, questionnaire, targets, frames, target), {}, "the coders' worklist")
     if available():
         job.start()
-    return coded, replace(result, worklist=result.worklist.drop(columns=NORMALISED)), _Later(job, result)
+    return coded, replace(result, worklist=result.worklist.drop(columns=NORMALISED)), Later(
+        job, result, lambda coded, worklist: replace(coded, worklist=worklist))
 
 
 def _worklist(rows: pd.DataFrame, questionnaire: Questionnaire, targets, frames, target: Path) -> pd.DataFrame:
@@ -68,19 +69,6 @@ def _worklist(rows: pd.DataFrame, questionnaire: Questionnaire, targets, frames,
     worklist = suggested(rows, questionnaire, targets, frames)
     write_worklist(worklist, allowed_codes(targets, questionnaire.missing.labels), target)
     return worklist
-
-
-class _Later:
-    """The coding's result once its worklist is written (`run_code` with `later`), as a job gives it."""
-
-    def __init__(self, job: Job, result: CodingResult) -> None:
-        self.job, self.coded = job, result
-
-    def result(self) -> CodingResult:
-        return replace(self.coded, worklist=self.job.result())
-
-    def stop(self) -> None:
-        self.job.stop()
 
 
 def import_coding(project: Project, questionnaire: Questionnaire, path: Path) -> ImportResult:

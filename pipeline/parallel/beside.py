@@ -77,7 +77,7 @@ class Job:
             os.close(read)
             _child(self._call, write, parent)
         os.close(write)
-        self._pid = pid
+        self._pid, self._call = pid, None  # its arguments are the helper's now (not held here: their memory)
         # Its answer is read as soon as it comes, by a thread of this process: the helper leaves (and its
         # memory with it) when its work is done, not when this process gets round to asking for its result.
         self._reader = threading.Thread(target=self._receive_from, args=(read,), daemon=True,
@@ -131,6 +131,24 @@ class Job:
             self._reader.join()
             self._reader, self._message = None, None
         self._done, self._call = True, None
+
+
+class Later:
+    """A stage's result once the job still writing its last work/ outputs has finished: the third item a stage
+    gives rerun/records.py's `Plan.run`, which records the stage then. `combine(result, the job's result)` makes
+    the stage's result (else it is `result` itself); `soon`: the job is waited for when the next stage's own work
+    is done (ingest's frame written to work/ beside cleaning), else when the run's stages are all done (coding's
+    worklist beside the rest)."""
+
+    def __init__(self, job: Job, result: Any, combine: Callable | None = None, soon: bool = False) -> None:
+        self.job, self.value, self.combine, self.soon = job, result, combine, soon
+
+    def result(self) -> Any:
+        done = self.job.result()
+        return self.combine(self.value, done) if self.combine is not None else self.value
+
+    def stop(self) -> None:
+        self.job.stop()
 
 
 @contextmanager

@@ -72,9 +72,10 @@ class Plan:
     def run(self, name: str, call: Callable[[], tuple], staged: Project) -> tuple[Any, Any, bool]:
         """(frame, result, reused): the recorded result (the frame None: the caller reads it from
         work/ when it needs it), or `call`'s (frame, result), recorded; the stage's checkpoint after.
-        `call` may give a third item, a job (parallel/beside.py) still writing the stage's last work/
-        outputs (coding's worklist): the stage is recorded, with the job's result, when the plan's block
-        ends (`with plan:`), and the job stopped if the block fails."""
+        `call` may give a third item, a job (parallel/beside.py `Later`) still writing the stage's last work/
+        outputs: the stage is recorded, with the job's result, once the next stage to run has done its work
+        (a `soon` job: ingest's frame) or when the plan's block ends (`with plan:`: coding's worklist), and
+        the job stopped if the block fails."""
         result = self.reused(name, staged)
         if result is not None:
             checkpoint(name)
@@ -82,6 +83,7 @@ class Plan:
         ups = {u: self.prints.get(u, "absent") for u in upstream(self.project, name)}
         with recording(self.project, name, staged.cleaned, self.prints[name], ups) as held:
             frame, result, *later = call()
+            self._settle(soon=True)  # the stage before, whose writer ran beside this one: recorded before it
             held["result"], held["later"] = result, later
         if later:
             self.later.append((name, later[0], held["record"]))
@@ -95,15 +97,21 @@ class Plan:
     def __exit__(self, kind, value, traceback) -> None:
         """The stages whose last outputs were still being written are recorded once they are; when the block
         failed, or one of them fails, the others' jobs are stopped (nothing goes on writing into work/)."""
-        later, self.later = self.later, []
         try:
-            while later and kind is None:
-                name, job, record = later.pop(0)
-                record(job.result())
-                checkpoint(name)
+            if kind is None:
+                self._settle(soon=False)
         finally:
+            later, self.later = self.later, []
             for _, job, _ in later:
                 job.stop()
+
+    def _settle(self, soon: bool) -> None:
+        """Wait for the pending stages' jobs and record the stages, in order (`soon`: only as far as the jobs
+        that are to be waited for once the next stage's work is done)."""
+        while self.later and (not soon or getattr(self.later[0][1], "soon", False)):
+            name, job, record = self.later.pop(0)
+            record(job.result())
+            checkpoint(name)
 
     @contextmanager
     def beside(self, name: str, call: Callable[[Project], tuple], staged: Project, what: str) -> Iterator[Callable]:

@@ -86,3 +86,30 @@ def test_a_stage_still_writing_is_recorded_when_its_job_ends_and_its_job_stopped
         plan.run("ingest", lambda: (None, "early", _Job(OSError("disk full"))), staged)
         plan.run("clean", lambda: (None, "early", second), staged)
     assert second.stopped and read_record(project, "ingest") is None and read_record(project, "clean") is None
+
+
+def test_a_soon_job_is_waited_for_once_the_next_stage_has_done_its_work(tiny_project, tmp_path):
+    """Ingest's frame written beside the next stage (a `soon` job, parallel/beside.py `Later`): ingest is not
+    recorded while the next stage works, and is recorded, with the job's result, before that stage is."""
+    from pipeline.parallel.beside import Later
+
+    project = load_project(tiny_project)
+    staged = replace(project, cleaned=tmp_path / "staged")
+    staged.cleaned.mkdir()
+    project.work.mkdir()
+    plan = Plan(project, stages_of(project), fresh=True)
+    seen = []
+
+    def cleaning():
+        seen.append(read_record(project, "ingest"))  # the next stage works while ingest's job writes
+        return None, "cleaned"
+
+    with plan:
+        plan.run("ingest", lambda: (None, "read", Later(_Job("written"), "read", lambda a, b: (a, b), soon=True)),
+                 staged)
+        plan.run("clean", cleaning, staged)
+        assert seen == [None] and not plan.later  # waited for once cleaning had done its work
+        assert read_record(project, "ingest")["fingerprint"] == plan.prints["ingest"]
+        assert read_record(project, "clean") is not None
+    with open(project.work / "stages" / "ingest.pickle", "rb") as fh:
+        assert pickle.load(fh) == ("read", "written")
