@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
@@ -126,21 +127,26 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
                 cleaned, weighted, hit = stage("weight", lambda: run_weight(staged, questionnaire,
                                                                             load("clean", cleaned)))
                 done("weight", len(weighted.weights), "weighted", hit)
-            if project.fieldwork is not None:
-                progress and progress("fieldwork report")
-                _, fieldwork, hit = stage("report", lambda: (None, run_report(
-                    staged, questionnaire, interviews=load(before, frame), deliver=True,
-                    unusable=dict(zip(*(outcome.result.excluded[c].astype(str) for c in ("respondent", "reason")))))))
-                done("report", fieldwork.interviewers, "interviewers", hit)
-            frame = None  # the interviews before cleaning are not needed any more (peak memory of the export)
-            progress and progress("writing the SPSS file")
-            final = "weight" if project.weight is not None else "clean"
-            def handed():  # the data handed to the export, no longer held here (its peak memory)
-                nonlocal cleaned
-                out, cleaned = load(final, cleaned), None
-                return out
-            _, exported, hit = stage("export", lambda: (None, _export_and_tables(staged, questionnaire, handed)))
-            done("export", exported.columns, "variables", hit)
+            # the fieldwork report (which shows the weights) beside the export, as validation: no other stage reads it
+            reporting = plan.beside("report", lambda into: (None, run_report(
+                into, questionnaire, interviews=load(before, frame), deliver=True,
+                unusable=dict(zip(*(outcome.result.excluded[c].astype(str) for c in ("respondent", "reason")))))),
+                staged=staged, what="the fieldwork report") if project.fieldwork is not None else nullcontext()
+            with reporting as reported:
+                clock[0] = time.perf_counter()  # (in one process, the report has run: not the export's time)
+                frame = None  # the interviews before cleaning are not needed here any more (peak memory of the export)
+                progress and progress("writing the SPSS file")
+                final = "weight" if project.weight is not None else "clean"
+                def handed():  # the data handed to the export, no longer held here (its peak memory)
+                    nonlocal cleaned
+                    out, cleaned = load(final, cleaned), None
+                    return out
+                _, exported, hit = stage("export", lambda: (None, _export_and_tables(
+                    staged, questionnaire, handed, coming=REPORTED if project.fieldwork is not None else ())))
+                done("export", exported.columns, "variables", hit)
+                if reported is not None:
+                    _, fieldwork, hit, seconds = reported()
+                    done("report", fieldwork.interviewers, "interviewers", hit, seconds)
             _, report, hit, seconds = validated()
         unconfigured = project.unconfigured()  # of this run's sid.toml; the rosters' notes kept
         outcome = replace(outcome, validation=replace(report, notes=unconfigured + tuple(
@@ -153,11 +159,16 @@ def run_all(project: Project, progress=None, finished: Callable[[StageDone], Non
     return RunResult(ingested, outcome, exported, weighted, fieldwork, coded)
 
 
-def _export_and_tables(staged: Project, questionnaire: Questionnaire, frame: Callable) -> ExportResult:
+def _export_and_tables(staged: Project, questionnaire: Questionnaire, frame: Callable,
+                       coming: tuple[str, ...] = ()) -> ExportResult:
     # the weighted tables, made from the written .sav beside the rest; the frame handed over as a function (not held
-    # here); the validation's summary joins the delivery after the export (run beside it): the README names it
+    # here); the validation's summary (and the fieldwork report's files, `coming`) join the delivery after the
+    # export (run beside it): the README names them
     tables = partial(run_tables, staged, questionnaire, folder=staged.cleaned) if staged.tables is not None else None
-    return run_export(staged, questionnaire, frame, then=tables, coming=(workdir.VALIDATION_SUMMARY,))
+    return run_export(staged, questionnaire, frame, then=tables, coming=(workdir.VALIDATION_SUMMARY, *coming))
+
+
+REPORTED = (workdir.FIELDWORK_REPORT, workdir.FIELDWORK_RATES, workdir.FIELDWORK_PROGRESS)  # its delivered files
 
 
 def export_alone(project: Project, questionnaire: Questionnaire, run_id: str | None = None) -> ExportResult:
