@@ -20,16 +20,15 @@ def run_ingest(project: Project, questionnaire: Questionnaire, progress=None, la
     also the job (parallel/beside.py `Later`) still writing work/ingested.parquet beside the next stage: the
     stage is recorded once it is written (rerun/records.py)."""
     frame, result = ingest(project, questionnaire, progress)
-    target = project.work / workdir.INGESTED
-    # nothing refused: the interviews written to work/ by a helper (parallel/beside.py) beside the rosters and
-    # the reports (and, with `later`, beside the next stage)
-    job = Job(workdir.write_parquet, (frame, target), {}, "work/ingested.parquet")
+    rosters, found = ingest_rosters(project, questionnaire, result.tables, result.reconciliation)
+    if rosters or len(found):  # a form with repeats and sources with a roster_layout; else nothing changes
+        result = replace(result, problems=pd.concat([result.problems, found], ignore_index=True), tables={})
+    # nothing refused (a roster's missing link refuses the whole ingest): the interviews written to work/ by a
+    # helper (parallel/beside.py) beside the reports (and, with `later`, beside the next stage)
+    job = Job(workdir.write_parquet, (frame, project.work / workdir.INGESTED), {}, "work/ingested.parquet")
     if available():
         job.start()
     try:
-        rosters, found = ingest_rosters(project, questionnaire, result.tables, result.reconciliation)
-        if rosters or len(found):  # a form with repeats and sources with a roster_layout; else nothing changes
-            result = replace(result, problems=pd.concat([result.problems, found], ignore_index=True), tables={})
         _write_reports(project, result, rosters)
     except BaseException:
         job.stop()
