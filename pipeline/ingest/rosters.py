@@ -33,6 +33,7 @@ from pipeline.ingest.declared import apply_declarations
 from pipeline.ingest.fidelity import PROBLEM_COLUMNS, no_problems, problem_rows
 from pipeline.ingest.ingest import typed_frame
 from pipeline.ingest.sources import ColumnMap, RawTable, map_columns, read_table
+from pipeline.parallel.beside import in_order
 from pipeline.survey.project import SID_MISSING, MissingScheme, Project, Source
 from pipeline.survey.questionnaire import Questionnaire
 from pipeline.survey.rosters import WIDE_DEFAULT, Roster, ancestry, wide_columns, wide_pattern
@@ -202,8 +203,9 @@ def _wide(main: pd.DataFrame, keys: pd.Series, chain: tuple[Roster, ...], questi
                             recode=tuple((v, r) for v, r in source.recode if v in roster.names))
     labels = main_table.value_labels if main_table is not None else {}
     declared = main_table.missing if main_table is not None else {}
-    frames, problems = [], []
-    for numbers in sorted(blocks):
+
+    def typed_block(numbers: tuple[int, ...]) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+        """One instance's columns typed as the roster's variables: its rows with an answer, and its problems."""
         columns = blocks[numbers]
         given = main[list(columns)].astype("string").apply(lambda c: c.str.strip().ne("")).fillna(False)
         there = given.any(axis=1).to_numpy()
@@ -214,8 +216,8 @@ def _wide(main: pd.DataFrame, keys: pd.Series, chain: tuple[Roster, ...], questi
         own = replace(roster_source, recode=tuple((v, r) for v, r in roster_source.recode if v in columns.values()))
         table, said = apply_declarations(table, by_instance, level, own, missing, key)
         typed, found = typed_frame(table, by_instance, level, roster_source, key, key_case, missing)
-        for found in [*said, found]:
-            problems.append(found[found["row"].isin(np.flatnonzero(there) + 1)] if len(found) else found)
+        problems = [found[found["row"].isin(np.flatnonzero(there) + 1)] if len(found) else found
+                    for found in [*said, found]]
         block = pd.DataFrame({key: typed[key]})
         for r, n in zip(chain, numbers):
             block[r.number_column] = n
@@ -224,7 +226,13 @@ def _wide(main: pd.DataFrame, keys: pd.Series, chain: tuple[Roster, ...], questi
                 np.nan, index=typed.index, dtype="float64" if var.kind == "numeric" else object)
         block["_source"], block["_row"] = source.name, np.arange(1, len(main) + 1)
         block["_main_row"] = block["_row"]
-        frames.append(block[there])
+        return block[there], problems
+
+    # each instance typed on its own (the same calls, in order), two at a time where a helper runs (parallel/beside.py)
+    frames, problems = [], []
+    for block, found in in_order(typed_block, sorted(blocks), what="the instances of a wide roster"):
+        frames.append(block)
+        problems.extend(found)
     frame = pd.concat(frames, ignore_index=True)
     numbers = [r.number_column for r in chain]
     frame = frame.sort_values(["_main_row", *numbers], kind="stable").reset_index(drop=True)

@@ -218,6 +218,28 @@ def test_wide_layout_nested(tmp_path, multirepeat):
     assert (orphan.row, orphan.value, orphan.action) == (3, "2/1", "row excluded")
 
 
+def test_wide_instances_typed_two_at_a_time_as_one_by_one(tmp_path, multirepeat, monkeypatch):
+    """The instances of a wide roster are typed by this process and a helper (parallel/beside.py in_order): the
+    same rows, and the same problems in the same order (instance by instance), as in one process."""
+    form = load_questionnaire(multirepeat)
+    path = tmp_path / "papi.csv"
+    path.write_text("resp,name,age,child_1_name,child_1_age,child_2_name,child_2_age,child_3_name,child_3_age\n"
+                    "r1,Alice,30,Ann,x,,,Cid,3\n"
+                    "r2,Bob,34,Billy,4,Blaine,six,,\n"
+                    "r3,Chelsea,38,Candace,2,Cleo,1.5.0,Cy,seven\n", encoding="utf-8")
+    source = Source("papi", path, "csv")
+    main = read_table(source)
+    out = {}
+    for processes in ("1", "2"):
+        monkeypatch.setenv("SID_PROCESSES", processes)
+        out[processes] = linked_rosters("wide", main.frame, main.frame["resp"], {}, form, source, "resp")["child"]
+    pd.testing.assert_frame_equal(out["1"].frame, out["2"].frame)
+    pd.testing.assert_frame_equal(out["1"].problems, out["2"].problems)
+    assert out["2"].frame[["resp", "child_nr"]].values.tolist() == [
+        ["r1", 1], ["r1", 3], ["r2", 1], ["r2", 2], ["r3", 1], ["r3", 2], ["r3", 3]]
+    assert out["2"].problems["column"].tolist() == ["child_1_age", "child_2_age", "child_2_age", "child_3_age"]
+
+
 def test_wide_naming_rule():
     from pipeline.survey.rosters import Roster
 
