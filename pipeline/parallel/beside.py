@@ -1,6 +1,7 @@
 """Work done beside the main line of a stage, on a second core: a forked process that sees the data as they
 were when it started (the copy-on-write snapshot fork gives), does its part and hands back its result. Used
-by ingest (the fieldwork exports read two at a time, `in_order`; work/ingested.parquet beside the reports),
+by ingest (the fieldwork exports, and a wide roster's instances, two at a time, `in_order`; work/ingested.parquet
+beside the reports and the next stage),
 coding (the variables matched two at a time), cleaning (work/cleaned.parquet beside the logs), `sid run` (the
 validation beside weighting, the fieldwork report and the export: rerun/records.py `Plan.beside`) and the export
 (the CSV and Parquet copies beside the .sav and the codebooks; the weighted tables once the .sav is in place).
