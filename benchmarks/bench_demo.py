@@ -2,6 +2,8 @@
 
     python benchmarks/bench_demo.py                      # this checkout, 3 runs
     python benchmarks/bench_demo.py --code /other/checkout --runs 2   # another checkout's pipeline, same measure
+    python benchmarks/bench_demo.py --light              # the demo without coding, weights, tables, report,
+                                                         # and with one label language (see `lighten`)
 
 The demo project (sid.toml, schemas/, raw/ of this repository) is copied to a temporary folder;
 then, in ONE child process per run (a fresh Python, as a user's `sid run` is):
@@ -46,6 +48,28 @@ def copy_demo(root: Path) -> Path:
     shutil.copytree(ROOT / "schemas", root / "schemas")
     shutil.copytree(ROOT / "raw", root / "raw")
     return root
+
+
+LIGHT_DROPS = ("coding", "weight", "tables", "fieldwork")  # sid.toml sections `--light` leaves out
+
+
+def lighten(root: Path) -> None:
+    """The demo's sid.toml without the deliverables beyond the cleaned, checked .sav: no [coding] (open
+    answers left uncoded), [weight], [tables] or [fieldwork] (no weights, weighted tables or fieldwork
+    report), and labels in the first export language only. What is left is the job of the PSPP peer:
+    ingest, cleaning and routing, validation, the .sav with its codebook, DDI, copies and logs.
+    A figure for the survey's owners to weigh the demo's full run against; not the target's run."""
+    import re
+
+    path = root / "sid.toml"
+    kept, skip = [], False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        section = re.match(r"^\[+([A-Za-z_]+)", line)
+        if section:
+            skip = section.group(1) in LIGHT_DROPS
+        if not skip:
+            kept.append(re.sub(r'^languages = \["(\w+)".*\]', r'languages = ["\1"]', line))
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
 
 
 def change_rules(root: Path) -> None:
@@ -129,6 +153,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose pipeline runs")
     parser.add_argument("--runs", type=int, default=2, help="rounds of the three cases")
+    parser.add_argument("--light", action="store_true",
+                        help="the demo without coding, weights, tables, report; one label language")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--case", default="fresh", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -140,6 +166,8 @@ def main() -> None:
     print("|---|---|---:|---:|---:|---:|---:|---|")
     with tempfile.TemporaryDirectory(prefix="sid-demo-bench-") as tmp:
         root = copy_demo(Path(tmp) / "demo")
+        if args.light:
+            lighten(root)
         for i, case in enumerate([case for _ in range(args.runs) for case in ("fresh", "unchanged", "rules")]):
             child = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", str(root),
                                     "--case", case], capture_output=True, text=True, env=env, cwd=tmp)
