@@ -1,6 +1,6 @@
 """Benchmark: the bundled demo's `sid run` (the survey's own size) against its I/O floor.
 
-    python benchmarks/bench_demo.py                      # this checkout, 3 runs
+    python benchmarks/bench_demo.py                      # this checkout, 2 rounds of the three cases
     python benchmarks/bench_demo.py --code /other/checkout --runs 2   # another checkout's pipeline, same measure
     python benchmarks/bench_demo.py --light              # the demo without coding, weights, tables, report,
                                                          # and with one label language (see `lighten`)
